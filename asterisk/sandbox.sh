@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Sandbox Asterisk: a Debian sid chroot (Debian 12 ships no Asterisk package).
+#
+#   sandbox.sh provision   build the chroot once into the cache (idempotent)
+#   sandbox.sh start       mount /proc and start Asterisk in the background
+#   sandbox.sh stop        stop Asterisk and unmount /proc
+#   sandbox.sh status      exit 0 when Asterisk answers "core show version"
+#   sandbox.sh root        print the chroot directory
+#
+# The chroot lives outside the work tree (HOTLINE_ASTERISK_CACHE) so reruns
+# and fresh clones reuse it.  /proc is mounted only while Asterisk runs:
+# copying a chroot with /proc mounted once swallowed /proc/kcore and filled
+# the disk, so provision refuses to touch a chroot whose /proc is mounted.
+set -euo pipefail
+
+CACHE_DIR=${HOTLINE_ASTERISK_CACHE:-/var/cache/hotline}
+ROOT="$CACHE_DIR/asterisk-sid"
+MIRROR=${HOTLINE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+PACKAGES=asterisk,asterisk-core-sounds-en-wav,asterisk-moh-opsound-wav,procps
+
+proc_mounted() { mountpoint -q "$ROOT/proc" 2>/dev/null; }
+
+asterisk_pid() {
+  # pidof inside the chroot would need /proc there; look from the host.
+  local pid
+  for pid in $(pgrep -x asterisk 2>/dev/null || true); do
+    if [[ "$(readlink "/proc/$pid/root" 2>/dev/null)" == "$ROOT" ]]; then
+      echo "$pid"
+      return 0
+    fi
+  done
+  return 1
+}
+
+provision() {
+  if [[ -x "$ROOT/usr/sbin/asterisk" && -f "$ROOT/.hotline-provisioned" ]]; then
+    return 0
+  fi
+  if ! command -v debootstrap >/dev/null; then
+    echo "sandbox: debootstrap is missing (apt-get install debootstrap)" >&2
+    exit 1
+  fi
+  mkdir -p "$CACHE_DIR"
+  local staging="$ROOT.partial"
+  if mountpoint -q "$staging/proc" 2>/dev/null; then umount "$staging/proc"; fi
+  rm -rf "$staging"
+  echo "sandbox: building Asterisk chroot in $ROOT (about a minute)" >&2
+  debootstrap --variant=minbase --include="$PACKAGES" sid "$staging" "$MIRROR" \
+    >"$CACHE_DIR/debootstrap.log" 2>&1 || {
+      echo "sandbox: debootstrap failed, see $CACHE_DIR/debootstrap.log" >&2
+      tail -20 "$CACHE_DIR/debootstrap.log" >&2
+      exit 1
+    }
+  # ARI recordings fail with a 500 when this directory is missing.
+  mkdir -p "$staging/var/spool/asterisk/recording"
+  touch "$staging/.hotline-provisioned"
+  rm -rf "$ROOT"
+  mv "$staging" "$ROOT"
+}
+
+start() {
+  provision
+  if asterisk_pid >/dev/null; then return 0; fi
+  proc_mounted || mount -t proc proc "$ROOT/proc"
+  mkdir -p "$ROOT/var/run/asterisk" "$ROOT/var/spool/asterisk/recording" "$ROOT/var/log/asterisk"
+  rm -f "$ROOT/var/run/asterisk/asterisk.ctl" "$ROOT/var/run/asterisk/asterisk.pid"
+  # -f keeps it in the foreground of its own setsid session so we can log it;
+  # -n disables colour in the log.
+  setsid chroot "$ROOT" /usr/sbin/asterisk -f -n \
+    >"$ROOT/var/log/asterisk/console.log" 2>&1 < /dev/null &
+  for _ in $(seq 1 100); do
+    if status; then return 0; fi
+    sleep 0.2
+  done
+  echo "sandbox: Asterisk did not come up; see $ROOT/var/log/asterisk/console.log" >&2
+  tail -30 "$ROOT/var/log/asterisk/console.log" >&2 || true
+  exit 1
+}
+
+status() {
+  asterisk_pid >/dev/null || return 1
+  chroot "$ROOT" /usr/sbin/asterisk -rx "core waitfullybooted" >/dev/null 2>&1
+}
+
+stop() {
+  local pid
+  if pid=$(asterisk_pid); then
+    chroot "$ROOT" /usr/sbin/asterisk -rx "core stop now" >/dev/null 2>&1 || true
+    for _ in $(seq 1 50); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  if proc_mounted; then umount "$ROOT/proc" || umount -l "$ROOT/proc"; fi
+}
+
+case "${1:-}" in
+  provision) provision ;;
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  root) echo "$ROOT" ;;
+  *) echo "usage: $0 provision|start|stop|status|root" >&2; exit 2 ;;
+esac

@@ -1,0 +1,67 @@
+"""Render Asterisk's configuration from the templates in ``asterisk/config``.
+
+Templates use ``@@NAME@@`` placeholders because ``${...}`` is dialplan syntax.
+For the sandbox the files go straight into the chroot's /etc/asterisk; for a
+system Asterisk they go to ``HOTLINE_ASTERISK_ETC`` and the README explains
+which snippets to include.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from hotline.settings import REPO_ROOT, Settings
+
+TEMPLATE_DIR = REPO_ROOT / "asterisk" / "config"
+_PLACEHOLDER = re.compile(r"@@([A-Z_]+)@@")
+
+
+def template_values(settings: Settings) -> dict[str, str]:
+    return {
+        "ARI_APP": settings.ari_app,
+        "ARI_BIND": settings.ari_bind,
+        "ARI_PORT": str(settings.ari_port),
+        "ARI_USER": settings.ari_user,
+        "ARI_PASSWORD": settings.ari_password,
+        "AMI_BIND": settings.ami_bind,
+        "AMI_PORT": str(settings.ami_port),
+        "AMI_USER": settings.ami_user,
+        "AMI_SECRET": settings.ami_secret,
+        "SIP_BIND": settings.sip_bind,
+        "SIP_PORT": str(settings.sip_port),
+        "RTP_START": str(settings.rtp_start),
+        "RTP_END": str(settings.rtp_end),
+        "AGI_HOST": settings.agi_host,
+        "AGI_PORT": str(settings.agi_port),
+        "PJSIP_EXTRA": "",
+    }
+
+
+def render_template(text: str, values: dict[str, str], name: str) -> str:
+    def substitute(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key not in values:
+            raise KeyError(f"{name}: unknown placeholder @@{key}@@")
+        return values[key]
+
+    return _PLACEHOLDER.sub(substitute, text)
+
+
+def render_all(settings: Settings, extra: dict[str, str] | None = None) -> list[Path]:
+    """Render every template; return the files whose content changed."""
+    values = template_values(settings) | (extra or {})
+    target_dir = settings.asterisk_etc
+    target_dir.mkdir(parents=True, exist_ok=True)
+    changed: list[Path] = []
+    for template in sorted(TEMPLATE_DIR.glob("*.conf")):
+        rendered = render_template(template.read_text(encoding="utf-8"), values, template.name)
+        target = target_dir / template.name
+        if target.exists() and target.read_text(encoding="utf-8") == rendered:
+            continue
+        tmp = target.with_suffix(".conf.tmp")
+        tmp.write_text(rendered, encoding="utf-8")
+        tmp.chmod(0o640)
+        tmp.replace(target)
+        changed.append(target)
+    return changed

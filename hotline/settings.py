@@ -1,0 +1,187 @@
+"""Hotline settings: environment variables over generated secrets over defaults.
+
+Secrets (ARI/AMI passwords, the demo API token, the demo SIP password) are
+generated on first start into ``var/run/secrets.env`` and never committed.
+Every network listener binds to loopback unless a setting says otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+GENERATED_SECRETS = (
+    "HOTLINE_ARI_PASSWORD",
+    "HOTLINE_AMI_SECRET",
+    "HOTLINE_ADMIN_PASSWORD",
+    "HOTLINE_API_TOKEN",
+    "HOTLINE_DEMO_SIP_PASSWORD",
+    "HOTLINE_SESSION_SECRET",
+)
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if not path.exists():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def write_env_file(path: Path, values: dict[str, str]) -> None:
+    """Write a shell-sourceable KEY=value file atomically, readable by root only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    body = "".join(f"{key}={_shell_quote(value)}\n" for key, value in values.items())
+    tmp.write_text(body, encoding="utf-8")
+    tmp.chmod(0o600)
+    tmp.replace(path)
+
+
+def _shell_quote(value: str) -> str:
+    if value and all(ch.isalnum() or ch in "@%+=:,./-_" for ch in value):
+        return value
+    return "'" + value.replace("'", "'\"'\"'") + "'"
+
+
+def ensure_secrets(path: Path) -> dict[str, str]:
+    """Load the generated secrets, creating any that are missing."""
+    existing = read_env_file(path)
+    changed = False
+    for key in GENERATED_SECRETS:
+        if not existing.get(key):
+            # token_hex keeps them shell- and Asterisk-config-safe.
+            existing[key] = secrets.token_hex(16)
+            changed = True
+    if changed:
+        write_env_file(path, existing)
+    return existing
+
+
+@dataclass(frozen=True)
+class Settings:
+    var_dir: Path
+    database_url: str
+    asterisk_mode: str  # "sandbox" or "system"
+    asterisk_root: str  # chroot dir for the sandbox; "" for a system Asterisk
+    asterisk_etc: Path  # where rendered config is written
+    ari_app: str
+    ari_bind: str
+    ari_port: int
+    ari_user: str
+    ari_password: str
+    ami_bind: str
+    ami_port: int
+    ami_user: str
+    ami_secret: str
+    sip_bind: str
+    sip_port: int
+    rtp_start: int
+    rtp_end: int
+    agi_host: str
+    agi_port: int
+    web_host: str
+    web_port: int
+    admin_user: str
+    admin_password: str
+    api_token: str
+    demo_sip_password: str
+    session_secret: str
+
+    @property
+    def ari_url(self) -> str:
+        host = "127.0.0.1" if self.ari_bind in ("0.0.0.0", "") else self.ari_bind
+        return f"http://{host}:{self.ari_port}"
+
+    @property
+    def web_url(self) -> str:
+        host = "127.0.0.1" if self.web_host in ("0.0.0.0", "") else self.web_host
+        return f"http://{host}:{self.web_port}"
+
+    @property
+    def sip_host(self) -> str:
+        return "127.0.0.1" if self.sip_bind in ("0.0.0.0", "") else self.sip_bind
+
+    @property
+    def run_dir(self) -> Path:
+        return self.var_dir / "run"
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if environ is None else environ)
+    var_dir = Path(env.get("HOTLINE_VAR_DIR", str(REPO_ROOT / "var")))
+    generated = ensure_secrets(var_dir / "run" / "secrets.env")
+
+    def get(key: str, default: str) -> str:
+        return env.get(key) or generated.get(key) or default
+
+    mode = get("HOTLINE_ASTERISK", "sandbox")
+    if mode not in ("sandbox", "system"):
+        raise ValueError(f"HOTLINE_ASTERISK must be 'sandbox' or 'system', not {mode!r}")
+    root = (
+        get("HOTLINE_ASTERISK_ROOT", "/var/cache/hotline/asterisk-sid")
+        if mode == "sandbox"
+        else ""
+    )
+    etc_default = f"{root}/etc/asterisk" if root else "/etc/asterisk"
+    return Settings(
+        var_dir=var_dir,
+        database_url=get("HOTLINE_DATABASE_URL", f"sqlite://{var_dir / 'hotline.sqlite3'}"),
+        asterisk_mode=mode,
+        asterisk_root=root,
+        asterisk_etc=Path(get("HOTLINE_ASTERISK_ETC", etc_default)),
+        ari_app=get("HOTLINE_ARI_APP", "hotline"),
+        ari_bind=get("HOTLINE_ARI_BIND", "127.0.0.1"),
+        ari_port=int(get("HOTLINE_ARI_PORT", "8088")),
+        ari_user=get("HOTLINE_ARI_USER", "hotline"),
+        ari_password=get("HOTLINE_ARI_PASSWORD", ""),
+        ami_bind=get("HOTLINE_AMI_BIND", "127.0.0.1"),
+        ami_port=int(get("HOTLINE_AMI_PORT", "5038")),
+        ami_user=get("HOTLINE_AMI_USER", "hotline"),
+        ami_secret=get("HOTLINE_AMI_SECRET", ""),
+        sip_bind=get("HOTLINE_SIP_BIND", "127.0.0.1"),
+        sip_port=int(get("HOTLINE_SIP_PORT", "5060")),
+        rtp_start=int(get("HOTLINE_RTP_START", "10000")),
+        rtp_end=int(get("HOTLINE_RTP_END", "20000")),
+        agi_host=get("HOTLINE_AGI_HOST", "127.0.0.1"),
+        agi_port=int(get("HOTLINE_AGI_PORT", "4573")),
+        web_host=get("HOTLINE_WEB_HOST", "127.0.0.1"),
+        web_port=int(get("HOTLINE_WEB_PORT", "8080")),
+        admin_user=get("HOTLINE_ADMIN_USER", "admin"),
+        admin_password=get("HOTLINE_ADMIN_PASSWORD", ""),
+        api_token=get("HOTLINE_API_TOKEN", ""),
+        demo_sip_password=get("HOTLINE_DEMO_SIP_PASSWORD", ""),
+        session_secret=get("HOTLINE_SESSION_SECRET", ""),
+    )
+
+
+def contract_env(settings: Settings, hotline_pid: int | None) -> dict[str, str]:
+    """The KEY=value contract written to var/run/hotline.env (see README)."""
+    return {
+        "HOTLINE_WEB_URL": settings.web_url,
+        "HOTLINE_ARI_URL": settings.ari_url,
+        "HOTLINE_ARI_USER": settings.ari_user,
+        "HOTLINE_ARI_PASSWORD": settings.ari_password,
+        "HOTLINE_ARI_APP": settings.ari_app,
+        "HOTLINE_AMI_HOST": "127.0.0.1" if settings.ami_bind == "0.0.0.0" else settings.ami_bind,
+        "HOTLINE_AMI_PORT": str(settings.ami_port),
+        "HOTLINE_AMI_USER": settings.ami_user,
+        "HOTLINE_AMI_SECRET": settings.ami_secret,
+        "HOTLINE_SIP_HOST": settings.sip_host,
+        "HOTLINE_SIP_PORT": str(settings.sip_port),
+        "HOTLINE_ASTERISK_ROOT": settings.asterisk_root,
+        "HOTLINE_PID": "" if hotline_pid is None else str(hotline_pid),
+        "HOTLINE_ADMIN_USER": settings.admin_user,
+        "HOTLINE_ADMIN_PASSWORD": settings.admin_password,
+        "HOTLINE_API_TOKEN": settings.api_token,
+        "HOTLINE_DEMO_SIP_PASSWORD": settings.demo_sip_password,
+    }
