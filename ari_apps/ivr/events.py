@@ -1,0 +1,64 @@
+"""Events the ARI adapter feeds into a FlowSession.
+
+Ids in events are the ids the session itself put into commands; an event
+whose id the session no longer waits for (stopped playback, cancelled timer,
+abandoned HTTP request) is stale and silently ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+DTMF_DIGITS: Final = frozenset("0123456789*#ABCD")
+
+# QueueExited.outcome values.
+QUEUE_ANSWERED: Final = "answered"
+QUEUE_ABANDONED: Final = "abandoned"
+QUEUE_OVERFLOW: Final = "overflow"
+QUEUE_TIMED_OUT: Final = "timed_out"
+
+
+@dataclass(frozen=True, slots=True)
+class DtmfReceived:
+    digit: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybackFinished:
+    playback_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimerExpired:
+    timer_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class HttpLookupCompleted:
+    """Result of an HttpLookup command.
+
+    ``status`` is the HTTP status (None when no response arrived), ``body`` the
+    response text (the adapter should cap its size), ``error`` a short reason
+    when the request failed before a response (timeout, connection refused).
+    """
+
+    request_id: str
+    status: int | None
+    body: str | None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueExited:
+    """The caller left the queue entered by an EnterQueue command.
+
+    ``outcome`` is one of answered/abandoned/overflow/timed_out. ``goto_node``
+    lets the queue's own overflow rule name the flow node to resume at.
+    """
+
+    outcome: str
+    goto_node: str | None = None
+
+
+Event = DtmfReceived | PlaybackFinished | TimerExpired | HttpLookupCompleted | QueueExited

@@ -1,0 +1,241 @@
+"""Node kinds that hand the call to another system and wait for its answer:
+``queue`` (the ACD) and ``http_lookup`` (a business system)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final, Self
+
+from ari_apps.ivr.commands import CancelTimer, EnterQueue, HttpLookup, InputRecorded
+from ari_apps.ivr.config import ConfigReader
+from ari_apps.ivr.events import (
+    QUEUE_ABANDONED,
+    QUEUE_ANSWERED,
+    QUEUE_TIMED_OUT,
+    HttpLookupCompleted,
+    QueueExited,
+)
+from ari_apps.ivr.lookup import LookupFailed, extract_assignments
+from ari_apps.ivr.registry import Activation, NodeContext, NodeSpec, Step, register_node_kind
+from ari_apps.ivr.templates import READ_ONLY_VARIABLES, VARIABLE_RE, expand, expand_url
+
+_PRIORITY_RANGE: Final = (0, 1000)
+
+
+@register_node_kind("queue")
+@dataclass(frozen=True, kw_only=True)
+class QueueNode(NodeSpec):
+    """Enter an ACD queue and wait for QueueExited.
+
+    ``priority`` is an int or a ``${var}`` template (non-numeric values fall
+    back to 0). On overflow/timed_out the event's ``goto_node`` wins when it
+    names a node of this flow, then ``on_timeout`` (timed_out only), then
+    ``on_overflow``, else the call is hung up. answered/abandoned end the flow.
+    """
+
+    waits_for_caller = True
+
+    queue: str
+    priority: int | str = 0
+    max_wait_s: int | None = None
+    options: Mapping[str, str | int | bool] = field(default_factory=dict)
+    on_overflow: str | None = None
+    on_timeout: str | None = None
+
+    @classmethod
+    def parse(cls, config: ConfigReader) -> Self:
+        priority = config.value("priority")
+        if priority is None:
+            priority = 0
+        elif isinstance(priority, str):
+            if not VARIABLE_RE.search(priority):
+                config.fail("'priority' must be an integer or a ${variable} template")
+        elif isinstance(priority, bool) or not isinstance(priority, int):
+            config.fail("'priority' must be an integer or a ${variable} template")
+        elif not _PRIORITY_RANGE[0] <= priority <= _PRIORITY_RANGE[1]:
+            config.fail("'priority' must be between 0 and 1000")
+        options: dict[str, str | int | bool] = {}
+        for name, value in config.mapping("options").items():
+            if not isinstance(value, str | int | bool):
+                config.fail(f"'options': value of {name!r} must be a string, number or boolean")
+            options[name] = value
+        max_wait = config.value("max_wait_s")
+        return cls(
+            node_id=config.node_id,
+            queue=config.text("queue"),
+            priority=priority,
+            max_wait_s=None if max_wait is None else config.integer("max_wait_s", 0, 1, 86400),
+            options=options,
+            on_overflow=config.optional_node_ref("on_overflow"),
+            on_timeout=config.optional_node_ref("on_timeout"),
+        )
+
+    def edges(self) -> Mapping[str, str]:
+        edges: dict[str, str] = {}
+        if self.on_overflow is not None:
+            edges["on_overflow"] = self.on_overflow
+        if self.on_timeout is not None:
+            edges["on_timeout"] = self.on_timeout
+        return edges
+
+    def templates(self) -> tuple[str, ...]:
+        return (self.priority,) if isinstance(self.priority, str) else ()
+
+    def queues(self) -> frozenset[str]:
+        return frozenset({self.queue})
+
+    def resolved_priority(self, variables: Mapping[str, str]) -> int:
+        if isinstance(self.priority, int):
+            return self.priority
+        text = expand(self.priority, variables).strip()
+        if not re.fullmatch(r"[0-9]{1,4}", text):
+            return 0
+        return min(int(text), _PRIORITY_RANGE[1])
+
+    def activate(self, context: NodeContext) -> Activation:
+        return _QueueActivation(self, context)
+
+
+class _QueueActivation(Activation):
+    def __init__(self, spec: QueueNode, context: NodeContext) -> None:
+        self.spec = spec
+        self.context = context
+        self.queued = False
+
+    def start(self) -> Step:
+        self.queued = True
+        priority = self.spec.resolved_priority(self.context.variables)
+        return Step.stay(
+            EnterQueue(self.spec.queue, priority, self.spec.max_wait_s, self.spec.options)
+        )
+
+    def on_queue_exited(self, event: QueueExited) -> Step:
+        if not self.queued:
+            return Step()
+        self.queued = False
+        recorded = InputRecorded(self.spec.node_id, "queue_exit", event.outcome)
+        if event.outcome in (QUEUE_ANSWERED, QUEUE_ABANDONED):
+            # The call now belongs to an agent (or is gone): the flow is over.
+            return Step.end(commands=[recorded])
+        if event.goto_node is not None and self.context.has_node(event.goto_node):
+            return Step.go(event.goto_node, recorded)
+        branch = self.spec.on_overflow
+        if event.outcome == QUEUE_TIMED_OUT and self.spec.on_timeout is not None:
+            branch = self.spec.on_timeout
+        return Step.go_or_hangup(branch, f"queue_{event.outcome}"[:40], recorded)
+
+
+# The adapter owns the HTTP timeout; this grace only guards against an
+# adapter that never answers, so the caller is not stuck forever.
+RESPONSE_GRACE_S: Final = 2.0
+_URL_PREFIX_RE: Final = re.compile(r"https?://[^/?#${}]+(?:[/?#]|$)")
+
+
+@register_node_kind("http_lookup")
+@dataclass(frozen=True, kw_only=True)
+class HttpLookupNode(NodeSpec):
+    """Query a business system and copy JSON fields into variables.
+
+    ``assign`` maps variable -> dotted JSON path (``account.balance``,
+    ``items.0.id``). The scheme and host of ``url`` must be literal; values
+    substituted into the URL are percent-encoded.
+    """
+
+    url: str
+    next: str
+    on_failure: str
+    method: str = "GET"
+    body: Mapping[str, str] = field(default_factory=dict)
+    timeout_s: float = 3.0
+    assign: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, config: ConfigReader) -> Self:
+        method = (config.optional_text("method") or "GET").upper()
+        if method not in ("GET", "POST"):
+            config.fail("'method' must be GET or POST")
+        url = config.text("url")
+        if not _URL_PREFIX_RE.match(url):
+            config.fail("'url' must start with a literal http:// or https:// host")
+        body = config.mapping("body")
+        if body and method != "POST":
+            config.fail("'body' is only allowed with POST")
+        if not all(isinstance(value, str) for value in body.values()):
+            config.fail("'body' values must be strings (templates)")
+        assign: dict[str, str] = {}
+        for name, path in config.mapping("assign").items():
+            config.variable_name(name, "'assign'")
+            if name in READ_ONLY_VARIABLES:
+                config.fail(f"'assign': {name!r} is read-only")
+            if not isinstance(path, str) or not all(path.split(".")):
+                config.fail(f"'assign': {path!r} is not a dotted JSON path")
+            assign[name] = path
+        return cls(
+            node_id=config.node_id,
+            url=url,
+            next=config.node_ref("next"),
+            on_failure=config.node_ref("on_failure"),
+            method=method,
+            body=body,
+            timeout_s=config.seconds("timeout_s", 3.0, 0.5, 30.0),
+            assign=assign,
+        )
+
+    def edges(self) -> Mapping[str, str]:
+        return {"next": self.next, "on_failure": self.on_failure}
+
+    def templates(self) -> tuple[str, ...]:
+        return (self.url, *self.body.values())
+
+    def variables_set(self) -> frozenset[str]:
+        return frozenset(self.assign)
+
+    def activate(self, context: NodeContext) -> Activation:
+        return _HttpLookupActivation(self, context)
+
+
+class _HttpLookupActivation(Activation):
+    def __init__(self, spec: HttpLookupNode, context: NodeContext) -> None:
+        self.spec = spec
+        self.context = context
+        self.request_id: str | None = None
+        self.guard_timer_id: str | None = None
+
+    def start(self) -> Step:
+        variables = self.context.variables
+        self.request_id = self.context.new_request_id()
+        body = {name: expand(value, variables) for name, value in self.spec.body.items()}
+        request = HttpLookup(
+            request_id=self.request_id,
+            method=self.spec.method,
+            url=expand_url(self.spec.url, variables),
+            json_body=body if self.spec.method == "POST" else None,
+            timeout_s=self.spec.timeout_s,
+        )
+        guard = self.context.start_timer(self.spec.timeout_s + RESPONSE_GRACE_S)
+        self.guard_timer_id = guard.timer_id
+        return Step.stay(request, guard)
+
+    def on_http_completed(self, event: HttpLookupCompleted) -> Step:
+        if self.request_id is None or event.request_id != self.request_id:
+            return Step()
+        self.request_id = None
+        cancel = CancelTimer(self.guard_timer_id) if self.guard_timer_id else None
+        try:
+            values = extract_assignments(event, self.spec.assign)
+        except LookupFailed as failure:
+            recorded = InputRecorded(self.spec.node_id, "lookup_failed", failure.reason)
+            return Step.go(self.spec.on_failure, cancel, recorded)
+        for name, value in values.items():
+            self.context.set_variable(name, value)
+        recorded = InputRecorded(self.spec.node_id, "lookup", f"status {event.status}")
+        return Step.go(self.spec.next, cancel, recorded)
+
+    def on_timer(self, timer_id: str) -> Step:
+        if self.request_id is None or timer_id != self.guard_timer_id:
+            return Step()
+        self.request_id = None
+        recorded = InputRecorded(self.spec.node_id, "lookup_failed", "no_response")
+        return Step.go(self.spec.on_failure, recorded)

@@ -1,0 +1,297 @@
+"""Node kinds that wait for caller digits: ``menu`` and ``collect``.
+
+Both support barge-in: a digit pressed while the prompt plays stops the
+playback and counts. Their timers only start once the prompt has finished,
+so a long prompt never eats into the caller's time to answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Self
+
+from ari_apps.ivr.commands import CancelTimer, Command, InputRecorded, StopPlayback
+from ari_apps.ivr.config import ConfigReader
+from ari_apps.ivr.events import DTMF_DIGITS
+from ari_apps.ivr.registry import Activation, NodeContext, NodeSpec, Step, register_node_kind
+from ari_apps.ivr.templates import READ_ONLY_VARIABLES
+
+
+class _PromptingActivation(Activation):
+    """Shared prompt/barge-in/timer bookkeeping of menu and collect."""
+
+    def __init__(self, context: NodeContext) -> None:
+        self.context = context
+        self.attempts = 0
+        self.playback_id: str | None = None
+        self.timer_id: str | None = None
+
+    def _play_then_wait(self, media: tuple[str, ...], wait_s: float) -> Command:
+        play = self.context.play(media)
+        if play is not None:
+            self.playback_id = play.playback_id
+            return play
+        return self._start_timer(wait_s)
+
+    def _start_timer(self, seconds: float) -> Command:
+        timer = self.context.start_timer(seconds)
+        self.timer_id = timer.timer_id
+        return timer
+
+    def _interrupt(self) -> list[Command]:
+        """Stop the prompt and the pending timer because a digit arrived."""
+        commands: list[Command] = []
+        if self.playback_id is not None:
+            commands.append(StopPlayback(self.playback_id))
+            self.playback_id = None
+        if self.timer_id is not None:
+            commands.append(CancelTimer(self.timer_id))
+            self.timer_id = None
+        return commands
+
+    def _prompt_finished(self, playback_id: str, wait_s: float) -> Step:
+        if playback_id != self.playback_id:
+            return Step()
+        self.playback_id = None
+        return Step.stay(self._start_timer(wait_s))
+
+    def _is_current_timer(self, timer_id: str) -> bool:
+        if timer_id != self.timer_id:
+            return False
+        self.timer_id = None
+        return True
+
+
+@register_node_kind("menu")
+@dataclass(frozen=True, kw_only=True)
+class MenuNode(NodeSpec):
+    """One-digit menu. Invalid digits and timeouts share one attempt counter;
+    after ``max_attempts`` failures the call goes to ``on_invalid`` or
+    ``on_timeout`` (by the last failure's cause), else ``on_exhausted``, else
+    hangs up."""
+
+    waits_for_caller = True
+
+    prompt: tuple[str, ...]
+    options: Mapping[str, str]
+    timeout_s: float = 5.0
+    max_attempts: int = 3
+    invalid_prompt: tuple[str, ...] = ()
+    timeout_prompt: tuple[str, ...] = ()
+    on_exhausted: str | None = None
+    on_invalid: str | None = None
+    on_timeout: str | None = None
+
+    @classmethod
+    def parse(cls, config: ConfigReader) -> Self:
+        options: dict[str, str] = {}
+        for digit, target in config.mapping("options", required=True).items():
+            if digit not in DTMF_DIGITS:  # JSON keys are always strings
+                config.fail(f"'options': {digit!r} is not a single DTMF digit")
+            if not isinstance(target, str) or not target:
+                config.fail(f"'options': target of {digit!r} must be a node id")
+            options[digit] = target
+        return cls(
+            node_id=config.node_id,
+            prompt=config.media("prompt", required=True),
+            options=options,
+            timeout_s=config.seconds("timeout_s", 5.0, 1.0, 60.0),
+            max_attempts=config.integer("max_attempts", 3, 1, 10),
+            invalid_prompt=config.media("invalid_prompt"),
+            timeout_prompt=config.media("timeout_prompt"),
+            on_exhausted=config.optional_node_ref("on_exhausted"),
+            on_invalid=config.optional_node_ref("on_invalid"),
+            on_timeout=config.optional_node_ref("on_timeout"),
+        )
+
+    def edges(self) -> Mapping[str, str]:
+        edges = {f"option_{digit}": target for digit, target in self.options.items()}
+        for label in ("on_exhausted", "on_invalid", "on_timeout"):
+            target = getattr(self, label)
+            if target is not None:
+                edges[label] = target
+        return edges
+
+    def media(self) -> tuple[str, ...]:
+        return self.prompt + self.invalid_prompt + self.timeout_prompt
+
+    def activate(self, context: NodeContext) -> Activation:
+        return _MenuActivation(self, context)
+
+
+class _MenuActivation(_PromptingActivation):
+    def __init__(self, spec: MenuNode, context: NodeContext) -> None:
+        super().__init__(context)
+        self.spec = spec
+
+    def start(self) -> Step:
+        return Step.stay(self._play_then_wait(self.spec.prompt, self.spec.timeout_s))
+
+    def on_playback_finished(self, playback_id: str) -> Step:
+        return self._prompt_finished(playback_id, self.spec.timeout_s)
+
+    def on_dtmf(self, digit: str) -> Step:
+        commands = self._interrupt()
+        target = self.spec.options.get(digit)
+        if target is not None:
+            return Step.go(target, *commands, InputRecorded(self.spec.node_id, "dtmf", digit))
+        commands.append(InputRecorded(self.spec.node_id, "invalid", digit))
+        return self._failed(commands, self.spec.on_invalid, self.spec.invalid_prompt)
+
+    def on_timer(self, timer_id: str) -> Step:
+        if not self._is_current_timer(timer_id):
+            return Step()
+        recorded = InputRecorded(self.spec.node_id, "timeout", "")
+        return self._failed([recorded], self.spec.on_timeout, self.spec.timeout_prompt)
+
+    def _failed(
+        self, commands: list[Command], branch: str | None, retry_prompt: tuple[str, ...]
+    ) -> Step:
+        self.attempts += 1
+        if self.attempts >= self.spec.max_attempts:
+            target = branch or self.spec.on_exhausted
+            return Step.go_or_hangup(target, "menu_attempts_exhausted", *commands)
+        media = retry_prompt + self.spec.prompt
+        return Step.stay(*commands, self._play_then_wait(media, self.spec.timeout_s))
+
+
+@register_node_kind("collect")
+@dataclass(frozen=True, kw_only=True)
+class CollectNode(NodeSpec):
+    """Collect several digits into ``variable``.
+
+    Entry ends on the terminator, on reaching ``max_length`` or when the
+    inter-digit timer expires. It is valid when at least ``min_length`` long
+    and, if ``pattern`` is set, fully matching it. ``sensitive`` masks the
+    value in the call-record timeline (PINs).
+    """
+
+    waits_for_caller = True
+
+    variable: str
+    prompt: tuple[str, ...]
+    next: str
+    retry_prompt: tuple[str, ...] = ()
+    min_length: int = 1
+    max_length: int = 16
+    terminator: str | None = "#"
+    first_digit_timeout_s: float = 5.0
+    inter_digit_timeout_s: float = 3.0
+    pattern: str | None = None
+    max_attempts: int = 3
+    on_invalid: str | None = None
+    sensitive: bool = False
+
+    @classmethod
+    def parse(cls, config: ConfigReader) -> Self:
+        variable = config.variable_name(config.text("variable"), "'variable'")
+        if variable in READ_ONLY_VARIABLES:
+            config.fail(f"'variable': {variable!r} is read-only")
+        # Absent means "#"; null or "" means no terminator at all.
+        terminator: str | None = "#"
+        if "terminator" in config.raw:
+            raw_terminator = config.value("terminator")
+            terminator = (
+                raw_terminator if isinstance(raw_terminator, str) and raw_terminator else None
+            )
+            if raw_terminator and terminator not in DTMF_DIGITS:
+                config.fail("'terminator' must be one DTMF digit or null")
+        pattern = config.optional_text("pattern")
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                config.fail(f"'pattern' is not a valid regular expression: {error}")
+        spec = cls(
+            node_id=config.node_id,
+            variable=variable,
+            prompt=config.media("prompt", required=True),
+            next=config.node_ref("next"),
+            retry_prompt=config.media("retry_prompt"),
+            min_length=config.integer("min_length", 1, 0, 64),
+            max_length=config.integer("max_length", 16, 1, 64),
+            terminator=terminator,
+            first_digit_timeout_s=config.seconds("first_digit_timeout_s", 5.0, 1.0, 60.0),
+            inter_digit_timeout_s=config.seconds("inter_digit_timeout_s", 3.0, 1.0, 30.0),
+            pattern=pattern,
+            max_attempts=config.integer("max_attempts", 3, 1, 10),
+            on_invalid=config.optional_node_ref("on_invalid"),
+            sensitive=config.boolean("sensitive", False),
+        )
+        if spec.min_length > spec.max_length:
+            config.fail("'min_length' must not exceed 'max_length'")
+        return spec
+
+    def edges(self) -> Mapping[str, str]:
+        edges = {"next": self.next}
+        if self.on_invalid is not None:
+            edges["on_invalid"] = self.on_invalid
+        return edges
+
+    def media(self) -> tuple[str, ...]:
+        return self.prompt + self.retry_prompt
+
+    def variables_set(self) -> frozenset[str]:
+        return frozenset({self.variable})
+
+    def is_valid(self, value: str) -> bool:
+        if len(value) < self.min_length:
+            return False
+        return self.pattern is None or re.fullmatch(self.pattern, value) is not None
+
+    def activate(self, context: NodeContext) -> Activation:
+        return _CollectActivation(self, context)
+
+
+class _CollectActivation(_PromptingActivation):
+    def __init__(self, spec: CollectNode, context: NodeContext) -> None:
+        super().__init__(context)
+        self.spec = spec
+        self.digits: list[str] = []
+
+    def start(self) -> Step:
+        return Step.stay(self._prompt(()))
+
+    def _prompt(self, prefix: tuple[str, ...]) -> Command:
+        self.digits = []
+        return self._play_then_wait(prefix + self.spec.prompt, self.spec.first_digit_timeout_s)
+
+    def on_playback_finished(self, playback_id: str) -> Step:
+        return self._prompt_finished(playback_id, self.spec.first_digit_timeout_s)
+
+    def on_dtmf(self, digit: str) -> Step:
+        commands = self._interrupt()
+        if digit == self.spec.terminator:
+            return self._complete(commands)
+        self.digits.append(digit)
+        if len(self.digits) >= self.spec.max_length:
+            return self._complete(commands)
+        commands.append(self._start_timer(self.spec.inter_digit_timeout_s))
+        return Step.stay(*commands)
+
+    def on_timer(self, timer_id: str) -> Step:
+        if not self._is_current_timer(timer_id):
+            return Step()
+        if self.digits:
+            return self._complete([])
+        return self._failed([InputRecorded(self.spec.node_id, "timeout", "")])
+
+    def _recorded_value(self, value: str) -> str:
+        return "*" * len(value) if self.spec.sensitive else value
+
+    def _complete(self, commands: list[Command]) -> Step:
+        value = "".join(self.digits)
+        if self.spec.is_valid(value):
+            self.context.set_variable(self.spec.variable, value)
+            recorded = InputRecorded(self.spec.node_id, "digits", self._recorded_value(value))
+            return Step.go(self.spec.next, *commands, recorded)
+        commands.append(InputRecorded(self.spec.node_id, "invalid", self._recorded_value(value)))
+        return self._failed(commands)
+
+    def _failed(self, commands: list[Command]) -> Step:
+        self.attempts += 1
+        if self.attempts >= self.spec.max_attempts:
+            return Step.go_or_hangup(self.spec.on_invalid, "collect_attempts_exhausted", *commands)
+        return Step.stay(*commands, self._prompt(self.spec.retry_prompt))
