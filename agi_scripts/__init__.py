@@ -1,0 +1,1 @@
+"""FastAGI: a sans-I/O protocol core (``protocol``), an asyncio server and our scripts."""
