@@ -1,24 +1,23 @@
 """Domain errors of the IVR engine.
 
-Every error carries a stable ``error_id`` (for API clients and logs), the HTTP
-status an API layer should answer with, and structured ``details``.
+They are ``HotlineError``s: a stable ``error_id`` (for API clients and logs),
+the HTTP ``status_code`` an API layer should answer with, and ``details``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from hotline.errors import HotlineError
 
 
-class IvrError(Exception):
+class IvrError(HotlineError):
     """Base class of all IVR domain errors."""
 
-    error_id = "ivr_error"
-    http_status = 500
+    error_id = "ivr-error"
+    status_code = 500
 
-    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details: dict[str, Any] = details or {}
+    @property
+    def http_status(self) -> int:
+        return self.status_code
 
 
 class FlowDefinitionError(IvrError):
@@ -28,8 +27,8 @@ class FlowDefinitionError(IvrError):
     ``code`` is the same stable code a ``ValidationIssue`` would carry.
     """
 
-    error_id = "ivr_flow_invalid"
-    http_status = 422
+    error_id = "ivr-flow-invalid"
+    status_code = 422
 
     def __init__(self, node_id: str | None, code: str, reason: str) -> None:
         where = f"node {node_id!r}" if node_id is not None else "flow"
@@ -42,5 +41,5 @@ class FlowDefinitionError(IvrError):
 class SessionUsageError(IvrError):
     """The caller of a FlowSession broke its contract (programming error)."""
 
-    error_id = "ivr_session_misuse"
-    http_status = 500
+    error_id = "ivr-session-misuse"
+    status_code = 500

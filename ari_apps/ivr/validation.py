@@ -27,8 +27,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ari_apps.ivr.core import load_flow_document
 from ari_apps.ivr.exceptions import FlowDefinitionError
+from ari_apps.ivr.flow import load_flow_document
 from ari_apps.ivr.registry import NodeSpec, parse_node
 from ari_apps.ivr.templates import BUILTIN_VARIABLES, static_media_name, variables_in
 
