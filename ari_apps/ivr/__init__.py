@@ -13,6 +13,7 @@ from ari_apps.ivr.commands import (
     StopPlayback,
     Transfer,
 )
+from ari_apps.ivr.config import ConfigReader
 from ari_apps.ivr.core import FlowDefinition, FlowSession
 from ari_apps.ivr.events import (
     DtmfReceived,
@@ -23,13 +24,22 @@ from ari_apps.ivr.events import (
     TimerExpired,
 )
 from ari_apps.ivr.exceptions import FlowDefinitionError, IvrError, SessionUsageError
-from ari_apps.ivr.registry import NODE_KINDS, NodeSpec, register_node_kind
+from ari_apps.ivr.registry import (
+    NODE_KINDS,
+    Activation,
+    NodeContext,
+    NodeSpec,
+    Step,
+    register_node_kind,
+)
 from ari_apps.ivr.validation import ValidationContext, ValidationIssue, validate_flow
 
 __all__ = [
     "NODE_KINDS",
+    "Activation",
     "CancelTimer",
     "Command",
+    "ConfigReader",
     "DtmfReceived",
     "EnterQueue",
     "Event",
@@ -41,6 +51,7 @@ __all__ = [
     "HttpLookupCompleted",
     "InputRecorded",
     "IvrError",
+    "NodeContext",
     "NodeEntered",
     "NodeSpec",
     "Play",
@@ -48,6 +59,7 @@ __all__ = [
     "QueueExited",
     "SessionUsageError",
     "StartTimer",
+    "Step",
     "StopPlayback",
     "TimerExpired",
     "Transfer",

@@ -144,6 +144,11 @@ class FlowSession:
         return MappingProxyType(self._variables)
 
     @property
+    def awaited_ids(self) -> frozenset[str]:
+        """Playback, timer and request ids whose end event is still expected."""
+        return frozenset(self._awaited)
+
+    @property
     def now(self) -> datetime:
         if self._now is None:
             raise SessionUsageError("the session has not been started")

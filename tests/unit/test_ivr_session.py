@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,14 +16,20 @@ from ari_apps.ivr import (
     FlowDefinitionError,
     FlowSession,
     Hangup,
+    InputRecorded,
     NodeEntered,
+    NodeSpec,
     Play,
     PlaybackFinished,
     SessionUsageError,
     StartTimer,
     StopPlayback,
     TimerExpired,
+    register_node_kind,
+    validate_flow,
 )
+from ari_apps.ivr.config import ConfigReader
+from ari_apps.ivr.registry import Activation, NodeContext, Step
 from ari_apps.ivr.testing import ScriptedCall
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -201,3 +209,67 @@ def test_given_flow_as_json_text_when_parsed_then_same_definition() -> None:
 
     assert flow.start == "a"
     assert flow.nodes["a"].kind == "hangup"
+
+
+def test_given_dtmf_flood_when_handled_then_state_and_output_stay_bounded() -> None:
+    call = ScriptedCall(greeting_then_menu())
+    call.start()
+    call.finish_playback()
+
+    for n in range(5000):
+        commands = call.send(DtmfReceived("0123456789*#"[n % 12]))
+        assert len(commands) <= 10
+        assert len(call.session.awaited_ids) <= 2
+
+    assert call.session.finished
+
+
+@dataclass(frozen=True, kw_only=True)
+class _SurveyQuestion(NodeSpec):
+    """A minimal plug-in kind: asks nothing, records a fixed answer."""
+
+    answer: str
+    next: str
+
+    @classmethod
+    def parse(cls, config: ConfigReader) -> _SurveyQuestion:
+        return cls(
+            node_id=config.node_id, answer=config.text("answer"), next=config.node_ref("next")
+        )
+
+    def edges(self) -> Mapping[str, str]:
+        return {"next": self.next}
+
+    def activate(self, context: NodeContext) -> Activation:
+        spec = self
+
+        class _Answer(Activation):
+            def start(self) -> Step:
+                return Step.go(spec.next, InputRecorded(spec.node_id, "survey", spec.answer))
+
+        return _Answer()
+
+
+@pytest.fixture
+def survey_kind() -> Iterator[None]:
+    register_node_kind("test_survey")(_SurveyQuestion)
+    yield
+    del NODE_KINDS["test_survey"]
+
+
+@pytest.mark.usefixtures("survey_kind")
+def test_given_plugged_in_node_kind_when_flow_uses_it_then_engine_and_validator_accept_it() -> None:
+    flow = {
+        "start": "s",
+        "nodes": {
+            "s": {"kind": "test_survey", "answer": "5", "next": "bye"},
+            "bye": {"kind": "hangup"},
+        },
+    }
+    call = ScriptedCall(flow)
+
+    commands = call.start()
+
+    assert InputRecorded("s", "survey", "5") in commands
+    assert commands[-1] == Hangup("flow_hangup")
+    assert validate_flow(flow) == []
