@@ -105,6 +105,10 @@ class FlowSession:
     flow finished (Hangup, Transfer, queue answered/abandoned) nothing more
     is emitted. More than ``max_transitions`` node changes without waiting
     for an event hang the call up with reason "runaway_flow".
+
+    Leaving a node stops its playback and cancels its timers (StopPlayback /
+    CancelTimer come before the next node's commands). A digit that skips an
+    interruptible play is handed on to the next waiting node (type-ahead).
     """
 
     def __init__(
