@@ -1,0 +1,41 @@
+# Hotline: the two commands are `make run` and `make test` (see README.md).
+PY := .venv/bin/python
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: deps run up down test test-unit test-integration check lint typecheck bench clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+run: deps
+	$(PY) -m hotline.cli run
+
+up: deps
+	$(PY) -m hotline.cli up
+
+down:
+	@if [ -x $(PY) ]; then $(PY) -m hotline.cli down; else bash asterisk/sandbox.sh stop; fi
+
+test: deps
+	$(PY) -m pytest -q tests
+
+test-unit: deps
+	$(PY) -m pytest -q tests/unit
+
+test-integration: deps
+	$(PY) -m pytest -q tests/integration
+
+lint: deps
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+typecheck: deps
+	.venv/bin/mypy hotline ari_apps agi_scripts admin_ui tests
+
+check: lint typecheck test
+
+bench: deps
+	$(PY) -m tests.bench.run_bench
+
+clean: down
+	rm -rf var

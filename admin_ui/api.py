@@ -1,0 +1,134 @@
+"""/api/v1: thin handlers (auth, parse, one service call, render JSON)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from admin_ui.auth import require
+from admin_ui.openapi import openapi_document
+from hotline import calls as calls_service
+from hotline import flows as flows_service
+from hotline.center import ContactCenter
+from hotline.errors import InvalidRequest, NotFound
+
+
+def _center(request: Request) -> ContactCenter:
+    center: ContactCenter = request.app.state.center
+    return center
+
+
+async def _json_body(request: Request) -> Any:
+    try:
+        return await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidRequest(f"request body is not valid JSON: {exc}") from exc
+
+
+async def list_queues(request: Request) -> Response:
+    await require(request, "view")
+    center = _center(request)
+    return JSONResponse([center.queue_status(name) for name in center.queue_names()])
+
+
+async def get_queue(request: Request) -> Response:
+    await require(request, "view")
+    status = _center(request).queue_status(request.path_params["name"])
+    if status is None:
+        raise NotFound(f"no queue {request.path_params['name']!r}")
+    return JSONResponse(status)
+
+
+async def list_agents(request: Request) -> Response:
+    await require(request, "view")
+    return JSONResponse(_center(request).agent_statuses())
+
+
+async def get_agent(request: Request) -> Response:
+    await require(request, "view")
+    status = _center(request).agent_status(request.path_params["extension"])
+    if status is None:
+        raise NotFound(f"no agent {request.path_params['extension']!r}")
+    return JSONResponse(status)
+
+
+async def agent_action(request: Request) -> Response:
+    await require(request, "agent-control")
+    body = await _json_body(request) if await request.body() else {}
+    reason = body.get("reason") if isinstance(body, dict) else None
+    result = await _center(request).agent_action(
+        request.path_params["extension"], request.path_params["action"], reason
+    )
+    return JSONResponse(result)
+
+
+async def live_calls(request: Request) -> Response:
+    await require(request, "view")
+    return JSONResponse(_center(request).live_calls())
+
+
+async def recent_calls(request: Request) -> Response:
+    await require(request, "view")
+    try:
+        limit = min(500, max(1, int(request.query_params.get("limit", "50"))))
+    except ValueError as exc:
+        raise InvalidRequest("limit must be an integer") from exc
+    return JSONResponse(await calls_service.recent_calls(limit))
+
+
+async def get_call(request: Request) -> Response:
+    await require(request, "view")
+    return JSONResponse(await calls_service.call_detail(request.path_params["call_id"]))
+
+
+async def list_flows(request: Request) -> Response:
+    await require(request, "view")
+    return JSONResponse(await flows_service.list_flows())
+
+
+async def get_flow(request: Request) -> Response:
+    await require(request, "view")
+    return JSONResponse(await flows_service.get_flow(request.path_params["flow_id"]))
+
+
+async def put_draft(request: Request) -> Response:
+    await require(request, "edit")
+    body = await _json_body(request)
+    return JSONResponse(await flows_service.put_draft(request.path_params["flow_id"], body))
+
+
+async def validate_flow(request: Request) -> Response:
+    await require(request, "view")
+    return JSONResponse(await flows_service.validate_draft(request.path_params["flow_id"]))
+
+
+async def publish_flow(request: Request) -> Response:
+    principal = await require(request, "publish")
+    result = await flows_service.publish(request.path_params["flow_id"], principal.name)
+    return JSONResponse(result, status_code=201)
+
+
+async def openapi(request: Request) -> Response:
+    return JSONResponse(openapi_document())
+
+
+routes = [
+    Route("/openapi.json", openapi),
+    Route("/queues", list_queues),
+    Route("/queues/{name}", get_queue),
+    Route("/agents", list_agents),
+    Route("/agents/{extension}", get_agent),
+    Route("/agents/{extension}/{action:str}", agent_action, methods=["POST"]),
+    Route("/calls/live", live_calls),
+    Route("/calls/recent", recent_calls),
+    Route("/calls/{call_id}", get_call),
+    Route("/flows", list_flows),
+    Route("/flows/{flow_id:int}", get_flow),
+    Route("/flows/{flow_id:int}/draft", put_draft, methods=["PUT"]),
+    Route("/flows/{flow_id:int}/validate", validate_flow, methods=["POST"]),
+    Route("/flows/{flow_id:int}/publish", publish_flow, methods=["POST"]),
+]

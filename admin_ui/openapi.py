@@ -1,0 +1,66 @@
+"""The OpenAPI 3.1 document served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_BEARER = [{"bearer": []}]
+
+
+def _op(summary: str, *, body: bool = False, params: tuple[str, ...] = ()) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "security": _BEARER,
+        "parameters": [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in params
+        ],
+        "responses": {
+            "200": {"description": "OK", "content": {"application/json": {}}},
+            "401": {"description": "missing or unknown bearer token"},
+            "403": {"description": "the token's role may not do this"},
+            "404": {"description": "no such object"},
+        },
+    }
+    if body:
+        operation["requestBody"] = {
+            "required": False,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    return operation
+
+
+def openapi_document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Hotline API", "version": "1"},
+        "servers": [{"url": "/api/v1"}],
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "paths": {
+            "/queues": {"get": _op("Status of every queue")},
+            "/queues/{name}": {"get": _op("Status of one queue", params=("name",))},
+            "/agents": {"get": _op("State of every agent")},
+            "/agents/{extension}": {"get": _op("State of one agent", params=("extension",))},
+            "/agents/{extension}/{action}": {
+                "post": _op(
+                    "login, logout, pause (body: {reason}) or ready",
+                    body=True,
+                    params=("extension", "action"),
+                )
+            },
+            "/calls/live": {"get": _op("Calls in progress")},
+            "/calls/recent": {"get": _op("Recent call records (?limit=)")},
+            "/calls/{call_id}": {"get": _op("A call record with its timeline", params=("call_id",))},
+            "/flows": {"get": _op("Flows with their published version")},
+            "/flows/{flow_id}": {"get": _op("A flow: draft and versions", params=("flow_id",))},
+            "/flows/{flow_id}/draft": {
+                "put": _op("Replace the draft (JSON graph)", body=True, params=("flow_id",))
+            },
+            "/flows/{flow_id}/validate": {
+                "post": _op("Validate the draft; issues name the node", params=("flow_id",))
+            },
+            "/flows/{flow_id}/publish": {
+                "post": _op("Publish the draft as a new version", params=("flow_id",))
+            },
+        },
+    }

@@ -1,0 +1,196 @@
+"""FlowRunner: runs one caller through a published flow and executes its commands.
+
+The decisions live in the pure FlowSession; this class only turns its
+commands into ARI requests, timers and HTTP look-ups, and turns their results
+back into engine events.  Everything for one call is serialised by a lock so
+a timer, a DTMF digit and a playback end never interleave inside the engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import aiohttp
+
+from ari_apps.ari.client import AriClient, AriError, AriNotFound
+from ari_apps.ivr.commands import (
+    CancelTimer,
+    Command,
+    EnterQueue,
+    Hangup,
+    HttpLookup,
+    InputRecorded,
+    NodeEntered,
+    Play,
+    StartTimer,
+    StopPlayback,
+    Transfer,
+)
+from ari_apps.ivr.core import FlowSession
+from ari_apps.ivr.events import Event, HttpLookupCompleted, TimerExpired
+from hotline import calls
+
+log = logging.getLogger(__name__)
+
+# Business systems answer small JSON documents; a bigger body is a mistake.
+MAX_LOOKUP_BODY = 64 * 1024
+
+EnterQueueHandler = Callable[["FlowRunner", EnterQueue], Awaitable[None]]
+
+
+def media_uri(item: str) -> str:
+    """Map flow media to ARI media URIs.
+
+    ``prompt:NAME`` plays a catalogue prompt; until the prompt pipeline lands
+    prompts are files in Asterisk's sounds/hotline directory.
+    """
+    if item.startswith("prompt:"):
+        return "sound:hotline/" + item[len("prompt:") :]
+    return item
+
+
+class FlowRunner:
+    def __init__(
+        self,
+        ari: AriClient,
+        session: FlowSession,
+        channel_id: str,
+        *,
+        http: aiohttp.ClientSession,
+        on_enter_queue: EnterQueueHandler,
+        agent_context: str = "hotline-agents",
+        pstn_context: str = "to-pstn",
+    ) -> None:
+        self.ari = ari
+        self.session = session
+        self.channel_id = channel_id
+        self.call_id = session.call_id
+        self._http = http
+        self._on_enter_queue = on_enter_queue
+        self._agent_context = agent_context
+        self._pstn_context = pstn_context
+        self._lock = asyncio.Lock()
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.closed = False
+        self.in_queue = False
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+    async def start(self) -> None:
+        async with self._lock:
+            await self._execute(self.session.start(self.now()))
+
+    async def feed(self, event: Event) -> None:
+        async with self._lock:
+            if self.closed:
+                return
+            await self._execute(self.session.handle(event, self.now()))
+
+    def close(self) -> None:
+        """The channel is gone: drop timers and pending look-ups."""
+        self.closed = True
+        for handle in self._timers.values():
+            handle.cancel()
+        self._timers.clear()
+        for task in self._tasks:
+            task.cancel()
+
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _execute(self, commands: list[Command]) -> None:
+        for command in commands:
+            if self.closed:
+                return
+            try:
+                await self._execute_one(command)
+            except AriNotFound:
+                # The channel hung up under us; StasisEnd will clean up.
+                log.info("call %s: channel gone while executing %s", self.call_id, command)
+                return
+
+    async def _execute_one(self, command: Command) -> None:
+        match command:
+            case Play(playback_id=playback_id, media=media):
+                await self.ari.play(
+                    self.channel_id, [media_uri(m) for m in media], playback_id=playback_id
+                )
+            case StopPlayback(playback_id=playback_id):
+                with contextlib.suppress(AriNotFound):
+                    await self.ari.stop_playback(playback_id)
+            case StartTimer(timer_id=timer_id, seconds=seconds):
+                loop = asyncio.get_running_loop()
+                self._timers[timer_id] = loop.call_later(
+                    seconds, lambda: self._spawn(self._timer_fired(timer_id))
+                )
+            case CancelTimer(timer_id=timer_id):
+                handle = self._timers.pop(timer_id, None)
+                if handle is not None:
+                    handle.cancel()
+            case HttpLookup():
+                self._spawn(self._http_lookup(command))
+            case EnterQueue():
+                self.in_queue = True
+                await calls.add_event(self.call_id, "queued", queue=command.queue)
+                await self._on_enter_queue(self, command)
+            case Transfer(target=target, kind=kind):
+                context = self._agent_context if kind == "extension" else self._pstn_context
+                await calls.add_event(self.call_id, "transferred", target=target, kind=kind)
+                await calls.close_record(self.call_id, "transferred")
+                await self.ari.continue_in_dialplan(self.channel_id, context, target, 1)
+            case Hangup(reason=reason):
+                await calls.add_event(self.call_id, "hangup", reason=reason)
+                await calls.close_record(self.call_id, "ivr_hangup")
+                await self.ari.hangup(self.channel_id)
+            case NodeEntered(node_id=node_id, kind=kind):
+                await calls.add_event(self.call_id, "node", node=node_id, kind=kind)
+            case InputRecorded(node_id=node_id, kind=kind, value=value):
+                await calls.add_event(self.call_id, "input", node=node_id, kind=kind, value=value)
+
+    async def _timer_fired(self, timer_id: str) -> None:
+        if self._timers.pop(timer_id, None) is not None:
+            await self.feed(TimerExpired(timer_id))
+
+    async def _http_lookup(self, command: HttpLookup) -> None:
+        status: int | None = None
+        body: str | None = None
+        error: str | None = None
+        try:
+            timeout = aiohttp.ClientTimeout(total=command.timeout_s)
+            async with self._http.request(
+                command.method,
+                command.url,
+                json=dict(command.json_body) if command.json_body is not None else None,
+                timeout=timeout,
+            ) as response:
+                status = response.status
+                raw = await response.content.read(MAX_LOOKUP_BODY + 1)
+                if len(raw) > MAX_LOOKUP_BODY:
+                    error = f"response larger than {MAX_LOOKUP_BODY} bytes"
+                else:
+                    body = raw.decode("utf-8", errors="replace")
+        except TimeoutError:
+            error = f"timed out after {command.timeout_s} s"
+        except aiohttp.ClientError as exc:
+            error = f"request failed: {exc.__class__.__name__}: {exc}"
+        await self.feed(HttpLookupCompleted(command.request_id, status, body, error))
+
+
+async def safe_fallback(ari: AriClient, channel_id: str) -> None:
+    """Send a call we cannot handle to the dialplan's safe context, or hang it up."""
+    try:
+        await ari.continue_in_dialplan(channel_id, "hotline-safe", "s", 1)
+    except AriNotFound:
+        return
+    except AriError:
+        with contextlib.suppress(AriError):
+            await ari.hangup(channel_id)

@@ -1,0 +1,82 @@
+"""Agent SIP endpoints, created in Asterisk through ARI dynamic configuration.
+
+sorcery.conf puts res_pjsip's endpoint/aor/auth in astdb after pjsip.conf, so
+objects created here survive an Asterisk restart and need no reload.  Each
+object is written only when missing or different: rewriting an AOR would
+drop the phone's current registration.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ari_apps.ari.client import AriClient, AriNotFound
+
+log = logging.getLogger(__name__)
+
+AGENT_CONTEXT = "hotline-agents"
+
+
+def agent_objects(extension: str, password: str) -> dict[str, dict[str, str]]:
+    return {
+        "auth": {
+            "auth_type": "userpass",
+            "username": extension,
+            "password": password,
+        },
+        "aor": {
+            "max_contacts": "1",
+            "remove_existing": "yes",
+            "qualify_frequency": "30",
+        },
+        "endpoint": {
+            "context": AGENT_CONTEXT,
+            "disallow": "all",
+            "allow": "ulaw,alaw",
+            "auth": extension,
+            "aors": extension,
+            "direct_media": "no",
+            "rtp_symmetric": "yes",
+            "force_rport": "yes",
+            "rewrite_contact": "yes",
+            "callerid": f"Agent {extension} <{extension}>",
+        },
+    }
+
+
+# What Asterisk reports back differs in spelling from what we send.
+_EQUIVALENT = {"yes": "true", "no": "false"}
+
+
+def _same(wanted: dict[str, str], current: dict[str, str]) -> bool:
+    for key, value in wanted.items():
+        have = current.get(key, "")
+        if key == "allow":
+            have = have.strip("()").replace("|", ",")
+        if have not in (value, _EQUIVALENT.get(value, value)):
+            return False
+    return True
+
+
+async def ensure_agent_endpoint(ari: AriClient, extension: str, password: str) -> bool:
+    """Create or update the agent's PJSIP objects; True when something changed."""
+    changed = False
+    for object_type, fields in agent_objects(extension, password).items():
+        try:
+            current = await ari.get_dynamic_config("res_pjsip", object_type, extension)
+        except AriNotFound:
+            current = {}
+        if current and _same(fields, current):
+            continue
+        await ari.put_dynamic_config("res_pjsip", object_type, extension, fields)
+        changed = True
+        log.info("provisioned PJSIP %s %s", object_type, extension)
+    return changed
+
+
+async def remove_agent_endpoint(ari: AriClient, extension: str) -> None:
+    for object_type in ("endpoint", "aor", "auth"):
+        try:
+            await ari.delete_dynamic_config("res_pjsip", object_type, extension)
+        except AriNotFound:
+            pass

@@ -1,0 +1,70 @@
+"""The Hotline process: database, ARI apps, FastAGI and the web server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import uvicorn
+
+from admin_ui.app import create_app
+from agi_scripts.handlers import build_handlers
+from agi_scripts.server import FastAgiServer
+from ari_apps.app import CallCenter
+from ari_apps.ivr.demo import MAIN_MENU
+from hotline.bus import EventBus
+from hotline.db import close_db, init_db
+from hotline.seed import seed_demo
+from hotline.settings import Settings, load_settings
+
+log = logging.getLogger("hotline")
+
+
+async def serve(settings: Settings) -> None:
+    await init_db(settings.database_url)
+    await seed_demo(settings, MAIN_MENU)
+    bus = EventBus()
+    center = CallCenter(settings, bus)
+    agi = FastAgiServer(build_handlers(), host=settings.agi_host, port=settings.agi_port)
+    web = uvicorn.Server(
+        uvicorn.Config(
+            create_app(center),
+            host=settings.web_host,
+            port=settings.web_port,
+            log_level="warning",
+            lifespan="off",
+        )
+    )
+    # We own signal handling so that a SIGTERM stops everything in order.
+    web.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    await agi.start()
+    await center.start()
+    web_task = asyncio.create_task(web.serve(), name="web")
+    log.info("hotline started: web %s, ARI %s", settings.web_url, settings.ari_url)
+    stop_task = asyncio.create_task(stop.wait(), name="stop")
+    try:
+        await asyncio.wait({web_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        web.should_exit = True
+        await center.stop()
+        await agi.stop()
+        await asyncio.gather(web_task, return_exceptions=True)
+        stop_task.cancel()
+        await close_db()
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    asyncio.run(serve(load_settings()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""Call records: the timeline every call writes, and the queries reports use."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from hotline.errors import NotFound
+from hotline.models import CallEvent, CallRecord
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+async def open_record(call_id: str, *, did: str, caller_id: str, tenant_id: int | None,
+                      flow_version_id: int | None) -> CallRecord:
+    record, _ = await CallRecord.get_or_create(
+        call_id=call_id,
+        defaults={
+            "did": did,
+            "caller_id": caller_id,
+            "tenant_id": tenant_id,
+            "flow_version_id": flow_version_id,
+            "started_at": utcnow(),
+        },
+    )
+    await add_event(call_id, "entered", did=did, caller_id=caller_id)
+    return record
+
+
+async def add_event(call_id: str, kind: str, **data: Any) -> None:
+    await CallEvent.create(call_id=call_id, at=utcnow(), kind=kind, data=data)
+
+
+async def update_record(call_id: str, **fields: Any) -> None:
+    await CallRecord.filter(call_id=call_id).update(**fields)
+
+
+async def close_record(call_id: str, disposition: str) -> None:
+    # Only the first disposition counts: an answered call that later hangs up
+    # stays "answered".
+    await CallRecord.filter(call_id=call_id, disposition__isnull=True).update(
+        disposition=disposition
+    )
+    await CallRecord.filter(call_id=call_id, ended_at__isnull=True).update(ended_at=utcnow())
+    await add_event(call_id, "ended", disposition=disposition)
+
+
+def _record_dict(record: CallRecord) -> dict[str, Any]:
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "call_id": record.call_id,
+        "did": record.did,
+        "caller_id": record.caller_id,
+        "flow_version_id": record.flow_version_id,
+        "queue": record.queue,
+        "agent": record.agent_extension,
+        "started_at": iso(record.started_at),
+        "answered_at": iso(record.answered_at),
+        "ended_at": iso(record.ended_at),
+        "disposition": record.disposition,
+    }
+
+
+async def recent_calls(limit: int) -> list[dict[str, Any]]:
+    rows = await CallRecord.all().order_by("-started_at").limit(limit)
+    return [_record_dict(row) for row in rows]
+
+
+async def call_detail(call_id: str) -> dict[str, Any]:
+    record = await CallRecord.get_or_none(call_id=call_id)
+    if record is None:
+        raise NotFound(f"no call {call_id!r}")
+    events = await CallEvent.filter(call_id=call_id).order_by("id")
+    detail = _record_dict(record)
+    detail["timeline"] = [
+        {"at": event.at.isoformat(), "kind": event.kind, "data": event.data} for event in events
+    ]
+    return detail

@@ -1,0 +1,29 @@
+"""What the web layer may ask of the running contact center.
+
+The ARI side implements this; the API depends only on the protocol so its
+handlers stay thin and its tests can run against the real thing or a
+stand-in of the same shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class ContactCenter(Protocol):
+    @property
+    def ari_connected(self) -> bool: ...
+
+    def queue_names(self) -> list[str]: ...
+
+    def queue_status(self, name: str) -> dict[str, Any] | None: ...
+
+    def agent_statuses(self) -> list[dict[str, Any]]: ...
+
+    def agent_status(self, extension: str) -> dict[str, Any] | None: ...
+
+    async def agent_action(
+        self, extension: str, action: str, reason: str | None
+    ) -> dict[str, Any]: ...
+
+    def live_calls(self) -> list[dict[str, Any]]: ...

@@ -1,0 +1,29 @@
+"""Database start-up: SQLite by default, PostgreSQL when HOTLINE_DATABASE_URL says so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tortoise import Tortoise
+
+
+def normalise_url(url: str) -> str:
+    # Tortoise names the asyncpg backend "postgres"; accept the usual spellings.
+    for prefix in ("postgresql://", "postgresql+asyncpg://"):
+        if url.startswith(prefix):
+            return "postgres://" + url[len(prefix) :]
+    return url
+
+
+async def init_db(url: str) -> None:
+    url = normalise_url(url)
+    if url.startswith("sqlite://") and url != "sqlite://:memory:":
+        Path(url[len("sqlite://") :]).parent.mkdir(parents=True, exist_ok=True)
+    await Tortoise.init(db_url=url, modules={"models": ["hotline.models"]})
+    # Schema creation is additive and idempotent (safe=True).  A versioned
+    # migration tool takes over once the schema starts changing under users.
+    await Tortoise.generate_schemas(safe=True)
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()

@@ -1,0 +1,208 @@
+"""Tortoise ORM models: the persistent state of a Hotline tenant.
+
+Live call state belongs to the pure cores; what is stored here is what must
+survive a restart (flows, queues, agents, waiting callers) and what reports
+read later (call records and their timelines).
+"""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Tenant(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100, unique=True)
+
+    class Meta:
+        table = "tenant"
+
+
+class Flow(Model):
+    id = fields.IntField(primary_key=True)
+    tenant: fields.ForeignKeyRelation[Tenant] = fields.ForeignKeyField(
+        "models.Tenant", related_name="flows"
+    )
+    name = fields.CharField(max_length=100)
+    draft = fields.JSONField()
+    updated_at = fields.DatetimeField(auto_now=True)
+    # The FlowVersion id that new calls run.  A plain column, not a foreign
+    # key: Flow -> FlowVersion -> Flow would be a cycle Tortoise cannot create.
+    published_version_id = fields.IntField(null=True)
+
+    class Meta:
+        table = "flow"
+        unique_together = (("tenant", "name"),)
+
+
+class FlowVersion(Model):
+    """An immutable published version; a call keeps the version it started with."""
+
+    id = fields.IntField(primary_key=True)
+    flow: fields.ForeignKeyRelation[Flow] = fields.ForeignKeyField(
+        "models.Flow", related_name="versions"
+    )
+    version = fields.IntField()
+    definition = fields.JSONField()
+    published_at = fields.DatetimeField(auto_now_add=True)
+    published_by = fields.CharField(max_length=100, default="")
+
+    class Meta:
+        table = "flow_version"
+        unique_together = (("flow", "version"),)
+
+
+class Did(Model):
+    number = fields.CharField(max_length=32, primary_key=True)
+    tenant: fields.ForeignKeyRelation[Tenant] = fields.ForeignKeyField(
+        "models.Tenant", related_name="dids"
+    )
+    flow: fields.ForeignKeyRelation[Flow] = fields.ForeignKeyField(
+        "models.Flow", related_name="dids"
+    )
+
+    class Meta:
+        table = "did"
+
+
+class Queue(Model):
+    id = fields.IntField(primary_key=True)
+    tenant: fields.ForeignKeyRelation[Tenant] = fields.ForeignKeyField(
+        "models.Tenant", related_name="queues"
+    )
+    name = fields.CharField(max_length=64, unique=True)
+    strategy = fields.CharField(max_length=32, default="longest-idle")
+    ring_timeout_s = fields.IntField(default=15)
+    wrapup_s = fields.IntField(default=5)
+    max_wait_s = fields.IntField(null=True)
+    overflow_kind = fields.CharField(max_length=16, null=True)
+    overflow_target = fields.CharField(max_length=64, null=True)
+    join_empty = fields.BooleanField(default=True)
+    leave_empty = fields.BooleanField(default=False)
+    announce_every_s = fields.IntField(null=True)
+    announce_ewt = fields.BooleanField(default=True)
+    moh_class = fields.CharField(max_length=64, default="default")
+    required_skills = fields.JSONField(default=dict)
+    max_misses = fields.IntField(default=2)
+    vip_caller_ids = fields.JSONField(default=list)
+    vip_priority = fields.IntField(default=10)
+
+    class Meta:
+        table = "queue"
+
+
+class Agent(Model):
+    id = fields.IntField(primary_key=True)
+    tenant: fields.ForeignKeyRelation[Tenant] = fields.ForeignKeyField(
+        "models.Tenant", related_name="agents"
+    )
+    extension = fields.CharField(max_length=32, unique=True)
+    name = fields.CharField(max_length=100, default="")
+    sip_password = fields.CharField(max_length=128)
+    skills = fields.JSONField(default=dict)
+    # Persisted so a restart keeps who is logged in and paused.
+    logged_in = fields.BooleanField(default=False)
+    paused = fields.BooleanField(default=False)
+    pause_reason = fields.CharField(max_length=64, default="")
+
+    class Meta:
+        table = "agent"
+
+
+class QueueMember(Model):
+    id = fields.IntField(primary_key=True)
+    queue: fields.ForeignKeyRelation[Queue] = fields.ForeignKeyField(
+        "models.Queue", related_name="members"
+    )
+    agent: fields.ForeignKeyRelation[Agent] = fields.ForeignKeyField(
+        "models.Agent", related_name="memberships"
+    )
+    penalty = fields.IntField(default=0)
+
+    class Meta:
+        table = "queue_member"
+        unique_together = (("queue", "agent"),)
+
+
+class WaitingCaller(Model):
+    """A caller waiting in a queue, persisted so a restart keeps their place."""
+
+    call_id = fields.CharField(max_length=64, primary_key=True)
+    queue = fields.CharField(max_length=64)
+    priority = fields.IntField(default=0)
+    caller_id = fields.CharField(max_length=64, default="")
+    joined_at = fields.FloatField()
+    bridge_id = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "waiting_caller"
+
+
+class ConnectedCall(Model):
+    """A caller bridged to an agent, persisted so a restart can adopt the pair."""
+
+    call_id = fields.CharField(max_length=64, primary_key=True)
+    queue = fields.CharField(max_length=64)
+    agent_extension = fields.CharField(max_length=32)
+    agent_channel_id = fields.CharField(max_length=64)
+    bridge_id = fields.CharField(max_length=64)
+    answered_at = fields.FloatField()
+
+    class Meta:
+        table = "connected_call"
+
+
+class CallRecord(Model):
+    call_id = fields.CharField(max_length=64, primary_key=True)
+    tenant_id = fields.IntField(null=True)
+    did = fields.CharField(max_length=32, default="")
+    caller_id = fields.CharField(max_length=64, default="")
+    flow_version_id = fields.IntField(null=True)
+    queue = fields.CharField(max_length=64, null=True)
+    agent_extension = fields.CharField(max_length=32, null=True)
+    started_at = fields.DatetimeField()
+    answered_at = fields.DatetimeField(null=True)
+    ended_at = fields.DatetimeField(null=True)
+    disposition = fields.CharField(max_length=32, null=True)
+
+    class Meta:
+        table = "call_record"
+
+
+class CallEvent(Model):
+    """One entry of a call's timeline: entered, ivr input, queued, offered, ..."""
+
+    id = fields.IntField(primary_key=True)
+    call: fields.ForeignKeyRelation[CallRecord] = fields.ForeignKeyField(
+        "models.CallRecord", related_name="events"
+    )
+    at = fields.DatetimeField()
+    kind = fields.CharField(max_length=32)
+    data = fields.JSONField(default=dict)
+
+    class Meta:
+        table = "call_event"
+        ordering = ["id"]
+
+
+class User(Model):
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=64, unique=True)
+    password_hash = fields.CharField(max_length=255)
+    role = fields.CharField(max_length=32, default="administrator")
+
+    class Meta:
+        table = "user"
+
+
+class ApiToken(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=64)
+    # sha256 of the bearer token; the token itself is never stored.
+    token_sha256 = fields.CharField(max_length=64, unique=True)
+    role = fields.CharField(max_length=32, default="administrator")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "api_token"

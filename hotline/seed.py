@@ -1,0 +1,82 @@
+"""Seed the demo tenant idempotently on every start.
+
+Existing rows are left as administrators changed them; only missing pieces
+are created, so a restart never undoes an edit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from argon2 import PasswordHasher
+
+from hotline.models import Agent, ApiToken, Did, Flow, FlowVersion, Queue, QueueMember, Tenant, User
+from hotline.settings import Settings
+
+DEMO_TENANT = "demo"
+DEMO_DID = "8000"
+DEMO_FLOW = "Main menu"
+DEMO_QUEUE = "support"
+DEMO_AGENTS = ("1001", "1002")
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def publish_version(flow: Flow, definition: dict[str, Any], published_by: str) -> FlowVersion:
+    last = await FlowVersion.filter(flow=flow).order_by("-version").first()
+    version = await FlowVersion.create(
+        flow=flow,
+        version=(last.version + 1) if last else 1,
+        definition=definition,
+        published_by=published_by,
+    )
+    flow.published_version_id = version.id
+    await flow.save(update_fields=["published_version_id", "updated_at"])
+    return version
+
+
+async def seed_demo(settings: Settings, main_menu: dict[str, Any]) -> None:
+    tenant, _ = await Tenant.get_or_create(name=DEMO_TENANT)
+
+    flow = await Flow.get_or_none(tenant=tenant, name=DEMO_FLOW)
+    if flow is None:
+        flow = await Flow.create(tenant=tenant, name=DEMO_FLOW, draft=main_menu)
+    if flow.published_version_id is None:
+        await publish_version(flow, flow.draft, "seed")
+    if not await Did.exists(number=DEMO_DID):
+        await Did.create(number=DEMO_DID, tenant=tenant, flow=flow)
+
+    queue = await Queue.get_or_none(name=DEMO_QUEUE)
+    if queue is None:
+        queue = await Queue.create(
+            tenant=tenant,
+            name=DEMO_QUEUE,
+            strategy="longest-idle",
+            ring_timeout_s=15,
+            wrapup_s=3,
+            announce_every_s=30,
+        )
+    for extension in DEMO_AGENTS:
+        agent = await Agent.get_or_none(extension=extension)
+        if agent is None:
+            agent = await Agent.create(
+                tenant=tenant,
+                extension=extension,
+                name=f"Agent {extension}",
+                sip_password=settings.demo_sip_password,
+                logged_in=True,
+            )
+        await QueueMember.get_or_create(queue=queue, agent=agent)
+
+    if not await User.exists(username=settings.admin_user):
+        await User.create(
+            username=settings.admin_user,
+            password_hash=PasswordHasher().hash(settings.admin_password),
+            role="administrator",
+        )
+    digest = token_digest(settings.api_token)
+    if not await ApiToken.exists(token_sha256=digest):
+        await ApiToken.create(name="demo admin", token_sha256=digest, role="administrator")

@@ -1,0 +1,142 @@
+"""Real SIP phones for tests: Debian's baresip, auto-answering, sending a sine.
+
+Each phone gets its own config directory, SIP port and ctrl_tcp port.  The
+sine (default 440 Hz) is what the caller should hear once an agent answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BARESIP_MODULES = Path("/usr/lib/baresip/modules")
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def free_tcp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class SipPhone:
+    extension: str
+    password: str
+    sip_host: str
+    sip_port: int
+    workdir: Path
+    tone_hz: int = 440
+    auto_answer: bool = True
+    process: subprocess.Popen[bytes] | None = None
+    ctrl_port: int = field(default_factory=free_tcp_port)
+    local_port: int = field(default_factory=free_udp_port)
+
+    def write_config(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        answermode = "auto" if self.auto_answer else "manual"
+        (self.workdir / "accounts").write_text(
+            f"<sip:{self.extension}@{self.sip_host}:{self.sip_port};transport=udp>"
+            f";auth_pass={self.password};answermode={answermode};regint=60"
+            ";audio_codecs=PCMU\n"
+        )
+        (self.workdir / "config").write_text(
+            "\n".join(
+                [
+                    "poll_method epoll",
+                    f"sip_listen 127.0.0.1:{self.local_port}",
+                    f"audio_source ausine,{self.tone_hz}",
+                    # baresip 1.0 has no file player; the caller side checks audio.
+                    "audio_player ausine,0",
+                    "audio_alert ausine,0",
+                    f"module_path {BARESIP_MODULES}",
+                    "module g711.so",
+                    "module ausine.so",
+                    "module account.so",
+                    "module_app ctrl_tcp.so",
+                    f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}",
+                    "module_app menu.so",
+                    "",
+                ]
+            )
+        )
+
+    def start(self) -> None:
+        self.write_config()
+        log = open(self.workdir / "baresip.log", "wb")  # noqa: SIM115 - owned by the process
+        self.process = subprocess.Popen(
+            ["baresip", "-f", str(self.workdir)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def log(self) -> str:
+        path = self.workdir / "baresip.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    async def command(self, command: str, params: str = "") -> dict[str, object]:
+        """Send a ctrl_tcp command (netstring-framed JSON) and return the reply."""
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.ctrl_port)
+        try:
+            payload = json.dumps({"command": command, "params": params, "token": "t"}).encode()
+            writer.write(str(len(payload)).encode() + b":" + payload + b",")
+            await writer.drain()
+            while True:
+                length = int((await reader.readuntil(b":"))[:-1])
+                body = await reader.readexactly(length)
+                await reader.readexactly(1)
+                message = json.loads(body)
+                if message.get("response"):
+                    return dict(message)
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    async def dial(self, number: str) -> None:
+        await self.command("dial", number)
+
+    async def hangup(self) -> None:
+        await self.command("hangup")
+
+
+def baresip_available() -> bool:
+    return shutil.which("baresip") is not None and BARESIP_MODULES.is_dir()
+
+
+async def wait_until(predicate: object, timeout_s: float, what: str) -> None:
+    """Poll an async or sync predicate; raise AssertionError naming what we waited for."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        result = predicate() if callable(predicate) else predicate
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+        await asyncio.sleep(0.2)
