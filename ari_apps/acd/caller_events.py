@@ -1,0 +1,106 @@
+"""Caller and offer events: arrival, abandon, offer answered/failed, call end."""
+
+from __future__ import annotations
+
+from ari_apps.acd.commands import (
+    AGENT_ON_CALL,
+    CANCEL_ANSWERED_ELSEWHERE,
+    CANCEL_CALLER_LEFT,
+    LEFT_JOIN_EMPTY,
+    OUTCOME_ABANDONED,
+    OUTCOME_ANSWERED,
+    OUTCOME_REJECTED,
+    CallerLeft,
+    Command,
+    ConnectCall,
+)
+from ari_apps.acd.events import (
+    CallEnded,
+    CallerAbandoned,
+    CallerArrived,
+    OfferAnswered,
+    OfferFailed,
+)
+from ari_apps.acd.exceptions import DuplicateCallError
+from ari_apps.acd.records import ConnectedCall, WaitingCaller
+from ari_apps.acd.state import AcdState, emit
+
+CallerEvent = CallerArrived | CallerAbandoned | OfferAnswered | OfferFailed | CallEnded
+
+
+def handle_caller_event(state: AcdState, event: CallerEvent, out: list[Command]) -> None:
+    match event:
+        case CallerArrived():
+            _arrived(state, event, out)
+        case CallerAbandoned():
+            _abandoned(state, event, out)
+        case OfferAnswered():
+            _answered(state, event, out)
+        case OfferFailed():
+            caller = _offered_caller(state, event.call_id, event.agent_id)
+            if caller is not None:
+                state.fail_offer(caller, state.agents[event.agent_id], event.now, out)
+        case CallEnded():
+            connected = state.connected.get(event.call_id)
+            if connected is not None and connected.agent_id == event.agent_id:
+                state.end_call(connected, event.now, out)
+
+
+def _arrived(state: AcdState, event: CallerArrived, out: list[Command]) -> None:
+    if event.call_id in state.callers or event.call_id in state.connected:
+        raise DuplicateCallError(event.call_id)
+    queue = state.queue(event.queue)
+    if not queue.config.join_empty and not state.is_staffed(queue):
+        out.append(CallerLeft(event.call_id, event.queue, OUTCOME_REJECTED, LEFT_JOIN_EMPTY))
+        return
+    joined_at = event.joined_at if event.joined_at is not None else event.now
+    caller = WaitingCaller(
+        call_id=event.call_id,
+        queue=event.queue,
+        base_priority=event.priority,
+        priority=queue.config.effective_priority(event.priority, event.caller_id),
+        caller_id=event.caller_id,
+        joined_at=joined_at,
+        # A restored caller's max wait runs from their original join.
+        queue_entered_at=joined_at,
+        arrival_seq=next(state.arrivals),
+    )
+    state.enqueue(caller, queue, event.now, out)
+
+
+def _abandoned(state: AcdState, event: CallerAbandoned, out: list[Command]) -> None:
+    caller = state.callers.get(event.call_id)
+    if caller is not None:
+        state.cancel_offers(caller, CANCEL_CALLER_LEFT, event.now, out)
+        state.leave(caller, OUTCOME_ABANDONED, "", out)
+        return
+    connected = state.connected.get(event.call_id)
+    if connected is not None:
+        # Hung up after the answer: that is simply the end of the call.
+        state.end_call(connected, event.now, out)
+
+
+def _offered_caller(state: AcdState, call_id: str, agent_id: str) -> WaitingCaller | None:
+    """The caller, if this agent is still ringing for them (else the event is stale)."""
+    caller = state.callers.get(call_id)
+    if caller is None or agent_id not in caller.ringing_agents:
+        return None
+    return caller
+
+
+def _answered(state: AcdState, event: OfferAnswered, out: list[Command]) -> None:
+    caller = _offered_caller(state, event.call_id, event.agent_id)
+    if caller is None:
+        return
+    agent = state.agents[event.agent_id]
+    state.cancel_offers(caller, CANCEL_ANSWERED_ELSEWHERE, event.now, out, event.agent_id)
+    agent.offered_call = None
+    agent.connected_call = caller.call_id
+    agent.consecutive_misses = 0
+    state.queues[caller.queue].calls_answered[agent.agent_id] += 1
+    state.connected[caller.call_id] = ConnectedCall(
+        caller.call_id, agent.agent_id, caller.queue, event.now
+    )
+    out.append(ConnectCall(caller.call_id, agent.agent_id, caller.queue))
+    emit(out, agent.become(AGENT_ON_CALL, None, event.now))
+    state.leave(caller, OUTCOME_ANSWERED, "", out)

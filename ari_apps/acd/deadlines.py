@@ -1,0 +1,141 @@
+"""Everything that happens because time passed.
+
+Ring timeouts (CancelOffer + a miss for the agent), wrap-up ends, max-wait
+and leave-empty evictions, periodic announcements, and ``next_deadline``.
+
+Overflow (on max wait, or leave-empty with no staffed agent): kind "queue"
+moves the caller into the target queue keeping ``joined_at`` (their rank) but
+restarting the max-wait clock; other kinds hand the call back to the adapter
+(``Overflow`` + final ``CallerLeft``). A caller never revisits a queue, and a
+target queue that would refuse them (not staffed and join_empty False, or
+leave_empty) is not used: the caller then leaves with "timed_out" (max wait)
+or "rejected" (leave-empty), reason "max_wait"/"leave_empty".
+
+A ringing caller is not pulled away from an agent mid-ring by max wait or
+leave-empty; both apply again as soon as the offer fails.
+"""
+
+from __future__ import annotations
+
+from ari_apps.acd.commands import (
+    AGENT_WRAP_UP,
+    CANCEL_RING_TIMEOUT,
+    LEFT_LEAVE_EMPTY,
+    LEFT_MAX_WAIT,
+    OUTCOME_OVERFLOWED,
+    OUTCOME_REJECTED,
+    OUTCOME_TIMED_OUT,
+    Announce,
+    CallerLeft,
+    CancelOffer,
+    Command,
+    Overflow,
+)
+from ari_apps.acd.config import OVERFLOW_QUEUE
+from ari_apps.acd.records import QueueRecord, WaitingCaller
+from ari_apps.acd.state import AcdState
+from ari_apps.acd.status import estimated_wait_s, working_agent_count
+
+
+def run_due(state: AcdState, now: float, out: list[Command]) -> None:
+    """Ring timeouts, wrap-up ends, max-wait and leave-empty evictions due at ``now``."""
+    for caller in state.callers_in_order():
+        if caller.ring_deadline is not None and caller.ring_deadline <= now:
+            for agent_id in sorted(caller.ringing_agents):
+                out.append(CancelOffer(caller.call_id, agent_id, CANCEL_RING_TIMEOUT))
+                state.fail_offer(caller, state.agents[agent_id], now, out)
+    for agent in state.agents.values():
+        ends_at = agent.wrapup_ends_at
+        if agent.state == AGENT_WRAP_UP and ends_at is not None and ends_at <= now:
+            state.finish_after_call_work(agent, now, out)
+    for caller in state.callers_in_order():
+        deadline = max_wait_deadline(state, caller)
+        if deadline is not None and deadline <= now:
+            _evict(state, caller, LEFT_MAX_WAIT, now, out)
+    for queue in state.queues.values():
+        if queue.config.leave_empty and not state.is_staffed(queue):
+            for caller in state.callers_in_order(queue.config.name):
+                if not caller.is_ringing:
+                    _evict(state, caller, LEFT_LEAVE_EMPTY, now, out)
+
+
+def max_wait_deadline(state: AcdState, caller: WaitingCaller) -> float | None:
+    max_wait_s = state.queues[caller.queue].config.max_wait_s
+    if caller.is_ringing or max_wait_s is None:
+        return None
+    return caller.queue_entered_at + max_wait_s
+
+
+def _evict(
+    state: AcdState, caller: WaitingCaller, cause: str, now: float, out: list[Command]
+) -> None:
+    source = caller.queue
+    target = state.queues[source].config.overflow
+    no_overflow = OUTCOME_TIMED_OUT if cause == LEFT_MAX_WAIT else OUTCOME_REJECTED
+    if target is None:
+        state.leave(caller, no_overflow, cause, out)
+        return
+    if target.kind != OVERFLOW_QUEUE:
+        state.leave(caller, OUTCOME_OVERFLOWED, cause, out)
+        out.append(Overflow(caller.call_id, source, target))
+        return
+    destination = state.queues.get(target.target)
+    if (
+        destination is None
+        or target.target in caller.visited_queues
+        or not _accepts_overflow(state, destination)
+    ):
+        state.leave(caller, no_overflow, cause, out)
+        return
+    out.append(CallerLeft(caller.call_id, source, OUTCOME_OVERFLOWED, cause, target.target))
+    out.append(Overflow(caller.call_id, source, target))
+    caller.queue = target.target
+    caller.queue_entered_at = now
+    caller.priority = destination.config.effective_priority(caller.base_priority, caller.caller_id)
+    state.enqueue(caller, destination, now, out)
+
+
+def _accepts_overflow(state: AcdState, queue: QueueRecord) -> bool:
+    if state.is_staffed(queue):
+        return True
+    return queue.config.join_empty and not queue.config.leave_empty
+
+
+def announce_due(state: AcdState, now: float, out: list[Command]) -> None:
+    """Position (and estimated wait) announcements for callers still waiting."""
+    for queue in state.queues.values():
+        config = queue.config
+        every = config.announce_position_every_s
+        for position, caller in enumerate(state.callers_in_order(config.name), start=1):
+            due = caller.next_announce_at
+            if due is None or due > now or caller.is_ringing:
+                continue
+            if every is None:  # announcements were switched off meanwhile
+                caller.next_announce_at = None
+                continue
+            wait_s = None
+            if config.announce_ewt:
+                working = working_agent_count(queue, state.agents.values())
+                wait_s = estimated_wait_s(
+                    position, queue.average_handle_s(), config.wrapup_s, working
+                )
+            out.append(Announce(caller.call_id, config.name, position, wait_s))
+            caller.next_announce_at = now + every
+
+
+def next_deadline(state: AcdState) -> float | None:
+    deadlines: list[float] = []
+    for caller in state.callers.values():
+        if caller.is_ringing:
+            if caller.ring_deadline is not None:
+                deadlines.append(caller.ring_deadline)
+            continue
+        max_wait = max_wait_deadline(state, caller)
+        if max_wait is not None:
+            deadlines.append(max_wait)
+        if caller.next_announce_at is not None:
+            deadlines.append(caller.next_announce_at)
+    for agent in state.agents.values():
+        if agent.state == AGENT_WRAP_UP and agent.wrapup_ends_at is not None:
+            deadlines.append(agent.wrapup_ends_at)
+    return min(deadlines, default=None)

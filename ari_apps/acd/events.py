@@ -1,0 +1,158 @@
+"""Events the adapter feeds into ``Acd.handle``.
+
+Every event carries ``now``: wall-clock epoch seconds at which the adapter saw
+it. The core never reads a clock, so its state (join times, wrap-up ends) stays
+meaningful across a process restart.
+
+Events about an offer or call the core no longer tracks are stale and ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from ari_apps.acd.config import AgentConfig, QueueConfig
+
+# OfferFailed.reason values (free text is accepted; these are the usual ones).
+OFFER_NO_ANSWER: Final = "no_answer"
+OFFER_BUSY: Final = "busy"
+OFFER_RING_TIMEOUT: Final = "ring_timeout"
+OFFER_UNREACHABLE: Final = "unreachable"
+
+
+@dataclass(frozen=True, slots=True)
+class CallerArrived:
+    """A caller enters ``queue``.
+
+    ``joined_at`` restores a caller after a restart at their original place
+    (it is also the start of their max-wait time); None means ``now``.
+    """
+
+    now: float
+    call_id: str
+    queue: str
+    priority: int = 0
+    caller_id: str = ""
+    joined_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallerAbandoned:
+    """The caller hung up (waiting, ringing, or already connected)."""
+
+    now: float
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLoggedIn:
+    """``ready`` False logs the agent in as not_ready (reason "logged_in")."""
+
+    now: float
+    agent_id: str
+    ready: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLoggedOut:
+    now: float
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentReady:
+    now: float
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentNotReady:
+    now: float
+    agent_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentPauseToggled:
+    """The pause feature code on the agent's phone: not_ready <-> ready."""
+
+    now: float
+    agent_id: str
+    reason: str = "paused"
+
+
+@dataclass(frozen=True, slots=True)
+class AgentDeviceChanged:
+    """The agent's phone (un)registered. Agents start unregistered."""
+
+    now: float
+    agent_id: str
+    registered: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OfferAnswered:
+    now: float
+    call_id: str
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OfferFailed:
+    """The agent's leg did not answer (no answer, busy, ring timeout, ...)."""
+
+    now: float
+    call_id: str
+    agent_id: str
+    reason: str = OFFER_NO_ANSWER
+
+
+@dataclass(frozen=True, slots=True)
+class CallEnded:
+    """A connected call (after ``ConnectCall``) hung up on either side."""
+
+    now: float
+    call_id: str
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """Time passed; send one at ``Acd.next_deadline()``."""
+
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class QueueConfigured:
+    """Add a queue or replace its config (waiting callers stay)."""
+
+    now: float
+    config: QueueConfig
+
+
+@dataclass(frozen=True, slots=True)
+class AgentConfigured:
+    """Add an agent or replace their config (runtime state stays)."""
+
+    now: float
+    config: AgentConfig
+
+
+Event = (
+    CallerArrived
+    | CallerAbandoned
+    | AgentLoggedIn
+    | AgentLoggedOut
+    | AgentReady
+    | AgentNotReady
+    | AgentPauseToggled
+    | AgentDeviceChanged
+    | OfferAnswered
+    | OfferFailed
+    | CallEnded
+    | Tick
+    | QueueConfigured
+    | AgentConfigured
+)

@@ -1,0 +1,134 @@
+"""Mutable runtime records the ``Acd`` keeps per queue, agent and caller.
+
+Internal to the package: the outside world sees them only through commands
+and the frozen snapshots of ``status.py``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from dataclasses import dataclass, field
+
+from ari_apps.acd.commands import (
+    AGENT_LOGGED_OUT,
+    AGENT_ON_CALL,
+    AGENT_READY,
+    AGENT_RINGING,
+    AGENT_WRAP_UP,
+    AgentStateChanged,
+)
+from ari_apps.acd.config import AgentConfig, QueueConfig
+from ari_apps.acd.strategies import meets_required_skills
+
+# States in which an agent counts as working the queue for estimated wait.
+WORKING_STATES = frozenset({AGENT_READY, AGENT_RINGING, AGENT_ON_CALL, AGENT_WRAP_UP})
+
+CallerOrderKey = tuple[int, float, int]
+
+
+@dataclass(slots=True)
+class QueueRecord:
+    config: QueueConfig
+    handle_times: deque[float]
+    last_offered_agent: str | None = None
+    calls_answered: Counter[str] = field(default_factory=Counter)
+
+    @classmethod
+    def create(cls, config: QueueConfig) -> QueueRecord:
+        return cls(config, deque(maxlen=config.handle_time_window))
+
+    def reconfigure(self, config: QueueConfig) -> None:
+        self.config = config
+        if self.handle_times.maxlen != config.handle_time_window:
+            self.handle_times = deque(self.handle_times, maxlen=config.handle_time_window)
+
+    def average_handle_s(self) -> float | None:
+        if not self.handle_times:
+            return None
+        return sum(self.handle_times) / len(self.handle_times)
+
+
+@dataclass(slots=True)
+class AgentRecord:
+    config: AgentConfig
+    state: str = AGENT_LOGGED_OUT
+    reason: str | None = None
+    registered: bool = False
+    state_since: float = 0.0
+    # When the agent last became ready after doing something (login, pause,
+    # call, missed offer); the longest-idle clock.
+    idle_since: float = 0.0
+    offered_call: str | None = None
+    connected_call: str | None = None
+    wrapup_ends_at: float | None = None
+    consecutive_misses: int = 0
+    # Requested while on a call, applied when the call (and wrap-up) ends:
+    # a not_ready reason, or None for "become ready".
+    not_ready_after_call: str | None = None
+
+    @property
+    def agent_id(self) -> str:
+        return self.config.agent_id
+
+    @property
+    def logged_in(self) -> bool:
+        return self.state != AGENT_LOGGED_OUT
+
+    def is_free(self) -> bool:
+        """May be offered a call right now."""
+        return self.state == AGENT_READY and self.registered and self.offered_call is None
+
+    def serves(self, queue: QueueConfig) -> bool:
+        """Member of the queue with every required skill (regardless of state)."""
+        return queue.name in self.config.queues and meets_required_skills(
+            self.config.skills, queue.required_skills
+        )
+
+    def staffs(self, queue: QueueConfig) -> bool:
+        """Counts for join-empty/leave-empty: logged in, phone registered, serves."""
+        return self.logged_in and self.registered and self.serves(queue)
+
+    def become(self, state: str, reason: str | None, now: float) -> AgentStateChanged | None:
+        """Switch state; returns the command to emit, or None if nothing changed."""
+        if state == self.state and reason == self.reason:
+            return None
+        self.state = state
+        self.reason = reason
+        self.state_since = now
+        if state != AGENT_WRAP_UP:
+            self.wrapup_ends_at = None
+        return AgentStateChanged(self.agent_id, state, reason)
+
+
+@dataclass(slots=True)
+class WaitingCaller:
+    """A caller in a queue, waiting or being offered (``ringing_agents``)."""
+
+    call_id: str
+    queue: str
+    base_priority: int
+    priority: int
+    caller_id: str
+    joined_at: float
+    queue_entered_at: float
+    arrival_seq: int
+    next_announce_at: float | None = None
+    ringing_agents: set[str] = field(default_factory=set)
+    ring_deadline: float | None = None
+    visited_queues: set[str] = field(default_factory=set)
+
+    def order_key(self) -> CallerOrderKey:
+        """Higher priority first, then earlier join, then earlier arrival."""
+        return (-self.priority, self.joined_at, self.arrival_seq)
+
+    @property
+    def is_ringing(self) -> bool:
+        return bool(self.ringing_agents)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectedCall:
+    call_id: str
+    agent_id: str
+    queue: str
+    connected_at: float

@@ -1,0 +1,79 @@
+"""Matching waiting callers with free agents.
+
+Caller order (across ALL queues): priority first (higher wins; priorities are
+absolute numbers, comparable between queues), then the earliest ``joined_at``
+(longest wait), then arrival order. Callers are served greedily in that order:
+each one gets the free agent(s) its queue's strategy prefers among those who
+may serve that queue.
+
+Consequence for an agent in several queues: they are always offered the
+best-ranked caller, by that order, among all the queues they serve. Asterisk's
+app_queue looks at each queue on its own and cannot guarantee this. Because
+every agent who is free and eligible for a caller is considered for that
+caller before any lower-ranked caller, a free agent is never left idle while
+a caller they could take waits, and within one queue and priority callers are
+offered strictly first-come first-served.
+
+Ringing callers are skipped: a caller is offered to one agent at a time
+(all at once for ring-all), never to more agents while that ring lasts.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from ari_apps.acd.records import AgentRecord, QueueRecord, WaitingCaller
+from ari_apps.acd.strategies import STRATEGIES, AgentCandidate, RoutingContext
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedOffer:
+    caller: WaitingCaller
+    agents: tuple[AgentRecord, ...]
+
+
+def plan_offers(
+    callers: Iterable[WaitingCaller],
+    agents: Iterable[AgentRecord],
+    queues: Mapping[str, QueueRecord],
+    rng: random.Random,
+) -> list[PlannedOffer]:
+    """Decide who rings for whom now. Updates each queue's round-robin memory
+    (it is part of the decision), mutates nothing else."""
+    free = [agent for agent in agents if agent.is_free()]
+    waiting = sorted((c for c in callers if not c.is_ringing), key=WaitingCaller.order_key)
+    plans: list[PlannedOffer] = []
+    for caller in waiting:
+        if not free:
+            break
+        queue = queues[caller.queue]
+        eligible = {a.agent_id: a for a in free if a.serves(queue.config)}
+        if not eligible:
+            continue
+        strategy = STRATEGIES[queue.config.strategy]
+        candidates = [
+            AgentCandidate(
+                agent_id=a.agent_id,
+                idle_since=a.idle_since,
+                calls_answered=queue.calls_answered[a.agent_id],
+                skills=a.config.skills,
+            )
+            for a in eligible.values()
+        ]
+        context = RoutingContext(
+            required_skills=queue.config.required_skills,
+            last_offered_agent=queue.last_offered_agent,
+            rng=rng,
+        )
+        ranked = strategy.rank(candidates, context)
+        if not ranked:
+            continue
+        chosen = ranked if strategy.rings_all else ranked[:1]
+        chosen_agents = tuple(eligible[c.agent_id] for c in chosen)
+        plans.append(PlannedOffer(caller, chosen_agents))
+        queue.last_offered_agent = chosen_agents[0].agent_id
+        taken = {a.agent_id for a in chosen_agents}
+        free = [a for a in free if a.agent_id not in taken]
+    return plans
