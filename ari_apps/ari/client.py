@@ -1,0 +1,183 @@
+"""AriClient: REST helpers plus a self-healing events websocket.
+
+``run()`` connects to ``/ari/events`` and reads forever.  Every failure (refused
+connection, auth error, dropped socket, garbage) is logged once for that
+attempt and followed by an exponential, jittered back-off: it never spins.
+Events are handed to an ``EventDispatcher`` that never blocks the reader.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+
+from ari_apps.ari.channels_api import ChannelsApi
+from ari_apps.ari.dispatch import EventDispatcher, EventHandler, HandlerErrorCallback
+from ari_apps.ari.events import parse_event
+from ari_apps.ari.resources_api import ResourcesApi
+
+log = logging.getLogger(__name__)
+
+ConnectionCallback = Callable[[], Awaitable[None]]
+Sleep = Callable[[float], Awaitable[None]]
+
+_EXPECTED_CONNECT_ERRORS = (aiohttp.ClientError, OSError, TimeoutError, ConnectionError)
+
+
+class AriClient(ChannelsApi, ResourcesApi):
+    def __init__(
+        self,
+        base_url: str,
+        user: str,
+        password: str,
+        app: str,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        on_channel_event: EventHandler | None = None,
+        on_global_event: EventHandler | None = None,
+        on_handler_error: HandlerErrorCallback | None = None,
+        on_connected: ConnectionCallback | None = None,
+        on_disconnected: ConnectionCallback | None = None,
+        request_timeout_s: float = 10.0,
+        backoff_initial_s: float = 0.5,
+        backoff_max_s: float = 5.0,
+        stable_connection_s: float = 10.0,
+        heartbeat_s: float | None = 15.0,
+        connect_timeout_s: float = 10.0,
+        sleep: Sleep = asyncio.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        super().__init__(
+            base_url, user, password, session=session, request_timeout_s=request_timeout_s
+        )
+        self.app = app
+        self.dispatcher = EventDispatcher(on_channel_event, on_global_event, on_handler_error)
+        self.on_connected = on_connected
+        self.on_disconnected = on_disconnected
+        self.connect_attempts = 0
+        self._backoff_initial_s = backoff_initial_s
+        self._backoff_max_s = backoff_max_s
+        self._stable_connection_s = stable_connection_s
+        self._heartbeat_s = heartbeat_s
+        self._connect_timeout_s = connect_timeout_s
+        self._sleep = sleep
+        self._jitter = jitter
+        self._connected = False
+        self._closing = False
+        self._run_task: asyncio.Task[Any] | None = None
+        self._run_done = asyncio.Event()
+
+    @property
+    def connected(self) -> bool:
+        return self._connected
+
+    @property
+    def events_url(self) -> str:
+        return self.api_root.replace("http", "ws", 1) + "/events"
+
+    def backoff_delay(self, attempt: int) -> float:
+        """Delay before reconnect ``attempt`` (0-based): doubling, capped, with
+        jitter in [50%, 100%] so many clients do not reconnect in lock-step."""
+        ceiling = min(self._backoff_max_s, self._backoff_initial_s * 2.0 ** min(attempt, 30))
+        return ceiling * (0.5 + 0.5 * self._jitter())
+
+    async def run(self) -> None:
+        """Connect and read events until ``close()``; reconnects forever."""
+        if self._run_task is not None:
+            raise RuntimeError("AriClient.run() is already running")
+        task = asyncio.current_task()
+        assert task is not None
+        self._run_task = task
+        self._run_done.clear()
+        try:
+            await self._connect_forever()
+        except asyncio.CancelledError:
+            if self._closing and task.cancelling() <= 1:
+                task.uncancel()  # our own close(): return normally to run()'s caller
+                return
+            raise
+        finally:
+            self._connected = False
+            self._run_task = None
+            self._run_done.set()
+
+    async def close(self) -> None:
+        """Stop ``run()``, cancel event workers, close the HTTP session if ours."""
+        self._closing = True
+        task = self._run_task
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            await self._run_done.wait()
+        await self.dispatcher.close()
+        await self.close_http()
+
+    async def _connect_forever(self) -> None:
+        attempt = 0
+        loop = asyncio.get_running_loop()
+        while not self._closing:
+            self.connect_attempts += 1
+            connected_at: float | None = None
+            try:
+                async with asyncio.timeout(self._connect_timeout_s):
+                    ws = await self._get_session().ws_connect(
+                        self.events_url,
+                        params={
+                            "app": self.app,
+                            "subscribeAll": "false",
+                            "api_key": f"{self._user}:{self._password}",
+                        },
+                        heartbeat=self._heartbeat_s,
+                    )
+                async with ws:
+                    connected_at = loop.time()
+                    self._connected = True
+                    log.info("ARI websocket connected (app %s)", self.app)
+                    await self._notify(self.on_connected, "on_connected")
+                    await self._read_events(ws)
+                    log.warning("ARI websocket closed (code %s)", ws.close_code)
+            except _EXPECTED_CONNECT_ERRORS as exc:
+                log.warning("ARI websocket attempt %d failed: %r", self.connect_attempts, exc)
+            except Exception:
+                log.exception("ARI websocket attempt %d crashed", self.connect_attempts)
+            if connected_at is not None:
+                self._connected = False
+                await self._notify(self.on_disconnected, "on_disconnected")
+                if loop.time() - connected_at >= self._stable_connection_s:
+                    attempt = 0  # it was healthy for a while: start backing off afresh
+            delay = self.backoff_delay(attempt)
+            attempt += 1
+            log.info("ARI websocket reconnecting in %.2fs", delay)
+            await self._sleep(delay)
+
+    async def _read_events(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        async for message in ws:
+            if message.type is aiohttp.WSMsgType.TEXT:
+                self._handle_text(message.data)
+            elif message.type is aiohttp.WSMsgType.ERROR:
+                raise ConnectionError(f"websocket error: {ws.exception()!r}")
+
+    def _handle_text(self, text: str) -> None:
+        try:
+            payload = json.loads(text)
+        except ValueError:
+            log.warning("ARI sent a non-JSON websocket message: %.200s", text)
+            return
+        if not isinstance(payload, dict):
+            log.warning("ARI sent a non-object websocket message: %.200s", text)
+            return
+        self.dispatcher.dispatch(parse_event(payload))
+
+    async def _notify(self, callback: ConnectionCallback | None, name: str) -> None:
+        if callback is None:
+            return
+        try:
+            await callback()
+        except Exception:
+            # A failing reconcile must not stop event reading.
+            log.exception("ARI %s callback failed", name)

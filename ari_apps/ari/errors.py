@@ -1,0 +1,51 @@
+"""Errors raised by the ARI client; each carries a stable ``error_id``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AriError(Exception):
+    """ARI answered a REST call with an error status.
+
+    ``status`` is ARI's HTTP status (0 when no response arrived at all);
+    ``http_status`` is what our own API should answer when this escapes.
+    """
+
+    error_id = "ari_error"
+    http_status = 502
+
+    def __init__(self, status: int, method: str, path: str, message: str) -> None:
+        super().__init__(f"ARI {method} {path} -> {status}: {message}")
+        self.status = status
+        self.method = method
+        self.path = path
+        self.message = message
+
+    @property
+    def details(self) -> dict[str, Any]:
+        return {"status": self.status, "method": self.method, "path": self.path}
+
+
+class AriNotFound(AriError):
+    """404: the channel/bridge/playback/recording does not exist (any more).
+
+    Usually a benign race (the caller hung up first), hence its own type.
+    """
+
+    error_id = "ari_not_found"
+    http_status = 404
+
+
+class AriConflict(AriError):
+    """409: e.g. the channel is not in our Stasis application or not answered."""
+
+    error_id = "ari_conflict"
+    http_status = 409
+
+
+class AriUnavailable(AriError):
+    """No HTTP response: Asterisk down, connection refused, or request timed out."""
+
+    error_id = "ari_unavailable"
+    http_status = 503

@@ -1,0 +1,141 @@
+"""A light typed view of ARI websocket events.
+
+We keep the full JSON in ``raw`` and lift out only the fields the apps route
+and branch on.  ``channel_id`` is also the routing key: events that concern a
+channel (including playbacks and recordings whose ``target_uri`` is
+``channel:<id>``) go to that channel's ordered queue; all others are global.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+STASIS_START: Final = "StasisStart"
+STASIS_END: Final = "StasisEnd"
+CHANNEL_DESTROYED: Final = "ChannelDestroyed"
+CHANNEL_DTMF_RECEIVED: Final = "ChannelDtmfReceived"
+CHANNEL_STATE_CHANGE: Final = "ChannelStateChange"
+CHANNEL_HANGUP_REQUEST: Final = "ChannelHangupRequest"
+CHANNEL_ENTERED_BRIDGE: Final = "ChannelEnteredBridge"
+CHANNEL_LEFT_BRIDGE: Final = "ChannelLeftBridge"
+PLAYBACK_STARTED: Final = "PlaybackStarted"
+PLAYBACK_FINISHED: Final = "PlaybackFinished"
+RECORDING_STARTED: Final = "RecordingStarted"
+RECORDING_FINISHED: Final = "RecordingFinished"
+RECORDING_FAILED: Final = "RecordingFailed"
+BRIDGE_CREATED: Final = "BridgeCreated"
+BRIDGE_DESTROYED: Final = "BridgeDestroyed"
+DEVICE_STATE_CHANGED: Final = "DeviceStateChanged"
+ENDPOINT_STATE_CHANGE: Final = "EndpointStateChange"
+DIAL: Final = "Dial"
+
+# After one of these, a channel's Stasis session is over: its worker may end
+# once the queue is drained.  (A channel can re-enter Stasis later; a new
+# StasisStart then simply starts a new worker.)
+CHANNEL_FINAL_EVENTS: Final = frozenset({STASIS_END, CHANNEL_DESTROYED})
+
+
+@dataclass(frozen=True, slots=True)
+class AriEvent:
+    type: str
+    raw: Mapping[str, Any]
+    application: str | None = None
+    timestamp: str | None = None
+    channel_id: str | None = None
+    channel_name: str | None = None
+    channel_state: str | None = None
+    caller_number: str | None = None
+    bridge_id: str | None = None
+    playback_id: str | None = None
+    playback_state: str | None = None
+    recording_name: str | None = None
+    digit: str | None = None
+    duration_ms: int | None = None
+    cause: int | None = None
+    args: tuple[str, ...] = ()
+    device_name: str | None = None
+    device_state: str | None = None
+    endpoint: str | None = None  # "PJSIP/1001"
+    endpoint_state: str | None = None
+    dial_status: str | None = None
+
+    @property
+    def is_channel_final(self) -> bool:
+        return self.type in CHANNEL_FINAL_EVENTS
+
+
+def _obj(payload: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = payload.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _str(mapping: Mapping[str, Any], key: str) -> str | None:
+    value = mapping.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _int(mapping: Mapping[str, Any], key: str) -> int | None:
+    value = mapping.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _split_target(target_uri: str | None) -> tuple[str | None, str | None]:
+    """``channel:abc`` -> (channel id, None); ``bridge:xyz`` -> (None, bridge id)."""
+    if not target_uri:
+        return None, None
+    kind, _, ident = target_uri.partition(":")
+    if kind == "channel":
+        return ident or None, None
+    if kind == "bridge":
+        return None, ident or None
+    return None, None
+
+
+def parse_event(payload: Mapping[str, Any]) -> AriEvent:
+    """Build an ``AriEvent`` from one decoded websocket message; never raises on
+    missing or oddly typed fields (Asterisk versions differ in what they send)."""
+    event_type = _str(payload, "type") or "Unknown"
+    channel = _obj(payload, "channel")
+    if event_type == DIAL:
+        channel = _obj(payload, "peer")  # the channel being dialled is the subject
+    bridge = _obj(payload, "bridge")
+    playback = _obj(payload, "playback")
+    recording = _obj(payload, "recording")
+    endpoint = _obj(payload, "endpoint")
+    device = _obj(payload, "device_state")
+
+    channel_id = _str(channel, "id")
+    bridge_id = _str(bridge, "id")
+    target = _str(playback, "target_uri") or _str(recording, "target_uri")
+    target_channel, target_bridge = _split_target(target)
+    channel_id = channel_id or target_channel
+    bridge_id = bridge_id or target_bridge
+
+    raw_args = payload.get("args")
+    args = tuple(str(a) for a in raw_args) if isinstance(raw_args, list) else ()
+    technology, resource = _str(endpoint, "technology"), _str(endpoint, "resource")
+    return AriEvent(
+        type=event_type,
+        raw=payload,
+        application=_str(payload, "application"),
+        timestamp=_str(payload, "timestamp"),
+        channel_id=channel_id,
+        channel_name=_str(channel, "name"),
+        channel_state=_str(channel, "state"),
+        caller_number=_str(_obj(channel, "caller"), "number"),
+        bridge_id=bridge_id,
+        playback_id=_str(playback, "id"),
+        playback_state=_str(playback, "state"),
+        recording_name=_str(recording, "name"),
+        digit=_str(payload, "digit"),
+        duration_ms=_int(payload, "duration_ms"),
+        cause=_int(payload, "cause"),
+        args=args,
+        device_name=_str(device, "name"),
+        device_state=_str(device, "state"),
+        endpoint=f"{technology}/{resource}" if technology and resource else None,
+        endpoint_state=_str(endpoint, "state"),
+        dial_status=_str(payload, "dialstatus"),
+    )

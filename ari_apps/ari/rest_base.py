@@ -1,0 +1,136 @@
+"""REST plumbing shared by the ARI endpoint helpers: one aiohttp session,
+basic auth, query encoding and error mapping."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeAlias
+from urllib.parse import quote
+
+import aiohttp
+from yarl import URL
+
+from ari_apps.ari.errors import AriConflict, AriError, AriNotFound, AriUnavailable
+
+# The JSON shapes ARI returns.  We deliberately keep them as plain dicts.
+JsonObject: TypeAlias = dict[str, Any]
+JsonList: TypeAlias = list[JsonObject]
+QueryValue: TypeAlias = str | int | float | bool | Sequence[str] | None
+Query: TypeAlias = Mapping[str, QueryValue]
+
+MAX_ERROR_MESSAGE_CHARS = 500
+
+
+def segment(value: str) -> str:
+    """Percent-encode one path segment (ids may contain '/', device names ':')."""
+    return quote(value, safe=":@-._~")
+
+
+def _encode_query(params: Query | None) -> dict[str, str]:
+    encoded: dict[str, str] = {}
+    for key, value in (params or {}).items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            encoded[key] = "true" if value else "false"
+        elif isinstance(value, str):
+            encoded[key] = value
+        elif isinstance(value, int | float):
+            encoded[key] = str(value)
+        else:
+            # ARI's allowMultiple parameters are comma separated.
+            encoded[key] = ",".join(value)
+    return encoded
+
+
+class AriHttp:
+    def __init__(
+        self,
+        base_url: str,
+        user: str,
+        password: str,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        request_timeout_s: float = 10.0,
+    ) -> None:
+        root = base_url.rstrip("/")
+        if not root.endswith("/ari"):
+            root += "/ari"
+        self.api_root = root
+        self._user = user
+        self._password = password
+        self._auth = aiohttp.BasicAuth(user, password)
+        self._session = session
+        self._owns_session = session is None
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout_s)
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        # Created lazily so the client can be constructed outside the event loop.
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+            self._owns_session = True
+        return self._session
+
+    async def close_http(self) -> None:
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+        self._session = None
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Query | None = None,
+        body: Any = None,
+        raw: bool = False,
+    ) -> Any:
+        """Call ARI; returns decoded JSON, ``bytes`` if ``raw``, None for no content."""
+        url = URL(self.api_root + path, encoded=True)
+        try:
+            async with self._get_session().request(
+                method,
+                url,
+                params=_encode_query(params),
+                json=body,
+                auth=self._auth,
+                timeout=self._timeout,
+            ) as response:
+                payload = await response.read()
+                if response.status >= 400:
+                    raise _error_for(response.status, method, path, payload)
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise AriUnavailable(0, method, path, repr(exc)) from exc
+        if raw:
+            return payload
+        if not payload:
+            return None
+        try:
+            return json.loads(payload)
+        except ValueError as exc:
+            raise AriError(response.status, method, path, "response is not JSON") from exc
+
+    async def _object(self, method: str, path: str, **kwargs: Any) -> JsonObject:
+        result = await self.request(method, path, **kwargs)
+        return result if isinstance(result, dict) else {}
+
+    async def _list(self, method: str, path: str, **kwargs: Any) -> JsonList:
+        result = await self.request(method, path, **kwargs)
+        return result if isinstance(result, list) else []
+
+    async def _void(self, method: str, path: str, **kwargs: Any) -> None:
+        await self.request(method, path, **kwargs)
+
+
+def _error_for(status: int, method: str, path: str, payload: bytes) -> AriError:
+    message = payload.decode("utf-8", errors="replace")
+    try:
+        decoded = json.loads(payload)
+        if isinstance(decoded, dict) and isinstance(decoded.get("message"), str):
+            message = decoded["message"]
+    except ValueError:
+        pass
+    message = message[:MAX_ERROR_MESSAGE_CHARS] or "(no message)"
+    error_type = {404: AriNotFound, 409: AriConflict}.get(status, AriError)
+    return error_type(status, method, path, message)
