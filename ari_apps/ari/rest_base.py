@@ -60,7 +60,7 @@ class AriHttp:
         self.api_root = root
         self._user = user
         self._password = password
-        self._auth = aiohttp.BasicAuth(user, password)
+        self._auth_headers = {"Authorization": aiohttp.encode_basic_auth(user, password)}
         self._session = session
         self._owns_session = session is None
         self._timeout = aiohttp.ClientTimeout(total=request_timeout_s)
@@ -94,7 +94,7 @@ class AriHttp:
                 url,
                 params=_encode_query(params),
                 json=body,
-                auth=self._auth,
+                headers=self._auth_headers,
                 timeout=self._timeout,
             ) as response:
                 payload = await response.read()
