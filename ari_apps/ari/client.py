@@ -127,11 +127,10 @@ class AriClient(ChannelsApi, ResourcesApi):
                 async with asyncio.timeout(self._connect_timeout_s):
                     ws = await self._get_session().ws_connect(
                         self.events_url,
-                        params={
-                            "app": self.app,
-                            "subscribeAll": "false",
-                            "api_key": f"{self._user}:{self._password}",
-                        },
+                        # Basic auth header rather than ?api_key=: ARI accepts both,
+                        # and a URL with credentials ends up in exception reprs and logs.
+                        params={"app": self.app, "subscribeAll": "false"},
+                        headers=self._auth_headers,
                         heartbeat=self._heartbeat_s,
                     )
                 async with ws:
@@ -142,7 +141,9 @@ class AriClient(ChannelsApi, ResourcesApi):
                     await self._read_events(ws)
                     log.warning("ARI websocket closed (code %s)", ws.close_code)
             except _EXPECTED_CONNECT_ERRORS as exc:
-                log.warning("ARI websocket attempt %d failed: %r", self.connect_attempts, exc)
+                log.warning(
+                    "ARI websocket attempt %d failed: %s", self.connect_attempts, _describe(exc)
+                )
             except Exception:
                 log.exception("ARI websocket attempt %d crashed", self.connect_attempts)
             if connected_at is not None:
@@ -181,3 +182,10 @@ class AriClient(ChannelsApi, ResourcesApi):
         except Exception:
             # A failing reconcile must not stop event reading.
             log.exception("ARI %s callback failed", name)
+
+
+def _describe(exc: BaseException) -> str:
+    """A one-line reason without URLs (they may carry credentials)."""
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"{type(exc).__name__}: HTTP {exc.status} {exc.message}"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -100,7 +100,8 @@ class FakeAriServer:
     async def _events(self, request: web.Request) -> web.StreamResponse:
         if self.reject_websocket_status is not None:
             return web.json_response({"message": "rejected"}, status=self.reject_websocket_status)
-        if request.query.get("api_key") != f"{self.user}:{self.password}":
+        api_key_ok = request.query.get("api_key") == f"{self.user}:{self.password}"
+        if not (api_key_ok or self._authorized(request)):
             return web.json_response({"message": "Authentication required"}, status=401)
         if request.query.get("app") != self.app:
             return web.json_response({"message": "Invalid application"}, status=400)
