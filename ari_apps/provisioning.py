@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 
-from ari_apps.ari.client import AriClient, AriNotFound
+from ari_apps.ari.client import AriClient
+from ari_apps.ari.errors import AriNotFound
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def agent_objects(extension: str, password: str) -> dict[str, dict[str, str]]:
             "rtp_symmetric": "yes",
             "force_rport": "yes",
             "rewrite_contact": "yes",
-            "callerid": f"Agent {extension} <{extension}>",
+            "callerid": f'"Agent {extension}" <{extension}>',
         },
     }
 
@@ -53,7 +54,7 @@ def _same(wanted: dict[str, str], current: dict[str, str]) -> bool:
         have = current.get(key, "")
         if key == "allow":
             have = have.strip("()").replace("|", ",")
-        if have not in (value, _EQUIVALENT.get(value, value)):
+        if have != value and have != _EQUIVALENT.get(value, value):
             return False
     return True
 
@@ -63,7 +64,8 @@ async def ensure_agent_endpoint(ari: AriClient, extension: str, password: str) -
     changed = False
     for object_type, fields in agent_objects(extension, password).items():
         try:
-            current = await ari.get_dynamic_config("res_pjsip", object_type, extension)
+            listed = await ari.get_dynamic_config("res_pjsip", object_type, extension)
+            current = {str(item["attribute"]): str(item["value"]) for item in listed}
         except AriNotFound:
             current = {}
         if current and _same(fields, current):
@@ -79,4 +81,4 @@ async def remove_agent_endpoint(ari: AriClient, extension: str) -> None:
         try:
             await ari.delete_dynamic_config("res_pjsip", object_type, extension)
         except AriNotFound:
-            pass
+            continue

@@ -9,7 +9,7 @@ import signal
 import uvicorn
 
 from admin_ui.app import create_app
-from agi_scripts.handlers import build_handlers
+from agi_scripts.handlers import HANDLERS
 from agi_scripts.server import FastAgiServer
 from ari_apps.app import CallCenter
 from ari_apps.ivr.demo import MAIN_MENU
@@ -26,7 +26,7 @@ async def serve(settings: Settings) -> None:
     await seed_demo(settings, MAIN_MENU)
     bus = EventBus()
     center = CallCenter(settings, bus)
-    agi = FastAgiServer(build_handlers(), host=settings.agi_host, port=settings.agi_port)
+    agi = FastAgiServer(HANDLERS, host=settings.agi_host, port=settings.agi_port)
     web = uvicorn.Server(
         uvicorn.Config(
             create_app(center),

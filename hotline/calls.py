@@ -29,7 +29,7 @@ async def open_record(call_id: str, *, did: str, caller_id: str, tenant_id: int 
     return record
 
 
-async def add_event(call_id: str, kind: str, **data: Any) -> None:
+async def add_event(call_id: str, kind: str, /, **data: Any) -> None:
     await CallEvent.create(call_id=call_id, at=utcnow(), kind=kind, data=data)
 
 

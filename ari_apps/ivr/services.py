@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 
 import aiohttp
 
-from ari_apps.ari.client import AriClient, AriError, AriNotFound
+from ari_apps.ari.client import AriClient
+from ari_apps.ari.errors import AriError, AriNotFound
 from ari_apps.ivr.commands import (
     CancelTimer,
     Command,
@@ -146,7 +147,9 @@ class FlowRunner:
                 context = self._agent_context if kind == "extension" else self._pstn_context
                 await calls.add_event(self.call_id, "transferred", target=target, kind=kind)
                 await calls.close_record(self.call_id, "transferred")
-                await self.ari.continue_in_dialplan(self.channel_id, context, target, 1)
+                await self.ari.continue_in_dialplan(
+                    self.channel_id, context=context, extension=target, priority=1
+                )
             case Hangup(reason=reason):
                 await calls.add_event(self.call_id, "hangup", reason=reason)
                 await calls.close_record(self.call_id, "ivr_hangup")
@@ -188,7 +191,7 @@ class FlowRunner:
 async def safe_fallback(ari: AriClient, channel_id: str) -> None:
     """Send a call we cannot handle to the dialplan's safe context, or hang it up."""
     try:
-        await ari.continue_in_dialplan(channel_id, "hotline-safe", "s", 1)
+        await ari.continue_in_dialplan(channel_id, context="hotline-safe", extension="s", priority=1)
     except AriNotFound:
         return
     except AriError:

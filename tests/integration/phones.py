@@ -58,12 +58,16 @@ class SipPhone:
                     "poll_method epoll",
                     f"sip_listen 127.0.0.1:{self.local_port}",
                     f"audio_source ausine,{self.tone_hz}",
-                    # baresip 1.0 has no file player; the caller side checks audio.
-                    "audio_player ausine,0",
-                    "audio_alert ausine,0",
+                    # ausine only produces 48 kHz; baresip resamples for G.711.
+                    "ausrc_srate 48000",
+                    "ausrc_channels 2",
+                    # baresip 1.0 cannot play to a file; the caller side checks audio.
+                    "audio_player aubridge,nil",
+                    "audio_alert aubridge,nil",
                     f"module_path {BARESIP_MODULES}",
                     "module g711.so",
                     "module ausine.so",
+                    "module aubridge.so",
                     "module account.so",
                     "module_app ctrl_tcp.so",
                     f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}",
@@ -75,13 +79,14 @@ class SipPhone:
 
     def start(self) -> None:
         self.write_config()
-        log = open(self.workdir / "baresip.log", "wb")  # noqa: SIM115 - owned by the process
-        self.process = subprocess.Popen(
-            ["baresip", "-f", str(self.workdir)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+        with open(self.workdir / "baresip.log", "wb") as log:
+            # The child keeps its own copy of the descriptor.
+            self.process = subprocess.Popen(
+                ["baresip", "-f", str(self.workdir)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
 
     def stop(self) -> None:
         if self.process is None:

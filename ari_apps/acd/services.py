@@ -1,0 +1,442 @@
+"""AcdService: the pure Acd plus the I/O its commands need.
+
+The Acd decides; this class originates agent legs, bridges, plays
+announcements, persists waiting and connected callers (so a restart keeps
+everyone's place) and publishes agent/queue events on the bus.
+
+Every Acd.handle() and the execution of its commands run under one lock so
+two batches never interleave.  Anything that must call back into a caller's
+FlowRunner is spawned as a task instead of awaited: the runner may itself be
+waiting for this lock (EnterQueue), and awaiting it here would deadlock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ari_apps.acd.commands import (
+    AGENT_LOGGED_OUT,
+    AGENT_NOT_READY,
+    OUTCOME_ANSWERED,
+    Announce,
+    AgentStateChanged,
+    CallerLeft,
+    CallerQueued,
+    CancelOffer,
+    Command,
+    ConnectCall,
+    OfferCall,
+    Overflow,
+)
+from ari_apps.acd.config import AgentConfig, OverflowTarget, QueueConfig
+from ari_apps.acd.core import Acd
+from ari_apps.acd.events import (
+    CallEnded,
+    CallerAbandoned,
+    CallerArrived,
+    Event,
+    OfferAnswered,
+    OfferFailed,
+    Tick,
+)
+from ari_apps.acd.exceptions import AcdError
+from ari_apps.ari.client import AriClient
+from ari_apps.ari.errors import AriError, AriNotFound
+from hotline import calls
+from hotline.bus import EventBus
+from hotline.models import Agent, ConnectedCall, Queue, QueueMember, WaitingCaller
+
+log = logging.getLogger(__name__)
+
+QueueExitHandler = Callable[[str, str, str | None], Awaitable[None]]
+
+# Q.850 causes on an agent leg that never answered, mapped to OfferFailed reasons.
+_CAUSE_REASONS = {17: "busy", 18: "no_answer", 19: "no_answer", 21: "rejected"}
+
+
+def queue_bridge_id(call_id: str) -> str:
+    # Deterministic, so a restarted Hotline finds the caller's bridge again.
+    return f"hl-q-{call_id}"
+
+
+@dataclass
+class AgentLeg:
+    channel_id: str
+    call_id: str
+    agent_id: str
+    extension: str
+    queue: str
+    answered: bool = False
+
+
+@dataclass
+class QueuedCall:
+    call_id: str
+    channel_id: str
+    queue: str
+    bridge_id: str
+    caller_id: str
+    connected_leg: AgentLeg | None = None
+    announcements: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def queue_config(row: Queue) -> QueueConfig:
+    overflow = (
+        OverflowTarget(row.overflow_kind, row.overflow_target)
+        if row.overflow_kind and row.overflow_target
+        else None
+    )
+    return QueueConfig(
+        name=row.name,
+        strategy=row.strategy,
+        ring_timeout_s=float(row.ring_timeout_s),
+        wrapup_s=float(row.wrapup_s),
+        max_wait_s=float(row.max_wait_s) if row.max_wait_s else None,
+        overflow=overflow,
+        join_empty=row.join_empty,
+        leave_empty=row.leave_empty,
+        announce_position_every_s=float(row.announce_every_s) if row.announce_every_s else None,
+        announce_ewt=row.announce_ewt,
+        moh_class=row.moh_class,
+        required_skills=dict(row.required_skills or {}),
+        max_misses_before_not_ready=row.max_misses,
+        vip_caller_ids=frozenset(row.vip_caller_ids or ()),
+        vip_priority=row.vip_priority,
+    )
+
+
+async def load_acd_config() -> tuple[list[QueueConfig], list[AgentConfig], list[Agent]]:
+    queues = await Queue.all().order_by("id")
+    agents = await Agent.all().order_by("id")
+    memberships: dict[int, list[str]] = {}
+    for member in await QueueMember.all().prefetch_related("queue"):
+        memberships.setdefault(member.agent_id, []).append(member.queue.name)  # type: ignore[attr-defined]
+    agent_configs = [
+        AgentConfig(
+            agent_id=agent.extension,
+            extension=agent.extension,
+            skills=dict(agent.skills or {}),
+            queues=tuple(memberships.get(agent.id, ())),
+        )
+        for agent in agents
+    ]
+    return [queue_config(q) for q in queues], agent_configs, list(agents)
+
+
+class AcdService:
+    def __init__(self, ari: AriClient, bus: EventBus, app: str, on_queue_exit: QueueExitHandler):
+        self.ari = ari
+        self.bus = bus
+        self.app = app
+        self._on_queue_exit = on_queue_exit
+        self.acd = Acd()
+        self.lock = asyncio.Lock()
+        self.calls: dict[str, QueuedCall] = {}
+        self.legs: dict[str, AgentLeg] = {}  # agent leg channel id -> leg
+        self._leg_counter = 0
+        self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._ticker: asyncio.Task[None] | None = None
+
+    # -- lifecycle ---------------------------------------------------------
+    def start(self) -> None:
+        self._ticker = asyncio.create_task(self._tick_loop(), name="acd-ticker")
+
+    async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            await asyncio.gather(self._ticker, return_exceptions=True)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _tick_loop(self) -> None:
+        while True:
+            deadline = self.acd.next_deadline()
+            timeout = None if deadline is None else max(0.0, deadline - time.time())
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+            if deadline is not None and time.time() >= deadline:
+                try:
+                    await self.handle(Tick(now=time.time()))
+                except Exception:
+                    log.exception("ACD tick failed")
+
+    # -- the one entry point for events --------------------------------------
+    async def handle(self, event: Event) -> list[Command]:
+        async with self.lock:
+            return await self.handle_locked(event)
+
+    async def handle_locked(self, event: Event) -> list[Command]:
+        commands = self.acd.handle(event)
+        for command in commands:
+            try:
+                await self._execute(command)
+            except AriNotFound:
+                log.info("ACD command %s: channel or bridge already gone", command)
+            except AriError:
+                log.exception("ACD command %s failed", command)
+        self._wake.set()
+        return commands
+
+    # -- callers -------------------------------------------------------------
+    async def enqueue(
+        self,
+        call_id: str,
+        channel_id: str,
+        queue: str,
+        priority: int,
+        caller_id: str,
+        joined_at: float | None = None,
+    ) -> None:
+        """Put a caller in a queue: their own bridge with MOH, then the Acd."""
+        bridge_id = queue_bridge_id(call_id)
+        try:
+            await self.ari.get_bridge(bridge_id)
+        except AriNotFound:
+            await self.ari.create_bridge(bridge_id=bridge_id, type="mixing", name=f"queue {queue}")
+        await self.ari.add_channel(bridge_id, channel_id)
+        self.calls[call_id] = QueuedCall(call_id, channel_id, queue, bridge_id, caller_id)
+        now = time.time()
+        joined = joined_at if joined_at is not None else now
+        await WaitingCaller.update_or_create(
+            call_id=call_id,
+            defaults={
+                "queue": queue,
+                "priority": priority,
+                "caller_id": caller_id,
+                "joined_at": joined,
+                "bridge_id": bridge_id,
+            },
+        )
+        await calls.update_record(call_id, queue=queue)
+        try:
+            await self.handle(
+                CallerArrived(now, call_id, queue, priority, caller_id, joined_at=joined)
+            )
+        except AcdError as exc:
+            log.warning("call %s refused by queue %s: %s", call_id, queue, exc)
+            await self._leave(call_id, "overflow", None)
+
+    async def caller_gone(self, call_id: str) -> None:
+        """The caller's channel left Stasis: abandon or end their call."""
+        queued = self.calls.get(call_id)
+        if queued is None:
+            return
+        if queued.connected_leg is not None:
+            leg = queued.connected_leg
+            await self.handle(CallEnded(time.time(), call_id, leg.agent_id))
+            await self._end_connected(queued, hang_up=leg.channel_id)
+            return
+        await self.handle(CallerAbandoned(time.time(), call_id))
+
+    # -- agent legs -------------------------------------------------------------
+    async def leg_answered(self, channel_id: str) -> None:
+        leg = self.legs.get(channel_id)
+        if leg is None:
+            # An offer we no longer know about (e.g. from before a restart).
+            with contextlib.suppress(AriError):
+                await self.ari.hangup(channel_id)
+            return
+        leg.answered = True
+        commands = await self.handle(OfferAnswered(time.time(), leg.call_id, leg.agent_id))
+        connected = any(
+            isinstance(c, ConnectCall) and c.call_id == leg.call_id and c.agent_id == leg.agent_id
+            for c in commands
+        )
+        if not connected:
+            # Answered too late (caller gone or another agent won): release it.
+            self.legs.pop(channel_id, None)
+            with contextlib.suppress(AriError):
+                await self.ari.hangup(channel_id)
+
+    async def leg_gone(self, channel_id: str, cause: int | None) -> None:
+        leg = self.legs.pop(channel_id, None)
+        if leg is None:
+            return
+        queued = self.calls.get(leg.call_id)
+        if queued is not None and queued.connected_leg is leg:
+            await self.handle(CallEnded(time.time(), leg.call_id, leg.agent_id))
+            await self._end_connected(queued, hang_up=queued.channel_id)
+            return
+        reason = _CAUSE_REASONS.get(cause or 0, "unreachable")
+        await self.handle(OfferFailed(time.time(), leg.call_id, leg.agent_id, reason))
+
+    async def _end_connected(self, queued: QueuedCall, hang_up: str) -> None:
+        self.calls.pop(queued.call_id, None)
+        with contextlib.suppress(AriError):
+            await self.ari.hangup(hang_up)
+        with contextlib.suppress(AriError):
+            await self.ari.destroy_bridge(queued.bridge_id)
+        await ConnectedCall.filter(call_id=queued.call_id).delete()
+        await calls.close_record(queued.call_id, "answered")
+        self.bus.publish("call", "ended", call_id=queued.call_id, queue=queued.queue)
+
+    # -- command execution ----------------------------------------------------------
+    async def _execute(self, command: Command) -> None:
+        match command:
+            case OfferCall():
+                await self._offer(command)
+            case CancelOffer(call_id=call_id, agent_id=agent_id):
+                for channel_id, leg in list(self.legs.items()):
+                    if leg.call_id == call_id and leg.agent_id == agent_id and not leg.answered:
+                        with contextlib.suppress(AriNotFound):
+                            await self.ari.hangup(channel_id)
+            case ConnectCall():
+                await self._connect(command)
+            case Announce():
+                await self._announce(command)
+            case CallerQueued(call_id=call_id, queue=queue, position=position, moh_class=moh):
+                queued = self.calls.get(call_id)
+                if queued is not None:
+                    queued.queue = queue
+                    await self.ari.bridge_start_moh(queued.bridge_id, moh)
+                await calls.add_event(call_id, "queue_joined", queue=queue, position=position)
+                self.bus.publish("queue", "caller_joined", call_id=call_id, queue=queue)
+            case CallerLeft():
+                await self._caller_left(command)
+            case Overflow(call_id=call_id, target=target):
+                await calls.add_event(call_id, "overflow", kind=target.kind, target=target.target)
+                if target.kind == "flow_node":
+                    await self._leave(call_id, "overflow", target.target)
+                elif target.kind == "voicemail":
+                    # Voicemail arrives with its own issue; until then the
+                    # flow's overflow branch (or a goodbye) handles the caller.
+                    await self._leave(call_id, "overflow", None)
+            case AgentStateChanged(agent_id=agent_id, state=state, reason=reason):
+                await Agent.filter(extension=agent_id).update(
+                    logged_in=state != AGENT_LOGGED_OUT,
+                    paused=state == AGENT_NOT_READY,
+                    pause_reason=reason or "" if state == AGENT_NOT_READY else "",
+                )
+                self.bus.publish("agent", "state_changed", agent=agent_id, state=state, reason=reason)
+
+    async def _offer(self, command: OfferCall) -> None:
+        queued = self.calls.get(command.call_id)
+        self._leg_counter += 1
+        channel_id = f"hl-agent-{command.agent_id}-{int(time.time())}-{self._leg_counter}"
+        leg = AgentLeg(channel_id, command.call_id, command.agent_id, command.extension, command.queue)
+        self.legs[channel_id] = leg
+        await calls.add_event(command.call_id, "offered", agent=command.agent_id)
+        try:
+            await self.ari.originate(
+                f"PJSIP/{command.extension}",
+                channel_id=channel_id,
+                app=self.app,
+                app_args=["agent", command.call_id, command.agent_id],
+                caller_id=queued.caller_id if queued else None,
+                timeout_s=max(1, int(command.ring_timeout_s)),
+            )
+        except AriError as exc:
+            # Unregistered or unreachable phone: Asterisk refuses at once.
+            self.legs.pop(channel_id, None)
+            log.info("offer to %s failed: %s", command.agent_id, exc)
+            self._spawn(
+                self.handle(
+                    OfferFailed(time.time(), command.call_id, command.agent_id, "unreachable")
+                )
+            )
+
+    async def _connect(self, command: ConnectCall) -> None:
+        queued = self.calls.get(command.call_id)
+        leg = next(
+            (
+                leg
+                for leg in self.legs.values()
+                if leg.call_id == command.call_id and leg.agent_id == command.agent_id
+            ),
+            None,
+        )
+        if queued is None or leg is None:
+            return
+        queued.connected_leg = leg
+        with contextlib.suppress(AriNotFound):
+            await self.ari.bridge_stop_moh(queued.bridge_id)
+        await self.ari.add_channel(queued.bridge_id, leg.channel_id)
+        now = time.time()
+        await ConnectedCall.update_or_create(
+            call_id=command.call_id,
+            defaults={
+                "queue": command.queue,
+                "agent_extension": leg.extension,
+                "agent_channel_id": leg.channel_id,
+                "bridge_id": queued.bridge_id,
+                "answered_at": now,
+            },
+        )
+        await calls.update_record(
+            command.call_id, agent_extension=leg.extension, answered_at=datetime.now(UTC)
+        )
+        await calls.add_event(command.call_id, "answered", agent=command.agent_id)
+        self.bus.publish("call", "answered", call_id=command.call_id, agent=command.agent_id)
+
+    async def _announce(self, command: Announce) -> None:
+        queued = self.calls.get(command.call_id)
+        if queued is None:
+            return
+        queued.announcements += 1
+        if command.position <= 1:
+            media = ["sound:queue-youarenext"]
+        else:
+            media = ["sound:queue-thereare", f"number:{command.position - 1}",
+                     "sound:queue-callswaiting"]
+        if command.estimated_wait_s is not None and command.estimated_wait_s >= 60:
+            minutes = round(command.estimated_wait_s / 60)
+            media += ["sound:queue-holdtime", f"number:{minutes}",
+                      "sound:queue-minutes" if minutes > 1 else "sound:queue-minute"]
+        await self.ari.play(
+            queued.channel_id,
+            media,
+            playback_id=f"hl-ann-{command.call_id}-{queued.announcements}",
+        )
+
+    async def _caller_left(self, command: CallerLeft) -> None:
+        await calls.add_event(
+            command.call_id, "queue_left", queue=command.queue, outcome=command.outcome,
+            reason=command.reason,
+        )
+        self.bus.publish("queue", "caller_left", call_id=command.call_id, queue=command.queue,
+                         outcome=command.outcome)
+        if not command.is_final:
+            return
+        await WaitingCaller.filter(call_id=command.call_id).delete()
+        queued = self.calls.get(command.call_id)
+        if command.outcome == OUTCOME_ANSWERED:
+            if queued is not None:
+                self._spawn(self._on_queue_exit(command.call_id, "answered", None))
+            return
+        if command.outcome == "abandoned":
+            self.calls.pop(command.call_id, None)
+            if queued is not None:
+                with contextlib.suppress(AriError):
+                    await self.ari.destroy_bridge(queued.bridge_id)
+            await calls.close_record(command.call_id, "abandoned")
+            return
+        # timed_out / rejected / overflowed without a flow node to go to.
+        if queued is not None and command.call_id in self.calls:
+            outcome = "timed_out" if command.outcome == "timed_out" else "overflow"
+            await self._leave(command.call_id, outcome, None)
+
+    async def _leave(self, call_id: str, outcome: str, goto_node: str | None) -> None:
+        """Take a caller out of the ACD and hand them back to their flow."""
+        queued = self.calls.pop(call_id, None)
+        if queued is None:
+            return
+        await WaitingCaller.filter(call_id=call_id).delete()
+        with contextlib.suppress(AriError):
+            await self.ari.destroy_bridge(queued.bridge_id)
+        self._spawn(self._on_queue_exit(call_id, outcome, goto_node))

@@ -1,0 +1,330 @@
+"""CallCenter: wires the ARI client to the IVR and ACD services.
+
+This is the one thin adapter between Asterisk and the pure cores.  It routes
+each ARI event by channel to whoever owns the channel (a caller's flow, an
+agent leg, a feature-code call), reconciles Asterisk's channels with our
+persisted state on every (re)connect, and sends any call whose handler fails
+to the dialplan's safe context instead of leaving it in silence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+import aiohttp
+
+from ari_apps import reconcile
+from ari_apps.acd import stasis as acd_stasis
+from ari_apps.acd.events import (
+    AgentConfigured,
+    AgentDeviceChanged,
+    AgentLoggedIn,
+    AgentLoggedOut,
+    AgentNotReady,
+    AgentReady,
+    QueueConfigured,
+)
+from ari_apps.acd.exceptions import AcdError
+from ari_apps.acd.services import AcdService, load_acd_config
+from ari_apps.ari.client import AriClient
+from ari_apps.ari.errors import AriError
+from ari_apps.ari.events import (
+    CHANNEL_DESTROYED,
+    CHANNEL_DTMF_RECEIVED,
+    ENDPOINT_STATE_CHANGE,
+    PLAYBACK_FINISHED,
+    STASIS_END,
+    STASIS_START,
+    AriEvent,
+)
+from ari_apps.ivr import stasis as ivr_stasis
+from ari_apps.ivr.events import DtmfReceived, PlaybackFinished, QueueExited
+from ari_apps.ivr.services import FlowRunner, safe_fallback
+from ari_apps.provisioning import ensure_agent_endpoint
+from hotline import calls
+from hotline.bus import EventBus
+from hotline.errors import InvalidRequest, NotFound
+from hotline.models import Agent
+from hotline.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class CallCenter:
+    """Implements hotline.center.ContactCenter for the web layer."""
+
+    def __init__(self, settings: Settings, bus: EventBus) -> None:
+        self.settings = settings
+        self.bus = bus
+        self.ari = AriClient(
+            settings.ari_url,
+            settings.ari_user,
+            settings.ari_password,
+            settings.ari_app,
+            on_channel_event=self.on_channel_event,
+            on_global_event=self.on_global_event,
+            on_handler_error=self.on_handler_error,
+            on_connected=self.on_connected,
+        )
+        self.acd = AcdService(self.ari, bus, settings.ari_app, self.on_queue_exit)
+        self.runners: dict[str, FlowRunner] = {}
+        self.feature_channels: dict[str, str] = {}  # channel id -> playback id
+        self.http: aiohttp.ClientSession | None = None
+        self._acd_loaded = False
+        self._ready = asyncio.Event()
+        self._run_task: asyncio.Task[None] | None = None
+
+    # -- lifecycle -------------------------------------------------------------
+    async def start(self) -> None:
+        self.http = aiohttp.ClientSession()
+        self._run_task = asyncio.create_task(self.ari.run(), name="ari")
+        self.acd.start()
+
+    async def stop(self) -> None:
+        # Callers stay in Stasis when we go: Asterisk keeps them in their
+        # bridges (with MOH) and the next start adopts them.
+        await self.acd.stop()
+        await self.ari.close()
+        if self._run_task is not None:
+            self._run_task.cancel()
+            await asyncio.gather(self._run_task, return_exceptions=True)
+        for runner in self.runners.values():
+            runner.close()
+        if self.http is not None:
+            await self.http.close()
+
+    @property
+    def ari_connected(self) -> bool:
+        return self.ari.connected and self._ready.is_set()
+
+    async def on_connected(self) -> None:
+        """Every (re)connect: sync config and phones, then adopt live calls."""
+        self._ready.clear()
+        async with self.acd.lock:
+            if not self._acd_loaded:
+                await self._load_acd()
+                self._acd_loaded = True
+            await self._sync_endpoints()
+            await reconcile.reconcile(self)
+        self._ready.set()
+        log.info("connected to Asterisk; %d calls adopted", len(self.acd.calls))
+
+    async def _load_acd(self) -> None:
+        queues, agent_configs, agents = await load_acd_config()
+        now = time.time()
+        for queue in queues:
+            await self.acd.handle_locked(QueueConfigured(now, queue))
+        for config in agent_configs:
+            await self.acd.handle_locked(AgentConfigured(now, config))
+        for agent in agents:
+            if agent.logged_in:
+                await self.acd.handle_locked(
+                    AgentLoggedIn(now, agent.extension, ready=not agent.paused)
+                )
+                if agent.paused and agent.pause_reason:
+                    await self.acd.handle_locked(
+                        AgentNotReady(now, agent.extension, agent.pause_reason)
+                    )
+
+    async def _sync_endpoints(self) -> None:
+        # Endpoint state events tell us when phones (un)register.
+        await self.ari.request(
+            "POST",
+            f"/applications/{self.settings.ari_app}/subscription",
+            params={"eventSource": "endpoint:PJSIP"},
+        )
+        for agent in await Agent.all():
+            await ensure_agent_endpoint(self.ari, agent.extension, agent.sip_password)
+            endpoint = await self.ari.get_endpoint("PJSIP", agent.extension)
+            await self.acd.handle_locked(
+                AgentDeviceChanged(
+                    time.time(), agent.extension, endpoint.get("state") == "online"
+                )
+            )
+
+    # -- ARI events --------------------------------------------------------------
+    async def on_channel_event(self, event: AriEvent) -> None:
+        channel_id = event.channel_id
+        assert channel_id is not None
+        if event.type == STASIS_START:
+            await self._stasis_start(event)
+            return
+        runner = self.runners.get(channel_id)
+        if runner is not None:
+            await self._caller_event(runner, event)
+        elif channel_id in self.acd.legs:
+            if event.type in (STASIS_END, CHANNEL_DESTROYED):
+                await self.acd.leg_gone(channel_id, event.cause)
+        elif channel_id in self.acd.calls:
+            # An adopted caller (restart) whose flow session did not survive.
+            if event.type in (STASIS_END, CHANNEL_DESTROYED):
+                await self.acd.caller_gone(channel_id)
+        elif channel_id in self.feature_channels:
+            await acd_stasis.feature_event(self, event)
+
+    async def _stasis_start(self, event: AriEvent) -> None:
+        kind = event.args[0] if event.args else ""
+        if kind == "inbound":
+            await ivr_stasis.start_inbound(self, event)
+        elif kind == "agent":
+            await self.acd.leg_answered(event.channel_id or "")
+        elif kind == "feature":
+            await acd_stasis.start_feature(self, event)
+        else:
+            log.warning("unexpected StasisStart %s args=%s", event.channel_id, event.args)
+            await safe_fallback(self.ari, event.channel_id or "")
+
+    async def _caller_event(self, runner: FlowRunner, event: AriEvent) -> None:
+        if event.type == CHANNEL_DTMF_RECEIVED and event.digit:
+            await runner.feed(DtmfReceived(event.digit))
+        elif event.type == PLAYBACK_FINISHED and event.playback_id:
+            await runner.feed(PlaybackFinished(event.playback_id))
+        elif event.type in (STASIS_END, CHANNEL_DESTROYED):
+            await self.caller_gone(runner)
+
+    async def caller_gone(self, runner: FlowRunner) -> None:
+        if self.runners.pop(runner.channel_id, None) is None:
+            return
+        runner.close()
+        if runner.call_id in self.acd.calls:
+            await self.acd.caller_gone(runner.call_id)
+        else:
+            await calls.close_record(runner.call_id, "abandoned_in_ivr")
+        self.bus.publish("call", "ended", call_id=runner.call_id)
+
+    async def on_global_event(self, event: AriEvent) -> None:
+        if event.type == ENDPOINT_STATE_CHANGE and event.endpoint:
+            technology, _, resource = event.endpoint.partition("/")
+            if technology != "PJSIP":
+                return
+            registered = event.endpoint_state == "online"
+            with contextlib.suppress(AcdError):
+                await self.acd.handle(AgentDeviceChanged(time.time(), resource, registered))
+
+    async def on_handler_error(self, event: AriEvent, exc: BaseException) -> None:
+        """A handler failed: put the call somewhere safe, never leave silence."""
+        log.error("handler failed for %s on %s: %r", event.type, event.channel_id, exc)
+        channel_id = event.channel_id
+        if channel_id is None or event.type in (STASIS_END, CHANNEL_DESTROYED):
+            return
+        runner = self.runners.pop(channel_id, None)
+        if runner is not None:
+            runner.close()
+            with contextlib.suppress(Exception):
+                await calls.close_record(runner.call_id, "failed")
+        if channel_id in self.acd.legs:
+            with contextlib.suppress(AriError):
+                await self.ari.hangup(channel_id)
+            return
+        await safe_fallback(self.ari, channel_id)
+
+    # -- ACD -> flow ---------------------------------------------------------------
+    async def on_queue_exit(self, call_id: str, outcome: str, goto_node: str | None) -> None:
+        runner = self.runners.get(call_id)
+        if runner is not None:
+            runner.in_queue = False
+            await runner.feed(QueueExited(outcome, goto_node))
+        elif outcome != "answered":
+            # Adopted after a restart without its flow: say goodbye safely.
+            await safe_fallback(self.ari, call_id)
+
+    # -- ContactCenter protocol (used by the web layer) -------------------------------
+    def queue_names(self) -> list[str]:
+        return list(self.acd.acd.queue_names())
+
+    def queue_status(self, name: str) -> dict[str, Any] | None:
+        if name not in self.acd.acd.queue_names():
+            return None
+        status = self.acd.acd.queue_status(name, time.time())
+        return {
+            "name": status.name,
+            "strategy": status.strategy,
+            "waiting": [
+                {
+                    "call_id": w.call_id,
+                    "position": w.position,
+                    "priority": w.priority,
+                    "caller_id": w.caller_id,
+                    "waited_s": round(w.waited_s, 1),
+                    "ringing_agents": list(w.ringing_agents),
+                }
+                for w in status.waiting
+            ],
+            "agents_by_state": {k: list(v) for k, v in status.agents_by_state.items()},
+            "unregistered_agents": list(status.unregistered_agents),
+            "avg_handle_s": status.avg_handle_s,
+            "longest_wait_s": round(status.longest_wait_s, 1),
+            "estimated_wait_s": status.estimated_wait_s,
+        }
+
+    def agent_statuses(self) -> list[dict[str, Any]]:
+        return [s for a in self.acd.acd.agent_ids() if (s := self.agent_status(a)) is not None]
+
+    def agent_status(self, extension: str) -> dict[str, Any] | None:
+        if extension not in self.acd.acd.agent_ids():
+            return None
+        status = self.acd.acd.agent_status(extension)
+        return {
+            "agent": status.agent_id,
+            "extension": status.extension,
+            "state": status.state,
+            "reason": status.reason,
+            "registered": status.registered,
+            "queues": list(status.queues),
+            "state_since": status.state_since,
+            "offered_call_id": status.offered_call_id,
+            "connected_call_id": status.connected_call_id,
+        }
+
+    async def agent_action(
+        self, extension: str, action: str, reason: str | None
+    ) -> dict[str, Any]:
+        if extension not in self.acd.acd.agent_ids():
+            raise NotFound(f"no agent {extension!r}")
+        now = time.time()
+        events = {
+            "login": AgentLoggedIn(now, extension),
+            "logout": AgentLoggedOut(now, extension),
+            "ready": AgentReady(now, extension),
+            "pause": AgentNotReady(now, extension, reason or "paused"),
+        }
+        if action not in events:
+            raise InvalidRequest(f"unknown action {action!r}; use one of {sorted(events)}")
+        try:
+            await self.acd.handle(events[action])
+        except AcdError as exc:
+            raise InvalidRequest(str(exc)) from exc
+        status = self.agent_status(extension)
+        assert status is not None
+        return status
+
+    def live_calls(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = []
+        for runner in self.runners.values():
+            result.append(
+                {
+                    "call_id": runner.call_id,
+                    "stage": "queue" if runner.in_queue else "ivr",
+                    "node": runner.session.current_node,
+                    "caller_id": runner.session.variables.get("caller_id", ""),
+                }
+            )
+        known = {r["call_id"] for r in result}
+        for call_id, queued in self.acd.calls.items():
+            if call_id in known:
+                continue
+            result.append({"call_id": call_id, "stage": "queue", "node": None,
+                           "caller_id": queued.caller_id})
+        for item in result:
+            queued_call = self.acd.calls.get(item["call_id"])
+            if queued_call is not None:
+                item["queue"] = queued_call.queue
+                leg = queued_call.connected_leg
+                item["agent"] = leg.agent_id if leg else None
+                if leg:
+                    item["stage"] = "connected"
+        return result

@@ -1,0 +1,85 @@
+"""Inbound calls entering Stasis: look up the DID, start the published flow."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from ari_apps.ari.events import AriEvent
+from ari_apps.ivr.commands import EnterQueue
+from ari_apps.ivr.core import FlowSession
+from ari_apps.ivr.flow import FlowDefinition
+from ari_apps.ivr.services import FlowRunner, safe_fallback
+from hotline import calls
+from hotline.models import Did, Flow, FlowVersion
+
+if TYPE_CHECKING:
+    from ari_apps.app import CallCenter
+
+log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=256)
+def _parsed(version_id: int, definition_json: str) -> FlowDefinition:
+    # Versions are immutable, so a parsed definition can be shared by calls.
+    return FlowDefinition.from_json(definition_json)
+
+
+async def published_flow(did: str) -> tuple[FlowVersion, int] | None:
+    row = await Did.get_or_none(number=did).prefetch_related("flow")
+    if row is None:
+        return None
+    flow: Flow = row.flow
+    if flow.published_version_id is None:
+        return None
+    version = await FlowVersion.get_or_none(id=flow.published_version_id)
+    if version is None:
+        return None
+    return version, flow.tenant_id  # type: ignore[attr-defined]
+
+
+async def start_inbound(center: CallCenter, event: AriEvent) -> None:
+    import json
+
+    channel_id = event.channel_id or ""
+    did = event.args[1] if len(event.args) > 1 else ""
+    caller_id = event.caller_number or ""
+    found = await published_flow(did)
+    if found is None:
+        log.warning("call %s to %s: no published flow for this DID", channel_id, did)
+        await safe_fallback(center.ari, channel_id)
+        return
+    version, tenant_id = found
+    definition = _parsed(version.id, json.dumps(version.definition, sort_keys=True))
+    await calls.open_record(
+        channel_id, did=did, caller_id=caller_id, tenant_id=tenant_id, flow_version_id=version.id
+    )
+    session = FlowSession(
+        definition,
+        channel_id,
+        {"caller_id": caller_id, "dialed_number": did, "language": "en"},
+    )
+    assert center.http is not None
+    runner = FlowRunner(
+        center.ari,
+        session,
+        channel_id,
+        http=center.http,
+        on_enter_queue=lambda r, cmd: _enter_queue(center, r, cmd),
+    )
+    center.runners[channel_id] = runner
+    center.bus.publish("call", "entered", call_id=channel_id, did=did, caller_id=caller_id)
+    await center.ari.answer(channel_id)
+    await runner.start()
+
+
+async def _enter_queue(center: CallCenter, runner: FlowRunner, command: EnterQueue) -> None:
+    variables: dict[str, Any] = dict(runner.session.variables)
+    await center.acd.enqueue(
+        runner.call_id,
+        runner.channel_id,
+        command.queue,
+        command.priority,
+        str(variables.get("caller_id", "")),
+    )

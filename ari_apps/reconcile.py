@@ -1,0 +1,158 @@
+"""Reconcile Asterisk's live channels with Hotline's persisted call state.
+
+Runs on every (re)connect of the events websocket, before new events are
+handled.  Asterisk keeps channels in our Stasis app while Hotline is down
+(callers keep hearing MOH in their queue bridge), so after a crash or a
+restart we adopt what is still there and clean only what is truly orphaned:
+
+- a waiting caller whose channel is alive goes back into the ACD with their
+  original join time, so nobody loses their place;
+- a caller bridged to an agent keeps the bridge; the pair is tracked again;
+- a caller who was still in the IVR restarts the flow from its start (the
+  flow position is not persisted);
+- agent legs that were ringing (an offer in flight) are hung up: the caller
+  is re-offered from the front of the queue;
+- rows whose channel is gone, and our bridges with nobody in them, are
+  removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from ari_apps.acd.events import CallerArrived
+CallRestored: Any = None
+from ari_apps.acd.exceptions import AcdError
+from ari_apps.acd.services import AgentLeg, QueuedCall, queue_bridge_id
+from ari_apps.ari.errors import AriError, AriNotFound
+from ari_apps.ari.events import AriEvent, parse_event
+from ari_apps.ivr import stasis as ivr_stasis
+from hotline import calls
+from hotline.models import ConnectedCall, WaitingCaller
+
+if TYPE_CHECKING:
+    from ari_apps.app import CallCenter
+
+log = logging.getLogger(__name__)
+
+
+def stasis_args(channel: dict[str, Any], app: str) -> list[str] | None:
+    """The Stasis() arguments of a channel in our app, or None if not ours."""
+    dialplan = channel.get("dialplan") or {}
+    if str(dialplan.get("app_name", "")).lower() != "stasis":
+        return None
+    parts = str(dialplan.get("app_data", "")).split(",")
+    if not parts or parts[0] != app:
+        return None
+    return parts[1:]
+
+
+async def _hangup(center: CallCenter, channel_id: str) -> None:
+    with contextlib.suppress(AriError):
+        await center.ari.hangup(channel_id)
+
+
+async def reconcile(center: CallCenter) -> None:
+    ari = center.ari
+    app = center.settings.ari_app
+    channels = {str(c["id"]): c for c in await ari.list_channels()}
+    acd = center.acd
+    now = time.time()
+
+    # Forget in-memory calls whose channels vanished during an outage.
+    for channel_id in [c for c in center.runners if c not in channels]:
+        await center.caller_gone(center.runners[channel_id])
+    for channel_id in [c for c in acd.legs if c not in channels]:
+        await acd.leg_gone(channel_id, None)
+    for call_id in [c for c in acd.calls if acd.calls[c].channel_id not in channels]:
+        await acd.caller_gone(call_id)
+
+    # Connected pairs.
+    for row in await ConnectedCall.all():
+        caller_alive = row.call_id in channels
+        agent_alive = row.agent_channel_id in channels
+        if row.call_id in acd.calls:
+            continue
+        if caller_alive and agent_alive:
+            leg = AgentLeg(row.agent_channel_id, row.call_id, row.agent_extension,
+                           row.agent_extension, row.queue, answered=True)
+            queued = QueuedCall(row.call_id, row.call_id, row.queue, row.bridge_id,
+                                channels[row.call_id].get("caller", {}).get("number", ""))
+            queued.connected_leg = leg
+            acd.calls[row.call_id] = queued
+            acd.legs[leg.channel_id] = leg
+            try:
+                await acd.handle_locked(
+                    CallRestored(now, row.call_id, row.agent_extension, row.queue)
+                )
+            except AcdError as exc:
+                log.warning("could not restore call %s in the ACD: %s", row.call_id, exc)
+            log.info("adopted connected call %s with agent %s", row.call_id, row.agent_extension)
+            continue
+        for channel_id in (row.call_id, row.agent_channel_id):
+            if channel_id in channels:
+                await _hangup(center, channel_id)
+        await row.delete()
+        await calls.close_record(row.call_id, "answered")
+
+    # Waiting callers, oldest first so the ACD sees them in queue order.
+    for waiting in await WaitingCaller.all().order_by("joined_at"):
+        if waiting.call_id in acd.calls:
+            continue
+        if waiting.call_id not in channels:
+            await waiting.delete()
+            await calls.close_record(waiting.call_id, "abandoned")
+            continue
+        bridge_id = queue_bridge_id(waiting.call_id)
+        try:
+            await ari.get_bridge(bridge_id)
+        except AriNotFound:
+            await ari.create_bridge(bridge_id=bridge_id, type="mixing")
+            await ari.add_channel(bridge_id, waiting.call_id)
+        acd.calls[waiting.call_id] = QueuedCall(
+            waiting.call_id, waiting.call_id, waiting.queue, bridge_id, waiting.caller_id
+        )
+        await acd.handle_locked(
+            CallerArrived(now, waiting.call_id, waiting.queue, waiting.priority,
+                          waiting.caller_id, joined_at=waiting.joined_at)
+        )
+        log.info("adopted waiting caller %s in %s", waiting.call_id, waiting.queue)
+
+    # Channels in our app that no persisted state explains.
+    for channel_id, channel in channels.items():
+        args = stasis_args(channel, app)
+        if args is None:
+            continue
+        if channel_id in acd.calls or channel_id in acd.legs or channel_id in center.runners:
+            continue
+        kind = args[0] if args else ""
+        if kind == "inbound":
+            log.info("adopting caller %s found in the IVR; restarting its flow", channel_id)
+            event = parse_event({"type": "StasisStart", "args": args, "channel": channel,
+                                 "application": app})
+            await _restart_flow(center, event)
+        else:
+            # Ringing agent legs and feature-code calls from before the restart.
+            log.info("hanging up orphaned %s channel %s", kind or "unknown", channel_id)
+            await _hangup(center, channel_id)
+
+    # Our queue bridges that no call owns any more.
+    for bridge in await ari.list_bridges():
+        bridge_id = str(bridge.get("id", ""))
+        if not bridge_id.startswith("hl-q-"):
+            continue
+        owner = bridge_id[len("hl-q-") :]
+        if owner not in acd.calls:
+            with contextlib.suppress(AriError):
+                await ari.destroy_bridge(bridge_id)
+
+
+async def _restart_flow(center: CallCenter, event: AriEvent) -> None:
+    try:
+        await ivr_stasis.start_inbound(center, event)
+    except Exception:
+        log.exception("could not restart the flow of %s", event.channel_id)
+        await center.on_handler_error(event, RuntimeError("restart failed"))

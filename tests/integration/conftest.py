@@ -1,0 +1,147 @@
+"""Fixtures for tests against the real sandbox Asterisk and a running Hotline.
+
+`hotline_env` brings everything up with the same command as `make up` and
+reads the contract file it writes; the session ends with `make down`'s
+equivalent so CI leaves no Asterisk or mounted /proc behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hotline.settings import REPO_ROOT, read_env_file
+from tests.integration.harness import AriHarness
+from tests.integration.phones import SipPhone, wait_until
+
+pytestmark = pytest.mark.asterisk
+
+
+def hotline_cli(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "hotline.cli", *args], cwd=REPO_ROOT, check=True)
+
+
+@pytest.fixture(scope="session")
+def hotline_env() -> Iterator[dict[str, str]]:
+    hotline_cli("up")
+    env = read_env_file(REPO_ROOT / "var" / "run" / "hotline.env")
+    yield env
+    hotline_cli("down")
+
+
+class Api:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.base = env["HOTLINE_WEB_URL"] + "/api/v1"
+        self.token = env["HOTLINE_API_TOKEN"]
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request.add_header("Authorization", f"Bearer {self.token}")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read() or b"null")
+
+    async def get(self, path: str) -> Any:
+        return await asyncio.to_thread(self._call, "GET", path)
+
+    async def post(self, path: str, body: Any = None) -> Any:
+        return await asyncio.to_thread(self._call, "POST", path, body)
+
+    async def put(self, path: str, body: Any = None) -> Any:
+        return await asyncio.to_thread(self._call, "PUT", path, body)
+
+
+@pytest.fixture(scope="session")
+def api(hotline_env: dict[str, str]) -> Api:
+    return Api(hotline_env)
+
+
+@pytest.fixture(scope="session")
+async def harness(hotline_env: dict[str, str]) -> AsyncIterator[AriHarness]:
+    harness = AriHarness(
+        hotline_env["HOTLINE_ARI_URL"],
+        hotline_env["HOTLINE_ARI_USER"],
+        hotline_env["HOTLINE_ARI_PASSWORD"],
+    )
+    await harness.start()
+    yield harness
+    await harness.hangup_all_test_channels()
+    await harness.stop()
+
+
+@pytest.fixture(scope="session")
+async def phones(
+    hotline_env: dict[str, str], api: Api, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[dict[str, SipPhone]]:
+    """The demo agents' real SIP phones, registered and auto-answering."""
+    started: dict[str, SipPhone] = {}
+    for extension, tone in (("1001", 440), ("1002", 440)):
+        phone = SipPhone(
+            extension=extension,
+            password=hotline_env["HOTLINE_DEMO_SIP_PASSWORD"],
+            sip_host=hotline_env["HOTLINE_SIP_HOST"],
+            sip_port=int(hotline_env["HOTLINE_SIP_PORT"]),
+            workdir=Path(tmp_path_factory.mktemp(f"phone-{extension}")),
+            tone_hz=tone,
+        )
+        phone.start()
+        started[extension] = phone
+
+    async def all_registered() -> bool:
+        agents = await api.get("/agents")
+        return all(a["registered"] for a in agents if a["extension"] in started)
+
+    try:
+        await wait_until(all_registered, 15, "the demo phones to register")
+        yield started
+    finally:
+        for phone in started.values():
+            phone.stop()
+
+
+@pytest.fixture
+async def agents_ready(api: Api, phones: dict[str, SipPhone]) -> dict[str, SipPhone]:
+    """Both demo agents logged in and ready (wrap-up from an earlier test over)."""
+    for extension in phones:
+        status = await api.get(f"/agents/{extension}")
+        if status["state"] == "logged_out":
+            await api.post(f"/agents/{extension}/login")
+
+    async def all_ready() -> bool:
+        for extension in phones:
+            status = await api.get(f"/agents/{extension}")
+            if status["state"] == "not_ready":
+                await api.post(f"/agents/{extension}/ready")
+            if status["state"] != "ready":
+                return False
+        return True
+
+    await wait_until(all_ready, 20, "both agents to be ready")
+    return phones
+
+
+@pytest.fixture
+async def clean_pbx(harness: AriHarness) -> AsyncIterator[None]:
+    """After the test: every call is gone, no channel and no bridge left over."""
+    yield
+    await harness.hangup_all_test_channels()
+
+    async def empty() -> bool:
+        return not await harness.channels() and not await harness.bridges()
+
+    try:
+        await wait_until(empty, 10, "0 channels and 0 bridges")
+    except AssertionError:
+        channels = [c["name"] for c in await harness.channels()]
+        bridges = [b["id"] for b in await harness.bridges()]
+        raise AssertionError(f"left over: channels={channels} bridges={bridges}") from None
