@@ -41,16 +41,12 @@ def ranked_ids(strategy: str, candidates: list[AgentCandidate], ctx: RoutingCont
     return [c.agent_id for c in STRATEGIES[strategy].rank(candidates, ctx)]
 
 
-def test_given_agents_idle_for_different_times_when_longest_idle_ranks_then_oldest_idle_first() -> (
-    None
-):
+def test_given_idle_times_when_longest_idle_ranks_then_oldest_idle_first() -> None:
     candidates = [candidate("a", 30.0), candidate("b", 10.0), candidate("c", 20.0)]
     assert ranked_ids("longest-idle", candidates, context()) == ["b", "c", "a"]
 
 
-def test_given_memory_of_last_agent_when_round_robin_ranks_then_it_continues_after_that_agent() -> (
-    None
-):
+def test_given_last_agent_when_round_robin_ranks_then_continues_after_that_agent() -> None:
     candidates = [candidate("a"), candidate("b"), candidate("c"), candidate("d")]
     assert ranked_ids("round-robin", candidates, context(last="b")) == ["c", "d", "a", "b"]
 
