@@ -164,17 +164,25 @@ class AcdService:
         task.add_done_callback(self._tasks.discard)
 
     async def _tick_loop(self) -> None:
+        """Send the Acd a Tick at each of its deadlines (ring timeouts, wrap-up
+        ends, announcements, max wait); any handled event wakes us to
+        recompute the next deadline."""
         while True:
-            deadline = self.acd.next_deadline()
-            timeout = None if deadline is None else max(0.0, deadline - time.time())
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
-            if deadline is not None and time.time() >= deadline:
-                try:
+            try:
+                deadline = self.acd.next_deadline()
+                timeout = None if deadline is None else max(0.0, deadline - time.time())
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+                if deadline is not None and time.time() >= deadline:
+                    log.debug("ACD tick for deadline %.3f", deadline)
                     await self.handle(Tick(now=time.time()))
-                except Exception:
-                    log.exception("ACD tick failed")
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The ticker must outlive any one bad tick, or wrap-ups never end.
+                log.exception("ACD tick failed")
+                await asyncio.sleep(0.5)
 
     # -- the one entry point for events --------------------------------------
     async def handle(self, event: Event) -> list[Command]:

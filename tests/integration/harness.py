@@ -27,7 +27,7 @@ _counter = itertools.count(1)
 
 
 @dataclass
-class TestCaller:
+class SimCaller:
     harness: AriHarness
     channel_id: str
     did: str
@@ -50,15 +50,13 @@ class TestCaller:
     async def stop_recording(self, name: str) -> Audio:
         with contextlib.suppress(AriNotFound):
             await self.harness.ari.stop_live_recording(name)
-        data = b""
-        for _ in range(25):
-            try:
-                data = await self.harness.ari.get_stored_recording_file(name)
-                break
-            except AriNotFound:
-                await asyncio.sleep(0.2)
+        # The WAV header is only complete once Asterisk reports the recording finished.
+        await self.harness.wait_event(self.channel_id, "RecordingFinished", 5, name=name)
+        data = await self.harness.ari.get_stored_recording_file(name)
         with contextlib.suppress(AriError):
             await self.harness.ari.delete_stored_recording(name)
+        if not data.startswith(b"RIFF"):
+            raise AssertionError(f"recording {name} is not a WAV file: {data[:80]!r}")
         return read_wav(data)
 
     async def listen(self, seconds: float) -> Audio:
@@ -110,12 +108,16 @@ class AriHarness:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
 
-    async def wait_event(self, channel_id: str, event_type: str, timeout_s: float) -> AriEvent:
+    async def wait_event(
+        self, channel_id: str, event_type: str, timeout_s: float, name: str | None = None
+    ) -> AriEvent:
         async def found() -> AriEvent:
             async with self._changed:
                 while True:
                     for event in self.events.get(channel_id, []):
-                        if event.type == event_type:
+                        if event.type == event_type and (
+                            name is None or event.recording_name == name
+                        ):
                             return event
                     await self._changed.wait()
 
@@ -128,7 +130,7 @@ class AriHarness:
             ) from None
 
     async def call(self, did: str, caller_id: str = "5550100", answer_timeout_s: float = 10
-                   ) -> TestCaller:
+                   ) -> SimCaller:
         channel_id = f"hl-test-caller-{next(_counter)}-{uuid.uuid4().hex[:6]}"
         await self.ari.originate(
             f"Local/{did}@from-pstn/n",
@@ -137,7 +139,7 @@ class AriHarness:
             caller_id=f'"Test caller" <{caller_id}>',
             timeout_s=30,
         )
-        caller = TestCaller(self, channel_id, did, caller_id)
+        caller = SimCaller(self, channel_id, did, caller_id)
         await caller.wait_answered(answer_timeout_s)
         return caller
 

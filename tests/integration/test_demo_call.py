@@ -43,9 +43,9 @@ async def test_given_demo_did_when_caller_presses_1_then_a_sip_agent_answers_wit
         if c["name"].startswith(f"PJSIP/{agent['extension']}-")
     )
     snoop_id = await harness.snoop(agent_channel["id"], spy="out")
-    from tests.integration.harness import TestCaller
+    from tests.integration.harness import SimCaller
 
-    spy = TestCaller(harness, snoop_id, "", "")
+    spy = SimCaller(harness, snoop_id, "", "")
     name = await spy.start_recording()
     await caller.play("sound:hello-world")
     await asyncio.sleep(2.0)
