@@ -110,6 +110,7 @@ class CallCenter:
                 self._acd_loaded = True
             await self._sync_endpoints()
             await reconcile.reconcile(self)
+            await self._reapply_pauses_after_restored_calls()
         self._ready.set()
         log.info("connected to Asterisk; %d calls adopted", len(self.acd.calls))
 
@@ -129,6 +130,18 @@ class CallCenter:
                     await self.acd.handle_locked(
                         AgentNotReady(now, agent.extension, agent.pause_reason)
                     )
+
+    async def _reapply_pauses_after_restored_calls(self) -> None:
+        """A pause asked for during a call takes effect after it; the core only
+        remembers that in memory, so after a restart we ask again."""
+        now = time.time()
+        for agent in await Agent.filter(logged_in=True, paused=True):
+            if agent.extension not in self.acd.acd.agent_ids():
+                continue
+            if self.acd.acd.agent_status(agent.extension).state == "on_call":
+                await self.acd.handle_locked(
+                    AgentNotReady(now, agent.extension, agent.pause_reason or "paused")
+                )
 
     async def _sync_endpoints(self) -> None:
         # Endpoint state events tell us when phones (un)register.
@@ -298,6 +311,12 @@ class CallCenter:
             await self.acd.handle(events[action])
         except AcdError as exc:
             raise InvalidRequest(str(exc)) from exc
+        if action in ("pause", "ready"):
+            # Persist the request itself: a pause asked during a call only
+            # shows as a state change after wrap-up, and must survive a restart.
+            await Agent.filter(extension=extension).update(
+                paused=action == "pause", pause_reason=(reason or "paused") if action == "pause" else ""
+            )
         status = self.agent_status(extension)
         assert status is not None
         return status

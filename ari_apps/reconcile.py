@@ -23,8 +23,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from ari_apps.acd.events import CallerArrived
-CallRestored: Any = None
+from ari_apps.acd.events import CallerArrived, CallRestored
 from ari_apps.acd.exceptions import AcdError
 from ari_apps.acd.services import AgentLeg, QueuedCall, queue_bridge_id
 from ari_apps.ari.errors import AriError, AriNotFound
@@ -86,10 +85,20 @@ async def reconcile(center: CallCenter) -> None:
             acd.legs[leg.channel_id] = leg
             try:
                 await acd.handle_locked(
-                    CallRestored(now, row.call_id, row.agent_extension, row.queue)
+                    CallRestored(now, row.call_id, row.agent_extension, row.queue,
+                                 connected_at=row.answered_at)
                 )
             except AcdError as exc:
+                # The ACD cannot account for it (agent already busy): end the
+                # call cleanly rather than let an agent carry two calls.
                 log.warning("could not restore call %s in the ACD: %s", row.call_id, exc)
+                acd.calls.pop(row.call_id, None)
+                acd.legs.pop(leg.channel_id, None)
+                for channel_id in (row.call_id, row.agent_channel_id):
+                    await _hangup(center, channel_id)
+                await row.delete()
+                await calls.close_record(row.call_id, "answered")
+                continue
             log.info("adopted connected call %s with agent %s", row.call_id, row.agent_extension)
             continue
         for channel_id in (row.call_id, row.agent_channel_id):

@@ -16,6 +16,7 @@ from ari_apps.acd.commands import (
 )
 from ari_apps.acd.events import (
     CallEnded,
+    CallRestored,
     CallerAbandoned,
     CallerArrived,
     OfferAnswered,
@@ -25,7 +26,9 @@ from ari_apps.acd.exceptions import DuplicateCallError
 from ari_apps.acd.records import ConnectedCall, WaitingCaller
 from ari_apps.acd.state import AcdState, emit
 
-CallerEvent = CallerArrived | CallerAbandoned | OfferAnswered | OfferFailed | CallEnded
+CallerEvent = (
+    CallerArrived | CallerAbandoned | OfferAnswered | OfferFailed | CallEnded | CallRestored
+)
 
 
 def handle_caller_event(state: AcdState, event: CallerEvent, out: list[Command]) -> None:
@@ -44,6 +47,8 @@ def handle_caller_event(state: AcdState, event: CallerEvent, out: list[Command])
             connected = state.connected.get(event.call_id)
             if connected is not None and connected.agent_id == event.agent_id:
                 state.end_call(connected, event.now, out)
+        case CallRestored():
+            _restored(state, event, out)
 
 
 def _arrived(state: AcdState, event: CallerArrived, out: list[Command]) -> None:
@@ -78,6 +83,21 @@ def _abandoned(state: AcdState, event: CallerAbandoned, out: list[Command]) -> N
     if connected is not None:
         # Hung up after the answer: that is simply the end of the call.
         state.end_call(connected, event.now, out)
+
+
+def _restored(state: AcdState, event: CallRestored, out: list[Command]) -> None:
+    if event.call_id in state.callers or event.call_id in state.connected:
+        raise DuplicateCallError(event.call_id)
+    state.queue(event.queue)  # raises UnknownQueueError
+    agent = state.agent(event.agent_id)
+    if agent.connected_call is not None or agent.offered_call is not None:
+        # The agent cannot be on two calls; the adapter hangs this one up.
+        raise DuplicateCallError(event.call_id)
+    agent.connected_call = event.call_id
+    state.connected[event.call_id] = ConnectedCall(
+        event.call_id, agent.agent_id, event.queue, event.connected_at
+    )
+    emit(out, agent.become(AGENT_ON_CALL, None, event.now))
 
 
 def _offered_caller(state: AcdState, call_id: str, agent_id: str) -> WaitingCaller | None:

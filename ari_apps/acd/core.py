@@ -46,6 +46,7 @@ from ari_apps.acd.events import (
     AgentReady,
     CallEnded,
     CallerAbandoned,
+    CallRestored,
     CallerArrived,
     Event,
     OfferAnswered,
@@ -102,7 +103,12 @@ class Acd:
         out: list[Command] = []
         match event:
             case (
-                CallerArrived() | CallerAbandoned() | OfferAnswered() | OfferFailed() | CallEnded()
+                CallerArrived()
+                | CallerAbandoned()
+                | OfferAnswered()
+                | OfferFailed()
+                | CallEnded()
+                | CallRestored()
             ):
                 handle_caller_event(self._state, event, out)
             case (

@@ -118,6 +118,19 @@ class CallEnded:
 
 
 @dataclass(frozen=True, slots=True)
+class CallRestored:
+    """A call that was connected before a restart is still up: the agent is
+    on that call again.  The caller left the queue before the restart, so
+    no CallerQueued/CallerLeft follows; only CallEnded ends it."""
+
+    now: float
+    call_id: str
+    agent_id: str
+    queue: str
+    connected_at: float
+
+
+@dataclass(frozen=True, slots=True)
 class Tick:
     """Time passed; send one at ``Acd.next_deadline()``."""
 
@@ -152,6 +165,7 @@ Event = (
     | OfferAnswered
     | OfferFailed
     | CallEnded
+    | CallRestored
     | Tick
     | QueueConfigured
     | AgentConfigured

@@ -24,6 +24,8 @@ from typing import Any
 from ari_apps.acd.commands import (
     AGENT_LOGGED_OUT,
     AGENT_NOT_READY,
+    AGENT_READY,
+    NOT_READY_AT_LOGIN,
     OUTCOME_ANSWERED,
     Announce,
     AgentStateChanged,
@@ -326,12 +328,24 @@ class AcdService:
                     # flow's overflow branch (or a goodbye) handles the caller.
                     await self._leave(call_id, "overflow", None)
             case AgentStateChanged(agent_id=agent_id, state=state, reason=reason):
-                await Agent.filter(extension=agent_id).update(
-                    logged_in=state != AGENT_LOGGED_OUT,
-                    paused=state == AGENT_NOT_READY,
-                    pause_reason=reason or "" if state == AGENT_NOT_READY else "",
+                await self._persist_agent_state(agent_id, state, reason)
+                self.bus.publish(
+                    "agent", "state_changed", agent=agent_id, state=state, reason=reason
                 )
-                self.bus.publish("agent", "state_changed", agent=agent_id, state=state, reason=reason)
+
+    @staticmethod
+    async def _persist_agent_state(agent_id: str, state: str, reason: str | None) -> None:
+        # Only the agent's own choices persist; ringing, on_call and wrap_up
+        # are transient and must not erase a pause requested during a call.
+        if state == AGENT_LOGGED_OUT:
+            await Agent.filter(extension=agent_id).update(logged_in=False, paused=False)
+        elif state == AGENT_READY:
+            await Agent.filter(extension=agent_id).update(logged_in=True, paused=False,
+                                                          pause_reason="")
+        elif state == AGENT_NOT_READY and reason != NOT_READY_AT_LOGIN:
+            await Agent.filter(extension=agent_id).update(
+                logged_in=True, paused=True, pause_reason=reason or "paused"
+            )
 
     async def _offer(self, command: OfferCall) -> None:
         queued = self.calls.get(command.call_id)

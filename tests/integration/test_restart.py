@@ -8,7 +8,7 @@ import signal
 import pytest
 
 from hotline.settings import REPO_ROOT, read_env_file
-from tests.integration.audio import audible_seconds
+from tests.integration.audio import audible_seconds, tone_ratio
 from tests.integration.conftest import Api, hotline_cli
 from tests.integration.harness import AriHarness, SimCaller
 from tests.integration.phones import SipPhone, wait_until
@@ -24,8 +24,16 @@ async def _waiting(api: Api) -> list[str]:
 async def test_given_three_queued_callers_when_hotline_is_killed_and_restarted_then_they_are_served_in_order(  # noqa: E501
     harness: AriHarness, api: Api, agents_ready: dict[str, SipPhone], clean_pbx: None
 ) -> None:
-    for extension in agents_ready:
-        await api.post(f"/agents/{extension}/pause", {"reason": "test"})
+    # Agent 1002 is on a call with an earlier caller across the restart.
+    await api.post("/agents/1001/pause", {"reason": "test"})
+    talking = await harness.call("8000", caller_id="5550200")
+    await talking.press("1")
+
+    async def on_call() -> bool:
+        return bool((await api.get("/agents/1002"))["state"] == "on_call")
+
+    await wait_until(on_call, 15, "agent 1002 to answer the first caller")
+    await api.post("/agents/1002/pause", {"reason": "test"})
 
     callers: list[SimCaller] = []
     for number in ("5550201", "5550202", "5550203"):
@@ -58,6 +66,19 @@ async def test_given_three_queued_callers_when_hotline_is_killed_and_restarted_t
         return await _waiting(api) == order_before
 
     await wait_until(adopted, 15, "the 3 callers to be adopted in their original order")
+
+    # The call in progress survived: same pair, and the caller still hears the agent.
+    agent_1002 = await api.get("/agents/1002")
+    assert agent_1002["state"] == "on_call"
+    assert agent_1002["connected_call_id"] == f"{talking.channel_id};2"
+    heard = await talking.listen(1.5)
+    assert tone_ratio(heard, 440) > 0.5, "the restored call lost the agent's audio"
+    await talking.hangup()
+
+    async def after_call_work_done() -> bool:
+        return bool((await api.get("/agents/1002"))["state"] == "not_ready")
+
+    await wait_until(after_call_work_done, 10, "agent 1002 to end wrap-up paused")
 
     # One agent serves them one after another, in queue order.
     await api.post("/agents/1001/ready")
