@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-_BEARER = [{"bearer": []}]
+_BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 def _op(summary: str, *, body: bool = False, params: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -50,7 +50,9 @@ def openapi_document() -> dict[str, Any]:
             },
             "/calls/live": {"get": _op("Calls in progress")},
             "/calls/recent": {"get": _op("Recent call records (?limit=)")},
-            "/calls/{call_id}": {"get": _op("A call record with its timeline", params=("call_id",))},
+            "/calls/{call_id}": {
+                "get": _op("A call record with its timeline", params=("call_id",))
+            },
             "/flows": {"get": _op("Flows with their published version")},
             "/flows/{flow_id}": {"get": _op("A flow: draft and versions", params=("flow_id",))},
             "/flows/{flow_id}/draft": {

@@ -28,6 +28,7 @@ from ari_apps.acd.events import (
     AgentReady,
     QueueConfigured,
 )
+from ari_apps.acd.events import Event as AcdEvent
 from ari_apps.acd.exceptions import AcdError
 from ari_apps.acd.services import AcdService, load_acd_config
 from ari_apps.ari.client import AriClient
@@ -154,9 +155,7 @@ class CallCenter:
             await ensure_agent_endpoint(self.ari, agent.extension, agent.sip_password)
             endpoint = await self.ari.get_endpoint("PJSIP", agent.extension)
             await self.acd.handle_locked(
-                AgentDeviceChanged(
-                    time.time(), agent.extension, endpoint.get("state") == "online"
-                )
+                AgentDeviceChanged(time.time(), agent.extension, endpoint.get("state") == "online")
             )
 
     # -- ARI events --------------------------------------------------------------
@@ -293,13 +292,11 @@ class CallCenter:
             "connected_call_id": status.connected_call_id,
         }
 
-    async def agent_action(
-        self, extension: str, action: str, reason: str | None
-    ) -> dict[str, Any]:
+    async def agent_action(self, extension: str, action: str, reason: str | None) -> dict[str, Any]:
         if extension not in self.acd.acd.agent_ids():
             raise NotFound(f"no agent {extension!r}")
         now = time.time()
-        events = {
+        events: dict[str, AcdEvent] = {
             "login": AgentLoggedIn(now, extension),
             "logout": AgentLoggedOut(now, extension),
             "ready": AgentReady(now, extension),
@@ -315,7 +312,8 @@ class CallCenter:
             # Persist the request itself: a pause asked during a call only
             # shows as a state change after wrap-up, and must survive a restart.
             await Agent.filter(extension=extension).update(
-                paused=action == "pause", pause_reason=(reason or "paused") if action == "pause" else ""
+                paused=action == "pause",
+                pause_reason=(reason or "paused") if action == "pause" else "",
             )
         status = self.agent_status(extension)
         assert status is not None
@@ -336,8 +334,9 @@ class CallCenter:
         for call_id, queued in self.acd.calls.items():
             if call_id in known:
                 continue
-            result.append({"call_id": call_id, "stage": "queue", "node": None,
-                           "caller_id": queued.caller_id})
+            result.append(
+                {"call_id": call_id, "stage": "queue", "node": None, "caller_id": queued.caller_id}
+            )
         for item in result:
             queued_call = self.acd.calls.get(item["call_id"])
             if queued_call is not None:

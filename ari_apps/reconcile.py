@@ -76,17 +76,33 @@ async def reconcile(center: CallCenter) -> None:
         if row.call_id in acd.calls:
             continue
         if caller_alive and agent_alive:
-            leg = AgentLeg(row.agent_channel_id, row.call_id, row.agent_extension,
-                           row.agent_extension, row.queue, answered=True)
-            queued = QueuedCall(row.call_id, row.call_id, row.queue, row.bridge_id,
-                                channels[row.call_id].get("caller", {}).get("number", ""))
+            leg = AgentLeg(
+                row.agent_channel_id,
+                row.call_id,
+                row.agent_extension,
+                row.agent_extension,
+                row.queue,
+                answered=True,
+            )
+            queued = QueuedCall(
+                row.call_id,
+                row.call_id,
+                row.queue,
+                row.bridge_id,
+                channels[row.call_id].get("caller", {}).get("number", ""),
+            )
             queued.connected_leg = leg
             acd.calls[row.call_id] = queued
             acd.legs[leg.channel_id] = leg
             try:
                 await acd.handle_locked(
-                    CallRestored(now, row.call_id, row.agent_extension, row.queue,
-                                 connected_at=row.answered_at)
+                    CallRestored(
+                        now,
+                        row.call_id,
+                        row.agent_extension,
+                        row.queue,
+                        connected_at=row.answered_at,
+                    )
                 )
             except AcdError as exc:
                 # The ACD cannot account for it (agent already busy): end the
@@ -125,8 +141,14 @@ async def reconcile(center: CallCenter) -> None:
             waiting.call_id, waiting.call_id, waiting.queue, bridge_id, waiting.caller_id
         )
         await acd.handle_locked(
-            CallerArrived(now, waiting.call_id, waiting.queue, waiting.priority,
-                          waiting.caller_id, joined_at=waiting.joined_at)
+            CallerArrived(
+                now,
+                waiting.call_id,
+                waiting.queue,
+                waiting.priority,
+                waiting.caller_id,
+                joined_at=waiting.joined_at,
+            )
         )
         log.info("adopted waiting caller %s in %s", waiting.call_id, waiting.queue)
 
@@ -140,8 +162,9 @@ async def reconcile(center: CallCenter) -> None:
         kind = args[0] if args else ""
         if kind == "inbound":
             log.info("adopting caller %s found in the IVR; restarting its flow", channel_id)
-            event = parse_event({"type": "StasisStart", "args": args, "channel": channel,
-                                 "application": app})
+            event = parse_event(
+                {"type": "StasisStart", "args": args, "channel": channel, "application": app}
+            )
             await _restart_flow(center, event)
         else:
             # Ringing agent legs and feature-code calls from before the restart.

@@ -36,8 +36,6 @@ async def serve(settings: Settings) -> None:
             lifespan="off",
         )
     )
-    # We own signal handling so that a SIGTERM stops everything in order.
-    web.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -13,8 +13,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-async def open_record(call_id: str, *, did: str, caller_id: str, tenant_id: int | None,
-                      flow_version_id: int | None) -> CallRecord:
+async def open_record(
+    call_id: str, *, did: str, caller_id: str, tenant_id: int | None, flow_version_id: int | None
+) -> CallRecord:
     record, _ = await CallRecord.get_or_create(
         call_id=call_id,
         defaults={

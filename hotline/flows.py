@@ -25,8 +25,7 @@ async def validation_context() -> ValidationContext:
 
 def _issues_json(issues: list[ValidationIssue]) -> list[dict[str, Any]]:
     return [
-        {"node_id": issue.node_id, "code": issue.code, "message": issue.message}
-        for issue in issues
+        {"node_id": issue.node_id, "code": issue.code, "message": issue.message} for issue in issues
     ]
 
 

@@ -7,6 +7,8 @@ read later (call records and their timelines).
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -25,7 +27,7 @@ class Flow(Model):
         "models.Tenant", related_name="flows"
     )
     name = fields.CharField(max_length=100)
-    draft = fields.JSONField()
+    draft: Any = fields.JSONField()
     updated_at = fields.DatetimeField(auto_now=True)
     # The FlowVersion id that new calls run.  A plain column, not a foreign
     # key: Flow -> FlowVersion -> Flow would be a cycle Tortoise cannot create.
@@ -44,7 +46,7 @@ class FlowVersion(Model):
         "models.Flow", related_name="versions"
     )
     version = fields.IntField()
-    definition = fields.JSONField()
+    definition: Any = fields.JSONField()
     published_at = fields.DatetimeField(auto_now_add=True)
     published_by = fields.CharField(max_length=100, default="")
 
@@ -83,9 +85,9 @@ class Queue(Model):
     announce_every_s = fields.IntField(null=True)
     announce_ewt = fields.BooleanField(default=True)
     moh_class = fields.CharField(max_length=64, default="default")
-    required_skills = fields.JSONField(default=dict)
+    required_skills: Any = fields.JSONField(default=dict)
     max_misses = fields.IntField(default=2)
-    vip_caller_ids = fields.JSONField(default=list)
+    vip_caller_ids: Any = fields.JSONField(default=list)
     vip_priority = fields.IntField(default=10)
 
     class Meta:
@@ -100,7 +102,7 @@ class Agent(Model):
     extension = fields.CharField(max_length=32, unique=True)
     name = fields.CharField(max_length=100, default="")
     sip_password = fields.CharField(max_length=128)
-    skills = fields.JSONField(default=dict)
+    skills: Any = fields.JSONField(default=dict)
     # Persisted so a restart keeps who is logged in and paused.
     logged_in = fields.BooleanField(default=False)
     paused = fields.BooleanField(default=False)
@@ -179,11 +181,11 @@ class CallEvent(Model):
     )
     at = fields.DatetimeField()
     kind = fields.CharField(max_length=32)
-    data = fields.JSONField(default=dict)
+    data: Any = fields.JSONField(default=dict)
 
     class Meta:
         table = "call_event"
-        ordering = ["id"]
+        ordering = ("id",)
 
 
 class User(Model):

@@ -128,9 +128,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     if mode not in ("sandbox", "system"):
         raise ValueError(f"HOTLINE_ASTERISK must be 'sandbox' or 'system', not {mode!r}")
     root = (
-        get("HOTLINE_ASTERISK_ROOT", "/var/cache/hotline/asterisk-sid")
-        if mode == "sandbox"
-        else ""
+        get("HOTLINE_ASTERISK_ROOT", "/var/cache/hotline/asterisk-sid") if mode == "sandbox" else ""
     )
     etc_default = f"{root}/etc/asterisk" if root else "/etc/asterisk"
     return Settings(

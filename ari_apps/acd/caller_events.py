@@ -16,9 +16,9 @@ from ari_apps.acd.commands import (
 )
 from ari_apps.acd.events import (
     CallEnded,
-    CallRestored,
     CallerAbandoned,
     CallerArrived,
+    CallRestored,
     OfferAnswered,
     OfferFailed,
 )

@@ -27,8 +27,8 @@ from ari_apps.acd.commands import (
     AGENT_READY,
     NOT_READY_AT_LOGIN,
     OUTCOME_ANSWERED,
-    Announce,
     AgentStateChanged,
+    Announce,
     CallerLeft,
     CallerQueued,
     CancelOffer,
@@ -340,8 +340,9 @@ class AcdService:
         if state == AGENT_LOGGED_OUT:
             await Agent.filter(extension=agent_id).update(logged_in=False, paused=False)
         elif state == AGENT_READY:
-            await Agent.filter(extension=agent_id).update(logged_in=True, paused=False,
-                                                          pause_reason="")
+            await Agent.filter(extension=agent_id).update(
+                logged_in=True, paused=False, pause_reason=""
+            )
         elif state == AGENT_NOT_READY and reason != NOT_READY_AT_LOGIN:
             await Agent.filter(extension=agent_id).update(
                 logged_in=True, paused=True, pause_reason=reason or "paused"
@@ -351,7 +352,9 @@ class AcdService:
         queued = self.calls.get(command.call_id)
         self._leg_counter += 1
         channel_id = f"hl-agent-{command.agent_id}-{int(time.time())}-{self._leg_counter}"
-        leg = AgentLeg(channel_id, command.call_id, command.agent_id, command.extension, command.queue)
+        leg = AgentLeg(
+            channel_id, command.call_id, command.agent_id, command.extension, command.queue
+        )
         self.legs[channel_id] = leg
         await calls.add_event(command.call_id, "offered", agent=command.agent_id)
         try:
@@ -367,11 +370,11 @@ class AcdService:
             # Unregistered or unreachable phone: Asterisk refuses at once.
             self.legs.pop(channel_id, None)
             log.info("offer to %s failed: %s", command.agent_id, exc)
-            self._spawn(
-                self.handle(
-                    OfferFailed(time.time(), command.call_id, command.agent_id, "unreachable")
-                )
-            )
+            # Spawned: we are inside handle_locked and hold the lock.
+            self._spawn(self._offer_failed(command.call_id, command.agent_id, "unreachable"))
+
+    async def _offer_failed(self, call_id: str, agent_id: str, reason: str) -> None:
+        await self.handle(OfferFailed(time.time(), call_id, agent_id, reason))
 
     async def _connect(self, command: ConnectCall) -> None:
         queued = self.calls.get(command.call_id)
@@ -414,12 +417,18 @@ class AcdService:
         if command.position <= 1:
             media = ["sound:queue-youarenext"]
         else:
-            media = ["sound:queue-thereare", f"number:{command.position - 1}",
-                     "sound:queue-callswaiting"]
+            media = [
+                "sound:queue-thereare",
+                f"number:{command.position - 1}",
+                "sound:queue-callswaiting",
+            ]
         if command.estimated_wait_s is not None and command.estimated_wait_s >= 60:
             minutes = round(command.estimated_wait_s / 60)
-            media += ["sound:queue-holdtime", f"number:{minutes}",
-                      "sound:queue-minutes" if minutes > 1 else "sound:queue-minute"]
+            media += [
+                "sound:queue-holdtime",
+                f"number:{minutes}",
+                "sound:queue-minutes" if minutes > 1 else "sound:queue-minute",
+            ]
         await self.ari.play(
             queued.channel_id,
             media,
@@ -428,11 +437,19 @@ class AcdService:
 
     async def _caller_left(self, command: CallerLeft) -> None:
         await calls.add_event(
-            command.call_id, "queue_left", queue=command.queue, outcome=command.outcome,
+            command.call_id,
+            "queue_left",
+            queue=command.queue,
+            outcome=command.outcome,
             reason=command.reason,
         )
-        self.bus.publish("queue", "caller_left", call_id=command.call_id, queue=command.queue,
-                         outcome=command.outcome)
+        self.bus.publish(
+            "queue",
+            "caller_left",
+            call_id=command.call_id,
+            queue=command.queue,
+            outcome=command.outcome,
+        )
         if not command.is_final:
             return
         await WaitingCaller.filter(call_id=command.call_id).delete()

@@ -8,7 +8,7 @@ import re
 import time
 from typing import TYPE_CHECKING
 
-from ari_apps.acd.events import AgentLoggedIn, AgentLoggedOut, AgentPauseToggled
+from ari_apps.acd.events import AgentLoggedIn, AgentLoggedOut, AgentPauseToggled, Event
 from ari_apps.acd.exceptions import AcdError
 from ari_apps.ari.errors import AriError
 from ari_apps.ari.events import CHANNEL_DESTROYED, PLAYBACK_FINISHED, STASIS_END, AriEvent
@@ -39,11 +39,12 @@ async def start_feature(center: CallCenter, event: AriEvent) -> None:
     action = event.args[1] if len(event.args) > 1 else ""
     agent = agent_of(event)
     now = time.time()
-    acd_event = {
+    feature_events: dict[str, Event] = {
         "agent-login": AgentLoggedIn(now, agent or ""),
         "agent-logout": AgentLoggedOut(now, agent or ""),
         "agent-toggle-pause": AgentPauseToggled(now, agent or ""),
-    }.get(action)
+    }
+    acd_event = feature_events.get(action)
     await center.ari.answer(channel_id)
     media = "sound:beeperr"
     if agent and acd_event is not None:

@@ -191,7 +191,9 @@ class FlowRunner:
 async def safe_fallback(ari: AriClient, channel_id: str) -> None:
     """Send a call we cannot handle to the dialplan's safe context, or hang it up."""
     try:
-        await ari.continue_in_dialplan(channel_id, context="hotline-safe", extension="s", priority=1)
+        await ari.continue_in_dialplan(
+            channel_id, context="hotline-safe", extension="s", priority=1
+        )
     except AriNotFound:
         return
     except AriError:

@@ -84,8 +84,12 @@ class AriHarness:
         self.events: dict[str, list[AriEvent]] = defaultdict(list)
         self._changed = asyncio.Condition()
         self.ari = AriClient(
-            url, user, password, TEST_APP,
-            on_channel_event=self._record, on_global_event=self._record,
+            url,
+            user,
+            password,
+            TEST_APP,
+            on_channel_event=self._record,
+            on_global_event=self._record,
         )
         self._task: asyncio.Task[None] | None = None
 
@@ -129,8 +133,9 @@ class AriHarness:
                 f"no {event_type} on {channel_id} within {timeout_s} s; saw {seen}"
             ) from None
 
-    async def call(self, did: str, caller_id: str = "5550100", answer_timeout_s: float = 10
-                   ) -> SimCaller:
+    async def call(
+        self, did: str, caller_id: str = "5550100", answer_timeout_s: float = 10
+    ) -> SimCaller:
         channel_id = f"hl-test-caller-{next(_counter)}-{uuid.uuid4().hex[:6]}"
         await self.ari.originate(
             f"Local/{did}@from-pstn/n",

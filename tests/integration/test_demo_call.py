@@ -39,8 +39,7 @@ async def test_given_demo_did_when_caller_presses_1_then_a_sip_agent_answers_wit
 
     # Caller -> agent: what Asterisk sends to the agent's phone while the caller speaks.
     agent_channel = next(
-        c for c in await harness.channels()
-        if c["name"].startswith(f"PJSIP/{agent['extension']}-")
+        c for c in await harness.channels() if c["name"].startswith(f"PJSIP/{agent['extension']}-")
     )
     snoop_id = await harness.snoop(agent_channel["id"], spy="out")
     from tests.integration.harness import SimCaller

@@ -31,7 +31,7 @@ def test_given_restored_call_then_agent_is_on_call_and_gets_no_offer() -> None:
     assert of_type(commands, OfferCall) == []
 
 
-def test_given_restored_call_when_it_ends_then_wrap_up_and_handle_time_counts_from_connect() -> None:
+def test_given_restored_call_when_it_ends_then_wrap_up_counts_from_connect() -> None:
     acd = restored_acd()
     commands = acd.handle(CallEnded(T0 + 10, "c1", "a"))
     assert [c.state for c in of_type(commands, AgentStateChanged)] == ["wrap_up"]
