@@ -49,8 +49,14 @@ def agent_objects(extension: str, password: str) -> dict[str, dict[str, str]]:
 _EQUIVALENT = {"yes": "true", "no": "false"}
 
 
+# Asterisk applies "disallow" to "allow" and never reports it back.
+_WRITE_ONLY = frozenset({"disallow"})
+
+
 def _same(wanted: dict[str, str], current: dict[str, str]) -> bool:
     for key, value in wanted.items():
+        if key in _WRITE_ONLY:
+            continue
         have = current.get(key, "")
         if key == "allow":
             have = have.strip("()").replace("|", ",")
