@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(debootstrap baresip-core procps curl)
+DEBIAN_PACKAGES=(debootstrap baresip-core procps curl postgresql)
 
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do
