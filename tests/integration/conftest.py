@@ -111,7 +111,19 @@ async def phones(
 
 @pytest.fixture
 async def agents_ready(api: Api, phones: dict[str, SipPhone]) -> dict[str, SipPhone]:
-    """Both demo agents logged in and ready (wrap-up from an earlier test over)."""
+    """Both demo agents registered, logged in and ready (wrap-up from an earlier test over)."""
+    for extension, phone in phones.items():
+        if not (await api.get(f"/agents/{extension}"))["registered"]:
+            # After an Asterisk restart the phone would only re-register at its
+            # next refresh; restarting it registers at once.
+            phone.stop()
+            phone.start()
+
+    async def all_registered() -> bool:
+        agents = await api.get("/agents")
+        return all(a["registered"] for a in agents if a["extension"] in phones)
+
+    await wait_until(all_registered, 15, "the demo phones to be registered")
     for extension in phones:
         status = await api.get(f"/agents/{extension}")
         if status["state"] == "logged_out":

@@ -36,8 +36,9 @@ async def test_given_menu_when_three_invalid_keys_then_goodbye_and_hangup(
     record = await api.get(f"/calls/{caller.channel_id};2")
     assert record["disposition"] == "ivr_hangup"
     invalid = [
-        e for e in record["timeline"]
-        if e["kind"] == "input" and e["data"]["kind"] == "invalid"  # type: ignore[index]
+        e
+        for e in record["timeline"]
+        if e["kind"] == "input" and e["data"]["kind"] == "invalid"
     ]
     assert len(invalid) == 3, record["timeline"]
 
@@ -107,7 +108,8 @@ async def test_given_call_in_progress_when_new_version_published_then_call_keeps
         await wait_until(second_gone, 10, "v2's option 9 to hang up")
         assert await first.is_up(), "the call on v1 was changed by publishing v2"
         first_menus = [
-            e for e in await _timeline(api, f"{first.channel_id};2")
+            e
+            for e in await _timeline(api, f"{first.channel_id};2")
             if e["kind"] == "node" and e["data"]["node"] == "menu"  # type: ignore[index]
         ]
         assert len(first_menus) >= 2, "v1's option 9 should repeat the menu"
