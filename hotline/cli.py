@@ -41,7 +41,10 @@ def start_asterisk(settings: Settings) -> None:
     if settings.asterisk_mode == "system":
         changed = render_all(settings)
         if changed:
-            _asterisk_rx(settings, "core reload")
+            print(
+                f"hotline: rendered {len(changed)} file(s) into {settings.asterisk_etc}; "
+                "#include them from your Asterisk config and reload (see README)"
+            )
         return
     if _sandbox(settings, "provision") != 0:
         sys.exit("hotline: could not provision the sandbox Asterisk")

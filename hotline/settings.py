@@ -130,7 +130,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     root = (
         get("HOTLINE_ASTERISK_ROOT", "/var/cache/hotline/asterisk-sid") if mode == "sandbox" else ""
     )
-    etc_default = f"{root}/etc/asterisk" if root else "/etc/asterisk"
+    # A system Asterisk's /etc/asterisk belongs to its admins: we render into
+    # our own directory and the README says which files to #include.
+    etc_default = f"{root}/etc/asterisk" if root else str(var_dir / "asterisk-etc")
     return Settings(
         var_dir=var_dir,
         database_url=get("HOTLINE_DATABASE_URL", f"sqlite://{var_dir / 'hotline.sqlite3'}"),
