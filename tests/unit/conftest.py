@@ -1,0 +1,47 @@
+"""Shared fixture: a fresh in-memory database with the demo tenant seeded."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+
+from ari_apps.ivr.demo import MAIN_MENU
+from hotline import flows, seed
+from hotline.db import close_db, init_db
+from hotline.settings import Settings, load_settings
+
+# The stock sounds the demo menu plays.  The sound catalogue of whatever
+# machine runs the tests is not under test, so it is pinned to these.
+DEMO_SOUNDS = frozenset(
+    {
+        "hello-world",
+        "vm-press",
+        "pbx-invalid",
+        "please-try-again",
+        "one-moment-please",
+        "feature-not-avail-line",
+        "vm-goodbye",
+    }
+)
+
+
+def _cheap_password_hasher() -> PasswordHasher:
+    return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture
+async def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Settings]:
+    monkeypatch.setattr(flows, "known_sounds", lambda: DEMO_SOUNDS)
+    # The admin password hash costs ~0.2 s per seed at production strength;
+    # its strength is not under test, so the seed uses the cheapest parameters.
+    monkeypatch.setattr(seed, "PasswordHasher", _cheap_password_hasher)
+    settings = load_settings({"HOTLINE_VAR_DIR": str(tmp_path)})
+    await init_db("sqlite://:memory:")
+    try:
+        await seed.seed_demo(settings, MAIN_MENU)
+        yield settings
+    finally:
+        await close_db()
