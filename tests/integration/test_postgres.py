@@ -1,0 +1,343 @@
+"""Hotline on a real PostgreSQL: schema, seed, flow publishing, call records and the API.
+
+A throwaway cluster is started for this module in a temp dir, listening on a
+free 127.0.0.1 port, as the ``postgres`` OS user (Debian's ``postgresql``
+package, installed by scripts/install-deps.sh).  Each test gets its own
+database.  No Asterisk is needed.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from admin_ui.app import create_app
+from ari_apps.ivr.demo import MAIN_MENU
+from hotline import calls, flows
+from hotline.db import close_db, init_db
+from hotline.errors import FlowInvalid
+from hotline.models import Agent, ApiToken, Flow, FlowVersion, Queue, QueueMember, Tenant
+from hotline.seed import seed_demo
+from hotline.settings import Settings, load_settings
+
+POSTGRES_USER = "postgres"
+POSTGRES_LIB = Path("/usr/lib/postgresql")
+COMMAND_TIMEOUT_S = 60
+
+
+def postgres_bin_dir() -> Path:
+    """The newest installed server's bin dir; fails (not skips): CI installs the server."""
+    versions = sorted(
+        (int(entry.name), entry / "bin")
+        for entry in POSTGRES_LIB.glob("*")
+        if entry.name.isdigit() and (entry / "bin" / "initdb").is_file()
+    )
+    if not versions:
+        pytest.fail(
+            f"no PostgreSQL server binaries under {POSTGRES_LIB}/*/bin: "
+            "install the Debian 'postgresql' package (scripts/install-deps.sh does)",
+            pytrace=False,
+        )
+    return versions[-1][1]
+
+
+def as_postgres() -> list[str]:
+    """Command prefix that runs a program as the postgres OS user."""
+    try:
+        pwd.getpwnam(POSTGRES_USER)
+    except KeyError:
+        pytest.fail(f"no {POSTGRES_USER!r} OS user: is the postgresql package installed?")
+    if pwd.getpwuid(os.geteuid()).pw_name == POSTGRES_USER:
+        return []
+    if os.geteuid() != 0:
+        pytest.fail("running the PostgreSQL server needs root (runuser) or the postgres user")
+    return ["runuser", "-u", POSTGRES_USER, "--"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class Cluster:
+    bin_dir: Path
+    root: Path
+    port: int
+    password: str
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.root
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def log_file(self) -> Path:
+        return self.root / "server.log"
+
+    def url(self, database: str, scheme: str) -> str:
+        return f"{scheme}://{POSTGRES_USER}:{self.password}@127.0.0.1:{self.port}/{database}"
+
+    def run(self, program: str, *args: str) -> None:
+        command = [*as_postgres(), str(self.bin_dir / program), *args]
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S, check=False
+        )
+        if done.returncode != 0:
+            log = self.log_file.read_text() if self.log_file.exists() else "(no server log)"
+            pytest.fail(
+                f"{program} failed ({done.returncode}): {done.stderr.strip()}\n"
+                f"server log:\n{log[-2000:]}",
+                pytrace=False,
+            )
+
+    def create_database(self, name: str) -> None:
+        # Over the unix socket in the temp dir, where initdb allowed local trust.
+        self.run("createdb", "-h", str(self.socket_dir), "-p", str(self.port), name)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    bin_dir = postgres_bin_dir()
+    prefix = as_postgres()
+    root = Path(tempfile.mkdtemp(prefix="hotline-pg-"))  # mode 0700: private
+    running = Cluster(bin_dir, root, free_port(), secrets.token_hex(16))
+    started = False
+    try:
+        shutil.chown(root, user=POSTGRES_USER)
+        password_file = root / "password"
+        password_file.write_text(running.password + "\n")
+        password_file.chmod(0o600)
+        shutil.chown(password_file, user=POSTGRES_USER)
+        running.run(
+            "initdb",
+            "--pgdata",
+            str(running.data_dir),
+            "--username",
+            POSTGRES_USER,
+            "--pwfile",
+            str(password_file),
+            # TCP (what Hotline uses) needs the password; the socket, for
+            # createdb only, is trusted and lives in this private dir.
+            "--auth-host",
+            "scram-sha-256",
+            "--auth-local",
+            "trust",
+            "--encoding",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+        )
+        server_options = (
+            f"-c listen_addresses=127.0.0.1 -c port={running.port}"
+            f" -c unix_socket_directories={running.socket_dir} -c fsync=off"
+        )
+        started = True  # pg_ctl may leave a server up even when its wait times out
+        running.run(
+            "pg_ctl",
+            "--pgdata",
+            str(running.data_dir),
+            "--log",
+            str(running.log_file),
+            "--options",
+            server_options,
+            "--wait",
+            "--timeout",
+            "30",
+            "start",
+        )
+        yield running
+    finally:
+        if started:
+            stop = [*prefix, str(bin_dir / "pg_ctl"), "--pgdata", str(running.data_dir)]
+            done = subprocess.run(
+                [*stop, "--mode", "fast", "--wait", "--timeout", "20", "stop"],
+                capture_output=True,
+                timeout=COMMAND_TIMEOUT_S,
+                check=False,
+            )
+            if done.returncode != 0:
+                subprocess.run(
+                    [*stop, "--mode", "immediate", "--wait", "--timeout", "10", "stop"],
+                    capture_output=True,
+                    timeout=COMMAND_TIMEOUT_S,
+                    check=False,
+                )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def database_name(cluster: Cluster) -> str:
+    name = f"hotline_{secrets.token_hex(4)}"
+    cluster.create_database(name)
+    return name
+
+
+@pytest.fixture
+async def database(
+    cluster: Cluster, database_name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Settings]:
+    """A fresh database per test, schema created and the demo tenant seeded."""
+    # The sound catalogue of this machine is not what this file is about.
+    monkeypatch.setattr(flows, "known_sounds", lambda: None)
+    # The spelling most users write; hotline.db turns it into Tortoise's "postgres://".
+    url = cluster.url(database_name, scheme="postgresql")
+    settings = load_settings({"HOTLINE_VAR_DIR": str(tmp_path), "HOTLINE_DATABASE_URL": url})
+    await init_db(settings.database_url)
+    try:
+        await seed_demo(settings, MAIN_MENU)
+        yield settings
+    finally:
+        await close_db()
+
+
+def relabelled(label: str) -> dict[str, Any]:
+    draft = copy.deepcopy(MAIN_MENU)
+    draft["nodes"]["greet"]["label"] = label
+    return draft
+
+
+async def test_given_postgres_when_restarted_and_seeded_again_then_demo_tenant_exists_once(
+    database: Settings, cluster: Cluster, database_name: str
+) -> None:
+    # A restart: new connections (Tortoise's own URL spelling), a second
+    # safe schema creation, and the seed that every start runs.
+    await close_db()
+    await init_db(cluster.url(database_name, scheme="postgres"))
+    await seed_demo(database, MAIN_MENU)
+
+    assert await Tenant.all().count() == 1
+    assert await Flow.all().count() == 1
+    assert await FlowVersion.all().count() == 1
+    queue = await Queue.get(name="support")
+    assert queue.wrapup_s == 3
+    agents = await Agent.all().order_by("extension")
+    assert [agent.extension for agent in agents] == ["1001", "1002"]
+    assert await QueueMember.filter(queue=queue).count() == 2
+    assert await ApiToken.filter(role="administrator").count() == 1
+
+
+async def test_given_postgres_when_publishing_a_draft_then_versions_read_back_unchanged(
+    database: Settings,
+) -> None:
+    flow = await Flow.get(name="Main menu")
+    v1_id = flow.published_version_id
+    assert v1_id is not None
+
+    saved = await flows.put_draft(flow.id, relabelled("Welcome to PostgreSQL"))
+    published = await flows.publish(flow.id, "alice")
+
+    assert saved["issues"] == []
+    assert published["version"] == 2
+    # JSONB does not keep key order; the graphs must still be equal.
+    assert await flows.published_definition(v1_id) == MAIN_MENU
+    assert await flows.published_definition(published["version_id"]) == relabelled(
+        "Welcome to PostgreSQL"
+    )
+    detail = await flows.get_flow(flow.id)
+    assert [(v["version"], v["published_by"], v["live"]) for v in detail["versions"]] == [
+        (1, "seed", False),
+        (2, "alice", True),
+    ]
+    assert (await flows.list_flows())[0]["published_version"] == 2
+
+
+async def test_given_postgres_when_draft_names_unknown_queue_then_publish_is_refused(
+    database: Settings,
+) -> None:
+    flow = await Flow.get(name="Main menu")
+    draft = copy.deepcopy(MAIN_MENU)
+    draft["nodes"]["support_queue"]["queue"] = "sales"
+    await flows.put_draft(flow.id, draft)
+
+    with pytest.raises(FlowInvalid, match="support_queue"):
+        await flows.publish(flow.id, "alice")
+    assert await FlowVersion.filter(flow_id=flow.id).count() == 1
+
+
+async def test_given_postgres_when_recording_calls_then_timeline_and_recent_read_back(
+    database: Settings,
+) -> None:
+    await calls.open_record("pg-1", did="8000", caller_id="555", tenant_id=1, flow_version_id=1)
+    await calls.add_event("pg-1", "queued", queue="support", position=1)
+    await calls.update_record("pg-1", answered_at=datetime.now(UTC), agent_extension="1001")
+    await calls.close_record("pg-1", "answered")
+    await calls.close_record("pg-1", "hangup")  # only the first disposition counts
+    await calls.open_record("pg-2", did="8000", caller_id="556", tenant_id=1, flow_version_id=1)
+
+    detail = await calls.call_detail("pg-1")
+    assert [e["kind"] for e in detail["timeline"]] == ["entered", "queued", "ended", "ended"]
+    assert detail["timeline"][1]["data"] == {"queue": "support", "position": 1}
+    assert (detail["agent"], detail["disposition"]) == ("1001", "answered")
+    started = datetime.fromisoformat(detail["started_at"])
+    assert started.utcoffset() is not None  # timezone survives the round trip
+    assert [c["call_id"] for c in await calls.recent_calls(10)] == ["pg-2", "pg-1"]
+
+
+@dataclass
+class IdleCenter:
+    """A contact center with nothing going on; only health reads it here."""
+
+    @property
+    def ari_connected(self) -> bool:
+        return True
+
+    def queue_names(self) -> list[str]:
+        return []
+
+    def queue_status(self, name: str) -> dict[str, Any] | None:
+        return None
+
+    def agent_statuses(self) -> list[dict[str, Any]]:
+        return []
+
+    def agent_status(self, extension: str) -> dict[str, Any] | None:
+        return None
+
+    async def agent_action(self, extension: str, action: str, reason: str | None) -> dict[str, Any]:
+        raise AssertionError("not used")
+
+    def live_calls(self) -> list[dict[str, Any]]:
+        return []
+
+
+async def test_given_postgres_when_using_the_api_then_health_auth_and_publish_work(
+    database: Settings,
+) -> None:
+    transport = httpx.ASGITransport(app=create_app(IdleCenter()))
+    headers = {"authorization": f"Bearer {database.api_token}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://hotline.test") as client:
+        health = await client.get("/healthz")
+        assert health.json() == {"ok": True, "checks": {"asterisk": True, "database": True}}
+
+        assert (await client.get("/api/v1/flows")).status_code == 401
+        flow_id = (await client.get("/api/v1/flows", headers=headers)).json()[0]["id"]
+        put = await client.put(
+            f"/api/v1/flows/{flow_id}/draft", headers=headers, json=relabelled("Via the API")
+        )
+        assert put.json()["issues"] == []
+        published = await client.post(f"/api/v1/flows/{flow_id}/publish", headers=headers)
+        assert published.status_code == 201
+        assert published.json()["version"] == 2
+        flow = (await client.get(f"/api/v1/flows/{flow_id}", headers=headers)).json()
+        assert flow["draft"]["nodes"]["greet"]["label"] == "Via the API"
+        assert [v["live"] for v in flow["versions"]] == [False, True]
