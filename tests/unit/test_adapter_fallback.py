@@ -1,0 +1,94 @@
+"""The adapter's last line of defence: a failed handler never leaves silence.
+
+Runs the real CallCenter against the in-process ARI stand-in: this pins which
+ARI requests the fallback makes, not Asterisk's behaviour (the integration
+tests place real calls).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from ari_apps.app import CallCenter
+from ari_apps.ari.events import parse_event
+from ari_apps.ari.fake_server import FakeAriServer
+from hotline.bus import EventBus
+from hotline.settings import load_settings
+
+
+@pytest.fixture
+async def fake_ari() -> AsyncIterator[FakeAriServer]:
+    server = FakeAriServer(user="hotline", password="pw", app="hotline")
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def center(fake_ari: FakeAriServer, tmp_path: Path) -> AsyncIterator[CallCenter]:
+    port = fake_ari.base_url.rsplit(":", 1)[1]
+    settings = load_settings(
+        {
+            "HOTLINE_VAR_DIR": str(tmp_path),
+            "HOTLINE_ARI_PORT": port,
+            "HOTLINE_ARI_PASSWORD": "pw",
+            "HOTLINE_ASTERISK": "system",
+        }
+    )
+    call_center = CallCenter(settings, EventBus())
+    yield call_center
+    await call_center.ari.close()
+
+
+def _stasis_start(channel_id: str, *args: str) -> dict[str, object]:
+    return {
+        "type": "StasisStart",
+        "application": "hotline",
+        "args": list(args),
+        "channel": {
+            "id": channel_id,
+            "name": "Local/8000@from-pstn-00000001;2",
+            "state": "Up",
+            "caller": {"number": "5550100"},
+        },
+    }
+
+
+async def test_given_caller_handler_fails_then_call_goes_to_the_safe_context(
+    fake_ari: FakeAriServer, center: CallCenter
+) -> None:
+    event = parse_event(_stasis_start("c1", "inbound", "8000"))
+    await center.on_handler_error(event, RuntimeError("boom"))
+    continues = [r for r in fake_ari.requests if r.path.endswith("/continue")]
+    assert len(continues) == 1
+    assert continues[0].path == "/channels/c1/continue"
+    assert continues[0].query["context"] == "hotline-safe"
+
+
+async def test_given_safe_context_refused_then_the_call_is_hung_up(
+    fake_ari: FakeAriServer, center: CallCenter
+) -> None:
+    fake_ari.respond("POST", "/channels/c2/continue", status=500, body={"message": "nope"})
+    event = parse_event(_stasis_start("c2", "inbound", "8000"))
+    await center.on_handler_error(event, RuntimeError("boom"))
+    assert [(r.method, r.path) for r in fake_ari.requests][-1] == ("DELETE", "/channels/c2")
+
+
+async def test_given_unexpected_stasis_arguments_then_the_call_is_not_left_in_silence(
+    fake_ari: FakeAriServer, center: CallCenter
+) -> None:
+    await center.on_channel_event(parse_event(_stasis_start("c3", "something-else")))
+    assert any(r.path == "/channels/c3/continue" for r in fake_ari.requests)
+
+
+async def test_given_channel_already_gone_when_handler_fails_then_nothing_is_requested(
+    fake_ari: FakeAriServer, center: CallCenter
+) -> None:
+    event = parse_event(
+        {"type": "StasisEnd", "application": "hotline", "channel": {"id": "c4", "name": "x"}}
+    )
+    await center.on_handler_error(event, RuntimeError("boom"))
+    assert fake_ari.requests == []
