@@ -36,9 +36,7 @@ async def test_given_menu_when_three_invalid_keys_then_goodbye_and_hangup(
     record = await api.get(f"/calls/{caller.channel_id};2")
     assert record["disposition"] == "ivr_hangup"
     invalid = [
-        e
-        for e in record["timeline"]
-        if e["kind"] == "input" and e["data"]["kind"] == "invalid"
+        e for e in record["timeline"] if e["kind"] == "input" and e["data"]["kind"] == "invalid"
     ]
     assert len(invalid) == 3, record["timeline"]
 
