@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tortoise import Tortoise
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 
 def normalise_url(url: str) -> str:
@@ -19,6 +20,11 @@ async def init_db(url: str) -> None:
     url = normalise_url(url)
     if url.startswith("sqlite://") and url != "sqlite://:memory:":
         Path(url[len("sqlite://") :]).parent.mkdir(parents=True, exist_ok=True)
+    # Tortoise caches each model's compiled INSERT/DELETE SQL process-wide,
+    # keyed by connection name and table but not by backend: a process that
+    # used SQLite before (tests, a future copy-to-PostgreSQL tool) would send
+    # SQLite's "?" placeholders to PostgreSQL.  Start every init clean.
+    EXECUTOR_CACHE.clear()
     await Tortoise.init(db_url=url, modules={"models": ["hotline.models"]})
     # Schema creation is additive and idempotent (safe=True).  A versioned
     # migration tool takes over once the schema starts changing under users.

@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from admin_ui.app import create_app
 from ari_apps.ivr.demo import MAIN_MENU
@@ -291,6 +292,28 @@ async def test_given_postgres_when_recording_calls_then_timeline_and_recent_read
     started = datetime.fromisoformat(detail["started_at"])
     assert started.utcoffset() is not None  # timezone survives the round trip
     assert [c["call_id"] for c in await calls.recent_calls(10)] == ["pg-2", "pg-1"]
+
+
+async def test_given_process_used_sqlite_before_when_switching_to_postgres_then_queries_work(
+    database: Settings, cluster: Cluster, database_name: str, tmp_path: Path
+) -> None:
+    # Tests (and any tool copying SQLite to PostgreSQL) use both backends in
+    # one process; Tortoise must not reuse SQL compiled for the other one.
+    await close_db()
+    # As in a fresh process whose first database was SQLite: nothing compiled yet.
+    EXECUTOR_CACHE.clear()
+    await init_db(f"sqlite://{tmp_path / 'before.sqlite3'}")
+    await seed_demo(database, MAIN_MENU)
+    await calls.open_record("lite", did="8000", caller_id="", tenant_id=1, flow_version_id=1)
+    await close_db()
+    await init_db(cluster.url(database_name, scheme="postgresql"))
+
+    flow = await Flow.get(name="Main menu")
+    await flows.put_draft(flow.id, relabelled("Back on PostgreSQL"))
+    assert (await flows.publish(flow.id, "alice"))["version"] == 2
+    await calls.open_record("pg", did="8000", caller_id="", tenant_id=1, flow_version_id=1)
+    await calls.close_record("pg", "abandoned")
+    assert [c["call_id"] for c in await calls.recent_calls(10)] == ["pg"]
 
 
 @dataclass
