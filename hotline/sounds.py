@@ -20,6 +20,24 @@ def sound_names(sounds_dir: Path) -> frozenset[str]:
     return frozenset(names)
 
 
+def resolve_in_root(root: Path, path: Path, max_links: int = 8) -> Path:
+    """Resolve ``path`` as the chroot at ``root`` sees it.
+
+    Debian points sounds/en at /etc/alternatives/..., an absolute link that
+    means nothing from outside the sandbox, so follow links inside ``root``.
+    """
+    current = path
+    for _ in range(max_links):
+        if not current.is_symlink():
+            return current
+        target = Path(current.readlink())
+        if target.is_absolute():
+            current = root / target.relative_to("/")
+        else:
+            current = current.parent / target
+    return current
+
+
 @lru_cache(maxsize=1)
 def known_sounds() -> frozenset[str] | None:
     """Sound names of the configured Asterisk, or None when they can't be read.
@@ -29,5 +47,5 @@ def known_sounds() -> frozenset[str] | None:
     """
     settings = load_settings()
     root = Path(settings.asterisk_root or "/")
-    names = sound_names(root / "usr/share/asterisk/sounds/en")
+    names = sound_names(resolve_in_root(root, root / "usr/share/asterisk/sounds/en"))
     return names or None
