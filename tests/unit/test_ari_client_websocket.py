@@ -186,11 +186,13 @@ async def test_given_asterisk_flapping_then_each_accept_then_close_backs_off(
     probe = Probe()
     client = make_client(ari.base_url, probe)
     runner = start(client)
-    await asyncio.sleep(0.6)
+    # Wait on progress, not on the clock: a loaded machine is only slower.
+    await eventually(lambda: ari.ws_connects >= 3, within_s=10)
     await stop(client, runner)
-    assert 3 <= ari.ws_connects <= 16
     assert probe.connected == probe.disconnected == ari.ws_connects
+    # Never spins: every reconnect after a drop waited a positive back-off.
     assert len(probe.delays) >= ari.ws_connects - 1
+    assert all(delay > 0 for delay in probe.delays)
 
 
 async def test_given_websocket_rejected_with_401_then_client_keeps_backing_off(
