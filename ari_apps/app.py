@@ -116,21 +116,42 @@ class CallCenter:
         log.info("connected to Asterisk; %d calls adopted", len(self.acd.calls))
 
     async def _load_acd(self) -> None:
+        """Install queues and agents from the database.
+
+        The first time, agents also get their persisted login/pause state.
+        Later (SIGHUP, see reload_config) queues and agents are reconfigured
+        in place: waiting callers and agents' live states stay.
+        """
         queues, agent_configs, agents = await load_acd_config()
         now = time.time()
+        known_agents = set(self.acd.acd.agent_ids())
         for queue in queues:
             await self.acd.handle_locked(QueueConfigured(now, queue))
         for config in agent_configs:
             await self.acd.handle_locked(AgentConfigured(now, config))
         for agent in agents:
-            if agent.logged_in:
+            if agent.extension in known_agents or not agent.logged_in:
+                continue
+            await self.acd.handle_locked(
+                AgentLoggedIn(now, agent.extension, ready=not agent.paused)
+            )
+            if agent.paused and agent.pause_reason:
                 await self.acd.handle_locked(
-                    AgentLoggedIn(now, agent.extension, ready=not agent.paused)
+                    AgentNotReady(now, agent.extension, agent.pause_reason)
                 )
-                if agent.paused and agent.pause_reason:
-                    await self.acd.handle_locked(
-                        AgentNotReady(now, agent.extension, agent.pause_reason)
-                    )
+
+    async def reload_config(self) -> None:
+        """Apply queue and agent changes made in the database (SIGHUP)."""
+        try:
+            async with self.acd.lock:
+                await self._load_acd()
+                if self.ari.connected:
+                    await self._sync_endpoints()
+        except Exception:
+            # A bad row must not take the running contact center down.
+            log.exception("configuration reload failed; the previous configuration stays")
+            return
+        log.info("configuration reloaded: queues %s", ", ".join(self.queue_names()))
 
     async def _reapply_pauses_after_restored_calls(self) -> None:
         """A pause asked for during a call takes effect after it; the core only

@@ -40,6 +40,15 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    reloads: set[asyncio.Task[None]] = set()
+
+    def reload() -> None:
+        task = asyncio.create_task(center.reload_config())
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    # `kill -HUP $HOTLINE_PID` applies queue/agent changes without dropping calls.
+    loop.add_signal_handler(signal.SIGHUP, reload)
 
     await agi.start()
     await center.start()

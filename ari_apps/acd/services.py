@@ -434,6 +434,12 @@ class AcdService:
             media,
             playback_id=f"hl-ann-{command.call_id}-{queued.announcements}",
         )
+        await calls.add_event(
+            command.call_id,
+            "announced",
+            position=command.position,
+            estimated_wait_s=command.estimated_wait_s,
+        )
 
     async def _caller_left(self, command: CallerLeft) -> None:
         await calls.add_event(
