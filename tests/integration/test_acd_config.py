@@ -188,3 +188,60 @@ async def test_given_agent_in_two_queues_when_ready_then_longest_waiting_caller_
     second = f"{support_caller.channel_id};2"
     await wait_until(lambda: connected_to(second), 15, "1001 to take the support caller next")
     await support_caller.hangup()
+
+
+@pytest.fixture
+async def short_rings(api: Api) -> AsyncIterator[None]:
+    saved = _sql("select ring_timeout_s, max_misses from queue where name = 'support'")[0]
+    _sql("update queue set ring_timeout_s = 3, max_misses = 2 where name = 'support'")
+    await _reload()
+    yield
+    _sql("update queue set ring_timeout_s = ?, max_misses = ? where name = 'support'", *saved)
+    await _reload()
+
+
+async def test_given_agent_who_does_not_answer_then_caller_keeps_place_and_agent_turns_not_ready(
+    harness: AriHarness,
+    api: Api,
+    agents_ready: dict[str, SipPhone],
+    short_rings: None,
+    clean_pbx: None,
+) -> None:
+    await api.post("/agents/1001/pause", {"reason": "test"})
+    silent = agents_ready["1002"]
+    silent.stop()
+    silent.auto_answer = False
+    silent.start()
+    try:
+
+        async def registered() -> bool:
+            return bool((await api.get("/agents/1002"))["registered"])
+
+        await wait_until(registered, 15, "1002's manual-answer phone to register")
+        caller = await harness.call("8000", caller_id="5550901")
+        await caller.press("1")
+        call_id = f"{caller.channel_id};2"
+
+        async def missed_twice() -> bool:
+            status = await api.get("/agents/1002")
+            return bool(status["state"] == "not_ready" and status["reason"] == "missed")
+
+        await wait_until(missed_twice, 30, "1002 to be made not ready after 2 missed offers")
+        record = await api.get(f"/calls/{call_id}")
+        offers = [e for e in record["timeline"] if e["kind"] == "offered"]
+        assert len(offers) == 2, record["timeline"]
+        waiting = (await api.get("/queues/support"))["waiting"]
+        assert [w["call_id"] for w in waiting] == [call_id]
+        assert await caller.is_up()
+
+        await api.post("/agents/1001/ready")
+
+        async def answered_by_1001() -> bool:
+            return bool((await api.get("/agents/1001"))["connected_call_id"] == call_id)
+
+        await wait_until(answered_by_1001, 15, "1001 to take the caller")
+        await caller.hangup()
+    finally:
+        silent.stop()
+        silent.auto_answer = True
+        silent.start()
