@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from admin_ui.auth import require
 from admin_ui.openapi import openapi_document
+from admin_ui.web import audit
 from hotline import calls as calls_service
 from hotline import flows as flows_service
 from hotline.center import ContactCenter
@@ -57,11 +58,20 @@ async def get_agent(request: Request) -> Response:
 
 
 async def agent_action(request: Request) -> Response:
-    await require(request, "agent-control")
+    principal = await require(request, "agent-control")
     body = await _json_body(request) if await request.body() else {}
     reason = body.get("reason") if isinstance(body, dict) else None
-    result = await _center(request).agent_action(
-        request.path_params["extension"], request.path_params["action"], reason
+    extension = request.path_params["extension"]
+    action = request.path_params["action"]
+    result = await _center(request).agent_action(extension, action, reason)
+    await audit.record(
+        request,
+        f"agent_{action}",
+        "agent",
+        extension,
+        after=result,
+        username=principal.name,
+        source="api",
     )
     return JSONResponse(result)
 
@@ -96,9 +106,22 @@ async def get_flow(request: Request) -> Response:
 
 
 async def put_draft(request: Request) -> Response:
-    await require(request, "edit")
+    principal = await require(request, "edit")
     body = await _json_body(request)
-    return JSONResponse(await flows_service.put_draft(request.path_params["flow_id"], body))
+    flow_id = request.path_params["flow_id"]
+    before = (await flows_service.get_flow(flow_id))["draft"]
+    result = await flows_service.put_draft(flow_id, body)
+    await audit.record(
+        request,
+        "flow_draft_saved",
+        "flow",
+        flow_id,
+        before=before,
+        after=body,
+        username=principal.name,
+        source="api",
+    )
+    return JSONResponse(result)
 
 
 async def validate_flow(request: Request) -> Response:
@@ -109,6 +132,15 @@ async def validate_flow(request: Request) -> Response:
 async def publish_flow(request: Request) -> Response:
     principal = await require(request, "publish")
     result = await flows_service.publish(request.path_params["flow_id"], principal.name)
+    await audit.record(
+        request,
+        "flow_published",
+        "flow",
+        request.path_params["flow_id"],
+        after=result,
+        username=principal.name,
+        source="api",
+    )
     return JSONResponse(result, status_code=201)
 
 

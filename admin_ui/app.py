@@ -1,17 +1,26 @@
-"""The ASGI application: /healthz and the /api/v1 JSON API.
+"""The ASGI application: the admin UI, /healthz and the /api/v1 JSON API.
 
-The full htmx admin UI arrives with its own issue and mounts here.
+Feature folders (``admin_ui/<feature>/plugin.py``) each contribute a
+``routes`` list; every UI route is guarded (see ``admin_ui/web/routing.py``).
 """
 
 from __future__ import annotations
 
+import secrets
+from pathlib import Path
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from admin_ui import api
+from admin_ui.account import plugin as account
+from admin_ui.web.security import LoginThrottle
 from hotline.center import ContactCenter
 from hotline.errors import HotlineError
 from hotline.models import Tenant
@@ -53,13 +62,40 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
-def create_app(center: ContactCenter) -> Starlette:
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+# The UI features, in navigation order.  Each contributes ``routes``.
+FEATURES = (account,)
+
+
+def create_app(
+    center: ContactCenter, *, session_secret: str | None = None, https_only: bool = False
+) -> Starlette:
+    healthz.permission = "public"  # type: ignore[attr-defined]
+    openapi_endpoint = api.openapi
+    openapi_endpoint.permission = "public"  # type: ignore[attr-defined]
+    routes: list[Route | Mount] = [
+        Route("/healthz", healthz),
+        Mount("/api/v1", routes=api.routes),
+        Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    for feature in FEATURES:
+        routes.extend(feature.routes)
     app = Starlette(
-        routes=[
-            Route("/healthz", healthz),
-            Mount("/api/v1", routes=api.routes),
+        routes=routes,
+        middleware=[
+            Middleware(
+                SessionMiddleware,
+                # Without a configured secret, sessions simply end at restart.
+                secret_key=session_secret or secrets.token_hex(32),
+                session_cookie="hotline_session",
+                max_age=8 * 3600,
+                same_site="lax",
+                https_only=https_only,
+            )
         ],
         exception_handlers={HotlineError: on_domain_error, HTTPException: on_http_error},
     )
     app.state.center = center
+    app.state.login_throttle = LoginThrottle()
     return app

@@ -29,7 +29,11 @@ async def serve(settings: Settings) -> None:
     agi = FastAgiServer(HANDLERS, host=settings.agi_host, port=settings.agi_port)
     web = uvicorn.Server(
         uvicorn.Config(
-            create_app(center),
+            create_app(
+                center,
+                session_secret=settings.session_secret,
+                https_only=settings.web_https,
+            ),
             host=settings.web_host,
             port=settings.web_port,
             log_level="warning",

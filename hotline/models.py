@@ -188,14 +188,79 @@ class CallEvent(Model):
         ordering = ("id",)
 
 
+class Role(Model):
+    """A named set of permissions, each "function:action" (e.g. "flows:publish")."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=64, unique=True)
+    builtin = fields.BooleanField(default=False)
+    permissions: Any = fields.JSONField(default=list)
+
+    class Meta:
+        table = "role"
+
+
+class UserGroup(Model):
+    """The seeds' model: users belong to groups, groups carry roles.
+
+    A non-empty ``ip_allowlist`` (CIDRs) restricts where members may sign in
+    and work from.
+    """
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=64, unique=True)
+    ip_allowlist: Any = fields.JSONField(default=list)
+    roles: fields.ManyToManyRelation[Role] = fields.ManyToManyField(
+        "models.Role", related_name="groups", through="user_group_role"
+    )
+
+    class Meta:
+        table = "user_group"
+
+
 class User(Model):
     id = fields.IntField(primary_key=True)
     username = fields.CharField(max_length=64, unique=True)
     password_hash = fields.CharField(max_length=255)
-    role = fields.CharField(max_length=32, default="administrator")
+    display_name = fields.CharField(max_length=100, default="")
+    language = fields.CharField(max_length=8, default="en")
+    is_active = fields.BooleanField(default=True)
+    # The phone a "test call" rings for this user (an agent extension).
+    phone_extension = fields.CharField(max_length=32, null=True)
+    groups: fields.ManyToManyRelation[UserGroup] = fields.ManyToManyField(
+        "models.UserGroup", related_name="users", through="user_group_member"
+    )
 
     class Meta:
         table = "user"
+
+
+class AuditEntry(Model):
+    """Append-only record of every change through the UI or the API."""
+
+    id = fields.IntField(primary_key=True)
+    at = fields.DatetimeField(auto_now_add=True)
+    username = fields.CharField(max_length=64)
+    ip = fields.CharField(max_length=64, default="")
+    source = fields.CharField(max_length=8, default="ui")  # "ui" or "api"
+    action = fields.CharField(max_length=64)
+    object_type = fields.CharField(max_length=64)
+    object_id = fields.CharField(max_length=128, default="")
+    before: Any = fields.JSONField(null=True)
+    after: Any = fields.JSONField(null=True)
+
+    class Meta:
+        table = "audit_entry"
+        ordering = ("-id",)
+
+    async def save(self, *args: Any, **kwargs: Any) -> None:
+        # The audit log cannot be edited: only new entries may be written.
+        if self._saved_in_db:
+            raise PermissionError("audit entries are append-only")
+        await super().save(*args, **kwargs)
+
+    async def delete(self, *args: Any, **kwargs: Any) -> None:
+        raise PermissionError("audit entries are append-only")
 
 
 class ApiToken(Model):

@@ -11,7 +11,20 @@ from typing import Any
 
 from argon2 import PasswordHasher
 
-from hotline.models import Agent, ApiToken, Did, Flow, FlowVersion, Queue, QueueMember, Tenant, User
+from hotline.models import (
+    Agent,
+    ApiToken,
+    Did,
+    Flow,
+    FlowVersion,
+    Queue,
+    QueueMember,
+    Role,
+    Tenant,
+    User,
+    UserGroup,
+)
+from hotline.permissions import BUILTIN_ROLES
 from hotline.settings import Settings
 
 DEMO_TENANT = "demo"
@@ -36,6 +49,18 @@ async def publish_version(flow: Flow, definition: dict[str, Any], published_by: 
     flow.published_version_id = version.id
     await flow.save(update_fields=["published_version_id", "updated_at"])
     return version
+
+
+async def seed_roles() -> None:
+    """Built-in roles exist and carry exactly their built-in permissions."""
+    for name, permissions in BUILTIN_ROLES.items():
+        role, created = await Role.get_or_create(
+            name=name, defaults={"builtin": True, "permissions": sorted(permissions)}
+        )
+        if not created and (not role.builtin or set(role.permissions) != permissions):
+            role.builtin = True
+            role.permissions = sorted(permissions)
+            await role.save(update_fields=["builtin", "permissions"])
 
 
 async def seed_demo(settings: Settings, main_menu: dict[str, Any]) -> None:
@@ -71,12 +96,18 @@ async def seed_demo(settings: Settings, main_menu: dict[str, Any]) -> None:
             )
         await QueueMember.get_or_create(queue=queue, agent=agent)
 
+    await seed_roles()
+    admins, _ = await UserGroup.get_or_create(name="Administrators")
+    if not await admins.roles.filter(name="administrator").exists():
+        await admins.roles.add(await Role.get(name="administrator"))
     if not await User.exists(username=settings.admin_user):
-        await User.create(
+        admin = await User.create(
             username=settings.admin_user,
             password_hash=PasswordHasher().hash(settings.admin_password),
-            role="administrator",
+            display_name="Administrator",
+            phone_extension=DEMO_AGENTS[0],
         )
+        await admin.groups.add(admins)
     digest = token_digest(settings.api_token)
     if not await ApiToken.exists(token_sha256=digest):
         await ApiToken.create(name="demo admin", token_sha256=digest, role="administrator")

@@ -96,6 +96,7 @@ class Settings:
     api_token: str
     demo_sip_password: str
     session_secret: str
+    web_https: bool
 
     @property
     def ari_url(self) -> str:
@@ -161,6 +162,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         api_token=get("HOTLINE_API_TOKEN", ""),
         demo_sip_password=get("HOTLINE_DEMO_SIP_PASSWORD", ""),
         session_secret=get("HOTLINE_SESSION_SECRET", ""),
+        # Behind a TLS-terminating proxy: mark the session cookie Secure.
+        web_https=get("HOTLINE_WEB_HTTPS", "no").lower() in ("1", "yes", "true"),
     )
 
 

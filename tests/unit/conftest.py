@@ -12,6 +12,7 @@ from ari_apps.ivr.demo import MAIN_MENU
 from hotline import flows, seed
 from hotline.db import close_db, init_db
 from hotline.settings import Settings, load_settings
+from tests.unit.ui_support import ui  # noqa: F401  (fixture for the admin UI tests)
 
 # The stock sounds the demo menu plays.  The sound catalogue of whatever
 # machine runs the tests is not under test, so it is pinned to these.

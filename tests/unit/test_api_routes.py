@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,66 +25,10 @@ from admin_ui.app import create_app
 from ari_apps.ivr.demo import MAIN_MENU
 from hotline import calls
 from hotline.center import ContactCenter
-from hotline.errors import InvalidRequest, NotFound
 from hotline.models import ApiToken, Flow
 from hotline.seed import token_digest
 from hotline.settings import Settings
-
-AGENT_ACTIONS = ("login", "logout", "pause", "ready")
-
-
-@dataclass
-class StandInCenter:
-    """Holds queue and agent state in dicts and records every agent action."""
-
-    connected: bool = True
-    queues: dict[str, dict[str, Any]] = field(
-        default_factory=lambda: {"support": {"name": "support", "waiting": []}}
-    )
-    agents: dict[str, dict[str, Any]] = field(
-        default_factory=lambda: {
-            "1001": {"extension": "1001", "state": "ready", "reason": None},
-            "1002": {"extension": "1002", "state": "logged-out", "reason": None},
-        }
-    )
-    calls: list[dict[str, Any]] = field(
-        default_factory=lambda: [{"call_id": "live-1", "stage": "ivr", "node": "menu"}]
-    )
-    actions: list[tuple[str, str, str | None]] = field(default_factory=list)
-
-    @property
-    def ari_connected(self) -> bool:
-        return self.connected
-
-    def queue_names(self) -> list[str]:
-        return list(self.queues)
-
-    def queue_status(self, name: str) -> dict[str, Any] | None:
-        return self.queues.get(name)
-
-    def agent_statuses(self) -> list[dict[str, Any]]:
-        return list(self.agents.values())
-
-    def agent_status(self, extension: str) -> dict[str, Any] | None:
-        return self.agents.get(extension)
-
-    async def agent_action(self, extension: str, action: str, reason: str | None) -> dict[str, Any]:
-        # Same contract as the real CallCenter: unknown agent, then unknown action.
-        if extension not in self.agents:
-            raise NotFound(f"no agent {extension!r}")
-        if action not in AGENT_ACTIONS:
-            raise InvalidRequest(f"unknown action {action!r}; use one of {list(AGENT_ACTIONS)}")
-        self.actions.append((extension, action, reason))
-        state = {"login": "ready", "logout": "logged-out", "pause": "paused", "ready": "ready"}
-        self.agents[extension] = {
-            "extension": extension,
-            "state": state[action],
-            "reason": (reason or "paused") if action == "pause" else None,
-        }
-        return self.agents[extension]
-
-    def live_calls(self) -> list[dict[str, Any]]:
-        return self.calls
+from tests.unit.stand_in import AGENT_ACTIONS, StandInCenter
 
 
 @dataclass
@@ -322,11 +266,11 @@ async def test_given_openapi_document_then_every_path_parameter_is_declared(api:
 async def test_given_center_state_when_viewing_queues_agents_and_live_calls_then_shown(
     api: Api,
 ) -> None:
-    assert (await api.get("/queues", "auditor")).json() == [{"name": "support", "waiting": []}]
+    assert (await api.get("/queues", "auditor")).json() == [api.center.queues["support"]]
     assert (await api.get("/queues/support", "auditor")).json()["name"] == "support"
     agents = (await api.get("/agents", "auditor")).json()
     assert [a["extension"] for a in agents] == ["1001", "1002"]
-    assert (await api.get("/agents/1002", "auditor")).json()["state"] == "logged-out"
+    assert (await api.get("/agents/1002", "auditor")).json()["state"] == "logged_out"
     assert (await api.get("/calls/live", "auditor")).json() == api.center.calls
 
 
@@ -348,7 +292,12 @@ async def test_given_supervisor_when_pausing_agent_with_reason_then_center_gets_
 ) -> None:
     response = await api.send("POST", "/agents/1001/pause", "supervisor", {"reason": "training"})
     assert response.status_code == 200
-    assert response.json() == {"extension": "1001", "state": "paused", "reason": "training"}
+    assert response.json() == {
+        "registered": True,
+        "extension": "1001",
+        "state": "not_ready",
+        "reason": "training",
+    }
     assert api.center.actions == [("1001", "pause", "training")]
 
 
@@ -576,3 +525,19 @@ async def test_given_wrong_method_when_requested_then_json_405_with_allow_header
     assert response.status_code == 405
     assert response.json()["error_id"] == "method-not-allowed"
     assert response.headers["allow"] == "POST"
+
+
+async def test_given_api_changes_then_each_is_in_the_audit_log_with_user_and_ip(api: Api) -> None:
+    from hotline.models import AuditEntry
+
+    await api.send("PUT", f"/flows/{api.flow_id}/draft", body=menu_with())
+    await api.send("POST", f"/flows/{api.flow_id}/publish")
+    await api.send("POST", "/agents/1001/pause", "supervisor", {"reason": "lunch"})
+    entries = await AuditEntry.all().order_by("id")
+    assert [e.action for e in entries] == ["flow_draft_saved", "flow_published", "agent_pause"]
+    assert all(e.source == "api" and e.ip for e in entries)
+    assert entries[2].username == "supervisor tests"
+    assert entries[0].after["start"] == "greet"
+    with pytest.raises(PermissionError):
+        entries[0].action = "tampered"
+        await entries[0].save()

@@ -1,0 +1,111 @@
+"""Login, logout, language switch and the dashboard."""
+
+from __future__ import annotations
+
+import secrets
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from admin_ui.account import services
+from admin_ui.web import audit
+from admin_ui.web.csrf import csrf_ok
+from admin_ui.web.rendering import is_htmx, render
+from admin_ui.web.routing import client_ip
+from admin_ui.web.security import LoginThrottle
+from hotline.center import ContactCenter
+
+
+def _safe_next(value: str | None) -> str:
+    # Only local paths: never redirect a freshly signed-in user off-site.
+    if value and value.startswith("/") and not value.startswith("//"):
+        return value
+    return "/"
+
+
+async def login_page(request: Request) -> Response:
+    return render(
+        request,
+        "account/login.html",
+        {"next": _safe_next(request.query_params.get("next")), "username": "", "error": None},
+    )
+
+
+async def login_submit(request: Request) -> Response:
+    form = await request.form()
+    username = str(form.get("username", ""))
+    next_path = _safe_next(str(form.get("next", "")))
+    if not await csrf_ok(request):
+        return render(
+            request,
+            "account/login.html",
+            {"next": next_path, "username": username, "error": "login.csrf"},
+            status_code=403,
+        )
+    throttle: LoginThrottle = request.app.state.login_throttle
+    ip = client_ip(request)
+    result = await services.sign_in(throttle, username, str(form.get("password", "")), ip)
+    if result.user_id is None:
+        await audit.record(
+            request,
+            "login_failed",
+            "user",
+            username,
+            username=username or "?",
+            after={"reason": result.error},
+        )
+        headers = {"Retry-After": str(result.retry_after_s)} if result.retry_after_s else None
+        return render(
+            request,
+            "account/login.html",
+            {
+                "next": next_path,
+                "username": username,
+                "error": result.error,
+                "retry_after_s": result.retry_after_s,
+            },
+            status_code=429 if result.retry_after_s else 401,
+            headers=headers,
+        )
+    # A new session on sign-in: nothing from before (fixation) carries over.
+    request.session.clear()
+    request.session["user_id"] = result.user_id
+    request.session["csrf"] = secrets.token_urlsafe(32)
+    await audit.record(request, "login", "user", username, username=username)
+    return RedirectResponse(next_path, status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    if not await csrf_ok(request):
+        return render(request, "errors/403.html", {"reason": "csrf_failed"}, status_code=403)
+    user_id = request.session.get("user_id")
+    if isinstance(user_id, int):
+        await audit.record(request, "logout", "user", user_id, username=str(user_id))
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+async def set_language(request: Request) -> Response:
+    if not await csrf_ok(request):
+        return render(request, "errors/403.html", {"reason": "csrf_failed"}, status_code=403)
+    form = await request.form()
+    user_id = request.session.get("user_id")
+    language = await services.set_language(
+        user_id if isinstance(user_id, int) else None, str(form.get("language", "en"))
+    )
+    request.session["language"] = language
+    back = _safe_next(str(form.get("next", "/")))
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": back})
+    return RedirectResponse(back, status_code=303)
+
+
+async def dashboard(request: Request) -> Response:
+    center: ContactCenter = request.app.state.center
+    context = {
+        "queues": [center.queue_status(name) for name in center.queue_names()],
+        "agents": center.agent_statuses(),
+        "calls": center.live_calls(),
+    }
+    template = "account/_live.html" if is_htmx(request) else "account/dashboard.html"
+    return render(request, template, context)

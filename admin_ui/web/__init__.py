@@ -1,0 +1,1 @@
+"""Shared web machinery of the admin UI: sessions, CSRF, permissions, rendering."""

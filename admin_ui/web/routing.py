@@ -1,0 +1,78 @@
+"""UI routes declare the one permission they need; the guard enforces it.
+
+Every UI route is built with ``ui_route`` (or ``public_route``), so the
+permission is an attribute of the endpoint and the role-matrix test can
+enumerate all routes for every role.  The guard runs on every request:
+sign-in, the user's IP allow-list, the permission, and CSRF for mutations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from admin_ui.web.csrf import csrf_ok
+from admin_ui.web.rendering import is_htmx, render
+from admin_ui.web.security import ip_allowed, load_principal
+from hotline.permissions import ALL_PERMISSIONS
+
+Handler = Callable[[Request], Awaitable[Response]]
+PUBLIC = "public"
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _to_login(request: Request) -> Response:
+    target = "/login?next=" + quote(request.url.path)
+    if is_htmx(request):
+        # htmx would swap the login page into a fragment; make it navigate.
+        return Response(status_code=401, headers={"HX-Redirect": target})
+    if request.method != "GET":
+        return PlainTextResponse("sign in first", status_code=401)
+    return RedirectResponse(target, status_code=303)
+
+
+def _forbidden(request: Request, reason: str) -> Response:
+    return render(request, "errors/403.html", {"reason": reason}, status_code=403)
+
+
+def ui_route(
+    path: str, endpoint: Handler, permission: str, methods: Sequence[str] = ("GET",)
+) -> Route:
+    if permission not in ALL_PERMISSIONS:
+        raise ValueError(f"{path}: unknown permission {permission!r}")
+
+    async def guarded(request: Request) -> Response:
+        user_id = request.session.get("user_id")
+        user = await load_principal(user_id) if isinstance(user_id, int) else None
+        if user is None:
+            request.session.pop("user_id", None)
+            return _to_login(request)
+        request.state.user = user
+        if not ip_allowed(client_ip(request), user.ip_allowlist):
+            return _forbidden(request, "ip_not_allowed")
+        if not user.can(permission):
+            return _forbidden(request, "permission_denied")
+        if not await csrf_ok(request):
+            return _forbidden(request, "csrf_failed")
+        return await endpoint(request)
+
+    guarded.permission = permission  # type: ignore[attr-defined]
+    guarded.__name__ = getattr(endpoint, "__name__", "guarded")
+    return Route(path, guarded, methods=list(methods))
+
+
+def public_route(path: str, endpoint: Handler, methods: Sequence[str] = ("GET",)) -> Route:
+    endpoint.permission = PUBLIC  # type: ignore[attr-defined]
+    return Route(path, endpoint, methods=list(methods))
+
+
+def route_permission(route: Any) -> str | None:
+    return getattr(getattr(route, "endpoint", None), "permission", None)

@@ -1,0 +1,65 @@
+"""Permissions: per function and per action, granted through roles.
+
+A permission is "function:action".  Users get roles through their groups
+(the seeds' model: user groups -> roles -> users).  Every UI route declares
+the one permission it needs; the role matrix test enumerates them all.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+FUNCTIONS: Final = (
+    "dashboard",
+    "flows",
+    "prompts",
+    "queues",
+    "agents",
+    "shifts",
+    "users",
+    "roles",
+    "audit",
+    "dialplan",
+)
+ACTIONS: Final = ("view", "edit", "publish")
+
+# "publish" only means something where a change goes live in a separate step.
+PUBLISHABLE: Final = frozenset({"flows", "dialplan"})
+
+ALL_PERMISSIONS: Final = tuple(
+    f"{function}:{action}"
+    for function in FUNCTIONS
+    for action in ACTIONS
+    if action != "publish" or function in PUBLISHABLE
+)
+
+
+def _grant(functions: tuple[str, ...], actions: tuple[str, ...]) -> set[str]:
+    return {
+        f"{function}:{action}"
+        for function in functions
+        for action in actions
+        if f"{function}:{action}" in ALL_PERMISSIONS
+    }
+
+
+BUILTIN_ROLES: Final[dict[str, frozenset[str]]] = {
+    "administrator": frozenset(ALL_PERMISSIONS),
+    "supervisor": frozenset(
+        _grant(("dashboard", "queues", "agents", "shifts", "prompts"), ("view", "edit"))
+        | _grant(("flows", "audit"), ("view",))
+    ),
+    "telecom engineer": frozenset(
+        _grant(("dashboard", "flows", "dialplan", "prompts"), ("view", "edit", "publish"))
+        | _grant(("queues", "agents"), ("view",))
+    ),
+    "agent": frozenset(_grant(("dashboard", "queues", "shifts"), ("view",))),
+    "auditor": frozenset(_grant(FUNCTIONS, ("view",))),
+}
+
+
+def permission(function: str, action: str) -> str:
+    name = f"{function}:{action}"
+    if name not in ALL_PERMISSIONS:
+        raise ValueError(f"unknown permission {name!r}")
+    return name

@@ -1,0 +1,84 @@
+"""A stand-in of the ContactCenter protocol for web tests without Asterisk.
+
+The real CallCenter needs Asterisk and is covered by the integration tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hotline.errors import InvalidRequest, NotFound
+
+AGENT_ACTIONS = ("login", "logout", "pause", "ready")
+
+
+@dataclass
+class StandInCenter:
+    """Holds queue and agent state in dicts and records every agent action."""
+
+    connected: bool = True
+    queues: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {
+            "support": {
+                "name": "support",
+                "strategy": "longest-idle",
+                "waiting": [],
+                "agents_by_state": {"ready": ["1001"], "logged_out": ["1002"]},
+                "unregistered_agents": [],
+                "avg_handle_s": None,
+                "longest_wait_s": 0.0,
+                "estimated_wait_s": None,
+            }
+        }
+    )
+    agents: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {
+            "1001": {"extension": "1001", "state": "ready", "reason": None, "registered": True},
+            "1002": {
+                "extension": "1002",
+                "state": "logged_out",
+                "reason": None,
+                "registered": False,
+            },
+        }
+    )
+    calls: list[dict[str, Any]] = field(
+        default_factory=lambda: [{"call_id": "live-1", "stage": "ivr", "node": "menu"}]
+    )
+    actions: list[tuple[str, str, str | None]] = field(default_factory=list)
+
+    @property
+    def ari_connected(self) -> bool:
+        return self.connected
+
+    def queue_names(self) -> list[str]:
+        return list(self.queues)
+
+    def queue_status(self, name: str) -> dict[str, Any] | None:
+        return self.queues.get(name)
+
+    def agent_statuses(self) -> list[dict[str, Any]]:
+        return list(self.agents.values())
+
+    def agent_status(self, extension: str) -> dict[str, Any] | None:
+        return self.agents.get(extension)
+
+    async def agent_action(self, extension: str, action: str, reason: str | None) -> dict[str, Any]:
+        # Same contract as the real CallCenter: unknown agent, then unknown action.
+        if extension not in self.agents:
+            raise NotFound(f"no agent {extension!r}")
+        if action not in AGENT_ACTIONS:
+            raise InvalidRequest(f"unknown action {action!r}; use one of {list(AGENT_ACTIONS)}")
+        self.actions.append((extension, action, reason))
+        state = {"login": "ready", "logout": "logged_out", "pause": "not_ready", "ready": "ready"}
+        self.agents[extension] = {
+            "registered": self.agents[extension].get("registered", False),
+            "extension": extension,
+            "state": state[action],
+            "reason": (reason or "paused") if action == "pause" else None,
+        }
+        return self.agents[extension]
+
+    def live_calls(self) -> list[dict[str, Any]]:
+        return self.calls

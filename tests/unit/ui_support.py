@@ -1,0 +1,104 @@
+"""Driving the admin UI in tests: users for every built-in role, a signed-in client.
+
+Templates rendered during a request are captured (name and context), so tests
+check what was rendered, not only status codes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from starlette.templating import Jinja2Templates
+
+from admin_ui.app import create_app
+from admin_ui.web import rendering
+from admin_ui.web.security import hash_password
+from hotline.models import Role, User, UserGroup
+from hotline.permissions import BUILTIN_ROLES
+from hotline.settings import Settings
+from tests.unit.stand_in import StandInCenter
+
+PASSWORD = "correct horse battery staple"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class Rendered:
+    template: str
+    context: dict[str, Any]
+
+
+@dataclass
+class UiClient:
+    client: httpx.AsyncClient
+    center: StandInCenter
+    rendered: list[Rendered] = field(default_factory=list)
+    csrf: str = ""
+
+    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        response = await self.client.get(path, **kwargs)
+        match = _CSRF.search(response.text)
+        if match:
+            self.csrf = match.group(1)
+        return response
+
+    async def post(
+        self, path: str, data: dict[str, Any] | None = None, *, csrf: bool = True, **kwargs: Any
+    ) -> httpx.Response:
+        form = dict(data or {})
+        if csrf:
+            if not self.csrf:
+                await self.get("/login")
+            form.setdefault("csrf_token", self.csrf)
+        return await self.client.post(path, data=form, **kwargs)
+
+    async def login(self, username: str, password: str = PASSWORD) -> httpx.Response:
+        await self.get("/login")
+        response = await self.post("/login", {"username": username, "password": password})
+        await self.get("/")  # pick up the new session's CSRF token
+        return response
+
+    @property
+    def last(self) -> Rendered:
+        return self.rendered[-1]
+
+
+async def create_user(username: str, role: str, *, allowlist: list[str] | None = None) -> User:
+    group, _ = await UserGroup.get_or_create(
+        name=f"{role} group" + (" (restricted)" if allowlist else ""),
+        defaults={"ip_allowlist": allowlist or []},
+    )
+    await group.roles.add(await Role.get(name=role))
+    user = await User.create(
+        username=username, password_hash=hash_password(PASSWORD), display_name=username
+    )
+    await user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+async def ui(seeded: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[UiClient]:
+    for role in BUILTIN_ROLES:
+        await create_user(role.replace(" ", "_"), role)
+    center = StandInCenter()
+    captured: list[Rendered] = []
+    original = Jinja2Templates.TemplateResponse
+
+    def capture(self: Jinja2Templates, *args: Any, **kwargs: Any) -> Any:
+        response = original(self, *args, **kwargs)
+        captured.append(Rendered(response.template.name, dict(response.context)))
+        return response
+
+    monkeypatch.setattr(
+        rendering.templates, "TemplateResponse", capture.__get__(rendering.templates)
+    )
+    transport = httpx.ASGITransport(app=create_app(center, session_secret="test-secret"))
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://hotline.test", follow_redirects=False
+    ) as client:
+        yield UiClient(client, center, captured)
