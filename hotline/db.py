@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from tortoise import Tortoise
 from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.models import Model
 
 
 def normalise_url(url: str) -> str:
@@ -14,6 +16,24 @@ def normalise_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgres://" + url[len(prefix) :]
     return url
+
+
+def model_modules() -> list[str]:
+    """hotline.models plus every hotline/models_<feature>.py that defines models.
+
+    One module per feature keeps features from editing the same file; an
+    empty one is skipped (Tortoise warns about modules without models).
+    """
+    found = ["hotline.models"]
+    for path in sorted(Path(__file__).parent.glob("models_*.py")):
+        name = f"hotline.{path.stem}"
+        module = importlib.import_module(name)
+        if any(
+            isinstance(value, type) and issubclass(value, Model) and value.__module__ == name
+            for value in vars(module).values()
+        ):
+            found.append(name)
+    return found
 
 
 async def init_db(url: str) -> None:
@@ -25,7 +45,7 @@ async def init_db(url: str) -> None:
     # used SQLite before (tests, a future copy-to-PostgreSQL tool) would send
     # SQLite's "?" placeholders to PostgreSQL.  Start every init clean.
     EXECUTOR_CACHE.clear()
-    await Tortoise.init(db_url=url, modules={"models": ["hotline.models"]})
+    await Tortoise.init(db_url=url, modules={"models": model_modules()})
     # Schema creation is additive and idempotent (safe=True).  A versioned
     # migration tool takes over once the schema starts changing under users.
     await Tortoise.generate_schemas(safe=True)

@@ -1,8 +1,9 @@
 """English and Simplified Chinese for the whole UI, switchable per user.
 
-Catalogues are flat JSON files (``admin_ui/i18n/<lang>.json``); every key
-must exist in every language (a unit test checks it), and a missing key
-shows as the key itself rather than failing the page.
+Catalogues are flat JSON files: ``admin_ui/i18n/<lang>.json`` for shared
+keys and ``admin_ui/i18n/<feature>.<lang>.json`` per feature, merged at
+load.  Every key must exist in every language (a unit test checks it), and a
+missing key shows as the key itself rather than failing the page.
 """
 
 from __future__ import annotations
@@ -17,11 +18,17 @@ DEFAULT_LANGUAGE: Final = "en"
 CATALOGUE_DIR: Final = Path(__file__).resolve().parent.parent / "i18n"
 
 
+def catalogue_files(language: str) -> list[Path]:
+    return [CATALOGUE_DIR / f"{language}.json", *sorted(CATALOGUE_DIR.glob(f"*.{language}.json"))]
+
+
 @lru_cache(maxsize=len(LANGUAGES))
 def catalogue(language: str) -> dict[str, str]:
-    path = CATALOGUE_DIR / f"{language}.json"
-    data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+    merged: dict[str, str] = {}
+    for path in catalogue_files(language):
+        data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+        merged.update(data)
+    return merged
 
 
 def translate(language: str, key: str, **values: object) -> str:

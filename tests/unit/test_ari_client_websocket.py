@@ -170,7 +170,7 @@ async def test_given_nothing_listening_then_attempts_are_bounded_and_delays_grow
     client = make_client(f"http://127.0.0.1:{unused_port()}", probe)
     started = time.monotonic()
     runner = start(client)
-    await eventually(lambda: client.connect_attempts >= 3, within_s=10)
+    await eventually(lambda: client.connect_attempts >= 4, within_s=10)
     elapsed = time.monotonic() - started
     attempts = client.connect_attempts
     await stop(client, runner)

@@ -8,7 +8,7 @@ import pytest
 from starlette.routing import Mount, Route
 
 from admin_ui.app import create_app
-from admin_ui.web.i18n import CATALOGUE_DIR, LANGUAGES
+from admin_ui.web.i18n import CATALOGUE_DIR, LANGUAGES, catalogue
 from admin_ui.web.routing import PUBLIC, route_permission
 from admin_ui.web.security import LoginThrottle, ip_allowed
 from hotline.models import AuditEntry, User
@@ -154,11 +154,12 @@ async def test_given_language_switch_then_user_preference_is_stored(ui: UiClient
 
 
 def test_given_catalogues_then_every_language_has_every_key() -> None:
-    keys = {
-        code: set(json.loads((CATALOGUE_DIR / f"{code}.json").read_text("utf-8")))
-        for code in LANGUAGES
-    }
-    assert keys["en"] == keys["zh-CN"]
+    for path in CATALOGUE_DIR.glob("*.json"):
+        json.loads(path.read_text("utf-8"))  # each file is valid JSON
+    keys = {code: set(catalogue(code)) for code in LANGUAGES}
+    assert keys["en"] == keys["zh-CN"], keys["en"] ^ keys["zh-CN"]
+    for code in LANGUAGES:
+        assert all(catalogue(code).values()), f"empty translation in {code}"
 
 
 def test_given_builtin_roles_then_permissions_are_known() -> None:

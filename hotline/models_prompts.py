@@ -1,0 +1,3 @@
+"""Tortoise models of the prompts feature."""
+
+from __future__ import annotations
