@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from typing import Any
 
 import aiohttp
@@ -74,6 +75,7 @@ class CallCenter:
         self.acd = AcdService(self.ari, bus, settings.ari_app, self.on_queue_exit)
         self.runners: dict[str, FlowRunner] = {}
         self.feature_channels: dict[str, str] = {}  # channel id -> playback id
+        self.test_flows: dict[str, dict[str, Any]] = {}  # test call -> draft it runs
         self.http: aiohttp.ClientSession | None = None
         self._acd_loaded = False
         self._ready = asyncio.Event()
@@ -207,6 +209,8 @@ class CallCenter:
             await self.acd.leg_answered(event.channel_id or "")
         elif kind == "feature":
             await acd_stasis.start_feature(self, event)
+        elif kind == "test-flow":
+            await ivr_stasis.start_test_flow(self, event)
         else:
             log.warning("unexpected StasisStart %s args=%s", event.channel_id, event.args)
             await safe_fallback(self.ari, event.channel_id or "")
@@ -339,6 +343,24 @@ class CallCenter:
         status = self.agent_status(extension)
         assert status is not None
         return status
+
+    async def start_test_call(self, extension: str, definition: dict[str, Any]) -> str:
+        """Ring a user's phone and run ``definition`` (a draft) once answered."""
+        channel_id = f"hl-test-call-{uuid.uuid4().hex[:12]}"
+        self.test_flows[channel_id] = definition
+        try:
+            await self.ari.originate(
+                f"PJSIP/{extension}",
+                channel_id=channel_id,
+                app=self.settings.ari_app,
+                app_args=["test-flow"],
+                caller_id='"Flow test" <8000>',
+                timeout_s=30,
+            )
+        except AriError as exc:
+            self.test_flows.pop(channel_id, None)
+            raise InvalidRequest(f"could not ring {extension}: {exc.message}") from exc
+        return channel_id
 
     def live_calls(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = []

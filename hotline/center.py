@@ -27,3 +27,15 @@ class ContactCenter(Protocol):
     ) -> dict[str, Any]: ...
 
     def live_calls(self) -> list[dict[str, Any]]: ...
+
+    async def reload_config(self) -> None:
+        """Apply queue and agent changes saved in the database."""
+        ...
+
+    async def start_test_call(self, extension: str, definition: dict[str, Any]) -> str:
+        """Ring ``extension`` and run ``definition`` (e.g. a draft) when answered.
+
+        Returns the test call's channel id; raises InvalidRequest when the
+        phone cannot be rung.
+        """
+        ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -39,9 +40,20 @@ async def published_flow(did: str) -> tuple[FlowVersion, int] | None:
     return version, flow.tenant_id  # type: ignore[attr-defined]
 
 
-async def start_inbound(center: CallCenter, event: AriEvent) -> None:
-    import json
+async def start_test_flow(center: CallCenter, event: AriEvent) -> None:
+    """A "test call" from the flow editor answered: run the draft on it."""
+    channel_id = event.channel_id or ""
+    definition = center.test_flows.pop(channel_id, None)
+    if definition is None:
+        await safe_fallback(center.ari, channel_id)
+        return
+    await calls.open_record(
+        channel_id, did="test", caller_id="", tenant_id=None, flow_version_id=None
+    )
+    await _run_flow(center, channel_id, FlowDefinition.from_json(definition), "test", "")
 
+
+async def start_inbound(center: CallCenter, event: AriEvent) -> None:
     channel_id = event.channel_id or ""
     did = event.args[1] if len(event.args) > 1 else ""
     caller_id = event.caller_number or ""
@@ -55,6 +67,12 @@ async def start_inbound(center: CallCenter, event: AriEvent) -> None:
     await calls.open_record(
         channel_id, did=did, caller_id=caller_id, tenant_id=tenant_id, flow_version_id=version.id
     )
+    await _run_flow(center, channel_id, definition, did, caller_id)
+
+
+async def _run_flow(
+    center: CallCenter, channel_id: str, definition: FlowDefinition, did: str, caller_id: str
+) -> None:
     session = FlowSession(
         definition,
         channel_id,

@@ -47,6 +47,8 @@ class StandInCenter:
         default_factory=lambda: [{"call_id": "live-1", "stage": "ivr", "node": "menu"}]
     )
     actions: list[tuple[str, str, str | None]] = field(default_factory=list)
+    reloads: int = 0
+    test_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     @property
     def ari_connected(self) -> bool:
@@ -82,3 +84,10 @@ class StandInCenter:
 
     def live_calls(self) -> list[dict[str, Any]]:
         return self.calls
+
+    async def reload_config(self) -> None:
+        self.reloads += 1
+
+    async def start_test_call(self, extension: str, definition: dict[str, Any]) -> str:
+        self.test_calls.append((extension, definition))
+        return f"test-call-{len(self.test_calls)}"
