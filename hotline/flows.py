@@ -6,11 +6,12 @@ FlowVersion, and a call keeps the version it started with.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from ari_apps.ivr.validation import ValidationContext, ValidationIssue, validate_flow
-from hotline.errors import FlowInvalid, InvalidRequest, NotFound
-from hotline.models import Flow, FlowVersion, Queue
+from hotline.errors import Conflict, FlowInvalid, InvalidRequest, NotFound
+from hotline.models import Did, Flow, FlowVersion, Queue, Tenant
 from hotline.seed import publish_version
 from hotline.sounds import known_sounds
 
@@ -112,3 +113,85 @@ async def published_definition(version_id: int) -> dict[str, Any]:
         raise NotFound(f"no flow version {version_id}")
     definition: dict[str, Any] = version.definition
     return definition
+
+
+# A new flow starts from the smallest publishable graph: it answers and hangs up.
+MINIMAL_DRAFT: dict[str, Any] = {
+    "start": "goodbye",
+    "nodes": {"goodbye": {"kind": "hangup", "media": ["sound:vm-goodbye"]}},
+}
+
+
+async def create_flow(name: str, draft: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A new, unpublished flow in the (single) tenant."""
+    name = name.strip()
+    if not name:
+        raise InvalidRequest("a flow needs a name", {"field": "name"})
+    tenant = await Tenant.first()
+    if tenant is None:
+        raise InvalidRequest("no tenant exists yet")
+    if await Flow.exists(tenant=tenant, name=name):
+        raise Conflict(f"a flow named {name!r} already exists", {"field": "name"})
+    flow = await Flow.create(tenant=tenant, name=name, draft=copy.deepcopy(draft or MINIMAL_DRAFT))
+    return {"id": flow.id, "name": flow.name}
+
+
+async def version_definition(flow_id: int, version: int) -> dict[str, Any]:
+    """The frozen definition of one published version (by its number)."""
+    flow = await _flow(flow_id)
+    found = await FlowVersion.get_or_none(flow=flow, version=version)
+    if found is None:
+        raise NotFound(f"flow {flow_id} has no version {version}")
+    definition: dict[str, Any] = found.definition
+    return definition
+
+
+async def rollback(flow_id: int, version: int, published_by: str) -> dict[str, Any]:
+    """Publish an old version's definition again, as a NEW version.
+
+    History is never rewritten; the draft is reset to the same definition so
+    the next edit starts from what is live.  The old definition is validated
+    against today's catalogues (a queue may have been deleted since).
+    """
+    flow = await _flow(flow_id)
+    definition = await version_definition(flow_id, version)
+    issues = validate_flow(definition, await validation_context())
+    if issues:
+        raise FlowInvalid(
+            f"cannot roll back to version {version}: {issues[0].message}",
+            {"issues": _issues_json(issues)},
+        )
+    new_version = await publish_version(flow, copy.deepcopy(definition), published_by)
+    flow.draft = copy.deepcopy(definition)
+    await flow.save(update_fields=["draft", "updated_at"])
+    return {"id": flow.id, "version": new_version.version, "version_id": new_version.id}
+
+
+async def flow_dids(flow_id: int) -> list[str]:
+    flow = await _flow(flow_id)
+    numbers = await Did.filter(flow=flow).order_by("number").values_list("number", flat=True)
+    return [str(number) for number in numbers]
+
+
+async def assign_did(flow_id: int, number: str) -> None:
+    """Route calls to ``number`` into this flow; a DID belongs to one flow only."""
+    number = number.strip()
+    if not number.isdigit() or len(number) > 32:
+        raise InvalidRequest("a DID is 1 to 32 digits", {"field": "number"})
+    flow = await _flow(flow_id)
+    existing = await Did.get_or_none(number=number).prefetch_related("flow")
+    if existing is not None:
+        if existing.flow.id == flow.id:
+            return
+        raise Conflict(
+            f"DID {number} already belongs to flow {existing.flow.name!r}",
+            {"field": "number", "flow_id": existing.flow.id, "flow_name": existing.flow.name},
+        )
+    await Did.create(number=number, tenant=await flow.tenant, flow=flow)
+
+
+async def unassign_did(flow_id: int, number: str) -> None:
+    flow = await _flow(flow_id)
+    deleted = await Did.filter(flow=flow, number=number).delete()
+    if not deleted:
+        raise NotFound(f"DID {number} is not assigned to flow {flow_id}")
