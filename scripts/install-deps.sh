@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(debootstrap baresip-core procps curl postgresql)
+DEBIAN_PACKAGES=(debootstrap baresip-core procps curl postgresql chromium fonts-wqy-microhei)
 
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do
