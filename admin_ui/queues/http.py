@@ -1,0 +1,106 @@
+"""Queue pages: thin handlers (the guard has checked sign-in, permission and CSRF)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from admin_ui.queues import services
+from admin_ui.queues.exceptions import QueueInUse
+from admin_ui.queues.forms import Editor, FieldError, FormInvalid
+from admin_ui.web import audit
+from admin_ui.web.rendering import is_htmx, render
+from hotline.center import ContactCenter
+
+
+def editor_for(request: Request) -> Editor:
+    async def record(
+        action: str, object_type: str, object_id: str, *, before: Any = None, after: Any = None
+    ) -> object:
+        return await audit.record(
+            request, action, object_type, object_id, before=before, after=after
+        )
+
+    return Editor(center=request.app.state.center, audit=record)
+
+
+async def _form_page(
+    request: Request,
+    *,
+    name: str | None,
+    values: dict[str, Any],
+    errors: dict[str, FieldError] | None = None,
+    refusal: QueueInUse | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = {
+        "queue_name": name,
+        "values": values,
+        "errors": errors or {},
+        "refusal": refusal,
+        "strategies": services.STRATEGY_NAMES,
+        "overflow_kinds": services.OVERFLOW_KIND_NAMES,
+        "agents": await services.agent_choices(),
+        "saved": request.query_params.get("saved") == "1",
+    }
+    return render(request, "queues/edit.html", context, status_code=status_code)
+
+
+async def list_queues(request: Request) -> Response:
+    center: ContactCenter = request.app.state.center
+    context = {
+        "rows": await services.live_rows(center),
+        "deleted": request.query_params.get("deleted", ""),
+    }
+    template = "queues/_live.html" if is_htmx(request) else "queues/list.html"
+    return render(request, template, context)
+
+
+async def new_queue(request: Request) -> Response:
+    return await _form_page(request, name=None, values=services.blank_values())
+
+
+async def create_queue(request: Request) -> Response:
+    values = services.values_from_form(await request.form())
+    try:
+        queue = await services.create_queue(editor_for(request), values)
+    except FormInvalid as invalid:
+        return await _form_page(
+            request, name=None, values=values, errors=invalid.errors, status_code=422
+        )
+    return RedirectResponse(f"/queues/{queue.name}?saved=1", status_code=303)
+
+
+async def edit_queue(request: Request) -> Response:
+    queue = await services.get_queue(request.path_params["name"])
+    return await _form_page(request, name=queue.name, values=await services.values_of(queue))
+
+
+async def update_queue(request: Request) -> Response:
+    name = (await services.get_queue(request.path_params["name"])).name
+    values = services.values_from_form(await request.form(), name)
+    try:
+        await services.update_queue(editor_for(request), name, values)
+    except FormInvalid as invalid:
+        return await _form_page(
+            request, name=name, values=values, errors=invalid.errors, status_code=422
+        )
+    return RedirectResponse(f"/queues/{name}?saved=1", status_code=303)
+
+
+async def delete_queue(request: Request) -> Response:
+    name = request.path_params["name"]
+    try:
+        await services.delete_queue(editor_for(request), name)
+    except QueueInUse as refusal:
+        queue = await services.get_queue(name)
+        return await _form_page(
+            request,
+            name=name,
+            values=await services.values_of(queue),
+            refusal=refusal,
+            status_code=409,
+        )
+    return RedirectResponse(f"/queues?deleted={name}", status_code=303)

@@ -1,0 +1,329 @@
+"""Queues: list with live state, create, edit, membership, delete.
+
+Every saved change is validated by the ACD's ``QueueConfig`` first, audited
+with before/after, and applied to the live ACD with ``reload_config()``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from admin_ui.queues.exceptions import QueueInUse
+from admin_ui.queues.forms import (
+    Editor,
+    FieldParser,
+    Form,
+    checked,
+    config_error,
+    skill_rows,
+    text,
+    texts,
+)
+from ari_apps.acd.config import OVERFLOW_KINDS, OVERFLOW_QUEUE, OverflowTarget, QueueConfig
+from ari_apps.acd.exceptions import InvalidConfigError
+from ari_apps.acd.strategies import LONGEST_IDLE, STRATEGIES
+from hotline.center import ContactCenter
+from hotline.errors import InvalidRequest, NotFound
+from hotline.models import Agent, Flow, FlowVersion, Queue, QueueMember, Tenant
+
+STRATEGY_NAMES = tuple(STRATEGIES)
+OVERFLOW_KIND_NAMES = tuple(sorted(OVERFLOW_KINDS))
+# Queue names appear in URLs and in Asterisk config; "new" is the create page.
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_RESERVED_NAMES = frozenset({"new"})
+_CALLER_ID = re.compile(r"^\+?[0-9*#]{1,32}$")
+
+# InvalidConfigError field -> form field.
+_CONFIG_FIELDS = {
+    "announce_position_every_s": "announce_every_s",
+    "max_misses_before_not_ready": "max_misses",
+    "skills": "required_skills",
+    "overflow": "overflow_target",
+    "overflow.kind": "overflow_kind",
+    "overflow.target": "overflow_target",
+}
+
+
+def blank_values() -> dict[str, Any]:
+    """The create form's starting values (the model's defaults)."""
+    return {
+        "name": "",
+        "strategy": LONGEST_IDLE,
+        "ring_timeout_s": "15",
+        "wrapup_s": "5",
+        "max_wait_s": "",
+        "overflow_kind": "",
+        "overflow_target": "",
+        "join_empty": True,
+        "leave_empty": False,
+        "announce_every_s": "",
+        "announce_ewt": True,
+        "moh_class": "default",
+        "skills": [],
+        "max_misses": "2",
+        "vip_caller_ids": "",
+        "vip_priority": "10",
+        "members": [],
+    }
+
+
+def values_from_form(form: Form, name: str | None = None) -> dict[str, Any]:
+    """What the user typed, kept as typed for a re-render."""
+    return {
+        "name": name if name is not None else text(form, "name"),
+        "strategy": text(form, "strategy"),
+        "ring_timeout_s": text(form, "ring_timeout_s"),
+        "wrapup_s": text(form, "wrapup_s"),
+        "max_wait_s": text(form, "max_wait_s"),
+        "overflow_kind": text(form, "overflow_kind"),
+        "overflow_target": text(form, "overflow_target"),
+        "join_empty": checked(form, "join_empty"),
+        "leave_empty": checked(form, "leave_empty"),
+        "announce_every_s": text(form, "announce_every_s"),
+        "announce_ewt": checked(form, "announce_ewt"),
+        "moh_class": text(form, "moh_class"),
+        "skills": skill_rows(form),
+        "max_misses": text(form, "max_misses"),
+        "vip_caller_ids": text(form, "vip_caller_ids"),
+        "vip_priority": text(form, "vip_priority"),
+        "members": texts(form, "members"),
+    }
+
+
+def _opt(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+async def values_of(queue: Queue) -> dict[str, Any]:
+    members = await QueueMember.filter(queue=queue).prefetch_related("agent")
+    return {
+        "name": queue.name,
+        "strategy": queue.strategy,
+        "ring_timeout_s": str(queue.ring_timeout_s),
+        "wrapup_s": str(queue.wrapup_s),
+        "max_wait_s": _opt(queue.max_wait_s),
+        "overflow_kind": queue.overflow_kind or "",
+        "overflow_target": queue.overflow_target or "",
+        "join_empty": queue.join_empty,
+        "leave_empty": queue.leave_empty,
+        "announce_every_s": _opt(queue.announce_every_s),
+        "announce_ewt": queue.announce_ewt,
+        "moh_class": queue.moh_class,
+        "skills": [(k, str(v)) for k, v in sorted((queue.required_skills or {}).items())],
+        "max_misses": str(queue.max_misses),
+        "vip_caller_ids": "\n".join(queue.vip_caller_ids or []),
+        "vip_priority": str(queue.vip_priority),
+        "members": sorted(m.agent.extension for m in members),
+    }
+
+
+_AUDITED_FIELDS = (
+    "strategy",
+    "ring_timeout_s",
+    "wrapup_s",
+    "max_wait_s",
+    "overflow_kind",
+    "overflow_target",
+    "join_empty",
+    "leave_empty",
+    "announce_every_s",
+    "announce_ewt",
+    "moh_class",
+    "required_skills",
+    "max_misses",
+    "vip_caller_ids",
+    "vip_priority",
+)
+
+
+async def snapshot(queue: Queue) -> dict[str, Any]:
+    """The audit log's view of a queue (JSON-friendly, typed), members included."""
+    shown: dict[str, Any] = {"name": queue.name}
+    shown.update({name: getattr(queue, name) for name in _AUDITED_FIELDS})
+    members = await QueueMember.filter(queue=queue).prefetch_related("agent")
+    shown["members"] = sorted(m.agent.extension for m in members)
+    return shown
+
+
+async def _parse(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    """Typed model fields from the typed values; raises FormInvalid naming the fields."""
+    check = FieldParser()
+    name = values["name"]
+    if creating:
+        if not name:
+            check.fail("name", "queues.error.required")
+        elif not _NAME.match(name) or name in _RESERVED_NAMES:
+            check.fail("name", "queues.error.name_format")
+        elif await Queue.exists(name=name):
+            check.fail("name", "queues.error.duplicate", value=name)
+    fields: dict[str, Any] = {
+        "strategy": values["strategy"],
+        "ring_timeout_s": check.integer("ring_timeout_s", values["ring_timeout_s"]),
+        "wrapup_s": check.integer("wrapup_s", values["wrapup_s"]),
+        "max_wait_s": check.integer("max_wait_s", values["max_wait_s"], optional=True),
+        "overflow_kind": values["overflow_kind"] or None,
+        "overflow_target": values["overflow_target"] or None,
+        "join_empty": values["join_empty"],
+        "leave_empty": values["leave_empty"],
+        "announce_every_s": check.integer(
+            "announce_every_s", values["announce_every_s"], optional=True
+        ),
+        "announce_ewt": values["announce_ewt"],
+        "moh_class": values["moh_class"] or "default",
+        "required_skills": check.skills("required_skills", values["skills"]),
+        "max_misses": check.integer("max_misses", values["max_misses"]),
+        "vip_caller_ids": _caller_ids(check, values["vip_caller_ids"]),
+        "vip_priority": check.integer("vip_priority", values["vip_priority"]),
+    }
+    if fields["overflow_target"] and not fields["overflow_kind"]:
+        check.fail("overflow_kind", "queues.error.required")
+    if fields["overflow_kind"] == OVERFLOW_QUEUE and fields["overflow_target"]:
+        target = fields["overflow_target"]
+        if target != name and not await Queue.exists(name=target):
+            check.fail("overflow_target", "queues.error.unknown_queue", value=target)
+    known = set(
+        await Agent.filter(extension__in=values["members"]).values_list("extension", flat=True)
+    )
+    unknown = [ext for ext in values["members"] if ext not in known]
+    if unknown:
+        check.fail("members", "queues.error.unknown_agent", value=", ".join(unknown))
+    check.raise_if_failed()
+    _validate_with_acd(name or "new", fields)
+    return fields
+
+
+def _caller_ids(check: FieldParser, raw: str) -> list[str]:
+    ids = list(dict.fromkeys(raw.replace(",", " ").split()))
+    bad = [caller_id for caller_id in ids if not _CALLER_ID.match(caller_id)]
+    if bad:
+        check.fail("vip_caller_ids", "queues.error.caller_id", value=", ".join(bad))
+    return ids
+
+
+def _validate_with_acd(name: str, fields: dict[str, Any]) -> None:
+    # The same constructor the ACD uses at reload: if it refuses, so do we.
+    try:
+        overflow = (
+            OverflowTarget(fields["overflow_kind"], fields["overflow_target"] or "")
+            if fields["overflow_kind"]
+            else None
+        )
+        QueueConfig(
+            name=name,
+            strategy=fields["strategy"],
+            ring_timeout_s=float(fields["ring_timeout_s"]),
+            wrapup_s=float(fields["wrapup_s"]),
+            max_wait_s=fields["max_wait_s"],
+            overflow=overflow,
+            join_empty=fields["join_empty"],
+            leave_empty=fields["leave_empty"],
+            announce_position_every_s=fields["announce_every_s"],
+            announce_ewt=fields["announce_ewt"],
+            moh_class=fields["moh_class"],
+            required_skills=fields["required_skills"],
+            max_misses_before_not_ready=fields["max_misses"],
+            vip_caller_ids=frozenset(fields["vip_caller_ids"]),
+            vip_priority=fields["vip_priority"],
+        )
+    except InvalidConfigError as error:
+        raise config_error(error, _CONFIG_FIELDS) from error
+
+
+async def _set_members(queue: Queue, extensions: list[str]) -> None:
+    wanted = set(extensions)
+    for member in await QueueMember.filter(queue=queue).prefetch_related("agent"):
+        if member.agent.extension not in wanted:
+            await member.delete()
+        wanted.discard(member.agent.extension)
+    for agent in await Agent.filter(extension__in=sorted(wanted)):
+        await QueueMember.create(queue=queue, agent=agent)
+
+
+async def get_queue(name: str) -> Queue:
+    queue = await Queue.get_or_none(name=name)
+    if queue is None:
+        raise NotFound(f"no queue {name!r}", {"queue": name})
+    return queue
+
+
+async def create_queue(editor: Editor, values: dict[str, Any]) -> Queue:
+    fields = await _parse(values, creating=True)
+    tenant = await Tenant.first()
+    if tenant is None:
+        raise InvalidRequest("no tenant to create the queue in")
+    queue = await Queue.create(tenant=tenant, name=values["name"], **fields)
+    await _set_members(queue, values["members"])
+    after = await snapshot(queue)
+    await editor.audit("create", "queue", queue.name, before=None, after=after)
+    await editor.center.reload_config()
+    return queue
+
+
+async def update_queue(editor: Editor, name: str, values: dict[str, Any]) -> Queue:
+    queue = await get_queue(name)
+    values = {**values, "name": name}
+    fields = await _parse(values, creating=False)
+    before = await snapshot(queue)
+    queue.update_from_dict(fields)
+    await queue.save()
+    await _set_members(queue, values["members"])
+    after = await snapshot(queue)
+    await editor.audit("update", "queue", name, before=before, after=after)
+    await editor.center.reload_config()
+    return queue
+
+
+async def flows_using(name: str) -> list[str]:
+    """Names of flows whose published version has a node sending callers to ``name``."""
+    flows = await Flow.filter(published_version_id__not_isnull=True).order_by("name")
+    using: list[str] = []
+    for flow in flows:
+        version = await FlowVersion.get_or_none(id=flow.published_version_id)
+        nodes = (version.definition or {}).get("nodes", {}) if version else {}
+        if any(isinstance(n, dict) and n.get("queue") == name for n in nodes.values()):
+            using.append(flow.name)
+    return using
+
+
+async def delete_queue(editor: Editor, name: str) -> None:
+    queue = await get_queue(name)
+    flows = await flows_using(name)
+    if flows:
+        raise QueueInUse(name, flows=flows, queues=[])
+    overflowing = await Queue.filter(overflow_kind=OVERFLOW_QUEUE, overflow_target=name)
+    if overflowing:
+        raise QueueInUse(name, flows=[], queues=sorted(q.name for q in overflowing))
+    before = await snapshot(queue)
+    await QueueMember.filter(queue=queue).delete()
+    await queue.delete()
+    await editor.audit("delete", "queue", name, before=before, after=None)
+    await editor.center.reload_config()
+
+
+async def agent_choices() -> list[dict[str, str]]:
+    agents = await Agent.all().order_by("extension")
+    return [{"extension": a.extension, "name": a.name} for a in agents]
+
+
+async def live_rows(center: ContactCenter) -> list[dict[str, Any]]:
+    """One row per queue, configured or still live in the ACD (until restart)."""
+    configured = {q.name: q for q in await Queue.all()}
+    names = sorted(set(configured) | set(center.queue_names()))
+    rows = []
+    for name in names:
+        status = center.queue_status(name) or {}
+        by_state = status.get("agents_by_state") or {}
+        rows.append(
+            {
+                "name": name,
+                "configured": name in configured,
+                "strategy": configured[name].strategy if name in configured else "",
+                "live": bool(status),
+                "waiting": len(status.get("waiting") or []),
+                "longest_wait_s": round(float(status.get("longest_wait_s") or 0)),
+                "estimated_wait_s": status.get("estimated_wait_s"),
+                "agents_by_state": {state: len(exts) for state, exts in sorted(by_state.items())},
+            }
+        )
+    return rows
