@@ -1,0 +1,135 @@
+"""Named business-hours calendars for flow ``time_condition`` nodes.
+
+A node may say ``"calendar": "support-hours"`` instead of carrying its own
+``timezone``, ``hours`` and ``holidays``.  ``resolve_calendars`` fills them
+in from the stored calendar when a call starts, so the flow engine only ever
+sees the inline form and a calendar edit takes effect on the next call
+without republishing flows.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ari_apps.ivr.core import FlowDefinition
+from ari_apps.ivr.exceptions import FlowDefinitionError
+from hotline.errors import HotlineError
+from hotline.models_shifts import BusinessCalendar
+
+CALENDAR_KEY = "calendar"
+INLINE_KEYS = ("timezone", "hours", "holidays")
+
+
+class UnknownCalendar(HotlineError):
+    error_id = "unknown-calendar"
+    status_code = 422
+
+    def __init__(self, node_id: str, calendar: str) -> None:
+        super().__init__(
+            f"node {node_id!r}: there is no business calendar named {calendar!r}",
+            {"node": node_id, "calendar": calendar},
+        )
+
+
+class CalendarInvalid(HotlineError):
+    error_id = "calendar-invalid"
+    status_code = 422
+
+
+@dataclass(frozen=True)
+class CalendarSpec:
+    """What a time_condition needs from a calendar (holiday names stay in the UI)."""
+
+    timezone: str
+    hours: tuple[Mapping[str, Any], ...]
+    holiday_dates: tuple[str, ...]
+
+    def node_fields(self) -> dict[str, Any]:
+        return {
+            "timezone": self.timezone,
+            "hours": [dict(weekly) for weekly in self.hours],
+            "holidays": list(self.holiday_dates),
+        }
+
+
+def _time_condition_nodes(definition: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    nodes = definition.get("nodes")
+    if not isinstance(nodes, dict):
+        return []
+    return [
+        (node_id, node)
+        for node_id, node in nodes.items()
+        if isinstance(node, dict) and node.get("kind") == "time_condition"
+    ]
+
+
+def referenced_calendars(definition: Mapping[str, Any]) -> set[str]:
+    """Names of the calendars a flow definition uses."""
+    return {
+        str(node[CALENDAR_KEY])
+        for _, node in _time_condition_nodes(definition)
+        if node.get(CALENDAR_KEY) is not None
+    }
+
+
+def apply_calendars(
+    definition: Mapping[str, Any], calendars: Mapping[str, CalendarSpec]
+) -> dict[str, Any]:
+    """A copy of ``definition`` with every calendar reference made inline (pure)."""
+    resolved: dict[str, Any] = copy.deepcopy(dict(definition))
+    for node_id, node in _time_condition_nodes(resolved):
+        if node.get(CALENDAR_KEY) is None:
+            node.pop(CALENDAR_KEY, None)
+            continue
+        name = str(node.pop(CALENDAR_KEY))
+        spec = calendars.get(name)
+        if spec is None:
+            raise UnknownCalendar(node_id, name)
+        # The calendar wins over stale inline fields: one source of truth.
+        node.update(spec.node_fields())
+    return resolved
+
+
+def spec_of(timezone: str, hours: list[Any], holidays: list[Any]) -> CalendarSpec:
+    """From the stored form (holidays as {"date", "name"}) to a CalendarSpec."""
+    dates = tuple(str(item["date"]) if isinstance(item, dict) else str(item) for item in holidays)
+    return CalendarSpec(timezone, tuple(dict(weekly) for weekly in hours), dates)
+
+
+def check_calendar(spec: CalendarSpec) -> None:
+    """Raise CalendarInvalid unless a time_condition node would accept ``spec``.
+
+    The flow engine's own parser is the judge, so a stored calendar can never
+    make a published flow fail when a call starts.
+    """
+    probe = {
+        "start": "probe",
+        "nodes": {
+            "probe": {"kind": "time_condition", **spec.node_fields(), "open": "x", "closed": "x"},
+            "x": {"kind": "hangup"},
+        },
+    }
+    try:
+        FlowDefinition.from_json(probe)
+    except FlowDefinitionError as error:
+        raise CalendarInvalid(str(error), {"reason": str(error)}) from error
+
+
+async def load_calendars(names: set[str]) -> dict[str, CalendarSpec]:
+    if not names:
+        return {}
+    rows = await BusinessCalendar.filter(name__in=sorted(names))
+    return {row.name: spec_of(row.timezone, row.hours, row.holidays) for row in rows}
+
+
+async def resolve_calendars(definition: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``definition`` whose time_condition nodes carry their calendar inline.
+
+    Raises UnknownCalendar (naming the node and the calendar) for a name that
+    is not stored.  Call it when a call starts and before validating a flow.
+    """
+    calendars = await load_calendars(referenced_calendars(definition))
+    return apply_calendars(definition, calendars)
