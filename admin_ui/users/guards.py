@@ -1,0 +1,54 @@
+"""Rules that keep the tenant administrable, checked before a change is saved.
+
+- At least one active user must keep the built-in "administrator" role
+  (through a group), so nobody locks the whole tenant out of its own UI.
+- Nobody grants what they do not hold: a role, or a group carrying roles,
+  may only be handed out by someone who already has all of its permissions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from admin_ui.users.exceptions import LastAdministrator
+from hotline.models import User, UserGroup
+
+ADMIN_ROLE = "administrator"
+
+
+async def ensure_an_administrator_remains(
+    *,
+    user_id: int | None = None,
+    user_active: bool | None = None,
+    user_group_ids: Iterable[int] | None = None,
+    group_id: int | None = None,
+    group_grants_admin: bool | None = None,
+) -> None:
+    """Refuse a change (described by the overrides) that leaves no active administrator."""
+    admin_groups: set[int] = {
+        group.id for group in await UserGroup.filter(roles__name=ADMIN_ROLE).distinct()
+    }
+    memberships: dict[int, set[int]] = {}
+    for user in await User.filter(is_active=True).prefetch_related("groups"):
+        memberships[user.id] = {group.id for group in user.groups}
+    admins_now = {uid for uid, groups in memberships.items() if groups & admin_groups}
+    if not admins_now:
+        return  # nothing left to protect; do not block repairs
+
+    if group_id is not None and group_grants_admin is not None:
+        if group_grants_admin:
+            admin_groups.add(group_id)
+        else:
+            admin_groups.discard(group_id)
+    if user_id is not None:
+        if user_active is False:
+            memberships.pop(user_id, None)
+        elif user_group_ids is not None and user_id in memberships:
+            memberships[user_id] = set(user_group_ids)
+    admins_after = {uid for uid, groups in memberships.items() if groups & admin_groups}
+    if not admins_after:
+        raise LastAdministrator("the last active administrator must keep the role")
+
+
+def missing_permissions(granted: Iterable[str], actor_permissions: frozenset[str]) -> list[str]:
+    return sorted(set(granted) - actor_permissions)

@@ -1,0 +1,246 @@
+"""Users and groups pages: parse the form, make one service call, render.
+
+Forms are plain POST + 303 redirect (they work without JavaScript).  A
+refused form is rendered again with what was typed and a message per field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from admin_ui.users import services
+from admin_ui.users.exceptions import FieldError, FormInvalid, RefusedChange, UnknownObject
+from admin_ui.users.services import Change, GroupInput, UserInput
+from admin_ui.web import audit
+from admin_ui.web.rendering import current_user, render
+from admin_ui.web.security import Principal
+
+
+def actor(request: Request) -> Principal:
+    user = current_user(request)
+    assert user is not None  # the guard signed the user in
+    return user
+
+
+async def audited(request: Request, change: Change, location: str) -> Response:
+    await audit.record(
+        request,
+        change.action,
+        change.object_type,
+        change.object_id,
+        before=change.before,
+        after=change.after,
+    )
+    return RedirectResponse(location, status_code=303)
+
+
+def not_found(request: Request, error: UnknownObject) -> Response:
+    return render(request, "users/not_found.html", {"message": error.message}, status_code=404)
+
+
+def refusal_of(error: RefusedChange) -> FieldError:
+    return FieldError(error.message_key, error.params)
+
+
+# ---- users -----------------------------------------------------------------
+
+
+async def list_users(request: Request) -> Response:
+    return render(request, "users/list.html", {"users": await services.list_users()})
+
+
+async def _user_form(
+    request: Request,
+    *,
+    row: services.UserRow | None,
+    form: UserInput,
+    errors: dict[str, FieldError] | None = None,
+    refusal: FieldError | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    context: dict[str, Any] = {
+        "row": row,
+        "form": form,
+        "errors": errors or {},
+        "refusal": refusal,
+        "notice": notice,
+        "groups": await services.list_groups(),
+        "min_password": services.MIN_PASSWORD_LENGTH,
+    }
+    return render(request, "users/form.html", context, status_code=status_code)
+
+
+async def _user_input(request: Request) -> UserInput:
+    form = await request.form()
+    return UserInput(
+        username=str(form.get("username", "")),
+        display_name=str(form.get("display_name", "")),
+        password=str(form.get("password", "")),
+        language=str(form.get("language", "en")),
+        phone_extension=str(form.get("phone_extension", "")),
+        group_ids=services.form_values(form, "groups"),
+    )
+
+
+async def new_user(request: Request) -> Response:
+    return await _user_form(request, row=None, form=UserInput())
+
+
+async def create_user(request: Request) -> Response:
+    data = await _user_input(request)
+    try:
+        change = await services.create_user(data, actor(request))
+    except FormInvalid as error:
+        kept = UserInput(**{**data.__dict__, "password": ""})  # never echo a password
+        return await _user_form(request, row=None, form=kept, errors=error.errors, status_code=422)
+    return await audited(request, change, f"/users/{change.object_id}?saved=1")
+
+
+async def show_user(request: Request) -> Response:
+    try:
+        row = await services.get_user(request.path_params["user_id"])
+    except UnknownObject as error:
+        return not_found(request, error)
+    notice = "users.saved" if request.query_params.get("saved") else None
+    return await _user_form(request, row=row, form=services.user_input_of(row), notice=notice)
+
+
+async def update_user(request: Request) -> Response:
+    user_id = request.path_params["user_id"]
+    data = await _user_input(request)
+    try:
+        change = await services.update_user(user_id, data, actor(request))
+    except UnknownObject as error:
+        return not_found(request, error)
+    except FormInvalid as error:
+        row = await services.get_user(user_id)
+        return await _user_form(request, row=row, form=data, errors=error.errors, status_code=422)
+    except RefusedChange as error:
+        row = await services.get_user(user_id)
+        return await _user_form(
+            request, row=row, form=data, refusal=refusal_of(error), status_code=409
+        )
+    return await audited(request, change, f"/users/{change.object_id}?saved=1")
+
+
+async def _set_active(request: Request, active: bool) -> Response:
+    user_id = request.path_params["user_id"]
+    try:
+        change = await services.set_active(user_id, active, actor(request))
+    except UnknownObject as error:
+        return not_found(request, error)
+    except RefusedChange as error:
+        row = await services.get_user(user_id)
+        return await _user_form(
+            request,
+            row=row,
+            form=services.user_input_of(row),
+            refusal=refusal_of(error),
+            status_code=409,
+        )
+    return await audited(request, change, f"/users/{change.object_id}?saved=1")
+
+
+async def deactivate_user(request: Request) -> Response:
+    return await _set_active(request, False)
+
+
+async def activate_user(request: Request) -> Response:
+    return await _set_active(request, True)
+
+
+async def reset_password(request: Request) -> Response:
+    user_id = request.path_params["user_id"]
+    form = await request.form()
+    try:
+        change = await services.reset_password(user_id, str(form.get("new_password", "")))
+    except UnknownObject as error:
+        return not_found(request, error)
+    except FormInvalid as error:
+        row = await services.get_user(user_id)
+        errors = {"new_password": error.errors["password"]}
+        return await _user_form(
+            request, row=row, form=services.user_input_of(row), errors=errors, status_code=422
+        )
+    return await audited(request, change, f"/users/{change.object_id}?saved=1")
+
+
+# ---- groups ----------------------------------------------------------------
+
+
+async def list_groups(request: Request) -> Response:
+    return render(request, "users/groups.html", {"groups": await services.list_groups()})
+
+
+async def _group_form(
+    request: Request,
+    *,
+    row: services.GroupRow | None,
+    form: GroupInput,
+    errors: dict[str, FieldError] | None = None,
+    refusal: FieldError | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    context: dict[str, Any] = {
+        "row": row,
+        "form": form,
+        "errors": errors or {},
+        "refusal": refusal,
+        "notice": notice,
+        "roles": await services.all_roles(),
+    }
+    return render(request, "users/group_form.html", context, status_code=status_code)
+
+
+async def _group_input(request: Request) -> GroupInput:
+    form = await request.form()
+    return GroupInput(
+        name=str(form.get("name", "")),
+        ip_allowlist=str(form.get("ip_allowlist", "")),
+        role_ids=services.form_values(form, "roles"),
+    )
+
+
+async def new_group(request: Request) -> Response:
+    return await _group_form(request, row=None, form=GroupInput())
+
+
+async def create_group(request: Request) -> Response:
+    data = await _group_input(request)
+    try:
+        change = await services.create_group(data, actor(request))
+    except FormInvalid as error:
+        return await _group_form(request, row=None, form=data, errors=error.errors, status_code=422)
+    return await audited(request, change, f"/users/groups/{change.object_id}?saved=1")
+
+
+async def show_group(request: Request) -> Response:
+    try:
+        row = await services.get_group(request.path_params["group_id"])
+    except UnknownObject as error:
+        return not_found(request, error)
+    notice = "users.saved" if request.query_params.get("saved") else None
+    return await _group_form(request, row=row, form=services.group_input_of(row), notice=notice)
+
+
+async def update_group(request: Request) -> Response:
+    group_id = request.path_params["group_id"]
+    data = await _group_input(request)
+    try:
+        change = await services.update_group(group_id, data, actor(request))
+    except UnknownObject as error:
+        return not_found(request, error)
+    except FormInvalid as error:
+        row = await services.get_group(group_id)
+        return await _group_form(request, row=row, form=data, errors=error.errors, status_code=422)
+    except RefusedChange as error:
+        row = await services.get_group(group_id)
+        return await _group_form(
+            request, row=row, form=data, refusal=refusal_of(error), status_code=409
+        )
+    return await audited(request, change, f"/users/groups/{change.object_id}?saved=1")

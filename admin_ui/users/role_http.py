@@ -1,0 +1,106 @@
+"""Roles pages: a permission matrix per custom role; built-in roles read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from admin_ui.users import role_services
+from admin_ui.users.exceptions import FieldError, FormInvalid, RefusedChange, UnknownObject
+from admin_ui.users.http import actor, audited, not_found, refusal_of
+from admin_ui.users.role_services import RoleInput, RoleRow
+from admin_ui.users.services import form_values
+from admin_ui.web.rendering import render
+
+
+async def list_roles(request: Request) -> Response:
+    notice = "roles.deleted" if request.query_params.get("deleted") else None
+    context = {"roles": await role_services.list_roles(), "notice": notice}
+    return render(request, "users/roles.html", context)
+
+
+async def _role_form(
+    request: Request,
+    *,
+    row: RoleRow | None,
+    form: RoleInput,
+    errors: dict[str, FieldError] | None = None,
+    refusal: FieldError | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    context: dict[str, Any] = {
+        "row": row,
+        "form": form,
+        "matrix": role_services.permission_matrix(form.permissions),
+        "read_only": row is not None and row.builtin,
+        "errors": errors or {},
+        "refusal": refusal,
+        "notice": notice,
+    }
+    return render(request, "users/role_form.html", context, status_code=status_code)
+
+
+async def _role_input(request: Request) -> RoleInput:
+    form = await request.form()
+    return RoleInput(name=str(form.get("name", "")), permissions=form_values(form, "permissions"))
+
+
+async def new_role(request: Request) -> Response:
+    return await _role_form(request, row=None, form=RoleInput())
+
+
+async def create_role(request: Request) -> Response:
+    data = await _role_input(request)
+    try:
+        change = await role_services.create_role(data, actor(request))
+    except FormInvalid as error:
+        return await _role_form(request, row=None, form=data, errors=error.errors, status_code=422)
+    return await audited(request, change, f"/roles/{change.object_id}?saved=1")
+
+
+def _input_of(row: RoleRow) -> RoleInput:
+    return RoleInput(name=row.name, permissions=row.permissions)
+
+
+async def show_role(request: Request) -> Response:
+    try:
+        row = await role_services.get_role(request.path_params["role_id"])
+    except UnknownObject as error:
+        return not_found(request, error)
+    notice = "roles.saved" if request.query_params.get("saved") else None
+    return await _role_form(request, row=row, form=_input_of(row), notice=notice)
+
+
+async def update_role(request: Request) -> Response:
+    role_id = request.path_params["role_id"]
+    data = await _role_input(request)
+    try:
+        change = await role_services.update_role(role_id, data, actor(request))
+    except UnknownObject as error:
+        return not_found(request, error)
+    except FormInvalid as error:
+        row = await role_services.get_role(role_id)
+        return await _role_form(request, row=row, form=data, errors=error.errors, status_code=422)
+    except RefusedChange as error:
+        row = await role_services.get_role(role_id)
+        return await _role_form(
+            request, row=row, form=_input_of(row), refusal=refusal_of(error), status_code=409
+        )
+    return await audited(request, change, f"/roles/{change.object_id}?saved=1")
+
+
+async def delete_role(request: Request) -> Response:
+    role_id = request.path_params["role_id"]
+    try:
+        change = await role_services.delete_role(role_id)
+    except UnknownObject as error:
+        return not_found(request, error)
+    except RefusedChange as error:
+        row = await role_services.get_role(role_id)
+        return await _role_form(
+            request, row=row, form=_input_of(row), refusal=refusal_of(error), status_code=409
+        )
+    return await audited(request, change, "/roles?deleted=1")

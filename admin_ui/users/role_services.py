@@ -1,0 +1,167 @@
+"""Roles: built-in ones are read-only; custom ones are a permission matrix."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from admin_ui.users.exceptions import (
+    BuiltinRoleReadOnly,
+    FieldError,
+    FormInvalid,
+    RoleInUse,
+    UnknownObject,
+)
+from admin_ui.users.guards import missing_permissions
+from admin_ui.users.services import Change
+from admin_ui.web.security import Principal
+from hotline.models import Role, UserGroup
+from hotline.permissions import ACTIONS, ALL_PERMISSIONS, FUNCTIONS
+
+_ROLE_NAME = re.compile(r"^[\w .-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    permission: str | None  # None: this action does not exist for the function
+    checked: bool
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    function: str
+    cells: tuple[MatrixCell, ...]  # in ACTIONS order
+
+
+@dataclass(frozen=True)
+class RoleRow:
+    id: int
+    name: str
+    builtin: bool
+    permissions: tuple[str, ...]
+    groups: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RoleInput:
+    name: str = ""
+    permissions: tuple[str, ...] = ()
+
+
+def permission_matrix(checked: Iterable[str]) -> list[MatrixRow]:
+    """Rows = functions, columns = view/edit/publish; only valid permissions get a box."""
+    chosen = set(checked)
+    rows = []
+    for function in FUNCTIONS:
+        cells = []
+        for action in ACTIONS:
+            name = f"{function}:{action}"
+            valid = name in ALL_PERMISSIONS
+            cells.append(MatrixCell(name if valid else None, valid and name in chosen))
+        rows.append(MatrixRow(function, tuple(cells)))
+    return rows
+
+
+def role_snapshot(role: Role) -> dict[str, Any]:
+    return {
+        "name": role.name,
+        "builtin": role.builtin,
+        "permissions": sorted(role.permissions or []),
+    }
+
+
+def _role_id(raw: str | int) -> int:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise UnknownObject(f"no role {raw!r}") from None
+
+
+async def _role(role_id: str | int) -> Role:
+    role = await Role.get_or_none(id=_role_id(role_id))
+    if role is None:
+        raise UnknownObject(f"no role {role_id!r}")
+    return role
+
+
+async def _row(role: Role) -> RoleRow:
+    groups = await UserGroup.filter(roles__id=role.id)
+    return RoleRow(
+        id=role.id,
+        name=role.name,
+        builtin=role.builtin,
+        permissions=tuple(sorted(role.permissions or [])),
+        groups=tuple(sorted(group.name for group in groups)),
+    )
+
+
+async def list_roles() -> list[RoleRow]:
+    return [await _row(role) for role in await Role.all().order_by("-builtin", "name")]
+
+
+async def get_role(role_id: str | int) -> RoleRow:
+    return await _row(await _role(role_id))
+
+
+async def _validate(
+    data: RoleInput, actor: Principal, role_id: int | None
+) -> tuple[str, list[str]]:
+    errors: dict[str, FieldError] = {}
+    name = data.name.strip()
+    if not _ROLE_NAME.match(name):
+        errors["name"] = FieldError("roles.error.name")
+    elif await Role.filter(name=name).exclude(id=role_id or 0).exists():
+        errors["name"] = FieldError("roles.error.name_taken", {"name": name})
+    chosen = set(data.permissions)
+    unknown = sorted(chosen - set(ALL_PERMISSIONS))
+    if unknown:
+        errors["permissions"] = FieldError("roles.error.unknown_permission", {"name": unknown[0]})
+    else:
+        # Edit or publish without view would allow changes to a page one cannot open.
+        for function in FUNCTIONS:
+            acts = {a for a in ACTIONS if f"{function}:{a}" in chosen}
+            if acts and "view" not in acts:
+                errors["permissions"] = FieldError("roles.error.needs_view", {"name": function})
+                break
+        missing = missing_permissions(chosen, actor.permissions)
+        if missing and "permissions" not in errors:
+            errors["permissions"] = FieldError("roles.error.cannot_grant", {"name": missing[0]})
+    if errors:
+        raise FormInvalid(errors)
+    return name, sorted(chosen)
+
+
+async def create_role(data: RoleInput, actor: Principal) -> Change:
+    name, permissions = await _validate(data, actor, None)
+    role = await Role.create(name=name, builtin=False, permissions=permissions)
+    return Change("role_created", "role", role.id, None, role_snapshot(role))
+
+
+async def update_role(role_id: str | int, data: RoleInput, actor: Principal) -> Change:
+    role = await _role(role_id)
+    if role.builtin:
+        raise BuiltinRoleReadOnly("built-in roles cannot be changed", {"name": role.name})
+    name, permissions = await _validate(data, actor, role.id)
+    before = role_snapshot(role)
+    role.name = name
+    role.permissions = permissions
+    await role.save(update_fields=["name", "permissions"])
+    return Change("role_updated", "role", role.id, before, role_snapshot(role))
+
+
+async def delete_role(role_id: str | int) -> Change:
+    role = await _role(role_id)
+    if role.builtin:
+        raise BuiltinRoleReadOnly("built-in roles cannot be deleted", {"name": role.name})
+    groups = sorted(group.name for group in await UserGroup.filter(roles__id=role.id))
+    if groups:
+        raise RoleInUse(
+            f"role {role.name!r} is used by groups",
+            {"name": role.name, "groups": ", ".join(groups)},
+        )
+    before = role_snapshot(role)
+    role_pk = role.id
+    await role.delete()
+    return Change("role_deleted", "role", role_pk, before, None)
