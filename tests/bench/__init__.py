@@ -1,0 +1,1 @@
+"""`make bench`: Hotline against a pure-dialplan + app_queue baseline."""

@@ -1,0 +1,204 @@
+"""The two halves of the benchmark: set up agents, ramp the load, tear down.
+
+Native agents are 3001.. (PJSIP endpoints created here through ARI), Hotline
+agents are 2001.. (added to Hotline's database, provisioned by Hotline), so
+neither half touches the demo agents 1001/1002.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from hotline.settings import Settings
+from tests.bench import bench_config, hotline_side
+from tests.bench.agents import AgentPool, create_endpoints, delete_endpoints
+from tests.bench.ari import BenchAri
+from tests.bench.caller import CallPlan
+from tests.bench.procs import asterisk_pid, cpu_seconds
+from tests.bench.ramp import StepPlan, drain_calls, run_step
+from tests.bench.stats import StepResult, format_step
+
+NATIVE_AGENT_BASE = 3001
+HOTLINE_AGENT_BASE = 2001
+# Agents per concurrent caller: an agent stays busy ~4 s per 6.5 s call
+# cycle plus 3 s wrap-up, so a caller slot needs a bit more than one agent.
+AGENT_HEADROOM = 1.25
+WRAP_UP_S = 3.0  # both queues' wrap-up; idle time between steps
+
+CpuSampler = Callable[[], tuple[float, float | None]]
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    only: str | None  # "native", "hotline" or None for both
+    steps: tuple[int, ...]
+    step_s: float
+    call_s: float
+    budget_s: float
+    keep_failed: Path | None
+
+    def step_estimate_s(self) -> float:
+        """A step's length: new calls, the last call, judging, wrap-up."""
+        return self.step_s + self.call_s + WRAP_UP_S + 5
+
+
+def agent_extensions(base: int, steps: tuple[int, ...]) -> list[str]:
+    count = math.ceil(max(steps) * AGENT_HEADROOM) + 2
+    return [str(base + index) for index in range(count)]
+
+
+async def ramp(
+    ari: BenchAri,
+    half: str,
+    endpoint: str,
+    options: BenchOptions,
+    cpu: CpuSampler,
+    deadline: float,
+    extensions: list[str],
+) -> list[StepResult]:
+    """Raise the concurrency step by step until a step fails or time runs out."""
+    results: list[StepResult] = []
+    for concurrency in options.steps:
+        if time.monotonic() + options.step_estimate_s() > deadline:
+            print(f"  {half:<7} concurrency={concurrency}: skipped, time budget used up")
+            break
+        plan = StepPlan(
+            half=half,
+            concurrency=concurrency,
+            duration_s=options.step_s,
+            keep_failed_in=options.keep_failed,
+            call=CallPlan(
+                endpoint=endpoint,
+                caller_context=bench_config.CALLER_CONTEXT,
+                call_s=options.call_s,
+            ),
+        )
+        step = await run_step(ari, plan, cpu)
+        results.append(step)
+        print(format_step(half, step), flush=True)
+        forced = await drain_calls(ari, f"bench-{half}-", extensions)
+        if forced:
+            print(f"  {half:<7} hung up {forced} channels still up 60 s after the step")
+        if not step.passed:
+            break
+        # Every agent back from wrap-up before the next, bigger step.
+        await asyncio.sleep(WRAP_UP_S)
+    return results
+
+
+async def run_native(
+    settings: Settings,
+    ari: BenchAri,
+    options: BenchOptions,
+    deadline: float,
+    password: str,
+) -> list[StepResult]:
+    """The pure-dialplan baseline with its own agents and queue."""
+    extensions = agent_extensions(NATIVE_AGENT_BASE, options.steps)
+    pool = AgentPool(
+        extensions,
+        password,
+        settings.sip_host,
+        settings.sip_port,
+        settings.var_dir / "bench" / "native-agents",
+    )
+    print(f"native: {len(extensions)} agents {extensions[0]}..{extensions[-1]}", flush=True)
+    try:
+        await create_endpoints(ari, extensions, password, "hotline-agents")
+        bench_config.install_queue(settings, extensions)
+        pool.start()
+        await pool.wait_registered(ari)
+
+        def cpu() -> tuple[float, float | None]:
+            return (
+                cpu_seconds(asterisk_pid(settings)) or 0.0,
+                cpu_seconds(hotline_side.hotline_pid(settings)),
+            )
+
+        return await ramp(
+            ari, "native", bench_config.NATIVE_ENDPOINT, options, cpu, deadline, extensions
+        )
+    finally:
+        await drain_calls(ari, "bench-native-", extensions, timeout_s=10)
+        pool.stop()
+        bench_config.remove_queue(settings)
+        await delete_endpoints(ari, extensions)
+
+
+async def run_hotline(
+    settings: Settings, ari: BenchAri, options: BenchOptions, deadline: float
+) -> list[StepResult]:
+    """Hotline with bench agents; Hotline is left running only if it was before."""
+    extensions = agent_extensions(HOTLINE_AGENT_BASE, options.steps)
+    was_running = hotline_side.hotline_pid(settings) is not None
+    pool = AgentPool(
+        extensions,
+        settings.demo_sip_password,
+        settings.sip_host,
+        settings.sip_port,
+        settings.var_dir / "bench" / "hotline-agents",
+    )
+    print(f"hotline: {len(extensions)} agents {extensions[0]}..{extensions[-1]}", flush=True)
+    bridges_before = {b["id"] for b in await ari.request("GET", "/bridges")}
+    try:
+        hotline_side.stop(settings)
+        try:
+            await hotline_side.add_bench_agents(settings, extensions)
+        except hotline_side.DemoNotSeeded:
+            # First start ever: let Hotline seed the demo tenant, then retry.
+            hotline_side.restart_hotline(settings)
+            hotline_side.stop(settings)
+            await hotline_side.add_bench_agents(settings, extensions)
+        pid = hotline_side.restart_hotline(settings)
+        await wait_hotline_ready(ari, settings, extensions)
+        pool.start()
+        await pool.wait_registered(ari)
+        # Let Hotline's ACD see the new phones' endpoint state changes.
+        await asyncio.sleep(2)
+
+        def cpu() -> tuple[float, float | None]:
+            return cpu_seconds(asterisk_pid(settings)) or 0.0, cpu_seconds(pid)
+
+        return await ramp(
+            ari, "hotline", hotline_side.HOTLINE_ENDPOINT, options, cpu, deadline, extensions
+        )
+    finally:
+        await drain_calls(ari, "bench-hotline-", extensions, timeout_s=10)
+        pool.stop()
+        hotline_side.stop(settings)
+        removed = await hotline_side.remove_bench_agents(settings, extensions)
+        await delete_endpoints(ari, extensions)
+        await drop_new_empty_bridges(ari, bridges_before)
+        print(f"hotline: removed {removed} bench agents", flush=True)
+        if was_running:
+            hotline_side.restart_hotline(settings)
+
+
+async def wait_hotline_ready(ari: BenchAri, settings: Settings, extensions: list[str]) -> None:
+    """Bounded wait for Hotline's ARI app and its bench agents' endpoints."""
+    for _ in range(150):
+        apps = {app.get("name") for app in await ari.request("GET", "/applications")}
+        endpoints = await ari.request("GET", "/endpoints/PJSIP")
+        known = {endpoint.get("resource") for endpoint in endpoints}
+        if settings.ari_app in apps and all(ext in known for ext in extensions):
+            return
+        await asyncio.sleep(0.2)
+    raise RuntimeError("Hotline did not connect to ARI or provision the bench agents in 30 s")
+
+
+async def drop_new_empty_bridges(ari: BenchAri, before: set[str]) -> None:
+    """Bridges created during the Hotline half that outlived their calls."""
+    leaked = [
+        bridge
+        for bridge in await ari.request("GET", "/bridges")
+        if bridge["id"] not in before and not bridge.get("channels")
+    ]
+    for bridge in leaked:
+        await ari.request("DELETE", f"/bridges/{bridge['id']}", accept_missing=True)
+    if leaked:
+        print(f"hotline: removed {len(leaked)} empty bridges left after the calls", flush=True)

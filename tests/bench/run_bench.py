@@ -1,0 +1,158 @@
+"""`make bench`: Hotline against a pure-dialplan + app_queue baseline, same box, same run.
+
+Both halves serve the same call: answer, greeting (hello-world), a menu,
+the caller presses 1, "one moment please", a queue, an auto-answering agent
+playing 440 Hz.  Callers are Local channels whose caller side sits in the
+bench's own ARI app; tests/bench/caller.py says what is timed and how.
+
+    .venv/bin/python -m tests.bench.run_bench                 # both halves
+    .venv/bin/python -m tests.bench.run_bench --only native   # baseline only
+
+The last two lines are ``capacity_ratio=<hotline/native>`` and
+``p99_extra_ms=<hotline p99 - native p99>`` (answer to first audio).
+Benchmarks print numbers; the exit status only says whether the run worked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from hotline.cli import start_asterisk
+from hotline.settings import Settings, load_settings
+from tests.bench import bench_config
+from tests.bench.agents import delete_endpoints
+from tests.bench.ari import BenchAri
+from tests.bench.halves import (
+    NATIVE_AGENT_BASE,
+    BenchOptions,
+    agent_extensions,
+    run_hotline,
+    run_native,
+)
+from tests.bench.stats import (
+    StepResult,
+    capacity,
+    capacity_ratio,
+    format_table,
+    p99_extra_ms,
+    summarise,
+)
+
+BENCH_APP = "hotline-bench"  # also named in asterisk/bench/hotline-bench.conf
+DEFAULT_STEPS = "10,20,40,60,80,100,120"
+DEFAULT_BUDGET_S = 18 * 60
+
+
+def parse_args(argv: Sequence[str] | None = None) -> BenchOptions:
+    parser = argparse.ArgumentParser(prog="run_bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--only", choices=["native", "hotline"], help="run one half only")
+    parser.add_argument(
+        "--steps", default=DEFAULT_STEPS, help=f"concurrent callers per step ({DEFAULT_STEPS})"
+    )
+    parser.add_argument("--step-s", type=float, default=20.0, help="seconds of new calls a step")
+    parser.add_argument("--call-s", type=float, default=6.0, help="caller hangs up after (s)")
+    parser.add_argument(
+        "--budget-s", type=float, default=DEFAULT_BUDGET_S, help="start no step past this"
+    )
+    parser.add_argument(
+        "--keep-failed", type=Path, metavar="DIR", help="save failed calls' recordings here"
+    )
+    args = parser.parse_args(argv)
+    try:
+        steps = tuple(sorted({int(value) for value in args.steps.split(",") if value.strip()}))
+    except ValueError:
+        parser.error("--steps takes comma-separated integers")
+    if not steps or steps[0] < 1:
+        parser.error("--steps needs positive integers")
+    return BenchOptions(
+        only=args.only,
+        steps=steps,
+        step_s=args.step_s,
+        call_s=args.call_s,
+        budget_s=args.budget_s,
+        keep_failed=args.keep_failed,
+    )
+
+
+async def remove_leftovers(settings: Settings, ari: BenchAri, options: BenchOptions) -> None:
+    """Undo what an interrupted earlier run may have left in Asterisk."""
+    for channel in await ari.request("GET", "/channels"):
+        if str(channel.get("id", "")).startswith("bench-"):
+            await ari.request("DELETE", f"/channels/{channel['id']}", accept_missing=True)
+    for recording in await ari.request("GET", "/recordings/stored"):
+        if str(recording.get("name", "")).startswith("bench-"):
+            await ari.request(
+                "DELETE", f"/recordings/stored/{recording['name']}", accept_missing=True
+            )
+    await delete_endpoints(ari, agent_extensions(NATIVE_AGENT_BASE, options.steps))
+    bench_config.remove_queue(settings)
+
+
+async def bench(settings: Settings, options: BenchOptions) -> dict[str, list[StepResult]]:
+    deadline = time.monotonic() + options.budget_s
+    ari = BenchAri(settings.ari_url, settings.ari_user, settings.ari_password, BENCH_APP)
+    results: dict[str, list[StepResult]] = {}
+    try:
+        await ari.connect_events()
+        await remove_leftovers(settings, ari, options)
+        bench_config.check_dialplan(settings)
+        if options.only in (None, "native"):
+            results["native"] = await run_native(
+                settings, ari, options, deadline, secrets.token_hex(12)
+            )
+        if options.only in (None, "hotline"):
+            results["hotline"] = await run_hotline(settings, ari, options, deadline)
+        left = [
+            c["id"] for c in await ari.request("GET", "/channels") if c["id"].startswith("bench-")
+        ]
+        if left:
+            print(f"warning: {len(left)} bench channels still up: {left[:5]}")
+    finally:
+        await ari.close()
+    return results
+
+
+def print_report(results: dict[str, list[StepResult]], options: BenchOptions) -> None:
+    reached = [capacity(steps) for steps in results.values()]
+    # Latency and CPU are compared over the load levels both halves passed.
+    common = min(reached) if reached else 0
+    summaries = {name: summarise(name, steps, common) for name, steps in results.items()}
+    print()
+    print(format_table(list(summaries.values())))
+    for summary in summaries.values():
+        if summary.capacity == max(options.steps):
+            print(f"note: {summary.name} passed the largest step; its capacity is at least that")
+    native = summaries.get("native")
+    hotline = summaries.get("hotline")
+    ratio = extra = "n/a"
+    if native is not None and hotline is not None:
+        ratio = f"{capacity_ratio(hotline, native):.2f}"
+        extra_ms = p99_extra_ms(hotline, native)
+        extra = "n/a" if extra_ms is None else f"{extra_ms:.1f}"
+    print(f"capacity_ratio={ratio}")
+    print(f"p99_extra_ms={extra}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = parse_args(argv)
+    settings = load_settings()
+    started = time.monotonic()
+    start_asterisk(settings)
+    try:
+        results = asyncio.run(bench(settings, options))
+    except KeyboardInterrupt:
+        print("bench interrupted", file=sys.stderr)
+        return 130
+    print(f"\nbench finished in {(time.monotonic() - started) / 60:.1f} min")
+    print_report(results, options)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

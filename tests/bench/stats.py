@@ -1,0 +1,179 @@
+"""Pure bookkeeping for the benchmark: outcomes, steps, summaries, the report.
+
+No I/O here, so the arithmetic that ends up in the two final lines can be
+tested without Asterisk.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# A step passes while at most this share of its calls failed.  With fewer
+# than 1000 calls in a step that means: not a single failure.
+MAX_FAILED_SHARE = 0.001
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    call_id: str
+    failure: str  # "" for a successful call, else a short reason
+    dial_to_answer_ms: float | None = None
+    answer_to_audio_ms: float | None = None
+    tone_after_answer_s: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failure
+
+
+@dataclass(frozen=True)
+class StepResult:
+    concurrency: int
+    outcomes: tuple[CallOutcome, ...]
+    asterisk_cpu_s: float
+    hotline_cpu_s: float | None  # None when no Hotline process was running
+    wall_s: float
+
+    @property
+    def calls(self) -> int:
+        return len(self.outcomes)
+
+    @property
+    def failures(self) -> int:
+        return sum(1 for outcome in self.outcomes if not outcome.ok)
+
+    @property
+    def successes(self) -> int:
+        return self.calls - self.failures
+
+    @property
+    def passed(self) -> bool:
+        return self.calls > 0 and self.failures <= MAX_FAILED_SHARE * self.calls
+
+    def failure_reasons(self) -> dict[str, int]:
+        reasons: dict[str, int] = {}
+        for outcome in self.outcomes:
+            if outcome.failure:
+                reasons[outcome.failure] = reasons.get(outcome.failure, 0) + 1
+        return reasons
+
+
+def percentile(values: Sequence[float], share: float) -> float | None:
+    """Nearest-rank percentile: the smallest value with ``share`` of them at or below it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(share * len(ordered)))
+    return ordered[rank - 1]
+
+
+def capacity(steps: Sequence[StepResult]) -> int:
+    """Highest concurrency reached without a failing step below or at it."""
+    best = 0
+    for step in sorted(steps, key=lambda s: s.concurrency):
+        if not step.passed:
+            break
+        best = step.concurrency
+    return best
+
+
+@dataclass(frozen=True)
+class HalfSummary:
+    name: str
+    capacity: int
+    compared_upto: int  # steps with concurrency <= this feed the numbers below
+    calls: int
+    failures: int
+    audio_p50_ms: float | None
+    audio_p99_ms: float | None
+    answer_p99_ms: float | None
+    asterisk_cpu_ms_per_call: float | None
+    hotline_cpu_ms_per_call: float | None
+
+
+def summarise(name: str, steps: Sequence[StepResult], compared_upto: int) -> HalfSummary:
+    """Latency and CPU over the steps both halves ran at (<= ``compared_upto``).
+
+    Comparing at the same load levels keeps a half that reached higher (and
+    slower) steps from looking worse than one that stopped early.  When a half
+    passed no step at all its first step is used, so the numbers still say
+    something.
+    """
+    chosen = [s for s in steps if s.concurrency <= compared_upto]
+    if not chosen and steps:
+        chosen = [min(steps, key=lambda s: s.concurrency)]
+    outcomes = [o for s in chosen for o in s.outcomes]
+    audio = [o.answer_to_audio_ms for o in outcomes if o.answer_to_audio_ms is not None]
+    answer = [o.dial_to_answer_ms for o in outcomes if o.dial_to_answer_ms is not None]
+    successes = sum(s.successes for s in chosen)
+    hotline_cpu = [s.hotline_cpu_s for s in chosen if s.hotline_cpu_s is not None]
+    return HalfSummary(
+        name=name,
+        capacity=capacity(steps),
+        compared_upto=max((s.concurrency for s in chosen), default=0),
+        calls=len(outcomes),
+        failures=sum(s.failures for s in chosen),
+        audio_p50_ms=percentile(audio, 0.50),
+        audio_p99_ms=percentile(audio, 0.99),
+        answer_p99_ms=percentile(answer, 0.99),
+        asterisk_cpu_ms_per_call=_per_call(sum(s.asterisk_cpu_s for s in chosen), successes),
+        hotline_cpu_ms_per_call=(_per_call(sum(hotline_cpu), successes) if hotline_cpu else None),
+    )
+
+
+def _per_call(cpu_s: float, calls: int) -> float | None:
+    return cpu_s * 1000 / calls if calls else None
+
+
+def capacity_ratio(hotline: HalfSummary, native: HalfSummary) -> float:
+    if native.capacity == 0:
+        return 0.0 if hotline.capacity == 0 else math.inf
+    return hotline.capacity / native.capacity
+
+
+def p99_extra_ms(hotline: HalfSummary, native: HalfSummary) -> float | None:
+    if hotline.audio_p99_ms is None or native.audio_p99_ms is None:
+        return None
+    return hotline.audio_p99_ms - native.audio_p99_ms
+
+
+def _cell(value: float | int | None, unit: str = "") -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, int):
+        return f"{value}{unit}"
+    return f"{value:.1f}{unit}"
+
+
+def format_step(half: str, step: StepResult) -> str:
+    reasons = ", ".join(f"{k}={v}" for k, v in sorted(step.failure_reasons().items()))
+    audio = [o.answer_to_audio_ms for o in step.outcomes if o.answer_to_audio_ms is not None]
+    p50, p99 = percentile(audio, 0.5), percentile(audio, 0.99)
+    return (
+        f"  {half:<7} concurrency={step.concurrency:<3} calls={step.calls:<4} "
+        f"failed={step.failures:<3} {'pass' if step.passed else 'FAIL'}  "
+        f"audio p50={_cell(p50, 'ms')} p99={_cell(p99, 'ms')}"
+        f"  asterisk_cpu={step.asterisk_cpu_s:.1f}s"
+        + (f" hotline_cpu={step.hotline_cpu_s:.1f}s" if step.hotline_cpu_s is not None else "")
+        + (f"  [{reasons}]" if reasons else "")
+    )
+
+
+def format_table(halves: Sequence[HalfSummary]) -> str:
+    rows = [
+        ("max concurrent calls (<=0.1% failed)", [_cell(h.capacity) for h in halves]),
+        ("latency compared over steps up to", [_cell(h.compared_upto) for h in halves]),
+        ("calls / failed in those steps", [f"{h.calls} / {h.failures}" for h in halves]),
+        ("answer -> first audio p50", [_cell(h.audio_p50_ms, " ms") for h in halves]),
+        ("answer -> first audio p99", [_cell(h.audio_p99_ms, " ms") for h in halves]),
+        ("dial -> answer p99", [_cell(h.answer_p99_ms, " ms") for h in halves]),
+        ("Asterisk CPU per call", [_cell(h.asterisk_cpu_ms_per_call, " ms") for h in halves]),
+        ("Hotline CPU per call", [_cell(h.hotline_cpu_ms_per_call, " ms") for h in halves]),
+    ]
+    label_width = max(len(label) for label, _ in rows)
+    lines = [f"{'':<{label_width}}  " + "".join(f"{h.name:>16}" for h in halves)]
+    for label, cells in rows:
+        lines.append(f"{label:<{label_width}}  " + "".join(f"{c:>16}" for c in cells))
+    return "\n".join(lines)
