@@ -1,0 +1,239 @@
+"""Agents: list with live state, create, edit, SIP password reset, supervisor actions.
+
+SIP passwords are generated here, returned ONCE to the page that shows them,
+and never written to the audit log or rendered again.  Every saved change is
+validated by the ACD's ``AgentConfig``, audited, and applied with
+``reload_config()`` (which also (re)provisions the agent's SIP endpoint).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any, Final
+
+from admin_ui.queues.forms import (
+    Editor,
+    FieldParser,
+    Form,
+    config_error,
+    skill_rows,
+    text,
+    texts,
+)
+from ari_apps.acd.config import AgentConfig
+from ari_apps.acd.exceptions import InvalidConfigError
+from hotline.center import ContactCenter
+from hotline.errors import HotlineError, InvalidRequest, NotFound
+from hotline.models import Agent, Queue, QueueMember, Tenant
+
+ACTIONS: Final = ("login", "logout", "pause", "ready")
+MASK: Final = "********"
+# Digits only: the extension is dialled from phones and names the SIP endpoint.
+_EXTENSION = re.compile(r"^[0-9]{2,16}$")
+_RESERVED_EXTENSIONS = frozenset({"new"})
+_CONFIG_FIELDS = {"skills": "skills", "queues": "queues", "extension": "extension"}
+_PASSWORD_BYTES = 18  # 24 URL-safe characters, safe in pjsip.conf
+
+
+@dataclass(frozen=True)
+class NewPassword:
+    """A freshly generated SIP password, to be shown once."""
+
+    extension: str
+    password: str
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What a supervisor action did: the agent's new live state, or why it was refused."""
+
+    extension: str
+    action: str
+    status: dict[str, Any] | None
+    error: str | None = None  # an i18n key
+    detail: str = ""  # the ACD's own words, when it refused
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(_PASSWORD_BYTES)
+
+
+def blank_values() -> dict[str, Any]:
+    return {"extension": "", "name": "", "skills": [], "queues": []}
+
+
+def values_from_form(form: Form, extension: str | None = None) -> dict[str, Any]:
+    return {
+        "extension": extension if extension is not None else text(form, "extension"),
+        "name": text(form, "name"),
+        "skills": skill_rows(form),
+        "queues": texts(form, "queues"),
+    }
+
+
+async def _queue_names(agent: Agent) -> list[str]:
+    members = await QueueMember.filter(agent=agent).prefetch_related("queue")
+    return sorted(m.queue.name for m in members)
+
+
+async def values_of(agent: Agent) -> dict[str, Any]:
+    return {
+        "extension": agent.extension,
+        "name": agent.name,
+        "skills": [(k, str(v)) for k, v in sorted((agent.skills or {}).items())],
+        "queues": await _queue_names(agent),
+    }
+
+
+async def snapshot(agent: Agent) -> dict[str, Any]:
+    """The audit log's view of an agent. The SIP password is masked, always."""
+    return {
+        "extension": agent.extension,
+        "name": agent.name,
+        "skills": dict(agent.skills or {}),
+        "queues": await _queue_names(agent),
+        "sip_password": MASK,
+    }
+
+
+async def _parse(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    check = FieldParser()
+    extension = values["extension"]
+    if creating:
+        if not extension:
+            check.fail("extension", "queues.error.required")
+        elif not _EXTENSION.match(extension) or extension in _RESERVED_EXTENSIONS:
+            check.fail("extension", "agents.error.extension_format")
+        elif await Agent.exists(extension=extension):
+            check.fail("extension", "queues.error.duplicate", value=extension)
+    if len(values["name"]) > 100:
+        check.fail("name", "agents.error.too_long", limit=100)
+    skills = check.skills("skills", values["skills"])
+    known = set(await Queue.filter(name__in=values["queues"]).values_list("name", flat=True))
+    unknown = [name for name in values["queues"] if name not in known]
+    if unknown:
+        check.fail("queues", "queues.error.unknown_queue", value=", ".join(unknown))
+    check.raise_if_failed()
+    try:
+        # The ACD's own constructor: what it would refuse at reload is refused now.
+        AgentConfig(
+            agent_id=extension, extension=extension, skills=skills, queues=tuple(values["queues"])
+        )
+    except InvalidConfigError as error:
+        raise config_error(error, _CONFIG_FIELDS) from error
+    return {"name": values["name"], "skills": skills}
+
+
+async def _set_queues(agent: Agent, names: list[str]) -> None:
+    wanted = set(names)
+    for member in await QueueMember.filter(agent=agent).prefetch_related("queue"):
+        if member.queue.name not in wanted:
+            await member.delete()
+        wanted.discard(member.queue.name)
+    for queue in await Queue.filter(name__in=sorted(wanted)):
+        await QueueMember.create(queue=queue, agent=agent)
+
+
+async def get_agent(extension: str) -> Agent:
+    agent = await Agent.get_or_none(extension=extension)
+    if agent is None:
+        raise NotFound(f"no agent {extension!r}", {"extension": extension})
+    return agent
+
+
+async def create_agent(editor: Editor, values: dict[str, Any]) -> NewPassword:
+    fields = await _parse(values, creating=True)
+    tenant = await Tenant.first()
+    if tenant is None:
+        raise InvalidRequest("no tenant to create the agent in")
+    password = generate_password()
+    agent = await Agent.create(
+        tenant=tenant, extension=values["extension"], sip_password=password, **fields
+    )
+    await _set_queues(agent, values["queues"])
+    await editor.audit("create", "agent", agent.extension, before=None, after=await snapshot(agent))
+    await editor.center.reload_config()
+    return NewPassword(agent.extension, password)
+
+
+async def update_agent(editor: Editor, extension: str, values: dict[str, Any]) -> Agent:
+    agent = await get_agent(extension)
+    values = {**values, "extension": extension}
+    fields = await _parse(values, creating=False)
+    before = await snapshot(agent)
+    agent.update_from_dict(fields)
+    await agent.save(update_fields=list(fields))
+    await _set_queues(agent, values["queues"])
+    await editor.audit("update", "agent", extension, before=before, after=await snapshot(agent))
+    await editor.center.reload_config()
+    return agent
+
+
+async def reset_password(editor: Editor, extension: str) -> NewPassword:
+    agent = await get_agent(extension)
+    agent.sip_password = generate_password()
+    await agent.save(update_fields=["sip_password"])
+    # Only the fact of the change is logged, never either password.
+    await editor.audit(
+        "reset_password",
+        "agent",
+        extension,
+        before={"sip_password": MASK},
+        after={"sip_password": MASK, "changed": True},
+    )
+    await editor.center.reload_config()
+    return NewPassword(extension, agent.sip_password)
+
+
+async def agent_action(editor: Editor, extension: str, action: str, reason: str) -> ActionResult:
+    """login / logout / pause (with reason) / ready, on the live ACD."""
+    await get_agent(extension)
+    if action not in ACTIONS:
+        return ActionResult(extension, action, None, "agents.error.unknown_action")
+    before = editor.center.agent_status(extension)
+    try:
+        status = await editor.center.agent_action(
+            extension, action, (reason or None) if action == "pause" else None
+        )
+    except HotlineError as refused:
+        # e.g. the agent is not in the live ACD yet, or cannot pause while logged out.
+        return ActionResult(extension, action, None, "agents.error.refused", refused.message)
+    await editor.audit(
+        f"agent_{action}",
+        "agent",
+        extension,
+        before=_live_snapshot(before),
+        after=_live_snapshot(status),
+    )
+    return ActionResult(extension, action, status)
+
+
+def _live_snapshot(status: dict[str, Any] | None) -> dict[str, Any] | None:
+    if status is None:
+        return None
+    return {"state": status.get("state"), "reason": status.get("reason")}
+
+
+async def queue_choices() -> list[str]:
+    return [queue.name for queue in await Queue.all().order_by("name")]
+
+
+async def live_rows(center: ContactCenter) -> list[dict[str, Any]]:
+    """One row per configured agent with the live state (if the ACD knows the agent)."""
+    live = {str(s.get("extension")): s for s in center.agent_statuses()}
+    rows = []
+    for agent in await Agent.all().order_by("extension"):
+        status = live.get(agent.extension)
+        rows.append(
+            {
+                "extension": agent.extension,
+                "name": agent.name,
+                "live": status is not None,
+                "state": status.get("state") if status else None,
+                "reason": status.get("reason") if status else None,
+                "registered": bool(status.get("registered")) if status else False,
+            }
+        )
+    return rows
