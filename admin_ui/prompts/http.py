@@ -1,0 +1,117 @@
+"""Prompt pages: list with "used by", upload (or microphone recording), play, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+
+from admin_ui.prompts import services
+from admin_ui.web import audit
+from admin_ui.web.rendering import current_user, is_htmx, render
+from hotline.errors import NotFound
+from hotline.prompts import CATEGORIES, LANGUAGES, MAX_UPLOAD_BYTES, NAME_PATTERN, PromptRejected
+
+_EMPTY_FORM = {"name": "", "category": "other", "language": "en"}
+
+
+async def _page(
+    request: Request,
+    *,
+    form: dict[str, str] | None = None,
+    error: dict[str, Any] | None = None,
+    notice: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = {
+        "items": await services.list_prompts(),
+        "form": form or dict(_EMPTY_FORM),
+        "error": error,
+        "notice": notice,
+        "categories": CATEGORIES,
+        "prompt_languages": LANGUAGES,
+    }
+    template = "prompts/_panel.html" if is_htmx(request) else "prompts/index.html"
+    return render(request, template, context, status_code=status_code)
+
+
+def _notice_from_query(request: Request) -> dict[str, Any] | None:
+    # After a plain (no-JS) POST the redirect says what happened.
+    for action in ("uploaded", "deleted"):
+        name = request.query_params.get(action, "")
+        if NAME_PATTERN.fullmatch(name):
+            version = request.query_params.get("version", "")
+            return {"key": f"prompts.notice.{action}", "values": {"name": name, "version": version}}
+    return None
+
+
+async def list_page(request: Request) -> Response:
+    return await _page(request, notice=_notice_from_query(request))
+
+
+async def upload(request: Request) -> Response:
+    # The context manager closes the spooled upload (a temp file) when done.
+    async with request.form() as form:
+        typed = {key: str(form.get(key, default)).strip() for key, default in _EMPTY_FORM.items()}
+        upload_file = form.get("file")
+        data = b""
+        if isinstance(upload_file, UploadFile):
+            data = await upload_file.read(MAX_UPLOAD_BYTES + 1)
+    user = current_user(request)
+    try:
+        result = await services.upload(
+            typed["name"], typed["category"], typed["language"], data, user.username if user else ""
+        )
+    except PromptRejected as rejected:
+        error = {
+            "field": rejected.field,
+            "key": f"prompts.error.{rejected.reason}",
+            "values": rejected.values,
+        }
+        return await _page(request, form=typed, error=error, status_code=422)
+    prompt = result.prompt
+    after = services.snapshot(prompt) | {"archived_as": result.archived_as}
+    await audit.record(
+        request, "upload", "prompt", prompt.name, before=result.previous, after=after
+    )
+    if not is_htmx(request):
+        return RedirectResponse(
+            f"/prompts?uploaded={prompt.name}&version={prompt.version}", status_code=303
+        )
+    notice = {
+        "key": "prompts.notice.uploaded",
+        "values": {"name": prompt.name, "version": prompt.version},
+    }
+    return await _page(request, notice=notice)
+
+
+async def audio(request: Request) -> Response:
+    try:
+        data = await services.audio(request.path_params["name"])
+    except NotFound as missing:
+        return PlainTextResponse(missing.message, status_code=404)
+    # The same URL plays the newest version: always revalidate.
+    return Response(data, media_type="audio/wav", headers={"Cache-Control": "no-cache"})
+
+
+async def delete(request: Request) -> Response:
+    name = request.path_params["name"]
+    try:
+        before, removed = await services.delete(name)
+    except NotFound:
+        error = {"field": None, "key": "prompts.error.not_found", "values": {"name": name}}
+        return await _page(request, error=error, status_code=404)
+    except services.PromptInUse as in_use:
+        flows = ", ".join(in_use.details["flows"])
+        error = {
+            "field": None,
+            "key": "prompts.error.in_use",
+            "values": {"name": name, "flows": flows},
+        }
+        return await _page(request, error=error, status_code=409)
+    await audit.record(request, "delete", "prompt", name, before=before | {"files": removed})
+    if not is_htmx(request):
+        return RedirectResponse(f"/prompts?deleted={name}", status_code=303)
+    return await _page(request, notice={"key": "prompts.notice.deleted", "values": {"name": name}})
