@@ -1,0 +1,90 @@
+"""Who works when: weekly patterns, date exceptions and interval coverage (pure).
+
+Times are minutes after local midnight.  An agent counts as scheduled for an
+interval only when one of their ranges covers all of it: someone leaving
+halfway through a half hour cannot take that half hour's calls.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+MINUTES_PER_DAY: Final = 24 * 60
+WEEKDAY_KEYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_CLOCK_RE: Final = re.compile(r"([01]?[0-9]|2[0-4]):([0-5][0-9])")
+
+
+@dataclass(frozen=True, order=True)
+class WorkRange:
+    start_minute: int
+    end_minute: int
+
+    def covers(self, start_minute: int, end_minute: int) -> bool:
+        return self.start_minute <= start_minute and end_minute <= self.end_minute
+
+    @property
+    def label(self) -> str:
+        return f"{clock(self.start_minute)}–{clock(self.end_minute)}"
+
+
+@dataclass(frozen=True)
+class WeeklyShift:
+    weekday: int  # 0 = Monday
+    hours: WorkRange
+
+
+@dataclass(frozen=True)
+class DateException:
+    day: date
+    off: bool
+    hours: WorkRange | None = None
+
+
+def clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def parse_clock(text: str) -> int | None:
+    """'08:30' -> 510; None unless a time between 00:00 and 24:00."""
+    match = _CLOCK_RE.fullmatch(text.strip())
+    if match is None:
+        return None
+    minutes = int(match.group(1)) * 60 + int(match.group(2))
+    return minutes if minutes <= MINUTES_PER_DAY else None
+
+
+def working_ranges(
+    weekly: Iterable[WeeklyShift], exceptions: Iterable[DateException], day: date
+) -> tuple[WorkRange, ...]:
+    """The agent's ranges on ``day``: the exceptions of that date replace the pattern."""
+    that_day = [exception for exception in exceptions if exception.day == day]
+    if any(exception.off for exception in that_day):
+        return ()
+    if that_day:
+        return tuple(sorted(e.hours for e in that_day if e.hours is not None))
+    return tuple(sorted(shift.hours for shift in weekly if shift.weekday == day.weekday()))
+
+
+def scheduled_per_interval(
+    ranges_by_agent: Mapping[str, Sequence[WorkRange]],
+    first_start_minute: int,
+    interval_minutes: int,
+    count: int,
+) -> tuple[int, ...]:
+    """How many agents cover each of ``count`` consecutive intervals of one day."""
+    totals: list[int] = []
+    for index in range(count):
+        start = first_start_minute + index * interval_minutes
+        end = start + interval_minutes
+        totals.append(
+            sum(
+                1
+                for ranges in ranges_by_agent.values()
+                if any(work.covers(start, end) for work in ranges)
+            )
+        )
+    return tuple(totals)

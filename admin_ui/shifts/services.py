@@ -1,0 +1,355 @@
+"""Shifts: agent schedules, business calendars and the staffing planner."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from admin_ui.shifts import forms
+from admin_ui.shifts.exceptions import CalendarInUse, FormInvalid
+from admin_ui.shifts.schedule import (
+    WEEKDAY_KEYS,
+    DateException,
+    WeeklyShift,
+    WorkRange,
+    clock,
+    scheduled_per_interval,
+    working_ranges,
+)
+from hotline.calendars import CalendarInvalid, check_calendar, referenced_calendars, spec_of
+from hotline.erlang import IntervalPlan, PlannerInputError, ServiceTarget, plan_staffing
+from hotline.errors import NotFound
+from hotline.models import Agent, Flow, FlowVersion
+from hotline.models_shifts import BusinessCalendar, ShiftException, ShiftPattern
+
+
+@dataclass(frozen=True)
+class Change:
+    """What the handler audits: the object and its state before and after."""
+
+    object_id: str
+    before: Any
+    after: Any
+
+
+# --- agent schedules -------------------------------------------------------
+
+
+def _pattern_json(row: ShiftPattern) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "weekday": WEEKDAY_KEYS[row.weekday],
+        "from": clock(row.start_minute),
+        "to": clock(row.end_minute),
+    }
+
+
+def _exception_json(row: ShiftException) -> dict[str, Any]:
+    hours = None
+    if not row.off and row.start_minute is not None and row.end_minute is not None:
+        hours = {"from": clock(row.start_minute), "to": clock(row.end_minute)}
+    return {
+        "id": row.id,
+        "day": row.day.isoformat(),
+        "off": row.off,
+        "hours": hours,
+        "note": row.note,
+    }
+
+
+async def _agent(extension: str) -> Agent:
+    agent = await Agent.get_or_none(extension=extension)
+    if agent is None:
+        raise NotFound(f"no agent with extension {extension!r}", {"extension": extension})
+    return agent
+
+
+@dataclass(frozen=True)
+class AgentSchedule:
+    extension: str
+    name: str
+    patterns: list[dict[str, Any]]  # sorted by weekday, then start
+    exceptions: list[dict[str, Any]]  # sorted by date
+
+
+async def agent_schedule(extension: str) -> AgentSchedule:
+    agent = await _agent(extension)
+    patterns = await ShiftPattern.filter(agent=agent).order_by("weekday", "start_minute", "id")
+    exceptions = await ShiftException.filter(agent=agent).order_by("day", "start_minute", "id")
+    return AgentSchedule(
+        agent.extension,
+        agent.name,
+        [_pattern_json(row) for row in patterns],
+        [_exception_json(row) for row in exceptions],
+    )
+
+
+async def add_pattern(extension: str, form: Mapping[str, Any]) -> Change:
+    agent = await _agent(extension)
+    weekday, hours = forms.weekly_pattern(form)
+    same_day = await ShiftPattern.filter(agent=agent, weekday=weekday)
+    # Overlapping ranges on one day are almost always a typo, and would
+    # count the agent once anyway.
+    if any(
+        row.start_minute < hours.end_minute and hours.start_minute < row.end_minute
+        for row in same_day
+    ):
+        raise FormInvalid({"start": "shifts.error.overlap"})
+    row = await ShiftPattern.create(
+        agent=agent, weekday=weekday, start_minute=hours.start_minute, end_minute=hours.end_minute
+    )
+    return Change(f"{extension}/{row.id}", None, _pattern_json(row))
+
+
+async def delete_pattern(extension: str, pattern_id: str) -> Change:
+    agent = await _agent(extension)
+    row = (
+        await ShiftPattern.get_or_none(id=int(pattern_id), agent=agent)
+        if pattern_id.isdigit()
+        else None
+    )
+    if row is None:
+        raise NotFound(f"no pattern {pattern_id!r} for {extension!r}", {"pattern": pattern_id})
+    before = _pattern_json(row)
+    await row.delete()
+    return Change(f"{extension}/{pattern_id}", before, None)
+
+
+async def add_exception(extension: str, form: Mapping[str, Any]) -> Change:
+    agent = await _agent(extension)
+    parsed = forms.date_exception(form)
+    row = await ShiftException.create(
+        agent=agent,
+        day=parsed.day,
+        off=parsed.off,
+        start_minute=parsed.hours.start_minute if parsed.hours else None,
+        end_minute=parsed.hours.end_minute if parsed.hours else None,
+        note=parsed.note,
+    )
+    return Change(f"{extension}/{row.id}", None, _exception_json(row))
+
+
+async def delete_exception(extension: str, exception_id: str) -> Change:
+    agent = await _agent(extension)
+    row = (
+        await ShiftException.get_or_none(id=int(exception_id), agent=agent)
+        if exception_id.isdigit()
+        else None
+    )
+    if row is None:
+        raise NotFound(
+            f"no exception {exception_id!r} for {extension!r}", {"exception": exception_id}
+        )
+    before = _exception_json(row)
+    await row.delete()
+    return Change(f"{extension}/{exception_id}", before, None)
+
+
+async def ranges_on(day: date) -> dict[str, tuple[WorkRange, ...]]:
+    """Every agent's working ranges on ``day``, by extension."""
+    agents = await Agent.all().order_by("extension")
+    patterns = await ShiftPattern.filter(weekday=day.weekday()).values(
+        "agent_id", "weekday", "start_minute", "end_minute"
+    )
+    exceptions = await ShiftException.filter(day=day).values(
+        "agent_id", "day", "off", "start_minute", "end_minute"
+    )
+    result: dict[str, tuple[WorkRange, ...]] = {}
+    for agent in agents:
+        weekly = [
+            WeeklyShift(p["weekday"], WorkRange(p["start_minute"], p["end_minute"]))
+            for p in patterns
+            if p["agent_id"] == agent.id
+        ]
+        dated = [
+            DateException(
+                e["day"],
+                e["off"],
+                None if e["off"] else WorkRange(e["start_minute"], e["end_minute"]),
+            )
+            for e in exceptions
+            if e["agent_id"] == agent.id
+        ]
+        result[agent.extension] = working_ranges(weekly, dated, day)
+    return result
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    extension: str
+    name: str
+    days: list[list[str]]  # per day, the range labels ("08:00–12:00")
+    exception_days: list[bool]  # per day, whether an exception applies
+
+
+@dataclass(frozen=True)
+class WeekOverview:
+    week_start: date
+    days: list[date]
+    rows: list[WeekRow] = field(default_factory=list)
+
+    @property
+    def previous_week(self) -> date:
+        return self.week_start - timedelta(days=7)
+
+    @property
+    def next_week(self) -> date:
+        return self.week_start + timedelta(days=7)
+
+
+async def week_overview(any_day: date) -> WeekOverview:
+    week_start = any_day - timedelta(days=any_day.weekday())
+    days = [week_start + timedelta(days=offset) for offset in range(7)]
+    per_day = [await ranges_on(day) for day in days]
+    exception_keys = set(
+        await ShiftException.filter(day__gte=days[0], day__lte=days[-1]).values_list(
+            "agent__extension", "day"
+        )
+    )
+    rows = [
+        WeekRow(
+            agent.extension,
+            agent.name,
+            [[work.label for work in ranges[agent.extension]] for ranges in per_day],
+            [(agent.extension, day) in exception_keys for day in days],
+        )
+        for agent in await Agent.all().order_by("extension")
+    ]
+    return WeekOverview(week_start, days, rows)
+
+
+# --- business calendars ----------------------------------------------------
+
+
+def _calendar_json(row: BusinessCalendar) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "timezone": row.timezone,
+        "hours": row.hours,
+        "holidays": row.holidays,
+    }
+
+
+async def list_calendars() -> list[dict[str, Any]]:
+    return [_calendar_json(row) for row in await BusinessCalendar.all().order_by("name")]
+
+
+async def get_calendar(name: str) -> dict[str, Any]:
+    row = await BusinessCalendar.get_or_none(name=name)
+    if row is None:
+        raise NotFound(f"no calendar named {name!r}", {"calendar": name})
+    return {**_calendar_json(row), "used_by": await calendar_usage(name)}
+
+
+async def calendar_usage(name: str) -> list[str]:
+    """Flows whose draft or live version names the calendar."""
+    used: list[str] = []
+    for flow in await Flow.all().order_by("name"):
+        definitions = [flow.draft]
+        if flow.published_version_id is not None:
+            live = await FlowVersion.get_or_none(id=flow.published_version_id)
+            if live is not None:
+                definitions.append(live.definition)
+        if any(isinstance(d, dict) and name in referenced_calendars(d) for d in definitions):
+            used.append(flow.name)
+    return used
+
+
+def _checked(form: Mapping[str, Any]) -> forms.CalendarInput:
+    parsed = forms.calendar(form)
+    try:
+        check_calendar(spec_of(parsed.timezone, parsed.hours, parsed.holidays))
+    except CalendarInvalid as error:
+        # The form parser accepts what the flow engine accepts; this is the
+        # engine's last word, shown on the hours field.
+        raise FormInvalid({"hours": "shifts.error.hours_line"}) from error
+    return parsed
+
+
+async def create_calendar(form: Mapping[str, Any]) -> Change:
+    parsed = _checked(form)
+    if await BusinessCalendar.exists(name=parsed.name):
+        raise FormInvalid({"name": "shifts.error.calendar_exists"})
+    row = await BusinessCalendar.create(
+        name=parsed.name, timezone=parsed.timezone, hours=parsed.hours, holidays=parsed.holidays
+    )
+    return Change(row.name, None, _calendar_json(row))
+
+
+async def update_calendar(name: str, form: Mapping[str, Any]) -> Change:
+    row = await BusinessCalendar.get_or_none(name=name)
+    if row is None:
+        raise NotFound(f"no calendar named {name!r}", {"calendar": name})
+    # The name is how flows refer to the calendar, so it is not editable here.
+    parsed = _checked({**form, "name": name})
+    before = _calendar_json(row)
+    row.timezone, row.hours, row.holidays = parsed.timezone, parsed.hours, parsed.holidays
+    await row.save()
+    return Change(name, before, _calendar_json(row))
+
+
+async def delete_calendar(name: str) -> Change:
+    row = await BusinessCalendar.get_or_none(name=name)
+    if row is None:
+        raise NotFound(f"no calendar named {name!r}", {"calendar": name})
+    used_by = await calendar_usage(name)
+    if used_by:
+        raise CalendarInUse(name, used_by)
+    before = _calendar_json(row)
+    await row.delete()
+    return Change(name, before, None)
+
+
+# --- staffing planner ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannerRow:
+    starts: str
+    ends: str
+    plan: IntervalPlan
+    scheduled: int
+
+    @property
+    def gap(self) -> int:
+        """Negative when fewer agents are scheduled than required."""
+        return self.scheduled - self.plan.agents_required
+
+
+@dataclass(frozen=True)
+class PlannerResult:
+    day: date
+    rows: list[PlannerRow]
+
+    @property
+    def gaps(self) -> int:
+        return sum(1 for row in self.rows if row.gap < 0)
+
+
+async def plan(form: Mapping[str, Any], today: date) -> PlannerResult:
+    parsed = forms.planner(form, today)
+    target = ServiceTarget(
+        parsed.service_level, parsed.answer_within_s, parsed.max_occupancy, parsed.shrinkage
+    )
+    try:
+        plans = plan_staffing(parsed.calls, parsed.interval_minutes * 60, parsed.aht_s, target)
+    except PlannerInputError as error:
+        raise FormInvalid({error.field: "shifts.error.too_many_agents"}) from error
+    scheduled = scheduled_per_interval(
+        await ranges_on(parsed.day),
+        parsed.first_start_minute,
+        parsed.interval_minutes,
+        len(plans),
+    )
+    rows = [
+        PlannerRow(
+            clock(parsed.first_start_minute + index * parsed.interval_minutes),
+            clock(parsed.first_start_minute + (index + 1) * parsed.interval_minutes),
+            interval,
+            scheduled[index],
+        )
+        for index, interval in enumerate(plans)
+    ]
+    return PlannerResult(parsed.day, rows)
