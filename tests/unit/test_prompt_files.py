@@ -144,3 +144,9 @@ def test_given_prompt_dir_function_then_it_reads_the_configured_settings(
     monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path))
     monkeypatch.setenv("HOTLINE_ASTERISK", "system")
     assert prompts.current_prompt_dir() == tmp_path / "sounds" / "hotline"
+
+
+def test_given_file_over_the_upload_cap_then_rejected_as_too_large() -> None:
+    header = make_wav(0.1)[:44]
+    error = rejection(header + bytes(prompts.MAX_UPLOAD_BYTES))
+    assert error.reason == "too_large" and error.field == "file"

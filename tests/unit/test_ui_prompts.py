@@ -326,3 +326,16 @@ async def test_given_htmx_requests_then_panel_fragments_match_golden(
     assert ui.last.template == "prompts/_panel.html"
     assert rejected.status_code == 422
     assert_matches_golden(rejected.text, "panel_rejected.html")
+
+
+async def test_given_recorder_script_then_served_with_the_controls_the_page_has(
+    ui: UiClient, sound_dir: Path
+) -> None:
+    await ui.login("telecom_engineer")
+    page = await ui.get("/prompts")
+    script = await ui.get("/static/prompt-recorder.js")
+    assert script.status_code == 200
+    for control in ("record-start", "record-stop", "record-save", "record-name"):
+        assert f'id="{control}"' in page.text and f'"{control}"' in script.text
+    # It uploads through the same guarded endpoint, with the CSRF header.
+    assert 'fetch("/prompts"' in script.text and '"X-CSRF-Token"' in script.text
