@@ -1,0 +1,345 @@
+"""Flows feature logic: the editor's view of a draft and every change to it.
+
+Changes go through ``hotline.flows`` (the same service the API uses); a
+draft may be saved invalid (nothing typed is lost), publishing is the gate.
+Each change returns an :class:`Outcome`: the editor to show again, the HTTP
+status, and what to write to the audit log.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from admin_ui.flows import graph, node_forms
+from hotline import flows as flow_service
+from hotline.center import ContactCenter
+from hotline.errors import Conflict, FlowInvalid, HotlineError, InvalidRequest, NotFound
+from hotline.models import Queue
+
+
+@dataclass
+class Outcome:
+    context: dict[str, Any]
+    status: int = 200
+    # (action, before, after) when something changed and must be audited.
+    audit: tuple[str, Any, Any] | None = None
+    notice: tuple[str, dict[str, Any]] | None = None
+
+
+@dataclass
+class EditorInput:
+    """What the user typed that did not make it into the draft, to show again."""
+
+    node_values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    node_errors: dict[str, dict[str, str]] = field(default_factory=dict)
+    add_values: dict[str, str] = field(default_factory=dict)
+    add_error: str | None = None
+    json_text: str | None = None
+    json_error: str | None = None
+    did_value: str = ""
+    did_error: str | None = None
+    error: str | None = None
+
+
+def parse_id(text: str) -> int:
+    """A path id; anything but digits is simply a page that does not exist."""
+    if not text.isdigit():
+        raise NotFound(f"no flow {text!r}")
+    return int(text)
+
+
+async def flow_rows() -> list[dict[str, Any]]:
+    rows = await flow_service.list_flows()
+    for row in rows:
+        row["dids"] = await flow_service.flow_dids(row["id"])
+    return rows
+
+
+async def create_flow(name: str) -> dict[str, Any]:
+    return await flow_service.create_flow(name)
+
+
+def _draft_nodes(draft: Any) -> dict[str, Any]:
+    nodes = draft.get("nodes") if isinstance(draft, dict) else None
+    return nodes if isinstance(nodes, dict) else {}
+
+
+async def editor_context(flow_id: int, typed: EditorInput | None = None) -> dict[str, Any]:
+    typed = typed or EditorInput()
+    flow = await flow_service.get_flow(flow_id)
+    draft = flow["draft"]
+    issues = (await flow_service.validate_draft(flow_id))["issues"]
+    nodes = _draft_nodes(draft)
+    by_node: dict[str, list[dict[str, Any]]] = {}
+    for issue in issues:
+        if issue["node_id"] is not None:
+            by_node.setdefault(issue["node_id"], []).append(issue)
+    node_views = []
+    for node_id, raw in nodes.items():
+        kind = str(raw.get("kind", "")) if isinstance(raw, dict) else ""
+        node_views.append(
+            {
+                "id": node_id,
+                "kind": kind,
+                "fields": node_forms.fields_for(kind),
+                "values": typed.node_values.get(node_id) or node_forms.node_values(raw),
+                "errors": typed.node_errors.get(node_id, {}),
+                "issues": by_node.get(node_id, []),
+            }
+        )
+    live = next((v for v in flow["versions"] if v["live"]), None)
+    live_definition = (
+        await flow_service.published_definition(flow["published_version_id"])
+        if flow["published_version_id"]
+        else None
+    )
+    return {
+        "flow": {
+            "id": flow["id"],
+            "name": flow["name"],
+            "live_version": live["version"] if live else None,
+            "versions": len(flow["versions"]),
+            "draft_is_live": live_definition == draft,
+        },
+        "start": draft.get("start") if isinstance(draft, dict) else None,
+        "node_ids": list(nodes),
+        "nodes": node_views,
+        "flow_issues": [issue for issue in issues if issue["node_id"] is None],
+        "issue_count": len(issues),
+        "graph": graph.layout(draft, frozenset(by_node)),
+        "kinds": node_forms.registered_kinds(),
+        "digits": node_forms.MENU_DIGITS,
+        "digit_field_name": node_forms.digit_field_name,
+        "queues": sorted(await Queue.all().values_list("name", flat=True)),
+        "dids": await flow_service.flow_dids(flow_id),
+        "json_text": (
+            typed.json_text
+            if typed.json_text is not None
+            else json.dumps(draft, indent=2, ensure_ascii=False)
+        ),
+        "typed": typed,
+    }
+
+
+async def _current_draft(flow_id: int) -> dict[str, Any]:
+    draft = (await flow_service.get_flow(flow_id))["draft"]
+    return copy.deepcopy(draft) if isinstance(draft, dict) else {}
+
+
+async def _save(flow_id: int, before: Any, after: dict[str, Any], action: str) -> Outcome:
+    await flow_service.put_draft(flow_id, after)
+    return Outcome(await editor_context(flow_id), audit=(action, before, after))
+
+
+async def save_node(flow_id: int, node_id: str, form: Mapping[str, str]) -> Outcome:
+    draft = await _current_draft(flow_id)
+    nodes = _draft_nodes(draft)
+    if node_id not in nodes:
+        raise NotFound(f"flow {flow_id} has no node {node_id!r}")
+    raw = nodes[node_id]
+    kind = str(raw.get("kind", "")) if isinstance(raw, dict) else ""
+    values = node_forms.form_values(kind, form)
+    node, errors = node_forms.apply_values(raw, kind, values)
+    if errors:
+        typed = EditorInput(node_values={node_id: values}, node_errors={node_id: errors})
+        return Outcome(await editor_context(flow_id, typed), status=400)
+    before = copy.deepcopy(draft)
+    nodes[node_id] = node
+    draft["nodes"] = nodes
+    return await _save(flow_id, before, draft, "update_node")
+
+
+async def add_node(flow_id: int, node_id: str, kind: str) -> Outcome:
+    draft = await _current_draft(flow_id)
+    nodes = _draft_nodes(draft)
+    node_id = node_id.strip()
+    problem = None
+    if not node_forms.NODE_ID_RE.fullmatch(node_id):
+        problem = "flows.node_id_invalid"
+    elif node_id in nodes:
+        problem = "flows.node_id_taken"
+    elif kind not in node_forms.registered_kinds():
+        problem = "flows.kind_unknown"
+    if problem is not None:
+        typed = EditorInput(add_values={"node_id": node_id, "kind": kind}, add_error=problem)
+        return Outcome(await editor_context(flow_id, typed), status=400)
+    before = copy.deepcopy(draft)
+    nodes[node_id] = node_forms.skeleton(kind)
+    draft["nodes"] = nodes
+    draft.setdefault("start", node_id)
+    return await _save(flow_id, before, draft, "add_node")
+
+
+async def delete_node(flow_id: int, node_id: str) -> Outcome:
+    draft = await _current_draft(flow_id)
+    nodes = _draft_nodes(draft)
+    if node_id not in nodes:
+        raise NotFound(f"flow {flow_id} has no node {node_id!r}")
+    before = copy.deepcopy(draft)
+    del nodes[node_id]
+    # Edges into the deleted node stay: validation names each dangling one.
+    return await _save(flow_id, before, draft, "delete_node")
+
+
+async def set_start(flow_id: int, node_id: str) -> Outcome:
+    draft = await _current_draft(flow_id)
+    if node_id not in _draft_nodes(draft):
+        typed = EditorInput(error="flows.start_unknown")
+        return Outcome(await editor_context(flow_id, typed), status=400)
+    before = copy.deepcopy(draft)
+    draft["start"] = node_id
+    return await _save(flow_id, before, draft, "set_start")
+
+
+async def replace_draft(flow_id: int, text: str) -> Outcome:
+    """The advanced editor: the whole draft as JSON."""
+    before = await _current_draft(flow_id)
+    try:
+        draft = json.loads(text)
+    except ValueError as error:
+        typed = EditorInput(json_text=text, json_error=f"not valid JSON: {error}")
+        return Outcome(await editor_context(flow_id, typed), status=400)
+    if not isinstance(draft, dict):
+        typed = EditorInput(json_text=text, json_error="the draft must be a JSON object")
+        return Outcome(await editor_context(flow_id, typed), status=400)
+    return await _save(flow_id, before, draft, "update_draft")
+
+
+async def publish(flow_id: int, username: str) -> Outcome:
+    try:
+        result = await flow_service.publish(flow_id, username)
+    except FlowInvalid:
+        typed = EditorInput(error="flows.publish_refused")
+        return Outcome(await editor_context(flow_id, typed), status=422)
+    draft = await _current_draft(flow_id)
+    return Outcome(
+        await editor_context(flow_id),
+        audit=("publish", None, {"version": result["version"], "definition": draft}),
+        notice=("flows.published", {"version": result["version"]}),
+    )
+
+
+async def assign_did(flow_id: int, number: str) -> Outcome:
+    try:
+        await flow_service.assign_did(flow_id, number)
+    except (InvalidRequest, Conflict) as error:
+        typed = EditorInput(did_value=number, did_error=error.message)
+        status = 409 if isinstance(error, Conflict) else 400
+        return Outcome(await editor_context(flow_id, typed), status=status)
+    return Outcome(await editor_context(flow_id), audit=("assign_did", None, {"did": number}))
+
+
+async def unassign_did(flow_id: int, number: str) -> Outcome:
+    await flow_service.unassign_did(flow_id, number)
+    return Outcome(await editor_context(flow_id), audit=("unassign_did", {"did": number}, None))
+
+
+async def test_call(flow_id: int, extension: str | None, center: ContactCenter) -> Outcome:
+    """Ring the user's own phone and run the DRAFT (validated first)."""
+    if not extension:
+        typed = EditorInput(error="flows.test_call_no_phone")
+        return Outcome(await editor_context(flow_id, typed), status=400)
+    validation = await flow_service.validate_draft(flow_id)
+    if not validation["valid"]:
+        typed = EditorInput(error="flows.test_call_refused")
+        return Outcome(await editor_context(flow_id, typed), status=422)
+    draft = await _current_draft(flow_id)
+    try:
+        channel = await center.start_test_call(extension, draft)
+    except HotlineError as error:
+        typed = EditorInput(error=error.message)
+        return Outcome(await editor_context(flow_id, typed), status=error.status_code)
+    return Outcome(
+        await editor_context(flow_id),
+        audit=("test_call", None, {"extension": extension, "channel": channel, "draft": draft}),
+        notice=("flows.ringing", {"extension": extension}),
+    )
+
+
+async def versions_context(flow_id: int, error: str | None = None) -> dict[str, Any]:
+    flow = await flow_service.get_flow(flow_id)
+    versions = list(reversed(flow["versions"]))
+    return {
+        "flow": {"id": flow["id"], "name": flow["name"]},
+        "versions": versions,
+        "error": error,
+    }
+
+
+async def rollback(flow_id: int, version: int, username: str) -> Outcome:
+    try:
+        result = await flow_service.rollback(flow_id, version, username)
+    except FlowInvalid as error:
+        issues = error.details.get("issues", [])
+        message = "; ".join(f"{issue['node_id'] or 'flow'}: {issue['message']}" for issue in issues)
+        return Outcome(await versions_context(flow_id, message or error.message), status=422)
+    definition = await flow_service.version_definition(flow_id, result["version"])
+    return Outcome(
+        await versions_context(flow_id),
+        audit=(
+            "rollback",
+            {"to_version": version},
+            {"version": result["version"], "definition": definition},
+        ),
+        notice=("flows.rolled_back", {"version": version, "new_version": result["version"]}),
+    )
+
+
+def _pretty(definition: Any) -> list[str]:
+    return json.dumps(definition, indent=2, sort_keys=True, ensure_ascii=False).splitlines()
+
+
+def diff_rows(old: Any, new: Any) -> list[dict[str, Any]]:
+    """Line diff of two definitions: same / del / add rows with line numbers."""
+    left, right = _pretty(old), _pretty(new)
+    rows: list[dict[str, Any]] = []
+    matcher = difflib.SequenceMatcher(a=left, b=right, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for offset in range(i2 - i1):
+                rows.append(
+                    {
+                        "op": "same",
+                        "old": i1 + offset + 1,
+                        "new": j1 + offset + 1,
+                        "text": left[i1 + offset],
+                    }
+                )
+            continue
+        for index in range(i1, i2):
+            rows.append({"op": "del", "old": index + 1, "new": None, "text": left[index]})
+        for index in range(j1, j2):
+            rows.append({"op": "add", "old": None, "new": index + 1, "text": right[index]})
+    return rows
+
+
+async def _definition(flow_id: int, which: str) -> Any:
+    if which == "draft":
+        return (await flow_service.get_flow(flow_id))["draft"]
+    if not which.isdigit():
+        raise InvalidRequest(f"{which!r} is not a version number", {"field": "version"})
+    return await flow_service.version_definition(flow_id, int(which))
+
+
+async def diff_context(flow_id: int, from_version: str, to_version: str) -> dict[str, Any]:
+    """``from``/``to`` are version numbers or "draft"; ``from`` defaults to live."""
+    flow = await flow_service.get_flow(flow_id)
+    live = next((str(v["version"]) for v in flow["versions"] if v["live"]), "draft")
+    from_version = from_version or live
+    to_version = to_version or "draft"
+    rows = diff_rows(
+        await _definition(flow_id, from_version), await _definition(flow_id, to_version)
+    )
+    return {
+        "flow": {"id": flow["id"], "name": flow["name"]},
+        "versions": list(reversed(flow["versions"])),
+        "from_version": from_version,
+        "to_version": to_version,
+        "rows": rows,
+        "changed": sum(1 for row in rows if row["op"] != "same"),
+    }
