@@ -15,7 +15,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from admin_ui.flows import services
+from admin_ui.flows import history, services
 from admin_ui.web import audit
 from admin_ui.web.rendering import current_user, is_htmx, render
 from hotline.errors import Conflict, InvalidRequest, NotFound
@@ -178,7 +178,7 @@ async def flow_test_call(request: Request) -> Response:
 
 @_not_found_as_page
 async def version_list(request: Request) -> Response:
-    context = await services.versions_context(_flow_id(request))
+    context = await history.versions_context(_flow_id(request))
     context["notice"] = _take_notice(request)
     template = "flows/_versions.html" if is_htmx(request) else "flows/versions.html"
     return render(request, template, context)
@@ -188,7 +188,7 @@ async def version_list(request: Request) -> Response:
 async def version_rollback(request: Request) -> Response:
     flow_id = _flow_id(request)
     version = services.parse_id(str(request.path_params["version"]))
-    outcome = await services.rollback(flow_id, version, _username(request))
+    outcome = await history.rollback(flow_id, version, _username(request))
     return await _respond(
         request,
         flow_id,
@@ -204,9 +204,9 @@ async def version_diff(request: Request) -> Response:
     flow_id = _flow_id(request)
     query = request.query_params
     try:
-        context = await services.diff_context(flow_id, query.get("from", ""), query.get("to", ""))
+        context = await history.diff_context(flow_id, query.get("from", ""), query.get("to", ""))
     except InvalidRequest as error:
-        context = await services.versions_context(flow_id, error.message)
+        context = await history.versions_context(flow_id, error.message)
         return render(request, "flows/versions.html", context, status_code=400)
     template = "flows/_diff.html" if is_htmx(request) else "flows/diff.html"
     return render(request, template, context)

@@ -13,7 +13,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from admin_ui.flows import node_forms
-from admin_ui.flows.services import diff_rows
+from admin_ui.flows.history import diff_rows
 from admin_ui.web import security
 from ari_apps.ivr.demo import MAIN_MENU
 from hotline.flows import MINIMAL_DRAFT
@@ -438,3 +438,24 @@ def test_given_demo_node_when_its_form_is_resubmitted_unchanged_then_the_node_is
         raw, raw["kind"], node_forms.form_values(raw["kind"], form)
     )
     assert errors == {} and node == raw
+
+
+async def test_given_chinese_user_then_the_flow_pages_are_in_chinese(ui: UiClient) -> None:
+    await ui.login("administrator")
+    await ui.post("/language", {"language": "zh-CN", "next": "/flows/1"})
+    page = await ui.get("/flows/1")
+    assert ">发布</button>" in page.text and "菜单 (menu)" in page.text
+    assert ">Publish</button>" not in page.text
+    page = await ui.get("/flows/1/versions")
+    assert "发布人" in page.text
+
+
+async def test_given_no_javascript_when_saving_a_node_then_redirected_back_to_it(
+    ui: UiClient,
+) -> None:
+    await ui.login("administrator")
+    form = {**form_of(MAIN_MENU["nodes"]["goodbye"]), "label": "Bye"}
+    response = await ui.post("/flows/1/nodes/goodbye", form)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/flows/1#node-goodbye"
+    assert (await Flow.get(id=1)).draft["nodes"]["goodbye"]["label"] == "Bye"

@@ -1,0 +1,99 @@
+"""Version history of a flow: the list, diffs between versions, rollback.
+
+Rollback publishes the old definition as a NEW version (history is never
+rewritten) and resets the draft to it; see ``hotline.flows.rollback``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Any
+
+from admin_ui.flows.services import Outcome
+from hotline import flows as flow_service
+from hotline.errors import FlowInvalid, InvalidRequest
+
+
+async def versions_context(flow_id: int, error: str | None = None) -> dict[str, Any]:
+    flow = await flow_service.get_flow(flow_id)
+    versions = list(reversed(flow["versions"]))
+    return {
+        "flow": {"id": flow["id"], "name": flow["name"]},
+        "versions": versions,
+        "error": error,
+    }
+
+
+async def rollback(flow_id: int, version: int, username: str) -> Outcome:
+    try:
+        result = await flow_service.rollback(flow_id, version, username)
+    except FlowInvalid as error:
+        issues = error.details.get("issues", [])
+        message = "; ".join(f"{issue['node_id'] or 'flow'}: {issue['message']}" for issue in issues)
+        return Outcome(await versions_context(flow_id, message or error.message), status=422)
+    definition = await flow_service.version_definition(flow_id, result["version"])
+    return Outcome(
+        await versions_context(flow_id),
+        audit=(
+            "rollback",
+            {"to_version": version},
+            {"version": result["version"], "definition": definition},
+        ),
+        notice=("flows.rolled_back", {"version": version, "new_version": result["version"]}),
+    )
+
+
+def _pretty(definition: Any) -> list[str]:
+    return json.dumps(definition, indent=2, sort_keys=True, ensure_ascii=False).splitlines()
+
+
+def diff_rows(old: Any, new: Any) -> list[dict[str, Any]]:
+    """Line diff of two definitions: same / del / add rows with line numbers."""
+    left, right = _pretty(old), _pretty(new)
+    rows: list[dict[str, Any]] = []
+    matcher = difflib.SequenceMatcher(a=left, b=right, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for offset in range(i2 - i1):
+                rows.append(
+                    {
+                        "op": "same",
+                        "old": i1 + offset + 1,
+                        "new": j1 + offset + 1,
+                        "text": left[i1 + offset],
+                    }
+                )
+            continue
+        for index in range(i1, i2):
+            rows.append({"op": "del", "old": index + 1, "new": None, "text": left[index]})
+        for index in range(j1, j2):
+            rows.append({"op": "add", "old": None, "new": index + 1, "text": right[index]})
+    return rows
+
+
+async def _definition(flow_id: int, which: str) -> Any:
+    if which == "draft":
+        return (await flow_service.get_flow(flow_id))["draft"]
+    if not which.isdigit():
+        raise InvalidRequest(f"{which!r} is not a version number", {"field": "version"})
+    return await flow_service.version_definition(flow_id, int(which))
+
+
+async def diff_context(flow_id: int, from_version: str, to_version: str) -> dict[str, Any]:
+    """``from``/``to`` are version numbers or "draft"; ``from`` defaults to live."""
+    flow = await flow_service.get_flow(flow_id)
+    live = next((str(v["version"]) for v in flow["versions"] if v["live"]), "draft")
+    from_version = from_version or live
+    to_version = to_version or "draft"
+    rows = diff_rows(
+        await _definition(flow_id, from_version), await _definition(flow_id, to_version)
+    )
+    return {
+        "flow": {"id": flow["id"], "name": flow["name"]},
+        "versions": list(reversed(flow["versions"])),
+        "from_version": from_version,
+        "to_version": to_version,
+        "rows": rows,
+        "changed": sum(1 for row in rows if row["op"] != "same"),
+    }
