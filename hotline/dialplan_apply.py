@@ -9,6 +9,7 @@ stand-in and the integration test the real sandbox.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 from collections.abc import Callable
@@ -47,6 +48,7 @@ class DocumentKind:
 
     name: str
     filename: str
+    parent_filename: str  # Hotline's file that #tryincludes it
     reload_command: str
     check: Callable[[str], CheckResult]
     verify_command: Callable[[str], str]
@@ -66,6 +68,7 @@ KINDS: dict[str, DocumentKind] = {
     "dialplan": DocumentKind(
         name="dialplan",
         filename="hotline-custom.conf",
+        parent_filename="extensions.conf",
         reload_command="dialplan reload",
         check=check_dialplan,
         verify_command=lambda context: f"dialplan show {context}",
@@ -74,6 +77,7 @@ KINDS: dict[str, DocumentKind] = {
     "trunks": DocumentKind(
         name="trunks",
         filename="hotline-trunks.conf",
+        parent_filename="pjsip.conf",
         reload_command="module reload res_pjsip.so",
         check=check_trunks,
         verify_command=lambda endpoint: f"pjsip show endpoint {endpoint}",
@@ -138,6 +142,18 @@ def write_atomically(path: Path, text: str | None) -> None:
     os.replace(tmp, path)
 
 
+def touch(path: Path) -> None:
+    """Mark ``path`` as changed, so a reload does not skip it as unchanged.
+
+    Asterisk's config cache only knows the includes that existed at the last
+    load; a hotline-trunks.conf that appeared (or vanished) since would not
+    make res_pjsip re-read pjsip.conf on its own.
+    """
+    # No parent file (a system Asterisk includes ours elsewhere): nothing to mark.
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
 class DialplanApplier:
     def __init__(self, etc_dir: Path, cli: AsteriskCli) -> None:
         self.etc_dir = etc_dir
@@ -172,6 +188,7 @@ class DialplanApplier:
                 return ApplyResult("applied", "", tuple(log))
             write_atomically(self.path_of(kind), previous)
             log.append("-- rollback: previous file restored --")
+            touch(self.etc_dir / document.parent_filename)
             restore = await self._run(document.reload_command, log)
             if not restore.ok:
                 error += f"; the reload after the rollback failed too: {restore.output}"
@@ -186,6 +203,7 @@ class DialplanApplier:
         self, document: DocumentKind, names: tuple[str, ...], log: list[str]
     ) -> str | None:
         """None when live; otherwise why not."""
+        touch(self.etc_dir / document.parent_filename)
         reload = await self._run(document.reload_command, log)
         if not reload.ok:
             return f"{document.reload_command!r} failed: {reload.output}"

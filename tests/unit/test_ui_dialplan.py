@@ -160,6 +160,16 @@ async def test_given_trunks_then_pjsip_reloaded_and_each_endpoint_verified(
     assert fake.commands == ["module reload res_pjsip.so", "pjsip show endpoint carrier"]
 
 
+async def test_given_new_include_file_then_parent_file_marked_changed_for_the_reload(
+    tmp_path: Path,
+) -> None:
+    parent = tmp_path / "pjsip.conf"
+    parent.write_text("#tryinclude hotline-trunks.conf\n", encoding="utf-8")
+    os.utime(parent, (1_000_000, 1_000_000))
+    await DialplanApplier(tmp_path, FakeAsterisk(tmp_path)).apply("trunks", TRUNKS)
+    assert parent.stat().st_mtime > 1_000_000
+
+
 # --- the pages --------------------------------------------------------------
 
 
