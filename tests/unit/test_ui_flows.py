@@ -17,7 +17,7 @@ from admin_ui.flows.history import diff_rows
 from admin_ui.web import security
 from ari_apps.ivr.demo import MAIN_MENU
 from hotline.flows import MINIMAL_DRAFT
-from hotline.models import AuditEntry, Did, Flow, FlowVersion, User
+from hotline.models import AuditEntry, Did, Flow, FlowVersion, Queue, User
 from tests.unit.ui_support import UiClient
 
 
@@ -459,3 +459,51 @@ async def test_given_no_javascript_when_saving_a_node_then_redirected_back_to_it
     assert response.status_code == 303
     assert response.headers["location"] == "/flows/1#node-goodbye"
     assert (await Flow.get(id=1)).draft["nodes"]["goodbye"]["label"] == "Bye"
+
+
+async def test_given_a_node_of_every_registered_kind_then_each_renders_and_saves(
+    ui: UiClient,
+) -> None:
+    await ui.login("administrator")
+    flow_id = await new_flow(ui)
+    for kind in node_forms.registered_kinds():
+        assert (
+            await ui.post(f"/flows/{flow_id}/nodes", {"node_id": f"n_{kind}", "kind": kind})
+        ).status_code == 303
+        assert (
+            await ui.post(f"/flows/{flow_id}/nodes/n_{kind}", {"label": kind})
+        ).status_code == 303
+    response = await ui.get(f"/flows/{flow_id}")
+    assert response.status_code == 200
+    nodes = {node["id"]: node for node in ui.last.context["nodes"]}
+    for kind in node_forms.registered_kinds():
+        assert f'id="node-n_{kind}"' in response.text
+        assert nodes[f"n_{kind}"]["kind"] == kind
+    assert nodes["n_menu"]["issues"][0]["code"] == "invalid_config"  # no prompt yet
+
+
+async def test_given_junk_json_draft_then_the_editor_still_shows_it_with_problems(
+    ui: UiClient,
+) -> None:
+    await ui.login("administrator")
+    junk = '{"start": 5, "nodes": {"a": 3, "b": {"kind": "martian", "x": "a"}}}'
+    assert (await ui.post("/flows/1/draft", {"definition": junk})).status_code == 303
+    response = await ui.get("/flows/1")
+    assert response.status_code == 200
+    assert [issue["code"] for issue in ui.last.context["flow_issues"]] == ["missing_start"]
+    nodes = {node["id"]: node for node in ui.last.context["nodes"]}
+    assert nodes["b"]["issues"][0]["code"] == "unknown_kind"
+    assert 'data-testid="flow-issues"' in response.text
+    entry = await AuditEntry.get(action="update_draft")
+    assert entry.before == MAIN_MENU and entry.after["nodes"]["a"] == 3
+
+
+async def test_given_old_version_with_a_deleted_queue_then_rollback_is_refused(
+    ui: UiClient,
+) -> None:
+    await ui.login("administrator")
+    await Queue.filter(name="support").update(name="renamed")
+    response = await ui.post("/flows/1/versions/1/rollback")
+    assert response.status_code == 422 and ui.last.template == "flows/versions.html"
+    assert "support_queue" in ui.last.context["error"]
+    assert await FlowVersion.filter(flow_id=1).count() == 1
