@@ -111,3 +111,9 @@ async def agent_action(request: Request) -> Response:
     if is_htmx(request):
         return await _list_page(request)
     return RedirectResponse("/agents", status_code=303)
+
+
+async def back_to_agent(request: Request) -> Response:
+    # A POST-only path opened with GET (e.g. the language switch reloading the
+    # password page): the password is never shown again, so go to the agent.
+    return RedirectResponse(f"/agents/{request.path_params['extension']}", status_code=303)

@@ -16,4 +16,6 @@ routes: list[Route] = [
     ui_route("/agents/{extension}", http.update_agent, "agents:edit", methods=("POST",)),
     ui_route("/agents/{extension}/password", http.reset_password, "agents:edit", methods=("POST",)),
     ui_route("/agents/{extension}/actions", http.agent_action, "agents:edit", methods=("POST",)),
+    ui_route("/agents/{extension}/password", http.back_to_agent, "agents:view"),
+    ui_route("/agents/{extension}/actions", http.back_to_agent, "agents:view"),
 ]

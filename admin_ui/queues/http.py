@@ -104,3 +104,9 @@ async def delete_queue(request: Request) -> Response:
             status_code=409,
         )
     return RedirectResponse(f"/queues?deleted={name}", status_code=303)
+
+
+async def back_to_queue(request: Request) -> Response:
+    # A POST-only path opened with GET (e.g. the language switch reloading a
+    # refused delete): show the queue instead of "method not allowed".
+    return RedirectResponse(f"/queues/{request.path_params['name']}", status_code=303)

@@ -15,4 +15,5 @@ routes: list[Route] = [
     ui_route("/queues/{name}", http.edit_queue, "queues:view"),
     ui_route("/queues/{name}", http.update_queue, "queues:edit", methods=("POST",)),
     ui_route("/queues/{name}/delete", http.delete_queue, "queues:edit", methods=("POST",)),
+    ui_route("/queues/{name}/delete", http.back_to_queue, "queues:view"),
 ]

@@ -237,3 +237,14 @@ async def test_given_chinese_then_password_page_is_translated(ui: UiClient) -> N
     await ui.post("/language", {"language": "zh-CN", "next": "/agents"})
     response = await ui.post("/agents/1002/password", {})
     assert "此密码只显示这一次" in response.text
+
+
+async def test_given_password_path_opened_with_get_then_back_to_agent_without_password(
+    ui: UiClient,
+) -> None:
+    # The language switch reloads the current path with GET after a reset.
+    await ui.login("supervisor")
+    response = await ui.get("/agents/1002/password")
+    assert response.status_code == 303 and response.headers["location"] == "/agents/1002"
+    response = await ui.get("/agents/1002/actions")
+    assert response.status_code == 303 and response.headers["location"] == "/agents/1002"

@@ -252,6 +252,8 @@ async def test_given_queue_used_by_published_flow_then_delete_refused_naming_it(
     assert "Main menu" in response.text and 'id="queue-delete-refused"' in response.text
     assert await Queue.exists(name="support")
     assert ui.center.reloads == 0
+    back = await ui.get("/queues/support/delete")  # e.g. the language switch reloading
+    assert back.status_code == 303 and back.headers["location"] == "/queues/support"
 
 
 async def test_given_unused_queue_then_deleted_audited_and_noted_live_until_restart(
