@@ -39,8 +39,8 @@ _PRIORITY = re.compile(r"^(hint|\d+|n)(?:\(([A-Za-z0-9_-]+)\))?$")
 _LITERAL_EXTEN = re.compile(r"^[A-Za-z0-9*#+-][A-Za-z0-9*#+_-]*$")
 _PATTERN_BODY = re.compile(r"^(?:[XZNxzn0-9*#+.!-]|\[[0-9*#A-Za-z-]+\])+$")
 _SECRET_LINE = re.compile(
-    r"^(\s*(?:password|secret|md5_cred|auth_password)\s*=>?\s*)(\S.*)$",
-    re.IGNORECASE | re.MULTILINE,
+    r"^([ \t]*(?:password|secret|md5_cred|auth_password)[ \t]*=>?[ \t]*)\S.*?(\s*)$",
+    re.IGNORECASE | re.DOTALL,
 )
 _FORBIDDEN_DIRECTIVES = ("#include", "#tryinclude", "#exec")
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
@@ -375,7 +375,11 @@ def check_trunks(text: str) -> CheckResult:
 
 def mask_secrets(text: str) -> str:
     """The text with password/secret values replaced, for viewers and the audit log."""
-    return _SECRET_LINE.sub(lambda match: match.group(1) + "********", text)
+    # Line by line, with the same line breaks as the findings' line numbers.
+    return "".join(
+        _SECRET_LINE.sub(lambda match: match.group(1) + "********" + match.group(2), line)
+        for line in text.splitlines(keepends=True)
+    )
 
 
 def unified_diff(before: str, after: str, *, label: str) -> str:
