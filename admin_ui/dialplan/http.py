@@ -41,6 +41,7 @@ async def _editor(
         "review": None,
         "outcome": None,
         "saved": False,
+        "stale": False,
         "versions": await services.versions(kind),
         "applied_text": mask_secrets(await services.applied_text(kind)),
     }
@@ -102,7 +103,12 @@ async def save(request: Request) -> Response:
 
 async def apply(request: Request) -> Response:
     kind = services.kind_or_404(request.path_params["kind"])
-    text = services.require_text(await request.form())
+    form = await request.form()
+    text = services.require_text(form)
+    if await services.is_stale(kind, form.get("base_version")):
+        # Someone applied since this diff was shown: show the fresh diff first.
+        review = await services.review(kind, text)
+        return await _editor(request, kind, text, review=review, stale=True, status_code=409)
     applier = services.applier_of(request.app.state)
     before, result, row = await services.apply(applier, kind, text, _username(request))
     await audit.record(

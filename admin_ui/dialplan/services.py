@@ -24,6 +24,9 @@ class Review:
     text: str
     check: CheckResult
     diff: str
+    # The applied version the diff was made against; an apply from this
+    # review is refused if someone else applied in between.
+    base_version: int | None
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,19 @@ def applier_of(state: Any) -> DialplanApplier:
 async def applied_text(kind: str) -> str:
     version = await DialplanVersion.filter(kind=kind, result="applied").first()
     return version.text if version else ""
+
+
+async def applied_version_id(kind: str) -> int | None:
+    version = await DialplanVersion.filter(kind=kind, result="applied").first()
+    return version.id if version else None
+
+
+async def is_stale(kind: str, base_version: Any) -> bool:
+    """Whether the form was reviewed against another applied version than now."""
+    if not isinstance(base_version, str):
+        return False  # no review to compare with (an API-style post)
+    current = await applied_version_id(kind)
+    return base_version != ("" if current is None else str(current))
 
 
 async def draft_text(kind: str) -> str:
@@ -91,7 +107,7 @@ def require_text(form: Any) -> str:
 async def review(kind: str, text: str) -> Review:
     check = KINDS[kind].check(text)
     diff = unified_diff(await applied_text(kind), text, label=KINDS[kind].filename)
-    return Review(kind, text, check, diff)
+    return Review(kind, text, check, diff, await applied_version_id(kind))
 
 
 async def save_draft(kind: str, text: str, username: str) -> tuple[str, Review]:

@@ -372,3 +372,20 @@ async def test_given_old_version_then_viewable_with_diff_and_loadable_into_edito
     await ui.get(f"/dialplan/dialplan?from_version={first.id}")
     assert ui.last.context["text"] == GOOD
     assert [v.result for v in ui.last.context["versions"]] == ["applied", "applied"]
+
+
+async def test_given_someone_applied_since_the_diff_then_409_with_fresh_diff_nothing_applied(
+    ui: UiClient, asterisk: FakeAsterisk
+) -> None:
+    await ui.login("telecom_engineer")
+    await ui.post("/dialplan/dialplan/check", {"text": GOOD}, headers=HTMX)
+    reviewed_against = ui.last.context["review"].base_version
+    assert reviewed_against is None  # nothing applied yet
+    await ui.post("/dialplan/dialplan/apply", {"text": GOOD, "base_version": ""})
+    other = GOOD.replace("7000", "7200")
+    response = await ui.post("/dialplan/dialplan/apply", {"text": other, "base_version": ""})
+    assert response.status_code == 409
+    assert ui.last.context["stale"] is True and ui.last.context["text"] == other
+    assert "-exten => 7000" in ui.last.context["review"].diff
+    assert await DialplanVersion.all().count() == 1
+    assert (asterisk.etc / "hotline-custom.conf").read_text(encoding="utf-8") == GOOD
