@@ -16,6 +16,7 @@ from admin_ui.users.exceptions import FieldError, FormInvalid, RefusedChange, Un
 from admin_ui.users.services import Change, GroupInput, UserInput
 from admin_ui.web import audit
 from admin_ui.web.rendering import current_user, render
+from admin_ui.web.routing import client_ip
 from admin_ui.web.security import Principal
 
 
@@ -232,7 +233,7 @@ async def update_group(request: Request) -> Response:
     group_id = request.path_params["group_id"]
     data = await _group_input(request)
     try:
-        change = await services.update_group(group_id, data, actor(request))
+        change = await services.update_group(group_id, data, actor(request), client_ip(request))
     except UnknownObject as error:
         return not_found(request, error)
     except FormInvalid as error:

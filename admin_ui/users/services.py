@@ -15,7 +15,7 @@ from typing import Any
 from admin_ui.users.exceptions import FieldError, FormInvalid, SelfDeactivation, UnknownObject
 from admin_ui.users.guards import ADMIN_ROLE, ensure_an_administrator_remains, missing_permissions
 from admin_ui.web.i18n import LANGUAGES
-from admin_ui.web.security import Principal, hash_password
+from admin_ui.web.security import Principal, hash_password, ip_allowed
 from hotline.models import Role, User, UserGroup
 
 MIN_PASSWORD_LENGTH = 12
@@ -351,7 +351,21 @@ async def create_group(data: GroupInput, actor: Principal) -> Change:
     return Change("group_created", "user_group", group.id, None, group_snapshot(group, roles))
 
 
-async def update_group(group_id: str | int, data: GroupInput, actor: Principal) -> Change:
+async def _locks_out(actor: Principal, actor_ip: str, group_id: int, networks: list[str]) -> bool:
+    """Would this allow-list keep the person saving it from reaching the UI?"""
+    own_groups = await UserGroup.filter(users__id=actor.user_id)
+    if group_id not in {group.id for group in own_groups}:
+        return False
+    allowlist = list(networks)
+    for group in own_groups:
+        if group.id != group_id:
+            allowlist.extend(group.ip_allowlist or [])
+    return not ip_allowed(actor_ip, allowlist)
+
+
+async def update_group(
+    group_id: str | int, data: GroupInput, actor: Principal, actor_ip: str = ""
+) -> Change:
     group = await UserGroup.get_or_none(id=_object_id(group_id))
     if group is None:
         raise UnknownObject(f"no group {group_id!r}")
@@ -359,6 +373,8 @@ async def update_group(group_id: str | int, data: GroupInput, actor: Principal) 
     errors, networks, roles = await _validate_group(
         data, actor, group_id=group.id, current_roles={role.id for role in old_roles}
     )
+    if "ip_allowlist" not in errors and await _locks_out(actor, actor_ip, group.id, networks):
+        errors["ip_allowlist"] = FieldError("users.error.locks_you_out", {"ip": actor_ip})
     if errors:
         raise FormInvalid(errors)
     await ensure_an_administrator_remains(

@@ -370,3 +370,41 @@ async def test_given_unknown_ids_then_pages_answer_404_not_500(ui: UiClient) -> 
         assert response.status_code == 404, path
         assert ui.last.template == "users/not_found.html"
     assert (await ui.post("/users/999/deactivate")).status_code == 404
+
+
+async def test_given_allowlist_excluding_my_address_then_my_group_is_not_saved(
+    ui: UiClient,
+) -> None:
+    await ui.login("administrator")
+    group = await UserGroup.get(name="administrator group")
+    role_ids = [str(role.id) for role in await group.roles.all()]
+    form = {"name": group.name, "roles": role_ids, "ip_allowlist": "10.20.0.0/16"}
+    response = await ui.post(f"/users/groups/{group.id}", form)
+    assert response.status_code == 422
+    error = ui.last.context["errors"]["ip_allowlist"]
+    assert error.message_key == "users.error.locks_you_out" and error.params["ip"]
+    assert (await UserGroup.get(id=group.id)).ip_allowlist == []
+    form["ip_allowlist"] = f"10.20.0.0/16\n{error.params['ip']}"
+    assert (await ui.post(f"/users/groups/{group.id}", form)).status_code == 303
+    assert (await ui.get("/users")).status_code == 200  # still allowed in
+
+
+async def test_given_chinese_user_then_every_page_is_translated(ui: UiClient) -> None:
+    await ui.login("administrator")
+    await ui.post("/language", {"language": "zh-CN", "next": "/"})
+    group_id = await _id(UserGroup, name="Administrators")
+    role_id = await _id(Role, name="administrator")
+    user_id = await _id(User, username="agent")
+    pages = ["/users", "/users/new", f"/users/{user_id}", "/users/groups", "/users/groups/new"]
+    pages += [f"/users/groups/{group_id}", "/roles", "/roles/new", f"/roles/{role_id}", "/audit"]
+    entry = await AuditEntry.filter(action="login").first()
+    assert entry is not None
+    pages.append(f"/audit/{entry.id}")
+    untranslated = re.compile(r"\b(?:users|roles|audit|nav)\.[a-z_.]+\b")
+    for path in pages:
+        response = await ui.get(path)
+        assert response.status_code == 200, path
+        assert ui.last.context["language"] == "zh-CN"
+        assert not untranslated.findall(response.text), (path, untranslated.findall(response.text))
+    page = (await ui.get("/roles/new")).text
+    assert "新建角色" in page and "功能" in page and "查看" in page
