@@ -55,6 +55,13 @@ class SelfDeactivation(RefusedChange):
     message_key = "users.error.self_deactivation"
 
 
+class OutranksActor(RefusedChange):
+    """Resetting the password of someone with more rights would be a takeover."""
+
+    error_id = "outranks-actor"
+    message_key = "users.error.outranks_you"
+
+
 class BuiltinRoleReadOnly(RefusedChange):
     error_id = "builtin-role-read-only"
     message_key = "roles.error.builtin_read_only"

@@ -158,9 +158,19 @@ async def reset_password(request: Request) -> Response:
     user_id = request.path_params["user_id"]
     form = await request.form()
     try:
-        change = await services.reset_password(user_id, str(form.get("new_password", "")))
+        password = str(form.get("new_password", ""))
+        change = await services.reset_password(user_id, password, actor(request))
     except UnknownObject as error:
         return not_found(request, error)
+    except RefusedChange as error:
+        row = await services.get_user(user_id)
+        return await _user_form(
+            request,
+            row=row,
+            form=services.user_input_of(row),
+            refusal=refusal_of(error),
+            status_code=409,
+        )
     except FormInvalid as error:
         row = await services.get_user(user_id)
         errors = {"new_password": error.errors["password"]}

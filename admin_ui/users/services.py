@@ -12,10 +12,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from admin_ui.users.exceptions import FieldError, FormInvalid, SelfDeactivation, UnknownObject
+from admin_ui.users.exceptions import (
+    FieldError,
+    FormInvalid,
+    OutranksActor,
+    SelfDeactivation,
+    UnknownObject,
+)
 from admin_ui.users.guards import ADMIN_ROLE, ensure_an_administrator_remains, missing_permissions
 from admin_ui.web.i18n import LANGUAGES
-from admin_ui.web.security import Principal, hash_password, ip_allowed
+from admin_ui.web.security import Principal, hash_password, ip_allowed, load_principal
 from hotline.models import Role, User, UserGroup
 
 MIN_PASSWORD_LENGTH = 12
@@ -245,10 +251,13 @@ async def set_active(user_id: str | int, active: bool, actor: Principal) -> Chan
     return Change(action, "user", user.id, before, user_snapshot(user, groups))
 
 
-async def reset_password(user_id: str | int, password: str) -> Change:
+async def reset_password(user_id: str | int, password: str, actor: Principal) -> Change:
     user = await User.get_or_none(id=_object_id(user_id))
     if user is None:
         raise UnknownObject(f"no user {user_id!r}")
+    target = await load_principal(user.id)
+    if target is not None and missing_permissions(target.permissions, actor.permissions):
+        raise OutranksActor("the user holds permissions the actor does not", {})
     error = _password_error(password)
     if error:
         raise FormInvalid({"password": error})

@@ -312,6 +312,12 @@ async def test_given_last_active_administrator_then_it_cannot_be_deactivated_or_
     )
     assert response.status_code == 422
     assert ui.last.context["errors"]["groups"].message_key == "users.error.cannot_grant"
+    # ...nor take over an administrator by resetting their password.
+    response = await ui.post(f"/users/{me}/password", {"new_password": "taken over at last"})
+    assert response.status_code == 409
+    assert ui.last.context["refusal"].message_key == "users.error.outranks_you"
+    ui.client.cookies.clear()
+    assert (await ui.login("administrator")).status_code == 303
 
 
 async def test_given_password_reset_then_new_password_works_and_audit_has_no_hash(
