@@ -20,6 +20,7 @@ from tests.bench.ari import AriRequestError, BenchAri
 from tests.integration.phones import BARESIP_MODULES, free_udp_port
 
 AGENT_TONE_HZ = 440
+BENCH_CALLERID = "Bench agent"  # marks endpoints the bench created
 # Longer than any bench call lasts after the agent answers.
 TONE_FILE_S = 30
 # Away from Asterisk's RTP range (rtp.conf, 10000-20000 by default).
@@ -41,7 +42,7 @@ def agent_endpoint_fields(extension: str, password: str, context: str) -> dict[s
             "rtp_symmetric": "yes",
             "force_rport": "yes",
             "rewrite_contact": "yes",
-            "callerid": f"Bench agent {extension} <{extension}>",
+            "callerid": f"{BENCH_CALLERID} {extension} <{extension}>",
         },
     }
 
@@ -60,6 +61,41 @@ def write_tone(path: Path, frequency_hz: int, seconds: int, rate: int = 8000) ->
         wav.writeframes(frames)
 
 
+class EndpointTaken(RuntimeError):
+    """An endpoint the bench wants already exists and is not a bench agent."""
+
+
+async def _endpoint_owner(ari: BenchAri, extension: str) -> str | None:
+    """None when there is no such endpoint, else its caller id."""
+    current = await ari.request(
+        "GET", f"/asterisk/config/dynamic/res_pjsip/endpoint/{extension}", accept_missing=True
+    )
+    if current is None:
+        return None
+    fields = {item.get("attribute"): item.get("value") for item in current}
+    # Asterisk hands the caller id back quoted: "Bench agent 3001" <3001>.
+    return str(fields.get("callerid", "")).lstrip('"')
+
+
+async def check_endpoints_free(ari: BenchAri, extensions: list[str]) -> None:
+    """Refuse to overwrite somebody's phone with a bench agent."""
+    for extension in extensions:
+        owner = await _endpoint_owner(ari, extension)
+        if owner is not None and not owner.startswith(BENCH_CALLERID):
+            raise EndpointTaken(
+                f"PJSIP endpoint {extension} exists and is not a bench agent; the baseline "
+                f"needs endpoints {extensions[0]}..{extensions[-1]} free"
+            )
+
+
+async def delete_bench_endpoints(ari: BenchAri, extensions: list[str]) -> None:
+    """Delete those of the endpoints that the bench created itself."""
+    for extension in extensions:
+        owner = await _endpoint_owner(ari, extension)
+        if owner is not None and owner.startswith(BENCH_CALLERID):
+            await delete_endpoints(ari, [extension])
+
+
 async def create_endpoints(
     ari: BenchAri, extensions: list[str], password: str, context: str
 ) -> None:
@@ -72,6 +108,7 @@ async def create_endpoints(
 
 
 async def delete_endpoints(ari: BenchAri, extensions: list[str]) -> None:
+    """Delete these endpoints outright (their agents were the bench's)."""
     for extension in extensions:
         for object_type in ("endpoint", "aor", "auth"):
             try:

@@ -16,7 +16,13 @@ from pathlib import Path
 
 from hotline.settings import Settings
 from tests.bench import bench_config, hotline_side
-from tests.bench.agents import AgentPool, create_endpoints, delete_endpoints
+from tests.bench.agents import (
+    AgentPool,
+    check_endpoints_free,
+    create_endpoints,
+    delete_bench_endpoints,
+    delete_endpoints,
+)
 from tests.bench.ari import BenchAri
 from tests.bench.caller import CallPlan
 from tests.bench.procs import asterisk_pid, cpu_seconds
@@ -108,6 +114,7 @@ async def run_native(
         settings.var_dir / "bench" / "native-agents",
     )
     print(f"native: {len(extensions)} agents {extensions[0]}..{extensions[-1]}", flush=True)
+    await check_endpoints_free(ari, extensions)
     try:
         await create_endpoints(ari, extensions, password, "hotline-agents")
         bench_config.install_queue(settings, extensions)
@@ -115,10 +122,9 @@ async def run_native(
         await pool.wait_registered(ari)
 
         def cpu() -> tuple[float, float | None]:
-            return (
-                cpu_seconds(asterisk_pid(settings)) or 0.0,
-                cpu_seconds(hotline_side.hotline_pid(settings)),
-            )
+            # Hotline has no part in these calls; an idle Hotline's CPU
+            # would only blur the baseline's column.
+            return cpu_seconds(asterisk_pid(settings)) or 0.0, None
 
         return await ramp(
             ari, "native", bench_config.NATIVE_ENDPOINT, options, cpu, deadline, extensions
@@ -127,7 +133,7 @@ async def run_native(
         await drain_calls(ari, "bench-native-", extensions, timeout_s=10)
         pool.stop()
         bench_config.remove_queue(settings)
-        await delete_endpoints(ari, extensions)
+        await delete_bench_endpoints(ari, extensions)
 
 
 async def run_hotline(
@@ -145,8 +151,8 @@ async def run_hotline(
     )
     print(f"hotline: {len(extensions)} agents {extensions[0]}..{extensions[-1]}", flush=True)
     bridges_before = {b["id"] for b in await ari.request("GET", "/bridges")}
+    hotline_side.stop(settings)
     try:
-        hotline_side.stop(settings)
         try:
             await hotline_side.add_bench_agents(settings, extensions)
         except hotline_side.DemoNotSeeded:
@@ -171,10 +177,11 @@ async def run_hotline(
         await drain_calls(ari, "bench-hotline-", extensions, timeout_s=10)
         pool.stop()
         hotline_side.stop(settings)
+        # Only rows the bench made (add_bench_agents refuses taken extensions).
         removed = await hotline_side.remove_bench_agents(settings, extensions)
-        await delete_endpoints(ari, extensions)
+        await delete_endpoints(ari, removed)
         await drop_new_empty_bridges(ari, bridges_before)
-        print(f"hotline: removed {removed} bench agents", flush=True)
+        print(f"hotline: removed {len(removed)} bench agents", flush=True)
         if was_running:
             hotline_side.restart_hotline(settings)
 

@@ -17,8 +17,15 @@ HOTLINE_DID = "8000"
 HOTLINE_ENDPOINT = f"Local/{HOTLINE_DID}@from-pstn/n"
 
 
+BENCH_AGENT_NAME = "Bench agent"  # marks the rows the bench created and may delete
+
+
 class DemoNotSeeded(RuntimeError):
     pass
+
+
+class ExtensionTaken(RuntimeError):
+    """A real agent already uses an extension the bench wants."""
 
 
 async def add_bench_agents(settings: Settings, extensions: list[str]) -> None:
@@ -28,13 +35,22 @@ async def add_bench_agents(settings: Settings, extensions: list[str]) -> None:
         queue = await Queue.get_or_none(name=DEMO_QUEUE)
         if tenant is None or queue is None:
             raise DemoNotSeeded(f"no tenant {DEMO_TENANT!r} or queue {DEMO_QUEUE!r} yet")
+        taken = await Agent.filter(extension__in=extensions).exclude(
+            name__startswith=BENCH_AGENT_NAME
+        )
+        if taken:
+            raise ExtensionTaken(
+                f"agents {', '.join(a.extension for a in taken[:5])} are not bench agents; "
+                "the Hotline half needs extensions "
+                f"{extensions[0]}..{extensions[-1]} free"
+            )
         for extension in extensions:
             agent = await Agent.get_or_none(extension=extension)
             if agent is None:
                 agent = await Agent.create(
                     tenant=tenant,
                     extension=extension,
-                    name=f"Bench agent {extension}",
+                    name=f"{BENCH_AGENT_NAME} {extension}",
                     sip_password=settings.demo_sip_password,
                     logged_in=True,
                 )
@@ -43,14 +59,15 @@ async def add_bench_agents(settings: Settings, extensions: list[str]) -> None:
         await close_db()
 
 
-async def remove_bench_agents(settings: Settings, extensions: list[str]) -> int:
+async def remove_bench_agents(settings: Settings, extensions: list[str]) -> list[str]:
+    """Delete the bench's own agent rows (never an agent somebody else made)."""
     await init_db(settings.database_url)
     try:
-        agents = await Agent.filter(extension__in=extensions)
+        agents = await Agent.filter(extension__in=extensions, name__startswith=BENCH_AGENT_NAME)
         for agent in agents:
             await QueueMember.filter(agent=agent).delete()
             await agent.delete()
-        return len(agents)
+        return [agent.extension for agent in agents]
     finally:
         await close_db()
 
@@ -62,7 +79,11 @@ def hotline_pid(settings: Settings) -> int | None:
 def restart_hotline(settings: Settings) -> int:
     """Stop Hotline if it runs and start it again (Asterisk keeps running)."""
     stop_hotline(settings)
-    up(settings)
+    try:
+        up(settings)
+    except SystemExit as exit_:
+        # hotline.cli reports start-up failures by exiting; keep the bench alive.
+        raise RuntimeError(f"Hotline did not start: {exit_.code}") from None
     pid = running_pid(settings)
     if pid is None:
         raise RuntimeError("Hotline did not start")
