@@ -10,8 +10,10 @@ import copy
 from typing import Any
 
 from ari_apps.ivr.validation import ValidationContext, ValidationIssue, validate_flow
+from hotline.calendars import UnknownCalendar, resolve_calendars
 from hotline.errors import Conflict, FlowInvalid, InvalidRequest, NotFound
 from hotline.models import Did, Flow, FlowVersion, Queue, Tenant
+from hotline.prompts import known_prompt_names
 from hotline.seed import publish_version
 from hotline.sounds import known_sounds
 
@@ -21,7 +23,18 @@ async def validation_context() -> ValidationContext:
     return ValidationContext(
         known_queues=frozenset(str(name) for name in queues),
         known_sounds=known_sounds(),
+        known_prompts=await known_prompt_names(),
     )
+
+
+async def check_flow(definition: Any) -> list[ValidationIssue]:
+    """Validate a definition as it would run: named calendars filled in first."""
+    if isinstance(definition, dict):
+        try:
+            definition = await resolve_calendars(definition)
+        except UnknownCalendar as error:
+            return [ValidationIssue(error.details.get("node"), "unknown_calendar", error.message)]
+    return validate_flow(definition, await validation_context())
 
 
 def _issues_json(issues: list[ValidationIssue]) -> list[dict[str, Any]]:
@@ -84,19 +97,19 @@ async def put_draft(flow_id: int, draft: Any) -> dict[str, Any]:
     flow.draft = draft
     await flow.save(update_fields=["draft", "updated_at"])
     # Drafts may be invalid; saving never loses work.  Publish is the gate.
-    issues = validate_flow(draft, await validation_context())
+    issues = await check_flow(draft)
     return {"id": flow.id, "saved": True, "issues": _issues_json(issues)}
 
 
 async def validate_draft(flow_id: int) -> dict[str, Any]:
     flow = await _flow(flow_id)
-    issues = validate_flow(flow.draft, await validation_context())
+    issues = await check_flow(flow.draft)
     return {"valid": not issues, "issues": _issues_json(issues)}
 
 
 async def publish(flow_id: int, published_by: str) -> dict[str, Any]:
     flow = await _flow(flow_id)
-    issues = validate_flow(flow.draft, await validation_context())
+    issues = await check_flow(flow.draft)
     if issues:
         first = issues[0]
         where = f"node {first.node_id!r}" if first.node_id else "flow"
@@ -155,7 +168,7 @@ async def rollback(flow_id: int, version: int, published_by: str) -> dict[str, A
     """
     flow = await _flow(flow_id)
     definition = await version_definition(flow_id, version)
-    issues = validate_flow(definition, await validation_context())
+    issues = await check_flow(definition)
     if issues:
         raise FlowInvalid(
             f"cannot roll back to version {version}: {issues[0].message}",

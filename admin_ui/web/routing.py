@@ -61,6 +61,8 @@ def ui_route(
         if not user.can(permission):
             return _forbidden(request, "permission_denied")
         if not await csrf_ok(request):
+            # Close a parsed multipart form now: its temporary files are ours.
+            await request.close()
             return _forbidden(request, "csrf_failed")
         return await endpoint(request)
 

@@ -13,6 +13,7 @@ from ari_apps.ivr.core import FlowSession
 from ari_apps.ivr.flow import FlowDefinition
 from ari_apps.ivr.services import FlowRunner, safe_fallback
 from hotline import calls
+from hotline.calendars import resolve_calendars
 from hotline.models import Did, Flow, FlowVersion
 
 if TYPE_CHECKING:
@@ -50,7 +51,8 @@ async def start_test_flow(center: CallCenter, event: AriEvent) -> None:
     await calls.open_record(
         channel_id, did="test", caller_id="", tenant_id=None, flow_version_id=None
     )
-    await _run_flow(center, channel_id, FlowDefinition.from_json(definition), "test", "")
+    resolved = await resolve_calendars(definition)
+    await _run_flow(center, channel_id, FlowDefinition.from_json(resolved), "test", "")
 
 
 async def start_inbound(center: CallCenter, event: AriEvent) -> None:
@@ -63,7 +65,10 @@ async def start_inbound(center: CallCenter, event: AriEvent) -> None:
         await safe_fallback(center.ari, channel_id)
         return
     version, tenant_id = found
-    definition = _parsed(version.id, json.dumps(version.definition, sort_keys=True))
+    # Named business calendars are read at call start, so editing a calendar
+    # changes the next call without republishing the flow.
+    resolved = await resolve_calendars(version.definition)
+    definition = _parsed(version.id, json.dumps(resolved, sort_keys=True))
     await calls.open_record(
         channel_id, did=did, caller_id=caller_id, tenant_id=tenant_id, flow_version_id=version.id
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
 import os
 import re
 from pathlib import Path
@@ -13,7 +12,6 @@ from argon2 import PasswordHasher
 
 from admin_ui.web import security
 from ari_apps.ivr.demo import MAIN_MENU, MAIN_MENU_NAME
-from ari_apps.ivr.validation import ValidationContext
 from hotline import flows, prompts
 from hotline.models import AuditEntry, Flow
 from hotline.models_prompts import Prompt
@@ -42,14 +40,7 @@ def sound_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def prompts_validated(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Flow validation knows the prompt catalogue, as the integrator wires it."""
-    original = flows.validation_context
-
-    async def with_prompts() -> ValidationContext:
-        context = await original()
-        return dataclasses.replace(context, known_prompts=await prompts.known_prompt_names())
-
-    monkeypatch.setattr(flows, "validation_context", with_prompts)
+    """Flow validation knows the prompt catalogue (wired in hotline.flows)."""
 
 
 def assert_matches_golden(html: str, name: str) -> None:

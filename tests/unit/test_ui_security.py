@@ -166,3 +166,15 @@ def test_given_builtin_roles_then_permissions_are_known() -> None:
     for permissions in BUILTIN_ROLES.values():
         assert permissions <= set(ALL_PERMISSIONS)
     assert "roles:view" not in BUILTIN_ROLES["agent"]
+
+
+def test_given_password_then_stored_as_argon2id() -> None:
+    from argon2 import PasswordHasher
+
+    from admin_ui.web.security import verify_password
+
+    stored = PasswordHasher().hash("s3cret-passphrase")
+    assert stored.startswith("$argon2id$")
+    assert verify_password(stored, "s3cret-passphrase")
+    assert not verify_password(stored, "wrong")
+    assert not verify_password("not-a-hash", "anything")

@@ -13,10 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from starlette.templating import Jinja2Templates
 
 from admin_ui.app import create_app
-from admin_ui.web import rendering
+from admin_ui.web import rendering, security
 from admin_ui.web.security import hash_password
 from hotline.models import Role, User, UserGroup
 from hotline.permissions import BUILTIN_ROLES
@@ -83,6 +84,11 @@ async def create_user(username: str, role: str, *, allowlist: list[str] | None =
 
 @pytest.fixture
 async def ui(seeded: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[UiClient]:
+    # Production-strength argon2 costs seconds per test on a loaded box; the
+    # hashing strength is not under test here (test_ui_security checks argon2).
+    monkeypatch.setattr(
+        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
     for role in BUILTIN_ROLES:
         await create_user(role.replace(" ", "_"), role)
     center = StandInCenter()
