@@ -342,6 +342,12 @@ class IdleCenter:
     def live_calls(self) -> list[dict[str, Any]]:
         return []
 
+    async def reload_config(self) -> None:
+        raise AssertionError("not used")
+
+    async def start_test_call(self, extension: str, definition: dict[str, Any]) -> str:
+        raise AssertionError("not used")
+
 
 async def test_given_postgres_when_using_the_api_then_health_auth_and_publish_work(
     database: Settings,
