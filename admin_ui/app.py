@@ -32,6 +32,7 @@ from admin_ui.web.security import LoginThrottle
 from hotline.center import ContactCenter
 from hotline.errors import HotlineError
 from hotline.models import Tenant
+from hotline.settings import Settings
 
 
 async def healthz(request: Request) -> Response:
@@ -77,7 +78,11 @@ FEATURES = (account, flows, prompts, queues, agents, shifts, users, audit_log, d
 
 
 def create_app(
-    center: ContactCenter, *, session_secret: str | None = None, https_only: bool = False
+    center: ContactCenter,
+    *,
+    session_secret: str | None = None,
+    https_only: bool = False,
+    settings: Settings | None = None,
 ) -> Starlette:
     healthz.permission = "public"  # type: ignore[attr-defined]
     openapi_endpoint = api.openapi
@@ -106,4 +111,6 @@ def create_app(
     )
     app.state.center = center
     app.state.login_throttle = LoginThrottle()
+    if settings is not None:
+        app.state.settings = settings
     return app

@@ -33,6 +33,7 @@ async def serve(settings: Settings) -> None:
                 center,
                 session_secret=settings.session_secret,
                 https_only=settings.web_https,
+                settings=settings,
             ),
             host=settings.web_host,
             port=settings.web_port,
