@@ -482,6 +482,25 @@ class AcdService:
         if queued is None:
             return
         await WaitingCaller.filter(call_id=call_id).delete()
+        self._spawn(self._release_then_resume(queued, outcome, goto_node))
+
+    async def _release_then_resume(
+        self, queued: QueuedCall, outcome: str, goto_node: str | None
+    ) -> None:
+        # A channel leaves a bridge asynchronously after the REST call returns.
+        # A playback started while it is still inside is queued on the bridge
+        # channel and silently dropped when it leaves (no PlaybackFinished), so
+        # the flow would wait forever: wait until Asterisk shows it gone.
+        with contextlib.suppress(AriError):
+            await self.ari.remove_channel(queued.bridge_id, queued.channel_id)
+        for _ in range(50):
+            try:
+                bridge = await self.ari.get_bridge(queued.bridge_id)
+            except AriNotFound:
+                break
+            if queued.channel_id not in bridge.get("channels", []):
+                break
+            await asyncio.sleep(0.02)
         with contextlib.suppress(AriError):
             await self.ari.destroy_bridge(queued.bridge_id)
-        self._spawn(self._on_queue_exit(call_id, outcome, goto_node))
+        await self._on_queue_exit(queued.call_id, outcome, goto_node)
