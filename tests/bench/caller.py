@@ -2,7 +2,7 @@
 
 The caller is the Local channel half that sits in the bench's ARI app; the
 other half runs the service under test (Hotline's Stasis app or the plain
-dialplan).  Timing comes from Asterisk's own event timestamps:
+dialplan).  The three instants behind the latency figures:
 
 * dialled     - just before the originate request (bench clock, same box);
 * answered    - taken by the caller's own dialplan ([hotline-bench-caller])
@@ -252,6 +252,8 @@ async def _hang_up(ari: BenchAri, call_id: str) -> None:
 
 async def _wait_gone(box: asyncio.Queue[dict[str, Any]], call: PlacedCall) -> None:
     """Bounded wait for the caller to go and its recording to be finalised."""
+    if call.answered_at is None:
+        return  # never reached our app, so no events will come
     recording_done = call.recording is None
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(5):

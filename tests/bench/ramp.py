@@ -18,13 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.bench.agents import AGENT_TONE_HZ
 from tests.bench.ari import AriRequestError, BenchAri
 from tests.bench.caller import CallPlan, PlacedCall, place_call
 from tests.bench.stats import CallOutcome, StepResult
 from tests.bench.tone import first_tone_s
 from tests.integration.audio import read_wav
-
-AGENT_TONE_HZ = 440
 
 _serial = itertools.count(1)
 

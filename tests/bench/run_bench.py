@@ -48,7 +48,7 @@ from tests.bench.stats import (
 )
 
 BENCH_APP = "hotline-bench"  # also named in asterisk/bench/hotline-bench.conf
-DEFAULT_STEPS = "20,40,60,80,100,120,140,160"
+DEFAULT_STEPS = "25,50,75,100,130,160,200"
 DEFAULT_BUDGET_S = 18 * 60
 
 
