@@ -43,10 +43,10 @@ async def test_given_admin_credentials_when_signing_in_in_chromium_then_dashboar
     assert "support" in await page.locator("#live-status").inner_text()
     await page.screenshot(path=screenshot_path("dashboard-en"), full_page=True)
 
-    await page.select_option("select[name=language]", "zh-CN")
-    await page.wait_for_load_state()
+    async with page.expect_navigation():
+        await page.select_option("select[name=language]", "zh-CN")
     await page.locator("text=实时状态").wait_for()
     await page.screenshot(path=screenshot_path("dashboard-zh-CN"), full_page=True)
-    await page.select_option("select[name=language]", "en")
-    await page.wait_for_load_state()
+    async with page.expect_navigation():
+        await page.select_option("select[name=language]", "en")
     await page.close()
