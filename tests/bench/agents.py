@@ -1,9 +1,10 @@
 """Auto-answering bench agents: one baresip process holding many SIP accounts.
 
-Every agent answers at once and sends a 440 Hz sine, which is what a
+Every agent answers at once and sends a 440 Hz tone, which is what a
 successful caller must hear.  The native half's PJSIP endpoints are created
-here through ARI dynamic config with the same fields Hotline uses for its
-agents, so both halves ring identical endpoints.
+here through ARI dynamic config with Hotline's own agent fields
+(ari_apps.provisioning.agent_objects), so both halves ring identical
+endpoints; only the caller id marks them as the bench's.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import wave
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ari_apps.provisioning import agent_objects
 from tests.bench.ari import AriRequestError, BenchAri
 from tests.integration.phones import BARESIP_MODULES, free_udp_port
 
@@ -27,24 +29,11 @@ TONE_FILE_S = 30
 AGENT_RTP_PORTS = "40000-48000"
 
 
-def agent_endpoint_fields(extension: str, password: str, context: str) -> dict[str, dict[str, str]]:
-    """PJSIP objects for one agent; kept equal to ari_apps.provisioning.agent_objects."""
-    return {
-        "auth": {"auth_type": "userpass", "username": extension, "password": password},
-        "aor": {"max_contacts": "1", "remove_existing": "yes", "qualify_frequency": "30"},
-        "endpoint": {
-            "context": context,
-            "disallow": "all",
-            "allow": "ulaw,alaw",
-            "auth": extension,
-            "aors": extension,
-            "direct_media": "no",
-            "rtp_symmetric": "yes",
-            "force_rport": "yes",
-            "rewrite_contact": "yes",
-            "callerid": f"{BENCH_CALLERID} {extension} <{extension}>",
-        },
-    }
+def agent_endpoint_fields(extension: str, password: str) -> dict[str, dict[str, str]]:
+    """Hotline's own PJSIP objects for an agent, marked as a bench agent."""
+    objects = agent_objects(extension, password)
+    objects["endpoint"]["callerid"] = f'"{BENCH_CALLERID} {extension}" <{extension}>'
+    return objects
 
 
 def write_tone(path: Path, frequency_hz: int, seconds: int, rate: int = 8000) -> None:
@@ -96,11 +85,9 @@ async def delete_bench_endpoints(ari: BenchAri, extensions: list[str]) -> None:
             await delete_endpoints(ari, [extension])
 
 
-async def create_endpoints(
-    ari: BenchAri, extensions: list[str], password: str, context: str
-) -> None:
+async def create_endpoints(ari: BenchAri, extensions: list[str], password: str) -> None:
     for extension in extensions:
-        for object_type, values in agent_endpoint_fields(extension, password, context).items():
+        for object_type, values in agent_endpoint_fields(extension, password).items():
             body = {"fields": [{"attribute": k, "value": v} for k, v in values.items()]}
             await ari.request(
                 "PUT", f"/asterisk/config/dynamic/res_pjsip/{object_type}/{extension}", body=body

@@ -116,7 +116,7 @@ async def run_native(
     print(f"native: {len(extensions)} agents {extensions[0]}..{extensions[-1]}", flush=True)
     await check_endpoints_free(ari, extensions)
     try:
-        await create_endpoints(ari, extensions, password, "hotline-agents")
+        await create_endpoints(ari, extensions, password)
         bench_config.install_queue(settings, extensions)
         pool.start()
         await pool.wait_registered(ari)
