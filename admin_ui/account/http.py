@@ -52,7 +52,7 @@ async def login_submit(request: Request) -> Response:
             "user",
             username,
             username=username or "?",
-            after={"reason": result.error},
+            after={"reason": (result.error or "").removeprefix("login.")},
         )
         headers = {"Retry-After": str(result.retry_after_s)} if result.retry_after_s else None
         return render(

@@ -127,6 +127,24 @@ async def test_given_admin_in_chromium_when_building_publishing_calling_and_roll
     await page.locator(tid(f"did-{did}")).wait_for()
     await page.screenshot(path=screenshot_path("flow-editor"), full_page=True)
 
+    # "Test call" rings the signed-in user's phone (1001) and runs the draft.
+    await page.click("#test-call-button")
+    await page.locator(tid("flow-notice")).wait_for()
+
+    async def test_call_in_menu() -> bool:
+        for channel in await harness.channels():
+            if str(channel["id"]).startswith("hl-test-call-"):
+                record = await api.get(f"/calls/{channel['id']}")
+                return any(
+                    e["kind"] == "node" and e["data"]["node"] == "menu" for e in record["timeline"]
+                )
+        return False
+
+    await wait_until(test_call_in_menu, 15, "the test call to ring 1001 and reach the menu")
+    for channel in await harness.channels():
+        if str(channel["id"]).startswith("hl-test-call-"):
+            await harness.ari.hangup(str(channel["id"]))
+
     # A real call to the new DID follows the flow into the queue.
     caller = await harness.call(did, caller_id="5551001")
     await caller.press("1")
