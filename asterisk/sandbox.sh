@@ -63,6 +63,10 @@ start() {
   if asterisk_pid >/dev/null; then return 0; fi
   proc_mounted || mount -t proc proc "$ROOT/proc"
   mkdir -p "$ROOT/var/run/asterisk" "$ROOT/var/spool/asterisk/recording" "$ROOT/var/log/asterisk"
+  # Without /etc/hosts, PJSIP resolves the host name through DNS from its
+  # worker threads during calls; with no network that stalls them for the
+  # resolver timeout (5-10 s) and calls pile up.
+  cp /etc/hosts "$ROOT/etc/hosts"
   rm -f "$ROOT/var/run/asterisk/asterisk.ctl" "$ROOT/var/run/asterisk/asterisk.pid"
   # -f keeps it in the foreground of its own setsid session so we can log it;
   # -n disables colour in the log.

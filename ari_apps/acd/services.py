@@ -389,7 +389,9 @@ class AcdService:
         if queued is None or leg is None:
             return
         queued.connected_leg = leg
-        with contextlib.suppress(AriNotFound):
+        # 409 "Bridge isn't playing music" when MOH never started (or already
+        # stopped): that must not keep the caller from their agent.
+        with contextlib.suppress(AriError):
             await self.ari.bridge_stop_moh(queued.bridge_id)
         await self.ari.add_channel(queued.bridge_id, leg.channel_id)
         now = time.time()
