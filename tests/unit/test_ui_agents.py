@@ -8,7 +8,6 @@ from hotline.models import Agent, AuditEntry, Queue, QueueMember
 from tests.unit.test_ui_queues import (
     HTMX,
     assert_golden,
-    cheap_user_passwords,  # noqa: F401  (autouse fixture)
 )
 from tests.unit.ui_support import UiClient
 

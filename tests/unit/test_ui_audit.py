@@ -8,26 +8,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from starlette.routing import Route
 
 from admin_ui.app import create_app
 from admin_ui.audit.services import AuditFilters, diff, parse_filters
-from admin_ui.web import security
 from hotline.models import AuditEntry
 from tests.unit.stand_in import StandInCenter
 from tests.unit.ui_support import UiClient
 
 GOLDEN_DIR = Path(__file__).parent / "golden" / "audit"
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Hash strength is not under test here; production argon2 costs seconds per test.
-    monkeypatch.setattr(
-        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
 
 
 def normalise(fragment: str) -> str:

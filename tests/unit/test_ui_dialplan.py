@@ -14,14 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 
 from admin_ui.dialplan import services
 from hotline.dialplan_apply import CliResult, DialplanApplier
 from hotline.models import AuditEntry
 from hotline.models_dialplan import DialplanDraft, DialplanVersion
 from hotline.settings import Settings
-from tests.unit import ui_support
 from tests.unit.ui_support import UiClient
 
 GOLDEN = Path(__file__).parent / "golden" / "dialplan"
@@ -71,16 +69,6 @@ class FakeAsterisk:
                 return CliResult(True, f" Endpoint:  {name}    Unavailable   0 of inf")
             return CliResult(True, f"Unable to find object {name}.")
         return CliResult(False, "No such command")
-
-
-@pytest.fixture(autouse=True)
-def cheap_user_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The ui fixture hashes a password per built-in role at production cost;
-    # hash strength is not under test here (argon2 verifies with the hash's
-    # own parameters), and this keeps the file fast on a busy 2-core box.
-    monkeypatch.setattr(
-        ui_support, "hash_password", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash
-    )
 
 
 @pytest.fixture

@@ -10,24 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 
 from admin_ui.flows import node_forms
 from admin_ui.flows.history import diff_rows
-from admin_ui.web import security
 from ari_apps.ivr.demo import MAIN_MENU
 from hotline.flows import MINIMAL_DRAFT
 from hotline.models import AuditEntry, Did, Flow, FlowVersion, Queue, User
 from tests.unit.ui_support import UiClient
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The role users are hashed per test; argon2's strength is not under test here.
-    monkeypatch.setattr(
-        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
-
 
 GOLDEN_DIR = Path(__file__).parent / "golden" / "flows"
 HTMX = {"HX-Request": "true"}

@@ -8,9 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 
-from admin_ui.web import security
 from ari_apps.ivr.demo import MAIN_MENU, MAIN_MENU_NAME
 from hotline import flows, prompts
 from hotline.models import AuditEntry, Flow
@@ -22,25 +20,11 @@ GOLDEN_DIR = Path(__file__).parent / "golden" / "prompts"
 HTMX = {"HX-Request": "true"}
 
 
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Runs before the ui fixture creates its users: password strength is not
-    # under test here, and production-strength hashes cost seconds per test.
-    monkeypatch.setattr(
-        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
-
-
 @pytest.fixture
 def sound_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     directory = tmp_path / "sounds" / "hotline"
     monkeypatch.setattr(prompts, "current_prompt_dir", lambda: directory)
     return directory
-
-
-@pytest.fixture
-def prompts_validated(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Flow validation knows the prompt catalogue (wired in hotline.flows)."""
 
 
 def assert_matches_golden(html: str, name: str) -> None:
@@ -217,7 +201,7 @@ async def test_given_prompt_in_a_draft_then_used_by_shows_the_flow(
 
 
 async def test_given_prompt_used_by_published_flow_then_delete_refused_naming_the_flow(
-    ui: UiClient, sound_dir: Path, prompts_validated: None
+    ui: UiClient, sound_dir: Path
 ) -> None:
     await ui.login("administrator")
     await upload(ui, "welcome", make_wav())

@@ -6,23 +6,11 @@ import os
 import re
 from pathlib import Path
 
-import pytest
-from argon2 import PasswordHasher
-
 from hotline.models import Agent, AuditEntry, Flow, Queue, QueueMember
-from tests.unit import ui_support
 from tests.unit.ui_support import UiClient
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture(autouse=True)
-def cheap_user_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The role users' hashes cost ~0.2 s each at production strength; their
-    # strength is not under test here (argon2 reads the cost from the hash).
-    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    monkeypatch.setattr(ui_support, "hash_password", cheap.hash)
 
 
 def normalised(html: str) -> str:

@@ -7,26 +7,15 @@ import json
 import re
 from typing import Any
 
-import pytest
-from argon2 import PasswordHasher
 from starlette.routing import Route
 
 from admin_ui.app import create_app
 from admin_ui.users.role_services import permission_matrix
-from admin_ui.web import security
 from admin_ui.web.routing import PUBLIC, route_permission
 from hotline.models import AuditEntry, Role, User, UserGroup
 from hotline.permissions import ALL_PERMISSIONS
 from tests.unit.stand_in import StandInCenter
 from tests.unit.ui_support import PASSWORD, UiClient
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Hash strength is not under test here; production argon2 costs seconds per test.
-    monkeypatch.setattr(
-        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
 
 
 def _checkbox(page: str, element_id: str) -> str:
