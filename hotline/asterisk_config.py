@@ -65,3 +65,14 @@ def render_all(settings: Settings, extra: dict[str, str] | None = None) -> list[
         tmp.replace(target)
         changed.append(target)
     return changed
+
+
+def asterisk_rx_args(settings: Settings, command: str) -> list[str]:
+    """The command line that runs one Asterisk CLI command (``asterisk -rx``).
+
+    The sandbox's control socket lives inside the chroot, so the client must
+    run there too.
+    """
+    if settings.asterisk_mode == "sandbox":
+        return ["chroot", settings.asterisk_root, "/usr/sbin/asterisk", "-rx", command]
+    return ["asterisk", "-rx", command]

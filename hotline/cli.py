@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from hotline.asterisk_config import render_all
+from hotline.asterisk_config import asterisk_rx_args, render_all
 from hotline.settings import REPO_ROOT, Settings, contract_env, load_settings, write_env_file
 
 SANDBOX = REPO_ROOT / "asterisk" / "sandbox.sh"
@@ -30,11 +30,7 @@ def _sandbox(settings: Settings, action: str) -> int:
 
 
 def _asterisk_rx(settings: Settings, command: str) -> None:
-    if settings.asterisk_mode == "sandbox":
-        args = ["chroot", settings.asterisk_root, "/usr/sbin/asterisk", "-rx", command]
-    else:
-        args = ["asterisk", "-rx", command]
-    subprocess.run(args, check=False, capture_output=True)
+    subprocess.run(asterisk_rx_args(settings, command), check=False, capture_output=True)
 
 
 def start_asterisk(settings: Settings) -> None:

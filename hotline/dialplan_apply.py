@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
+from hotline.asterisk_config import asterisk_rx_args
 from hotline.dialplan_check import CheckResult, check_dialplan, check_trunks
 from hotline.settings import Settings
 
@@ -101,18 +102,12 @@ class RxCli:
     """``asterisk -rx`` through the sandbox chroot, or on the system Asterisk."""
 
     def __init__(self, settings: Settings) -> None:
-        self._prefix: tuple[str, ...] = (
-            ("chroot", settings.asterisk_root, "/usr/sbin/asterisk")
-            if settings.asterisk_mode == "sandbox"
-            else ("asterisk",)
-        )
+        self._settings = settings
 
     async def run(self, command: str) -> CliResult:
         try:
             process = await asyncio.create_subprocess_exec(
-                *self._prefix,
-                "-rx",
-                command,
+                *asterisk_rx_args(self._settings, command),
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
             )

@@ -19,7 +19,12 @@ from pathlib import Path
 
 from ari_apps.provisioning import agent_objects
 from tests.bench.ari import AriRequestError, BenchAri
-from tests.integration.phones import BARESIP_MODULES, free_udp_port
+from tests.integration.phones import (
+    BARESIP_MODULES,
+    free_udp_port,
+    start_baresip,
+    stop_baresip,
+)
 
 AGENT_TONE_HZ = 440
 BENCH_CALLERID = "Bench agent"  # marks endpoints the bench created
@@ -167,23 +172,10 @@ class AgentPool:
 
     def start(self) -> None:
         self.write_config()
-        log = open(self.workdir / "baresip.log", "wb")  # noqa: SIM115 - owned by the process
-        self.process = subprocess.Popen(
-            ["baresip", "-f", str(self.workdir)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+        self.process = start_baresip(self.workdir)
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_baresip(self.process)
         self.process = None
 
     async def wait_registered(self, ari: BenchAri, timeout_s: float = 60) -> None:

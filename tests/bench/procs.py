@@ -6,6 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
+from hotline.asterisk_config import asterisk_rx_args
 from hotline.settings import Settings
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -43,9 +44,6 @@ def asterisk_pid(settings: Settings) -> int | None:
 
 
 def asterisk_cli(settings: Settings, command: str) -> str:
-    if settings.asterisk_mode == "sandbox":
-        args = ["chroot", settings.asterisk_root, "/usr/sbin/asterisk", "-rx", command]
-    else:
-        args = ["asterisk", "-rx", command]
+    args = asterisk_rx_args(settings, command)
     result = subprocess.run(args, capture_output=True, text=True, timeout=30, check=False)
     return result.stdout

@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.async_api import Browser, async_playwright
 
 from hotline.settings import REPO_ROOT, read_env_file
+from tests.integration.browser import launch
 from tests.integration.harness import AriHarness
 from tests.integration.phones import SipPhone, wait_until
 
@@ -140,6 +142,17 @@ async def agents_ready(api: Api, phones: dict[str, SipPhone]) -> dict[str, SipPh
 
     await wait_until(all_ready, 20, "both agents to be ready")
     return phones
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """A headless Chromium (Debian's) for browser tests."""
+    async with async_playwright() as playwright:
+        chromium = await launch(playwright)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
 
 
 @pytest.fixture

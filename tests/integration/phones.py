@@ -31,6 +31,30 @@ def free_tcp_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def start_baresip(workdir: Path) -> subprocess.Popen[bytes]:
+    """Run baresip on the config in ``workdir``, logging to workdir/baresip.log."""
+    with open(workdir / "baresip.log", "wb") as log:
+        # The child keeps its own copy of the descriptor.
+        return subprocess.Popen(
+            ["baresip", "-f", str(workdir)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+
+def stop_baresip(process: subprocess.Popen[bytes] | None) -> None:
+    """Terminate (baresip then unregisters its accounts), kill if it hangs."""
+    if process is None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @dataclass
 class SipPhone:
     extension: str
@@ -79,24 +103,10 @@ class SipPhone:
 
     def start(self) -> None:
         self.write_config()
-        with open(self.workdir / "baresip.log", "wb") as log:
-            # The child keeps its own copy of the descriptor.
-            self.process = subprocess.Popen(
-                ["baresip", "-f", str(self.workdir)],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
+        self.process = start_baresip(self.workdir)
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_baresip(self.process)
         self.process = None
 
     def log(self) -> str:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, Dialog, Page, async_playwright
+from playwright.async_api import Browser, Dialog, Page
 
 from admin_ui.web.security import hash_password
 from hotline.settings import REPO_ROOT
-from tests.integration.browser import launch, screenshot_path
+from tests.integration.browser import screenshot_path
 from tests.integration.conftest import Api
 from tests.integration.harness import AriHarness
 from tests.integration.phones import SipPhone, wait_until
@@ -26,16 +25,6 @@ from tests.integration.phones import SipPhone, wait_until
 pytestmark = pytest.mark.asterisk
 
 DATABASE = REPO_ROOT / "var" / "hotline.sqlite3"
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await launch(playwright)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def sign_in(page: Page, env: dict[str, str], username: str, password: str) -> None:

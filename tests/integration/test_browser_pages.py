@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 
-from tests.integration.browser import launch, screenshot_path
+from tests.integration.browser import screenshot_path
 
 pytestmark = pytest.mark.asterisk
 
@@ -37,16 +36,6 @@ RAW_KEY = re.compile(
     r"dialplan|errors|agent_state)\.(?!conf\b)[a-z_]+(?:\.[a-z_]+)*\b"
 )
 HAN = re.compile(r"[\u4e00-\u9fff]")
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await launch(playwright)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 @pytest.mark.parametrize("language", ["en", "zh-CN"])
