@@ -97,6 +97,13 @@ class Settings:
     demo_sip_password: str
     session_secret: str
     web_https: bool
+    # Outgoing mail (voicemail and fax notifications); an empty host disables it.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_sender: str = "hotline@localhost"
+    smtp_starttls: bool = False
 
     @property
     def ari_url(self) -> str:
@@ -164,6 +171,12 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         session_secret=get("HOTLINE_SESSION_SECRET", ""),
         # Behind a TLS-terminating proxy: mark the session cookie Secure.
         web_https=get("HOTLINE_WEB_HTTPS", "no").lower() in ("1", "yes", "true"),
+        smtp_host=get("HOTLINE_SMTP_HOST", ""),
+        smtp_port=int(get("HOTLINE_SMTP_PORT", "25")),
+        smtp_user=get("HOTLINE_SMTP_USER", ""),
+        smtp_password=get("HOTLINE_SMTP_PASSWORD", ""),
+        smtp_sender=get("HOTLINE_SMTP_SENDER", "hotline@localhost"),
+        smtp_starttls=get("HOTLINE_SMTP_STARTTLS", "no").lower() in ("1", "yes", "true"),
     )
 
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(debootstrap baresip-core procps curl postgresql chromium fonts-wqy-microhei)
+DEBIAN_PACKAGES=(debootstrap baresip-core procps curl postgresql chromium fonts-wqy-microhei ffmpeg espeak-ng ghostscript libtiff-tools)
 
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do

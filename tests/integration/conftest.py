@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import urllib.request
@@ -23,6 +24,7 @@ from hotline.settings import REPO_ROOT, read_env_file
 from tests.integration.browser import launch
 from tests.integration.harness import AriHarness
 from tests.integration.phones import SipPhone, wait_until
+from tests.integration.smtp import SMTP_HOST, SMTP_PORT, Inbox, start_smtp_server
 
 pytestmark = pytest.mark.asterisk
 
@@ -32,7 +34,33 @@ def hotline_cli(*args: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def hotline_env() -> Iterator[dict[str, str]]:
+def smtp_inbox() -> Iterator[Inbox]:
+    """A real SMTP server Hotline's notifications go to for the whole session."""
+    controller, inbox = start_smtp_server()
+    yield inbox
+    controller.stop()
+
+
+def _running_hotline_lacks(setting: dict[str, str]) -> bool:
+    """True when a Hotline left running (a developer's) was started without ``setting``."""
+    env = read_env_file(REPO_ROOT / "var" / "run" / "hotline.env")
+    pid = env.get("HOTLINE_PID", "")
+    if not pid.isdigit():
+        return False
+    try:
+        raw = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return False
+    running = dict(item.partition(b"=")[::2] for item in raw.split(b"\0") if b"=" in item)
+    return any(running.get(k.encode()) != v.encode() for k, v in setting.items())
+
+
+@pytest.fixture(scope="session")
+def hotline_env(smtp_inbox: Inbox) -> Iterator[dict[str, str]]:
+    smtp = {"HOTLINE_SMTP_HOST": SMTP_HOST, "HOTLINE_SMTP_PORT": str(SMTP_PORT)}
+    os.environ.update(smtp)
+    if _running_hotline_lacks(smtp):
+        hotline_cli("down")
     hotline_cli("up")
     env = read_env_file(REPO_ROOT / "var" / "run" / "hotline.env")
     yield env
