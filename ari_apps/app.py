@@ -14,6 +14,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
@@ -42,6 +43,12 @@ from ari_apps.ari.events import (
     STASIS_END,
     STASIS_START,
     AriEvent,
+)
+from ari_apps.call_services import (
+    OUTCOME_FAILED,
+    CallServiceContext,
+    ServiceResult,
+    load_call_services,
 )
 from ari_apps.ivr import stasis as ivr_stasis
 from ari_apps.ivr.events import DtmfReceived, PlaybackFinished, QueueExited
@@ -76,6 +83,9 @@ class CallCenter:
         self.runners: dict[str, FlowRunner] = {}
         self.feature_channels: dict[str, str] = {}  # channel id -> playback id
         self.test_flows: dict[str, dict[str, Any]] = {}  # test call -> draft it runs
+        self.call_services = load_call_services()
+        self.service_calls: dict[str, CallServiceContext] = {}  # channel -> service using it
+        self._direct_services: dict[str, asyncio.Task[None]] = {}  # Stasis(...,service,...)
         self.http: aiohttp.ClientSession | None = None
         self._acd_loaded = False
         self._ready = asyncio.Event()
@@ -97,6 +107,8 @@ class CallCenter:
             await asyncio.gather(self._run_task, return_exceptions=True)
         for runner in self.runners.values():
             runner.close()
+        for task in self._direct_services.values():
+            task.cancel()
         if self.http is not None:
             await self.http.close()
 
@@ -188,9 +200,17 @@ class CallCenter:
         if event.type == STASIS_START:
             await self._stasis_start(event)
             return
+        service_call = self.service_calls.get(channel_id)
+        if service_call is not None:
+            # A call service has the channel: it sees every event in order.
+            service_call.deliver(event)
         runner = self.runners.get(channel_id)
         if runner is not None:
-            await self._caller_event(runner, event)
+            if service_call is None or event.is_channel_final:
+                await self._caller_event(runner, event)
+        elif channel_id in self._direct_services:
+            if event.is_channel_final:
+                self._direct_services.pop(channel_id).cancel()
         elif channel_id in self.acd.legs:
             if event.type in (STASIS_END, CHANNEL_DESTROYED):
                 await self.acd.leg_gone(channel_id, event.cause)
@@ -211,9 +231,83 @@ class CallCenter:
             await acd_stasis.start_feature(self, event)
         elif kind == "test-flow":
             await ivr_stasis.start_test_flow(self, event)
+        elif kind == "service":
+            await self._start_direct_service(event)
         else:
             log.warning("unexpected StasisStart %s args=%s", event.channel_id, event.args)
             await safe_fallback(self.ari, event.channel_id or "")
+
+    # -- call services -------------------------------------------------------------
+    async def run_call_service(
+        self,
+        channel_id: str,
+        call_id: str,
+        name: str,
+        params: Mapping[str, Any],
+        variables: Mapping[str, str],
+    ) -> ServiceResult:
+        """Lend the channel to a call service until it returns; never raises."""
+        service = self.call_services.get(name)
+        if service is None:
+            log.error("call %s: unknown call service %r", call_id, name)
+            return ServiceResult(OUTCOME_FAILED, {"service_error": f"unknown service {name}"})
+        context = CallServiceContext(
+            ari=self.ari,
+            settings=self.settings,
+            bus=self.bus,
+            call_id=call_id,
+            channel_id=channel_id,
+            variables=variables,
+        )
+        self.service_calls[channel_id] = context
+        try:
+            return await service.run(context, params)
+        except (AriError, OSError, ValueError, LookupError, RuntimeError) as exc:
+            log.exception("call %s: call service %s failed", call_id, name)
+            return ServiceResult(OUTCOME_FAILED, {"service_error": str(exc)[:200]})
+        finally:
+            if self.service_calls.get(channel_id) is context:
+                del self.service_calls[channel_id]
+
+    async def _start_direct_service(self, event: AriEvent) -> None:
+        """``Stasis(hotline,service,<name>,arg...)``: a service without a flow."""
+        channel_id = event.channel_id or ""
+        name = event.args[1] if len(event.args) > 1 else ""
+        caller_id = event.caller_number or ""
+        await calls.open_record(
+            channel_id,
+            did=f"service:{name}",
+            caller_id=caller_id,
+            tenant_id=None,
+            flow_version_id=None,
+        )
+        task = asyncio.create_task(
+            self._direct_service(channel_id, name, list(event.args[2:]), caller_id),
+            name=f"service-{name}-{channel_id}",
+        )
+        self._direct_services[channel_id] = task
+
+    async def _direct_service(
+        self, channel_id: str, name: str, args: list[str], caller_id: str
+    ) -> None:
+        try:
+            result = await self.run_call_service(
+                channel_id,
+                channel_id,
+                name,
+                {"args": args},
+                {"caller_id": caller_id, "language": "en", "call_id": channel_id},
+            )
+            await calls.close_record(channel_id, result.outcome)
+            if not result.handed_off:
+                with contextlib.suppress(AriError):
+                    await self.ari.hangup(channel_id)
+        except asyncio.CancelledError:
+            await calls.close_record(channel_id, "hangup")
+            raise
+        finally:
+            if self._direct_services.get(channel_id) is asyncio.current_task():
+                del self._direct_services[channel_id]
 
     async def _caller_event(self, runner: FlowRunner, event: AriEvent) -> None:
         if event.type == CHANNEL_DTMF_RECEIVED and event.digit:

@@ -65,6 +65,21 @@ class EnterQueue:
 
 
 @dataclass(frozen=True, slots=True)
+class RunCallService:
+    """Lend the channel to a named call service (voicemail, fax, ...).
+
+    The service talks to the caller itself (plays, records, collects digits)
+    and answers with CallServiceFinished(request_id, outcome, variables).
+    While it runs the flow only waits; a service that hands the channel to
+    the dialplan ends the flow there.
+    """
+
+    request_id: str
+    service: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Transfer:
     """Hand the call over; ``kind`` is "extension" or "external". Ends the flow."""
 
@@ -104,6 +119,7 @@ Command = (
     | CancelTimer
     | HttpLookup
     | EnterQueue
+    | RunCallService
     | Transfer
     | Hangup
     | NodeEntered

@@ -40,11 +40,13 @@ from ari_apps.ivr.commands import (
     HttpLookup,
     NodeEntered,
     Play,
+    RunCallService,
     StartTimer,
     StopPlayback,
 )
 from ari_apps.ivr.events import (
     DTMF_DIGITS,
+    CallServiceFinished,
     DtmfReceived,
     Event,
     HttpLookupCompleted,
@@ -215,6 +217,10 @@ class FlowSession:
                 return activation.on_http_completed(event)
         elif isinstance(event, QueueExited):
             return activation.on_queue_exited(event)
+        elif isinstance(event, CallServiceFinished) and self._is_awaited(event.request_id, "sv"):
+            for name, value in event.variables.items():
+                self._variables[name] = cap_value(value)
+            return activation.on_service_finished(event)
         return None
 
     def _run(self, step: Step, out: list[Command]) -> None:
@@ -258,6 +264,8 @@ class FlowSession:
                 self._awaited[command.timer_id] = "tm"
             elif isinstance(command, HttpLookup):
                 self._awaited[command.request_id] = "rq"
+            elif isinstance(command, RunCallService):
+                self._awaited[command.request_id] = "sv"
             elif isinstance(command, StopPlayback):
                 self._awaited.pop(command.playback_id, None)
             elif isinstance(command, CancelTimer):
@@ -271,7 +279,8 @@ class FlowSession:
                 out.append(StopPlayback(awaited_id))
             elif kind == "tm":
                 out.append(CancelTimer(awaited_id))
-            # "rq": HTTP requests cannot be cancelled; their answer becomes stale.
+            # "rq"/"sv": HTTP requests and call services cannot be cancelled
+            # from here; their answer becomes stale.
         self._awaited.clear()
 
     def _finish(self, final: Sequence[Command], out: list[Command]) -> None:

@@ -7,7 +7,8 @@ abandoned HTTP request) is stale and silently ignored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Final
 
 DTMF_DIGITS: Final = frozenset("0123456789*#ABCD")
@@ -61,4 +62,24 @@ class QueueExited:
     goto_node: str | None = None
 
 
-Event = DtmfReceived | PlaybackFinished | TimerExpired | HttpLookupCompleted | QueueExited
+@dataclass(frozen=True, slots=True)
+class CallServiceFinished:
+    """A call service started by RunCallService gave the channel back.
+
+    ``outcome`` is the service's own word ("recorded", "operator", "sent",
+    "failed", ...); ``variables`` are stored as flow variables.
+    """
+
+    request_id: str
+    outcome: str
+    variables: Mapping[str, str] = field(default_factory=dict)
+
+
+Event = (
+    DtmfReceived
+    | PlaybackFinished
+    | TimerExpired
+    | HttpLookupCompleted
+    | QueueExited
+    | CallServiceFinished
+)

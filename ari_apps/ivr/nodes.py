@@ -5,6 +5,7 @@ Importing this module registers every built-in kind in ``NODE_KINDS``.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -249,3 +250,10 @@ class _TransferActivation(Activation):
             return Step.end(Transfer(target, self.spec.target_kind))
         rejected = InputRecorded(self.spec.node_id, "invalid_transfer_target", target[:64])
         return Step.go_or_hangup(self.spec.on_failure, "transfer_target_invalid", rejected)
+
+
+# Feature packages that add node kinds (voicemail, fax, ...). They import the
+# registry, which is fully loaded by now, and register on import.
+PLUGIN_KIND_MODULES: Final[tuple[str, ...]] = ()
+for _module in PLUGIN_KIND_MODULES:
+    importlib.import_module(_module)

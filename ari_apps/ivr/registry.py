@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Final, Protocol, Self, TypeVar
 
 from ari_apps.ivr.commands import Command, Hangup, Play, StartTimer
 from ari_apps.ivr.config import ConfigReader
-from ari_apps.ivr.events import HttpLookupCompleted, QueueExited
+from ari_apps.ivr.events import CallServiceFinished, HttpLookupCompleted, QueueExited
 
 # Keys every node may carry besides its own config; "ui" holds editor layout.
 COMMON_KEYS: Final = frozenset({"kind", "label", "description", "ui"})
@@ -114,6 +114,9 @@ class Activation(ABC):
         return Step()
 
     def on_queue_exited(self, event: QueueExited) -> Step:
+        return Step()
+
+    def on_service_finished(self, event: CallServiceFinished) -> Step:
         return Step()
 
 

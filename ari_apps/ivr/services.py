@@ -18,6 +18,7 @@ import aiohttp
 
 from ari_apps.ari.client import AriClient
 from ari_apps.ari.errors import AriError, AriNotFound
+from ari_apps.call_services import OUTCOME_FAILED, ServiceResult
 from ari_apps.ivr.commands import (
     CancelTimer,
     Command,
@@ -27,12 +28,13 @@ from ari_apps.ivr.commands import (
     InputRecorded,
     NodeEntered,
     Play,
+    RunCallService,
     StartTimer,
     StopPlayback,
     Transfer,
 )
 from ari_apps.ivr.core import FlowSession
-from ari_apps.ivr.events import Event, HttpLookupCompleted, TimerExpired
+from ari_apps.ivr.events import CallServiceFinished, Event, HttpLookupCompleted, TimerExpired
 from hotline import calls
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 MAX_LOOKUP_BODY = 64 * 1024
 
 EnterQueueHandler = Callable[["FlowRunner", EnterQueue], Awaitable[None]]
+CallServiceHandler = Callable[["FlowRunner", RunCallService], Awaitable[ServiceResult]]
 
 
 def media_uri(item: str) -> str:
@@ -63,6 +66,7 @@ class FlowRunner:
         *,
         http: aiohttp.ClientSession,
         on_enter_queue: EnterQueueHandler,
+        on_call_service: CallServiceHandler | None = None,
         agent_context: str = "hotline-agents",
         pstn_context: str = "to-pstn",
     ) -> None:
@@ -72,6 +76,7 @@ class FlowRunner:
         self.call_id = session.call_id
         self._http = http
         self._on_enter_queue = on_enter_queue
+        self._on_call_service = on_call_service
         self._agent_context = agent_context
         self._pstn_context = pstn_context
         self._lock = asyncio.Lock()
@@ -79,6 +84,7 @@ class FlowRunner:
         self._tasks: set[asyncio.Task[None]] = set()
         self.closed = False
         self.in_queue = False
+        self.handed_off = False
 
     @staticmethod
     def now() -> datetime:
@@ -139,6 +145,8 @@ class FlowRunner:
                     handle.cancel()
             case HttpLookup():
                 self._spawn(self._http_lookup(command))
+            case RunCallService():
+                self._spawn(self._run_call_service(command))
             case EnterQueue():
                 self.in_queue = True
                 await calls.add_event(self.call_id, "queued", queue=command.queue)
@@ -162,6 +170,27 @@ class FlowRunner:
     async def _timer_fired(self, timer_id: str) -> None:
         if self._timers.pop(timer_id, None) is not None:
             await self.feed(TimerExpired(timer_id))
+
+    async def _run_call_service(self, command: RunCallService) -> None:
+        await calls.add_event(self.call_id, "service", service=command.service)
+        if self._on_call_service is None:
+            result = ServiceResult(OUTCOME_FAILED, {"service_error": "no call services here"})
+        else:
+            result = await self._on_call_service(self, command)
+        if result.handed_off:
+            # The channel left Stasis for the dialplan: the flow ends here and
+            # its StasisEnd must not count as a caller abandoning the IVR.
+            await calls.close_record(self.call_id, result.outcome)
+            self.handed_off = True
+            self._tasks.discard(asyncio.current_task())
+            self.close()
+            return
+        await calls.add_event(
+            self.call_id, "service_done", service=command.service, outcome=result.outcome
+        )
+        await self.feed(
+            CallServiceFinished(command.request_id, result.outcome, dict(result.variables))
+        )
 
     async def _http_lookup(self, command: HttpLookup) -> None:
         status: int | None = None

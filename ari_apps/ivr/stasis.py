@@ -90,6 +90,9 @@ async def _run_flow(
         channel_id,
         http=center.http,
         on_enter_queue=lambda r, cmd: _enter_queue(center, r, cmd),
+        on_call_service=lambda r, cmd: center.run_call_service(
+            r.channel_id, r.call_id, cmd.service, cmd.params, r.session.variables
+        ),
     )
     center.runners[channel_id] = runner
     center.bus.publish("call", "entered", call_id=channel_id, did=did, caller_id=caller_id)
