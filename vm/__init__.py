@@ -1,0 +1,1 @@
+"""Voicemail: boxes, leaving messages, MWI, email notification, retention."""
