@@ -18,7 +18,10 @@ log = logging.getLogger(__name__)
 AGENT_CONTEXT = "hotline-agents"
 
 
-def agent_objects(extension: str, password: str) -> dict[str, dict[str, str]]:
+def agent_objects(extension: str, password: str, mailboxes: str = "") -> dict[str, dict[str, str]]:
+    # mailboxes on the AOR (not the endpoint): Asterisk then sends MWI NOTIFYs
+    # to the registered phone unsolicited, and also answers its SUBSCRIBE.
+    aor_mwi = {"mailboxes": mailboxes} if mailboxes else {}
     return {
         "auth": {
             "auth_type": "userpass",
@@ -29,6 +32,7 @@ def agent_objects(extension: str, password: str) -> dict[str, dict[str, str]]:
             "max_contacts": "1",
             "remove_existing": "yes",
             "qualify_frequency": "30",
+            **aor_mwi,
         },
         "endpoint": {
             "context": AGENT_CONTEXT,
@@ -65,10 +69,15 @@ def _same(wanted: dict[str, str], current: dict[str, str]) -> bool:
     return True
 
 
-async def ensure_agent_endpoint(ari: AriClient, extension: str, password: str) -> bool:
-    """Create or update the agent's PJSIP objects; True when something changed."""
+async def ensure_agent_endpoint(
+    ari: AriClient, extension: str, password: str, mailboxes: str = ""
+) -> bool:
+    """Create or update the agent's PJSIP objects; True when something changed.
+
+    ``mailboxes`` ("5000@hotline,1001@hotline") lights the phone's MWI lamp.
+    """
     changed = False
-    for object_type, fields in agent_objects(extension, password).items():
+    for object_type, fields in agent_objects(extension, password, mailboxes).items():
         try:
             listed = await ari.get_dynamic_config("res_pjsip", object_type, extension)
             current = {str(item["attribute"]): str(item["value"]) for item in listed}

@@ -21,7 +21,10 @@ GENERATED_SECRETS = (
     "HOTLINE_API_TOKEN",
     "HOTLINE_DEMO_SIP_PASSWORD",
     "HOTLINE_SESSION_SECRET",
+    "HOTLINE_DEMO_VM_PIN",
 )
+# Secrets a phone keypad must be able to enter.
+NUMERIC_SECRETS = frozenset({"HOTLINE_DEMO_VM_PIN"})
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -60,7 +63,11 @@ def ensure_secrets(path: Path) -> dict[str, str]:
     for key in GENERATED_SECRETS:
         if not existing.get(key):
             # token_hex keeps them shell- and Asterisk-config-safe.
-            existing[key] = secrets.token_hex(16)
+            existing[key] = (
+                f"{secrets.randbelow(10**6):06d}"
+                if key in NUMERIC_SECRETS
+                else secrets.token_hex(16)
+            )
             changed = True
     if changed:
         write_env_file(path, existing)
@@ -104,6 +111,7 @@ class Settings:
     smtp_password: str = ""
     smtp_sender: str = "hotline@localhost"
     smtp_starttls: bool = False
+    demo_vm_pin: str = ""  # PIN of the demo voicemail boxes (5000, 1001, 1002)
 
     @property
     def ari_url(self) -> str:
@@ -168,6 +176,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         admin_password=get("HOTLINE_ADMIN_PASSWORD", ""),
         api_token=get("HOTLINE_API_TOKEN", ""),
         demo_sip_password=get("HOTLINE_DEMO_SIP_PASSWORD", ""),
+        demo_vm_pin=get("HOTLINE_DEMO_VM_PIN", ""),
         session_secret=get("HOTLINE_SESSION_SECRET", ""),
         # Behind a TLS-terminating proxy: mark the session cookie Secure.
         web_https=get("HOTLINE_WEB_HTTPS", "no").lower() in ("1", "yes", "true"),
@@ -200,4 +209,5 @@ def contract_env(settings: Settings, hotline_pid: int | None) -> dict[str, str]:
         "HOTLINE_ADMIN_PASSWORD": settings.admin_password,
         "HOTLINE_API_TOKEN": settings.api_token,
         "HOTLINE_DEMO_SIP_PASSWORD": settings.demo_sip_password,
+        "HOTLINE_DEMO_VM_PIN": settings.demo_vm_pin,
     }

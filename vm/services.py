@@ -138,6 +138,56 @@ def recording_name_for_new_message(box: str) -> tuple[str, str]:
     return f"{STORE_NAME}/{relative.removesuffix('.wav')}", relative
 
 
+def live_recording_name(purpose: str, box: str) -> str:
+    """A flat ARI recording name (no "/": ARI's REST paths would split it)."""
+    return f"{STORE_NAME}-{purpose}-{box}-{secrets.token_hex(6)}"
+
+
+def recording_file(recording_name: str) -> Path:
+    """Where ARI wrote ``recording_name`` (format wav), beside the store."""
+    if "/" in recording_name or recording_name.startswith("."):
+        raise InvalidRequest(f"bad recording name {recording_name!r}")
+    return runtime().store.parent / f"{recording_name}.wav"
+
+
+def discard_recording(recording_name: str) -> None:
+    recording_file(recording_name).unlink(missing_ok=True)
+
+
+def _move_into_store(recording_name: str, relative: str) -> bytes:
+    source = recording_file(recording_name)
+    if not source.is_file():
+        raise VoicemailRejected("no_audio", f"the recording {recording_name} does not exist")
+    target = audio_file(relative)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.chmod(0o755)
+    source.chmod(0o644)  # ARI writes 0640 (Asterisk's umask); Hotline serves it too
+    source.replace(target)
+    return target.read_bytes()
+
+
+async def store_recording(
+    box: Mailbox, caller_id: str, recording_name: str, call_id: str, min_duration_s: float
+) -> VoicemailMessage | None:
+    """Keep an ARI recording as a message; None (and the file gone) when too short."""
+    data = await asyncio.to_thread(recording_file(recording_name).read_bytes)
+    if wav_duration_s(data) < min_duration_s:
+        await asyncio.to_thread(discard_recording, recording_name)
+        return None
+    relative = recording_name_for_new_message(box.number)[1]
+    await asyncio.to_thread(_move_into_store, recording_name, relative)
+    return await store_message(box, caller_id, relative, None, call_id)
+
+
+async def set_greeting_from_recording(box: Mailbox, kind: str, recording_name: str) -> None:
+    """A greeting recorded by phone (ARI recording) becomes the box's ``kind`` greeting."""
+    data = await asyncio.to_thread(recording_file(recording_name).read_bytes)
+    try:
+        await set_greeting(box, kind, data)
+    finally:
+        await asyncio.to_thread(discard_recording, recording_name)
+
+
 def wav_duration_s(data: bytes) -> float:
     """Duration of a PCM WAV; VoicemailRejected when it is not one."""
     try:
@@ -194,6 +244,7 @@ async def create_box(
     retention_days: int | None = None,
     max_message_s: int = 180,
     pin: str | None = None,
+    pin_hash: str = "",
 ) -> Mailbox:
     if not _BOX_NUMBER.match(number):
         raise VoicemailRejected("bad_number", "a box number is 2 to 10 digits", "number")
@@ -209,8 +260,9 @@ async def create_box(
         max_message_s=max_message_s,
     )
     _apply_settings(box, email=email, retention_days=retention_days)
+    box.pin_hash = pin_hash
     if pin is not None:
-        box.pin_hash = _hash_pin(pin)
+        box.pin_hash = await asyncio.to_thread(_hash_pin, pin)
     await box.save()
     await publish_mwi(box)
     return box
@@ -277,18 +329,26 @@ async def set_pin(box: Mailbox, pin: str) -> None:
 
 
 # -- greetings -------------------------------------------------------------------------
-async def set_greeting(box: Mailbox, kind: str, wav: bytes) -> None:
-    """Make ``wav`` (PCM mono 8 kHz 16-bit) the box's ``kind`` greeting."""
+async def set_greeting(
+    box: Mailbox, kind: str, audio: bytes, filename: str = "greeting.wav"
+) -> None:
+    """Make ``audio`` the box's ``kind`` greeting, through the prompt pipeline.
+
+    Any format the prompt pipeline takes (WAV, MP3, OGG/Opus, M4A, WebM) is
+    converted to mono 8 kHz 16-bit WAV, normalised and trimmed; bad input is
+    refused with the pipeline's reason and nothing is stored.
+    """
     if kind not in GREETING_KINDS:
         raise VoicemailRejected("bad_greeting_kind", f"greeting must be one of {GREETING_KINDS}")
-    from hotline.prompts import PromptRejected, inspect_wav
+    from voice_prompts.convert import PromptRejected, convert_upload
 
     try:
-        info = inspect_wav(wav)
+        converted = await asyncio.to_thread(convert_upload, audio, filename)
     except PromptRejected as error:
         raise VoicemailRejected(error.reason, error.message, "greeting") from error
-    if info.duration_s > MAX_GREETING_S:
+    if converted.duration_s > MAX_GREETING_S:
         raise VoicemailRejected("too_long", f"a greeting is at most {MAX_GREETING_S:.0f} s")
+    wav = converted.narrowband_wav
     relative = f"{box.number}/greeting-{kind}.wav"
     await asyncio.to_thread(_write_atomically, audio_file(relative), wav)
     setattr(box, f"greeting_{kind}", relative)
@@ -436,6 +496,20 @@ async def message_audio(message_id: int) -> tuple[VoicemailMessage, bytes]:
     return message, await asyncio.to_thread(path.read_bytes)
 
 
+def message_json(message: VoicemailMessage, audio_url: str) -> dict[str, Any]:
+    """The API's view of a message."""
+    return {
+        "id": message.id,
+        "caller_id": message.caller_id,
+        "duration_s": message.duration_s,
+        "received_at": message.received_at.isoformat(),
+        "folder": message.folder,
+        "heard": message.heard,
+        "email_status": message.email_status,
+        "audio_url": audio_url,
+    }
+
+
 def message_snapshot(message: VoicemailMessage) -> dict[str, Any]:
     return {
         "id": message.id,
@@ -555,3 +629,49 @@ async def email_notification(message_id: int) -> str:
     await message.save(update_fields=["email_status", "email_error"])
     _publish("email", box=box.number, message_id=message.id, status=status)
     return status
+
+
+# -- phones ----------------------------------------------------------------------------
+async def phone_mailboxes(extension: str) -> str:
+    """The ARI mailboxes an agent's phone shows: its own box and its queues' boxes."""
+    from hotline.models import QueueMember
+
+    queues = [
+        member.queue.name
+        for member in await QueueMember.filter(agent__extension=extension).prefetch_related("queue")
+    ]
+    boxes = await Mailbox.filter(kind="agent", owner=extension)
+    boxes += await Mailbox.filter(kind="queue", owner__in=queues) if queues else []
+    return ",".join(mwi_mailbox_name(box.number) for box in boxes)
+
+
+# -- demo ------------------------------------------------------------------------------
+DEMO_BOX: Final = "5000"
+
+
+async def seed_demo_boxes(
+    pin_hash: str, agent_extensions: tuple[str, ...] | list[str], queue: str
+) -> None:
+    """Box 5000 for the support line (its agents' phones show the lamp) and
+    one box per demo agent; all open with the demo PIN (HOTLINE_DEMO_VM_PIN)."""
+    if not await Mailbox.exists(number=DEMO_BOX):
+        await create_box(
+            DEMO_BOX,
+            name="Support line",
+            kind="queue",
+            owner=queue,
+            email="support@example.org",
+            retention_days=30,
+            max_message_s=120,
+            pin_hash=pin_hash,
+        )
+    for extension in agent_extensions:
+        if not await Mailbox.exists(number=extension):
+            await create_box(
+                extension,
+                name=f"Agent {extension}",
+                kind="agent",
+                owner=extension,
+                email=f"agent{extension}@example.org",
+                pin_hash=pin_hash,
+            )

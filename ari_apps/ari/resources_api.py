@@ -92,6 +92,13 @@ class ResourcesApi(AriHttp):
     async def stop_live_recording(self, name: str) -> None:
         await self._void("POST", f"/recordings/live/{segment(name)}/stop")
 
+    async def cancel_live_recording(self, name: str) -> None:
+        """Stop a live recording and discard what it recorded."""
+        await self._void("DELETE", f"/recordings/live/{segment(name)}")
+
+    async def get_live_recording(self, name: str) -> JsonObject:
+        return await self._object("GET", f"/recordings/live/{segment(name)}")
+
     # -- endpoints --------------------------------------------------------
     async def list_endpoints(self) -> JsonList:
         return await self._list("GET", "/endpoints")

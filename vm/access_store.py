@@ -1,0 +1,103 @@
+"""What the retrieval menu asks of the voicemail store, done through vm/services.py.
+
+Each ``StoreAction`` of the pure core becomes one service call and comes back
+as a ``StoreAnswered``.  Refusals (wrong box, bad PIN, missing message) are
+answers with ``ok=False`` and a reason, never exceptions: the caller hears
+"sorry" and the menu goes on.  Greetings recorded by phone are ARI
+recordings whose names the adapter passes in ``recordings``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+
+from hotline.errors import HotlineError
+from hotline.models_voicemail import Mailbox
+from vm import services
+from vm.access_core import (
+    ChangePin,
+    CheckPin,
+    DeleteMessage,
+    ForwardMessage,
+    LoadMessages,
+    MessageInfo,
+    SaveMessage,
+    SetGreeting,
+    StoreAction,
+    StoreAnswered,
+)
+
+log = logging.getLogger(__name__)
+
+# Failures a store call may end with that only mean "no" to the caller.
+_REFUSALS = (HotlineError, ValueError, OSError)
+
+
+async def answer(
+    request_id: str, action: StoreAction, recordings: Mapping[str, str]
+) -> StoreAnswered:
+    """Run ``action``; ``recordings`` maps the core's recording ids to ARI names."""
+    try:
+        return await _run(request_id, action, recordings)
+    except _REFUSALS as error:
+        log.info("voicemail access: %s refused: %s", type(action).__name__, error)
+        return StoreAnswered(request_id, False, error=str(error)[:200])
+
+
+async def _run(
+    request_id: str, action: StoreAction, recordings: Mapping[str, str]
+) -> StoreAnswered:
+    if isinstance(action, CheckPin):
+        box = await Mailbox.get_or_none(number=action.box)
+        # Same answer for an unknown box and a wrong PIN: no box discovery by phone.
+        ok = box is not None and await services.check_pin(box, action.pin)
+        return StoreAnswered(request_id, ok, error="" if ok else "login incorrect")
+    if isinstance(action, LoadMessages):
+        box = await services.get_box(action.box)
+        messages = await services.list_messages(box)
+        infos = tuple(MessageInfo(str(m.id), not m.heard, m.caller_id) for m in messages)
+        return StoreAnswered(request_id, True, infos)
+    if isinstance(action, SaveMessage):
+        await services.save_message(int(action.message_id))
+    elif isinstance(action, DeleteMessage):
+        await services.delete_message(int(action.message_id))
+    elif isinstance(action, ForwardMessage):
+        await services.forward_message(int(action.message_id), action.to_box)
+    elif isinstance(action, ChangePin):
+        await services.set_pin(await services.get_box(action.box), action.pin)
+    elif isinstance(action, SetGreeting):
+        name = recordings[action.recording_id]
+        box = await services.get_box(action.box)
+        await services.set_greeting_from_recording(box, action.kind, name)
+    return StoreAnswered(request_id, True)
+
+
+async def mark_heard(message_id: str) -> None:
+    try:
+        await services.mark_heard(int(message_id))
+    except _REFUSALS:
+        log.warning("voicemail access: message %s not marked heard", message_id, exc_info=True)
+
+
+def recording_duration_s(recording_name: str) -> float:
+    """Length of a finished ARI recording (its WAV beside the store)."""
+    data = services.recording_file(recording_name).read_bytes()
+    return services.wav_duration_s(data)
+
+
+async def salvage_greeting(
+    recording_name: str, box_number: str, kind: str, min_duration_s: float
+) -> None:
+    """The caller hung up mid-greeting: keep it if long enough, else drop the file."""
+    try:
+        duration = await asyncio.to_thread(recording_duration_s, recording_name)
+        if duration >= min_duration_s:
+            box = await services.get_box(box_number)
+            await services.set_greeting_from_recording(box, kind, recording_name)
+            log.info("voicemail %s: %s greeting kept after hang-up", box_number, kind)
+            return
+    except _REFUSALS:
+        log.warning("voicemail %s: greeting after hang-up lost", box_number, exc_info=True)
+    await asyncio.to_thread(services.discard_recording, recording_name)
