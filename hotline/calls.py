@@ -5,47 +5,85 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from hotline.errors import NotFound
 from hotline.models import CallEvent, CallRecord
+from hotline.writer import WRITER, BatchableWrite
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# The timeline is written by the ordered background writer (hotline.writer):
+# these functions return at once, readers below flush first.  They stay
+# coroutines so callers need not care how a write happens.
+
+
 async def open_record(
     call_id: str, *, did: str, caller_id: str, tenant_id: int | None, flow_version_id: int | None
-) -> CallRecord:
-    record, _ = await CallRecord.get_or_create(
-        call_id=call_id,
-        defaults={
-            "did": did,
-            "caller_id": caller_id,
-            "tenant_id": tenant_id,
-            "flow_version_id": flow_version_id,
-            "started_at": utcnow(),
-        },
-    )
+) -> None:
+    started_at = utcnow()
+
+    async def write(connection: BaseDBAsyncClient) -> None:
+        await CallRecord.get_or_create(
+            call_id=call_id,
+            defaults={
+                "did": did,
+                "caller_id": caller_id,
+                "tenant_id": tenant_id,
+                "flow_version_id": flow_version_id,
+                "started_at": started_at,
+            },
+            using_db=connection,
+        )
+
+    WRITER.submit(write)
     await add_event(call_id, "entered", did=did, caller_id=caller_id)
-    return record
+
+
+async def _insert_events(connection: BaseDBAsyncClient, items: list[object]) -> None:
+    events = [item for item in items if isinstance(item, CallEvent)]
+    await CallEvent.bulk_create(events, using_db=connection)
 
 
 async def add_event(call_id: str, kind: str, /, **data: Any) -> None:
-    await CallEvent.create(call_id=call_id, at=utcnow(), kind=kind, data=data)
+    event = CallEvent(call_id=call_id, at=utcnow(), kind=kind, data=data)
+    WRITER.submit(BatchableWrite("call_event", event, _insert_events))
 
 
 async def update_record(call_id: str, **fields: Any) -> None:
-    await CallRecord.filter(call_id=call_id).update(**fields)
+    async def write(connection: BaseDBAsyncClient) -> None:
+        await CallRecord.filter(call_id=call_id).using_db(connection).update(**fields)
+
+    WRITER.submit(write)
 
 
 async def close_record(call_id: str, disposition: str) -> None:
-    # Only the first disposition counts: an answered call that later hangs up
-    # stays "answered".
-    await CallRecord.filter(call_id=call_id, disposition__isnull=True).update(
-        disposition=disposition
-    )
-    await CallRecord.filter(call_id=call_id, ended_at__isnull=True).update(ended_at=utcnow())
+    ended_at = utcnow()
+
+    async def write(connection: BaseDBAsyncClient) -> None:
+        # Only the first disposition counts: an answered call that later
+        # hangs up stays "answered".
+        await (
+            CallRecord.filter(call_id=call_id, disposition__isnull=True)
+            .using_db(connection)
+            .update(disposition=disposition)
+        )
+        await (
+            CallRecord.filter(call_id=call_id, ended_at__isnull=True)
+            .using_db(connection)
+            .update(ended_at=ended_at)
+        )
+
+    WRITER.submit(write)
     await add_event(call_id, "ended", disposition=disposition)
+
+
+async def flush() -> None:
+    """Wait until every timeline write submitted so far is committed."""
+    await WRITER.flush()
 
 
 def _record_dict(record: CallRecord) -> dict[str, Any]:
@@ -67,11 +105,13 @@ def _record_dict(record: CallRecord) -> dict[str, Any]:
 
 
 async def recent_calls(limit: int) -> list[dict[str, Any]]:
+    await flush()
     rows = await CallRecord.all().order_by("-started_at").limit(limit)
     return [_record_dict(row) for row in rows]
 
 
 async def call_detail(call_id: str) -> dict[str, Any]:
+    await flush()
     record = await CallRecord.get_or_none(call_id=call_id)
     if record is None:
         raise NotFound(f"no call {call_id!r}")

@@ -9,6 +9,8 @@ from tortoise import Tortoise
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.models import Model
 
+from hotline.writer import WRITER
+
 
 def normalise_url(url: str) -> str:
     # Tortoise names the asyncpg backend "postgres"; accept the usual spellings.
@@ -52,4 +54,6 @@ async def init_db(url: str) -> None:
 
 
 async def close_db() -> None:
+    # Commit what the background writer still holds before the pool goes.
+    await WRITER.stop()
     await Tortoise.close_connections()
