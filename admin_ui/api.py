@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from admin_ui.auth import require
 from admin_ui.openapi import openapi_document
+from admin_ui.prompts.api import ROUTES as PROMPT_ROUTES
 from admin_ui.web import audit
 from hotline import calls as calls_service
 from hotline import flows as flows_service
@@ -163,4 +164,5 @@ routes = [
     Route("/flows/{flow_id:int}/draft", put_draft, methods=["PUT"]),
     Route("/flows/{flow_id:int}/validate", validate_flow, methods=["POST"]),
     Route("/flows/{flow_id:int}/publish", publish_flow, methods=["POST"]),
+    *PROMPT_ROUTES,
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from admin_ui.prompts.api import OPENAPI_PATHS as PROMPT_PATHS
+
 _BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
@@ -64,5 +66,6 @@ def openapi_document() -> dict[str, Any]:
             "/flows/{flow_id}/publish": {
                 "post": _op("Publish the draft as a new version", params=("flow_id",))
             },
+            **PROMPT_PATHS,
         },
     }

@@ -7,10 +7,14 @@ from tortoise.models import Model
 
 
 class Prompt(Model):
-    """A voice prompt flows play as ``prompt:NAME``; the audio is a file on disk.
+    """A voice prompt flows play as ``prompt:NAME``; the audio is files on disk.
 
-    ``version`` counts uploads under this name: each re-upload keeps the
-    previous audio as ``NAME.v<N>.wav`` next to the live ``NAME.wav``.
+    One prompt has audio per language (en, zh-CN...), each with its versions
+    (``PromptVersion``).  ``version`` is the newest version number over all
+    languages; ``language``, ``duration_s``, ``size_bytes`` and ``sha256``
+    describe that newest version (columns kept from before versions had
+    their own table: ``generate_schemas`` only creates new tables on an
+    existing database, it never alters one).
     """
 
     id = fields.IntField(primary_key=True)
@@ -28,3 +32,32 @@ class Prompt(Model):
     class Meta:
         table = "prompt"
         ordering = ("name",)
+
+
+class PromptVersion(Model):
+    """One stored audio of a prompt in one language; never changed once written.
+
+    Version numbers count per prompt over all its languages, so "version 3"
+    names one audio.  The newest version of a language is the one that plays
+    (its files are also linked as the live ``NAME.wav`` / ``NAME.sln16``).
+    """
+
+    id = fields.IntField(primary_key=True)
+    prompt: fields.ForeignKeyRelation[Prompt] = fields.ForeignKeyField(
+        "models.Prompt", related_name="versions", on_delete=fields.CASCADE
+    )
+    version = fields.IntField()
+    language = fields.CharField(max_length=8)
+    source = fields.CharField(max_length=16)  # upload, recording, tts
+    source_format = fields.CharField(max_length=8)  # wav, mp3, ogg, m4a, webm
+    tts_text = fields.TextField(null=True)
+    duration_s = fields.FloatField()
+    size_bytes = fields.IntField()  # of the 8 kHz WAV
+    sha256 = fields.CharField(max_length=64)  # of the 8 kHz WAV
+    uploaded_by = fields.CharField(max_length=64, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "prompt_version"
+        unique_together = (("prompt", "version"),)
+        ordering = ("version",)

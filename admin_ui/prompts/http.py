@@ -1,4 +1,5 @@
-"""Prompt pages: list with "used by", upload (or microphone recording), play, delete."""
+"""Prompt pages: list with versions and "used by", upload (any supported format,
+or a microphone recording), text-to-speech drafts, play, delete."""
 
 from __future__ import annotations
 
@@ -12,15 +13,21 @@ from admin_ui.prompts import services
 from admin_ui.web import audit
 from admin_ui.web.rendering import current_user, is_htmx, render
 from hotline.errors import NotFound
-from hotline.prompts import CATEGORIES, LANGUAGES, MAX_UPLOAD_BYTES, NAME_PATTERN, PromptRejected
+from voice_prompts.convert import ACCEPTED_EXTENSIONS, MAX_UPLOAD_BYTES, PromptRejected
+from voice_prompts.languages import LANGUAGES
+from voice_prompts.services import CATEGORIES, NAME_PATTERN
 
 _EMPTY_FORM = {"name": "", "category": "other", "language": "en"}
+_EMPTY_TTS_FORM = {**_EMPTY_FORM, "tts_text": ""}
+# The file picker offers every accepted extension and the browsers' audio types.
+_ACCEPT = ",".join([f".{ext}" for ext in ACCEPTED_EXTENSIONS] + ["audio/*"])
 
 
 async def _page(
     request: Request,
     *,
     form: dict[str, str] | None = None,
+    tts_form: dict[str, str] | None = None,
     error: dict[str, Any] | None = None,
     notice: dict[str, Any] | None = None,
     status_code: int = 200,
@@ -28,10 +35,12 @@ async def _page(
     context = {
         "items": await services.list_prompts(),
         "form": form or dict(_EMPTY_FORM),
+        "tts_form": tts_form or dict(_EMPTY_TTS_FORM),
         "error": error,
         "notice": notice,
         "categories": CATEGORIES,
         "prompt_languages": LANGUAGES,
+        "accept": _ACCEPT,
     }
     template = "prompts/_panel.html" if is_htmx(request) else "prompts/index.html"
     return render(request, template, context, status_code=status_code)
@@ -47,35 +56,23 @@ def _notice_from_query(request: Request) -> dict[str, Any] | None:
     return None
 
 
-async def list_page(request: Request) -> Response:
-    return await _page(request, notice=_notice_from_query(request))
+def _rejection(rejected: PromptRejected, form: str) -> dict[str, Any]:
+    return {
+        "form": form,
+        "field": rejected.field,
+        "key": f"prompts.error.{rejected.reason}",
+        "values": rejected.values,
+    }
 
 
-async def upload(request: Request) -> Response:
-    # The context manager closes the spooled upload (a temp file) when done.
-    async with request.form() as form:
-        typed = {key: str(form.get(key, default)).strip() for key, default in _EMPTY_FORM.items()}
-        upload_file = form.get("file")
-        data = b""
-        if isinstance(upload_file, UploadFile):
-            data = await upload_file.read(MAX_UPLOAD_BYTES + 1)
-    user = current_user(request)
-    try:
-        result = await services.upload(
-            typed["name"], typed["category"], typed["language"], data, user.username if user else ""
-        )
-    except PromptRejected as rejected:
-        error = {
-            "field": rejected.field,
-            "key": f"prompts.error.{rejected.reason}",
-            "values": rejected.values,
-        }
-        return await _page(request, form=typed, error=error, status_code=422)
+async def _stored(request: Request, result: services.StoreResult, action: str) -> Response:
     prompt = result.prompt
-    after = services.snapshot(prompt) | {"archived_as": result.archived_as}
-    await audit.record(
-        request, "upload", "prompt", prompt.name, before=result.previous, after=after
-    )
+    after = services.snapshot(prompt) | {
+        "stored_language": result.stored.language,
+        "source": result.stored.source,
+        "source_format": result.stored.source_format,
+    }
+    await audit.record(request, action, "prompt", prompt.name, before=result.previous, after=after)
     if not is_htmx(request):
         return RedirectResponse(
             f"/prompts?uploaded={prompt.name}&version={prompt.version}", status_code=303
@@ -87,9 +84,65 @@ async def upload(request: Request) -> Response:
     return await _page(request, notice=notice)
 
 
-async def audio(request: Request) -> Response:
+async def list_page(request: Request) -> Response:
+    return await _page(request, notice=_notice_from_query(request))
+
+
+async def upload(request: Request) -> Response:
+    # The context manager closes the spooled upload (a temp file) when done.
+    async with request.form() as form:
+        typed = {key: str(form.get(key, default)).strip() for key, default in _EMPTY_FORM.items()}
+        source = "recording" if form.get("source") == "recording" else "upload"
+        upload_file = form.get("file")
+        data, filename = b"", ""
+        if isinstance(upload_file, UploadFile):
+            data = await upload_file.read(MAX_UPLOAD_BYTES + 1)
+            filename = upload_file.filename or ""
+    user = current_user(request)
     try:
-        data = await services.audio(request.path_params["name"])
+        result = await services.upload(
+            typed["name"],
+            typed["category"],
+            typed["language"],
+            data,
+            filename,
+            user.username if user else "",
+            source=source,
+        )
+    except PromptRejected as rejected:
+        return await _page(
+            request, form=typed, error=_rejection(rejected, "upload"), status_code=422
+        )
+    return await _stored(request, result, "upload")
+
+
+async def tts_draft(request: Request) -> Response:
+    async with request.form() as form:
+        typed = {
+            key: str(form.get(key, default)).strip() for key, default in _EMPTY_TTS_FORM.items()
+        }
+    user = current_user(request)
+    try:
+        result = await services.tts_draft(
+            typed["name"],
+            typed["category"],
+            typed["language"],
+            typed["tts_text"],
+            user.username if user else "",
+        )
+    except PromptRejected as rejected:
+        return await _page(
+            request, tts_form=typed, error=_rejection(rejected, "tts"), status_code=422
+        )
+    return await _stored(request, result, "tts_draft")
+
+
+async def audio(request: Request) -> Response:
+    language = request.query_params.get("language") or None
+    version_text = request.query_params.get("version", "")
+    version = int(version_text) if version_text.isdigit() else None
+    try:
+        data = await services.audio(request.path_params["name"], language, version)
     except NotFound as missing:
         return PlainTextResponse(missing.message, status_code=404)
     # The same URL plays the newest version: always revalidate.

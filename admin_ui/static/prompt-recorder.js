@@ -1,10 +1,10 @@
-// Prompt recorder: microphone -> MediaRecorder -> 8 kHz mono 16-bit WAV -> POST /prompts.
-// The server accepts WAV only (PCM 16-bit, mono, 8000 Hz), so the recording
-// is decoded and resampled here with an OfflineAudioContext before upload.
+// Prompt recorder: microphone -> MediaRecorder -> POST /prompts, as recorded.
+// The server converts every supported format (Chromium and Firefox record
+// Opus in WebM or OGG, Safari AAC in MP4), so the browser sends the
+// recording untouched and the server trims, normalises and resamples it.
 (function () {
   "use strict";
 
-  var SAMPLE_RATE = 8000;
   var section = document.getElementById("prompt-recorder");
   if (!section) return;
   var startButton = document.getElementById("record-start");
@@ -18,7 +18,7 @@
 
   var recorder = null;
   var chunks = [];
-  var wavBlob = null;
+  var recording = null;
 
   function say(state) {
     status.textContent = status.dataset[state] || state;
@@ -34,53 +34,19 @@
     return input ? input.value : "";
   }
 
-  function encodeWav(samples) {
-    var buffer = new ArrayBuffer(44 + samples.length * 2);
-    var view = new DataView(buffer);
-    function text(offset, value) {
-      for (var i = 0; i < value.length; i++) view.setUint8(offset + i, value.charCodeAt(i));
-    }
-    text(0, "RIFF");
-    view.setUint32(4, 36 + samples.length * 2, true);
-    text(8, "WAVE");
-    text(12, "fmt ");
-    view.setUint32(16, 16, true); // fmt chunk size
-    view.setUint16(20, 1, true); // PCM
-    view.setUint16(22, 1, true); // mono
-    view.setUint32(24, SAMPLE_RATE, true);
-    view.setUint32(28, SAMPLE_RATE * 2, true); // byte rate
-    view.setUint16(32, 2, true); // block align
-    view.setUint16(34, 16, true); // bits per sample
-    text(36, "data");
-    view.setUint32(40, samples.length * 2, true);
-    for (var i = 0; i < samples.length; i++) {
-      var s = Math.max(-1, Math.min(1, samples[i]));
-      view.setInt16(44 + i * 2, s < 0 ? s * 0x8000 : s * 0x7fff, true);
-    }
-    return new Blob([buffer], { type: "audio/wav" });
-  }
-
-  async function toWav(recording) {
-    var AudioCtx = window.AudioContext || window.webkitAudioContext;
-    var decoder = new AudioCtx();
-    try {
-      var decoded = await decoder.decodeAudioData(await recording.arrayBuffer());
-      var frames = Math.max(1, Math.ceil(decoded.duration * SAMPLE_RATE));
-      // Rendering one channel at 8 kHz down-mixes and resamples in one go.
-      var offline = new OfflineAudioContext(1, frames, SAMPLE_RATE);
-      var source = offline.createBufferSource();
-      source.buffer = decoded;
-      source.connect(offline.destination);
-      source.start();
-      var rendered = await offline.startRendering();
-      return encodeWav(rendered.getChannelData(0));
-    } finally {
-      decoder.close();
-    }
+  // The server checks that a file's name matches its content: name the
+  // upload after what MediaRecorder really produced (no extension if unsure).
+  function extensionFor(mimeType) {
+    var type = (mimeType || "").split(";")[0].trim();
+    if (type === "audio/webm" || type === "video/webm") return ".webm";
+    if (type === "audio/ogg") return ".ogg";
+    if (type === "audio/mp4" || type === "video/mp4") return ".m4a";
+    if (type === "audio/wav" || type === "audio/wave") return ".wav";
+    return "";
   }
 
   async function start() {
-    wavBlob = null;
+    recording = null;
     saveButton.disabled = true;
     preview.hidden = true;
     var stream = await navigator.mediaDevices.getUserMedia({ audio: true });
@@ -89,19 +55,13 @@
     recorder.addEventListener("dataavailable", function (event) {
       if (event.data && event.data.size) chunks.push(event.data);
     });
-    recorder.addEventListener("stop", async function () {
+    recorder.addEventListener("stop", function () {
       stream.getTracks().forEach(function (track) { track.stop(); });
-      say("converting");
-      try {
-        wavBlob = await toWav(new Blob(chunks, { type: recorder.mimeType }));
-        preview.src = URL.createObjectURL(wavBlob);
-        preview.hidden = false;
-        saveButton.disabled = false;
-        say("ready");
-      } catch (error) {
-        status.textContent = String(error);
-        status.dataset.state = "failed";
-      }
+      recording = new Blob(chunks, { type: recorder.mimeType });
+      preview.src = URL.createObjectURL(recording);
+      preview.hidden = false;
+      saveButton.disabled = false;
+      say("ready");
     });
     recorder.start();
     startButton.disabled = true;
@@ -116,13 +76,14 @@
   }
 
   async function save() {
-    if (!wavBlob) return;
+    if (!recording) return;
     var name = nameInput.value.trim();
     var form = new FormData();
     form.append("name", name);
     form.append("category", categoryInput.value);
     form.append("language", languageInput.value);
-    form.append("file", wavBlob, (name || "recording") + ".wav");
+    form.append("source", "recording");
+    form.append("file", recording, (name || "recording") + extensionFor(recording.type));
     saveButton.disabled = true;
     say("saving");
     // Answered like an htmx request: the prompts panel, listing the new
@@ -159,7 +120,7 @@
     };
   }
 
-  if (!navigator.mediaDevices || !window.MediaRecorder || !window.OfflineAudioContext) {
+  if (!navigator.mediaDevices || !window.MediaRecorder) {
     section.hidden = false;
     startButton.disabled = true;
     say("unsupported");

@@ -36,6 +36,7 @@ from ari_apps.ivr.commands import (
 from ari_apps.ivr.core import FlowSession
 from ari_apps.ivr.events import CallServiceFinished, Event, HttpLookupCompleted, TimerExpired
 from hotline import calls
+from voice_prompts.languages import asterisk_language
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,11 @@ CallServiceHandler = Callable[["FlowRunner", RunCallService], Awaitable[ServiceR
 def media_uri(item: str) -> str:
     """Map flow media to ARI media URIs.
 
-    ``prompt:NAME`` plays a catalogue prompt; until the prompt pipeline lands
-    prompts are files in Asterisk's sounds/hotline directory.
+    ``prompt:NAME`` plays a catalogue prompt: its files sit in each language's
+    ``sounds/<lang>/hotline`` directory (voice_prompts.services), and the
+    playback's ``lang`` (voice_prompts.languages.asterisk_language of the
+    flow's ``language`` variable) makes Asterisk pick the caller's language,
+    falling back to English where there is no recording in it.
     """
     if item.startswith("prompt:"):
         return "sound:hotline/" + item[len("prompt:") :]
@@ -129,7 +133,10 @@ class FlowRunner:
         match command:
             case Play(playback_id=playback_id, media=media):
                 await self.ari.play(
-                    self.channel_id, [media_uri(m) for m in media], playback_id=playback_id
+                    self.channel_id,
+                    [media_uri(m) for m in media],
+                    playback_id=playback_id,
+                    lang=asterisk_language(self.session.variables.get("language")),
                 )
             case StopPlayback(playback_id=playback_id):
                 with contextlib.suppress(AriNotFound):

@@ -155,6 +155,11 @@ def route_cases(flow_id: int) -> list[RouteCase]:
         RouteCase(
             "POST", "/flows/{flow_id}/publish", f"/flows/{flow_id}/publish", ADMINISTRATORS, 201
         ),
+        # Prompts: an empty JSON body passes the role check, then is refused
+        # (no name) before anything is converted or stored; no prompt 999999.
+        RouteCase("GET", "/prompts", "/prompts", VIEWERS),
+        RouteCase("POST", "/prompts", "/prompts", ADMINISTRATORS, 422, body={}),
+        RouteCase("GET", "/prompts/{prompt_id}/audio", "/prompts/999999/audio", VIEWERS, 404),
     ]
 
 
