@@ -1,0 +1,1 @@
+"""Admin UI and API of the fax feature."""

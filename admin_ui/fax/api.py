@@ -1,0 +1,189 @@
+"""/api/v1/fax: the catalogue, fax jobs and fax DIDs (bearer token, audited writes)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from admin_ui.auth import require
+from admin_ui.web import audit
+from fax import services
+from fax.documents import MAX_PDF_BYTES
+from hotline.errors import InvalidRequest
+from hotline.settings import Settings
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _document(document: Any) -> dict[str, Any]:
+    return {"number": document.number, "title": document.title, "pages": document.pages}
+
+
+async def list_documents(request: Request) -> Response:
+    await require(request, "view")
+    return JSONResponse([_document(d) for d in await services.list_documents()])
+
+
+async def upload_document(request: Request) -> Response:
+    principal = await require(request, "edit")
+    async with request.form(max_part_size=MAX_PDF_BYTES + 1) as form:
+        number = str(form.get("number", ""))
+        title = str(form.get("title", ""))
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise InvalidRequest("Attach the PDF as the multipart field 'file'.", {"field": "file"})
+        data = await upload.read(MAX_PDF_BYTES + 1)
+    result = await services.upload_document(_settings(request), number, title, data, principal.name)
+    await audit.record(
+        request,
+        "fax_document_uploaded",
+        "fax_document",
+        result.document.number,
+        before=result.previous,
+        after=services.document_snapshot(result.document),
+        username=principal.name,
+        source="api",
+    )
+    return JSONResponse(_document(result.document), status_code=201)
+
+
+async def list_jobs(request: Request) -> Response:
+    await require(request, "view")
+    try:
+        limit = min(max(int(request.query_params.get("limit", "100")), 1), 500)
+    except ValueError as exc:
+        raise InvalidRequest("limit must be a number") from exc
+    return JSONResponse([services.job_snapshot(j) for j in await services.list_jobs(limit)])
+
+
+async def get_job(request: Request) -> Response:
+    await require(request, "view")
+    job = await services.get_job(request.path_params["job_id"])
+    return JSONResponse(services.job_snapshot(job))
+
+
+async def get_job_pdf(request: Request) -> Response:
+    await require(request, "view")
+    job = await services.get_job(request.path_params["job_id"])
+    return Response(services.received_pdf_bytes(job), media_type="application/pdf")
+
+
+async def list_dids(request: Request) -> Response:
+    await require(request, "view")
+    rows = await services.list_fax_dids()
+    return JSONResponse([{"number": r.number, "email": r.email} for r in rows])
+
+
+async def put_did(request: Request) -> Response:
+    principal = await require(request, "edit")
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidRequest(f"request body is not valid JSON: {exc}") from exc
+    email = body.get("email", "") if isinstance(body, dict) else ""
+    row, before = await services.save_fax_did(request.path_params["number"], str(email))
+    after = {"number": row.number, "email": row.email}
+    await audit.record(
+        request,
+        "fax_did_saved",
+        "fax_did",
+        row.number,
+        before=before,
+        after=after,
+        username=principal.name,
+        source="api",
+    )
+    return JSONResponse(after)
+
+
+async def delete_did(request: Request) -> Response:
+    principal = await require(request, "edit")
+    before = await services.delete_fax_did(request.path_params["number"])
+    await audit.record(
+        request,
+        "fax_did_deleted",
+        "fax_did",
+        before["number"],
+        before=before,
+        username=principal.name,
+        source="api",
+    )
+    return Response(status_code=204)
+
+
+ROUTES = [
+    Route("/fax/documents", list_documents),
+    Route("/fax/documents", upload_document, methods=["POST"]),
+    Route("/fax/jobs", list_jobs),
+    Route("/fax/jobs/{job_id:int}", get_job),
+    Route("/fax/jobs/{job_id:int}/pdf", get_job_pdf),
+    Route("/fax/dids", list_dids),
+    Route("/fax/dids/{number}", put_did, methods=["PUT"]),
+    Route("/fax/dids/{number}", delete_did, methods=["DELETE"]),
+]
+
+
+def _op(summary: str, params: tuple[str, ...] = (), body: dict[str, Any] | None = None) -> Any:
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "security": [{"bearer": []}],
+        "parameters": [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in params
+        ],
+        "responses": {
+            "200": {"description": "OK", "content": {"application/json": {}}},
+            "401": {"description": "missing or unknown bearer token"},
+            "403": {"description": "the token's role may not do this"},
+        },
+    }
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": body}
+    return operation
+
+
+_UPLOAD = {
+    "multipart/form-data": {
+        "schema": {
+            "type": "object",
+            "required": ["number", "title", "file"],
+            "properties": {
+                "number": {"type": "string", "pattern": "^[0-9]{1,8}$"},
+                "title": {"type": "string"},
+                "file": {"type": "string", "format": "binary"},
+            },
+        }
+    }
+}
+_DID = {
+    "application/json": {
+        "schema": {"type": "object", "required": ["email"], "properties": {"email": {}}}
+    }
+}
+
+OPENAPI_PATHS: dict[str, Any] = {
+    "/fax/documents": {
+        "get": _op("The fax catalogue: [{number, title, pages}]"),
+        "post": _op(
+            "Upload a PDF as document NUMBER (new or replaced); refused with a reason "
+            "when encrypted, corrupt, not a PDF, too many pages or too large",
+            body=_UPLOAD,
+        ),
+    },
+    "/fax/jobs": {"get": _op("Fax jobs, newest first (?limit=): status, pages, rate, retries")},
+    "/fax/jobs/{job_id}": {"get": _op("One fax job", ("job_id",))},
+    "/fax/jobs/{job_id}/pdf": {"get": _op("The PDF of a received fax", ("job_id",))},
+    "/fax/dids": {"get": _op("DIDs that receive faxes, with the email they go to")},
+    "/fax/dids/{number}": {
+        "put": _op("Mark a DID as fax, emailing received faxes to {email}", ("number",), _DID),
+        "delete": _op("Stop receiving faxes on a DID", ("number",)),
+    },
+}

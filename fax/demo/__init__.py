@@ -1,0 +1,60 @@
+"""The demo's fax catalogue: document 1, rendered from ``document-1.ps``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Final
+
+from fax import services
+from hotline.errors import InvalidRequest
+from hotline.models_fax import FaxDocument
+from hotline.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DEMO_DOCUMENT_NUMBER: Final = "1"
+DEMO_DOCUMENT_TITLE: Final = "Hotline demo document (2 pages)"
+SOURCE: Final = Path(__file__).with_name("document-1.ps")
+
+
+def _has_file(path: str) -> bool:
+    return Path(path).is_file()
+
+
+def _render_pdf(source: Path, pdf: Path) -> None:
+    subprocess.run(
+        [
+            "gs",
+            "-q",
+            "-dNOPAUSE",
+            "-dBATCH",
+            "-dSAFER",
+            "-sDEVICE=pdfwrite",
+            "-sPAPERSIZE=a4",
+            f"-sOutputFile={pdf}",
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
+async def seed_demo_document(settings: Settings) -> None:
+    """Document 1 exists (and its TIFF too: the chroot may have been rebuilt)."""
+    existing = await FaxDocument.get_or_none(number=DEMO_DOCUMENT_NUMBER)
+    if existing is not None and _has_file(existing.tiff_path):
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        pdf = Path(tmp) / "document-1.pdf"
+        try:
+            await asyncio.to_thread(_render_pdf, SOURCE, pdf)
+            data = pdf.read_bytes()
+            title = existing.title if existing is not None else DEMO_DOCUMENT_TITLE
+            await services.upload_document(settings, DEMO_DOCUMENT_NUMBER, title, data, "seed")
+        except (OSError, InvalidRequest) as exc:
+            log.error("demo fax document 1 not created: %s", exc)

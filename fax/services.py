@@ -1,0 +1,428 @@
+"""Fax services: the catalogue, fax jobs and what happens when a fax ends.
+
+Callers: the admin UI and API (catalogue, DIDs, job lists), the call
+services in ``fax.calls`` (jobs created during calls), the FastAGI
+``fax_result`` handler (T.30 results reported by the dialplan) and the
+fax-back scheduler in ``fax.scheduler``.  Decisions about attempts and
+retries are made by the pure ``fax.core``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from fax import core
+from fax.documents import DocumentRejected, check_pdf, fax_tiff_to_pdf, pdf_to_fax_tiff
+from fax.paths import FaxPaths
+from hotline.errors import InvalidRequest, NotFound
+from hotline.mail import Attachment, MailError, send_mail
+from hotline.models_fax import FaxDid, FaxDocument, FaxJob
+from hotline.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DOCUMENT_NUMBER: Final = re.compile(r"[0-9]{1,8}")
+PHONE_NUMBER: Final = re.compile(r"[0-9]{2,20}")
+EMAIL: Final = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+")
+FAX_BACK_POLICY: Final = core.RetryPolicy(max_attempts=3, first_delay_s=60, max_delay_s=900)
+
+# One catalogue change at a time: replacing a document swaps files.
+_catalogue_changes = asyncio.Lock()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def document_snapshot(document: FaxDocument) -> dict[str, Any]:
+    """What the audit log and the API show of a document."""
+    return {
+        "number": document.number,
+        "title": document.title,
+        "pages": document.pages,
+        "size_bytes": document.size_bytes,
+        "sha256": document.sha256,
+        "uploaded_by": document.uploaded_by,
+    }
+
+
+def job_snapshot(job: FaxJob) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "direction": job.direction,
+        "kind": job.kind,
+        "document": job.document.number if job.document else None,
+        "remote_number": job.remote_number,
+        "local_number": job.local_number,
+        "status": job.status,
+        "pages": job.pages,
+        "rate_bps": job.rate_bps,
+        "ecm": job.ecm,
+        "t38": job.t38,
+        "error": job.error,
+        "attempts": job.attempts,
+        "max_attempts": job.max_attempts,
+        "next_attempt_at": job.next_attempt_at.isoformat() if job.next_attempt_at else None,
+        "has_pdf": bool(job.result_path),
+        "emailed_to": job.emailed_to,
+        "call_id": job.call_id,
+        "created_at": job.created_at.isoformat() if job.created_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }
+
+
+# -- catalogue ---------------------------------------------------------------------
+def _exists(path: str) -> bool:
+    return Path(path).is_file()
+
+
+def _checked_number(number: str) -> str:
+    number = number.strip()
+    if not DOCUMENT_NUMBER.fullmatch(number):
+        raise InvalidRequest(
+            "The document number must be 1 to 8 digits (callers key it on the phone).",
+            {"field": "number"},
+        )
+    return number
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    document: FaxDocument
+    previous: dict[str, Any] | None
+
+
+async def upload_document(
+    settings: Settings, number: str, title: str, data: bytes, uploaded_by: str
+) -> UploadResult:
+    """Check, convert and store a PDF as document ``number`` (new or replaced).
+
+    Nothing is stored when any step fails: the files are written first under
+    their content hash and the row is only created/changed once they exist.
+    """
+    number = _checked_number(number)
+    title = title.strip()
+    if not title or len(title) > 200:
+        raise InvalidRequest("A title of 1 to 200 characters is required.", {"field": "title"})
+    checked = check_pdf(data)
+    sha256 = hashlib.sha256(data).hexdigest()
+    paths = FaxPaths.from_settings(settings)
+    pdf_path = paths.document_pdf(number, sha256)
+    tiff_path = paths.document_tiff(number, sha256)
+    async with _catalogue_changes:
+        existing = await FaxDocument.get_or_none(number=number)
+        same_files = existing is not None and existing.sha256 == sha256
+        try:
+            pdf_path.parent.mkdir(parents=True, exist_ok=True)
+            pdf_path.write_bytes(data)
+            pages = await pdf_to_fax_tiff(pdf_path, tiff_path)
+            if pages != checked.pages:
+                raise DocumentRejected(
+                    "corrupt",
+                    f"The PDF says it has {checked.pages} pages but {pages} were rendered.",
+                )
+        except BaseException:
+            if not same_files:
+                for path in (pdf_path, tiff_path):
+                    path.unlink(missing_ok=True)
+            raise
+        previous = document_snapshot(existing) if existing is not None else None
+        old_files = (
+            (Path(existing.pdf_path), Path(existing.tiff_path))
+            if existing is not None and not same_files
+            else ()
+        )
+        fields: dict[str, Any] = {
+            "title": title,
+            "pages": pages,
+            "pdf_path": str(pdf_path),
+            "tiff_path": str(tiff_path),
+            "size_bytes": checked.size_bytes,
+            "sha256": sha256,
+            "uploaded_by": uploaded_by,
+        }
+        if existing is None:
+            document = await FaxDocument.create(number=number, **fields)
+        else:
+            existing.update_from_dict(fields)
+            await existing.save()
+            document = existing
+        for path in old_files:
+            path.unlink(missing_ok=True)
+    return UploadResult(document, previous)
+
+
+async def list_documents() -> list[FaxDocument]:
+    return await FaxDocument.all().order_by("number")
+
+
+async def get_document(number: str) -> FaxDocument:
+    document = await FaxDocument.get_or_none(number=number)
+    if document is None:
+        raise NotFound(f"No fax document number {number}.", {"number": number})
+    return document
+
+
+async def find_document(number: str) -> FaxDocument | None:
+    """The document a caller keyed, or None (callers key anything)."""
+    if not DOCUMENT_NUMBER.fullmatch(number):
+        return None
+    document = await FaxDocument.get_or_none(number=number)
+    if document is None or not _exists(document.tiff_path):
+        return None
+    return document
+
+
+async def delete_document(number: str) -> dict[str, Any]:
+    async with _catalogue_changes:
+        document = await get_document(number)
+        before = document_snapshot(document)
+        files = (Path(document.pdf_path), Path(document.tiff_path))
+        await document.delete()
+        for path in files:
+            path.unlink(missing_ok=True)
+    return before
+
+
+# -- fax DIDs ------------------------------------------------------------------------
+async def list_fax_dids() -> list[FaxDid]:
+    return await FaxDid.all().order_by("number")
+
+
+async def is_fax_did(number: str) -> bool:
+    return await FaxDid.exists(number=number)
+
+
+async def save_fax_did(number: str, email: str) -> tuple[FaxDid, dict[str, Any] | None]:
+    number, email = number.strip(), email.strip()
+    if not PHONE_NUMBER.fullmatch(number):
+        raise InvalidRequest("The DID must be 2 to 20 digits.", {"field": "number"})
+    if not EMAIL.fullmatch(email) or len(email) > 200:
+        raise InvalidRequest("A valid email address is required.", {"field": "email"})
+    # Local import: hotline.models is shared and this check is the only link.
+    from hotline.models import Did
+
+    if await Did.exists(number=number):
+        raise InvalidRequest(
+            f"DID {number} already runs a flow; a fax DID must be a number of its own.",
+            {"field": "number"},
+        )
+    row = await FaxDid.get_or_none(number=number)
+    before = {"number": row.number, "email": row.email} if row is not None else None
+    if row is None:
+        row = await FaxDid.create(number=number, email=email)
+    else:
+        row.email = email
+        await row.save(update_fields=["email"])
+    return row, before
+
+
+async def delete_fax_did(number: str) -> dict[str, Any]:
+    row = await FaxDid.get_or_none(number=number)
+    if row is None:
+        raise NotFound(f"{number} is not a fax DID.", {"number": number})
+    before = {"number": row.number, "email": row.email}
+    await row.delete()
+    return before
+
+
+# -- jobs ------------------------------------------------------------------------------
+async def list_jobs(limit: int = 100) -> list[FaxJob]:
+    return await FaxJob.all().order_by("-id").limit(limit).prefetch_related("document")
+
+
+async def get_job(job_id: int) -> FaxJob:
+    job = await FaxJob.get_or_none(id=job_id).prefetch_related("document")
+    if job is None:
+        raise NotFound(f"No fax job {job_id}.", {"id": job_id})
+    return job
+
+
+async def create_same_call_job(document: FaxDocument, caller_id: str, call_id: str) -> FaxJob:
+    return await FaxJob.create(
+        direction="out",
+        kind="on_demand",
+        document=document,
+        remote_number=caller_id,
+        status=core.SENDING,
+        attempts=1,
+        max_attempts=1,
+        call_id=call_id,
+    )
+
+
+async def queue_fax_back(document: FaxDocument, number: str, call_id: str) -> FaxJob:
+    if not PHONE_NUMBER.fullmatch(number):
+        raise InvalidRequest("The fax number must be 2 to 20 digits.", {"field": "number"})
+    state = core.new_job(FAX_BACK_POLICY, now())
+    return await FaxJob.create(
+        direction="out",
+        kind="fax_back",
+        document=document,
+        remote_number=number,
+        status=state.status,
+        attempts=state.attempts,
+        max_attempts=state.max_attempts,
+        next_attempt_at=state.next_attempt_at,
+        call_id=call_id,
+    )
+
+
+async def create_inbound_job(did: str, caller_id: str, call_id: str) -> FaxJob:
+    return await FaxJob.create(
+        direction="in",
+        kind="inbound",
+        remote_number=caller_id,
+        local_number=did,
+        status=core.RECEIVING,
+        attempts=1,
+        max_attempts=1,
+        call_id=call_id,
+    )
+
+
+def _state(job: FaxJob) -> core.JobState:
+    return core.JobState(job.status, job.attempts, job.max_attempts, job.next_attempt_at, job.error)
+
+
+async def _store_state(job: FaxJob, state: core.JobState) -> None:
+    job.status = state.status
+    job.attempts = state.attempts
+    job.next_attempt_at = state.next_attempt_at
+    job.error = state.error[:300]
+    if state.is_final:
+        job.finished_at = now()
+    await job.save()
+
+
+async def due_fax_back_jobs(at: datetime) -> list[FaxJob]:
+    waiting = await FaxJob.filter(kind="fax_back", status__in=sorted(core.WAITING))
+    return [job for job in waiting if core.is_due(_state(job), at)]
+
+
+async def start_fax_back_attempt(job: FaxJob, call_id: str) -> None:
+    state = core.start_attempt(_state(job))
+    job.call_id = call_id
+    await _store_state(job, state)
+
+
+async def fax_back_attempt_failed(job_id: int, outcome: str, error: str = "") -> None:
+    """An attempt ended without a fax result (busy, unanswered, never reported)."""
+    job = await FaxJob.get_or_none(id=job_id)
+    if job is None or job.kind != "fax_back":
+        return
+    state = core.finish_attempt(_state(job), outcome, FAX_BACK_POLICY, now(), error)
+    await _store_state(job, state)
+
+
+async def mark_sending(job_id: int) -> FaxJob:
+    job = await get_job(job_id)
+    if job.status != core.DIALLING:
+        raise InvalidRequest(f"fax job {job_id} is {job.status}, not dialling")
+    job.status = core.SENDING
+    await job.save(update_fields=["status", "updated_at"])
+    return job
+
+
+async def fail_job(job_id: int, error: str) -> None:
+    """A same-call or inbound job that ended before spandsp ran."""
+    job = await FaxJob.get_or_none(id=job_id)
+    if job is None or job.status in core.FINAL_STATUSES:
+        return
+    job.status = core.FAILED
+    job.error = error[:300]
+    job.finished_at = now()
+    await job.save()
+
+
+@dataclass(frozen=True, slots=True)
+class FaxResult:
+    """What the dialplan reports after SendFAX/ReceiveFAX (FAX* variables)."""
+
+    job_id: int
+    status: str  # FAXSTATUS: SUCCESS / FAILED / ""
+    pages: int
+    rate_bps: int
+    ecm: bool
+    t38: bool
+    error: str
+    file_path: str  # as Asterisk sees it, for received faxes
+
+
+async def record_fax_result(settings: Settings, result: FaxResult) -> FaxJob | None:
+    """Store the T.30 result; a received fax becomes a PDF and an email."""
+    job = await FaxJob.get_or_none(id=result.job_id)
+    if job is None:
+        log.warning("fax result for unknown job %s", result.job_id)
+        return None
+    if job.status in core.FINAL_STATUSES:
+        return job  # reported twice (main path and h extension): keep the first
+    job.pages = result.pages
+    job.rate_bps = result.rate_bps
+    job.ecm = result.ecm
+    job.t38 = result.t38
+    outcome = core.outcome_of_fax_status(result.status)
+    error = "" if outcome == "sent" else (result.error or "fax not completed")
+    if job.kind == "fax_back":
+        state = core.finish_attempt(_state(job), outcome, FAX_BACK_POLICY, now(), error)
+        await _store_state(job, state)
+        return job
+    if job.direction == "in" and outcome == "sent":
+        await _deliver_received(settings, job, result)
+        return job
+    job.status = core.DONE if outcome == "sent" else core.FAILED
+    job.error = error[:300]
+    job.finished_at = now()
+    await job.save()
+    return job
+
+
+async def _deliver_received(settings: Settings, job: FaxJob, result: FaxResult) -> None:
+    paths = FaxPaths.from_settings(settings)
+    tiff = paths.on_host(result.file_path) if result.file_path else paths.received_tiff(job.id)
+    pdf = paths.received_pdf(job.id)
+    try:
+        job.pages = await fax_tiff_to_pdf(tiff, pdf)
+    except (InvalidRequest, OSError) as exc:
+        job.status, job.error, job.finished_at = core.FAILED, f"PDF conversion: {exc}"[:300], now()
+        await job.save()
+        return
+    job.result_path = str(pdf)
+    job.status = core.DONE
+    job.finished_at = now()
+    await job.save()
+    did = await FaxDid.get_or_none(number=job.local_number)
+    if did is None:
+        return
+    subject = f"Fax from {job.remote_number or 'unknown'} to {job.local_number} ({job.pages} pages)"
+    body = (
+        f"A fax arrived on {job.local_number} from {job.remote_number or 'an unknown number'}.\n"
+        f"Pages: {job.pages}, rate: {job.rate_bps} bps, ECM: {'yes' if job.ecm else 'no'}, "
+        f"mode: {'T.38' if job.t38 else 'audio (G.711)'}.\n"
+    )
+    attachment = Attachment(f"fax-{job.id}.pdf", pdf.read_bytes(), "application", "pdf")
+    try:
+        sent = await send_mail(settings, [did.email], subject, body, [attachment])
+    except MailError as exc:
+        job.error = f"email: {exc.message}"[:300]
+        await job.save(update_fields=["error", "updated_at"])
+        return
+    if sent:
+        job.emailed_to = did.email
+        await job.save(update_fields=["emailed_to", "updated_at"])
+
+
+def received_pdf_bytes(job: FaxJob) -> bytes:
+    if not job.result_path:
+        raise NotFound(f"Fax job {job.id} has no PDF.", {"id": job.id})
+    with contextlib.suppress(OSError):
+        return Path(job.result_path).read_bytes()
+    raise NotFound(f"The PDF of fax job {job.id} is missing.", {"id": job.id})
