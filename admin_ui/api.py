@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from admin_ui.auth import require
+from admin_ui.fax.api import ROUTES as FAX_ROUTES
 from admin_ui.openapi import openapi_document
 from admin_ui.prompts.api import ROUTES as PROMPT_ROUTES
 from admin_ui.web import audit
@@ -164,5 +165,6 @@ routes = [
     Route("/flows/{flow_id:int}/draft", put_draft, methods=["PUT"]),
     Route("/flows/{flow_id:int}/validate", validate_flow, methods=["POST"]),
     Route("/flows/{flow_id:int}/publish", publish_flow, methods=["POST"]),
+    *FAX_ROUTES,
     *PROMPT_ROUTES,
 ]

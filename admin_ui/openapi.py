@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from admin_ui.fax.api import OPENAPI_PATHS as FAX_PATHS
 from admin_ui.prompts.api import OPENAPI_PATHS as PROMPT_PATHS
 
 _BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
@@ -67,5 +68,6 @@ def openapi_document() -> dict[str, Any]:
                 "post": _op("Publish the draft as a new version", params=("flow_id",))
             },
             **PROMPT_PATHS,
+            **FAX_PATHS,
         },
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from agi_scripts.fax_handlers import fax_result
 from agi_scripts.server import AST_STATE_UP, AgiHandler, AgiSession
 
 
@@ -20,4 +21,4 @@ async def hello(session: AgiSession) -> None:
     await session.set_variable("HOTLINE_AGI_CALLER", session.request.caller_id)
 
 
-HANDLERS: Final[dict[str, AgiHandler]] = {"hello": hello}
+HANDLERS: Final[dict[str, AgiHandler]] = {"hello": hello, "fax_result": fax_result}

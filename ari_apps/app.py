@@ -54,6 +54,7 @@ from ari_apps.ivr import stasis as ivr_stasis
 from ari_apps.ivr.events import DtmfReceived, PlaybackFinished, QueueExited
 from ari_apps.ivr.services import FlowRunner, safe_fallback
 from ari_apps.provisioning import ensure_agent_endpoint
+from fax.scheduler import ChannelWatchers, FaxBackScheduler
 from hotline import calls
 from hotline.bus import EventBus
 from hotline.errors import InvalidRequest, NotFound
@@ -87,6 +88,10 @@ class CallCenter:
         self.service_calls: dict[str, CallServiceContext] = {}  # channel -> service using it
         self._direct_services: dict[str, asyncio.Task[None]] = {}  # Stasis(...,service,...)
         self.http: aiohttp.ClientSession | None = None
+        # Channels Hotline originated outside a flow (fax-back legs): their
+        # owner sees every event, including a ChannelDestroyed before any StasisStart.
+        self.channel_watchers: ChannelWatchers = {}
+        self.fax_back = FaxBackScheduler(self.ari, settings, self.channel_watchers)
         self._acd_loaded = False
         self._ready = asyncio.Event()
         self._run_task: asyncio.Task[None] | None = None
@@ -96,11 +101,13 @@ class CallCenter:
         self.http = aiohttp.ClientSession()
         self._run_task = asyncio.create_task(self.ari.run(), name="ari")
         self.acd.start()
+        self.fax_back.start()
 
     async def stop(self) -> None:
         # Callers stay in Stasis when we go: Asterisk keeps them in their
         # bridges (with MOH) and the next start adopts them.
         await self.acd.stop()
+        await self.fax_back.stop()
         await self.ari.close()
         if self._run_task is not None:
             self._run_task.cancel()
@@ -197,6 +204,9 @@ class CallCenter:
     async def on_channel_event(self, event: AriEvent) -> None:
         channel_id = event.channel_id
         assert channel_id is not None
+        watcher = self.channel_watchers.get(channel_id)
+        if watcher is not None:
+            watcher(event)
         if event.type == STASIS_START:
             await self._stasis_start(event)
             return

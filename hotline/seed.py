@@ -11,6 +11,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 
+from fax.demo import seed_demo_document
 from hotline.models import (
     Agent,
     ApiToken,
@@ -63,6 +64,21 @@ async def seed_roles() -> None:
             await role.save(update_fields=["builtin", "permissions"])
 
 
+async def _follow_demo_updates(flow: Flow, main_menu: dict[str, Any]) -> None:
+    """A demo flow nobody edited (draft = the seed's last publish) follows
+    the demo as features land; an edited one is left alone."""
+    published = await FlowVersion.get_or_none(id=flow.published_version_id)
+    if (
+        published is not None
+        and published.published_by == "seed"
+        and flow.draft == published.definition
+        and published.definition != main_menu
+    ):
+        flow.draft = main_menu
+        await flow.save(update_fields=["draft", "updated_at"])
+        await publish_version(flow, main_menu, "seed")
+
+
 async def seed_demo(settings: Settings, main_menu: dict[str, Any]) -> None:
     tenant, _ = await Tenant.get_or_create(name=DEMO_TENANT)
 
@@ -71,6 +87,8 @@ async def seed_demo(settings: Settings, main_menu: dict[str, Any]) -> None:
         flow = await Flow.create(tenant=tenant, name=DEMO_FLOW, draft=main_menu)
     if flow.published_version_id is None:
         await publish_version(flow, flow.draft, "seed")
+    else:
+        await _follow_demo_updates(flow, main_menu)
     if not await Did.exists(number=DEMO_DID):
         await Did.create(number=DEMO_DID, tenant=tenant, flow=flow)
 
@@ -108,6 +126,7 @@ async def seed_demo(settings: Settings, main_menu: dict[str, Any]) -> None:
             phone_extension=DEMO_AGENTS[0],
         )
         await admin.groups.add(admins)
+    await seed_demo_document(settings)
     digest = token_digest(settings.api_token)
     if not await ApiToken.exists(token_sha256=digest):
         await ApiToken.create(name="demo admin", token_sha256=digest, role="administrator")

@@ -1,8 +1,9 @@
 """The demo tenant's "Main menu" flow, reached on DID 8000.
 
 Greets, then: 1 support queue, 2 voicemail (box 5000), 3 fax-on-demand,
-9 repeat the menu. Voicemail and fax are not built yet, so 2 and 3 say
-"feature not available" and return to the menu. After three invalid
+9 repeat the menu. 3 runs the fax_on_demand node (document 1, two pages,
+ships with the demo). Voicemail is not built yet, so 2 says
+"feature not available" and returns to the menu. After three invalid
 entries or timeouts the caller hears goodbye and is hung up on.
 Only Asterisk stock sounds are used; digits are spoken with ``digits:``.
 """
@@ -41,7 +42,7 @@ MAIN_MENU: Final[dict[str, Any]] = {
             "options": {
                 "1": "support_hold",
                 "2": "voicemail_unavailable",
-                "3": "fax_unavailable",
+                "3": "fax_on_demand",
                 "9": "menu",
             },
             "timeout_s": 5,
@@ -70,11 +71,14 @@ MAIN_MENU: Final[dict[str, Any]] = {
             "media": ["sound:feature-not-avail-line"],
             "next": "menu",
         },
-        "fax_unavailable": {
-            "kind": "play",
-            "label": "Fax on demand (not available yet)",
-            "media": ["sound:feature-not-avail-line"],
+        "fax_on_demand": {
+            # Document number + #, then 1 = fax on this call, 2 = fax-back.
+            "kind": "fax_on_demand",
+            "label": "Fax on demand",
+            "mode": "ask",
             "next": "menu",
+            "on_invalid": "menu",
+            "on_failure": "goodbye",
         },
         "goodbye": {
             "kind": "hangup",

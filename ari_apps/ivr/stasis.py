@@ -12,6 +12,7 @@ from ari_apps.ivr.commands import EnterQueue
 from ari_apps.ivr.core import FlowSession
 from ari_apps.ivr.flow import FlowDefinition
 from ari_apps.ivr.services import FlowRunner, safe_fallback
+from fax.services import is_fax_did
 from hotline import calls
 from hotline.calendars import resolve_calendars
 from hotline.models import Did, Flow, FlowVersion
@@ -59,6 +60,9 @@ async def start_inbound(center: CallCenter, event: AriEvent) -> None:
     channel_id = event.channel_id or ""
     did = event.args[1] if len(event.args) > 1 else ""
     caller_id = event.caller_number or ""
+    if await is_fax_did(did):
+        await _receive_fax(center, channel_id, did, caller_id)
+        return
     found = await published_flow(did)
     if found is None:
         log.warning("call %s to %s: no published flow for this DID", channel_id, did)
@@ -73,6 +77,23 @@ async def start_inbound(center: CallCenter, event: AriEvent) -> None:
         channel_id, did=did, caller_id=caller_id, tenant_id=tenant_id, flow_version_id=version.id
     )
     await _run_flow(center, channel_id, definition, did, caller_id)
+
+
+async def _receive_fax(center: CallCenter, channel_id: str, did: str, caller_id: str) -> None:
+    """A DID marked as fax: ReceiveFAX runs in the dialplan, no flow."""
+    await calls.open_record(
+        channel_id, did=did, caller_id=caller_id, tenant_id=None, flow_version_id=None
+    )
+    result = await center.run_call_service(
+        channel_id,
+        channel_id,
+        "fax.receive",
+        {"did": did},
+        {"caller_id": caller_id, "dialed_number": did, "language": "en"},
+    )
+    await calls.close_record(channel_id, f"fax_{result.outcome}")
+    if not result.handed_off:
+        await safe_fallback(center.ari, channel_id)
 
 
 async def _run_flow(

@@ -25,6 +25,12 @@ DEMO_SOUNDS = frozenset(
         "one-moment-please",
         "feature-not-avail-line",
         "vm-goodbye",
+        # fax_on_demand's default prompts
+        "dir-pls-enter",
+        "number",
+        "astcc-followed-by-the-pound-key",
+        "vm-enter-num-to-call",
+        "auth-thankyou",
     }
 )
 

@@ -30,6 +30,12 @@ DEMO_SOUNDS = frozenset(
         "one-moment-please",
         "feature-not-avail-line",
         "vm-goodbye",
+        # fax_on_demand's default prompts
+        "dir-pls-enter",
+        "number",
+        "astcc-followed-by-the-pound-key",
+        "vm-enter-num-to-call",
+        "auth-thankyou",
     }
 )
 
@@ -107,7 +113,7 @@ def test_given_caller_in_demo_menu_when_pressing_9_then_menu_replays() -> None:
 
 
 @pytest.mark.parametrize(
-    ("digit", "node_id"), [("2", "voicemail_unavailable"), ("3", "fax_unavailable")]
+    ("digit", "node_id"), [("2", "voicemail_unavailable")]
 )
 def test_given_caller_in_demo_menu_when_choosing_unbuilt_feature_then_hears_not_available(
     digit: str, node_id: str
@@ -169,6 +175,6 @@ def test_given_demo_flow_when_parsed_then_every_node_is_reachable_from_greeting(
         "support_hold",
         "support_queue",
         "voicemail_unavailable",
-        "fax_unavailable",
+        "fax_on_demand",
         "goodbye",
     }
