@@ -31,6 +31,7 @@ from ari_apps.ari.events import AriEvent, parse_event
 from ari_apps.ivr import stasis as ivr_stasis
 from hotline import calls
 from hotline.models import ConnectedCall, WaitingCaller
+from hotline.writer import WRITER
 
 if TYPE_CHECKING:
     from ari_apps.app import CallCenter
@@ -57,6 +58,8 @@ async def _hangup(center: CallCenter, channel_id: str) -> None:
 async def reconcile(center: CallCenter) -> None:
     ari = center.ari
     app = center.settings.ari_app
+    # Rows the background writer still holds must be in the tables we read.
+    await WRITER.flush()
     channels = {str(c["id"]): c for c in await ari.list_channels()}
     acd = center.acd
     now = time.time()

@@ -48,9 +48,14 @@ async def _insert_events(connection: BaseDBAsyncClient, items: list[object]) -> 
     await CallEvent.bulk_create(events, using_db=connection)
 
 
-async def add_event(call_id: str, kind: str, /, **data: Any) -> None:
+def note_event(call_id: str, kind: str, /, **data: Any) -> None:
+    """Queue a timeline entry stamped now (for code that cannot await)."""
     event = CallEvent(call_id=call_id, at=utcnow(), kind=kind, data=data)
     WRITER.submit(BatchableWrite("call_event", event, _insert_events))
+
+
+async def add_event(call_id: str, kind: str, /, **data: Any) -> None:
+    note_event(call_id, kind, **data)
 
 
 async def update_record(call_id: str, **fields: Any) -> None:

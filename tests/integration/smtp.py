@@ -52,8 +52,8 @@ class Inbox:
             await asyncio.sleep(0.2)
 
 
-def start_smtp_server() -> tuple[Controller, Inbox]:
+def start_smtp_server(port: int = SMTP_PORT) -> tuple[Controller, Inbox]:
     inbox = Inbox()
-    controller = Controller(inbox, hostname=SMTP_HOST, port=SMTP_PORT)
+    controller = Controller(inbox, hostname=SMTP_HOST, port=port)
     controller.start()
     return controller, inbox

@@ -12,9 +12,13 @@ from hotline.settings import Settings, load_settings
 from tests.integration.smtp import SMTP_HOST, Inbox, start_smtp_server
 
 
+UNIT_SMTP_PORT = 8026
+
+
 @pytest.fixture
 def inbox() -> Iterator[Inbox]:
-    controller, inbox = start_smtp_server()
+    # Not the integration session's port: both may run in one pytest process.
+    controller, inbox = start_smtp_server(UNIT_SMTP_PORT)
     yield inbox
     controller.stop()
 
@@ -25,7 +29,7 @@ def _settings(tmp_path: object, **changes: object) -> Settings:
 
 
 async def test_message_with_attachment_reaches_the_server(inbox: Inbox, tmp_path: object) -> None:
-    settings = _settings(tmp_path, smtp_host=SMTP_HOST, smtp_port=8025)
+    settings = _settings(tmp_path, smtp_host=SMTP_HOST, smtp_port=UNIT_SMTP_PORT)
     audio = b"RIFF" + bytes(100)
     sent = await send_mail(
         settings,
