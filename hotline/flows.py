@@ -205,6 +205,8 @@ async def assign_did(flow_id: int, number: str) -> None:
 
 async def unassign_did(flow_id: int, number: str) -> None:
     flow = await _flow(flow_id)
-    deleted = await Did.filter(flow=flow, number=number).delete()
-    if not deleted:
+    row = await Did.get_or_none(flow=flow, number=number)
+    if row is None:
         raise NotFound(f"DID {number} is not assigned to flow {flow_id}")
+    # An instance delete, so the inbound routing cache hears of it (signals).
+    await row.delete()

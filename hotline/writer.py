@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 Write = Callable[[BaseDBAsyncClient], Awaitable[None]]
 # A write that may be merged with its neighbours of the same ``batch_key``
 # (bulk inserts): ``merge`` gets all of them, in order.
-MAX_BATCH: Final = 500
+MAX_BATCH: Final = 100
 
 
 class BatchableWrite:

@@ -2,44 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import logging
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ari_apps.ari.events import AriEvent
+from ari_apps.ivr import routes
 from ari_apps.ivr.commands import EnterQueue
 from ari_apps.ivr.core import FlowSession
 from ari_apps.ivr.flow import FlowDefinition
 from ari_apps.ivr.services import FlowRunner, safe_fallback
-from fax.services import is_fax_did
 from hotline import calls
 from hotline.calendars import resolve_calendars
-from hotline.models import Did, Flow, FlowVersion
 
 if TYPE_CHECKING:
     from ari_apps.app import CallCenter
 
 log = logging.getLogger(__name__)
-
-
-@lru_cache(maxsize=256)
-def _parsed(version_id: int, definition_json: str) -> FlowDefinition:
-    # Versions are immutable, so a parsed definition can be shared by calls.
-    return FlowDefinition.from_json(definition_json)
-
-
-async def published_flow(did: str) -> tuple[FlowVersion, int] | None:
-    row = await Did.get_or_none(number=did).prefetch_related("flow")
-    if row is None:
-        return None
-    flow: Flow = row.flow
-    if flow.published_version_id is None:
-        return None
-    version = await FlowVersion.get_or_none(id=flow.published_version_id)
-    if version is None:
-        return None
-    return version, flow.tenant_id  # type: ignore[attr-defined]
 
 
 async def start_test_flow(center: CallCenter, event: AriEvent) -> None:
@@ -60,23 +38,22 @@ async def start_inbound(center: CallCenter, event: AriEvent) -> None:
     channel_id = event.channel_id or ""
     did = event.args[1] if len(event.args) > 1 else ""
     caller_id = event.caller_number or ""
-    if await is_fax_did(did):
+    route = await routes.route_for(did)
+    if isinstance(route, routes.FaxRoute):
         await _receive_fax(center, channel_id, did, caller_id)
         return
-    found = await published_flow(did)
-    if found is None:
+    if route is None:
         log.warning("call %s to %s: no published flow for this DID", channel_id, did)
         await safe_fallback(center.ari, channel_id)
         return
-    version, tenant_id = found
-    # Named business calendars are read at call start, so editing a calendar
-    # changes the next call without republishing the flow.
-    resolved = await resolve_calendars(version.definition)
-    definition = _parsed(version.id, json.dumps(resolved, sort_keys=True))
     await calls.open_record(
-        channel_id, did=did, caller_id=caller_id, tenant_id=tenant_id, flow_version_id=version.id
+        channel_id,
+        did=did,
+        caller_id=caller_id,
+        tenant_id=route.tenant_id,
+        flow_version_id=route.version_id,
     )
-    await _run_flow(center, channel_id, definition, did, caller_id)
+    await _run_flow(center, channel_id, route.definition, did, caller_id)
 
 
 async def _receive_fax(center: CallCenter, channel_id: str, did: str, caller_id: str) -> None:

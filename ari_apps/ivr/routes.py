@@ -1,0 +1,100 @@
+"""Where an inbound DID goes, cached in memory.
+
+Why: looking it up on every call cost three or four SQLite reads (fax DID,
+DID + flow, published version, calendars) on the path between the caller's
+StasisStart and the first audio, and with one SQLite connection those reads
+queue behind the background writer's transactions.  Under load that put
+seconds on dial-to-first-audio (``make bench``).
+
+The cache is dropped whenever a model that decides routing is saved or
+deleted (Tortoise signals: DIDs, flows, versions, calendars, fax DIDs), and
+``invalidate()`` is called by code that changes them through querysets,
+which fire no signals.  As a backstop for a change made behind our back
+(another process, a manual SQL edit) an entry lives at most ``MAX_AGE_S``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Final
+
+from tortoise.models import Model
+from tortoise.signals import post_delete, post_save
+
+from ari_apps.ivr.flow import FlowDefinition
+from fax.services import is_fax_did
+from hotline.calendars import resolve_calendars
+from hotline.models import Did, Flow, FlowVersion
+from hotline.models_fax import FaxDid
+from hotline.models_shifts import BusinessCalendar
+
+MAX_AGE_S: Final = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class FlowRoute:
+    version_id: int
+    tenant_id: int
+    definition: FlowDefinition
+
+
+@dataclass(frozen=True, slots=True)
+class FaxRoute:
+    pass
+
+
+Route = FlowRoute | FaxRoute | None
+
+_routes: dict[str, tuple[float, Route]] = {}
+
+
+def invalidate() -> None:
+    _routes.clear()
+
+
+async def route_for(did: str) -> Route:
+    cached = _routes.get(did)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < MAX_AGE_S:
+        return cached[1]
+    route = await _load(did)
+    _routes[did] = (now, route)
+    return route
+
+
+async def _load(did: str) -> Route:
+    if await is_fax_did(did):
+        return FaxRoute()
+    row = await Did.get_or_none(number=did).prefetch_related("flow")
+    if row is None:
+        return None
+    flow: Flow = row.flow
+    if flow.published_version_id is None:
+        return None
+    version = await FlowVersion.get_or_none(id=flow.published_version_id)
+    if version is None:
+        return None
+    # Named business calendars are inlined here; editing one drops the cache,
+    # so the next call sees it without republishing the flow.
+    resolved = await resolve_calendars(version.definition)
+    definition = _parsed(version.id, json.dumps(resolved, sort_keys=True))
+    return FlowRoute(version.id, flow.tenant_id, definition)  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=256)
+def _parsed(version_id: int, definition_json: str) -> FlowDefinition:
+    # Versions are immutable, so a parsed definition can be shared by calls.
+    return FlowDefinition.from_json(definition_json)
+
+
+async def _changed(*_args: Any, **_kwargs: Any) -> None:
+    invalidate()
+
+
+for _model in (Did, Flow, FlowVersion, BusinessCalendar, FaxDid):
+    _sender: type[Model] = _model
+    post_save(_sender)(_changed)
+    post_delete(_sender)(_changed)
