@@ -103,30 +103,6 @@ class QueueFaxBack:
         return ServiceResult(QUEUED, {"fax_job": str(job.id)})
 
 
-class SendFaxBack:
-    """The answered leg of a fax-back attempt (``Stasis(...,service,fax.send_out,JOB)``)."""
-
-    name = "fax.send_out"
-
-    async def run(self, call: CallServiceContext, params: Mapping[str, Any]) -> ServiceResult:
-        args = list(params.get("args", []))
-        job_id = int(args[0]) if args and str(args[0]).isdigit() else 0
-        try:
-            job = await services.mark_sending(job_id)
-        except (InvalidRequest, LookupError) as exc:
-            log.warning("fax-back leg %s: %s", call.channel_id, exc)
-            return ServiceResult(OUTCOME_FAILED)
-        document = job.document
-        if document is None:
-            await services.fax_back_attempt_failed(job_id, "no_document", "document deleted")
-            return ServiceResult(OUTCOME_FAILED)
-        paths = FaxPaths.from_settings(call.settings)
-        await _hand_to_dialplan(
-            call, job_id, str(paths.for_asterisk(Path(document.tiff_path))), "send"
-        )
-        return ServiceResult(SENDING, handed_off=True)
-
-
 class ReceiveFax:
     """A call to a fax DID: ReceiveFAX into a file the result handler converts."""
 
@@ -146,5 +122,5 @@ class ReceiveFax:
         return ServiceResult(RECEIVING, {"fax_job": str(job.id)}, handed_off=True)
 
 
-for _service in (CheckDocument(), SendHere(), QueueFaxBack(), SendFaxBack(), ReceiveFax()):
+for _service in (CheckDocument(), SendHere(), QueueFaxBack(), ReceiveFax()):
     register_call_service(_service)

@@ -1,12 +1,11 @@
 """Fax-back: dial due jobs through ``to-pstn`` and notice failed attempts.
 
-Each attempt originates ``Local/<number>@to-pstn`` into Hotline's own Stasis
-app as ``service,fax.send_out,<job>``: when the far end answers, that call
-service continues the channel into ``[hotline-fax]`` for SendFAX and the
-FastAGI result finishes the attempt.  When it is never answered (busy,
-congestion, no answer) the channel is destroyed without a StasisStart: ARI
-still tells us, because an app that originates a channel is subscribed to
-it, and the hangup cause says why.  The pure ``fax.core`` decides retries.
+Each attempt originates ``Local/<number>@to-pstn`` into ``[hotline-fax]``
+``send``: when the far end answers, SendFAX runs and the FastAGI
+``fax_result`` finishes the attempt (before the channel goes).  Hotline
+subscribes its ARI app to the leg, so a leg destroyed while the job still
+says "dialling" was never answered (busy, congestion, no answer) and its
+hangup cause says why.  The pure ``fax.core`` decides retries.
 """
 
 from __future__ import annotations
@@ -16,12 +15,15 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Final
 
 from ari_apps.ari.client import AriClient
-from ari_apps.ari.errors import AriError
+from ari_apps.ari.errors import AriError, AriNotFound
 from ari_apps.ari.events import CHANNEL_DESTROYED, AriEvent
 from fax import core, services
+from fax.calls import FAX_CONTEXT
+from fax.paths import FaxPaths
 from hotline.models_fax import FaxJob
 from hotline.settings import Settings
 
@@ -71,20 +73,43 @@ class FaxBackScheduler:
             await asyncio.sleep(POLL_INTERVAL_S)
 
     async def dial_due_jobs(self) -> None:
+        paths = FaxPaths.from_settings(self._settings)
         for job in await services.due_fax_back_jobs(services.now()):
             channel_id = leg_channel_id(job.id, job.attempts + 1)
             await services.start_fax_back_attempt(job, channel_id)
-            self._watchers[channel_id] = self._watcher(job.id, channel_id)
+            document = job.document
+            if document is None:
+                await services.fax_back_attempt_failed(job.id, "no_document", "document deleted")
+                continue
             log.info("fax job %d: attempt %d to %s", job.id, job.attempts, job.remote_number)
+            self._watchers[channel_id] = self._watcher(job.id, channel_id)
             try:
+                # Straight into the dialplan, not through Stasis: a channel
+                # originated into an app has no PBX to continue into, so
+                # /continue would hang it up instead of running SendFAX.
                 await self._ari.originate(
                     f"Local/{job.remote_number}@{PSTN_CONTEXT}/n",
                     channel_id=channel_id,
-                    app=self._settings.ari_app,
-                    app_args=["service", "fax.send_out", str(job.id)],
+                    context=FAX_CONTEXT,
+                    extension="send",
+                    priority=1,
+                    variables={
+                        "HOTLINE_FAX_JOB": str(job.id),
+                        "HOTLINE_FAX_FILE": str(paths.for_asterisk(Path(document.tiff_path))),
+                    },
                     caller_id='"Hotline fax"',
                     timeout_s=DIAL_TIMEOUT_S,
                 )
+                # Events of a channel outside Stasis only come when asked for.
+                await self._ari.request(
+                    "POST",
+                    f"/applications/{self._settings.ari_app}/subscription",
+                    params={"eventSource": f"channel:{channel_id}"},
+                )
+            except AriNotFound:
+                # Gone before we could watch it: refused at once (no route, congestion).
+                self._watchers.pop(channel_id, None)
+                await self._leg_gone(job.id, None, "congestion")
             except AriError as exc:
                 self._watchers.pop(channel_id, None)
                 await services.fax_back_attempt_failed(job.id, "congestion", f"originate: {exc}")
@@ -100,11 +125,12 @@ class FaxBackScheduler:
 
         return on_event
 
-    async def _leg_gone(self, job_id: int, cause: int | None) -> None:
+    async def _leg_gone(self, job_id: int, cause: int | None, outcome: str = "") -> None:
         job = await FaxJob.get_or_none(id=job_id)
-        # Still dialling: the far end never answered, so no fax result will come.
+        # Still dialling when the leg is destroyed: no fax result was reported
+        # (the dialplan reports it before the channel goes), so it never got through.
         if job is not None and job.status == core.DIALLING:
-            outcome = core.outcome_of_cause(cause)
+            outcome = outcome or core.outcome_of_cause(cause)
             await services.fax_back_attempt_failed(job_id, outcome, f"{outcome} (cause {cause})")
 
     async def fail_stuck_attempts(self) -> None:

@@ -304,8 +304,9 @@ async def _store_state(job: FaxJob, state: core.JobState) -> None:
 
 
 async def due_fax_back_jobs(at: datetime) -> list[FaxJob]:
-    waiting = await FaxJob.filter(kind="fax_back", status__in=sorted(core.WAITING))
-    return [job for job in waiting if core.is_due(_state(job), at)]
+    waiting = FaxJob.filter(kind="fax_back", status__in=sorted(core.WAITING))
+    waiting = waiting.prefetch_related("document")
+    return [job for job in await waiting if core.is_due(_state(job), at)]
 
 
 async def start_fax_back_attempt(job: FaxJob, call_id: str) -> None:
@@ -321,15 +322,6 @@ async def fax_back_attempt_failed(job_id: int, outcome: str, error: str = "") ->
         return
     state = core.finish_attempt(_state(job), outcome, FAX_BACK_POLICY, now(), error)
     await _store_state(job, state)
-
-
-async def mark_sending(job_id: int) -> FaxJob:
-    job = await get_job(job_id)
-    if job.status != core.DIALLING:
-        raise InvalidRequest(f"fax job {job_id} is {job.status}, not dialling")
-    job.status = core.SENDING
-    await job.save(update_fields=["status", "updated_at"])
-    return job
 
 
 async def fail_job(job_id: int, error: str) -> None:
