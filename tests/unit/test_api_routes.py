@@ -155,6 +155,22 @@ def route_cases(flow_id: int) -> list[RouteCase]:
         RouteCase(
             "POST", "/flows/{flow_id}/publish", f"/flows/{flow_id}/publish", ADMINISTRATORS, 201
         ),
+        # Fax: an upload without a file is refused (400) after the role check;
+        # DID 8009 is saved; no job or DID 999999.
+        RouteCase("GET", "/fax/documents", "/fax/documents", VIEWERS),
+        RouteCase("POST", "/fax/documents", "/fax/documents", ADMINISTRATORS, 400),
+        RouteCase("GET", "/fax/jobs", "/fax/jobs", VIEWERS),
+        RouteCase("GET", "/fax/jobs/{job_id}", "/fax/jobs/999999", VIEWERS, 404),
+        RouteCase("GET", "/fax/jobs/{job_id}/pdf", "/fax/jobs/999999/pdf", VIEWERS, 404),
+        RouteCase("GET", "/fax/dids", "/fax/dids", VIEWERS),
+        RouteCase(
+            "PUT",
+            "/fax/dids/{number}",
+            "/fax/dids/8009",
+            ADMINISTRATORS,
+            body={"email": "f@x.test"},
+        ),
+        RouteCase("DELETE", "/fax/dids/{number}", "/fax/dids/999999", ADMINISTRATORS, 404),
         # Prompts: an empty JSON body passes the role check, then is refused
         # (no name) before anything is converted or stored; no prompt 999999.
         RouteCase("GET", "/prompts", "/prompts", VIEWERS),
