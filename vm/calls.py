@@ -58,10 +58,11 @@ GREETING_TIMEOUT_S: Final = 120.0
 _background: set[asyncio.Task[Any]] = set()
 
 
-def spawn_background(coro: Any, name: str) -> None:
+def spawn_background(coro: Any, name: str) -> asyncio.Task[Any]:
     task = asyncio.create_task(coro, name=name)
     _background.add(task)
     task.add_done_callback(_background.discard)
+    return task
 
 
 async def drain_background() -> None:
@@ -94,6 +95,7 @@ class LeaveVoicemail:
         silence_s = int(params.get("silence_s", 5))
 
         choice = await self._play_greeting(call, box, greeting_kind, operator_enabled)
+        log.info("call %s: voicemail %s greeting done -> %s", call.call_id, box.number, choice)
         if choice is not None:
             return ServiceResult(choice)
         recording = RecordingSession(call, box, max_length_s, silence_s, operator_enabled)
@@ -152,6 +154,7 @@ class RecordingSession:
                 beep=True,
                 terminate_on="#",
             )
+            log.info("call %s: recording %s started", call.call_id, self.name)
             return await self._wait()
         except asyncio.CancelledError:
             # The caller hung up and the flow runner cancelled us.
@@ -167,6 +170,7 @@ class RecordingSession:
         while True:
             remaining = deadline - asyncio.get_running_loop().time()
             event = await call.next_event(max(remaining, 0.1))
+            log.debug("call %s: voicemail event %s", call.call_id, event and event.type)
             if event is None:
                 # RecordingFinished never came: stop it, keep what was said.
                 with contextlib.suppress(AriError):
@@ -229,6 +233,12 @@ class RecordingSession:
 async def keep_recording(box: Mailbox, caller_id: str, recording_name: str, call_id: str) -> Any:
     """Store the recording as a message and mail it in the background."""
     message = await services.store_recording(box, caller_id, recording_name, call_id, MIN_MESSAGE_S)
+    log.info(
+        "voicemail %s from %r: %s",
+        box.number,
+        caller_id,
+        f"message {message.id} ({message.duration_s} s)" if message else "too short, discarded",
+    )
     if message is not None:
         spawn_background(services.email_notification(message.id), name=f"vm-mail-{message.id}")
     return message

@@ -96,6 +96,8 @@ class SipPhone:
                     "module_app ctrl_tcp.so",
                     f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}",
                     "module_app menu.so",
+                    # Subscribes to message-summary; NOTIFYs become MWI_NOTIFY events.
+                    "module_app mwi.so",
                     "",
                 ]
             )
@@ -132,11 +134,54 @@ class SipPhone:
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
 
+    async def watch_mwi(self) -> MwiWatch:
+        """Start collecting the MWI NOTIFY bodies this phone receives (ctrl_tcp events)."""
+        watch = MwiWatch()
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.ctrl_port)
+        watch.start(reader, writer)
+        return watch
+
     async def dial(self, number: str) -> None:
         await self.command("dial", number)
 
     async def hangup(self) -> None:
         await self.command("hangup")
+
+
+class MwiWatch:
+    """ctrl_tcp pushes every UA event to connected clients; keep the MWI ones."""
+
+    def __init__(self) -> None:
+        self.bodies: list[str] = []
+        self._task: asyncio.Task[None] | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    def start(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writer = writer
+        self._task = asyncio.create_task(self._read(reader))
+
+    async def _read(self, reader: asyncio.StreamReader) -> None:
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError, ValueError):
+            while True:
+                length = int((await reader.readuntil(b":"))[:-1])
+                body = await reader.readexactly(length)
+                await reader.readexactly(1)
+                message = json.loads(body)
+                if message.get("event") and message.get("type") == "MWI_NOTIFY":
+                    self.bodies.append(str(message.get("param", "")))
+
+    def waiting(self) -> bool | None:
+        """Messages-Waiting of the latest NOTIFY (None before any)."""
+        if not self.bodies:
+            return None
+        return "messages-waiting: yes" in self.bodies[-1].lower()
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._writer is not None:
+            self._writer.close()
 
 
 def baresip_available() -> bool:

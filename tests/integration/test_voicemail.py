@@ -1,0 +1,168 @@
+"""Voicemail for real: DID 8000, option 2, a caller leaves a message in box 5000.
+
+Checked end to end: the API lists it with the caller ID and a duration close
+to what was played, its audio contains the caller's tone, the email with the
+WAV arrives at the aiosmtpd inbox, and the support agent's SIP phone (baresip,
+subscribed to message-summary) is told messages are waiting, then not after
+the message is deleted through the API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import urllib.request
+from email.message import EmailMessage
+
+import pytest
+
+from ari_apps.ivr.demo import MAIN_MENU, MAIN_MENU_NAME
+from tests.integration.audio import Audio, audible_seconds, read_wav, tone_ratio
+from tests.integration.conftest import Api
+from tests.integration.harness import AriHarness, SimCaller
+from tests.integration.phones import SipPhone, wait_until
+from tests.integration.smtp import Inbox
+
+pytestmark = pytest.mark.asterisk
+
+BOX = "5000"
+BEEP_HZ = 700  # Asterisk's stock beep.wav
+CALLER_TONE_HZ = 440
+TONE_MS = 3000
+
+
+async def _publish_demo_menu(api: Api) -> None:
+    """Other tests publish their own versions of "Main menu": run the shipped one."""
+    flows = await api.get("/flows")
+    flow_id = next(flow["id"] for flow in flows if flow["name"] == MAIN_MENU_NAME)
+    await api.put(f"/flows/{flow_id}/draft", MAIN_MENU)
+    await api.post(f"/flows/{flow_id}/publish")
+
+
+async def _delete_all_messages(api: Api) -> None:
+    for message in await api.get(f"/voicemail/boxes/{BOX}/messages"):
+        await asyncio.to_thread(api._call, "DELETE", f"/voicemail/messages/{message['id']}")
+
+
+def _beep_windows(audio: Audio) -> int:
+    """Longest run of 100 ms windows that are a pure BEEP_HZ tone (speech never is)."""
+    window = audio.rate // 10
+    longest = run = 0
+    for start in range(0, len(audio.samples) - window - 1, window):
+        piece = Audio(audio.rate, audio.samples[start : start + window + 1])
+        run = run + 1 if tone_ratio(piece, BEEP_HZ) > 0.9 else 0
+        longest = max(longest, run)
+    return longest
+
+
+async def _wait_for_beep(caller: SimCaller, timeout_s: float = 30.0) -> None:
+    """Listen in 1.5 s slices until the record beep (about 0.4 s of 700 Hz) is heard."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while asyncio.get_running_loop().time() < deadline:
+        heard = await caller.listen(1.5)
+        if _beep_windows(heard) >= 2:
+            return
+    raise AssertionError("no beep: recording never started")
+
+
+async def _play_tone(caller: SimCaller, duration_ms: int) -> None:
+    """The caller "speaks": a 440 Hz tone.  ARI queues DTMF behind a running
+    playback and a tone playback does not end by itself, so stop it."""
+    playback_id = f"tone-{caller.channel_id}-{duration_ms}"
+    await caller.harness.ari.play(
+        caller.channel_id, f"tone:{CALLER_TONE_HZ}", playback_id=playback_id
+    )
+    await asyncio.sleep(duration_ms / 1000)
+    await caller.harness.ari.stop_playback(playback_id)
+
+
+def _fetch_audio(url: str, token: str) -> Audio:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.headers["Content-Type"] == "audio/wav"
+        return read_wav(response.read())
+
+
+async def _message_from(api: Api, caller_id: str) -> dict[str, object]:
+    async def listed() -> bool:
+        messages = await api.get(f"/voicemail/boxes/{BOX}/messages")
+        return any(m["caller_id"] == caller_id for m in messages)
+
+    await wait_until(listed, 20, f"a message from {caller_id} in box {BOX}")
+    messages = await api.get(f"/voicemail/boxes/{BOX}/messages")
+    found: dict[str, object] = next(m for m in messages if m["caller_id"] == caller_id)
+    return found
+
+
+async def test_given_demo_caller_when_pressing_2_and_speaking_then_message_mail_and_mwi(
+    harness: AriHarness,
+    api: Api,
+    hotline_env: dict[str, str],
+    agents_ready: dict[str, SipPhone],
+    smtp_inbox: Inbox,
+    clean_pbx: None,
+) -> None:
+    await _publish_demo_menu(api)
+    await _delete_all_messages(api)
+    mwi = await agents_ready["1001"].watch_mwi()
+    try:
+        caller = await harness.call("8000", caller_id="5550123")
+        await asyncio.sleep(1.0)
+        await caller.press("2")
+        await _wait_for_beep(caller)
+
+        await _play_tone(caller, TONE_MS)
+        await caller.press("#")
+
+        message = await _message_from(api, "5550123")
+        duration = float(str(message["duration_s"]))
+        assert 2.5 <= duration <= 5.0, message
+
+        audio = _fetch_audio(str(message["audio_url"]), hotline_env["HOTLINE_API_TOKEN"])
+        assert abs(audio.duration_s - duration) < 0.2
+        assert audible_seconds(audio) >= 2.0, "the message is silent"
+        assert tone_ratio(audio, CALLER_TONE_HZ) > 0.8, "the caller's tone is not in it"
+
+        def mail_for_caller(mail: EmailMessage) -> bool:
+            return "5550123" in str(mail["Subject"]) and BOX in str(mail["Subject"])
+
+        mail = await smtp_inbox.wait_for(mail_for_caller, timeout_s=20)
+        attachments = [part for part in mail.iter_attachments()]
+        assert [part.get_content_type() for part in attachments] == ["audio/wav"]
+        attached = attachments[0].get_payload(decode=True)
+        assert isinstance(attached, bytes)
+        assert tone_ratio(read_wav(attached), CALLER_TONE_HZ) > 0.8
+
+        async def lamp_on() -> bool:
+            return mwi.waiting() is True
+
+        await wait_until(lamp_on, 20, "phone 1001 told messages are waiting (MWI on)")
+
+        await asyncio.to_thread(api._call, "DELETE", f"/voicemail/messages/{message['id']}")
+        assert await api.get(f"/voicemail/boxes/{BOX}/messages") == []
+
+        async def lamp_off() -> bool:
+            return mwi.waiting() is False
+
+        await wait_until(lamp_off, 20, "phone 1001 told no messages wait (MWI off)")
+        await caller.hangup()
+    finally:
+        await mwi.close()
+
+
+async def test_given_caller_when_hanging_up_mid_message_then_the_message_is_kept(
+    harness: AriHarness, api: Api, hotline_env: dict[str, str], clean_pbx: None
+) -> None:
+    await _publish_demo_menu(api)
+    await _delete_all_messages(api)
+    caller = await harness.call("8000", caller_id="5550124")
+    await asyncio.sleep(1.0)
+    await caller.press("2")
+    await _wait_for_beep(caller)
+    await _play_tone(caller, 2000)
+    await caller.hangup()
+
+    message = await _message_from(api, "5550124")
+    assert 1.5 <= float(str(message["duration_s"])) <= 4.0, message
+    audio = _fetch_audio(str(message["audio_url"]), hotline_env["HOTLINE_API_TOKEN"])
+    assert tone_ratio(audio, CALLER_TONE_HZ) > 0.8
+    await _delete_all_messages(api)
