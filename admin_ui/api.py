@@ -18,6 +18,7 @@ from hotline import calls as calls_service
 from hotline import flows as flows_service
 from hotline.center import ContactCenter
 from hotline.errors import InvalidRequest, NotFound
+from vm import services as vm_services
 
 
 def _center(request: Request) -> ContactCenter:
@@ -146,6 +147,44 @@ async def publish_flow(request: Request) -> Response:
     return JSONResponse(result, status_code=201)
 
 
+async def list_voicemail_messages(request: Request) -> Response:
+    await require(request, "view")
+    box = await vm_services.get_box(request.path_params["box"])
+    base = str(request.base_url).rstrip("/")
+    return JSONResponse(
+        [
+            vm_services.message_json(message, f"{base}/voicemail/messages/{message.id}/audio")
+            for message in await vm_services.list_messages(box)
+        ]
+    )
+
+
+async def voicemail_message_audio(request: Request) -> Response:
+    await require(request, "view")
+    message, data = await vm_services.message_audio(request.path_params["message_id"])
+    return Response(
+        data,
+        media_type="audio/wav",
+        headers={"Content-Disposition": f'inline; filename="voicemail-{message.id}.wav"'},
+    )
+
+
+async def delete_voicemail_message(request: Request) -> Response:
+    principal = await require(request, "edit")
+    message_id = request.path_params["message_id"]
+    before = await vm_services.delete_message(message_id)
+    await audit.record(
+        request,
+        "voicemail_deleted",
+        "voicemail_message",
+        message_id,
+        before=before,
+        username=principal.name,
+        source="api",
+    )
+    return Response(status_code=204)
+
+
 async def openapi(request: Request) -> Response:
     return JSONResponse(openapi_document())
 
@@ -165,6 +204,9 @@ routes = [
     Route("/flows/{flow_id:int}/draft", put_draft, methods=["PUT"]),
     Route("/flows/{flow_id:int}/validate", validate_flow, methods=["POST"]),
     Route("/flows/{flow_id:int}/publish", publish_flow, methods=["POST"]),
+    Route("/voicemail/boxes/{box}/messages", list_voicemail_messages),
+    Route("/voicemail/messages/{message_id:int}/audio", voicemail_message_audio),
+    Route("/voicemail/messages/{message_id:int}", delete_voicemail_message, methods=["DELETE"]),
     *FAX_ROUTES,
     *PROMPT_ROUTES,
 ]

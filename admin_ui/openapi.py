@@ -69,5 +69,17 @@ def openapi_document() -> dict[str, Any]:
             },
             **PROMPT_PATHS,
             **FAX_PATHS,
+            "/voicemail/boxes/{box}/messages": {
+                "get": _op(
+                    "Messages of a box: {id, caller_id, duration_s, received_at, audio_url}",
+                    params=("box",),
+                )
+            },
+            "/voicemail/messages/{message_id}/audio": {
+                "get": _op("The message's WAV (same bearer token)", params=("message_id",))
+            },
+            "/voicemail/messages/{message_id}": {
+                "delete": _op("Delete a message (MWI updated, audited)", params=("message_id",))
+            },
         },
     }

@@ -60,6 +60,8 @@ from hotline.bus import EventBus
 from hotline.errors import InvalidRequest, NotFound
 from hotline.models import Agent
 from hotline.settings import Settings
+from vm import services as vm_services
+from vm.retention import VoicemailBackground
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,7 @@ class CallCenter:
         self.feature_channels: dict[str, str] = {}  # channel id -> playback id
         self.test_flows: dict[str, dict[str, Any]] = {}  # test call -> draft it runs
         self.call_services = load_call_services()
+        self.voicemail = VoicemailBackground(settings, bus, self.ari)
         self.service_calls: dict[str, CallServiceContext] = {}  # channel -> service using it
         self._direct_services: dict[str, asyncio.Task[None]] = {}  # Stasis(...,service,...)
         self.http: aiohttp.ClientSession | None = None
@@ -102,12 +105,14 @@ class CallCenter:
         self._run_task = asyncio.create_task(self.ari.run(), name="ari")
         self.acd.start()
         self.fax_back.start()
+        self.voicemail.start()
 
     async def stop(self) -> None:
         # Callers stay in Stasis when we go: Asterisk keeps them in their
         # bridges (with MOH) and the next start adopts them.
         await self.acd.stop()
         await self.fax_back.stop()
+        await self.voicemail.stop()
         await self.ari.close()
         if self._run_task is not None:
             self._run_task.cancel()
@@ -133,6 +138,7 @@ class CallCenter:
             await self._sync_endpoints()
             await reconcile.reconcile(self)
             await self._reapply_pauses_after_restored_calls()
+        self.voicemail.connected()
         self._ready.set()
         log.info("connected to Asterisk; %d calls adopted", len(self.acd.calls))
 
@@ -194,7 +200,12 @@ class CallCenter:
             params={"eventSource": "endpoint:PJSIP"},
         )
         for agent in await Agent.all():
-            await ensure_agent_endpoint(self.ari, agent.extension, agent.sip_password)
+            await ensure_agent_endpoint(
+                self.ari,
+                agent.extension,
+                agent.sip_password,
+                await vm_services.phone_mailboxes(agent.extension),
+            )
             endpoint = await self.ari.get_endpoint("PJSIP", agent.extension)
             await self.acd.handle_locked(
                 AgentDeviceChanged(time.time(), agent.extension, endpoint.get("state") == "online")

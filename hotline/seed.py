@@ -114,6 +114,11 @@ async def seed_demo(settings: Settings, main_menu: dict[str, Any]) -> None:
             )
         await QueueMember.get_or_create(queue=queue, agent=agent)
 
+    from vm.services import seed_demo_boxes  # vm imports hotline: import late
+
+    pin_hash = PasswordHasher().hash(settings.demo_vm_pin) if settings.demo_vm_pin else ""
+    await seed_demo_boxes(pin_hash, list(DEMO_AGENTS), DEMO_QUEUE)
+
     await seed_roles()
     admins, _ = await UserGroup.get_or_create(name="Administrators")
     if not await admins.roles.filter(name="administrator").exists():

@@ -1,9 +1,9 @@
 """The demo tenant's "Main menu" flow, reached on DID 8000.
 
-Greets, then: 1 support queue, 2 voicemail (box 5000), 3 fax-on-demand,
+Greets, then: 1 support queue, 2 voicemail (box 5000: leave a message
+after the beep, # or hang up to finish, 0 for support), 3 fax-on-demand,
 9 repeat the menu. 3 runs the fax_on_demand node (document 1, two pages,
-ships with the demo). Voicemail is not built yet, so 2 says
-"feature not available" and returns to the menu. After three invalid
+ships with the demo). After three invalid
 entries or timeouts the caller hears goodbye and is hung up on.
 Only Asterisk stock sounds are used; digits are spoken with ``digits:``.
 """
@@ -41,7 +41,7 @@ MAIN_MENU: Final[dict[str, Any]] = {
             ],
             "options": {
                 "1": "support_hold",
-                "2": "voicemail_unavailable",
+                "2": "voicemail",
                 "3": "fax_on_demand",
                 "9": "menu",
             },
@@ -65,11 +65,24 @@ MAIN_MENU: Final[dict[str, Any]] = {
             "max_wait_s": 600,
             "on_overflow": "goodbye",
         },
-        "voicemail_unavailable": {
-            "kind": "play",
-            "label": "Voicemail box 5000 (not available yet)",
-            "media": ["sound:feature-not-avail-line"],
-            "next": "menu",
+        "voicemail": {
+            # Greeting, beep, record until # / silence / 2 min; 0 reaches support.
+            "kind": "voicemail",
+            "label": "Voicemail box 5000",
+            "box": "5000",
+            "greeting": "unavailable",
+            "max_length_s": 120,
+            "silence_s": 5,
+            "operator": "support_hold",
+            "next": "voicemail_done",
+            "on_no_message": "menu",
+            "on_failure": "goodbye",
+        },
+        "voicemail_done": {
+            "kind": "hangup",
+            "label": "Message left: goodbye",
+            "media": ["sound:vm-goodbye"],
+            "reason": "voicemail_left",
         },
         "fax_on_demand": {
             # Document number + #, then 1 = fax on this call, 2 = fax-back.

@@ -176,6 +176,25 @@ def route_cases(flow_id: int) -> list[RouteCase]:
         RouteCase("GET", "/prompts", "/prompts", VIEWERS),
         RouteCase("POST", "/prompts", "/prompts", ADMINISTRATORS, 422, body={}),
         RouteCase("GET", "/prompts/{prompt_id}/audio", "/prompts/999999/audio", VIEWERS, 404),
+        # Voicemail: the seeded box 5000 lists; message routes pass the role
+        # check and then find no message 404 (tests/unit/test_vm_api.py has them succeed).
+        RouteCase(
+            "GET", "/voicemail/boxes/{box}/messages", "/voicemail/boxes/5000/messages", VIEWERS
+        ),
+        RouteCase(
+            "GET",
+            "/voicemail/messages/{message_id}/audio",
+            "/voicemail/messages/999999/audio",
+            VIEWERS,
+            404,
+        ),
+        RouteCase(
+            "DELETE",
+            "/voicemail/messages/{message_id}",
+            "/voicemail/messages/999999",
+            ADMINISTRATORS,
+            404,
+        ),
     ]
 
 

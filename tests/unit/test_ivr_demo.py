@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from ari_apps.ivr import (
     EnterQueue,
     FlowDefinition,
@@ -16,7 +14,9 @@ from ari_apps.ivr import (
     ValidationContext,
     validate_flow,
 )
+from ari_apps.ivr.commands import RunCallService
 from ari_apps.ivr.demo import MAIN_MENU
+from ari_apps.ivr.events import CallServiceFinished
 from ari_apps.ivr.testing import ScriptedCall
 
 SOUNDS_LIST = Path("/tmp/asterisk-sounds.txt")
@@ -112,25 +112,44 @@ def test_given_caller_in_demo_menu_when_pressing_9_then_menu_replays() -> None:
     assert replay.playback_id != first_prompt.playback_id
 
 
-@pytest.mark.parametrize(
-    ("digit", "node_id"), [("2", "voicemail_unavailable")]
-)
-def test_given_caller_in_demo_menu_when_choosing_unbuilt_feature_then_hears_not_available(
-    digit: str, node_id: str
-) -> None:
+def test_given_caller_in_demo_menu_when_pressing_2_then_voicemail_box_5000_records() -> None:
     call = demo_call()
     call.start()
     call.finish_playback()
 
-    commands = call.press(digit)
-    feature_playback = call.playing[-1]
-    back = call.finish_playback()
+    commands = call.press("2")
+    request = commands[-1]
+    assert isinstance(request, RunCallService)
 
     assert commands[-2:] == [
-        NodeEntered(node_id, "play"),
-        Play(feature_playback, ("sound:feature-not-avail-line",)),
+        NodeEntered("voicemail", "voicemail"),
+        RunCallService(
+            request.request_id,
+            "voicemail.leave",
+            {
+                "box": "5000",
+                "greeting": "unavailable",
+                "max_length_s": 120,
+                "silence_s": 5,
+                "operator": True,
+            },
+        ),
     ]
-    assert NodeEntered("menu", "menu") in back
+    done = call.send(CallServiceFinished(request.request_id, "recorded", {"vm_message_id": "7"}))
+    assert NodeEntered("voicemail_done", "hangup") in done
+    assert call.session.variables["vm_message_id"] == "7"
+
+
+def test_given_caller_leaving_voicemail_when_pressing_0_then_support_queue() -> None:
+    call = demo_call()
+    call.start()
+    call.finish_playback()
+    request = call.press("2")[-1]
+    assert isinstance(request, RunCallService)
+
+    commands = call.send(CallServiceFinished(request.request_id, "operator"))
+
+    assert NodeEntered("support_hold", "play") in commands
 
 
 def test_given_caller_in_demo_menu_when_three_invalid_entries_then_goodbye_and_hangup() -> None:
@@ -174,7 +193,8 @@ def test_given_demo_flow_when_parsed_then_every_node_is_reachable_from_greeting(
         "menu",
         "support_hold",
         "support_queue",
-        "voicemail_unavailable",
+        "voicemail",
+        "voicemail_done",
         "fax_on_demand",
         "goodbye",
     }
