@@ -173,13 +173,16 @@ def test_given_demo_call_in_any_state_when_caller_goes_silent_then_it_ends_in_ha
         for event in resolve(action, session):
             history += session.handle(event, START)
 
-    # Menu: 3 attempts x (prompt + timer), plus greeting/hold/goodbye playbacks.
-    history += drain(session, START, max_steps=12)
+    # Menu: 3 attempts x (prompt + timer), plus greeting/hold/goodbye playbacks;
+    # fax-on-demand's own 3 attempts x (prompt + timer) may come first.
+    history += drain(session, START, max_steps=24)
 
     entered_queue = session.current_node == "support_queue" and not session.finished
-    # Voicemail lends the channel to a call service, which bounds the time itself
-    # (greeting + max_length_s); the flow only waits for its answer.
-    in_voicemail = session.current_node == "voicemail" and not session.finished
+    # Voicemail and fax lend the channel to a call service, which bounds the
+    # time itself (greeting + max_length_s, a look-up); the flow only waits.
+    in_voicemail = session.current_node in ("voicemail", "fax_on_demand") and (
+        not session.finished and isinstance(history[-1], RunCallService)
+    )
     if entered_queue:
         assert isinstance(history[-1], EnterQueue)
     elif in_voicemail:
