@@ -150,10 +150,12 @@ async def publish_flow(request: Request) -> Response:
 async def list_voicemail_messages(request: Request) -> Response:
     await require(request, "view")
     box = await vm_services.get_box(request.path_params["box"])
-    base = str(request.base_url).rstrip("/")
     return JSONResponse(
         [
-            vm_services.message_json(message, f"{base}/voicemail/messages/{message.id}/audio")
+            vm_services.message_json(
+                message,
+                str(request.url_for("voicemail_message_audio", message_id=message.id)),
+            )
             for message in await vm_services.list_messages(box)
         ]
     )
@@ -205,7 +207,11 @@ routes = [
     Route("/flows/{flow_id:int}/validate", validate_flow, methods=["POST"]),
     Route("/flows/{flow_id:int}/publish", publish_flow, methods=["POST"]),
     Route("/voicemail/boxes/{box}/messages", list_voicemail_messages),
-    Route("/voicemail/messages/{message_id:int}/audio", voicemail_message_audio),
+    Route(
+        "/voicemail/messages/{message_id:int}/audio",
+        voicemail_message_audio,
+        name="voicemail_message_audio",
+    ),
     Route("/voicemail/messages/{message_id:int}", delete_voicemail_message, methods=["DELETE"]),
     *FAX_ROUTES,
     *PROMPT_ROUTES,

@@ -61,8 +61,15 @@ _background: set[asyncio.Task[Any]] = set()
 def spawn_background(coro: Any, name: str) -> asyncio.Task[Any]:
     task = asyncio.create_task(coro, name=name)
     _background.add(task)
-    task.add_done_callback(_background.discard)
+    task.add_done_callback(_background_done)
     return task
+
+
+def _background_done(task: asyncio.Task[Any]) -> None:
+    _background.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        # Nobody awaits these tasks: say what went wrong instead of losing it.
+        log.error("voicemail task %s failed", task.get_name(), exc_info=task.exception())
 
 
 async def drain_background() -> None:
@@ -199,7 +206,14 @@ class RecordingSession:
 
     async def _keep(self) -> ServiceResult:
         self.settled = True
-        message = await keep_recording(self.box, self.call.caller_id, self.name, self.call.call_id)
+        # The caller may hang up right now, and the flow runner then cancels
+        # this service: storing runs as its own task so a cancel cannot cut
+        # it in half (file moved, no row) or lose the message.
+        storing = spawn_background(
+            keep_recording(self.box, self.call.caller_id, self.name, self.call.call_id),
+            name=f"vm-keep-{self.name}",
+        )
+        message = await asyncio.shield(storing)
         if message is None:
             return ServiceResult(OUTCOME_NO_MESSAGE)
         # "Your message has been saved" — the flow then says goodbye.
@@ -252,6 +266,7 @@ async def finish_after_hangup(
     Asterisk ends the recording itself when the channel goes; the live
     recording object disappears once the file is written.
     """
+    log.info("voicemail %s: caller hung up, finishing recording %s", box.number, recording_name)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + RECORDING_CLOSE_WAIT_S
     while loop.time() < deadline:

@@ -68,10 +68,15 @@ class VoicemailRejected(InvalidRequest):
 
     error_id = "voicemail-rejected"
 
-    def __init__(self, reason: str, message: str, field: str = "") -> None:
-        super().__init__(message, {"reason": reason, "field": field})
+    def __init__(
+        self, reason: str, message: str, field: str = "", *, i18n: str = "", **values: Any
+    ) -> None:
+        super().__init__(message, {"reason": reason, "field": field, **values})
         self.reason = reason
         self.field = field
+        self.values = values
+        # The UI's catalogue key: the prompt pipeline's reasons keep its wording.
+        self.i18n_key = i18n or f"voicemail.error.{reason}"
 
 
 class MwiSink(Protocol):
@@ -345,9 +350,20 @@ async def set_greeting(
     try:
         converted = await asyncio.to_thread(convert_upload, audio, filename)
     except PromptRejected as error:
-        raise VoicemailRejected(error.reason, error.message, "greeting") from error
+        raise VoicemailRejected(
+            error.reason,
+            error.message,
+            "greeting",
+            i18n=f"prompts.error.{error.reason}",
+            **error.values,
+        ) from error
     if converted.duration_s > MAX_GREETING_S:
-        raise VoicemailRejected("too_long", f"a greeting is at most {MAX_GREETING_S:.0f} s")
+        raise VoicemailRejected(
+            "greeting_too_long",
+            f"a greeting is at most {MAX_GREETING_S:.0f} s",
+            "greeting",
+            limit=int(MAX_GREETING_S),
+        )
     wav = converted.narrowband_wav
     relative = f"{box.number}/greeting-{kind}.wav"
     await asyncio.to_thread(_write_atomically, audio_file(relative), wav)

@@ -10,8 +10,13 @@ the message is deleted through the API.
 from __future__ import annotations
 
 import asyncio
+import math
+import struct
 import urllib.request
+import uuid
+import wave
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 
@@ -27,7 +32,7 @@ pytestmark = pytest.mark.asterisk
 BOX = "5000"
 BEEP_HZ = 700  # Asterisk's stock beep.wav
 CALLER_TONE_HZ = 440
-TONE_MS = 3000
+TONE_S = 3.0
 
 
 async def _publish_demo_menu(api: Api) -> None:
@@ -64,15 +69,33 @@ async def _wait_for_beep(caller: SimCaller, timeout_s: float = 30.0) -> None:
     raise AssertionError("no beep: recording never started")
 
 
-async def _play_tone(caller: SimCaller, duration_ms: int) -> None:
-    """The caller "speaks": a 440 Hz tone.  ARI queues DTMF behind a running
-    playback and a tone playback does not end by itself, so stop it."""
-    playback_id = f"tone-{caller.channel_id}-{duration_ms}"
-    await caller.harness.ari.play(
-        caller.channel_id, f"tone:{CALLER_TONE_HZ}", playback_id=playback_id
+def _tone_sound(env: dict[str, str], hz: int, seconds: float) -> str:
+    """A sine WAV inside Asterisk's filesystem, played as ``sound:/tmp/...``.
+
+    A ``tone:`` playback on the Local-channel caller records as silence: tone
+    generators write no frames the far half of the Local pair reads."""
+    rate = 8000
+    name = f"/tmp/hl-test-voicemail-{hz}-{int(seconds * 1000)}"
+    frames = b"".join(
+        struct.pack("<h", int(12000 * math.sin(2 * math.pi * hz * i / rate)))
+        for i in range(int(rate * seconds))
     )
-    await asyncio.sleep(duration_ms / 1000)
-    await caller.harness.ari.stop_playback(playback_id)
+    path = Path(env["HOTLINE_ASTERISK_ROOT"] or "/") / f"{name.lstrip('/')}.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(frames)
+    path.chmod(0o644)
+    return f"sound:{name}"
+
+
+async def _play_tone(caller: SimCaller, env: dict[str, str], seconds: float) -> None:
+    """The caller "speaks": CALLER_TONE_HZ for ``seconds``, to the end of the playback."""
+    playback_id = f"hl-test-tone-{uuid.uuid4().hex[:8]}"
+    media = _tone_sound(env, CALLER_TONE_HZ, seconds)
+    await caller.harness.ari.play(caller.channel_id, media, playback_id=playback_id)
+    await caller.harness.wait_event(caller.channel_id, "PlaybackFinished", seconds + 5)
 
 
 def _fetch_audio(url: str, token: str) -> Audio:
@@ -110,7 +133,7 @@ async def test_given_demo_caller_when_pressing_2_and_speaking_then_message_mail_
         await caller.press("2")
         await _wait_for_beep(caller)
 
-        await _play_tone(caller, TONE_MS)
+        await _play_tone(caller, hotline_env, TONE_S)
         await caller.press("#")
 
         message = await _message_from(api, "5550123")
@@ -158,7 +181,7 @@ async def test_given_caller_when_hanging_up_mid_message_then_the_message_is_kept
     await asyncio.sleep(1.0)
     await caller.press("2")
     await _wait_for_beep(caller)
-    await _play_tone(caller, 2000)
+    await _play_tone(caller, hotline_env, 2.0)
     await caller.hangup()
 
     message = await _message_from(api, "5550124")
