@@ -87,6 +87,17 @@ KIND_FIELDS: Final[dict[str, tuple[NodeField, ...]]] = {
         _f("on_invalid", "edge"),
         _f("on_failure", "edge"),
     ),
+    "voicemail": (
+        _f("box", "text", True),
+        _f("greeting", "choice", False, "unavailable", "busy"),
+        _f("max_length_s", "int"),
+        _f("silence_s", "int"),
+        _f("operator", "edge"),
+        _f("operator_extension", "text"),
+        _f("next", "edge", True),
+        _f("on_no_message", "edge"),
+        _f("on_failure", "edge"),
+    ),
     "queue": (
         _f("queue", "text", True),
         _f("priority", "priority"),
