@@ -23,11 +23,13 @@ from admin_ui.account import plugin as account
 from admin_ui.agents import plugin as agents
 from admin_ui.audit import plugin as audit_log
 from admin_ui.dialplan import plugin as dialplan
+from admin_ui.fax import plugin as fax
 from admin_ui.flows import plugin as flows
 from admin_ui.prompts import plugin as prompts
 from admin_ui.queues import plugin as queues
 from admin_ui.shifts import plugin as shifts
 from admin_ui.users import plugin as users
+from admin_ui.voicemail import plugin as voicemail
 from admin_ui.web.security import LoginThrottle
 from hotline.center import ContactCenter
 from hotline.errors import HotlineError
@@ -74,7 +76,19 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 # The UI features, in navigation order.  Each contributes ``routes``.
-FEATURES = (account, flows, prompts, queues, agents, shifts, users, audit_log, dialplan)
+FEATURES = (
+    account,
+    flows,
+    prompts,
+    fax,
+    voicemail,
+    queues,
+    agents,
+    shifts,
+    users,
+    audit_log,
+    dialplan,
+)
 
 
 def create_app(

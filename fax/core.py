@@ -123,6 +123,23 @@ def finish_attempt(
     return replace(state, status=FAILED, next_attempt_at=None, error=reason)
 
 
+def retry_now(state: JobState, now: datetime) -> JobState:
+    """An operator asks for another attempt at once ("retry now").
+
+    A job waiting (queued or to retry) is made due.  A failed job gets exactly one
+    more attempt (its budget grows by one, so attempts still never exceed
+    max); its last error stays until that attempt reports.  A job that is
+    done or has an attempt running is refused.
+    """
+    if state.status in WAITING:
+        return replace(state, next_attempt_at=now)
+    if state.status == FAILED:
+        return replace(
+            state, status=RETRY_WAIT, max_attempts=state.attempts + 1, next_attempt_at=now
+        )
+    raise JobStateError(f"job is {state.status}; only a failed or waiting job can be retried")
+
+
 def outcome_of_cause(cause: int | None) -> str:
     """Attempt outcome of an outbound leg that ended before it was answered."""
     if cause is None:

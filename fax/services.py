@@ -24,7 +24,7 @@ from fax.documents import DocumentRejected, check_pdf, fax_tiff_to_pdf, pdf_to_f
 from fax.paths import FaxPaths
 from hotline.errors import InvalidRequest, NotFound
 from hotline.mail import Attachment, MailError, send_mail
-from hotline.models_fax import FaxDid, FaxDocument, FaxJob
+from hotline.models_fax import FaxBackSettings, FaxDid, FaxDocument, FaxJob
 from hotline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,9 @@ DOCUMENT_NUMBER: Final = re.compile(r"[0-9]{1,8}")
 PHONE_NUMBER: Final = re.compile(r"[0-9]{2,20}")
 EMAIL: Final = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+")
 FAX_BACK_POLICY: Final = core.RetryPolicy(max_attempts=3, first_delay_s=60, max_delay_s=900)
+# Bounds of what operators may set: a retry storm and a week-long wait are both mistakes.
+MAX_FAX_BACK_ATTEMPTS: Final = 10
+MAX_FAX_BACK_DELAY_S: Final = 86400
 
 # One catalogue change at a time: replacing a document swaps files.
 _catalogue_changes = asyncio.Lock()
@@ -213,7 +216,7 @@ async def save_fax_did(number: str, email: str) -> tuple[FaxDid, dict[str, Any] 
     if await Did.exists(number=number):
         raise InvalidRequest(
             f"DID {number} already runs a flow; a fax DID must be a number of its own.",
-            {"field": "number"},
+            {"field": "number", "reason": "did_runs_flow"},
         )
     row = await FaxDid.get_or_none(number=number)
     before = {"number": row.number, "email": row.email} if row is not None else None
@@ -234,9 +237,77 @@ async def delete_fax_did(number: str) -> dict[str, Any]:
     return before
 
 
+# -- fax-back retry policy ---------------------------------------------------------------
+def policy_snapshot(policy: core.RetryPolicy) -> dict[str, Any]:
+    return {
+        "max_attempts": policy.max_attempts,
+        "first_delay_s": int(policy.first_delay_s),
+        "max_delay_s": int(policy.max_delay_s),
+    }
+
+
+async def fax_back_policy() -> core.RetryPolicy:
+    """The policy new jobs and waits use: the operators' setting, else the default."""
+    row = await FaxBackSettings.get_or_none(id=1)
+    if row is None:
+        return FAX_BACK_POLICY
+    return core.RetryPolicy(
+        max_attempts=row.max_attempts,
+        first_delay_s=row.first_delay_s,
+        max_delay_s=row.max_delay_s,
+    )
+
+
+def _whole_number(value: object, field: str, low: int, high: int) -> int:
+    text = str(value).strip()
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise InvalidRequest(
+            f"{field} must be a whole number from {low} to {high}.", {"field": field}
+        )
+    return int(text)
+
+
+async def save_fax_back_policy(
+    max_attempts: object, first_delay_s: object, max_delay_s: object
+) -> tuple[core.RetryPolicy, dict[str, Any]]:
+    """Validate and store the retry policy; returns it and the one it replaced.
+
+    It applies to jobs queued from now on (attempt budget) and to every wait
+    computed from now on (backoff), including jobs already waiting to retry.
+    """
+    attempts = _whole_number(max_attempts, "max_attempts", 1, MAX_FAX_BACK_ATTEMPTS)
+    first = _whole_number(first_delay_s, "first_delay_s", 1, MAX_FAX_BACK_DELAY_S)
+    longest = _whole_number(max_delay_s, "max_delay_s", 1, MAX_FAX_BACK_DELAY_S)
+    if longest < first:
+        raise InvalidRequest(
+            "max_delay_s must not be shorter than first_delay_s.",
+            {"field": "max_delay_s", "reason": "shorter_than_first"},
+        )
+    before = policy_snapshot(await fax_back_policy())
+    await FaxBackSettings.update_or_create(
+        id=1, defaults={"max_attempts": attempts, "first_delay_s": first, "max_delay_s": longest}
+    )
+    return await fax_back_policy(), before
+
+
 # -- jobs ------------------------------------------------------------------------------
-async def list_jobs(limit: int = 100) -> list[FaxJob]:
-    return await FaxJob.all().order_by("-id").limit(limit).prefetch_related("document")
+JOB_STATUSES: Final = (
+    core.QUEUED,
+    core.DIALLING,
+    core.SENDING,
+    core.RECEIVING,
+    core.RETRY_WAIT,
+    core.DONE,
+    core.FAILED,
+)
+
+
+async def list_jobs(limit: int = 100, status: str | None = None) -> list[FaxJob]:
+    """Newest first; ``status`` (one of JOB_STATUSES) narrows the list."""
+    if status is not None and status not in JOB_STATUSES:
+        raise InvalidRequest(f"Unknown fax job status {status!r}.", {"field": "status"})
+    jobs = FaxJob.all() if status is None else FaxJob.filter(status=status)
+    return await jobs.order_by("-id").limit(limit).prefetch_related("document")
 
 
 async def get_job(job_id: int) -> FaxJob:
@@ -262,7 +333,7 @@ async def create_same_call_job(document: FaxDocument, caller_id: str, call_id: s
 async def queue_fax_back(document: FaxDocument, number: str, call_id: str) -> FaxJob:
     if not PHONE_NUMBER.fullmatch(number):
         raise InvalidRequest("The fax number must be 2 to 20 digits.", {"field": "number"})
-    state = core.new_job(FAX_BACK_POLICY, now())
+    state = core.new_job(await fax_back_policy(), now())
     return await FaxJob.create(
         direction="out",
         kind="fax_back",
@@ -320,8 +391,36 @@ async def fax_back_attempt_failed(job_id: int, outcome: str, error: str = "") ->
     job = await FaxJob.get_or_none(id=job_id)
     if job is None or job.kind != "fax_back":
         return
-    state = core.finish_attempt(_state(job), outcome, FAX_BACK_POLICY, now(), error)
+    policy = await fax_back_policy()
+    state = core.finish_attempt(_state(job), outcome, policy, now(), error)
     await _store_state(job, state)
+
+
+class JobNotRetryable(InvalidRequest):
+    error_id = "fax-job-not-retryable"
+    status_code = 409
+
+    def __init__(self, job_id: int, reason: str, message: str) -> None:
+        super().__init__(message, {"id": job_id, "reason": reason})
+        self.reason = reason
+
+
+async def retry_fax_back_now(job_id: int) -> tuple[FaxJob, dict[str, Any]]:
+    """ "Retry now": a failed (or waiting) fax-back is dialled at the next scheduler pass."""
+    job = await get_job(job_id)
+    before = job_snapshot(job)
+    if job.kind != "fax_back":
+        raise JobNotRetryable(job_id, "not_fax_back", "Only fax-back jobs are dialled again.")
+    if job.document is None:
+        raise JobNotRetryable(job_id, "no_document", "The job's document was deleted.")
+    try:
+        state = core.retry_now(_state(job), now())
+    except core.JobStateError as exc:
+        raise JobNotRetryable(job_id, "status", str(exc)) from exc
+    job.max_attempts = state.max_attempts
+    job.finished_at = None
+    await _store_state(job, state)
+    return job, before
 
 
 async def fail_job(job_id: int, error: str) -> None:
@@ -364,7 +463,8 @@ async def record_fax_result(settings: Settings, result: FaxResult) -> FaxJob | N
     outcome = core.outcome_of_fax_status(result.status)
     error = "" if outcome == "sent" else (result.error or "fax not completed")
     if job.kind == "fax_back":
-        state = core.finish_attempt(_state(job), outcome, FAX_BACK_POLICY, now(), error)
+        policy = await fax_back_policy()
+        state = core.finish_attempt(_state(job), outcome, policy, now(), error)
         await _store_state(job, state)
         return job
     if job.direction == "in" and outcome == "sent":

@@ -72,3 +72,20 @@ class FaxDid(Model):
     class Meta:
         table = "fax_did"
         ordering = ("number",)
+
+
+class FaxBackSettings(Model):
+    """The fax-back retry policy operators set (one row, id 1); defaults when absent.
+
+    A table of its own rather than columns on ``fax_job``: schema creation is
+    additive (new tables only), so existing databases pick it up unchanged.
+    """
+
+    id = fields.IntField(primary_key=True)
+    max_attempts = fields.IntField()
+    first_delay_s = fields.IntField()
+    max_delay_s = fields.IntField()
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "fax_back_settings"

@@ -20,6 +20,8 @@ FUNCTIONS: Final = (
     "roles",
     "audit",
     "dialplan",
+    "fax",
+    "voicemail",
 )
 ACTIONS: Final = ("view", "edit", "publish")
 
@@ -46,11 +48,14 @@ def _grant(functions: tuple[str, ...], actions: tuple[str, ...]) -> set[str]:
 BUILTIN_ROLES: Final[dict[str, frozenset[str]]] = {
     "administrator": frozenset(ALL_PERMISSIONS),
     "supervisor": frozenset(
-        _grant(("dashboard", "queues", "agents", "shifts", "prompts"), ("view", "edit"))
+        _grant(
+            ("dashboard", "queues", "agents", "shifts", "prompts", "fax", "voicemail"),
+            ("view", "edit"),
+        )
         | _grant(("flows", "audit"), ("view",))
     ),
     "telecom engineer": frozenset(
-        _grant(("dashboard", "flows", "dialplan", "prompts"), ("view", "edit", "publish"))
+        _grant(("dashboard", "flows", "dialplan", "prompts", "fax"), ("view", "edit", "publish"))
         | _grant(("queues", "agents"), ("view",))
     ),
     "agent": frozenset(_grant(("dashboard", "queues", "shifts"), ("view",))),

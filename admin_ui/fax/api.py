@@ -119,12 +119,62 @@ async def delete_did(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def get_retry_policy(request: Request) -> Response:
+    await require(request, "view")
+    return JSONResponse(services.policy_snapshot(await services.fax_back_policy()))
+
+
+async def put_retry_policy(request: Request) -> Response:
+    principal = await require(request, "edit")
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidRequest(f"request body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise InvalidRequest("The body must be an object with max_attempts, first_delay_s, ...")
+    policy, before = await services.save_fax_back_policy(
+        body.get("max_attempts", ""), body.get("first_delay_s", ""), body.get("max_delay_s", "")
+    )
+    after = services.policy_snapshot(policy)
+    await audit.record(
+        request,
+        "fax_back_policy_saved",
+        "fax_back_policy",
+        "1",
+        before=before,
+        after=after,
+        username=principal.name,
+        source="api",
+    )
+    return JSONResponse(after)
+
+
+async def retry_job(request: Request) -> Response:
+    principal = await require(request, "edit")
+    job, before = await services.retry_fax_back_now(request.path_params["job_id"])
+    after = services.job_snapshot(job)
+    await audit.record(
+        request,
+        "fax_job_retried",
+        "fax_job",
+        job.id,
+        before=before,
+        after=after,
+        username=principal.name,
+        source="api",
+    )
+    return JSONResponse(after)
+
+
 ROUTES = [
     Route("/fax/documents", list_documents),
     Route("/fax/documents", upload_document, methods=["POST"]),
     Route("/fax/jobs", list_jobs),
     Route("/fax/jobs/{job_id:int}", get_job),
     Route("/fax/jobs/{job_id:int}/pdf", get_job_pdf),
+    Route("/fax/jobs/{job_id:int}/retry", retry_job, methods=["POST"]),
+    Route("/fax/retry-policy", get_retry_policy),
+    Route("/fax/retry-policy", put_retry_policy, methods=["PUT"]),
     Route("/fax/dids", list_dids),
     Route("/fax/dids/{number}", put_did, methods=["PUT"]),
     Route("/fax/dids/{number}", delete_did, methods=["DELETE"]),
@@ -163,6 +213,19 @@ _UPLOAD = {
         }
     }
 }
+_POLICY = {
+    "application/json": {
+        "schema": {
+            "type": "object",
+            "required": ["max_attempts", "first_delay_s", "max_delay_s"],
+            "properties": {
+                "max_attempts": {"type": "integer", "minimum": 1, "maximum": 10},
+                "first_delay_s": {"type": "integer", "minimum": 1, "maximum": 86400},
+                "max_delay_s": {"type": "integer", "minimum": 1, "maximum": 86400},
+            },
+        }
+    }
+}
 _DID = {
     "application/json": {
         "schema": {"type": "object", "required": ["email"], "properties": {"email": {}}}
@@ -181,6 +244,16 @@ OPENAPI_PATHS: dict[str, Any] = {
     "/fax/jobs": {"get": _op("Fax jobs, newest first (?limit=): status, pages, rate, retries")},
     "/fax/jobs/{job_id}": {"get": _op("One fax job", ("job_id",))},
     "/fax/jobs/{job_id}/pdf": {"get": _op("The PDF of a received fax", ("job_id",))},
+    "/fax/jobs/{job_id}/retry": {
+        "post": _op("Dial a failed or waiting fax-back again now (one more attempt)", ("job_id",))
+    },
+    "/fax/retry-policy": {
+        "get": _op("The fax-back retry policy: attempts, first and longest wait (s)"),
+        "put": _op(
+            "Set the fax-back retry policy (waits double from first_delay_s up to max_delay_s)",
+            body=_POLICY,
+        ),
+    },
     "/fax/dids": {"get": _op("DIDs that receive faxes, with the email they go to")},
     "/fax/dids/{number}": {
         "put": _op("Mark a DID as fax, emailing received faxes to {email}", ("number",), _DID),

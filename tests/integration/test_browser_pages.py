@@ -15,6 +15,9 @@ PAGES = (
     "/",
     "/flows",
     "/prompts",
+    "/fax",
+    "/fax/jobs",
+    "/fax/dids",
     "/queues",
     "/queues/support",
     "/agents",
@@ -33,7 +36,7 @@ PAGES = (
 # A catalogue key shown instead of its text looks like "feature.some_key".
 RAW_KEY = re.compile(
     r"\b(?:app|nav|login|dashboard|flows|prompts|queues|agents|shifts|users|roles|audit|"
-    r"dialplan|errors|agent_state)\.(?!conf\b)[a-z_]+(?:\.[a-z_]+)*\b"
+    r"dialplan|errors|agent_state|fax)\.(?!conf\b)[a-z_]+(?:\.[a-z_]+)*\b"
 )
 HAN = re.compile(r"[\u4e00-\u9fff]")
 

@@ -162,6 +162,17 @@ def route_cases(flow_id: int) -> list[RouteCase]:
         RouteCase("GET", "/fax/jobs", "/fax/jobs", VIEWERS),
         RouteCase("GET", "/fax/jobs/{job_id}", "/fax/jobs/999999", VIEWERS, 404),
         RouteCase("GET", "/fax/jobs/{job_id}/pdf", "/fax/jobs/999999/pdf", VIEWERS, 404),
+        RouteCase(
+            "POST", "/fax/jobs/{job_id}/retry", "/fax/jobs/999999/retry", ADMINISTRATORS, 404
+        ),
+        RouteCase("GET", "/fax/retry-policy", "/fax/retry-policy", VIEWERS),
+        RouteCase(
+            "PUT",
+            "/fax/retry-policy",
+            "/fax/retry-policy",
+            ADMINISTRATORS,
+            body={"max_attempts": 3, "first_delay_s": 60, "max_delay_s": 900},
+        ),
         RouteCase("GET", "/fax/dids", "/fax/dids", VIEWERS),
         RouteCase(
             "PUT",

@@ -86,3 +86,28 @@ def test_hangup_causes_map_to_outcomes() -> None:
     assert core.outcome_of_cause(None) == "no_answer"
     assert core.outcome_of_fax_status("SUCCESS") == "sent"
     assert core.outcome_of_fax_status("FAILED") == "fax_failed"
+
+
+@given(st.lists(OUTCOMES, max_size=10), st.integers(min_value=1, max_value=4))
+def test_given_any_history_when_retried_now_then_due_at_once_within_budget_and_never_if_done(
+    outcomes: list[str], most: int
+) -> None:
+    final = run(outcomes, core.RetryPolicy(max_attempts=most))[-1]
+    later = NOW + timedelta(days=1)
+    if final.status == core.DONE or final.status in core.IN_PROGRESS:
+        with pytest.raises(core.JobStateError):
+            core.retry_now(final, later)
+        return
+    retried = core.retry_now(final, later)
+    assert retried.status in core.WAITING and core.is_due(retried, later)
+    assert retried.attempts == final.attempts < retried.max_attempts
+    assert retried.max_attempts <= max(final.max_attempts, final.attempts + 1)
+    attempt = core.start_attempt(retried)
+    assert attempt.attempts <= attempt.max_attempts
+
+
+def test_given_failed_job_when_retried_now_then_exactly_one_more_attempt() -> None:
+    failed = run(["busy"] * 3)[-1]
+    retried = core.retry_now(failed, NOW)
+    attempt = core.finish_attempt(core.start_attempt(retried), "busy", POLICY, NOW)
+    assert attempt.status == core.FAILED and attempt.attempts == 4
