@@ -276,7 +276,9 @@ async def create_box(
 def _apply_settings(box: Mailbox, *, email: str, retention_days: int | None) -> None:
     email = email.strip()
     if email and (len(email) > 254 or not re.match(r"^[^@\s]+@[^@\s]+$", email)):
-        raise VoicemailRejected("bad_email", f"{email!r} is not an email address", "email")
+        raise VoicemailRejected(
+            "bad_email", f"{email!r} is not an email address", "email", address=email[:80]
+        )
     if retention_days is not None and not 1 <= retention_days <= 3650:
         raise VoicemailRejected(
             "bad_retention", "retention is 1 to 3650 days, or empty to keep", "retention_days"

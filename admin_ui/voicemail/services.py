@@ -1,0 +1,127 @@
+"""The voicemail pages' services: vm.services seen from the web inbox.
+
+Everything here names the box it acts on, and a message is only found
+through its box, so a form for box A can never touch a message of box B.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from hotline.errors import NotFound
+from hotline.models_voicemail import GREETING_KINDS, Mailbox, VoicemailMessage
+from vm import services as vm
+
+__all__ = ["GREETING_KINDS", "VoicemailRejected"]
+
+VoicemailRejected = vm.VoicemailRejected
+
+
+@dataclass(frozen=True)
+class BoxRow:
+    box: Mailbox
+    new: int
+    old: int
+
+
+@dataclass(frozen=True)
+class BoxView:
+    box: Mailbox
+    messages: list[VoicemailMessage]
+    new: int
+    old: int
+    greetings: dict[str, bool]
+
+
+async def box_rows() -> list[BoxRow]:
+    rows = []
+    for box in await vm.list_boxes():
+        new, old = await vm.mwi_counts(box)
+        rows.append(BoxRow(box, new, old))
+    return rows
+
+
+async def box_view(number: str) -> BoxView:
+    box = await vm.get_box(number)
+    new, old = await vm.mwi_counts(box)
+    messages = await vm.list_messages(box)
+    messages.reverse()  # the inbox shows the newest first
+    greetings = {kind: bool(box.greeting_path(kind)) for kind in GREETING_KINDS}
+    return BoxView(box, messages, new, old, greetings)
+
+
+def parse_retention(text: str) -> int | None:
+    """ "" keeps messages forever; otherwise a whole number of days."""
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise VoicemailRejected(
+            "bad_retention", "retention is 1 to 3650 days, or empty to keep", "retention_days"
+        )
+    return int(text)
+
+
+async def update_settings(
+    number: str, email: str, retention_text: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(before, after) snapshots for the audit; nothing is saved on bad input."""
+    box = await vm.get_box(number)
+    before = vm.box_snapshot(box)
+    await vm.update_box(box, email=email, retention_days=parse_retention(retention_text))
+    return before, vm.box_snapshot(box)
+
+
+async def set_pin(number: str, pin: str, confirm: str) -> None:
+    if pin != confirm:
+        raise VoicemailRejected("pin_mismatch", "the two PINs differ", "pin")
+    await vm.set_pin(await vm.get_box(number), pin)
+
+
+def _greeting_kind(kind: str) -> str:
+    if kind not in GREETING_KINDS:
+        raise NotFound(f"no greeting kind {kind!r}")
+    return kind
+
+
+async def upload_greeting(number: str, kind: str, data: bytes, filename: str) -> None:
+    if not data:
+        raise VoicemailRejected("empty", "choose an audio file", "greeting")
+    await vm.set_greeting(await vm.get_box(number), _greeting_kind(kind), data, filename)
+
+
+async def delete_greeting(number: str, kind: str) -> None:
+    await vm.clear_greeting(await vm.get_box(number), _greeting_kind(kind))
+
+
+async def greeting_audio(number: str, kind: str) -> bytes:
+    box = await vm.get_box(number)
+    relative = box.greeting_path(_greeting_kind(kind))
+    path = vm.audio_file(relative) if relative else None
+    if path is None or not path.is_file():
+        raise NotFound(f"box {number} has no {kind} greeting")
+    return await asyncio.to_thread(path.read_bytes)
+
+
+async def _message_in_box(number: str, message_id: int) -> VoicemailMessage:
+    message = await vm.get_message(message_id)
+    if message.mailbox.number != number:
+        raise NotFound(f"voicemail message {message_id} is not in box {number}")
+    return message
+
+
+async def message_audio(number: str, message_id: int) -> bytes:
+    await _message_in_box(number, message_id)
+    return (await vm.message_audio(message_id))[1]
+
+
+async def save_message(number: str, message_id: int) -> dict[str, Any]:
+    await _message_in_box(number, message_id)
+    return vm.message_snapshot(await vm.save_message(message_id))
+
+
+async def delete_message(number: str, message_id: int) -> dict[str, Any]:
+    await _message_in_box(number, message_id)
+    return await vm.delete_message(message_id)

@@ -1,0 +1,287 @@
+"""vm.services over a seeded in-memory database with real files in tmp:
+messages (store, list, heard, save, delete, forward), PIN, greetings through
+the prompt pipeline, retention purge, MWI counts, email against a real
+aiosmtpd server, and the app_voicemail spool MWI fallback."""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hotline.bus import BusEvent, EventBus
+from hotline.errors import InvalidRequest, NotFound
+from hotline.models_voicemail import VoicemailMessage
+from hotline.settings import Settings
+from tests.integration.smtp import SMTP_HOST, Inbox, start_smtp_server
+from tests.unit.test_prompt_convert import make_wav
+from vm import services
+from vm.mwi import SpoolMwi
+
+SMTP_PORT = 8027  # neither the integration inbox (8025) nor test_mail's (8026)
+
+
+class RecordingMwi:
+    def __init__(self) -> None:
+        self.latest: dict[str, tuple[int, int]] = {}
+
+    async def set_mwi(self, mailbox: str, new_messages: int, old_messages: int) -> None:
+        self.latest[mailbox] = (new_messages, old_messages)
+
+    async def clear_mwi(self, mailbox: str) -> None:
+        self.latest[mailbox] = (0, 0)
+
+
+@dataclasses.dataclass
+class Vm:
+    store: Path
+    mwi: RecordingMwi
+    bus: EventBus
+    events: list[BusEvent]
+
+    def lamp(self, box: str) -> tuple[int, int]:
+        return self.mwi.latest[f"{box}@hotline"]
+
+    def drain(self) -> list[str]:
+        return [event.kind for event in self.events]
+
+
+@pytest.fixture
+async def vm(seeded: Settings, tmp_path: Path) -> Vm:
+    store = tmp_path / "recording" / services.STORE_NAME
+    mwi = RecordingMwi()
+    bus = EventBus()
+    subscription = bus.subscribe({"voicemail"})
+    events: list[BusEvent] = []
+    original = subscription.offer
+
+    def keep(event: BusEvent) -> None:
+        events.append(event)
+        original(event)
+
+    subscription.offer = keep  # type: ignore[method-assign]
+    services.configure(services.Runtime(store=store, bus=bus, mwi=mwi, settings=seeded))
+    return Vm(store, mwi, bus, events)
+
+
+async def test_given_wav_when_stored_then_file_row_duration_mwi_and_event(vm: Vm) -> None:
+    box = await services.get_box("5000")
+    message = await services.store_message(box, "5550100", make_wav(2.0), None, "call-1")
+    assert message.duration_s == pytest.approx(2.0, abs=0.01)
+    assert message.caller_id == "5550100" and message.folder == "new" and not message.heard
+    stored = vm.store / message.audio_path
+    assert stored.is_file() and stored.read_bytes() == make_wav(2.0)
+    assert stored.parent.name == "5000"
+    assert vm.lamp("5000") == (1, 0)
+    assert "message_stored" in vm.drain()
+    assert services.message_media(message) == (
+        f"recording:hotline-vm/{message.audio_path.removesuffix('.wav')}"
+    )
+
+
+async def test_given_not_a_wav_when_stored_then_refused_and_nothing_kept(vm: Vm) -> None:
+    box = await services.get_box("5000")
+    with pytest.raises(services.VoicemailRejected) as rejected:
+        await services.store_message(box, "5550100", b"not audio at all", None, "call-1")
+    assert rejected.value.reason == "not_wav"
+    assert await VoicemailMessage.all().count() == 0
+    assert not vm.store.exists() or not any(vm.store.rglob("*.wav"))
+
+
+async def test_heard_save_delete_move_the_counts_and_delete_removes_the_file(vm: Vm) -> None:
+    box = await services.get_box("5000")
+    first = await services.store_message(box, "1", make_wav(1.0), None, "c1")
+    second = await services.store_message(box, "2", make_wav(1.5), None, "c2")
+    assert [m.id for m in await services.list_messages(box)] == [first.id, second.id]
+    assert await services.mwi_counts(box) == (2, 0)
+
+    await services.mark_heard(first.id)
+    assert vm.lamp("5000") == (1, 1)
+    saved = await services.save_message(second.id)
+    assert saved.folder == "saved" and saved.heard
+    assert vm.lamp("5000") == (0, 2)
+    assert [m.id for m in await services.list_messages(box, "saved")] == [second.id]
+
+    before = await services.delete_message(first.id)
+    assert before["caller_id"] == "1" and before["box"] == "5000"
+    assert not (vm.store / first.audio_path).exists()
+    assert vm.lamp("5000") == (0, 1)
+    with pytest.raises(NotFound):
+        await services.get_message(first.id)
+    assert {"message_heard", "message_saved", "message_deleted"} <= set(vm.drain())
+
+
+async def test_forward_copies_into_the_other_box_as_new(vm: Vm) -> None:
+    source = await services.get_box("5000")
+    message = await services.store_message(source, "5550100", make_wav(1.0), None, "c1")
+    await services.mark_heard(message.id)
+    copy = await services.forward_message(message.id, "1001")
+    assert copy.id != message.id and copy.caller_id == "5550100" and not copy.heard
+    assert (vm.store / copy.audio_path).read_bytes() == (vm.store / message.audio_path).read_bytes()
+    assert copy.audio_path.startswith("1001/")
+    assert vm.lamp("1001") == (1, 0) and vm.lamp("5000") == (0, 1)
+    with pytest.raises(NotFound):
+        await services.forward_message(message.id, "9999")
+
+
+async def test_pin_is_hashed_checked_and_refused_when_malformed(vm: Vm) -> None:
+    box = await services.get_box("1001")
+    await services.set_pin(box, "482913")
+    assert "482913" not in box.pin_hash
+    assert await services.check_pin(box, "482913")
+    assert not await services.check_pin(box, "000000")
+    for bad in ("12", "12345678901", "12ab"):
+        with pytest.raises(services.VoicemailRejected) as rejected:
+            await services.set_pin(box, bad)
+        assert rejected.value.reason == "bad_pin"
+    assert await services.check_pin(await services.get_box("1001"), "482913")
+    box.pin_hash = ""
+    assert not await services.check_pin(box, "")
+
+
+async def test_greeting_goes_through_the_prompt_pipeline_and_bad_audio_keeps_the_old(
+    vm: Vm,
+) -> None:
+    box = await services.get_box("5000")
+    assert services.greeting_media(box, "unavailable") is None
+    await services.set_greeting(box, "unavailable", make_wav(2.0, rate=44100), "hello.wav")
+    media = services.greeting_media(box, "unavailable")
+    assert media == "recording:hotline-vm/5000/greeting-unavailable"
+    stored = vm.store / "5000" / "greeting-unavailable.wav"
+    assert services.wav_duration_s(stored.read_bytes()) > 1.0
+    before = stored.read_bytes()
+
+    with pytest.raises(services.VoicemailRejected) as rejected:
+        await services.set_greeting(box, "unavailable", b"\x00garbage" * 50, "hello.wav")
+    assert rejected.value.field == "greeting"
+    assert rejected.value.i18n_key.startswith("prompts.error.")
+    assert stored.read_bytes() == before
+
+    await services.clear_greeting(box, "unavailable")
+    assert not stored.exists() and services.greeting_media(box, "unavailable") is None
+
+
+async def test_box_settings_are_validated_before_anything_is_saved(vm: Vm) -> None:
+    box = await services.get_box("5000")
+    with pytest.raises(services.VoicemailRejected) as rejected:
+        await services.update_box(box, email="not an address", retention_days=10)
+    assert rejected.value.reason == "bad_email"
+    with pytest.raises(services.VoicemailRejected):
+        await services.update_box(box, email="a@example.org", retention_days=0)
+    fresh = await services.get_box("5000")
+    assert fresh.email == "support@example.org" and fresh.retention_days == 30
+    await services.update_box(fresh, email="desk@example.org", retention_days=None)
+    assert (await services.get_box("5000")).retention_days is None
+
+
+async def test_purge_deletes_only_expired_messages_and_their_files(vm: Vm) -> None:
+    box = await services.get_box("5000")  # retention 30 days
+    now = datetime.now(UTC)
+    old = await services.store_message(
+        box, "old", make_wav(1.0), None, "c1", received_at=now - timedelta(days=31)
+    )
+    recent = await services.store_message(
+        box, "recent", make_wav(1.0), None, "c2", received_at=now - timedelta(days=29)
+    )
+    kept_forever = await services.store_message(
+        await services.get_box("1001"),  # no retention
+        "ancient",
+        make_wav(1.0),
+        None,
+        "c3",
+        received_at=now - timedelta(days=3000),
+    )
+    assert await services.purge_expired(now) == 1
+    remaining = {m.id for m in await VoicemailMessage.all()}
+    assert remaining == {recent.id, kept_forever.id}
+    assert not (vm.store / old.audio_path).exists()
+    assert (vm.store / recent.audio_path).exists()
+    assert vm.lamp("5000") == (1, 0)
+    assert "messages_purged" in vm.drain()
+
+
+async def test_recording_from_ari_is_moved_in_or_discarded_when_too_short(vm: Vm) -> None:
+    box = await services.get_box("5000")
+    vm.store.parent.mkdir(parents=True, exist_ok=True)
+    long_name = services.live_recording_name("msg", "5000")
+    services.recording_file(long_name).write_bytes(make_wav(2.5))
+    message = await services.store_recording(box, "5550100", long_name, "c1", 1.0)
+    assert message is not None and message.duration_s == pytest.approx(2.5, abs=0.01)
+    assert not services.recording_file(long_name).exists()
+    assert (vm.store / message.audio_path).is_file()
+
+    short_name = services.live_recording_name("msg", "5000")
+    services.recording_file(short_name).write_bytes(make_wav(0.4))
+    assert await services.store_recording(box, "5550100", short_name, "c2", 1.0) is None
+    assert not services.recording_file(short_name).exists()
+    assert await VoicemailMessage.all().count() == 1
+
+
+def test_paths_never_leave_the_store(vm: Vm) -> None:
+    with pytest.raises(InvalidRequest):
+        services.audio_file("../../etc/passwd")
+    with pytest.raises(InvalidRequest):
+        services.recording_file("../escape")
+
+
+@pytest.fixture
+def inbox() -> Iterator[Inbox]:
+    controller, inbox = start_smtp_server(SMTP_PORT)
+    yield inbox
+    controller.stop()
+
+
+async def test_email_carries_the_wav_and_its_status_is_kept(
+    vm: Vm, seeded: Settings, inbox: Inbox
+) -> None:
+    settings = dataclasses.replace(seeded, smtp_host=SMTP_HOST, smtp_port=SMTP_PORT)
+    services.configure(dataclasses.replace(services.runtime(), settings=settings))
+    box = await services.get_box("5000")
+    message = await services.store_message(box, "5550100", make_wav(1.0), None, "c1")
+    assert await services.email_notification(message.id) == "sent"
+    mail = await inbox.wait_for(lambda m: "5550100" in str(m["Subject"]), timeout_s=10)
+    assert "5000" in str(mail["Subject"]) and mail["To"] == "support@example.org"
+    attachments = list(mail.iter_attachments())
+    assert [a.get_content_type() for a in attachments] == ["audio/wav"]
+    assert attachments[0].get_payload(decode=True) == make_wav(1.0)
+    assert (await services.get_message(message.id)).email_status == "sent"
+
+
+async def test_email_failure_is_kept_on_the_message_and_nothing_is_lost(
+    vm: Vm, seeded: Settings
+) -> None:
+    unreachable = dataclasses.replace(seeded, smtp_host="127.0.0.1", smtp_port=9)
+    services.configure(dataclasses.replace(services.runtime(), settings=unreachable))
+    box = await services.get_box("5000")
+    message = await services.store_message(box, "5550100", make_wav(1.0), None, "c1")
+    assert await services.email_notification(message.id) == "failed"
+    kept = await services.get_message(message.id)
+    assert kept.email_status == "failed" and kept.email_error
+    assert (vm.store / kept.audio_path).is_file()
+
+    services.configure(dataclasses.replace(services.runtime(), settings=seeded))
+    assert await services.email_notification(message.id) == "disabled"
+
+
+async def test_agent_phone_shows_its_own_box_and_its_queues_boxes(vm: Vm) -> None:
+    assert await services.phone_mailboxes("1001") == "1001@hotline,5000@hotline"
+
+
+@given(st.lists(st.tuples(st.integers(0, 12), st.integers(0, 12)), min_size=1, max_size=6))
+def test_spool_mwi_markers_always_match_the_latest_counts(
+    updates: list[tuple[int, int]],
+) -> None:
+    """app_voicemail counts msgNNNN.txt files: after any updates, the latest counts."""
+    with tempfile.TemporaryDirectory() as root:
+        spool = SpoolMwi(root)
+        for new, old in updates:
+            spool._write("5000@hotline", new, old)
+        box_dir = Path(root) / "var/spool/asterisk/voicemail/hotline/5000"
+        assert len(list((box_dir / "INBOX").glob("msg*.txt"))) == updates[-1][0]
+        assert len(list((box_dir / "Old").glob("msg*.txt"))) == updates[-1][1]
