@@ -451,9 +451,8 @@ class CallCenter:
         if action in ("pause", "ready"):
             # Persist the request itself: a pause asked during a call only
             # shows as a state change after wrap-up, and must survive a restart.
-            await Agent.filter(extension=extension).update(
-                paused=action == "pause",
-                pause_reason=(reason or "paused") if action == "pause" else "",
+            self.acd.persist_pause_request(
+                extension, paused=action == "pause", reason=reason or "paused"
             )
         status = self.agent_status(extension)
         assert status is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 
@@ -24,6 +25,7 @@ log = logging.getLogger("hotline")
 async def serve(settings: Settings) -> None:
     await init_db(settings.database_url)
     await seed_demo(settings, MAIN_MENU)
+    _tune_garbage_collector()
     bus = EventBus()
     center = CallCenter(settings, bus)
     agi = FastAgiServer(HANDLERS, host=settings.agi_host, port=settings.agi_port)
@@ -69,6 +71,20 @@ async def serve(settings: Settings) -> None:
         await asyncio.gather(web_task, return_exceptions=True)
         stop_task.cancel()
         await close_db()
+
+
+def _tune_garbage_collector() -> None:
+    """Keep collector pauses off the call path.
+
+    Everything loaded at start (modules, config, seed) lives for the whole
+    process: freezing it keeps every later collection from re-scanning it.
+    A higher first threshold makes young collections rarer; per-call objects
+    are short-lived and mostly freed by reference counting anyway.  Measured
+    with ``make bench``, where collector pauses showed up as late answers.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
 
 
 def main() -> None:

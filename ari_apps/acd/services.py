@@ -202,6 +202,9 @@ class AcdService:
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._jobs = SerialJobs()
+        # What each agent's row last got, so "ready again after wrap-up" on
+        # every call does not rewrite an unchanged row.
+        self._persisted_agent_state: dict[str, dict[str, Any]] = {}
         self._ticker: asyncio.Task[None] | None = None
 
     # -- lifecycle ---------------------------------------------------------
@@ -216,6 +219,18 @@ class AcdService:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def persist_pause_request(self, agent_id: str, *, paused: bool, reason: str) -> None:
+        """Store a pause/ready request as asked (a pause asked during a call
+        shows as a state change only after wrap-up, and must survive a restart)."""
+        values: dict[str, Any] = {"paused": paused, "pause_reason": reason if paused else ""}
+        # The row no longer matches what the ACD last wrote for this agent.
+        self._persisted_agent_state.pop(agent_id, None)
+
+        async def write(connection: BaseDBAsyncClient) -> None:
+            await Agent.filter(extension=agent_id).using_db(connection).update(**values)
+
+        WRITER.submit(write)
 
     async def settle(self) -> None:
         """Wait until the I/O of every command handled so far is done."""
@@ -406,7 +421,7 @@ class AcdService:
                     # The flow's overflow branch (a voicemail node) takes the caller.
                     self._leave(call_id, "overflow", None)
             case AgentStateChanged(agent_id=agent_id, state=state, reason=reason):
-                _persist_agent_state(agent_id, state, reason)
+                _persist_agent_state(agent_id, state, reason, self._persisted_agent_state)
                 self.bus.publish(
                     "agent", "state_changed", agent=agent_id, state=state, reason=reason
                 )
@@ -606,7 +621,9 @@ def _delete_connected(call_id: str) -> Callable[[BaseDBAsyncClient], Awaitable[N
     return write
 
 
-def _persist_agent_state(agent_id: str, state: str, reason: str | None) -> None:
+def _persist_agent_state(
+    agent_id: str, state: str, reason: str | None, persisted: dict[str, dict[str, Any]]
+) -> None:
     """Queue the agent's own choices for the database, in order.
 
     Only those persist; ringing, on_call and wrap_up are transient and must
@@ -620,6 +637,9 @@ def _persist_agent_state(agent_id: str, state: str, reason: str | None) -> None:
         values = {"logged_in": True, "paused": True, "pause_reason": reason or "paused"}
     else:
         return
+    if persisted.get(agent_id) == values:
+        return
+    persisted[agent_id] = values
 
     async def write(connection: BaseDBAsyncClient) -> None:
         await Agent.filter(extension=agent_id).using_db(connection).update(**values)

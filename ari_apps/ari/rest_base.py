@@ -68,7 +68,17 @@ class AriHttp:
     def _get_session(self) -> aiohttp.ClientSession:
         # Created lazily so the client can be constructed outside the event loop.
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    # Asterisk's HTTP server refuses sessions past its
+                    # ``sessionlimit`` by closing them: requests wait for a
+                    # pooled connection instead of opening more.
+                    limit=MAX_CONNECTIONS,
+                    # Below Asterisk's session_keep_alive (15 s), so we never
+                    # reuse a connection it is just closing.
+                    keepalive_timeout=KEEPALIVE_S,
+                )
+            )
             self._owns_session = True
         return self._session
 
@@ -88,20 +98,29 @@ class AriHttp:
     ) -> Any:
         """Call ARI; returns decoded JSON, ``bytes`` if ``raw``, None for no content."""
         url = URL(self.api_root + path, encoded=True)
-        try:
-            async with self._get_session().request(
-                method,
-                url,
-                params=_encode_query(params),
-                json=body,
-                headers=self._auth_headers,
-                timeout=self._timeout,
-            ) as response:
-                payload = await response.read()
-                if response.status >= 400:
-                    raise _error_for(response.status, method, path, payload)
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise AriUnavailable(0, method, path, repr(exc)) from exc
+        for attempt in (1, 2):
+            try:
+                async with self._get_session().request(
+                    method,
+                    url,
+                    params=_encode_query(params),
+                    json=body,
+                    headers=self._auth_headers,
+                    timeout=self._timeout,
+                ) as response:
+                    payload = await response.read()
+                    if response.status >= 400:
+                        raise _error_for(response.status, method, path, payload)
+                break
+            except aiohttp.ServerDisconnectedError as exc:
+                # The server closed the connection before answering: a pooled
+                # keep-alive connection it had just dropped, or a session over
+                # its limit.  Nothing was processed, so one retry is safe (and
+                # ids we choose make a duplicate originate fail, not ring twice).
+                if attempt == 2:
+                    raise AriUnavailable(0, method, path, repr(exc)) from exc
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                raise AriUnavailable(0, method, path, repr(exc)) from exc
         if raw:
             return payload
         if not payload:
@@ -121,6 +140,10 @@ class AriHttp:
 
     async def _void(self, method: str, path: str, **kwargs: Any) -> None:
         await self.request(method, path, **kwargs)
+
+
+MAX_CONNECTIONS = 32
+KEEPALIVE_S = 10.0
 
 
 def _error_for(status: int, method: str, path: str, payload: bytes) -> AriError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
 
@@ -324,3 +325,49 @@ async def test_given_slow_ari_then_request_times_out_as_unavailable(ari: FakeAri
             await client.list_channels()
     finally:
         await client.close()
+
+
+async def test_given_server_drops_a_connection_unanswered_then_it_is_retried_once() -> None:
+    # Asterisk closes a session over its sessionlimit (or a keep-alive
+    # connection it is timing out) without answering.
+    seen: list[bytes] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        seen.append(head.split(b"\r\n", 1)[0])
+        if len(seen) > 1:
+            writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = AriClient(f"http://127.0.0.1:{port}", "u", "p", "hotline")
+    try:
+        # A POST: aiohttp retries idempotent methods itself, not this one.
+        await client.answer("c1")
+    finally:
+        await client.close()
+        server.close()
+    assert seen == [b"POST /ari/channels/c1/answer HTTP/1.1"] * 2
+
+
+async def test_given_server_keeps_dropping_connections_then_unavailable_after_one_retry() -> None:
+    attempts = 0
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal attempts
+        await reader.readuntil(b"\r\n\r\n")
+        attempts += 1
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = AriClient(f"http://127.0.0.1:{port}", "u", "p", "hotline")
+    try:
+        with pytest.raises(AriUnavailable):
+            await client.answer("c1")
+    finally:
+        await client.close()
+        server.close()
+    assert attempts == 2
