@@ -13,6 +13,17 @@ asterisk/config/voicemail.conf) and publishes MWI from the number of
 ``.../Old`` (old).  We keep that many marker files there; the audio itself
 stays in our own store.  Either way, PJSIP endpoints with
 ``mailboxes=<box>@hotline`` get NOTIFYs when the counts change.
+
+Why this fallback and not app_minivm's ``MinivmMWI(box@hotline,urgent,new,old)``,
+which publishes MWI state directly: that needs a channel per update (a Local
+channel originated into a dialplan context, or an AGI EXEC on a call), so an
+update during an Asterisk restart or with no channel capacity is lost, and the
+startup reconcile would originate one channel per box.  The marker files are
+plain state: app_voicemail picks up whatever is there within ``pollfreq``
+seconds, including after Asterisk restarts.  Proven end to end by
+tests/integration/test_voicemail.py: a registered baresip phone (message-summary
+subscription) is told "Messages-Waiting: yes" after a message is left and "no"
+after it is deleted through the API.
 """
 
 from __future__ import annotations

@@ -12,9 +12,9 @@ in one store inside Asterisk's recording directory::
     <asterisk root>/var/spool/asterisk/recording/hotline-vm/<box>/msg-<token>.wav
     <asterisk root>/var/spool/asterisk/recording/hotline-vm/<box>/greeting-<kind>.wav
 
-- ARI records straight into it (the recording name ``hotline-vm/<box>/...``
-  may contain sub-directories; Asterisk creates them), so a message is never
-  copied after the call;
+- ARI records beside it under a flat name (``hotline-vm-msg-<box>-<token>``:
+  a "/" in the name would split ARI's REST paths for stop/cancel), and the
+  finished file is moved (renamed, not copied) into ``<box>/``;
 - Asterisk plays it back as ``recording:hotline-vm/<box>/msg-<token>``
   (stored recordings find files in sub-directories);
 - Hotline reads the same file to serve it to the API and the web inbox and to

@@ -98,6 +98,23 @@ async def _play_tone(caller: SimCaller, env: dict[str, str], seconds: float) -> 
     await caller.harness.wait_event(caller.channel_id, "PlaybackFinished", seconds + 5)
 
 
+def _recordings_in_progress(env: dict[str, str]) -> set[str]:
+    """A live ARI voicemail recording is a flat ``hotline-vm-*.wav`` in the
+    recording dir until it is kept (moved into the store) or discarded."""
+    recording_dir = Path(env["HOTLINE_ASTERISK_ROOT"] or "/") / "var/spool/asterisk/recording"
+    return {path.name for path in recording_dir.glob("hotline-vm-*.wav")}
+
+
+async def _nothing_left(harness: AriHarness, env: dict[str, str], before: set[str]) -> None:
+    """No channel, no bridge, no recording of this test left behind."""
+
+    async def clean() -> bool:
+        leftovers = _recordings_in_progress(env) - before
+        return not leftovers and not await harness.channels() and not await harness.bridges()
+
+    await wait_until(clean, 15, "0 channels, 0 bridges, 0 voicemail recordings in progress")
+
+
 def _fetch_audio(url: str, token: str) -> Audio:
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(request, timeout=10) as response:
@@ -127,6 +144,7 @@ async def test_given_demo_caller_when_pressing_2_and_speaking_then_message_mail_
     await _publish_demo_menu(api)
     await _delete_all_messages(api)
     mwi = await agents_ready["1001"].watch_mwi()
+    before = _recordings_in_progress(hotline_env)
     try:
         caller = await harness.call("8000", caller_id="5550123")
         await asyncio.sleep(1.0)
@@ -168,6 +186,7 @@ async def test_given_demo_caller_when_pressing_2_and_speaking_then_message_mail_
 
         await wait_until(lamp_off, 20, "phone 1001 told no messages wait (MWI off)")
         await caller.hangup()
+        await _nothing_left(harness, hotline_env, before)
     finally:
         await mwi.close()
 
@@ -177,12 +196,14 @@ async def test_given_caller_when_hanging_up_mid_message_then_the_message_is_kept
 ) -> None:
     await _publish_demo_menu(api)
     await _delete_all_messages(api)
+    before = _recordings_in_progress(hotline_env)
     caller = await harness.call("8000", caller_id="5550124")
     await asyncio.sleep(1.0)
     await caller.press("2")
     await _wait_for_beep(caller)
     await _play_tone(caller, hotline_env, 2.0)
     await caller.hangup()
+    await _nothing_left(harness, hotline_env, before)
 
     message = await _message_from(api, "5550124")
     assert 1.5 <= float(str(message["duration_s"])) <= 4.0, message
