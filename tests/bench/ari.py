@@ -34,7 +34,9 @@ class BenchAri:
         # sessionlimit, 100 by default); stay well below it.
         self._session = aiohttp.ClientSession(
             auth=self._auth,
-            connector=aiohttp.TCPConnector(limit=24),
+            # Hotline's own client pools up to 32; keep-alive ends before
+            # Asterisk's (15 s) so a connection it is closing is never reused.
+            connector=aiohttp.TCPConnector(limit=24, keepalive_timeout=10),
             timeout=aiohttp.ClientTimeout(total=15),
         )
         self._mailboxes: dict[str, asyncio.Queue[JsonObject]] = {}
@@ -50,16 +52,23 @@ class BenchAri:
         accept_missing: bool = False,
     ) -> Any:
         query = {key: str(value) for key, value in (params or {}).items()}
-        async with self._session.request(
-            method, f"{self.base_url}/ari{path}", params=query, json=body
-        ) as response:
-            if response.status == 404 and accept_missing:
-                return None
-            if response.status >= 300:
-                raise AriRequestError(method, path, response.status, await response.text())
-            if response.content_type == "application/json":
-                return await response.json()
-            return await response.read()
+        for attempt in (1, 2):
+            try:
+                async with self._session.request(
+                    method, f"{self.base_url}/ari{path}", params=query, json=body
+                ) as response:
+                    if response.status == 404 and accept_missing:
+                        return None
+                    if response.status >= 300:
+                        raise AriRequestError(method, path, response.status, await response.text())
+                    if response.content_type == "application/json":
+                        return await response.json()
+                    return await response.read()
+            except aiohttp.ServerDisconnectedError:
+                # Closed unanswered (keep-alive race): nothing was done; once more.
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     async def connect_events(self) -> None:
         """Open the app's event websocket; returns once Asterisk registered the app."""

@@ -8,6 +8,7 @@ neither half touches the demo agents 1001/1002.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
 from collections.abc import Callable
@@ -130,10 +131,12 @@ async def run_native(
             ari, "native", bench_config.NATIVE_ENDPOINT, options, cpu, deadline, extensions
         )
     finally:
-        await drain_calls(ari, "bench-native-", extensions, timeout_s=10)
+        with contextlib.suppress(Exception):
+            await drain_calls(ari, "bench-native-", extensions, timeout_s=10)
         pool.stop()
         bench_config.remove_queue(settings)
-        await delete_bench_endpoints(ari, extensions)
+        with contextlib.suppress(Exception):
+            await delete_bench_endpoints(ari, extensions)
 
 
 async def run_hotline(
@@ -174,13 +177,17 @@ async def run_hotline(
             ari, "hotline", hotline_side.HOTLINE_ENDPOINT, options, cpu, deadline, extensions
         )
     finally:
-        await drain_calls(ari, "bench-hotline-", extensions, timeout_s=10)
+        # Each step on its own: a failed drain must not leave bench agents
+        # registered in the demo queue for whoever uses the sandbox next.
+        with contextlib.suppress(Exception):
+            await drain_calls(ari, "bench-hotline-", extensions, timeout_s=10)
         pool.stop()
         hotline_side.stop(settings)
         # Only rows the bench made (add_bench_agents refuses taken extensions).
         removed = await hotline_side.remove_bench_agents(settings, extensions)
-        await delete_endpoints(ari, removed)
-        await drop_new_empty_bridges(ari, bridges_before)
+        with contextlib.suppress(Exception):
+            await delete_endpoints(ari, removed)
+            await drop_new_empty_bridges(ari, bridges_before)
         print(f"hotline: removed {len(removed)} bench agents", flush=True)
         if was_running:
             hotline_side.restart_hotline(settings)
