@@ -140,6 +140,23 @@ def retry_now(state: JobState, now: datetime) -> JobState:
     raise JobStateError(f"job is {state.status}; only a failed or waiting job can be retried")
 
 
+NORMAL_CLEARING: Final = 16
+
+
+def attempt_cause(near: int | None, far: int | None) -> int | None:
+    """The hangup cause that says why an unanswered attempt failed.
+
+    ``near`` is the originated Local;1 half's cause, ``far`` the Local;2
+    half's (the one that dialled out).  Asterisk leaves 0 on a refused
+    originate, and 16 (normal clearing) on whichever half was torn down by
+    the other, so the first cause that is neither wins, the far one first.
+    """
+    for cause in (far, near):
+        if cause and cause != NORMAL_CLEARING:
+            return cause
+    return near or far or None
+
+
 def outcome_of_cause(cause: int | None) -> str:
     """Attempt outcome of an outbound leg that ended before it was answered."""
     if cause is None:

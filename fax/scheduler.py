@@ -6,6 +6,12 @@ Each attempt originates ``Local/<number>@to-pstn`` into ``[hotline-fax]``
 subscribes its ARI app to the leg, so a leg destroyed while the job still
 says "dialling" was never answered (busy, congestion, no answer) and its
 hangup cause says why.  The pure ``fax.core`` decides retries.
+
+Asterisk quirk: when the far end refuses (Busy(), a trunk's 486), the
+originated Local;1 half is destroyed with cause 0: originate fails it
+without setting a hangup cause.  The real cause (17 busy, 19 no answer...)
+is on the Local;2 half, which ran ``to-pstn``.  So both halves get an id we
+choose and are watched, and ``core.attempt_cause`` picks the telling one.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ log = logging.getLogger(__name__)
 
 POLL_INTERVAL_S: Final = 2.0
 DIAL_TIMEOUT_S: Final = 45
+# How long to wait for the far (;2) half's cause once the near half is gone.
+FAR_CAUSE_WAIT_S: Final = 3.0
 # A fax of MAX_PAGES pages at 2400 bps takes well under this; an attempt
 # without any report after it is counted as failed (lost AGI, restart).
 STUCK_AFTER: Final = timedelta(minutes=20)
@@ -41,6 +49,20 @@ ChannelWatchers = dict[str, Callable[[AriEvent], None]]
 
 def leg_channel_id(job_id: int, attempt: int) -> str:
     return f"hl-fax-{job_id}-{attempt}"
+
+
+def far_channel_id(channel_id: str) -> str:
+    """The id of the Local;2 half (the one dialling through to-pstn)."""
+    return f"{channel_id}-far"
+
+
+class LegCauses:
+    """Hangup causes of both Local halves of one attempt, as their events arrive."""
+
+    def __init__(self) -> None:
+        self.near: int | None = None
+        self.far: int | None = None
+        self.far_gone = asyncio.Event()
 
 
 class FaxBackScheduler:
@@ -82,7 +104,10 @@ class FaxBackScheduler:
                 await services.fax_back_attempt_failed(job.id, "no_document", "document deleted")
                 continue
             log.info("fax job %d: attempt %d to %s", job.id, job.attempts, job.remote_number)
-            self._watchers[channel_id] = self._watcher(job.id, channel_id)
+            far_id = far_channel_id(channel_id)
+            causes = LegCauses()
+            self._watchers[channel_id] = self._near_watcher(job.id, channel_id, causes)
+            self._watchers[far_id] = self._far_watcher(far_id, causes)
             try:
                 # Straight into the dialplan, not through Stasis: a channel
                 # originated into an app has no PBX to continue into, so
@@ -90,6 +115,7 @@ class FaxBackScheduler:
                 await self._ari.originate(
                     f"Local/{job.remote_number}@{PSTN_CONTEXT}/n",
                     channel_id=channel_id,
+                    other_channel_id=far_id,
                     context=FAX_CONTEXT,
                     extension="send",
                     priority=1,
@@ -101,29 +127,64 @@ class FaxBackScheduler:
                     timeout_s=DIAL_TIMEOUT_S,
                 )
                 # Events of a channel outside Stasis only come when asked for.
-                await self._ari.request(
-                    "POST",
-                    f"/applications/{self._settings.ari_app}/subscription",
-                    params={"eventSource": f"channel:{channel_id}"},
-                )
+                await self._subscribe(channel_id)
+                try:
+                    await self._subscribe(far_id)
+                except AriError:
+                    # Already gone (a refusal faster than this request): the near
+                    # half's event still ends the attempt, only the cause is vaguer.
+                    self._watchers.pop(far_id, None)
+                    causes.far_gone.set()
             except AriNotFound:
                 # Gone before we could watch it: refused at once (no route, congestion).
-                self._watchers.pop(channel_id, None)
+                self._forget(channel_id)
                 await self._leg_gone(job.id, None, "congestion")
             except AriError as exc:
-                self._watchers.pop(channel_id, None)
+                self._forget(channel_id)
                 await services.fax_back_attempt_failed(job.id, "congestion", f"originate: {exc}")
 
-    def _watcher(self, job_id: int, channel_id: str) -> Callable[[AriEvent], None]:
+    async def _subscribe(self, channel_id: str) -> None:
+        await self._ari.request(
+            "POST",
+            f"/applications/{self._settings.ari_app}/subscription",
+            params={"eventSource": f"channel:{channel_id}"},
+        )
+
+    def _forget(self, channel_id: str) -> None:
+        self._watchers.pop(channel_id, None)
+        self._watchers.pop(far_channel_id(channel_id), None)
+
+    def _near_watcher(
+        self, job_id: int, channel_id: str, causes: LegCauses
+    ) -> Callable[[AriEvent], None]:
         def on_event(event: AriEvent) -> None:
             if event.type != CHANNEL_DESTROYED:
                 return
             self._watchers.pop(channel_id, None)
-            task = asyncio.create_task(self._leg_gone(job_id, event.cause))
+            causes.near = event.cause
+            task = asyncio.create_task(self._near_gone(job_id, channel_id, causes))
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
 
         return on_event
+
+    def _far_watcher(self, far_id: str, causes: LegCauses) -> Callable[[AriEvent], None]:
+        def on_event(event: AriEvent) -> None:
+            if event.type != CHANNEL_DESTROYED:
+                return
+            self._watchers.pop(far_id, None)
+            causes.far = event.cause
+            causes.far_gone.set()
+
+        return on_event
+
+    async def _near_gone(self, job_id: int, channel_id: str, causes: LegCauses) -> None:
+        if not causes.far_gone.is_set():
+            # The far half usually goes right after the near one; its cause is the real one.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(causes.far_gone.wait(), FAR_CAUSE_WAIT_S)
+        self._watchers.pop(far_channel_id(channel_id), None)
+        await self._leg_gone(job_id, core.attempt_cause(causes.near, causes.far))
 
     async def _leg_gone(self, job_id: int, cause: int | None, outcome: str = "") -> None:
         job = await FaxJob.get_or_none(id=job_id)
@@ -139,6 +200,5 @@ class FaxBackScheduler:
             kind="fax_back", status__in=[core.DIALLING, core.SENDING], updated_at__lt=cutoff
         )
         for job in stuck:
-            with contextlib.suppress(KeyError):
-                del self._watchers[leg_channel_id(job.id, job.attempts)]
+            self._forget(leg_channel_id(job.id, job.attempts))
             await services.fax_back_attempt_failed(job.id, "fax_failed", "no result reported")

@@ -111,3 +111,12 @@ def test_given_failed_job_when_retried_now_then_exactly_one_more_attempt() -> No
     retried = core.retry_now(failed, NOW)
     attempt = core.finish_attempt(core.start_attempt(retried), "busy", POLICY, NOW)
     assert attempt.status == core.FAILED and attempt.attempts == 4
+
+
+def test_given_local_halves_then_the_telling_cause_wins() -> None:
+    assert core.attempt_cause(0, 17) == 17  # refused originate: the far half knows
+    assert core.attempt_cause(19, 16) == 19
+    assert core.attempt_cause(None, None) is None
+    assert core.attempt_cause(0, None) is None
+    assert core.attempt_cause(16, 16) == 16
+    assert core.outcome_of_cause(core.attempt_cause(0, 17)) == "busy"
