@@ -30,7 +30,7 @@ lint: deps
 	.venv/bin/ruff format --check .
 
 typecheck: deps
-	.venv/bin/mypy hotline ari_apps agi_scripts admin_ui tests
+	.venv/bin/mypy hotline ari_apps agi_scripts admin_ui voice_prompts vm fax tests
 
 check: lint typecheck test
 
