@@ -39,6 +39,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Final
 
+from ari_apps.ivr.commands import CancelTimer as CancelTimer
+from ari_apps.ivr.commands import Play as Play
+from ari_apps.ivr.commands import StartTimer as StartTimer
+from ari_apps.ivr.commands import StopPlayback as StopPlayback
+
 MIN_PIN_DIGITS: Final = 4
 MAX_ENTRY_DIGITS: Final = 16  # longer input is ignored until # (flood guard)
 MAX_ATTEMPTS: Final = 3
@@ -170,29 +175,10 @@ StoreAction = (
 
 
 # -- commands ----------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Play:
-    """One playback of ``media`` in order: ``sound:``, ``number:``, ``digits:`` and
-    ``voicemail:<message id>`` (the adapter resolves it to the message audio)."""
-
-    playback_id: str
-    media: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class StopPlayback:
-    playback_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class StartTimer:
-    timer_id: str
-    seconds: float
-
-
-@dataclass(frozen=True, slots=True)
-class CancelTimer:
-    timer_id: str
+# Play, StopPlayback, StartTimer and CancelTimer are the flow engine's own
+# (imported above): the same playback and timer contract, one definition.
+# Here Play's media may also be ``voicemail:<message id>``, which the
+# adapter resolves to the message audio.
 
 
 @dataclass(frozen=True, slots=True)
