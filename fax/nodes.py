@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Final, Self
 
-from ari_apps.ivr.commands import CancelTimer, Command, InputRecorded, RunCallService, StopPlayback
+from ari_apps.ivr.commands import Command, InputRecorded, RunCallService
 from ari_apps.ivr.config import ConfigReader
 from ari_apps.ivr.events import CallServiceFinished
+from ari_apps.ivr.node_input import PromptingActivation
 from ari_apps.ivr.registry import Activation, NodeContext, NodeSpec, Step, register_node_kind
 
 MODES: Final = ("ask", "same_call", "fax_back")
@@ -124,16 +125,13 @@ class _Stage(Enum):
     QUEUED = "queued"  # "your fax will be sent" playing
 
 
-class _FaxActivation(Activation):
+class _FaxActivation(PromptingActivation):
     def __init__(self, spec: FaxOnDemandNode, context: NodeContext) -> None:
+        super().__init__(context)
         self.spec = spec
-        self.context = context
         self.stage = _Stage.DOCUMENT
-        self.attempts = 0
         self.digits: list[str] = []
         self.document = ""
-        self.playback_id: str | None = None
-        self.timer_id: str | None = None
         self.request_id: str | None = None
 
     # -- prompts, timers, services ---------------------------------------------------
@@ -141,26 +139,7 @@ class _FaxActivation(Activation):
         """Enter ``stage`` playing ``media``; the wait for digits starts when it ends."""
         self.stage = stage
         self.digits = []
-        play = self.context.play(media)
-        if play is not None:
-            self.playback_id = play.playback_id
-            return play
-        return self._start_timer(self.spec.timeout_s)
-
-    def _start_timer(self, seconds: float) -> Command:
-        timer = self.context.start_timer(seconds)
-        self.timer_id = timer.timer_id
-        return timer
-
-    def _interrupt(self) -> list[Command]:
-        commands: list[Command] = []
-        if self.playback_id is not None:
-            commands.append(StopPlayback(self.playback_id))
-            self.playback_id = None
-        if self.timer_id is not None:
-            commands.append(CancelTimer(self.timer_id))
-            self.timer_id = None
-        return commands
+        return self._play_then_wait(media, self.spec.timeout_s)
 
     def _service(self, stage: _Stage, name: str, **params: str) -> Command:
         self.stage = stage

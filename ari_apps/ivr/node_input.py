@@ -19,8 +19,9 @@ from ari_apps.ivr.registry import Activation, NodeContext, NodeSpec, Step, regis
 from ari_apps.ivr.templates import READ_ONLY_VARIABLES
 
 
-class _PromptingActivation(Activation):
-    """Shared prompt/barge-in/timer bookkeeping of menu and collect."""
+class PromptingActivation(Activation):
+    """Shared prompt/barge-in/timer bookkeeping of nodes that wait for digits
+    (menu, collect, and feature nodes such as fax on demand)."""
 
     def __init__(self, context: NodeContext) -> None:
         self.context = context
@@ -121,7 +122,7 @@ class MenuNode(NodeSpec):
         return _MenuActivation(self, context)
 
 
-class _MenuActivation(_PromptingActivation):
+class _MenuActivation(PromptingActivation):
     def __init__(self, spec: MenuNode, context: NodeContext) -> None:
         super().__init__(context)
         self.spec = spec
@@ -245,7 +246,7 @@ class CollectNode(NodeSpec):
         return _CollectActivation(self, context)
 
 
-class _CollectActivation(_PromptingActivation):
+class _CollectActivation(PromptingActivation):
     def __init__(self, spec: CollectNode, context: NodeContext) -> None:
         super().__init__(context)
         self.spec = spec
