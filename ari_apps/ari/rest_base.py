@@ -63,10 +63,15 @@ class AriHttp:
         self._auth_headers = {"Authorization": aiohttp.encode_basic_auth(user, password)}
         self._session = session
         self._owns_session = session is None
+        self._http_closed = False
         self._timeout = aiohttp.ClientTimeout(total=request_timeout_s)
 
     def _get_session(self) -> aiohttp.ClientSession:
         # Created lazily so the client can be constructed outside the event loop.
+        if self._http_closed:
+            # A late request (a handler still finishing during shutdown) must
+            # not open a fresh session that nobody will ever close.
+            raise AriUnavailable(0, "-", "-", "ARI client is closed")
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(
@@ -83,6 +88,7 @@ class AriHttp:
         return self._session
 
     async def close_http(self) -> None:
+        self._http_closed = True
         if self._owns_session and self._session is not None:
             await self._session.close()
         self._session = None

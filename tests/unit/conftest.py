@@ -45,7 +45,11 @@ async def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterat
     # The admin password hash costs ~0.2 s per seed at production strength;
     # its strength is not under test, so the seed uses the cheapest parameters.
     monkeypatch.setattr(seed, "PasswordHasher", _cheap_password_hasher)
-    settings = load_settings({"HOTLINE_VAR_DIR": str(tmp_path)})
+    # Files the seed writes for Asterisk (the demo fax TIFF) go to a stand-in
+    # root, never into the real sandbox chroot.
+    settings = load_settings(
+        {"HOTLINE_VAR_DIR": str(tmp_path), "HOTLINE_ASTERISK_ROOT": str(tmp_path / "asterisk")}
+    )
     await init_db("sqlite://:memory:")
     try:
         await seed.seed_demo(settings, MAIN_MENU)

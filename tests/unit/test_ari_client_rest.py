@@ -371,3 +371,14 @@ async def test_given_server_keeps_dropping_connections_then_unavailable_after_on
         await client.close()
         server.close()
     assert attempts == 2
+
+
+async def test_given_closed_client_then_a_late_request_opens_no_new_session(
+    ari: FakeAriServer,
+) -> None:
+    client = AriClient(ari.base_url, ari.user, ari.password, ari.app)
+    await client.list_channels()
+    await client.close()
+    with pytest.raises(AriUnavailable, match="closed"):
+        await client.list_channels()
+    assert client._session is None
