@@ -178,8 +178,14 @@ class AgentPool:
         stop_baresip(self.process)
         self.process = None
 
-    async def wait_registered(self, ari: BenchAri, timeout_s: float = 60) -> None:
-        """Bounded wait until Asterisk sees every account online."""
+    async def wait_registered(self, ari: BenchAri, timeout_s: float | None = None) -> None:
+        """Bounded wait until Asterisk sees every account online.
+
+        One baresip registers its accounts one after another: a few hundred
+        take over a minute, so the bound grows with the pool.
+        """
+        if timeout_s is None:
+            timeout_s = max(60.0, 0.5 * len(self.extensions))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         online = 0
