@@ -298,7 +298,14 @@ class AcdService:
         except AriError:
             # Already there (a restarted Hotline adopting the caller).
             await self.ari.get_bridge(bridge_id)
-        await self.ari.add_channel(bridge_id, channel_id)
+        try:
+            await self.ari.add_channel(bridge_id, channel_id)
+        except AriError:
+            # The caller hung up while we set up: nobody else knows this
+            # bridge yet, so it would be left behind empty.
+            with contextlib.suppress(AriError):
+                await self.ari.destroy_bridge(bridge_id)
+            raise
         self.calls[call_id] = QueuedCall(call_id, channel_id, queue, bridge_id, caller_id)
         now = time.time()
         joined = joined_at if joined_at is not None else now
