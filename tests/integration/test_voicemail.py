@@ -210,3 +210,78 @@ async def test_given_caller_when_hanging_up_mid_message_then_the_message_is_kept
     audio = _fetch_audio(str(message["audio_url"]), hotline_env["HOTLINE_API_TOKEN"])
     assert tone_ratio(audio, CALLER_TONE_HZ) > 0.8
     await _delete_all_messages(api)
+
+
+def _silence_sound(env: dict[str, str], seconds: float) -> str:
+    """Digital silence as a WAV in Asterisk's filesystem: played, it keeps
+    frames flowing (a quiet Local channel sends none, so silence detection
+    would never run), like a real phone line where nobody speaks."""
+    name = f"/tmp/hl-test-voicemail-silence-{int(seconds * 1000)}"
+    path = Path(env["HOTLINE_ASTERISK_ROOT"] or "/") / f"{name.lstrip('/')}.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(bytes(int(8000 * seconds) * 2))
+    path.chmod(0o644)
+    return f"sound:{name}"
+
+
+async def test_given_caller_falls_silent_then_silence_ends_the_message_and_the_call(
+    harness: AriHarness, api: Api, hotline_env: dict[str, str], clean_pbx: None
+) -> None:
+    await _publish_demo_menu(api)
+    await _delete_all_messages(api)
+    before = _recordings_in_progress(hotline_env)
+    caller = await harness.call("8000", caller_id="5550125")
+    await asyncio.sleep(1.0)
+    await caller.press("2")
+    await _wait_for_beep(caller)
+    await _play_tone(caller, hotline_env, 2.0)
+    # Neither # nor a hang-up from the caller: the demo node's 5 s of silence
+    # must end the recording, keep the message and say goodbye.
+    await caller.harness.ari.play(
+        caller.channel_id, _silence_sound(hotline_env, 12.0), playback_id="hl-test-silence"
+    )
+    message = await _message_from(api, "5550125")
+    assert 1.5 <= float(str(message["duration_s"])) <= 8.0, message
+    audio = _fetch_audio(str(message["audio_url"]), hotline_env["HOTLINE_API_TOKEN"])
+    assert tone_ratio(audio, CALLER_TONE_HZ) > 0.5
+
+    async def hung_up_by_hotline() -> bool:
+        return not await caller.is_up()
+
+    await wait_until(hung_up_by_hotline, 15, "Hotline to say goodbye and hang up")
+    await _nothing_left(harness, hotline_env, before)
+    await _delete_all_messages(api)
+
+
+async def test_given_caller_presses_0_while_recording_then_an_agent_answers_and_nothing_is_kept(
+    harness: AriHarness,
+    api: Api,
+    hotline_env: dict[str, str],
+    agents_ready: dict[str, SipPhone],
+    clean_pbx: None,
+) -> None:
+    await _publish_demo_menu(api)
+    await _delete_all_messages(api)
+    before = _recordings_in_progress(hotline_env)
+    caller = await harness.call("8000", caller_id="5550126")
+    await asyncio.sleep(1.0)
+    await caller.press("2")
+    await _wait_for_beep(caller)
+    await caller.press("0")
+
+    async def with_an_agent() -> bool:
+        live = await api.get("/calls/live")
+        return any(
+            c["call_id"] == f"{caller.channel_id};2" and c.get("agent") in ("1001", "1002")
+            for c in live
+        )
+
+    await wait_until(with_an_agent, 20, "the operator target (queue support) to connect an agent")
+    heard = await caller.listen(2.0)
+    assert tone_ratio(heard, 440) > 0.5, "the caller does not hear the agent"
+    await caller.hangup()
+    await _nothing_left(harness, hotline_env, before)
+    assert await api.get(f"/voicemail/boxes/{BOX}/messages") == []
