@@ -139,9 +139,14 @@ async def phones(
             phone.stop()
 
 
-@pytest.fixture
-async def agents_ready(api: Api, phones: dict[str, SipPhone]) -> dict[str, SipPhone]:
-    """Both demo agents registered, logged in and ready (wrap-up from an earlier test over)."""
+async def ensure_registered(api: Api, phones: dict[str, SipPhone]) -> None:
+    """Every phone in ``phones`` registered, restarting any that is not.
+
+    After an Asterisk restart a phone would only re-register at its next
+    refresh, and a contact Asterisk kept across the restart can still go
+    unreachable a few seconds later: restart whichever phone is not
+    registered, a few rounds, rather than trust one look.
+    """
 
     async def unregistered() -> list[str]:
         agents = await api.get("/agents")
@@ -150,20 +155,22 @@ async def agents_ready(api: Api, phones: dict[str, SipPhone]) -> dict[str, SipPh
     async def all_registered() -> bool:
         return not await unregistered()
 
-    # After an Asterisk restart a phone would only re-register at its next
-    # refresh, and a contact Asterisk kept across the restart can still go
-    # unreachable a few seconds later: restart whichever phone is not
-    # registered, a few rounds, rather than trust one look.
     for round_left in range(3, 0, -1):
         for extension in await unregistered():
             phones[extension].stop()
             phones[extension].start()
         try:
             await wait_until(all_registered, 10, "the demo phones to be registered")
-            break
+            return
         except AssertionError:
             if round_left == 1:
                 raise
+
+
+@pytest.fixture
+async def agents_ready(api: Api, phones: dict[str, SipPhone]) -> dict[str, SipPhone]:
+    """Both demo agents registered, logged in and ready (wrap-up from an earlier test over)."""
+    await ensure_registered(api, phones)
     for extension in phones:
         status = await api.get(f"/agents/{extension}")
         if status["state"] == "logged_out":
