@@ -127,12 +127,9 @@ async def phones(
         phone.start()
         started[extension] = phone
 
-    async def all_registered() -> bool:
-        agents = await api.get("/agents")
-        return all(a["registered"] for a in agents if a["extension"] in started)
-
     try:
-        await wait_until(all_registered, 15, "the demo phones to register")
+        # Asterisk can be slow to take REGISTERs right after it starts.
+        await ensure_registered(api, started)
         yield started
     finally:
         for phone in started.values():
@@ -160,7 +157,7 @@ async def ensure_registered(api: Api, phones: dict[str, SipPhone]) -> None:
             phones[extension].stop()
             phones[extension].start()
         try:
-            await wait_until(all_registered, 10, "the demo phones to be registered")
+            await wait_until(all_registered, 15, "the demo phones to be registered")
             return
         except AssertionError:
             if round_left == 1:
