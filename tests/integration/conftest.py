@@ -152,7 +152,7 @@ async def ensure_registered(api: Api, phones: dict[str, SipPhone]) -> None:
     async def all_registered() -> bool:
         return not await unregistered()
 
-    for round_left in range(3, 0, -1):
+    for round_left in range(5, 0, -1):
         for extension in await unregistered():
             phones[extension].stop()
             phones[extension].start()

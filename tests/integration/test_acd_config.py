@@ -17,7 +17,7 @@ import pytest
 
 from ari_apps.ivr.demo import MAIN_MENU
 from hotline.settings import REPO_ROOT, read_env_file
-from tests.integration.conftest import Api
+from tests.integration.conftest import Api, ensure_registered
 from tests.integration.harness import AriHarness
 from tests.integration.phones import SipPhone, wait_until
 
@@ -213,11 +213,8 @@ async def test_given_agent_who_does_not_answer_then_caller_keeps_place_and_agent
     silent.auto_answer = False
     silent.start()
     try:
-
-        async def registered() -> bool:
-            return bool((await api.get("/agents/1002"))["registered"])
-
-        await wait_until(registered, 15, "1002's manual-answer phone to register")
+        # Restarts it again if Asterisk was too busy to take the REGISTER.
+        await ensure_registered(api, {"1002": agents_ready["1002"]})
         caller = await harness.call("8000", caller_id="5550901")
         await caller.press("1")
         call_id = f"{caller.channel_id};2"
