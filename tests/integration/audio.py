@@ -7,6 +7,7 @@ import math
 import struct
 import wave
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -62,3 +63,36 @@ def audible_seconds(audio: Audio, threshold: float = 300.0) -> float:
         if rms(audio.samples[start : start + window]) > threshold:
             loud += 1
     return loud * 0.1
+
+
+def sound_for_asterisk(env: dict[str, str], name: str, samples: list[int], rate: int = 8000) -> str:
+    """Write ``samples`` as a WAV inside Asterisk's filesystem; returns the
+    ``sound:`` URI that plays it (``sound:`` takes absolute paths).
+
+    Callers "speak" this way: a ``tone:`` playback on a Local-channel caller
+    records as silence, because tone generators write no frames the far half
+    of the pair reads.
+    """
+    path = Path(env["HOTLINE_ASTERISK_ROOT"] or "/") / "tmp" / f"{name}.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(struct.pack(f"<{len(samples)}h", *samples))
+    path.chmod(0o644)
+    return f"sound:/tmp/{name}"
+
+
+def tone_sound(env: dict[str, str], hz: int, seconds: float, rate: int = 8000) -> str:
+    samples = [
+        int(12000 * math.sin(2 * math.pi * hz * i / rate)) for i in range(int(rate * seconds))
+    ]
+    return sound_for_asterisk(env, f"hl-test-tone-{hz}-{int(seconds * 1000)}", samples, rate)
+
+
+def silence_sound(env: dict[str, str], seconds: float, rate: int = 8000) -> str:
+    """Digital silence that still sends frames (a quiet Local channel sends
+    none, so Asterisk's silence detection would never run)."""
+    return sound_for_asterisk(
+        env, f"hl-test-silence-{int(seconds * 1000)}", [0] * int(rate * seconds), rate
+    )

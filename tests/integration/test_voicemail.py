@@ -10,18 +10,22 @@ the message is deleted through the API.
 from __future__ import annotations
 
 import asyncio
-import math
-import struct
 import urllib.request
 import uuid
-import wave
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
 from ari_apps.ivr.demo import MAIN_MENU, MAIN_MENU_NAME
-from tests.integration.audio import Audio, audible_seconds, read_wav, tone_ratio
+from tests.integration.audio import (
+    Audio,
+    audible_seconds,
+    read_wav,
+    silence_sound,
+    tone_ratio,
+    tone_sound,
+)
 from tests.integration.conftest import Api
 from tests.integration.harness import AriHarness, SimCaller
 from tests.integration.phones import SipPhone, wait_until
@@ -69,31 +73,10 @@ async def _wait_for_beep(caller: SimCaller, timeout_s: float = 30.0) -> None:
     raise AssertionError("no beep: recording never started")
 
 
-def _tone_sound(env: dict[str, str], hz: int, seconds: float) -> str:
-    """A sine WAV inside Asterisk's filesystem, played as ``sound:/tmp/...``.
-
-    A ``tone:`` playback on the Local-channel caller records as silence: tone
-    generators write no frames the far half of the Local pair reads."""
-    rate = 8000
-    name = f"/tmp/hl-test-voicemail-{hz}-{int(seconds * 1000)}"
-    frames = b"".join(
-        struct.pack("<h", int(12000 * math.sin(2 * math.pi * hz * i / rate)))
-        for i in range(int(rate * seconds))
-    )
-    path = Path(env["HOTLINE_ASTERISK_ROOT"] or "/") / f"{name.lstrip('/')}.wav"
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(frames)
-    path.chmod(0o644)
-    return f"sound:{name}"
-
-
 async def _play_tone(caller: SimCaller, env: dict[str, str], seconds: float) -> None:
     """The caller "speaks": CALLER_TONE_HZ for ``seconds``, to the end of the playback."""
     playback_id = f"hl-test-tone-{uuid.uuid4().hex[:8]}"
-    media = _tone_sound(env, CALLER_TONE_HZ, seconds)
+    media = tone_sound(env, CALLER_TONE_HZ, seconds)
     await caller.harness.ari.play(caller.channel_id, media, playback_id=playback_id)
     await caller.harness.wait_event(caller.channel_id, "PlaybackFinished", seconds + 5)
 
@@ -212,21 +195,6 @@ async def test_given_caller_when_hanging_up_mid_message_then_the_message_is_kept
     await _delete_all_messages(api)
 
 
-def _silence_sound(env: dict[str, str], seconds: float) -> str:
-    """Digital silence as a WAV in Asterisk's filesystem: played, it keeps
-    frames flowing (a quiet Local channel sends none, so silence detection
-    would never run), like a real phone line where nobody speaks."""
-    name = f"/tmp/hl-test-voicemail-silence-{int(seconds * 1000)}"
-    path = Path(env["HOTLINE_ASTERISK_ROOT"] or "/") / f"{name.lstrip('/')}.wav"
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(8000)
-        out.writeframes(bytes(int(8000 * seconds) * 2))
-    path.chmod(0o644)
-    return f"sound:{name}"
-
-
 async def test_given_caller_falls_silent_then_silence_ends_the_message_and_the_call(
     harness: AriHarness, api: Api, hotline_env: dict[str, str], clean_pbx: None
 ) -> None:
@@ -241,7 +209,7 @@ async def test_given_caller_falls_silent_then_silence_ends_the_message_and_the_c
     # Neither # nor a hang-up from the caller: the demo node's 5 s of silence
     # must end the recording, keep the message and say goodbye.
     await caller.harness.ari.play(
-        caller.channel_id, _silence_sound(hotline_env, 12.0), playback_id="hl-test-silence"
+        caller.channel_id, silence_sound(hotline_env, 12.0), playback_id="hl-test-silence"
     )
     message = await _message_from(api, "5550125")
     assert 1.5 <= float(str(message["duration_s"])) <= 8.0, message

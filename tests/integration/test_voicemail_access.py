@@ -9,18 +9,15 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-import math
-import struct
 import urllib.request
 import uuid
-import wave
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ari_apps.ivr.demo import MAIN_MENU
-from tests.integration.audio import audible_seconds, tone_ratio
+from tests.integration.audio import audible_seconds, tone_ratio, tone_sound
 from tests.integration.conftest import Api
 from tests.integration.harness import AriHarness, SimCaller
 from tests.integration.phones import wait_until
@@ -63,31 +60,10 @@ async def _empty_box(env: dict[str, str], api: Api) -> None:
         await asyncio.to_thread(_request, env, "DELETE", f"/voicemail/messages/{message['id']}")
 
 
-def _tone_sound(env: dict[str, str], hz: int, seconds: float) -> str:
-    """A sine WAV inside Asterisk's filesystem; ``sound:`` takes absolute paths.
-
-    (A ``tone:`` playback on the Local channel records as silence: tone
-    generators write no frames the far half reads.)"""
-    rate = 8000
-    name = f"/tmp/hl-test-vm-access-{hz}"
-    frames = b"".join(
-        struct.pack("<h", int(12000 * math.sin(2 * math.pi * hz * i / rate)))
-        for i in range(int(rate * seconds))
-    )
-    path = Path(env["HOTLINE_ASTERISK_ROOT"] or "/") / name.lstrip("/")
-    with wave.open(str(path.with_suffix(".wav")), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(frames)
-    path.with_suffix(".wav").chmod(0o644)
-    return f"sound:{name}"
-
-
 async def _tone(caller: SimCaller, env: dict[str, str], hz: int, seconds: float) -> None:
     """The caller 'speaks' a pure tone for ``seconds``."""
     playback_id = f"hl-test-tone-{hz}-{uuid.uuid4().hex[:6]}"
-    media = _tone_sound(env, hz, seconds)
+    media = tone_sound(env, hz, seconds)
     await caller.harness.ari.play(caller.channel_id, media, playback_id=playback_id)
     await caller.harness.wait_event(caller.channel_id, "PlaybackFinished", seconds + 5)
 
