@@ -292,37 +292,56 @@ class CallCenter:
 
     async def _start_direct_service(self, event: AriEvent) -> None:
         """``Stasis(hotline,service,<name>,arg...)``: a service without a flow."""
-        channel_id = event.channel_id or ""
         name = event.args[1] if len(event.args) > 1 else ""
-        caller_id = event.caller_number or ""
+        await self.start_service_call(
+            event.channel_id or "",
+            name,
+            {"args": list(event.args[2:])},
+            caller_id=event.caller_number or "",
+            record_did=f"service:{name}",
+        )
+
+    async def start_service_call(
+        self,
+        channel_id: str,
+        name: str,
+        params: Mapping[str, Any],
+        *,
+        caller_id: str,
+        record_did: str,
+    ) -> None:
+        """Run a call service on a channel that has no flow (feature codes,
+        fax DIDs).  It runs as its own task: the channel's event queue must
+        stay free to feed the service its events."""
         await calls.open_record(
-            channel_id,
-            did=f"service:{name}",
-            caller_id=caller_id,
-            tenant_id=None,
-            flow_version_id=None,
+            channel_id, did=record_did, caller_id=caller_id, tenant_id=None, flow_version_id=None
         )
         task = asyncio.create_task(
-            self._direct_service(channel_id, name, list(event.args[2:]), caller_id),
+            self._direct_service(channel_id, name, params, caller_id),
             name=f"service-{name}-{channel_id}",
         )
         self._direct_services[channel_id] = task
 
     async def _direct_service(
-        self, channel_id: str, name: str, args: list[str], caller_id: str
+        self, channel_id: str, name: str, params: Mapping[str, Any], caller_id: str
     ) -> None:
         try:
             result = await self.run_call_service(
                 channel_id,
                 channel_id,
                 name,
-                {"args": args},
+                params,
                 {"caller_id": caller_id, "language": "en", "call_id": channel_id},
             )
             await calls.close_record(channel_id, result.outcome)
-            if not result.handed_off:
-                with contextlib.suppress(AriError):
-                    await self.ari.hangup(channel_id)
+            if result.handed_off:
+                return  # the dialplan has the channel now
+            if result.outcome == OUTCOME_FAILED:
+                # Never silence: the safe context announces, then hangs up.
+                await safe_fallback(self.ari, channel_id)
+                return
+            with contextlib.suppress(AriError):
+                await self.ari.hangup(channel_id)
         except asyncio.CancelledError:
             await calls.close_record(channel_id, "hangup")
             raise

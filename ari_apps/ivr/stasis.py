@@ -40,7 +40,10 @@ async def start_inbound(center: CallCenter, event: AriEvent) -> None:
     caller_id = event.caller_number or ""
     route = await routes.route_for(did)
     if isinstance(route, routes.FaxRoute):
-        await _receive_fax(center, channel_id, did, caller_id)
+        # ReceiveFAX runs in the dialplan; the fax.receive service hands it over.
+        await center.start_service_call(
+            channel_id, "fax.receive", {"did": did}, caller_id=caller_id, record_did=did
+        )
         return
     if route is None:
         log.warning("call %s to %s: no published flow for this DID", channel_id, did)
@@ -54,23 +57,6 @@ async def start_inbound(center: CallCenter, event: AriEvent) -> None:
         flow_version_id=route.version_id,
     )
     await _run_flow(center, channel_id, route.definition, did, caller_id)
-
-
-async def _receive_fax(center: CallCenter, channel_id: str, did: str, caller_id: str) -> None:
-    """A DID marked as fax: ReceiveFAX runs in the dialplan, no flow."""
-    await calls.open_record(
-        channel_id, did=did, caller_id=caller_id, tenant_id=None, flow_version_id=None
-    )
-    result = await center.run_call_service(
-        channel_id,
-        channel_id,
-        "fax.receive",
-        {"did": did},
-        {"caller_id": caller_id, "dialed_number": did, "language": "en"},
-    )
-    await calls.close_record(channel_id, f"fax_{result.outcome}")
-    if not result.handed_off:
-        await safe_fallback(center.ari, channel_id)
 
 
 async def _run_flow(
