@@ -94,7 +94,7 @@ async def _changed(*_args: Any, **_kwargs: Any) -> None:
     invalidate()
 
 
-for _model in (Did, Flow, FlowVersion, BusinessCalendar, FaxDid):
-    _sender: type[Model] = _model
-    post_save(_sender)(_changed)
-    post_delete(_sender)(_changed)
+ROUTING_MODELS: Final[tuple[type[Model], ...]] = (Did, Flow, FlowVersion, BusinessCalendar, FaxDid)
+for _model in ROUTING_MODELS:
+    post_save(_model)(_changed)
+    post_delete(_model)(_changed)
