@@ -13,9 +13,9 @@ from ari_apps.ivr.validation import ValidationContext, ValidationIssue, validate
 from hotline.calendars import UnknownCalendar, resolve_calendars
 from hotline.errors import Conflict, FlowInvalid, InvalidRequest, NotFound
 from hotline.models import Did, Flow, FlowVersion, Queue, Tenant
-from hotline.prompts import known_prompt_names
 from hotline.seed import publish_version
 from hotline.sounds import known_sounds
+from voice_prompts.services import known_prompt_names
 
 
 async def validation_context() -> ValidationContext:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ari_apps.ivr.demo import MAIN_MENU_NAME
-from hotline import flows, prompts
+from hotline import flows
 from hotline.models import AuditEntry, Flow
 from hotline.models_prompts import Prompt, PromptVersion
 from tests.unit.test_prompt_convert import encoded_tone, make_wav, wav_format
@@ -391,7 +391,7 @@ async def test_given_catalogue_then_known_prompt_names_lists_them(
     await ui.login("administrator")
     await upload(ui, "welcome", make_wav())
     await upload(ui, "closed_hours", make_wav())
-    assert await prompts.known_prompt_names() == frozenset({"welcome", "closed_hours"})
+    assert await prompt_services.known_prompt_names() == frozenset({"welcome", "closed_hours"})
 
 
 async def test_given_htmx_requests_then_panel_fragments_match_golden(
