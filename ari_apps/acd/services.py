@@ -177,11 +177,6 @@ class SerialJobs:
         if self._tails.get(key) is task:
             del self._tails[key]
 
-    async def settle(self) -> None:
-        """Wait for every job queued so far (tests, shutdown)."""
-        while self._tails:
-            await asyncio.wait(list(self._tails.values()))
-
     def cancel(self) -> None:
         for task in self._tails.values():
             task.cancel()
@@ -231,10 +226,6 @@ class AcdService:
             await Agent.filter(extension=agent_id).using_db(connection).update(**values)
 
         WRITER.submit(write)
-
-    async def settle(self) -> None:
-        """Wait until the I/O of every command handled so far is done."""
-        await self._jobs.settle()
 
     def _spawn(self, coro: Awaitable[None]) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(coro)
