@@ -73,7 +73,8 @@ class SipPhone:
         answermode = "auto" if self.auto_answer else "manual"
         (self.workdir / "accounts").write_text(
             f"<sip:{self.extension}@{self.sip_host}:{self.sip_port};transport=udp>"
-            f";auth_pass={self.password};answermode={answermode};regint=60"
+            f";auth_user={self.extension};auth_pass={self.password}"
+            f";answermode={answermode};regint=60"
             ";audio_codecs=PCMU\n"
         )
         (self.workdir / "config").write_text(
