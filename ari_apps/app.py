@@ -39,6 +39,7 @@ from ari_apps.ari.events import (
     CHANNEL_DESTROYED,
     CHANNEL_DTMF_RECEIVED,
     ENDPOINT_STATE_CHANGE,
+    HANDLED_EVENT_TYPES,
     PLAYBACK_FINISHED,
     STASIS_END,
     STASIS_START,
@@ -81,6 +82,7 @@ class CallCenter:
             on_global_event=self.on_global_event,
             on_handler_error=self.on_handler_error,
             on_connected=self.on_connected,
+            event_types=HANDLED_EVENT_TYPES,
         )
         self.acd = AcdService(self.ari, bus, settings.ari_app, self.on_queue_exit)
         self.runners: dict[str, FlowRunner] = {}

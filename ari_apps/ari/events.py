@@ -31,6 +31,32 @@ DEVICE_STATE_CHANGED: Final = "DeviceStateChanged"
 ENDPOINT_STATE_CHANGE: Final = "EndpointStateChange"
 DIAL: Final = "Dial"
 
+# What the apps read; ``AriClient(event_types=...)`` asks Asterisk to send
+# only these.  A new handler for another type must add it here, or it will
+# never see its event.
+HANDLED_EVENT_TYPES: Final = frozenset(
+    {
+        STASIS_START,
+        STASIS_END,
+        CHANNEL_DESTROYED,
+        CHANNEL_DTMF_RECEIVED,
+        CHANNEL_STATE_CHANGE,
+        CHANNEL_HANGUP_REQUEST,
+        CHANNEL_ENTERED_BRIDGE,
+        CHANNEL_LEFT_BRIDGE,
+        PLAYBACK_STARTED,
+        PLAYBACK_FINISHED,
+        RECORDING_STARTED,
+        RECORDING_FINISHED,
+        RECORDING_FAILED,
+        BRIDGE_CREATED,
+        BRIDGE_DESTROYED,
+        DEVICE_STATE_CHANGED,
+        ENDPOINT_STATE_CHANGE,
+        DIAL,
+    }
+)
+
 # After one of these, a channel's Stasis session is over: its worker may end
 # once the queue is drained.  (A channel can re-enter Stasis later; a new
 # StasisStart then simply starts a new worker.)

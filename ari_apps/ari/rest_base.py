@@ -3,12 +3,12 @@ basic auth, query encoding and error mapping."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias
 from urllib.parse import quote
 
 import aiohttp
+import orjson
 from yarl import URL
 
 from ari_apps.ari.errors import AriConflict, AriError, AriNotFound, AriUnavailable
@@ -132,8 +132,8 @@ class AriHttp:
         if not payload:
             return None
         try:
-            return json.loads(payload)
-        except ValueError as exc:
+            return orjson.loads(payload)
+        except orjson.JSONDecodeError as exc:
             raise AriError(response.status, method, path, "response is not JSON") from exc
 
     async def _object(self, method: str, path: str, **kwargs: Any) -> JsonObject:
@@ -155,10 +155,10 @@ KEEPALIVE_S = 10.0
 def _error_for(status: int, method: str, path: str, payload: bytes) -> AriError:
     message = payload.decode("utf-8", errors="replace")
     try:
-        decoded = json.loads(payload)
+        decoded = orjson.loads(payload)
         if isinstance(decoded, dict) and isinstance(decoded.get("message"), str):
             message = decoded["message"]
-    except ValueError:
+    except orjson.JSONDecodeError:
         pass
     message = message[:MAX_ERROR_MESSAGE_CHARS] or "(no message)"
     error_type = {404: AriNotFound, 409: AriConflict}.get(status, AriError)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ari_apps.ari import AriClient, AriEvent
+from ari_apps.ari import events as ari_events
 from ari_apps.ari.fake_server import FakeAriServer
 
 
@@ -118,6 +119,47 @@ async def test_given_events_on_websocket_then_they_reach_handlers_after_on_conne
     assert [e for e in probe.events if e[0] is None] == [(None, "DeviceStateChanged")]
     await stop(client, runner)
     assert not client.connected
+
+
+async def test_given_event_types_when_connecting_then_asterisk_is_asked_for_only_those_each_time(
+    ari: FakeAriServer,
+) -> None:
+    probe = Probe()
+    client = make_client(ari.base_url, probe, event_types={"StasisStart", "StasisEnd"})
+    runner = start(client)
+    await eventually(lambda: probe.connected == 1)
+    filters = [r for r in ari.requests if r.path == "/applications/hotline/eventFilter"]
+    assert [(r.method, r.body) for r in filters] == [
+        ("PUT", {"allowed": [{"type": "StasisEnd"}, {"type": "StasisStart"}]})
+    ]
+    # Asterisk forgets the filter with the application: set again on reconnect.
+    await ari.drop_websockets()
+    await eventually(lambda: probe.connected == 2)
+    assert len([r for r in ari.requests if r.path.endswith("/eventFilter")]) == 2
+    await stop(client, runner)
+
+
+async def test_given_asterisk_without_event_filter_then_events_still_flow(
+    ari: FakeAriServer,
+) -> None:
+    ari.respond("PUT", "/applications/hotline/eventFilter", status=404, body={"message": "x"})
+    probe = Probe()
+    client = make_client(ari.base_url, probe, event_types={"StasisStart"})
+    runner = start(client)
+    await eventually(lambda: probe.connected == 1)
+    await ari.send_event(stasis("StasisStart", "c1"))
+    await eventually(lambda: probe.events == [("c1", "StasisStart")])
+    await stop(client, runner)
+
+
+def test_given_the_call_center_then_every_event_type_it_branches_on_is_allowed() -> None:
+    """A handler for a type left out of the filter would silently never run."""
+    constants = {
+        value
+        for name, value in vars(ari_events).items()
+        if name.isupper() and isinstance(value, str) and name != "HANDLED_EVENT_TYPES"
+    }
+    assert constants <= ari_events.HANDLED_EVENT_TYPES
 
 
 async def test_given_slow_handler_then_websocket_reader_keeps_delivering_other_channels(
