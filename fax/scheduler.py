@@ -1,7 +1,7 @@
 """Fax-back: dial due jobs through ``to-pstn`` and notice failed attempts.
 
 Each attempt originates ``Local/<number>@to-pstn`` into ``[hotline-fax]``
-``send``: when the far end answers, SendFAX runs and the FastAGI
+``send-dialled``: when the far end answers, SendFAX runs and the FastAGI
 ``fax_result`` finishes the attempt (before the channel goes).  Hotline
 subscribes its ARI app to the leg, so a leg destroyed while the job still
 says "dialling" was never answered (busy, congestion, no answer) and its
@@ -43,6 +43,8 @@ FAR_CAUSE_WAIT_S: Final = 3.0
 # without any report after it is counted as failed (lost AGI, restart).
 STUCK_AFTER: Final = timedelta(minutes=20)
 PSTN_CONTEXT: Final = "to-pstn"
+# Waits for the dialled leg to be bridged, then SendFAX (see extensions.conf).
+FAX_BACK_EXTENSION: Final = "send-dialled"
 
 ChannelWatchers = dict[str, Callable[[AriEvent], None]]
 
@@ -117,7 +119,7 @@ class FaxBackScheduler:
                     channel_id=channel_id,
                     other_channel_id=far_id,
                     context=FAX_CONTEXT,
-                    extension="send",
+                    extension=FAX_BACK_EXTENSION,
                     priority=1,
                     variables={
                         "HOTLINE_FAX_JOB": str(job.id),
