@@ -134,11 +134,17 @@ class AriHarness:
             ) from None
 
     async def call(
-        self, did: str, caller_id: str = "5550100", answer_timeout_s: float = 10
+        self,
+        did: str,
+        caller_id: str = "5550100",
+        answer_timeout_s: float = 10,
+        context: str = "from-pstn",
     ) -> SimCaller:
+        """Dial ``did`` in ``context``: ``from-pstn`` as a caller from outside,
+        ``hotline-agents`` as an agent's phone does (feature codes)."""
         channel_id = f"hl-test-caller-{next(_counter)}-{uuid.uuid4().hex[:6]}"
         await self.ari.originate(
-            f"Local/{did}@from-pstn/n",
+            f"Local/{did}@{context}/n",
             channel_id=channel_id,
             app=TEST_APP,
             caller_id=f'"Test caller" <{caller_id}>',

@@ -11,12 +11,15 @@ import copy
 import json
 import urllib.request
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ari_apps.ivr.demo import MAIN_MENU
+from hotline.dialplan_apply import KINDS, DialplanApplier, touch, write_atomically
+from hotline.settings import load_settings
 from tests.integration.audio import audible_seconds, tone_ratio, tone_sound
 from tests.integration.conftest import Api
 from tests.integration.harness import AriHarness, SimCaller
@@ -25,6 +28,8 @@ from tests.integration.phones import wait_until
 pytestmark = pytest.mark.asterisk
 
 BOX = "5000"
+FORWARD_TO = "1002"  # the demo agent 1002's own box
+SENDER = "5550177"  # who leaves the test messages
 MESSAGE_HZ = 1000
 GREETING_HZ = 1400
 
@@ -51,12 +56,12 @@ async def demo_voicemail(api: Api) -> None:
     await api.post(f"/flows/{flow['id']}/publish")
 
 
-async def _messages(api: Api) -> list[dict[str, Any]]:
-    return list(await api.get(f"/voicemail/boxes/{BOX}/messages"))
+async def _messages(api: Api, box: str = BOX) -> list[dict[str, Any]]:
+    return list(await api.get(f"/voicemail/boxes/{box}/messages"))
 
 
-async def _empty_box(env: dict[str, str], api: Api) -> None:
-    for message in await _messages(api):
+async def _empty_box(env: dict[str, str], api: Api, box: str = BOX) -> None:
+    for message in await _messages(api, box):
         await asyncio.to_thread(_request, env, "DELETE", f"/voicemail/messages/{message['id']}")
 
 
@@ -70,7 +75,7 @@ async def _tone(caller: SimCaller, env: dict[str, str], hz: int, seconds: float)
 
 async def _leave_message(harness: AriHarness, api: Api, env: dict[str, str]) -> dict[str, Any]:
     before = {m["id"] for m in await _messages(api)}
-    caller = await harness.call("8000", caller_id="5550177")
+    caller = await harness.call("8000", caller_id=SENDER)
     await asyncio.sleep(1.0)
     await caller.press("2")
     await asyncio.sleep(1.5)
@@ -213,3 +218,170 @@ async def test_when_caller_hangs_up_while_recording_greeting_then_nothing_is_lef
     assert not greeting_file.exists(), "a too-short greeting was kept"
     leftovers = list(greeting_file.parent.parent.parent.glob("hotline-vm-greeting-*"))
     assert leftovers == [], leftovers
+
+
+CALLBACK_FLAG = "HOTLINE_TEST_CALLED_BACK"
+
+
+@pytest.fixture
+async def callback_number(hotline_env: dict[str, str]) -> AsyncIterator[None]:
+    """``to-pstn`` gets the message sender's number (5550177) for the test:
+    it answers and records in a dialplan GLOBAL who called it back."""
+    applier = DialplanApplier.from_settings(load_settings())
+    path = applier.path_of("dialplan")
+    before = applier.live_text("dialplan")
+    write_atomically(
+        path,
+        (before or "")
+        + f"""
+; test_voicemail_access.py: the sender of a voicemail, reachable for a call-back.
+[to-pstn]
+exten => {SENDER},1,Answer()
+ same => n,Set(GLOBAL({CALLBACK_FLAG})=${{CALLERID(num)}})
+ same => n,Wait(10)
+ same => n,Hangup()
+""",
+    )
+    touch(applier.etc_dir / KINDS["dialplan"].parent_filename)
+    await applier.cli.run(KINDS["dialplan"].reload_command)
+    try:
+        yield
+    finally:
+        write_atomically(path, before)
+        touch(applier.etc_dir / KINDS["dialplan"].parent_filename)
+        await applier.cli.run(KINDS["dialplan"].reload_command)
+
+
+async def _message_in(api: Api, box: str, caller_id: str) -> dict[str, Any] | None:
+    for message in await _messages(api, box):
+        if message["caller_id"] == caller_id:
+            return dict(message)
+    return None
+
+
+async def test_given_a_message_when_an_agent_dials_star98_then_saves_forwards_and_calls_back(
+    harness: AriHarness,
+    api: Api,
+    hotline_env: dict[str, str],
+    demo_voicemail: None,
+    callback_number: None,
+    clean_pbx: None,
+) -> None:
+    """*98 from the agents' context (what a desk phone dials): box, PIN, then
+    the message menu's 8 (forward to box 1002), 9 (save) and 3-2 (call back)."""
+    await _empty_box(hotline_env, api)
+    await _empty_box(hotline_env, api, FORWARD_TO)
+    await harness.ari.request(
+        "POST", "/asterisk/variable", params={"variable": CALLBACK_FLAG, "value": ""}
+    )
+    message = await _leave_message(harness, api, hotline_env)
+    assert message["folder"] == "new" and not message["heard"]
+
+    agent = await harness.call("*98", caller_id="1001", context="hotline-agents")
+    await asyncio.sleep(0.8)
+    await agent.press(f"{BOX}#")
+    await asyncio.sleep(0.8)
+    await agent.press(f"{hotline_env['HOTLINE_DEMO_VM_PIN']}#")
+    await asyncio.sleep(2.0)
+    await agent.press("1")
+    heard = await agent.listen(10.0)
+    assert tone_ratio(heard, MESSAGE_HZ) > 0.5, "the agent does not hear the message"
+
+    await agent.press("8")
+    await asyncio.sleep(1.5)  # "extension ... then press pound"
+    await agent.press(f"{FORWARD_TO}#")
+
+    async def forwarded() -> bool:
+        return await _message_in(api, FORWARD_TO, SENDER) is not None
+
+    await wait_until(forwarded, 10, f"a copy of the message in box {FORWARD_TO}")
+    copy_of = await _message_in(api, FORWARD_TO, SENDER)
+    assert copy_of is not None and copy_of["folder"] == "new"
+    assert abs(copy_of["duration_s"] - message["duration_s"]) < 0.5
+    assert await _message_in(api, BOX, SENDER) is not None, "forwarding moved the original"
+
+    await asyncio.sleep(1.5)  # "message forwarded", the message menu
+    await agent.press("9")
+
+    async def saved() -> bool:
+        found = await _message_in(api, BOX, SENDER)
+        return found is not None and found["folder"] == "saved" and found["heard"]
+
+    await wait_until(saved, 10, "the message to be filed as saved")
+
+    # With no further message, saving leads back to the main menu: 1 plays
+    # the (now saved) message again, for the call-back from its menu.
+    await asyncio.sleep(2.5)
+    await agent.press("1")
+    await asyncio.sleep(1.5)
+    await agent.press("3")  # advanced: 2 calls the sender back
+    await asyncio.sleep(1.5)
+    await agent.press("2")
+
+    async def called_back() -> bool:
+        answer = await harness.ari.request(
+            "GET", "/asterisk/variable", params={"variable": CALLBACK_FLAG}
+        )
+        return isinstance(answer, dict) and answer.get("value") not in (None, "")
+
+    await wait_until(called_back, 15, f"a call-back to {SENDER} through to-pstn")
+    await agent.hangup()
+
+
+async def _change_pin(caller: SimCaller, new_pin: str) -> None:
+    await asyncio.sleep(2.0)  # "you have ... messages"
+    await caller.press("0")  # mailbox options
+    await asyncio.sleep(1.0)
+    await caller.press("5")  # change PIN
+    await asyncio.sleep(1.5)
+    await caller.press(f"{new_pin}#")
+    await asyncio.sleep(1.5)  # "please re-enter"
+    await caller.press(f"{new_pin}#")
+    await asyncio.sleep(3.0)  # argon2 hash, stored, "password changed", options
+    await caller.hangup()
+
+
+async def test_when_the_owner_changes_the_pin_from_star97_then_only_the_new_pin_opens_the_box(
+    harness: AriHarness,
+    api: Api,
+    hotline_env: dict[str, str],
+    demo_voicemail: None,
+    clean_pbx: None,
+) -> None:
+    """*97 opens the box named by the caller's own number (here the queue
+    box's number as caller ID); the PIN changed there is the one that works."""
+    old_pin, new_pin = hotline_env["HOTLINE_DEMO_VM_PIN"], "246813"
+    await _empty_box(hotline_env, api)
+    await _leave_message(harness, api, hotline_env)
+
+    owner = await harness.call("*97", caller_id=BOX, context="hotline-agents")
+    await asyncio.sleep(1.0)  # "password"
+    await owner.press(f"{old_pin}#")
+    try:
+        await _change_pin(owner, new_pin)
+
+        refused = await harness.call("8500", caller_id="5550166")
+        await asyncio.sleep(0.8)
+        for _ in range(3):
+            await refused.press(f"{BOX}#")
+            await asyncio.sleep(0.8)
+            await refused.press(f"{old_pin}#")
+            await asyncio.sleep(2.5)
+        await _gone(refused, 15)  # the old PIN no longer opens the box
+
+        accepted = await _login(harness, new_pin)
+        await asyncio.sleep(2.0)
+        await accepted.press("1")
+        heard = await accepted.listen(10.0)
+        assert tone_ratio(heard, MESSAGE_HZ) > 0.5, "the new PIN does not open the box"
+        await accepted.hangup()
+    finally:
+        # Back to the demo PIN for the other tests, the same way.
+        restore = await _login(harness, new_pin)
+        await _change_pin(restore, old_pin)
+    reopened = await _login(harness, old_pin)
+    await asyncio.sleep(2.0)
+    await reopened.press("1")
+    heard = await reopened.listen(10.0)
+    assert tone_ratio(heard, MESSAGE_HZ) > 0.5, "the demo PIN was not restored"
+    await reopened.hangup()
