@@ -38,7 +38,7 @@ from voice_prompts.languages import LANGUAGES, asterisk_language
 
 NAME_PATTERN: Final = re.compile(r"[a-z0-9_-]{1,64}")
 CATEGORIES: Final = ("greeting", "menu", "queue", "announcement", "closed", "other")
-SOURCES: Final = ("upload", "recording", "tts")
+SOURCES: Final = ("upload", "recording", "tts", "restore")
 SOUNDS_DIR_ENV: Final = "HOTLINE_SOUNDS_DIR"
 AUDIO_SUFFIXES: Final = (".wav", ".sln16")
 
@@ -128,8 +128,10 @@ class PromptFiles:
         path = self.live(name, language)
         return path.read_bytes() if path.is_file() else None
 
-    def read_kept(self, name: str, language: str, version: int) -> bytes | None:
-        path = self.kept(name, language, version)
+    def read_kept(
+        self, name: str, language: str, version: int, suffix: str = ".wav"
+    ) -> bytes | None:
+        path = self.kept(name, language, version, suffix)
         return path.read_bytes() if path.is_file() else None
 
     def remove(self, name: str) -> list[str]:
@@ -410,6 +412,46 @@ async def store(
             )
             raise
     return StoreResult(prompt, stored, previous)
+
+
+async def restore(name: str, version: int, uploaded_by: str) -> StoreResult:
+    """Make an older version's audio the one that plays again.
+
+    Versions are never changed once written, so the old audio is stored as
+    the next version (source "restore") of its language: the history keeps
+    what played when, and the version that was current stays available too.
+    """
+    prompt = await get_prompt(name)
+    old = await PromptVersion.get_or_none(prompt=prompt, version=version)
+    if old is None:
+        raise NotFound(
+            f"prompt {name!r} has no version {version}", {"name": name, "version": version}
+        )
+    files = current_files()
+    narrowband = await asyncio.to_thread(files.read_kept, name, old.language, version)
+    wideband = await asyncio.to_thread(files.read_kept, name, old.language, version, ".sln16")
+    if narrowband is None or wideband is None:
+        raise NotFound(
+            f"the audio of version {version} of prompt {name!r} is missing",
+            {"name": name, "version": version},
+        )
+    audio = ConvertedPrompt(
+        narrowband_wav=narrowband,
+        wideband_sln16=wideband,
+        duration_s=old.duration_s,
+        source_format=old.source_format,
+        trimmed_s=0.0,
+        gain_db=0.0,
+    )
+    return await store(
+        name,
+        prompt.category,
+        old.language,
+        audio,
+        source="restore",
+        uploaded_by=uploaded_by,
+        tts_text=old.tts_text,
+    )
 
 
 def _check_fields(name: str, category: str, language: str) -> None:

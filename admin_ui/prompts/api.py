@@ -95,10 +95,53 @@ async def prompt_audio(request: Request) -> Response:
     return Response(data, media_type="audio/wav", headers={"Cache-Control": "no-cache"})
 
 
+async def delete_prompt(request: Request) -> Response:
+    """Delete a prompt with all its versions; 409 while a live flow version plays it."""
+    principal = await require(request, "edit")
+    prompt = await services.get_prompt_by_id(request.path_params["prompt_id"])
+    before, removed = await services.delete(prompt.name)
+    await audit.record(
+        request,
+        "delete",
+        "prompt",
+        prompt.name,
+        before=before | {"files": removed},
+        username=principal.name,
+        source="api",
+    )
+    return Response(status_code=204)
+
+
+async def restore_version(request: Request) -> Response:
+    """Make an older version play again (stored as the next version of its language)."""
+    principal = await require(request, "edit")
+    prompt = await services.get_prompt_by_id(request.path_params["prompt_id"])
+    version = request.path_params["version"]
+    result = await services.restore(prompt.name, version, principal.name)
+    await audit.record(
+        request,
+        "restore",
+        "prompt",
+        prompt.name,
+        before=result.previous,
+        after=services.snapshot(result.prompt) | {"restored_version": version},
+        username=principal.name,
+        source="api",
+    )
+    item = next(i for i in await services.list_prompts() if i["prompt"].id == prompt.id)
+    return JSONResponse(services.as_json(item), status_code=201)
+
+
 ROUTES = [
     Route("/prompts", list_prompts),
     Route("/prompts", create_prompt, methods=["POST"]),
+    Route("/prompts/{prompt_id:int}", delete_prompt, methods=["DELETE"]),
     Route("/prompts/{prompt_id:int}/audio", prompt_audio),
+    Route(
+        "/prompts/{prompt_id:int}/versions/{version:int}/restore",
+        restore_version,
+        methods=["POST"],
+    ),
 ]
 
 OPENAPI_PATHS: dict[str, Any] = {
@@ -151,6 +194,43 @@ OPENAPI_PATHS: dict[str, Any] = {
                 "422": {"description": "rejected: details.reason says why; nothing stored"},
             },
         },
+    },
+    "/prompts/{prompt_id}": {
+        "delete": {
+            "summary": "Delete a prompt, every language and version, and its files",
+            "security": [{"bearer": []}],
+            "parameters": [
+                {"name": "prompt_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+            ],
+            "responses": {
+                "204": {"description": "deleted"},
+                "404": {"description": "no such prompt"},
+                "409": {"description": "a published flow version that runs plays it"},
+            },
+        }
+    },
+    "/prompts/{prompt_id}/versions/{version}/restore": {
+        "post": {
+            "summary": "Make an older version play again: its audio becomes the next "
+            "version of its language (history is kept)",
+            "security": [{"bearer": []}],
+            "parameters": [
+                {
+                    "name": "prompt_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer"},
+                },
+                {"name": "version", "in": "path", "required": True, "schema": {"type": "integer"}},
+            ],
+            "responses": {
+                "201": {
+                    "description": "the prompt, as in the list",
+                    "content": {"application/json": {}},
+                },
+                "404": {"description": "no such prompt or version"},
+            },
+        }
     },
     "/prompts/{prompt_id}/audio": {
         "get": {

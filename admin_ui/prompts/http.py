@@ -48,6 +48,13 @@ async def _page(
 
 def _notice_from_query(request: Request) -> dict[str, Any] | None:
     # After a plain (no-JS) POST the redirect says what happened.
+    restored = request.query_params.get("restored", "")
+    if restored.isdigit():
+        name = request.query_params.get("name", "")
+        version = request.query_params.get("version", "")
+        if NAME_PATTERN.fullmatch(name) and version.isdigit():
+            values = {"name": name, "restored": restored, "version": version}
+            return {"key": "prompts.notice.restored", "values": values}
     for action in ("uploaded", "deleted"):
         name = request.query_params.get(action, "")
         if NAME_PATTERN.fullmatch(name):
@@ -168,3 +175,29 @@ async def delete(request: Request) -> Response:
     if not is_htmx(request):
         return RedirectResponse(f"/prompts?deleted={name}", status_code=303)
     return await _page(request, notice={"key": "prompts.notice.deleted", "values": {"name": name}})
+
+
+async def restore(request: Request) -> Response:
+    name = request.path_params["name"]
+    version_text = request.path_params["version"]
+    user = current_user(request)
+    try:
+        if not version_text.isdigit():
+            raise NotFound(f"no version {version_text!r}", {"name": name})
+        restored = int(version_text)
+        result = await services.restore(name, restored, user.username if user else "")
+    except NotFound:
+        error = {"field": None, "key": "prompts.error.not_found", "values": {"name": name}}
+        return await _page(request, error=error, status_code=404)
+    after = services.snapshot(result.prompt) | {"restored_version": restored}
+    await audit.record(request, "restore", "prompt", name, before=result.previous, after=after)
+    if not is_htmx(request):
+        return RedirectResponse(
+            f"/prompts?restored={restored}&name={name}&version={result.prompt.version}",
+            status_code=303,
+        )
+    notice = {
+        "key": "prompts.notice.restored",
+        "values": {"name": name, "restored": restored, "version": result.prompt.version},
+    }
+    return await _page(request, notice=notice)

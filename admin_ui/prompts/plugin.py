@@ -13,4 +13,10 @@ routes: list[Route] = [
     ui_route("/prompts/tts", http.tts_draft, "prompts:edit", methods=("POST",)),
     ui_route("/prompts/{name}/audio", http.audio, "prompts:view"),
     ui_route("/prompts/{name}/delete", http.delete, "prompts:edit", methods=("POST",)),
+    ui_route(
+        "/prompts/{name}/versions/{version}/restore",
+        http.restore,
+        "prompts:edit",
+        methods=("POST",),
+    ),
 ]

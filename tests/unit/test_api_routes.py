@@ -187,6 +187,14 @@ def route_cases(flow_id: int) -> list[RouteCase]:
         RouteCase("GET", "/prompts", "/prompts", VIEWERS),
         RouteCase("POST", "/prompts", "/prompts", ADMINISTRATORS, 422, body={}),
         RouteCase("GET", "/prompts/{prompt_id}/audio", "/prompts/999999/audio", VIEWERS, 404),
+        RouteCase("DELETE", "/prompts/{prompt_id}", "/prompts/999999", ADMINISTRATORS, 404),
+        RouteCase(
+            "POST",
+            "/prompts/{prompt_id}/versions/{version}/restore",
+            "/prompts/999999/versions/1/restore",
+            ADMINISTRATORS,
+            404,
+        ),
         # Voicemail: the seeded box 5000 lists; message routes pass the role
         # check and then find no message 404 (tests/unit/test_vm_api.py has them succeed).
         RouteCase(

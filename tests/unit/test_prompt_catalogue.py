@@ -3,6 +3,7 @@ used by, delivery paths, nothing stored on rejection, and /api/v1/prompts."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import httpx
 import pytest
 
 from admin_ui.app import create_app
+from ari_apps.ivr.demo import MAIN_MENU, MAIN_MENU_NAME
 from ari_apps.ivr.services import media_uri
 from hotline import flows
 from hotline.models import AuditEntry, Flow
@@ -252,3 +254,73 @@ async def test_given_bad_api_upload_then_422_with_the_reason_and_nothing_stored(
     assert await Prompt.all().count() == 0
     assert names_in(files.directory("en")) == []
     assert (await api_client.post("/prompts", content=b"x")).status_code == 400
+
+
+async def test_given_an_old_version_when_restored_then_its_audio_plays_as_the_next_version(
+    api_client: httpx.AsyncClient, files: PromptFiles
+) -> None:
+    for seconds in (0.5, 0.9):
+        uploaded = await api_client.post(
+            "/prompts",
+            data={"name": "welcome", "language": "en", "category": "greeting"},
+            files={"file": ("p.wav", make_wav(seconds), "audio/wav")},
+        )
+        assert uploaded.status_code == 201, uploaded.text
+    prompt_id = uploaded.json()["id"]
+    first = files.read_kept("welcome", "en", 1)
+    assert first is not None and files.read_live("welcome", "en") != first
+
+    restored = await api_client.post(f"/prompts/{prompt_id}/versions/1/restore")
+    assert restored.status_code == 201, restored.text
+    body = restored.json()
+    assert body["version"] == 3
+    current = body["languages"]["en"]
+    assert current["version"] == 3 and current["source"] == "restore"
+    assert current["duration_s"] == pytest.approx(0.5, abs=0.02)
+    # What plays now is version 1's audio, in both bandwidths; 1 and 2 are kept.
+    assert files.read_live("welcome", "en") == first
+    wideband = files.live("welcome", "en", ".sln16").read_bytes()
+    assert wideband == files.read_kept("welcome", "en", 1, ".sln16")
+    assert [v.version for v in await PromptVersion.filter(prompt_id=prompt_id)] == [1, 2, 3]
+    entry = await AuditEntry.get(action="restore", object_type="prompt")
+    assert entry.after["restored_version"] == 1 and entry.before["version"] == 2
+
+    missing = await api_client.post(f"/prompts/{prompt_id}/versions/9/restore")
+    assert missing.status_code == 404
+    assert [v.version for v in await PromptVersion.filter(prompt_id=prompt_id)] == [1, 2, 3]
+
+
+async def test_given_api_delete_then_prompt_and_files_gone_unless_a_live_flow_plays_it(
+    api_client: httpx.AsyncClient, files: PromptFiles
+) -> None:
+    uploaded = await api_client.post(
+        "/prompts",
+        data={"name": "welcome", "language": "en", "category": "greeting"},
+        files={"file": ("p.wav", make_wav(0.5), "audio/wav")},
+    )
+    prompt_id = uploaded.json()["id"]
+    flow = await Flow.get(name=MAIN_MENU_NAME)
+    draft = {
+        "start": "greet",
+        "nodes": {
+            "greet": {"kind": "play", "media": ["prompt:welcome"], "next": "bye"},
+            "bye": {"kind": "hangup", "reason": "done"},
+        },
+    }
+    await flows.put_draft(flow.id, draft)
+    await flows.publish(flow.id, "tester")
+
+    refused = await api_client.delete(f"/prompts/{prompt_id}")
+    assert refused.status_code == 409
+    assert refused.json()["details"]["flows"] == [MAIN_MENU_NAME]
+    assert files.read_live("welcome", "en") is not None
+
+    await flows.put_draft(flow.id, copy.deepcopy(MAIN_MENU))
+    await flows.publish(flow.id, "tester")
+    deleted = await api_client.delete(f"/prompts/{prompt_id}")
+    assert deleted.status_code == 204
+    assert not await Prompt.filter(id=prompt_id).exists()
+    assert names_in(files.directory("en")) == []
+    entry = await AuditEntry.get(action="delete", object_type="prompt")
+    assert entry.source == "api" and entry.before["name"] == "welcome"
+    assert (await api_client.delete(f"/prompts/{prompt_id}")).status_code == 404

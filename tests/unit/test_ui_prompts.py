@@ -425,3 +425,48 @@ async def test_given_recorder_script_then_served_with_the_controls_the_page_has(
         assert f'id="{control}"' in page.text and f'"{control}"' in script.text
     # It uploads through the same guarded endpoint, with the CSRF header.
     assert 'fetch("/prompts"' in script.text and '"X-CSRF-Token"' in script.text
+
+
+async def test_given_an_old_version_then_make_current_again_restores_its_audio(
+    ui: UiClient, sound_dir: Path
+) -> None:
+    await ui.login("supervisor")
+    await upload(ui, "welcome", make_wav(0.5))
+    first = (sound_dir / "welcome.wav").read_bytes()
+    await upload(ui, "welcome", make_wav(0.8))
+    page = await ui.get("/prompts")
+    # Only the version that does not play offers the button.
+    assert 'action="/prompts/welcome/versions/1/restore"' in page.text
+    assert 'action="/prompts/welcome/versions/2/restore"' not in page.text
+
+    response = await ui.post("/prompts/welcome/versions/1/restore")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/prompts?restored=1&name=welcome&version=3"
+    assert (sound_dir / "welcome.wav").read_bytes() == first
+    await ui.get(response.headers["location"])
+    assert ui.last.context["notice"] == {
+        "key": "prompts.notice.restored",
+        "values": {"name": "welcome", "restored": "1", "version": "3"},
+    }
+    [item] = ui.last.context["items"]
+    assert [v.version for v in item["versions"]] == [3, 2, 1]
+    assert item["current"]["en"].source == "restore"
+
+    again = await ui.post("/prompts/welcome/versions/2/restore", headers=HTMX)
+    assert again.status_code == 200 and ui.last.template == "prompts/_panel.html"
+    assert "Version 2 of welcome plays again (stored as version 4)." in again.text
+    assert (await ui.post("/prompts/welcome/versions/9/restore")).status_code == 404
+    assert [e.action for e in await AuditEntry.filter(action="restore")] == ["restore"] * 2
+
+
+async def test_given_auditor_then_no_restore_button_and_restore_refused(
+    ui: UiClient, sound_dir: Path
+) -> None:
+    await ui.login("supervisor")
+    await upload(ui, "welcome", make_wav(0.5))
+    await upload(ui, "welcome", make_wav(0.8))
+    await ui.login("auditor")
+    page = await ui.get("/prompts")
+    assert "/restore" not in page.text
+    assert (await ui.post("/prompts/welcome/versions/1/restore")).status_code == 403
+    assert await PromptVersion.filter(version=3).count() == 0
