@@ -24,10 +24,9 @@ import pytest
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 
-from hotline.dialplan_apply import KINDS, DialplanApplier, touch, write_atomically
-from hotline.settings import load_settings
 from tests.integration.conftest import Api
 from tests.integration.harness import AriHarness, SimCaller
+from tests.integration.pbx_config import extra_config
 from tests.integration.phones import wait_until
 from tests.integration.smtp import Inbox
 
@@ -61,21 +60,12 @@ exten => {FAX_BACK_NUMBER},1,Answer()
 @pytest.fixture
 async def fax_dialplan(hotline_env: dict[str, str]) -> AsyncIterator[Path]:
     """The test contexts live in hotline-custom.conf while the test runs."""
-    settings = load_settings()
-    applier = DialplanApplier.from_settings(settings)
-    path = applier.path_of("dialplan")
-    before = applier.live_text("dialplan")
-    write_atomically(path, (before or "") + TEST_DIALPLAN)
-    touch(applier.etc_dir / KINDS["dialplan"].parent_filename)
-    await applier.cli.run(KINDS["dialplan"].reload_command)
-    spool = Path(hotline_env["HOTLINE_ASTERISK_ROOT"] or "/") / TEST_SPOOL.lstrip("/")
-    spool.mkdir(parents=True, exist_ok=True)
-    for old in spool.glob("*.tif"):
-        old.unlink()
-    yield spool
-    write_atomically(path, before)
-    touch(applier.etc_dir / KINDS["dialplan"].parent_filename)
-    await applier.cli.run(KINDS["dialplan"].reload_command)
+    async with extra_config(dialplan=TEST_DIALPLAN):
+        spool = Path(hotline_env["HOTLINE_ASTERISK_ROOT"] or "/") / TEST_SPOOL.lstrip("/")
+        spool.mkdir(parents=True, exist_ok=True)
+        for old in spool.glob("*.tif"):
+            old.unlink()
+        yield spool
 
 
 def download(hotline_env: dict[str, str], path: str) -> bytes:

@@ -17,10 +17,9 @@ from typing import Any
 
 import pytest
 
-from hotline.dialplan_apply import KINDS, DialplanApplier, touch, write_atomically
-from hotline.settings import load_settings
 from tests.integration.conftest import Api
 from tests.integration.harness import AriHarness
+from tests.integration.pbx_config import extra_config
 from tests.integration.test_fax import (
     TEST_SPOOL,
     assert_same_pages,
@@ -55,32 +54,23 @@ exten => {BUSY_ONCE_NUMBER},1,Set(GLOBAL({TRIES})=$[${{GLOBAL({TRIES})}} + 1])
 async def busy_once_number(
     hotline_env: dict[str, str], harness: AriHarness, api: Api
 ) -> AsyncIterator[Path]:
-    settings = load_settings()
-    applier = DialplanApplier.from_settings(settings)
-    path = applier.path_of("dialplan")
-    before = applier.live_text("dialplan")
-    write_atomically(path, (before or "") + RETRY_DIALPLAN)
-    touch(applier.etc_dir / KINDS["dialplan"].parent_filename)
-    await applier.cli.run(KINDS["dialplan"].reload_command)
-    # The counter starts at 0 whatever an earlier run left.
-    await harness.ari.request(
-        "POST", "/asterisk/variable", params={"variable": TRIES, "value": "0"}
-    )
-    spool = Path(hotline_env["HOTLINE_ASTERISK_ROOT"] or "/") / TEST_SPOOL.lstrip("/")
-    spool.mkdir(parents=True, exist_ok=True)
-    (spool / "fax-back-retry.tif").unlink(missing_ok=True)
-    policy = await api.get("/fax/retry-policy")
-    await api.put(
-        "/fax/retry-policy",
-        {"max_attempts": 3, "first_delay_s": FIRST_WAIT_S, "max_delay_s": 10},
-    )
-    try:
-        yield spool
-    finally:
-        await api.put("/fax/retry-policy", policy)
-        write_atomically(path, before)
-        touch(applier.etc_dir / KINDS["dialplan"].parent_filename)
-        await applier.cli.run(KINDS["dialplan"].reload_command)
+    async with extra_config(dialplan=RETRY_DIALPLAN):
+        # The counter starts at 0 whatever an earlier run left.
+        await harness.ari.request(
+            "POST", "/asterisk/variable", params={"variable": TRIES, "value": "0"}
+        )
+        spool = Path(hotline_env["HOTLINE_ASTERISK_ROOT"] or "/") / TEST_SPOOL.lstrip("/")
+        spool.mkdir(parents=True, exist_ok=True)
+        (spool / "fax-back-retry.tif").unlink(missing_ok=True)
+        policy = await api.get("/fax/retry-policy")
+        await api.put(
+            "/fax/retry-policy",
+            {"max_attempts": 3, "first_delay_s": FIRST_WAIT_S, "max_delay_s": 10},
+        )
+        try:
+            yield spool
+        finally:
+            await api.put("/fax/retry-policy", policy)
 
 
 async def watch_job(

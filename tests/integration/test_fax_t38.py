@@ -26,10 +26,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from hotline.dialplan_apply import KINDS, DialplanApplier, touch, write_atomically
-from hotline.settings import load_settings
 from tests.integration.conftest import Api
 from tests.integration.harness import AriHarness
+from tests.integration.pbx_config import extra_config
 from tests.integration.phones import wait_until
 from tests.integration.smtp import Inbox
 from tests.integration.test_fax import (
@@ -105,29 +104,14 @@ t38_udptl_ec = none
 @pytest.fixture
 async def t38_trunk(hotline_env: dict[str, str]) -> AsyncIterator[Path]:
     """The trunk and the test dialplan live in Hotline's include files while the test runs."""
-    applier = DialplanApplier.from_settings(load_settings())
-    documents = {
-        "dialplan": T38_DIALPLAN,
-        "trunks": t38_trunks(hotline_env["HOTLINE_SIP_PORT"]),
-    }
-    before = {kind: applier.live_text(kind) for kind in documents}
-
-    async def apply(texts: dict[str, str | None]) -> None:
-        for kind, text in texts.items():
-            write_atomically(applier.path_of(kind), text)
-            touch(applier.etc_dir / KINDS[kind].parent_filename)
-            await applier.cli.run(KINDS[kind].reload_command)
-
-    await apply({kind: (before[kind] or "") + text for kind, text in documents.items()})
-    shown = await applier.cli.run(f"pjsip show endpoint {TRUNK}")
-    assert "t38_udptl" in shown.output and TRUNK in shown.output, shown.output
-    spool = Path(hotline_env["HOTLINE_ASTERISK_ROOT"] or "/") / TEST_SPOOL.lstrip("/")
-    spool.mkdir(parents=True, exist_ok=True)
-    (spool / "fax-back-t38.tif").unlink(missing_ok=True)
-    try:
+    trunks = t38_trunks(hotline_env["HOTLINE_SIP_PORT"])
+    async with extra_config(dialplan=T38_DIALPLAN, trunks=trunks) as applier:
+        shown = await applier.cli.run(f"pjsip show endpoint {TRUNK}")
+        assert "t38_udptl" in shown.output and TRUNK in shown.output, shown.output
+        spool = Path(hotline_env["HOTLINE_ASTERISK_ROOT"] or "/") / TEST_SPOOL.lstrip("/")
+        spool.mkdir(parents=True, exist_ok=True)
+        (spool / "fax-back-t38.tif").unlink(missing_ok=True)
         yield spool
-    finally:
-        await apply(dict(before))
 
 
 async def far_fax_mode(harness: AriHarness) -> str:

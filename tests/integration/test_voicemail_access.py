@@ -18,11 +18,10 @@ from typing import Any
 import pytest
 
 from ari_apps.ivr.demo import MAIN_MENU
-from hotline.dialplan_apply import KINDS, DialplanApplier, touch, write_atomically
-from hotline.settings import load_settings
 from tests.integration.audio import audible_seconds, tone_ratio, tone_sound
 from tests.integration.conftest import Api
 from tests.integration.harness import AriHarness, SimCaller
+from tests.integration.pbx_config import extra_config
 from tests.integration.phones import wait_until
 
 pytestmark = pytest.mark.asterisk
@@ -108,6 +107,13 @@ async def _gone(caller: SimCaller, timeout_s: float) -> None:
     await wait_until(down, timeout_s, "the call to be hung up")
 
 
+async def _assert_plays_message(caller: SimCaller, failure: str) -> None:
+    """Press 1 (listen) and hear the test message's tone."""
+    await caller.press("1")
+    heard = await caller.listen(10.0)  # "first message from ...", then the message
+    assert tone_ratio(heard, MESSAGE_HZ) > 0.5, failure
+
+
 async def test_given_a_message_when_owner_calls_8500_then_hears_it_and_deletes_it(
     harness: AriHarness,
     api: Api,
@@ -123,9 +129,7 @@ async def test_given_a_message_when_owner_calls_8500_then_hears_it_and_deletes_i
     announcement = await caller.listen(3.0)  # "you have 1 new message ..."
     assert audible_seconds(announcement) >= 1.0, "no announcement after login"
 
-    await caller.press("1")
-    heard = await caller.listen(10.0)  # "first message from 5550177", then the message
-    assert tone_ratio(heard, MESSAGE_HZ) > 0.5, "the owner does not hear the message"
+    await _assert_plays_message(caller, "the owner does not hear the message")
 
     await caller.press("7")
 
@@ -227,29 +231,17 @@ CALLBACK_FLAG = "HOTLINE_TEST_CALLED_BACK"
 async def callback_number(hotline_env: dict[str, str]) -> AsyncIterator[None]:
     """``to-pstn`` gets the message sender's number (5550177) for the test:
     it answers and records in a dialplan GLOBAL who called it back."""
-    applier = DialplanApplier.from_settings(load_settings())
-    path = applier.path_of("dialplan")
-    before = applier.live_text("dialplan")
-    write_atomically(
-        path,
-        (before or "")
-        + f"""
+    async with extra_config(
+        dialplan=f"""
 ; test_voicemail_access.py: the sender of a voicemail, reachable for a call-back.
 [to-pstn]
 exten => {SENDER},1,Answer()
  same => n,Set(GLOBAL({CALLBACK_FLAG})=${{CALLERID(num)}})
  same => n,Wait(10)
  same => n,Hangup()
-""",
-    )
-    touch(applier.etc_dir / KINDS["dialplan"].parent_filename)
-    await applier.cli.run(KINDS["dialplan"].reload_command)
-    try:
+"""
+    ):
         yield
-    finally:
-        write_atomically(path, before)
-        touch(applier.etc_dir / KINDS["dialplan"].parent_filename)
-        await applier.cli.run(KINDS["dialplan"].reload_command)
 
 
 async def _message_in(api: Api, box: str, caller_id: str) -> dict[str, Any] | None:
@@ -283,9 +275,7 @@ async def test_given_a_message_when_an_agent_dials_star98_then_saves_forwards_an
     await asyncio.sleep(0.8)
     await agent.press(f"{hotline_env['HOTLINE_DEMO_VM_PIN']}#")
     await asyncio.sleep(2.0)
-    await agent.press("1")
-    heard = await agent.listen(10.0)
-    assert tone_ratio(heard, MESSAGE_HZ) > 0.5, "the agent does not hear the message"
+    await _assert_plays_message(agent, "the agent does not hear the message")
 
     await agent.press("8")
     await asyncio.sleep(1.5)  # "extension ... then press pound"
@@ -371,9 +361,7 @@ async def test_when_the_owner_changes_the_pin_from_star97_then_only_the_new_pin_
 
         accepted = await _login(harness, new_pin)
         await asyncio.sleep(2.0)
-        await accepted.press("1")
-        heard = await accepted.listen(10.0)
-        assert tone_ratio(heard, MESSAGE_HZ) > 0.5, "the new PIN does not open the box"
+        await _assert_plays_message(accepted, "the new PIN does not open the box")
         await accepted.hangup()
     finally:
         # Back to the demo PIN for the other tests, the same way.
@@ -381,7 +369,5 @@ async def test_when_the_owner_changes_the_pin_from_star97_then_only_the_new_pin_
         await _change_pin(restore, old_pin)
     reopened = await _login(harness, old_pin)
     await asyncio.sleep(2.0)
-    await reopened.press("1")
-    heard = await reopened.listen(10.0)
-    assert tone_ratio(heard, MESSAGE_HZ) > 0.5, "the demo PIN was not restored"
+    await _assert_plays_message(reopened, "the demo PIN was not restored")
     await reopened.hangup()
