@@ -1,4 +1,5 @@
-"""Shared fixture: a fresh in-memory database with the demo tenant seeded."""
+"""Shared fixtures: a fresh in-memory database with the demo tenant seeded, and a
+fake ARI server (aiohttp, in-process) with a client of it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
+from ari_apps.ari import AriClient
+from ari_apps.ari.fake_server import FakeAriServer
 from ari_apps.ivr.demo import MAIN_MENU
 from hotline import flows, seed
 from hotline.db import close_db, init_db
@@ -56,3 +59,18 @@ async def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterat
         yield settings
     finally:
         await close_db()
+
+
+@pytest.fixture
+async def ari() -> AsyncIterator[FakeAriServer]:
+    server = FakeAriServer()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def client(ari: FakeAriServer) -> AsyncIterator[AriClient]:
+    client = AriClient(ari.base_url, ari.user, ari.password, ari.app)
+    yield client
+    await client.close()

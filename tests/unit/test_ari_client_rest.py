@@ -4,27 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
 
 import pytest
 
 from ari_apps.ari import AriClient, AriConflict, AriError, AriNotFound, AriUnavailable
 from ari_apps.ari.fake_server import FakeAriServer, RecordedRequest
-
-
-@pytest.fixture
-async def ari() -> AsyncIterator[FakeAriServer]:
-    server = FakeAriServer()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def client(ari: FakeAriServer) -> AsyncIterator[AriClient]:
-    client = AriClient(ari.base_url, ari.user, ari.password, ari.app)
-    yield client
-    await client.close()
 
 
 def only_request(ari: FakeAriServer) -> RecordedRequest:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -13,14 +13,6 @@ import pytest
 from ari_apps.ari import AriClient, AriEvent
 from ari_apps.ari import events as ari_events
 from ari_apps.ari.fake_server import FakeAriServer
-
-
-@pytest.fixture
-async def ari() -> AsyncIterator[FakeAriServer]:
-    server = FakeAriServer()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 class Probe:

@@ -4,31 +4,13 @@ res_mwi_external, so the ARI path cannot be seen on a real call here)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from ari_apps.ari import AriClient
 from ari_apps.ari.fake_server import FakeAriServer
 from vm.mwi import AriMwi, SpoolMwi
 
 INBOX = Path("var/spool/asterisk/voicemail/hotline/5000/INBOX")
-
-
-@pytest.fixture
-async def ari() -> AsyncIterator[FakeAriServer]:
-    server = FakeAriServer()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def client(ari: FakeAriServer) -> AsyncIterator[AriClient]:
-    client = AriClient(ari.base_url, ari.user, ari.password, ari.app)
-    yield client
-    await client.close()
 
 
 async def test_given_ari_mailboxes_then_counts_go_there_and_not_to_the_spool(
