@@ -179,12 +179,9 @@ async def delete(request: Request) -> Response:
 
 async def restore(request: Request) -> Response:
     name = request.path_params["name"]
-    version_text = request.path_params["version"]
+    restored: int = request.path_params["version"]
     user = current_user(request)
     try:
-        if not version_text.isdigit():
-            raise NotFound(f"no version {version_text!r}", {"name": name})
-        restored = int(version_text)
         result = await services.restore(name, restored, user.username if user else "")
     except NotFound:
         error = {"field": None, "key": "prompts.error.not_found", "values": {"name": name}}

@@ -14,7 +14,7 @@ routes: list[Route] = [
     ui_route("/prompts/{name}/audio", http.audio, "prompts:view"),
     ui_route("/prompts/{name}/delete", http.delete, "prompts:edit", methods=("POST",)),
     ui_route(
-        "/prompts/{name}/versions/{version}/restore",
+        "/prompts/{name}/versions/{version:int}/restore",
         http.restore,
         "prompts:edit",
         methods=("POST",),
