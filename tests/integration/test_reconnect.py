@@ -10,6 +10,7 @@ import urllib.request
 
 import pytest
 
+from ari_apps.ari.events import HANDLED_EVENT_TYPES
 from hotline.settings import REPO_ROOT
 from tests.integration.audio import audible_seconds
 from tests.integration.harness import AriHarness
@@ -63,6 +64,11 @@ async def test_given_running_hotline_when_asterisk_restarts_then_it_reconnects_w
 
     # The harness reconnects too; then a new call is answered by the flow.
     await wait_until(lambda: harness.ari.connected, 20, "the test app to reconnect")
+    # Asterisk forgot the app with the restart: the reconnect set its event
+    # filter again (and the call below shows nothing it needs is filtered out).
+    app_name = hotline_env["HOTLINE_ARI_APP"]
+    application = await harness.ari.request("GET", f"/applications/{app_name}")
+    assert {e["type"] for e in application["events_allowed"]} == HANDLED_EVENT_TYPES
     caller = await harness.call("8000", caller_id="5550501")
     greeting = await caller.listen(2.0)
     assert audible_seconds(greeting) >= 0.5
