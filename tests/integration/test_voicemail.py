@@ -88,6 +88,21 @@ def _recordings_in_progress(env: dict[str, str]) -> set[str]:
     return {path.name for path in recording_dir.glob("hotline-vm-*.wav")}
 
 
+async def _caller_at_the_beep(
+    harness: AriHarness, api: Api, env: dict[str, str], caller_id: str
+) -> tuple[SimCaller, set[str]]:
+    """A caller presses 2 in the demo menu (box empty) and hears the beep;
+    also returns the recordings in progress before it, for ``_nothing_left``."""
+    await _publish_demo_menu(api)
+    await _delete_all_messages(api)
+    before = _recordings_in_progress(env)
+    caller = await harness.call("8000", caller_id=caller_id)
+    await asyncio.sleep(1.0)
+    await caller.press("2")
+    await _wait_for_beep(caller)
+    return caller, before
+
+
 async def _nothing_left(harness: AriHarness, env: dict[str, str], before: set[str]) -> None:
     """No channel, no bridge, no recording of this test left behind."""
 
@@ -124,16 +139,9 @@ async def test_given_demo_caller_when_pressing_2_and_speaking_then_message_mail_
     smtp_inbox: Inbox,
     clean_pbx: None,
 ) -> None:
-    await _publish_demo_menu(api)
-    await _delete_all_messages(api)
     mwi = await agents_ready["1001"].watch_mwi()
-    before = _recordings_in_progress(hotline_env)
     try:
-        caller = await harness.call("8000", caller_id="5550123")
-        await asyncio.sleep(1.0)
-        await caller.press("2")
-        await _wait_for_beep(caller)
-
+        caller, before = await _caller_at_the_beep(harness, api, hotline_env, "5550123")
         await _play_tone(caller, hotline_env, TONE_S)
         await caller.press("#")
 
@@ -177,13 +185,7 @@ async def test_given_demo_caller_when_pressing_2_and_speaking_then_message_mail_
 async def test_given_caller_when_hanging_up_mid_message_then_the_message_is_kept(
     harness: AriHarness, api: Api, hotline_env: dict[str, str], clean_pbx: None
 ) -> None:
-    await _publish_demo_menu(api)
-    await _delete_all_messages(api)
-    before = _recordings_in_progress(hotline_env)
-    caller = await harness.call("8000", caller_id="5550124")
-    await asyncio.sleep(1.0)
-    await caller.press("2")
-    await _wait_for_beep(caller)
+    caller, before = await _caller_at_the_beep(harness, api, hotline_env, "5550124")
     await _play_tone(caller, hotline_env, 2.0)
     await caller.hangup()
     await _nothing_left(harness, hotline_env, before)
@@ -198,13 +200,7 @@ async def test_given_caller_when_hanging_up_mid_message_then_the_message_is_kept
 async def test_given_caller_falls_silent_then_silence_ends_the_message_and_the_call(
     harness: AriHarness, api: Api, hotline_env: dict[str, str], clean_pbx: None
 ) -> None:
-    await _publish_demo_menu(api)
-    await _delete_all_messages(api)
-    before = _recordings_in_progress(hotline_env)
-    caller = await harness.call("8000", caller_id="5550125")
-    await asyncio.sleep(1.0)
-    await caller.press("2")
-    await _wait_for_beep(caller)
+    caller, before = await _caller_at_the_beep(harness, api, hotline_env, "5550125")
     await _play_tone(caller, hotline_env, 2.0)
     # Neither # nor a hang-up from the caller: the demo node's 5 s of silence
     # must end the recording, keep the message and say goodbye.
@@ -231,13 +227,7 @@ async def test_given_caller_presses_0_while_recording_then_an_agent_answers_and_
     agents_ready: dict[str, SipPhone],
     clean_pbx: None,
 ) -> None:
-    await _publish_demo_menu(api)
-    await _delete_all_messages(api)
-    before = _recordings_in_progress(hotline_env)
-    caller = await harness.call("8000", caller_id="5550126")
-    await asyncio.sleep(1.0)
-    await caller.press("2")
-    await _wait_for_beep(caller)
+    caller, before = await _caller_at_the_beep(harness, api, hotline_env, "5550126")
     await caller.press("0")
 
     async def with_an_agent() -> bool:
