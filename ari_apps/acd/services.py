@@ -342,6 +342,7 @@ class AcdService:
                 await self.ari.hangup(channel_id)
             return
         leg.answered = True
+        log.info("call %s: answered by %s", leg.call_id, leg.agent_id)
         commands = await self.handle(OfferAnswered(time.time(), leg.call_id, leg.agent_id))
         connected = any(
             isinstance(c, ConnectCall) and c.call_id == leg.call_id and c.agent_id == leg.agent_id
@@ -363,6 +364,13 @@ class AcdService:
             self._end_connected(queued, hang_up=queued.channel_id)
             return
         reason = _CAUSE_REASONS.get(cause or 0, "unreachable")
+        log.info(
+            "call %s: %s's leg ended unanswered, cause %s (%s)",
+            leg.call_id,
+            leg.agent_id,
+            cause,
+            reason,
+        )
         await self.handle(OfferFailed(time.time(), leg.call_id, leg.agent_id, reason))
 
     def _end_connected(self, queued: QueuedCall, hang_up: str) -> None:
@@ -385,12 +393,13 @@ class AcdService:
         match command:
             case OfferCall():
                 self._offer(command)
-            case CancelOffer(call_id=call_id, agent_id=agent_id):
+            case CancelOffer(call_id=call_id, agent_id=agent_id, reason=reason):
                 ringing = [
                     channel_id
                     for channel_id, leg in self.legs.items()
                     if leg.call_id == call_id and leg.agent_id == agent_id and not leg.answered
                 ]
+                log.info("call %s: offer to %s withdrawn (%s)", call_id, agent_id, reason)
                 self._jobs.run(call_id, lambda: self._hang_up_quietly(ringing))
             case ConnectCall():
                 self._connect(command)
@@ -441,6 +450,7 @@ class AcdService:
         caller_id = queued.caller_id if queued else None
 
         async def ring() -> None:
+            log.info("call %s: offered to %s (%s)", command.call_id, command.agent_id, channel_id)
             await calls.add_event(command.call_id, "offered", agent=command.agent_id)
             try:
                 await self.ari.originate(

@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -212,3 +212,56 @@ async def clean_pbx(harness: AriHarness) -> AsyncIterator[None]:
         channels = [c["name"] for c in await harness.channels()]
         bridges = [b["id"] for b in await harness.bridges()]
         raise AssertionError(f"left over: channels={channels} bridges={bridges}") from None
+
+
+# On a failed test, show what Hotline and Asterisk logged while it ran: CI
+# keeps only pytest's output, and a timeout alone rarely says which side
+# dropped the call.
+_LOGS_SHOWN_ON_FAILURE = {
+    "hotline log": REPO_ROOT / "var" / "log" / "hotline.log",
+    "asterisk messages": Path(
+        os.environ.get("HOTLINE_ASTERISK_ROOT", "/var/cache/hotline/asterisk-sid")
+    )
+    / "var/log/asterisk/messages.log",
+}
+_LOG_LINES_SHOWN = 150
+
+
+def _log_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _log_since(path: Path, offset: int) -> str:
+    try:
+        with path.open("rb") as log:
+            if _log_size(path) < offset:
+                offset = 0  # rotated or truncated by a restart
+            log.seek(offset)
+            lines = log.read().decode("utf-8", "replace").splitlines()
+    except OSError as error:
+        return f"(unreadable: {error})"
+    return "\n".join(lines[-_LOG_LINES_SHOWN:])
+
+
+_log_offsets = pytest.StashKey[dict[str, int]]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item.stash[_log_offsets] = {name: _log_size(p) for name, p in _LOGS_SHOWN_ON_FAILURE.items()}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and call.when in ("setup", "call"):
+        offsets = item.stash.get(_log_offsets, {})
+        for name, path in _LOGS_SHOWN_ON_FAILURE.items():
+            since = _log_since(path, offsets.get(name, 0))
+            report.sections.append((f"{name} during the test", since))

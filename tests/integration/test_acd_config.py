@@ -236,7 +236,12 @@ async def test_given_agent_who_does_not_answer_then_caller_keeps_place_and_agent
         async def answered_by_1001() -> bool:
             return bool((await api.get("/agents/1001"))["connected_call_id"] == call_id)
 
-        await wait_until(answered_by_1001, 15, "1001 to take the caller")
+        try:
+            await wait_until(answered_by_1001, 15, "1001 to take the caller")
+        except AssertionError as timeout:
+            agent = await api.get("/agents/1001")
+            timeline = (await api.get(f"/calls/{call_id}"))["timeline"]
+            raise AssertionError(f"{timeout}; agent 1001: {agent}; call: {timeline}") from None
         await caller.hangup()
     finally:
         silent.stop()
