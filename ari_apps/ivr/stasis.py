@@ -31,7 +31,9 @@ async def start_test_flow(center: CallCenter, event: AriEvent) -> None:
         channel_id, did="test", caller_id="", tenant_id=None, flow_version_id=None
     )
     resolved = await resolve_calendars(definition)
-    await _run_flow(center, channel_id, FlowDefinition.from_json(resolved), "test", "")
+    await _run_flow(
+        center, channel_id, FlowDefinition.from_json(resolved), "test", "", event.channel_state
+    )
 
 
 async def start_inbound(center: CallCenter, event: AriEvent) -> None:
@@ -56,11 +58,16 @@ async def start_inbound(center: CallCenter, event: AriEvent) -> None:
         tenant_id=route.tenant_id,
         flow_version_id=route.version_id,
     )
-    await _run_flow(center, channel_id, route.definition, did, caller_id)
+    await _run_flow(center, channel_id, route.definition, did, caller_id, event.channel_state)
 
 
 async def _run_flow(
-    center: CallCenter, channel_id: str, definition: FlowDefinition, did: str, caller_id: str
+    center: CallCenter,
+    channel_id: str,
+    definition: FlowDefinition,
+    did: str,
+    caller_id: str,
+    channel_state: str | None,
 ) -> None:
     session = FlowSession(
         definition,
@@ -80,7 +87,10 @@ async def _run_flow(
     )
     center.runners[channel_id] = runner
     center.bus.publish("call", "entered", call_id=channel_id, did=did, caller_id=caller_id)
-    await center.ari.answer(channel_id)
+    if channel_state != "Up":
+        # [from-pstn] answers before Stasis, which saves this round trip on
+        # every call; a dialplan of one's own that does not is still served.
+        await center.ari.answer(channel_id)
     await runner.start()
 
 
