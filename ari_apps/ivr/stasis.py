@@ -88,8 +88,9 @@ async def _run_flow(
     center.runners[channel_id] = runner
     center.bus.publish("call", "entered", call_id=channel_id, did=did, caller_id=caller_id)
     if channel_state != "Up":
-        # [from-pstn] answers before Stasis, which saves this round trip on
-        # every call; a dialplan of one's own that does not is still served.
+        # The app answers, not [from-pstn]: a digit pressed before the flow
+        # runs would be lost.  A channel that arrives answered (a test call
+        # the admin's phone picked up, a dialplan of one's own) needs no answer.
         await center.ari.answer(channel_id)
     await runner.start()
 

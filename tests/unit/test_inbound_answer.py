@@ -1,10 +1,10 @@
-"""Who answers an inbound call: the dialplan, so the app only plays.
+"""Who answers an inbound call: the flow, unless the channel is already up.
 
-[from-pstn] answers before Stasis (one REST round trip less before the
-greeting); a channel that arrives unanswered, from a dialplan of one's own,
-is still answered by the app before the first prompt.  Runs the real
-CallCenter against the in-process ARI stand-in; real calls through the
-sandbox dialplan are the integration tests.
+[from-pstn] leaves the answer to the app, so no digit is pressed before the
+flow can hear it; a channel that arrives answered (a test call the admin's
+phone picked up, a dialplan of one's own that answers) gets no second answer.
+Runs the real CallCenter against the in-process ARI stand-in; real calls
+through the sandbox dialplan are the integration tests.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def _channel_requests(ari: FakeAriServer, channel_id: str) -> list[tuple[str, st
     return [(r.method, r.path[len(prefix) :]) for r in ari.requests if r.path.startswith(prefix)]
 
 
-async def test_given_the_dialplan_answered_then_the_flow_plays_at_once(
+async def test_given_a_channel_already_up_then_the_flow_plays_at_once(
     ari: FakeAriServer, center: CallCenter
 ) -> None:
     await start_inbound(center, parse_event(_inbound("up-1", "Up")))
