@@ -363,6 +363,9 @@ class AcdService:
             await self.handle(CallEnded(time.time(), leg.call_id, leg.agent_id))
             self._end_connected(queued, hang_up=queued.channel_id)
             return
+        if leg.answered:
+            # A connected call the caller's side already ended (caller_gone).
+            return
         reason = _CAUSE_REASONS.get(cause or 0, "unreachable")
         log.info(
             "call %s: %s's leg ended unanswered, cause %s (%s)",
