@@ -28,7 +28,7 @@ from tests.bench.ari import BenchAri
 from tests.bench.caller import CallPlan
 from tests.bench.procs import asterisk_pid, cpu_seconds
 from tests.bench.ramp import StepPlan, drain_calls, run_step
-from tests.bench.stats import StepResult, format_step
+from tests.bench.stats import StepResult, format_step, ramp_is_over
 
 NATIVE_AGENT_BASE = 3001
 HOTLINE_AGENT_BASE = 2001
@@ -68,7 +68,7 @@ async def ramp(
     deadline: float,
     extensions: list[str],
 ) -> list[StepResult]:
-    """Raise the concurrency step by step until a step fails or time runs out."""
+    """Raise the concurrency step by step until the limit is reached or time runs out."""
     results: list[StepResult] = []
     for concurrency in options.steps:
         if time.monotonic() + options.step_estimate_s() > deadline:
@@ -91,7 +91,7 @@ async def ramp(
         forced = await drain_calls(ari, f"bench-{half}-", extensions)
         if forced:
             print(f"  {half:<7} hung up {forced} channels still up 60 s after the step")
-        if not step.passed:
+        if ramp_is_over(results):
             break
         # Every agent back from wrap-up before the next, bigger step.
         await asyncio.sleep(WRAP_UP_S)

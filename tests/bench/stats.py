@@ -13,6 +13,8 @@ from dataclasses import dataclass
 # A step passes while at most this share of its calls failed.  With fewer
 # than 1000 calls in a step that means: not a single failure.
 MAX_FAILED_SHARE = 0.001
+# A step losing more than this share of its calls is past the limit at once.
+OVERLOADED_FAILED_SHARE = 0.01
 
 
 @dataclass(frozen=True)
@@ -77,13 +79,37 @@ def percentile(values: Sequence[float], share: float) -> float | None:
 
 
 def capacity(steps: Sequence[StepResult]) -> int:
-    """Highest concurrency reached without a failing step below or at it."""
+    """Highest step that passed with at most 0.1 % of all calls up to it failed.
+
+    A step of a few hundred calls cannot show 0.1 %: one failed call is
+    already 0.3 %.  Failures that rare (about one call in 2000, on both
+    halves) then ended a ramp at a low step by chance.  Counting every call
+    placed up to a step judges the same 0.1 % over enough calls; the step
+    itself must still have passed, so a step that lost calls never counts.
+    """
     best = 0
+    calls = failures = 0
     for step in sorted(steps, key=lambda s: s.concurrency):
-        if not step.passed:
-            break
-        best = step.concurrency
+        calls += step.calls
+        failures += step.failures
+        if step.passed and failures <= MAX_FAILED_SHARE * calls:
+            best = step.concurrency
     return best
+
+
+def ramp_is_over(steps: Sequence[StepResult]) -> bool:
+    """Stop raising the load: an overloaded step, or two failing steps in a row.
+
+    One failing step with a failure or two may be chance (see ``capacity``),
+    so the ramp goes on once; a second failing step, or a step that lost
+    more than 1 % of its calls, means the limit is reached.
+    """
+    if not steps or steps[-1].passed:
+        return False
+    last = steps[-1]
+    if last.failures > OVERLOADED_FAILED_SHARE * last.calls:
+        return True
+    return len(steps) >= 2 and not steps[-2].passed
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from tests.bench.stats import (
     format_table,
     p99_extra_ms,
     percentile,
+    ramp_is_over,
     summarise,
 )
 from tests.bench.tone import first_tone_s
@@ -58,9 +59,53 @@ def test_given_any_sample_when_taking_a_percentile_then_it_is_one_of_the_values(
     assert sum(1 for v in values if v <= result) >= share * len(values)
 
 
-def test_given_a_failing_step_when_computing_capacity_then_the_step_before_counts() -> None:
-    steps = [step(20, 300), step(40, 600), step(60, 900, failed=1), step(80, 1200)]
+def test_given_a_failing_step_when_computing_capacity_then_it_never_counts() -> None:
+    steps = [step(20, 300), step(40, 600), step(60, 900, failed=1)]
     assert capacity(steps) == 40
+
+
+def test_given_one_failure_early_when_later_steps_pass_then_all_calls_up_to_them_count() -> None:
+    # 1 failure in 303 calls fails that step; over the 1259 calls up to 160 it is 0.08 %.
+    steps = [step(25, 59), step(50, 117), step(75, 175), step(100, 233)]
+    steps += [step(130, 303, failed=1), step(160, 372)]
+    assert capacity(steps) == 160
+    assert capacity(steps[:-1]) == 100
+
+
+def test_given_failures_above_a_tenth_of_a_percent_of_all_calls_then_later_steps_do_not_count() -> (
+    None
+):
+    steps = [step(25, 59), step(50, 117, failed=1), step(75, 175)]
+    assert capacity(steps) == 25
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 2000), st.integers(0, 30)), min_size=1, max_size=9))
+def test_given_any_ramp_then_capacity_is_a_passing_step_within_the_failure_budget(
+    shapes: list[tuple[int, int]],
+) -> None:
+    steps = [
+        step(25 * (i + 1), calls, min(failed, calls)) for i, (calls, failed) in enumerate(shapes)
+    ]
+    best = capacity(steps)
+    if best == 0:
+        return
+    chosen = next(s for s in steps if s.concurrency == best)
+    upto = [s for s in steps if s.concurrency <= best]
+    assert chosen.passed
+    assert sum(s.failures for s in upto) <= 0.001 * sum(s.calls for s in upto)
+
+
+def test_given_one_failing_step_then_the_ramp_goes_on_once() -> None:
+    assert not ramp_is_over([step(25, 59), step(50, 117, failed=1)])
+    assert ramp_is_over([step(25, 59), step(50, 117, failed=1), step(75, 175, failed=1)])
+    assert not ramp_is_over([step(25, 59, failed=1), step(50, 117), step(75, 175, failed=1)])
+    assert not ramp_is_over([step(25, 59)])
+    assert not ramp_is_over([])
+
+
+def test_given_a_step_that_lost_more_than_one_percent_then_the_ramp_ends_at_once() -> None:
+    assert ramp_is_over([step(250, 550), step(300, 580, failed=71)])
 
 
 def test_given_more_than_a_thousand_calls_when_one_fails_then_the_step_still_passes() -> None:
