@@ -375,6 +375,11 @@ class CallCenter:
             if technology != "PJSIP":
                 return
             registered = event.endpoint_state == "online"
+            if self.acd.acd.agent_registered(resource) in (None, registered):
+                # Asterisk sends EndpointStateChange whenever the endpoint's
+                # channel list changes, i.e. on every call an agent rings or
+                # takes: only a change of registration concerns the ACD.
+                return
             with contextlib.suppress(AcdError):
                 await self.acd.handle(AgentDeviceChanged(time.time(), resource, registered))
 

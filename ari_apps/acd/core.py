@@ -145,6 +145,11 @@ class Acd:
     def agent_status(self, agent_id: str) -> AgentStatus:
         return build_agent_status(self._state.agent(agent_id))
 
+    def agent_registered(self, agent_id: str) -> bool | None:
+        """Whether the agent's phone is registered; None for an unknown agent."""
+        agent = self._state.agents.get(agent_id)
+        return None if agent is None else agent.registered
+
     def queue_names(self) -> tuple[str, ...]:
         return tuple(self._state.queues)
 

@@ -63,6 +63,14 @@ def test_given_ready_agent_with_unregistered_phone_when_caller_arrives_then_no_o
     assert [o.call_id for o in offers] == ["c1"]
 
 
+def test_agent_registered_follows_the_phone_and_is_none_for_strangers() -> None:
+    acd = Acd([queue()], [agent("a")])
+    assert acd.agent_registered("a") is False
+    acd.handle(AgentDeviceChanged(T0, "a", registered=True))
+    assert acd.agent_registered("a") is True
+    assert acd.agent_registered("nobody") is None
+
+
 def test_given_ringing_agent_when_phone_unregisters_then_offer_cancelled_without_miss() -> None:
     acd = one_agent_acd()
     acd.handle(CallerArrived(T0 + 1, "c1", "sales"))

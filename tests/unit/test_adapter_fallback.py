@@ -1,4 +1,5 @@
-"""The adapter's last line of defence: a failed handler never leaves silence.
+"""The adapter's last line of defence (a failed handler never leaves silence),
+and what of Asterisk's endpoint chatter it passes to the ACD.
 
 Runs the real CallCenter against the in-process ARI stand-in: this pins which
 ARI requests the fallback makes, not Asterisk's behaviour (the integration
@@ -12,11 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from ari_apps.acd import Acd, AgentDeviceChanged, Command
+from ari_apps.acd.events import Event as AcdEvent
 from ari_apps.app import CallCenter
 from ari_apps.ari.events import parse_event
 from ari_apps.ari.fake_server import FakeAriServer
 from hotline.bus import EventBus
 from hotline.settings import load_settings
+from tests.unit.test_acd_helpers import agent, queue
 
 
 @pytest.fixture
@@ -92,3 +96,31 @@ async def test_given_channel_already_gone_when_handler_fails_then_nothing_is_req
     )
     await center.on_handler_error(event, RuntimeError("boom"))
     assert fake_ari.requests == []
+
+
+def _endpoint_state(resource: str, state: str) -> dict[str, object]:
+    return {
+        "type": "EndpointStateChange",
+        "application": "hotline",
+        "endpoint": {"technology": "PJSIP", "resource": resource, "state": state},
+    }
+
+
+async def test_given_endpoint_events_then_only_a_registration_change_reaches_the_acd(
+    center: CallCenter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    center.acd.acd = Acd([queue()], [agent("1001")])
+    seen: list[AcdEvent] = []
+    apply = center.acd.handle
+
+    async def recording(event: AcdEvent) -> list[Command]:
+        seen.append(event)
+        return await apply(event)
+
+    monkeypatch.setattr(center.acd, "handle", recording)
+    # Asterisk repeats the state on every channel the endpoint gains or loses.
+    for state in ("online", "online", "online", "offline", "offline", "online"):
+        await center.on_global_event(parse_event(_endpoint_state("1001", state)))
+    await center.on_global_event(parse_event(_endpoint_state("stranger", "online")))
+    assert [e.registered for e in seen if isinstance(e, AgentDeviceChanged)] == [True, False, True]
+    assert center.acd.acd.agent_registered("1001") is True
