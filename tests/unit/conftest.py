@@ -1,5 +1,6 @@
-"""Shared fixtures: a fresh in-memory database with the demo tenant seeded, and a
-fake ARI server (aiohttp, in-process) with a client of it."""
+"""Shared fixtures: a fresh in-memory database with the demo tenant seeded, a
+fake ARI server (aiohttp, in-process) with a client of it, and the real
+CallCenter pointed at that fake server."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
+from ari_apps.app import CallCenter
 from ari_apps.ari import AriClient
 from ari_apps.ari.fake_server import FakeAriServer
 from ari_apps.ivr.demo import MAIN_MENU
 from hotline import flows, seed
+from hotline.bus import EventBus
 from hotline.db import close_db, init_db
 from hotline.settings import Settings, load_settings
 from tests.unit.ui_support import ui  # noqa: F401  (fixture for the admin UI tests)
@@ -74,3 +77,20 @@ async def client(ari: FakeAriServer) -> AsyncIterator[AriClient]:
     client = AriClient(ari.base_url, ari.user, ari.password, ari.app)
     yield client
     await client.close()
+
+
+@pytest.fixture
+async def call_center(ari: FakeAriServer, tmp_path: Path) -> AsyncIterator[CallCenter]:
+    """The real CallCenter talking to the fake ARI server (not started)."""
+    settings = load_settings(
+        {
+            "HOTLINE_VAR_DIR": str(tmp_path),
+            "HOTLINE_ARI_PORT": ari.base_url.rsplit(":", 1)[1],
+            "HOTLINE_ARI_USER": ari.user,
+            "HOTLINE_ARI_PASSWORD": ari.password,
+            "HOTLINE_ASTERISK": "system",
+        }
+    )
+    center = CallCenter(settings, EventBus())
+    yield center
+    await center.ari.close()

@@ -8,9 +8,6 @@ tests place real calls).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from ari_apps.acd import Acd, AgentDeviceChanged, Command
@@ -18,33 +15,7 @@ from ari_apps.acd.events import Event as AcdEvent
 from ari_apps.app import CallCenter
 from ari_apps.ari.events import parse_event
 from ari_apps.ari.fake_server import FakeAriServer
-from hotline.bus import EventBus
-from hotline.settings import load_settings
 from tests.unit.test_acd_helpers import agent, queue
-
-
-@pytest.fixture
-async def fake_ari() -> AsyncIterator[FakeAriServer]:
-    server = FakeAriServer(user="hotline", password="pw", app="hotline")
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def center(fake_ari: FakeAriServer, tmp_path: Path) -> AsyncIterator[CallCenter]:
-    port = fake_ari.base_url.rsplit(":", 1)[1]
-    settings = load_settings(
-        {
-            "HOTLINE_VAR_DIR": str(tmp_path),
-            "HOTLINE_ARI_PORT": port,
-            "HOTLINE_ARI_PASSWORD": "pw",
-            "HOTLINE_ASTERISK": "system",
-        }
-    )
-    call_center = CallCenter(settings, EventBus())
-    yield call_center
-    await call_center.ari.close()
 
 
 def _stasis_start(channel_id: str, *args: str) -> dict[str, object]:
@@ -62,40 +33,40 @@ def _stasis_start(channel_id: str, *args: str) -> dict[str, object]:
 
 
 async def test_given_caller_handler_fails_then_call_goes_to_the_safe_context(
-    fake_ari: FakeAriServer, center: CallCenter
+    ari: FakeAriServer, call_center: CallCenter
 ) -> None:
     event = parse_event(_stasis_start("c1", "inbound", "8000"))
-    await center.on_handler_error(event, RuntimeError("boom"))
-    continues = [r for r in fake_ari.requests if r.path.endswith("/continue")]
+    await call_center.on_handler_error(event, RuntimeError("boom"))
+    continues = [r for r in ari.requests if r.path.endswith("/continue")]
     assert len(continues) == 1
     assert continues[0].path == "/channels/c1/continue"
     assert continues[0].query["context"] == "hotline-safe"
 
 
 async def test_given_safe_context_refused_then_the_call_is_hung_up(
-    fake_ari: FakeAriServer, center: CallCenter
+    ari: FakeAriServer, call_center: CallCenter
 ) -> None:
-    fake_ari.respond("POST", "/channels/c2/continue", status=500, body={"message": "nope"})
+    ari.respond("POST", "/channels/c2/continue", status=500, body={"message": "nope"})
     event = parse_event(_stasis_start("c2", "inbound", "8000"))
-    await center.on_handler_error(event, RuntimeError("boom"))
-    assert [(r.method, r.path) for r in fake_ari.requests][-1] == ("DELETE", "/channels/c2")
+    await call_center.on_handler_error(event, RuntimeError("boom"))
+    assert [(r.method, r.path) for r in ari.requests][-1] == ("DELETE", "/channels/c2")
 
 
 async def test_given_unexpected_stasis_arguments_then_the_call_is_not_left_in_silence(
-    fake_ari: FakeAriServer, center: CallCenter
+    ari: FakeAriServer, call_center: CallCenter
 ) -> None:
-    await center.on_channel_event(parse_event(_stasis_start("c3", "something-else")))
-    assert any(r.path == "/channels/c3/continue" for r in fake_ari.requests)
+    await call_center.on_channel_event(parse_event(_stasis_start("c3", "something-else")))
+    assert any(r.path == "/channels/c3/continue" for r in ari.requests)
 
 
 async def test_given_channel_already_gone_when_handler_fails_then_nothing_is_requested(
-    fake_ari: FakeAriServer, center: CallCenter
+    ari: FakeAriServer, call_center: CallCenter
 ) -> None:
     event = parse_event(
         {"type": "StasisEnd", "application": "hotline", "channel": {"id": "c4", "name": "x"}}
     )
-    await center.on_handler_error(event, RuntimeError("boom"))
-    assert fake_ari.requests == []
+    await call_center.on_handler_error(event, RuntimeError("boom"))
+    assert ari.requests == []
 
 
 def _endpoint_state(resource: str, state: str) -> dict[str, object]:
@@ -107,20 +78,20 @@ def _endpoint_state(resource: str, state: str) -> dict[str, object]:
 
 
 async def test_given_endpoint_events_then_only_a_registration_change_reaches_the_acd(
-    center: CallCenter, monkeypatch: pytest.MonkeyPatch
+    call_center: CallCenter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    center.acd.acd = Acd([queue()], [agent("1001")])
+    call_center.acd.acd = Acd([queue()], [agent("1001")])
     seen: list[AcdEvent] = []
-    apply = center.acd.handle
+    apply = call_center.acd.handle
 
     async def recording(event: AcdEvent) -> list[Command]:
         seen.append(event)
         return await apply(event)
 
-    monkeypatch.setattr(center.acd, "handle", recording)
+    monkeypatch.setattr(call_center.acd, "handle", recording)
     # Asterisk repeats the state on every channel the endpoint gains or loses.
     for state in ("online", "online", "online", "offline", "offline", "online"):
-        await center.on_global_event(parse_event(_endpoint_state("1001", state)))
-    await center.on_global_event(parse_event(_endpoint_state("stranger", "online")))
+        await call_center.on_global_event(parse_event(_endpoint_state("1001", state)))
+    await call_center.on_global_event(parse_event(_endpoint_state("stranger", "online")))
     assert [e.registered for e in seen if isinstance(e, AgentDeviceChanged)] == [True, False, True]
-    assert center.acd.acd.agent_registered("1001") is True
+    assert call_center.acd.acd.agent_registered("1001") is True

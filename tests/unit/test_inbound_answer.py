@@ -18,25 +18,13 @@ from ari_apps.ari.events import parse_event
 from ari_apps.ari.fake_server import FakeAriServer
 from ari_apps.ivr import routes
 from ari_apps.ivr.stasis import start_inbound
-from hotline.bus import EventBus
-from hotline.settings import Settings, load_settings
+from hotline.settings import Settings
 from hotline.writer import WRITER
 
 
 @pytest.fixture
-async def center(seeded: Settings, ari: FakeAriServer) -> AsyncIterator[CallCenter]:
+async def center(seeded: Settings, call_center: CallCenter) -> AsyncIterator[CallCenter]:
     routes.invalidate()
-    port = ari.base_url.rsplit(":", 1)[1]
-    settings = load_settings(
-        {
-            "HOTLINE_VAR_DIR": str(seeded.var_dir),
-            "HOTLINE_ARI_PORT": port,
-            "HOTLINE_ARI_USER": ari.user,
-            "HOTLINE_ARI_PASSWORD": ari.password,
-            "HOTLINE_ASTERISK": "system",
-        }
-    )
-    call_center = CallCenter(settings, EventBus())
     await call_center.start()
     yield call_center
     for runner in call_center.runners.values():
