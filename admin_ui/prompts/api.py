@@ -80,7 +80,12 @@ async def create_prompt(request: Request) -> Response:
         username=principal.name,
         source="api",
     )
-    item = next(i for i in await services.list_prompts() if i["prompt"].id == result.prompt.id)
+    return await _created(result.prompt.id)
+
+
+async def _created(prompt_id: int) -> JSONResponse:
+    """201 with the prompt as ``GET /prompts`` lists it."""
+    item = next(i for i in await services.list_prompts() if i["prompt"].id == prompt_id)
     return JSONResponse(services.as_json(item), status_code=201)
 
 
@@ -128,8 +133,7 @@ async def restore_version(request: Request) -> Response:
         username=principal.name,
         source="api",
     )
-    item = next(i for i in await services.list_prompts() if i["prompt"].id == prompt.id)
-    return JSONResponse(services.as_json(item), status_code=201)
+    return await _created(prompt.id)
 
 
 ROUTES = [
@@ -143,6 +147,13 @@ ROUTES = [
         methods=["POST"],
     ),
 ]
+
+
+def _integer_in_path(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+_PROMPT_ID = _integer_in_path("prompt_id")
 
 OPENAPI_PATHS: dict[str, Any] = {
     "/prompts": {
@@ -199,9 +210,7 @@ OPENAPI_PATHS: dict[str, Any] = {
         "delete": {
             "summary": "Delete a prompt, every language and version, and its files",
             "security": [{"bearer": []}],
-            "parameters": [
-                {"name": "prompt_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-            ],
+            "parameters": [_PROMPT_ID],
             "responses": {
                 "204": {"description": "deleted"},
                 "404": {"description": "no such prompt"},
@@ -215,13 +224,8 @@ OPENAPI_PATHS: dict[str, Any] = {
             "version of its language (history is kept)",
             "security": [{"bearer": []}],
             "parameters": [
-                {
-                    "name": "prompt_id",
-                    "in": "path",
-                    "required": True,
-                    "schema": {"type": "integer"},
-                },
-                {"name": "version", "in": "path", "required": True, "schema": {"type": "integer"}},
+                _PROMPT_ID,
+                _integer_in_path("version"),
             ],
             "responses": {
                 "201": {
@@ -236,9 +240,7 @@ OPENAPI_PATHS: dict[str, Any] = {
         "get": {
             "summary": "The 8 kHz WAV of the current audio (?language=en|zh-CN, ?version=N)",
             "security": [{"bearer": []}],
-            "parameters": [
-                {"name": "prompt_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-            ],
+            "parameters": [_PROMPT_ID],
             "responses": {
                 "200": {"description": "audio/wav", "content": {"audio/wav": {}}},
                 "404": {"description": "no such prompt, language or version"},
