@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -172,20 +173,25 @@ async def test_given_prompt_stored_before_versions_then_it_is_backfilled_as_vers
     assert (directory / "old.v2.wav").read_bytes() == (directory / "old.wav").read_bytes()
 
 
+async def _publish_flow_playing(flow_id: int, prompt: str) -> dict[str, Any]:
+    """Draft and publish a flow that plays ``prompt``, then hangs up."""
+    draft = {
+        "start": "greet",
+        "nodes": {
+            "greet": {"kind": "play", "media": [f"prompt:{prompt}"], "next": "bye"},
+            "bye": {"kind": "hangup", "reason": "done"},
+        },
+    }
+    await flows.put_draft(flow_id, draft)
+    return await flows.publish(flow_id, "tester")
+
+
 async def test_given_flows_then_used_by_lists_drafts_and_published_versions(
     seeded: Settings, files: PromptFiles
 ) -> None:
     await services.upload("welcome", "greeting", "en", make_wav(0.5), "a.wav", "alice")
     flow = await Flow.get(name="Main menu")
-    draft = {
-        "start": "greet",
-        "nodes": {
-            "greet": {"kind": "play", "media": ["prompt:welcome"], "next": "bye"},
-            "bye": {"kind": "hangup", "reason": "done"},
-        },
-    }
-    await flows.put_draft(flow.id, draft)
-    published = await flows.publish(flow.id, "tester")
+    published = await _publish_flow_playing(flow.id, "welcome")
     used = (await services.usages())["welcome"]
     assert {(u.where, u.version, u.live) for u in used} == {
         ("draft", None, False),
@@ -300,15 +306,7 @@ async def test_given_api_delete_then_prompt_and_files_gone_unless_a_live_flow_pl
     )
     prompt_id = uploaded.json()["id"]
     flow = await Flow.get(name=MAIN_MENU_NAME)
-    draft = {
-        "start": "greet",
-        "nodes": {
-            "greet": {"kind": "play", "media": ["prompt:welcome"], "next": "bye"},
-            "bye": {"kind": "hangup", "reason": "done"},
-        },
-    }
-    await flows.put_draft(flow.id, draft)
-    await flows.publish(flow.id, "tester")
+    await _publish_flow_playing(flow.id, "welcome")
 
     refused = await api_client.delete(f"/prompts/{prompt_id}")
     assert refused.status_code == 409
