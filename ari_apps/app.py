@@ -376,9 +376,10 @@ class CallCenter:
                 return
             registered = event.endpoint_state == "online"
             if self.acd.acd.agent_registered(resource) in (None, registered):
-                # Asterisk sends EndpointStateChange whenever the endpoint's
-                # channel list changes, i.e. on every call an agent rings or
-                # takes: only a change of registration concerns the ACD.
+                # Asterisk (res/stasis/app.c) sends EndpointStateChange on
+                # every endpoint snapshot update, and the snapshot lists the
+                # endpoint's channels: one comes with every call an agent
+                # rings or takes.  Only a change of registration concerns the ACD.
                 return
             with contextlib.suppress(AcdError):
                 await self.acd.handle(AgentDeviceChanged(time.time(), resource, registered))
