@@ -82,8 +82,8 @@ def capacity(steps: Sequence[StepResult]) -> int:
     """Highest step that passed with at most 0.1 % of all calls up to it failed.
 
     A step of a few hundred calls cannot show 0.1 %: one failed call is
-    already 0.3 %.  Failures that rare (about one call in 2000, on both
-    halves) then ended a ramp at a low step by chance.  Counting every call
+    already 0.3 %.  Rare single failures (seen on both halves, far below
+    0.1 % over a run) then ended a ramp at a low step by chance.  Counting every call
     placed up to a step judges the same 0.1 % over enough calls; the step
     itself must still have passed, so a step that lost calls never counts.
     """
