@@ -5,53 +5,53 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from tortoise.backends.base.client import BaseDBAsyncClient
+import orjson
 
 from hotline.errors import NotFound
 from hotline.models import CallEvent, CallRecord
-from hotline.writer import WRITER, BatchableWrite
+from hotline.writer import WRITER, Statement, update_statement
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-# The timeline is written by the ordered background writer (hotline.writer):
-# these functions return at once, readers below flush first.  They stay
-# coroutines so callers need not care how a write happens.
+# The timeline is written by the ordered background writer (hotline.writer)
+# as plain SQL: these functions return at once, readers below flush first.
+# They stay coroutines so callers need not care how a write happens.  Every
+# statement about a call names the row "call:<id>", so a call's record is
+# written before its timeline (call_event references call_record).
+
+_OPEN_RECORD = (
+    'INSERT INTO "call_record" ("call_id", "did", "caller_id", "tenant_id", "flow_version_id",'
+    ' "started_at") VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT ("call_id") DO NOTHING'
+)
+_INSERT_EVENT = 'INSERT INTO "call_event" ("call_id", "at", "kind", "data") VALUES (?, ?, ?, ?)'
+# Only the first disposition and end time count: an answered call that later
+# hangs up stays "answered".
+_CLOSE_RECORD = (
+    'UPDATE "call_record" SET "disposition" = COALESCE("disposition", ?),'
+    ' "ended_at" = COALESCE("ended_at", ?) WHERE "call_id" = ?'
+)
+
+
+def call_row(call_id: str) -> str:
+    """The writer's name for everything written about one call."""
+    return f"call:{call_id}"
 
 
 async def open_record(
     call_id: str, *, did: str, caller_id: str, tenant_id: int | None, flow_version_id: int | None
 ) -> None:
-    started_at = utcnow()
-
-    async def write(connection: BaseDBAsyncClient) -> None:
-        await CallRecord.get_or_create(
-            call_id=call_id,
-            defaults={
-                "did": did,
-                "caller_id": caller_id,
-                "tenant_id": tenant_id,
-                "flow_version_id": flow_version_id,
-                "started_at": started_at,
-            },
-            using_db=connection,
-        )
-
-    WRITER.submit(write)
+    params = (call_id, did, caller_id, tenant_id, flow_version_id, utcnow())
+    WRITER.submit(Statement(_OPEN_RECORD, params, call_row(call_id)))
     await add_event(call_id, "entered", did=did, caller_id=caller_id)
-
-
-async def _insert_events(connection: BaseDBAsyncClient, items: list[object]) -> None:
-    events = [item for item in items if isinstance(item, CallEvent)]
-    await CallEvent.bulk_create(events, using_db=connection)
 
 
 def note_event(call_id: str, kind: str, /, **data: Any) -> None:
     """Queue a timeline entry stamped now (for code that cannot await)."""
-    event = CallEvent(call_id=call_id, at=utcnow(), kind=kind, data=data)
-    WRITER.submit(BatchableWrite("call_event", event, _insert_events))
+    params = (call_id, utcnow(), kind, orjson.dumps(data).decode())
+    WRITER.submit(Statement(_INSERT_EVENT, params, call_row(call_id)))
 
 
 async def add_event(call_id: str, kind: str, /, **data: Any) -> None:
@@ -59,30 +59,16 @@ async def add_event(call_id: str, kind: str, /, **data: Any) -> None:
 
 
 async def update_record(call_id: str, **fields: Any) -> None:
-    async def write(connection: BaseDBAsyncClient) -> None:
-        await CallRecord.filter(call_id=call_id).using_db(connection).update(**fields)
-
-    WRITER.submit(write)
+    unknown = set(fields) - CallRecord._meta.db_fields
+    if unknown:
+        raise ValueError(f"call_record has no column(s) {sorted(unknown)}")
+    WRITER.submit(
+        update_statement("call_record", "call_id", call_id, fields, about=call_row(call_id))
+    )
 
 
 async def close_record(call_id: str, disposition: str) -> None:
-    ended_at = utcnow()
-
-    async def write(connection: BaseDBAsyncClient) -> None:
-        # Only the first disposition counts: an answered call that later
-        # hangs up stays "answered".
-        await (
-            CallRecord.filter(call_id=call_id, disposition__isnull=True)
-            .using_db(connection)
-            .update(disposition=disposition)
-        )
-        await (
-            CallRecord.filter(call_id=call_id, ended_at__isnull=True)
-            .using_db(connection)
-            .update(ended_at=ended_at)
-        )
-
-    WRITER.submit(write)
+    WRITER.submit(Statement(_CLOSE_RECORD, (disposition, utcnow(), call_id), call_row(call_id)))
     await add_event(call_id, "ended", disposition=disposition)
 
 

@@ -26,8 +26,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tortoise.backends.base.client import BaseDBAsyncClient
-
 from ari_apps.acd.commands import (
     AGENT_LOGGED_OUT,
     AGENT_NOT_READY,
@@ -60,8 +58,14 @@ from ari_apps.ari.client import AriClient
 from ari_apps.ari.errors import AriError, AriNotFound
 from hotline import calls
 from hotline.bus import EventBus
-from hotline.models import Agent, ConnectedCall, Queue, QueueMember, WaitingCaller
-from hotline.writer import WRITER
+from hotline.models import Agent, Queue, QueueMember
+from hotline.writer import (
+    WRITER,
+    Statement,
+    delete_statement,
+    update_statement,
+    upsert_statement,
+)
 
 log = logging.getLogger(__name__)
 
@@ -222,10 +226,7 @@ class AcdService:
         # The row no longer matches what the ACD last wrote for this agent.
         self._persisted_agent_state.pop(agent_id, None)
 
-        async def write(connection: BaseDBAsyncClient) -> None:
-            await Agent.filter(extension=agent_id).using_db(connection).update(**values)
-
-        WRITER.submit(write)
+        WRITER.submit(_agent_update(agent_id, values))
 
     def _spawn(self, coro: Awaitable[None]) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(coro)
@@ -308,10 +309,11 @@ class AcdService:
             "bridge_id": bridge_id,
         }
 
-        async def persist(connection: BaseDBAsyncClient) -> None:
-            await WaitingCaller.update_or_create(call_id=call_id, defaults=row, using_db=connection)
-
-        WRITER.submit(persist)
+        WRITER.submit(
+            upsert_statement(
+                "waiting_caller", "call_id", call_id, row, about=calls.call_row(call_id)
+            )
+        )
         await calls.update_record(call_id, queue=queue)
         try:
             await self.handle(
@@ -497,12 +499,15 @@ class AcdService:
             "answered_at": now,
         }
 
-        async def persist(connection: BaseDBAsyncClient) -> None:
-            await ConnectedCall.update_or_create(
-                call_id=command.call_id, defaults=row, using_db=connection
+        WRITER.submit(
+            upsert_statement(
+                "connected_call",
+                "call_id",
+                command.call_id,
+                row,
+                about=calls.call_row(command.call_id),
             )
-
-        WRITER.submit(persist)
+        )
 
         async def bridge() -> None:
             # 409 "Bridge isn't playing music" when MOH never started (or
@@ -618,18 +623,18 @@ class AcdService:
         await self._on_queue_exit(queued.call_id, outcome, goto_node)
 
 
-def _delete_waiting(call_id: str) -> Callable[[BaseDBAsyncClient], Awaitable[None]]:
-    async def write(connection: BaseDBAsyncClient) -> None:
-        await WaitingCaller.filter(call_id=call_id).using_db(connection).delete()
+# The ACD's rows for a call are written under the call's own name
+# (calls.call_row), so the writer keeps them in order with its timeline.
+def _delete_waiting(call_id: str) -> Statement:
+    return delete_statement("waiting_caller", "call_id", call_id, about=calls.call_row(call_id))
 
-    return write
+
+def _delete_connected(call_id: str) -> Statement:
+    return delete_statement("connected_call", "call_id", call_id, about=calls.call_row(call_id))
 
 
-def _delete_connected(call_id: str) -> Callable[[BaseDBAsyncClient], Awaitable[None]]:
-    async def write(connection: BaseDBAsyncClient) -> None:
-        await ConnectedCall.filter(call_id=call_id).using_db(connection).delete()
-
-    return write
+def _agent_update(agent_id: str, values: dict[str, Any]) -> Statement:
+    return update_statement("agent", "extension", agent_id, values, about=f"agent:{agent_id}")
 
 
 def _persist_agent_state(
@@ -652,7 +657,4 @@ def _persist_agent_state(
         return
     persisted[agent_id] = values
 
-    async def write(connection: BaseDBAsyncClient) -> None:
-        await Agent.filter(extension=agent_id).using_db(connection).update(**values)
-
-    WRITER.submit(write)
+    WRITER.submit(_agent_update(agent_id, values))

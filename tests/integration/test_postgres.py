@@ -31,9 +31,19 @@ from ari_apps.ivr.demo import MAIN_MENU
 from hotline import calls, flows
 from hotline.db import close_db, init_db
 from hotline.errors import FlowInvalid
-from hotline.models import Agent, ApiToken, Flow, FlowVersion, Queue, QueueMember, Tenant
+from hotline.models import (
+    Agent,
+    ApiToken,
+    Flow,
+    FlowVersion,
+    Queue,
+    QueueMember,
+    Tenant,
+    WaitingCaller,
+)
 from hotline.seed import seed_demo
 from hotline.settings import Settings, load_settings
+from hotline.writer import WRITER, delete_statement, update_statement, upsert_statement
 
 POSTGRES_USER = "postgres"
 POSTGRES_LIB = Path("/usr/lib/postgresql")
@@ -370,3 +380,31 @@ async def test_given_postgres_when_using_the_api_then_health_auth_and_publish_wo
         flow = (await client.get(f"/api/v1/flows/{flow_id}", headers=headers)).json()
         assert flow["draft"]["nodes"]["greet"]["label"] == "Via the API"
         assert [v["live"] for v in flow["versions"]] == [False, True]
+
+
+async def test_given_postgres_when_acd_rows_are_written_as_sql_then_they_read_back(
+    database: Settings,
+) -> None:
+    waiting = {"queue": "support", "priority": 2, "caller_id": "555", "joined_at": 1.5}
+    WRITER.submit(
+        upsert_statement(
+            "waiting_caller", "call_id", "pg-w", {**waiting, "bridge_id": "b1"}, about="call:pg-w"
+        )
+    )
+    WRITER.submit(
+        upsert_statement(
+            "waiting_caller", "call_id", "pg-w", {**waiting, "bridge_id": "b2"}, about="call:pg-w"
+        )
+    )
+    WRITER.submit(
+        update_statement(
+            "agent", "extension", "1001", {"paused": True, "pause_reason": "lunch"}, about="agent:1"
+        )
+    )
+    WRITER.submit(delete_statement("waiting_caller", "call_id", "gone", about="call:gone"))
+    await WRITER.flush()
+
+    rows = await WaitingCaller.all().values_list("call_id", "priority", "bridge_id")
+    assert rows == [("pg-w", 2, "b2")]
+    agent = await Agent.get(extension="1001")
+    assert (agent.paused, agent.pause_reason) == (True, "lunch")
