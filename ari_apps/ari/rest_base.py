@@ -1,17 +1,19 @@
-"""REST plumbing shared by the ARI endpoint helpers: one aiohttp session,
-basic auth, query encoding and error mapping."""
+"""REST plumbing shared by the ARI endpoint helpers: the keep-alive
+connection pool, basic auth, query encoding and error mapping."""
 
 from __future__ import annotations
 
+import asyncio
+import ssl
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias
-from urllib.parse import quote
+from urllib.parse import quote, urlencode, urlsplit
 
 import aiohttp
 import orjson
-from yarl import URL
 
 from ari_apps.ari.errors import AriConflict, AriError, AriNotFound, AriUnavailable
+from ari_apps.ari.http1 import ClosedUnanswered, Http1Pool, ProtocolError
 
 # The JSON shapes ARI returns.  We deliberately keep them as plain dicts.
 JsonObject: TypeAlias = dict[str, Any]
@@ -64,34 +66,61 @@ class AriHttp:
         self._session = session
         self._owns_session = session is None
         self._http_closed = False
-        self._timeout = aiohttp.ClientTimeout(total=request_timeout_s)
+        self._timeout_s = request_timeout_s
+        parts = urlsplit(root)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"ARI URL must be http(s)://host[:port]/...: {base_url!r}")
+        self._tls = parts.scheme == "https"
+        self._host = parts.hostname
+        self._port = parts.port or (443 if self._tls else 80)
+        self._path_prefix = parts.path
+        host_header = parts.netloc.rpartition("@")[2]
+        self._fixed_headers = (
+            f"Host: {host_header}\r\n"
+            f"Authorization: {self._auth_headers['Authorization']}\r\n"
+            "Accept: application/json\r\n"
+        )
+        self._pool: Http1Pool | None = None
 
     def _get_session(self) -> aiohttp.ClientSession:
+        """The aiohttp session, for the events websocket only (REST goes
+        through ``Http1Pool``, see ari_apps/ari/http1.py for why)."""
         # Created lazily so the client can be constructed outside the event loop.
         if self._http_closed:
-            # A late request (a handler still finishing during shutdown) must
-            # not open a fresh session that nobody will ever close.
             raise AriUnavailable(0, "-", "-", "ARI client is closed")
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(
-                    # Asterisk's HTTP server refuses sessions past its
-                    # ``sessionlimit`` by closing them: requests wait for a
-                    # pooled connection instead of opening more.
-                    limit=MAX_CONNECTIONS,
-                    # Below Asterisk's session_keep_alive (15 s), so we never
-                    # reuse a connection it is just closing.
-                    keepalive_timeout=KEEPALIVE_S,
-                )
-            )
+            self._session = aiohttp.ClientSession()
             self._owns_session = True
         return self._session
 
     async def close_http(self) -> None:
         self._http_closed = True
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
         if self._owns_session and self._session is not None:
             await self._session.close()
         self._session = None
+
+    def _get_pool(self) -> Http1Pool:
+        if self._http_closed:
+            # A late request (a handler still finishing during shutdown) must
+            # not open fresh connections that nobody will ever close.
+            raise AriUnavailable(0, "-", "-", "ARI client is closed")
+        if self._pool is None:
+            self._pool = Http1Pool(
+                self._host,
+                self._port,
+                ssl_context=ssl.create_default_context() if self._tls else None,
+                # Asterisk's HTTP server refuses sessions past its
+                # ``sessionlimit`` by closing them: requests wait for a
+                # pooled connection instead of opening more.
+                limit=MAX_CONNECTIONS,
+                # Below Asterisk's session_keep_alive (15 s), so we never
+                # reuse a connection it is just closing.
+                keepalive_s=KEEPALIVE_S,
+            )
+        return self._pool
 
     async def request(
         self,
@@ -103,30 +132,26 @@ class AriHttp:
         raw: bool = False,
     ) -> Any:
         """Call ARI; returns decoded JSON, ``bytes`` if ``raw``, None for no content."""
-        url = URL(self.api_root + path, encoded=True)
-        for attempt in (1, 2):
-            try:
-                async with self._get_session().request(
-                    method,
-                    url,
-                    params=_encode_query(params),
-                    json=body,
-                    headers=self._auth_headers,
-                    timeout=self._timeout,
-                ) as response:
-                    payload = await response.read()
-                    if response.status >= 400:
-                        raise _error_for(response.status, method, path, payload)
-                break
-            except aiohttp.ServerDisconnectedError as exc:
-                # The server closed the connection before answering: a pooled
-                # keep-alive connection it had just dropped, or a session over
-                # its limit.  Nothing was processed, so one retry is safe (and
-                # ids we choose make a duplicate originate fail, not ring twice).
-                if attempt == 2:
-                    raise AriUnavailable(0, method, path, repr(exc)) from exc
-            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-                raise AriUnavailable(0, method, path, repr(exc)) from exc
+        pool = self._get_pool()
+        target = self._path_prefix + path
+        query = _encode_query(params)
+        if query:
+            target += "?" + urlencode(query, quote_via=quote, safe=":/,@")
+        content = b"" if body is None else orjson.dumps(body)
+        head = (
+            f"{method} {target} HTTP/1.1\r\n{self._fixed_headers}"
+            f"Content-Length: {len(content)}\r\n"
+            + ("Content-Type: application/json\r\n" if body is not None else "")
+            + "\r\n"
+        )
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                response = await pool.request(head.encode("latin-1") + content)
+        except (ClosedUnanswered, ProtocolError, TimeoutError, OSError) as exc:
+            raise AriUnavailable(0, method, path, repr(exc)) from exc
+        payload = response.body
+        if response.status >= 400:
+            raise _error_for(response.status, method, path, payload)
         if raw:
             return payload
         if not payload:
