@@ -101,25 +101,11 @@ class ResponseParser:
             case "head":
                 return self._read_head()
             case "length":
-                take = min(self._remaining, len(self._buffer))
-                self._body += self._buffer[:take]
-                del self._buffer[:take]
-                self._remaining -= take
-                if self._remaining == 0:
-                    self._state = "done"
-                    return True
-                return False
+                return self._read_counted(then="done")
             case "chunk_size":
                 return self._read_chunk_size()
             case "chunk_data":
-                take = min(self._remaining, len(self._buffer))
-                self._body += self._buffer[:take]
-                del self._buffer[:take]
-                self._remaining -= take
-                if self._remaining == 0:
-                    self._state = "chunk_end"
-                    return True
-                return False
+                return self._read_counted(then="chunk_end")
             case "chunk_end":
                 if len(self._buffer) < 2:
                     return False
@@ -135,6 +121,17 @@ class ResponseParser:
                 self._buffer.clear()
                 return False
         raise AssertionError(f"unknown parser state {self._state}")
+
+    def _read_counted(self, *, then: str) -> bool:
+        """Move up to ``_remaining`` body bytes; at zero, go to state ``then``."""
+        take = min(self._remaining, len(self._buffer))
+        self._body += self._buffer[:take]
+        del self._buffer[:take]
+        self._remaining -= take
+        if self._remaining == 0:
+            self._state = then
+            return True
+        return False
 
     def _read_head(self) -> bool:
         end = self._buffer.find(b"\r\n\r\n")

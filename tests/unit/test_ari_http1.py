@@ -203,28 +203,45 @@ def pool_for(port: int, limit: int = 4) -> Http1Pool:
 
 
 REQUEST = b"POST /ari/channels/c1/answer HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+NO_CONTENT = b"HTTP/1.1 204 No Content\r\n\r\n"
+
+
+async def answer_each_request(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    answer: bytes,
+    *,
+    delay_s: float = 0,
+    heads: list[bytes] | None = None,
+) -> None:
+    """Serve one keep-alive connection until the client closes it, noting each
+    request's head in ``heads`` as it comes."""
+    with contextlib.suppress(asyncio.IncompleteReadError):
+        while head := await reader.readuntil(b"\r\n\r\n"):
+            if heads is not None:
+                heads.append(head)
+            await asyncio.sleep(delay_s)
+            writer.write(answer)
+            await writer.drain()
 
 
 async def test_keep_alive_reuses_one_connection_for_sequential_requests(
     serve: Callable[[Handler], Awaitable[int]],
 ) -> None:
     connections = 0
-    requests = 0
+    heads: list[bytes] = []
 
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        nonlocal connections, requests
+        nonlocal connections
         connections += 1
-        while await reader.readuntil(b"\r\n\r\n"):
-            requests += 1
-            writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
-            await writer.drain()
+        await answer_each_request(reader, writer, NO_CONTENT, heads=heads)
 
     pool = pool_for(await serve(handler))
     for _ in range(5):
         assert (await pool.request(REQUEST)).status == 204
     pool.close()
 
-    assert (connections, requests) == (1, 5)
+    assert (connections, len(heads)) == (1, 5)
 
 
 async def test_connection_close_answer_is_not_reused(
@@ -259,10 +276,7 @@ async def test_concurrent_requests_never_open_more_than_the_limit(
         open_now += 1
         most_open = max(most_open, open_now)
         try:
-            while await reader.readuntil(b"\r\n\r\n"):
-                await asyncio.sleep(0.01)
-                writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
-                await writer.drain()
+            await answer_each_request(reader, writer, NO_CONTENT, delay_s=0.01)
         finally:
             open_now -= 1
 
@@ -322,10 +336,9 @@ def test_the_pool_works_on_uvloop_which_hotline_runs_on() -> None:
     # uvloop's transports are not asyncio.Transport subclasses.
     async def scenario() -> list[bytes]:
         async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            with contextlib.suppress(asyncio.IncompleteReadError):
-                while await reader.readuntil(b"\r\n\r\n"):
-                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-                    await writer.drain()
+            await answer_each_request(
+                reader, writer, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+            )
             writer.close()
 
         server = await asyncio.start_server(handler, "127.0.0.1", 0)
