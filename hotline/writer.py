@@ -10,9 +10,16 @@ Writes are submitted in order and applied by one task, many per
 transaction.  A submitted write survives as long as the process does;
 ``flush()`` waits until everything submitted so far is committed, which
 readers that must see their own writes (the API's call detail, reconcile
-after a reconnect, tests) call first.  A kill -9 can lose the last few
-milliseconds of writes, which is the trade-off every buffered log makes;
-callers in Asterisk are not affected by it (reconcile adopts what it finds).
+after a reconnect, tests) call first.
+
+The writer gathers for up to ``GATHER_S`` after the first write of a batch:
+calls submit their rows one at a time, spread over their lifetime, and
+committing each on its own cost a transaction, an fsync and several thread
+hops per row (3.9 ms of CPU per call's dozen rows, measured, against 0.35 ms
+batched).  ``urgent`` writes, the rows a restart adopts callers from
+(waiting and connected callers, agents' own choices), and ``flush()`` cut
+the wait short.  So a kill -9 can lose the last ``GATHER_S`` of timeline
+entries, the trade-off every buffered log makes, but not a caller's place.
 
 The hot writes are plain parameterised SQL (``Statement``), not ORM calls:
 profiling ``make bench`` showed Tortoise building each query (pypika, model
@@ -42,6 +49,7 @@ log = logging.getLogger(__name__)
 # the ORM.  It is a barrier: nothing is moved across it.
 Write = Callable[[BaseDBAsyncClient], Awaitable[None]]
 MAX_BATCH: Final = 200
+GATHER_S: Final = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,15 +164,21 @@ class BackgroundWriter:
         self._queue: asyncio.Queue[Write | Statement] | None = None
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._hurry: asyncio.Event | None = None
 
-    def submit(self, write: Write | Statement) -> None:
+    def submit(self, write: Write | Statement, *, urgent: bool = False) -> None:
+        """Queue a write; ``urgent`` commits it without waiting to gather more."""
         queue = self._ensure_running()
         queue.put_nowait(write)
+        if urgent and self._hurry is not None:
+            self._hurry.set()
 
     async def flush(self) -> None:
         """Wait until every write submitted before this call is committed."""
         if self._queue is None or self._loop is not asyncio.get_running_loop():
             return
+        if self._hurry is not None:
+            self._hurry.set()
         await self._queue.join()
 
     async def stop(self) -> None:
@@ -176,6 +190,7 @@ class BackgroundWriter:
         self._task = None
         self._queue = None
         self._loop = None
+        self._hurry = None
 
     def _ensure_running(self) -> asyncio.Queue[Write | Statement]:
         loop = asyncio.get_running_loop()
@@ -184,14 +199,23 @@ class BackgroundWriter:
             # an old, closed loop had pending is gone with it.
             self._loop = loop
             self._queue = asyncio.Queue()
-            self._task = loop.create_task(self._run(self._queue), name="db-writer")
+            self._hurry = asyncio.Event()
+            self._task = loop.create_task(self._run(self._queue, self._hurry), name="db-writer")
         return self._queue
 
-    async def _run(self, queue: asyncio.Queue[Write | Statement]) -> None:
+    async def _run(self, queue: asyncio.Queue[Write | Statement], hurry: asyncio.Event) -> None:
         while True:
             batch = [await queue.get()]
+            if queue.qsize() < MAX_BATCH and not hurry.is_set():
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(GATHER_S):
+                        await hurry.wait()
             while len(batch) < MAX_BATCH and not queue.empty():
                 batch.append(queue.get_nowait())
+            if queue.empty():
+                # Everything an urgent write or a flush was waiting for is in
+                # this batch; later ones set it again.
+                hurry.clear()
             try:
                 await self._apply_batch(batch)
             except Exception:

@@ -226,7 +226,7 @@ class AcdService:
         # The row no longer matches what the ACD last wrote for this agent.
         self._persisted_agent_state.pop(agent_id, None)
 
-        WRITER.submit(_agent_update(agent_id, values))
+        WRITER.submit(_agent_update(agent_id, values), urgent=True)
 
     def _spawn(self, coro: Awaitable[None]) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(coro)
@@ -309,10 +309,12 @@ class AcdService:
             "bridge_id": bridge_id,
         }
 
+        # Urgent: a restart gives the caller their place back from this row.
         WRITER.submit(
             upsert_statement(
                 "waiting_caller", "call_id", call_id, row, about=calls.call_row(call_id)
-            )
+            ),
+            urgent=True,
         )
         await calls.update_record(call_id, queue=queue)
         try:
@@ -499,6 +501,7 @@ class AcdService:
             "answered_at": now,
         }
 
+        # Urgent: a restart re-adopts the caller and agent as a pair from this row.
         WRITER.submit(
             upsert_statement(
                 "connected_call",
@@ -506,7 +509,8 @@ class AcdService:
                 command.call_id,
                 row,
                 about=calls.call_row(command.call_id),
-            )
+            ),
+            urgent=True,
         )
 
         async def bridge() -> None:
@@ -657,4 +661,4 @@ def _persist_agent_state(
         return
     persisted[agent_id] = values
 
-    WRITER.submit(_agent_update(agent_id, values))
+    WRITER.submit(_agent_update(agent_id, values), urgent=True)

@@ -9,6 +9,7 @@ spelling is run in tests/integration/test_postgres.py).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from hotline import calls
+from hotline import writer as writer_module
 from hotline.db import close_db, init_db
 from hotline.models import Agent, CallRecord, ConnectedCall, Tenant, WaitingCaller
 from hotline.writer import (
@@ -260,3 +262,52 @@ async def test_a_failing_statement_is_dropped_alone_and_the_rest_commit(database
     await WRITER.flush()
 
     assert [row.call_id for row in await ConnectedCall.all()] == ["good"]
+
+
+# -- gathering writes into batches ----------------------------------------------
+
+WAITING_ROW: dict[str, object] = {
+    "queue": "support",
+    "priority": 0,
+    "caller_id": "555",
+    "joined_at": 10.0,
+    "bridge_id": "b1",
+}
+
+
+def waiting_upsert(call_id: str) -> Statement:
+    return upsert_statement(
+        "waiting_caller", "call_id", call_id, WAITING_ROW, about=f"call:{call_id}"
+    )
+
+
+@pytest.fixture
+def long_gather(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Far longer than any test waits: only an urgent write or a flush may end it.
+    monkeypatch.setattr(writer_module, "GATHER_S", 60.0)
+
+
+async def test_an_ordinary_write_waits_to_be_gathered_until_a_flush(
+    database: None, long_gather: None
+) -> None:
+    WRITER.submit(waiting_upsert("c1"))
+    await asyncio.sleep(0.2)
+    assert await WaitingCaller.all().count() == 0
+
+    async with asyncio.timeout(5):
+        await WRITER.flush()
+
+    assert await WaitingCaller.all().count() == 1
+
+
+async def test_an_urgent_write_is_committed_without_waiting_to_gather(
+    database: None, long_gather: None
+) -> None:
+    WRITER.submit(waiting_upsert("c1"))
+    WRITER.submit(waiting_upsert("c2"), urgent=True)
+
+    for _ in range(250):  # up to 5 s, far below the 60 s gathering window
+        if await WaitingCaller.all().count() == 2:
+            break
+        await asyncio.sleep(0.02)
+    assert await WaitingCaller.all().count() == 2
