@@ -36,18 +36,13 @@ import contextlib
 import functools
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final
 
-from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 log = logging.getLogger(__name__)
 
-# One write given the transaction's connection: for the rare writes that need
-# the ORM.  It is a barrier: nothing is moved across it.
-Write = Callable[[BaseDBAsyncClient], Awaitable[None]]
 MAX_BATCH: Final = 200
 GATHER_S: Final = 0.05
 
@@ -67,30 +62,19 @@ class Statement:
     about: str
 
 
-Step = Write | list[Statement]
-
-
-def plan_batch(batch: list[Write | Statement]) -> list[Step]:
-    """Group a batch into steps: a Write, or same-SQL statements to run as one.
+def plan_batch(batch: list[Statement]) -> list[list[Statement]]:
+    """Group a batch into steps of same-SQL statements, each run as one.
 
     A statement joins the latest group with its SQL unless a later group
-    touched its row; that keeps every row's statements in submission order
-    (and a Write keeps everything on its own side).
+    touched its row; that keeps every row's statements in submission order.
     """
-    steps: list[Step] = []
+    steps: list[list[Statement]] = []
     group_for_sql: dict[str, int] = {}
     last_step_for_about: dict[str, int] = {}
     for write in batch:
-        if not isinstance(write, Statement):
-            steps.append(write)
-            group_for_sql.clear()
-            last_step_for_about.clear()
-            continue
         index = group_for_sql.get(write.sql)
         if index is not None and last_step_for_about.get(write.about, -1) <= index:
-            group = steps[index]
-            assert isinstance(group, list)
-            group.append(write)
+            steps[index].append(write)
         else:
             index = len(steps)
             steps.append([write])
@@ -161,12 +145,12 @@ def delete_statement(table: str, key_column: str, key: object, *, about: str) ->
 
 class BackgroundWriter:
     def __init__(self) -> None:
-        self._queue: asyncio.Queue[Write | Statement] | None = None
+        self._queue: asyncio.Queue[Statement] | None = None
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._hurry: asyncio.Event | None = None
 
-    def submit(self, write: Write | Statement, *, urgent: bool = False) -> None:
+    def submit(self, write: Statement, *, urgent: bool = False) -> None:
         """Queue a write; ``urgent`` commits it without waiting to gather more."""
         queue = self._ensure_running()
         queue.put_nowait(write)
@@ -192,7 +176,7 @@ class BackgroundWriter:
         self._loop = None
         self._hurry = None
 
-    def _ensure_running(self) -> asyncio.Queue[Write | Statement]:
+    def _ensure_running(self) -> asyncio.Queue[Statement]:
         loop = asyncio.get_running_loop()
         if self._queue is None or self._loop is not loop or self._task is None:
             # A new event loop (tests run one per test) gets a new writer; what
@@ -203,7 +187,7 @@ class BackgroundWriter:
             self._task = loop.create_task(self._run(self._queue, self._hurry), name="db-writer")
         return self._queue
 
-    async def _run(self, queue: asyncio.Queue[Write | Statement], hurry: asyncio.Event) -> None:
+    async def _run(self, queue: asyncio.Queue[Statement], hurry: asyncio.Event) -> None:
         while True:
             batch = [await queue.get()]
             if queue.qsize() < MAX_BATCH and not hurry.is_set():
@@ -230,13 +214,10 @@ class BackgroundWriter:
                     queue.task_done()
 
     @staticmethod
-    async def _apply_batch(batch: list[Write | Statement]) -> None:
+    async def _apply_batch(batch: list[Statement]) -> None:
         async with in_transaction() as connection:
             dialect = connection.capabilities.dialect
             for step in plan_batch(batch):
-                if not isinstance(step, list):
-                    await step(connection)
-                    continue
                 sql = sql_for_dialect(step[0].sql, dialect)
                 if len(step) == 1:
                     await connection.execute_query(sql, list(step[0].params))

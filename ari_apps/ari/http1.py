@@ -185,14 +185,22 @@ class ResponseParser:
         self._keep_alive = False
         self._state = "until_close"
 
-    def _read_chunk_size(self) -> bool:
+    def _take_line(self, limit: int, what: str) -> bytes | None:
+        """The next CRLF-ended line without its CRLF, or None until it is complete."""
         end = self._buffer.find(b"\r\n")
         if end < 0:
-            if len(self._buffer) > MAX_CHUNK_LINE_BYTES:
-                raise ProtocolError("chunk size line too long")
-            return False
-        line = bytes(self._buffer[:end]).split(b";", 1)[0].strip()
+            if len(self._buffer) > limit:
+                raise ProtocolError(f"{what} too long")
+            return None
+        line = bytes(self._buffer[:end])
         del self._buffer[: end + 2]
+        return line
+
+    def _read_chunk_size(self) -> bool:
+        size_line = self._take_line(MAX_CHUNK_LINE_BYTES, "chunk size line")
+        if size_line is None:
+            return False
+        line = size_line.split(b";", 1)[0].strip()
         try:
             if not line or not all(chr(c) in "0123456789abcdefABCDEF" for c in line):
                 raise ValueError
@@ -207,13 +215,10 @@ class ResponseParser:
         return True
 
     def _read_trailers(self) -> bool:
-        end = self._buffer.find(b"\r\n")
-        if end < 0:
-            if len(self._buffer) > MAX_HEAD_BYTES:
-                raise ProtocolError("chunked trailers too long")
+        line = self._take_line(MAX_HEAD_BYTES, "chunked trailers")
+        if line is None:
             return False
-        del self._buffer[: end + 2]
-        if end == 0:
+        if not line:
             self._state = "done"
         return True
 

@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tortoise.backends.base.client import BaseDBAsyncClient
 
 from hotline import calls
 from hotline import writer as writer_module
@@ -25,7 +24,6 @@ from hotline.models import Agent, CallRecord, ConnectedCall, Tenant, WaitingCall
 from hotline.writer import (
     WRITER,
     Statement,
-    Write,
     delete_statement,
     plan_batch,
     sql_for_dialect,
@@ -44,37 +42,23 @@ def statement(sql: str, about: str, value: int) -> Statement:
     return Statement(sql, (value,), about)
 
 
-async def _barrier(_connection: BaseDBAsyncClient) -> None:
-    return None
-
-
-def apply_in_order(items: list[Write | Statement]) -> dict[str, list[tuple[str, object]]]:
+def apply_in_order(items: list[Statement]) -> dict[str, list[tuple[str, object]]]:
     history: dict[str, list[tuple[str, object]]] = {}
     for item in items:
-        if isinstance(item, Statement):
-            history.setdefault(item.about, []).append((item.sql, item.params[0]))
+        history.setdefault(item.about, []).append((item.sql, item.params[0]))
     return history
 
 
-def flatten(plan: list[Write | list[Statement]]) -> list[Write | Statement]:
-    flat: list[Write | Statement] = []
-    for step in plan:
-        if isinstance(step, list):
-            flat.extend(step)
-        else:
-            flat.append(step)
-    return flat
+def flatten(plan: list[list[Statement]]) -> list[Statement]:
+    return [statement for step in plan for statement in step]
 
 
 batches = st.lists(
-    st.one_of(
-        st.builds(
-            statement,
-            st.sampled_from(SQLS),
-            st.sampled_from(["call:a", "call:b", "call:c", "agent:1"]),
-            st.integers(0, 9),
-        ),
-        st.just(_barrier),
+    st.builds(
+        statement,
+        st.sampled_from(SQLS),
+        st.sampled_from(["call:a", "call:b", "call:c", "agent:1"]),
+        st.integers(0, 9),
     ),
     max_size=60,
 )
@@ -82,7 +66,7 @@ batches = st.lists(
 
 @given(batches)
 def test_plan_keeps_every_rows_statements_in_submission_order(
-    batch: list[Write | Statement],
+    batch: list[Statement],
 ) -> None:
     plan = plan_batch(batch)
 
@@ -91,33 +75,18 @@ def test_plan_keeps_every_rows_statements_in_submission_order(
 
 @given(batches)
 def test_plan_groups_only_one_sql_per_step_and_loses_nothing(
-    batch: list[Write | Statement],
+    batch: list[Statement],
 ) -> None:
     plan = plan_batch(batch)
 
     for step in plan:
-        if isinstance(step, list):
-            assert step and len({s.sql for s in step}) == 1
+        assert step and len({s.sql for s in step}) == 1
     assert sorted(map(id, flatten(plan))) == sorted(map(id, batch))
-
-
-@given(batches)
-def test_plan_never_moves_a_statement_across_a_write(batch: list[Write | Statement]) -> None:
-    def segments(items: list[Write | Statement]) -> list[list[int]]:
-        parts: list[list[int]] = [[]]
-        for item in items:
-            if isinstance(item, Statement):
-                parts[-1].append(id(item))
-            else:
-                parts.append([])
-        return [sorted(part) for part in parts]
-
-    assert segments(flatten(plan_batch(batch))) == segments(batch)
 
 
 def test_interleaved_calls_share_one_step_per_kind_of_statement() -> None:
     # Two calls' timelines interleaved, as concurrent calls submit them.
-    batch: list[Write | Statement] = [
+    batch: list[Statement] = [
         statement("insert record", "call:a", 1),
         statement("insert record", "call:b", 1),
         statement("insert event", "call:a", 2),
@@ -128,7 +97,7 @@ def test_interleaved_calls_share_one_step_per_kind_of_statement() -> None:
 
     plan = plan_batch(batch)
 
-    assert [[s.about for s in step] for step in plan if isinstance(step, list)] == [
+    assert [[s.about for s in step] for step in plan] == [
         ["call:a", "call:b", "call:c"],
         ["call:a", "call:b", "call:c"],
     ]
