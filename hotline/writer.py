@@ -21,7 +21,7 @@ batched).  ``urgent`` writes, the rows a restart adopts callers from
 the wait short.  So a kill -9 can lose the last ``GATHER_S`` of timeline
 entries, the trade-off every buffered log makes, but not a caller's place.
 
-The hot writes are plain parameterised SQL (``Statement``), not ORM calls:
+All writes are plain parameterised SQL (``Statement``), not ORM calls:
 profiling ``make bench`` showed Tortoise building each query (pypika, model
 instances, a SELECT before every get_or_create) as the biggest single share
 of Hotline's CPU per call.  A ``Statement`` names the row it touches, so a
