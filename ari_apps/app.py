@@ -14,7 +14,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -58,6 +58,7 @@ from ari_apps.provisioning import ensure_agent_endpoint
 from fax.scheduler import ChannelWatchers, FaxBackScheduler
 from hotline import calls
 from hotline.bus import EventBus
+from hotline.center import HealthCheck
 from hotline.errors import InvalidRequest, NotFound
 from hotline.models import Agent
 from hotline.settings import Settings
@@ -65,6 +66,14 @@ from vm import services as vm_services
 from vm.retention import VoicemailBackground
 
 log = logging.getLogger(__name__)
+
+
+class StartUpFailed(Exception):
+    """A start-up step after connecting to ARI failed; names the step."""
+
+    def __init__(self, step: str, cause: BaseException) -> None:
+        super().__init__(f"step '{step}': {type(cause).__name__}: {cause}")
+        self.step = step
 
 
 class CallCenter:
@@ -99,6 +108,8 @@ class CallCenter:
         self.fax_back = FaxBackScheduler(self.ari, settings, self.channel_watchers)
         self._acd_loaded = False
         self._ready = asyncio.Event()
+        self._start_up_step: str | None = None
+        self._endpoint_events_subscribed = False
         self._run_task: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------
@@ -130,19 +141,53 @@ class CallCenter:
     def ari_connected(self) -> bool:
         return self.ari.connected and self._ready.is_set()
 
+    def asterisk_health(self) -> HealthCheck:
+        if self.ari_connected:
+            return HealthCheck(True)
+        failure = self.ari.last_failure
+        if self._start_up_step is not None:
+            reason = f"connected to ARI; start-up step '{self._start_up_step}' in progress"
+            if failure and self.ari.connect_attempts > 1:
+                reason += f" (the last attempt failed: {failure})"
+            return HealthCheck(False, reason)
+        return HealthCheck(False, failure or "not connected to ARI")
+
     async def on_connected(self) -> None:
-        """Every (re)connect: sync config and phones, then adopt live calls."""
+        """Every (re)connect: sync config and phones, then adopt live calls.
+
+        Each step either completes or raises ``StartUpFailed`` naming it; the
+        ARI client then drops the connection and retries the whole start-up
+        after its back-off, so Hotline is never half-connected.  Every step is
+        safe to repeat.
+        """
         self._ready.clear()
+        self._endpoint_events_subscribed = False
+        steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+            ("load queues and agents", self._load_acd_once),
+            ("provision agent phones", self._provision_agent_endpoints),
+            ("subscribe to phone registrations", self._subscribe_endpoint_events),
+            ("read phone registrations", self._read_agent_registrations),
+            ("adopt live calls", lambda: reconcile.reconcile(self)),
+            ("re-apply pauses", self._reapply_pauses_after_restored_calls),
+        ]
         async with self.acd.lock:
-            if not self._acd_loaded:
-                await self._load_acd()
-                self._acd_loaded = True
-            await self._sync_endpoints()
-            await reconcile.reconcile(self)
-            await self._reapply_pauses_after_restored_calls()
+            try:
+                for name, step in steps:
+                    self._start_up_step = name
+                    try:
+                        await step()
+                    except Exception as exc:
+                        raise StartUpFailed(name, exc) from exc
+            finally:
+                self._start_up_step = None
         self.voicemail.connected()
         self._ready.set()
         log.info("connected to Asterisk; %d calls adopted", len(self.acd.calls))
+
+    async def _load_acd_once(self) -> None:
+        if not self._acd_loaded:
+            await self._load_acd()
+            self._acd_loaded = True
 
     async def _load_acd(self) -> None:
         """Install queues and agents from the database.
@@ -195,12 +240,11 @@ class CallCenter:
                 )
 
     async def _sync_endpoints(self) -> None:
-        # Endpoint state events tell us when phones (un)register.
-        await self.ari.request(
-            "POST",
-            f"/applications/{self.settings.ari_app}/subscription",
-            params={"eventSource": "endpoint:PJSIP"},
-        )
+        await self._provision_agent_endpoints()
+        await self._subscribe_endpoint_events()
+        await self._read_agent_registrations()
+
+    async def _provision_agent_endpoints(self) -> None:
         for agent in await Agent.all():
             await ensure_agent_endpoint(
                 self.ari,
@@ -208,6 +252,31 @@ class CallCenter:
                 agent.sip_password,
                 await vm_services.phone_mailboxes(agent.extension),
             )
+
+    async def _subscribe_endpoint_events(self) -> None:
+        """Endpoint state events tell us when phones (un)register.
+
+        Asterisk quirk: the technology-wide event source ``endpoint:PJSIP``
+        exists only once some PJSIP endpoint exists; before that, subscribing
+        answers 422 "Event source does not exist".  On a cold Asterisk the
+        agents' endpoints exist only after ``_provision_agent_endpoints``, so
+        this step comes after it, and with no agent at all it waits for the
+        first one (``reload_config`` runs it again).
+        """
+        if self._endpoint_events_subscribed:
+            return
+        if not await Agent.exists():
+            log.info("no agent phone provisioned yet; endpoint events follow the first agent")
+            return
+        await self.ari.request(
+            "POST",
+            f"/applications/{self.settings.ari_app}/subscription",
+            params={"eventSource": "endpoint:PJSIP"},
+        )
+        self._endpoint_events_subscribed = True
+
+    async def _read_agent_registrations(self) -> None:
+        for agent in await Agent.all():
             endpoint = await self.ari.get_endpoint("PJSIP", agent.extension)
             await self.acd.handle_locked(
                 AgentDeviceChanged(time.time(), agent.extension, endpoint.get("state") == "online")

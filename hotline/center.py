@@ -7,12 +7,28 @@ stand-in of the same shape.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class HealthCheck:
+    """One line of ``/healthz``: whether a part works, and if not, why."""
+
+    ok: bool
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "reason": self.reason}
 
 
 class ContactCenter(Protocol):
     @property
     def ari_connected(self) -> bool: ...
+
+    def asterisk_health(self) -> HealthCheck:
+        """Connected to Asterisk with every start-up step done, or why not."""
+        ...
 
     def queue_names(self) -> list[str]: ...
 

@@ -1,9 +1,16 @@
 """AriClient: REST helpers plus a self-healing events websocket.
 
 ``run()`` connects to ``/ari/events`` and reads forever.  Every failure (refused
-connection, auth error, dropped socket, garbage) is logged once for that
-attempt and followed by an exponential, jittered back-off: it never spins.
-Events are handed to an ``EventDispatcher`` that never blocks the reader.
+connection, auth error, dropped socket, garbage, a failing ``on_connected``)
+is logged once for that attempt and followed by an exponential, jittered
+back-off: it never spins.  Events are handed to an ``EventDispatcher`` that
+never blocks the reader.
+
+A connection counts only once ``on_connected`` has finished: when it raises
+(a start-up step failed), the websocket is closed and the whole connect is
+tried again after the back-off.  A client that read events on top of a
+half-done start-up would look connected while, for example, no phone could
+register; ``last_failure`` says why it is not connected.
 """
 
 from __future__ import annotations
@@ -73,6 +80,7 @@ class AriClient(ChannelsApi, ResourcesApi):
         self._sleep = sleep
         self._jitter = jitter
         self._connected = False
+        self._connect_failure: str | None = "not connected yet"
         self._closing = False
         self._run_task: asyncio.Task[Any] | None = None
         self._run_done = asyncio.Event()
@@ -80,6 +88,11 @@ class AriClient(ChannelsApi, ResourcesApi):
     @property
     def connected(self) -> bool:
         return self._connected
+
+    @property
+    def last_failure(self) -> str | None:
+        """Why the client is not connected now (None while connected)."""
+        return None if self._connected else self._connect_failure
 
     @property
     def events_url(self) -> str:
@@ -138,18 +151,23 @@ class AriClient(ChannelsApi, ResourcesApi):
                         heartbeat=self._heartbeat_s,
                     )
                 async with ws:
-                    connected_at = loop.time()
-                    self._connected = True
                     log.info("ARI websocket connected (app %s)", self.app)
                     await self._apply_event_filter()
-                    await self._notify(self.on_connected, "on_connected")
-                    await self._read_events(ws)
-                    log.warning("ARI websocket closed (code %s)", ws.close_code)
+                    if not await self._start_up():
+                        await ws.close()
+                    else:
+                        connected_at = loop.time()
+                        self._connected = True
+                        await self._read_events(ws)
+                        self._connect_failure = f"ARI websocket closed (code {ws.close_code})"
+                        log.warning("%s", self._connect_failure)
             except _EXPECTED_CONNECT_ERRORS as exc:
+                self._connect_failure = f"ARI websocket: {_describe(exc)}"
                 log.warning(
                     "ARI websocket attempt %d failed: %s", self.connect_attempts, _describe(exc)
                 )
-            except Exception:
+            except Exception as exc:
+                self._connect_failure = f"ARI websocket crashed: {_describe(exc)}"
                 log.exception("ARI websocket attempt %d crashed", self.connect_attempts)
             if connected_at is not None:
                 self._connected = False
@@ -160,6 +178,28 @@ class AriClient(ChannelsApi, ResourcesApi):
             attempt += 1
             log.info("ARI websocket reconnecting in %.2fs", delay)
             await self._sleep(delay)
+
+    async def _start_up(self) -> bool:
+        """Run ``on_connected``; False (reason kept) when it failed.
+
+        Events that arrive meanwhile wait in the socket: handlers see them only
+        after the start-up (reconcile, provisioning) is complete.
+        """
+        if self.on_connected is None:
+            return True
+        try:
+            await self.on_connected()
+        except Exception as exc:
+            self._connect_failure = f"start-up after connect failed: {_describe(exc)}"
+            log.warning(
+                "ARI attempt %d: %s; closing the websocket to retry",
+                self.connect_attempts,
+                self._connect_failure,
+                # An ARI refusal says all in one line; anything else gets its traceback.
+                exc_info=not isinstance(exc.__cause__ or exc, AriError),
+            )
+            return False
+        return True
 
     async def _apply_event_filter(self) -> None:
         """Ask Asterisk to send only the event types the app handles.
@@ -209,7 +249,7 @@ class AriClient(ChannelsApi, ResourcesApi):
         try:
             await callback()
         except Exception:
-            # A failing reconcile must not stop event reading.
+            # A failing clean-up after a drop must not stop the reconnecting.
             log.exception("ARI %s callback failed", name)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,9 @@ class FakeAriServer:
         # When True, each websocket is closed right after it is accepted.
         self.close_websocket_at_once = False
         self._responses: dict[tuple[str, str], CannedResponse] = {}
+        # Consulted before the table: a test's model of state Asterisk keeps
+        # (e.g. "this event source exists once an endpoint was created").
+        self.responder: Callable[[RecordedRequest], CannedResponse | None] | None = None
         self._runner: web.AppRunner | None = None
         self._port = 0
         self._ws_connected = asyncio.Condition()
@@ -128,7 +132,10 @@ class FakeAriServer:
         raw_body = await request.read()
         body = json.loads(raw_body) if raw_body else None
         self.requests.append(RecordedRequest(request.method, path, dict(request.query), body))
-        canned = self._responses.get((request.method, path), CannedResponse())
+        recorded = self.requests[-1]
+        canned = self.responder(recorded) if self.responder is not None else None
+        if canned is None:
+            canned = self._responses.get((request.method, path), CannedResponse())
         if canned.delay_s:
             await asyncio.sleep(canned.delay_s)
         if isinstance(canned.body, bytes):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from hotline.center import HealthCheck
 from hotline.errors import InvalidRequest, NotFound
 
 AGENT_ACTIONS = ("login", "logout", "pause", "ready")
@@ -18,6 +19,7 @@ class StandInCenter:
     """Holds queue and agent state in dicts and records every agent action."""
 
     connected: bool = True
+    not_connected_reason: str = "ARI websocket: ClientConnectorError: connection refused"
     queues: dict[str, dict[str, Any]] = field(
         default_factory=lambda: {
             "support": {
@@ -56,6 +58,11 @@ class StandInCenter:
 
     def queue_names(self) -> list[str]:
         return list(self.queues)
+
+    def asterisk_health(self) -> HealthCheck:
+        return (
+            HealthCheck(True) if self.connected else HealthCheck(False, self.not_connected_reason)
+        )
 
     def queue_status(self, name: str) -> dict[str, Any] | None:
         return self.queues.get(name)

@@ -86,7 +86,13 @@ async def test_given_asterisk_connected_and_database_up_when_health_checked_then
 ) -> None:
     response = await api.client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"ok": True, "checks": {"asterisk": True, "database": True}}
+    assert response.json() == {
+        "ok": True,
+        "checks": {
+            "asterisk": {"ok": True, "reason": None},
+            "database": {"ok": True, "reason": None},
+        },
+    }
 
 
 async def test_given_asterisk_disconnected_when_health_checked_then_503_naming_asterisk(
@@ -95,7 +101,13 @@ async def test_given_asterisk_disconnected_when_health_checked_then_503_naming_a
     api.center.connected = False
     response = await api.client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"ok": False, "checks": {"asterisk": False, "database": True}}
+    assert response.json() == {
+        "ok": False,
+        "checks": {
+            "asterisk": {"ok": False, "reason": api.center.not_connected_reason},
+            "database": {"ok": True, "reason": None},
+        },
+    }
 
 
 async def test_given_database_broken_when_health_checked_then_503_naming_database(
@@ -106,7 +118,11 @@ async def test_given_database_broken_when_health_checked_then_503_naming_databas
     await connections.get("default").execute_script("ALTER TABLE tenant RENAME TO tenant_gone")
     response = await api.client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"ok": False, "checks": {"asterisk": True, "database": False}}
+    body = response.json()
+    assert body["ok"] is False
+    assert body["checks"]["asterisk"] == {"ok": True, "reason": None}
+    assert body["checks"]["database"]["ok"] is False
+    assert "no such table: tenant" in body["checks"]["database"]["reason"]
 
 
 # --- authentication and roles on every route --------------------------------

@@ -266,19 +266,45 @@ async def test_given_websocket_rejected_with_401_then_client_keeps_backing_off(
     assert not any("secret" in record.getMessage() for record in caplog.records)
 
 
-async def test_given_on_connected_raises_then_events_are_still_read(ari: FakeAriServer) -> None:
+async def test_given_on_connected_raises_then_socket_is_dropped_and_start_up_retried_with_backoff(
+    ari: FakeAriServer,
+) -> None:
+    """A half-done start-up must never look connected (a cold sandbox once
+    left Hotline reading events with no phone provisioned, for ever)."""
     probe = Probe()
+    failures_left = 2
 
-    async def failing_reconcile() -> None:
-        raise RuntimeError("database down")
+    async def flaky_start_up() -> None:
+        nonlocal failures_left
+        if failures_left:
+            failures_left -= 1
+            raise RuntimeError("database down")
+        await probe.on_connected()
 
-    client = make_client(ari.base_url, probe, on_connected=failing_reconcile)
+    client = make_client(ari.base_url, probe, on_connected=flaky_start_up)
     runner = start(client)
     await ari.wait_for_ws_connects(1)
+    await eventually(lambda: client.connect_attempts >= 2)
+    assert not client.connected
+    assert client.last_failure == "start-up after connect failed: RuntimeError: database down"
+    await eventually(lambda: probe.connected == 1)
+    assert client.connected and client.last_failure is None
+    # Each failed start-up was followed by a back-off, not a spin.
+    assert len(probe.delays) == 2 and all(d > 0 for d in probe.delays)
+    assert ari.ws_connects == 3
     await ari.send_event(stasis("StasisStart", "c"))
     await eventually(lambda: probe.events == [("c", "StasisStart")])
-    assert client.connect_attempts == 1
     await stop(client, runner)
+
+
+async def test_given_nothing_listening_then_last_failure_says_why() -> None:
+    client = make_client(f"http://127.0.0.1:{unused_port()}", Probe())
+    assert client.last_failure == "not connected yet"
+    runner = start(client)
+    await eventually(lambda: client.connect_attempts >= 2, within_s=10)
+    await stop(client, runner)
+    assert client.last_failure is not None
+    assert client.last_failure.startswith("ARI websocket: ClientConnectorError")
 
 
 async def test_given_handler_error_then_on_handler_error_gets_event_and_exception(
