@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: deps run up down test test-unit test-integration check lint typecheck bench clean
+.PHONY: deps run up down demo-call sandbox-reset test test-unit test-integration check lint typecheck bench clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -12,6 +12,14 @@ run: deps
 
 up: deps
 	$(PY) -m hotline.cli up
+
+# Dials DID 8000, presses 1 and says whether an agent answered (see README).
+demo-call: deps
+	$(PY) -m ari_apps.demo_call
+
+# Stops everything and empties the sandbox Asterisk's astdb, spool and logs.
+sandbox-reset: deps
+	$(PY) -m hotline.cli reset
 
 down:
 	@if [ -x $(PY) ]; then $(PY) -m hotline.cli down; else bash asterisk/sandbox.sh stop; fi

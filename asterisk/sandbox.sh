@@ -5,6 +5,8 @@
 #   sandbox.sh start       mount /proc and start Asterisk in the background
 #   sandbox.sh stop        stop Asterisk and unmount /proc
 #   sandbox.sh status      exit 0 when Asterisk answers "core show version"
+#   sandbox.sh reset       cold state: empty astdb, spool, logs and Hotline's
+#                          include files (Asterisk must be stopped)
 #   sandbox.sh root        print the chroot directory
 #
 # The chroot lives outside the work tree (HOTLINE_ASTERISK_CACHE) so reruns
@@ -99,11 +101,34 @@ stop() {
   if proc_mounted; then umount "$ROOT/proc" || umount -l "$ROOT/proc"; fi
 }
 
+# What a newcomer's freshly built chroot has: no astdb (so no PJSIP objects
+# created through ARI), an empty spool (recordings, voicemail, fax files) and
+# no logs.  The chroot is cached across clones and runs, so without this a
+# warm cache hides first-run bugs (it once did: endpoints left in astdb).
+SPOOL_DIRS=(dictate meetme monitor outgoing recording system tmp voicemail)
+
+reset() {
+  if asterisk_pid >/dev/null; then
+    echo "sandbox: Asterisk is running; stop it before a reset" >&2
+    exit 1
+  fi
+  if proc_mounted; then umount "$ROOT/proc" || umount -l "$ROOT/proc"; fi
+  [[ -d "$ROOT" ]] || return 0
+  rm -f "$ROOT"/var/lib/asterisk/astdb.sqlite3*
+  # find -delete stays on this filesystem and never follows a symlink out.
+  find "$ROOT/var/spool/asterisk" "$ROOT/var/log/asterisk" -xdev -mindepth 1 -delete
+  rm -f "$ROOT/etc/asterisk/hotline-custom.conf" "$ROOT/etc/asterisk/hotline-trunks.conf"
+  local dir
+  for dir in "${SPOOL_DIRS[@]}"; do mkdir -p "$ROOT/var/spool/asterisk/$dir"; done
+  mkdir -p "$ROOT/var/log/asterisk/cdr-csv" "$ROOT/var/log/asterisk/cdr-custom"
+}
+
 case "${1:-}" in
   provision) provision ;;
   start) start ;;
   stop) stop ;;
   status) status ;;
+  reset) reset ;;
   root) echo "$ROOT" ;;
-  *) echo "usage: $0 provision|start|stop|status|root" >&2; exit 2 ;;
+  *) echo "usage: $0 provision|start|stop|status|reset|root" >&2; exit 2 ;;
 esac

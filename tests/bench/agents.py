@@ -17,14 +17,14 @@ import wave
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ari_apps.provisioning import agent_objects
-from tests.bench.ari import AriRequestError, BenchAri
-from tests.integration.phones import (
+from ari_apps.demo_call.phone import (
     BARESIP_MODULES,
     free_udp_port,
     start_baresip,
     stop_baresip,
 )
+from ari_apps.provisioning import agent_objects
+from tests.bench.ari import AriRequestError, BenchAri
 
 AGENT_TONE_HZ = 440
 BENCH_CALLERID = "Bench agent"  # marks endpoints the bench created

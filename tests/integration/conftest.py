@@ -1,8 +1,9 @@
 """Fixtures for tests against the real sandbox Asterisk and a running Hotline.
 
-`hotline_env` brings everything up with the same command as `make up` and
-reads the contract file it writes; the session ends with `make down`'s
-equivalent so CI leaves no Asterisk or mounted /proc behind.
+`first_run` resets the sandbox Asterisk to a cold state and brings everything
+up with `make up`, as a newcomer would; `hotline_env` reads the contract file
+it writes.  The session ends with `make down`'s equivalent so CI leaves no
+Asterisk or mounted /proc behind.  Tests in test_first_run.py run first.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import urllib.request
 from collections.abc import AsyncIterator, Generator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,30 +43,39 @@ def smtp_inbox() -> Iterator[Inbox]:
     controller.stop()
 
 
-def _running_hotline_lacks(setting: dict[str, str]) -> bool:
-    """True when a Hotline left running (a developer's) was started without ``setting``."""
-    env = read_env_file(REPO_ROOT / "var" / "run" / "hotline.env")
-    pid = env.get("HOTLINE_PID", "")
-    if not pid.isdigit():
-        return False
-    try:
-        raw = Path(f"/proc/{pid}/environ").read_bytes()
-    except OSError:
-        return False
-    running = dict(item.partition(b"=")[::2] for item in raw.split(b"\0") if b"=" in item)
-    return any(running.get(k.encode()) != v.encode() for k, v in setting.items())
+@dataclass(frozen=True)
+class FirstRun:
+    """What ``make up`` did on the cold sandbox this session started from."""
+
+    astdb_existed_before: bool
+    output: str
+
+
+SANDBOX_ROOT = Path(os.environ.get("HOTLINE_ASTERISK_ROOT", "/var/cache/hotline/asterisk-sid"))
 
 
 @pytest.fixture(scope="session")
-def hotline_env(smtp_inbox: Inbox) -> Iterator[dict[str, str]]:
-    smtp = {"HOTLINE_SMTP_HOST": SMTP_HOST, "HOTLINE_SMTP_PORT": str(SMTP_PORT)}
-    os.environ.update(smtp)
-    if _running_hotline_lacks(smtp):
+def first_run(smtp_inbox: Inbox) -> Iterator[FirstRun]:
+    """Every session starts as a newcomer's first run: the sandbox Asterisk is
+    reset to a cold state (empty astdb, spool and logs; the chroot build and
+    the Debian packages stay cached), then ``make up`` brings it all up.  A
+    warm cache once hid a first-run bug (endpoints left in astdb) from CI."""
+    os.environ.update({"HOTLINE_SMTP_HOST": SMTP_HOST, "HOTLINE_SMTP_PORT": str(SMTP_PORT)})
+    hotline_cli("reset")
+    astdb_existed = (SANDBOX_ROOT / "var/lib/asterisk/astdb.sqlite3").exists()
+    made = subprocess.run(
+        ["make", "-s", "up"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+    )
+    if made.returncode != 0:
         hotline_cli("down")
-    hotline_cli("up")
-    env = read_env_file(REPO_ROOT / "var" / "run" / "hotline.env")
-    yield env
+        raise AssertionError(f"make up failed on a cold sandbox:\n{made.stdout}\n{made.stderr}")
+    yield FirstRun(astdb_existed, made.stdout)
     hotline_cli("down")
+
+
+@pytest.fixture(scope="session")
+def hotline_env(first_run: FirstRun) -> dict[str, str]:
+    return read_env_file(REPO_ROOT / "var" / "run" / "hotline.env")
 
 
 class Api:
@@ -212,6 +223,17 @@ async def clean_pbx(harness: AriHarness) -> AsyncIterator[None]:
         channels = [c["name"] for c in await harness.channels()]
         bridges = [b["id"] for b in await harness.bridges()]
         raise AssertionError(f"left over: channels={channels} bridges={bridges}") from None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The first-run tests go first among the real-call tests: they check what a
+    newcomer sees right after ``make up``, before other tests change state."""
+
+    def order(item: pytest.Item) -> tuple[bool, bool]:
+        in_integration = "integration" in item.path.parts
+        return (in_integration, item.path.name != "test_first_run.py")
+
+    items.sort(key=order)
 
 
 # On a failed test, show what Hotline and Asterisk logged while it ran: CI
