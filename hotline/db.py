@@ -9,6 +9,7 @@ from tortoise import Tortoise
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.models import Model
 
+from hotline.append_only import install_guards
 from hotline.writer import WRITER
 
 
@@ -51,6 +52,8 @@ async def init_db(url: str) -> None:
     # Schema creation is additive and idempotent (safe=True).  A versioned
     # migration tool takes over once the schema starts changing under users.
     await Tortoise.generate_schemas(safe=True)
+    # Every start, so databases made before the guards exist get them too.
+    await install_guards()
 
 
 async def close_db() -> None:

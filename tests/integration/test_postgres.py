@@ -24,7 +24,9 @@ from typing import Any
 
 import httpx
 import pytest
+from tortoise import connections
 from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.exceptions import IntegrityError
 
 from admin_ui.app import create_app
 from ari_apps.ivr.demo import MAIN_MENU
@@ -35,6 +37,7 @@ from hotline.errors import FlowInvalid
 from hotline.models import (
     Agent,
     ApiToken,
+    AuditEntry,
     Flow,
     FlowVersion,
     Queue,
@@ -418,3 +421,57 @@ async def test_given_postgres_when_acd_rows_are_written_as_sql_then_they_read_ba
     assert rows == [("pg-w", 2, "b2")]
     agent = await Agent.get(extension="1001")
     assert (agent.paused, agent.pause_reason) == (True, "lunch")
+
+
+async def _audit_triggers() -> list[str]:
+    _, rows = await connections.get("default").execute_query(
+        "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_entry'::regclass"
+        " AND NOT tgisinternal ORDER BY tgname"
+    )
+    return [row["tgname"] for row in rows]
+
+
+async def test_given_postgres_when_audit_entries_are_changed_in_bulk_or_by_sql_then_refused(
+    database: Settings,
+) -> None:
+    await AuditEntry.create(username="alice", action="queue_updated", object_type="queue")
+    await AuditEntry.create(username="bob", action="flow_published", object_type="flow")
+    before = await AuditEntry.all().order_by("id").values()
+    db = connections.get("default")
+
+    with pytest.raises(IntegrityError, match="audit_entry is append-only: UPDATE refused"):
+        await AuditEntry.filter(username="alice").update(action="nothing_happened")
+    with pytest.raises(IntegrityError, match="audit_entry is append-only: DELETE refused"):
+        await AuditEntry.all().delete()
+    with pytest.raises(IntegrityError, match="audit_entry is append-only: UPDATE refused"):
+        await db.execute_query("UPDATE audit_entry SET username = $1", ["mallory"])
+    with pytest.raises(IntegrityError, match="audit_entry is append-only: DELETE refused"):
+        await db.execute_query("DELETE FROM audit_entry WHERE id = $1", [before[0]["id"]])
+    # TRUNCATE fires no row triggers; it has its own.
+    with pytest.raises(IntegrityError, match="audit_entry is append-only: TRUNCATE refused"):
+        await db.execute_script("TRUNCATE audit_entry")
+
+    assert await AuditEntry.all().order_by("id").values() == before
+    await AuditEntry.create(username="carol", action="login", object_type="user")
+    assert await AuditEntry.all().count() == 3
+
+
+async def test_given_postgres_database_made_before_the_guard_when_restarted_then_guarded_once(
+    database: Settings, cluster: Cluster, database_name: str
+) -> None:
+    await AuditEntry.create(username="alice", action="login", object_type="user")
+    # As a database from before the triggers existed.
+    for name in await _audit_triggers():
+        await connections.get("default").execute_script(f'DROP TRIGGER "{name}" ON audit_entry')
+    await AuditEntry.all().update(action="edited_while_unguarded")
+
+    for _ in range(2):  # every start installs them; the second changes nothing
+        await close_db()
+        await init_db(cluster.url(database_name, scheme="postgres"))
+        assert await _audit_triggers() == [
+            "audit_entry_append_only",
+            "audit_entry_append_only_truncate",
+        ]
+        with pytest.raises(IntegrityError, match="append-only: DELETE refused"):
+            await AuditEntry.all().delete()
+    assert [entry.action for entry in await AuditEntry.all()] == ["edited_while_unguarded"]
