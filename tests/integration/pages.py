@@ -1,0 +1,50 @@
+"""Every page of the admin UI, derived from the routes the features contribute.
+
+Why derived: the browser test kept a hand list of pages, and /voicemail
+was never added to it when the feature arrived.  A page is any GET route
+of ``admin_ui.app.FEATURES`` that needs a signed-in user and no path
+parameter; a new feature's pages are then visited without anyone
+remembering to.  Pages behind a path parameter are opened with the demo
+tenant's data (``SAMPLES``); a sample whose route is gone fails loudly.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from admin_ui.app import FEATURES
+from admin_ui.web.routing import PUBLIC, route_permission
+
+# Route path -> the page opened for it, with data ``seed_demo`` creates.
+SAMPLES: Final = {
+    "/queues/{name}": "/queues/support",
+    "/agents/{extension}": "/agents/1001",
+    "/voicemail/{box}": "/voicemail/5000",
+    "/dialplan/{kind}": "/dialplan/dialplan",
+}
+# Pages that only show their interesting part for a query.
+QUERIES: Final = {"/shifts/planner": "?calls=100,120&aht=180"}
+
+
+def admin_pages() -> list[str]:
+    """Paths (with any query) of every admin page, in navigation order."""
+    pages: list[str] = []
+    sampled: set[str] = set()
+    for feature in FEATURES:
+        for route in feature.routes:
+            if "GET" not in (route.methods or ()) or route_permission(route) == PUBLIC:
+                continue
+            if "{" not in route.path:
+                pages.append(route.path + QUERIES.get(route.path, ""))
+            elif route.path in SAMPLES:
+                pages.append(SAMPLES[route.path])
+                sampled.add(route.path)
+    missing = set(SAMPLES) - sampled
+    if missing:
+        raise LookupError(f"samples for routes that no longer exist: {sorted(missing)}")
+    return pages
+
+
+def page_path(page: str) -> str:
+    """The path of a page, without its query: what a navigation link points at."""
+    return page.partition("?")[0]
