@@ -16,6 +16,7 @@ from admin_ui.prompts.api import ROUTES as PROMPT_ROUTES
 from admin_ui.web import audit
 from hotline import calls as calls_service
 from hotline import flows as flows_service
+from hotline import pause_reasons
 from hotline.center import ContactCenter
 from hotline.errors import InvalidRequest, NotFound
 from vm import services as vm_services
@@ -66,6 +67,9 @@ async def agent_action(request: Request) -> Response:
     reason = body.get("reason") if isinstance(body, dict) else None
     extension = request.path_params["extension"]
     action = request.path_params["action"]
+    if action == "pause":
+        # An active reason of the agent's tenant, or the default when none is given.
+        reason = await pause_reasons.reason_for_pause(extension, reason)
     result = await _center(request).agent_action(extension, action, reason)
     await audit.record(
         request,
@@ -77,6 +81,11 @@ async def agent_action(request: Request) -> Response:
         source="api",
     )
     return JSONResponse(result)
+
+
+async def list_pause_reasons(request: Request) -> Response:
+    await require(request, "view")
+    return JSONResponse(await pause_reasons.list_reasons(await pause_reasons.home_tenant()))
 
 
 async def live_calls(request: Request) -> Response:
@@ -198,6 +207,7 @@ routes = [
     Route("/agents", list_agents),
     Route("/agents/{extension}", get_agent),
     Route("/agents/{extension}/{action:str}", agent_action, methods=["POST"]),
+    Route("/pause-reasons", list_pause_reasons),
     Route("/calls/live", live_calls),
     Route("/calls/recent", recent_calls),
     Route("/calls/{call_id}", get_call),

@@ -46,9 +46,17 @@ def openapi_document() -> dict[str, Any]:
             "/agents/{extension}": {"get": _op("State of one agent", params=("extension",))},
             "/agents/{extension}/{action}": {
                 "post": _op(
-                    "login, logout, pause (body: {reason}) or ready",
+                    "login, logout, pause (body: {reason}, an active pause reason's code;"
+                    " none: the default reason; 400 unknown-pause-reason lists the allowed"
+                    " codes) or ready",
                     body=True,
                     params=("extension", "action"),
+                )
+            },
+            "/pause-reasons": {
+                "get": _op(
+                    "Pause reasons in order: {code, digits, feature_code, labels, position,"
+                    " active, default}"
                 )
             },
             "/calls/live": {"get": _op("Calls in progress")},

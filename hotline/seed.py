@@ -10,6 +10,7 @@ import hashlib
 from typing import Any
 
 from argon2 import PasswordHasher
+from tortoise.expressions import Q
 
 from fax.demo import seed_demo_document
 from hotline.models import (
@@ -25,6 +26,7 @@ from hotline.models import (
     User,
     UserGroup,
 )
+from hotline.models_pause_reasons import PauseReason
 from hotline.permissions import BUILTIN_ROLES
 from hotline.settings import Settings
 
@@ -33,6 +35,15 @@ DEMO_DID = "8000"
 DEMO_FLOW = "Main menu"
 DEMO_QUEUE = "support"
 DEMO_AGENTS = ("1001", "1002")
+# (code, digits after *23, English, Chinese): the reasons the agents page
+# offered before the list moved to the database; the first is the default.
+DEMO_PAUSE_REASONS = (
+    ("break", "1", "Break", "休息"),
+    ("lunch", "2", "Lunch", "午餐"),
+    ("meeting", "3", "Meeting", "会议"),
+    ("training", "4", "Training", "培训"),
+    ("other", "5", "Other", "其他"),
+)
 
 
 def token_digest(token: str) -> str:
@@ -62,6 +73,22 @@ async def seed_roles() -> None:
             role.builtin = True
             role.permissions = sorted(permissions)
             await role.save(update_fields=["builtin", "permissions"])
+
+
+async def seed_pause_reasons(tenant: Tenant) -> None:
+    """Add the demo reasons a tenant lacks.  One whose code exists (perhaps
+    edited or deactivated) is left alone, and so are digits already taken."""
+    for position, (code, digits, label_en, label_zh) in enumerate(DEMO_PAUSE_REASONS, 1):
+        if await PauseReason.filter(Q(code=code) | Q(digits=digits), tenant=tenant).exists():
+            continue
+        await PauseReason.create(
+            tenant=tenant,
+            code=code,
+            digits=digits,
+            label_en=label_en,
+            label_zh=label_zh,
+            position=position * 10,
+        )
 
 
 async def _follow_demo_updates(flow: Flow, main_menu: dict[str, Any]) -> None:
@@ -113,6 +140,7 @@ async def seed_demo(settings: Settings, main_menu: dict[str, Any]) -> None:
                 logged_in=True,
             )
         await QueueMember.get_or_create(queue=queue, agent=agent)
+    await seed_pause_reasons(tenant)
 
     from vm.services import seed_demo_boxes  # vm imports hotline: import late
 

@@ -7,10 +7,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from admin_ui.agents import services
+from admin_ui.agents import pause_reason_services, services
 from admin_ui.queues.forms import FieldError, FormInvalid, text
 from admin_ui.queues.http import editor_for
-from admin_ui.web.rendering import is_htmx, render
+from admin_ui.web.rendering import is_htmx, language_of, render
 from hotline.center import ContactCenter
 
 # A generated password is on this one response only: no caching anywhere.
@@ -42,6 +42,7 @@ async def _list_page(
 ) -> Response:
     context = {
         "rows": await services.live_rows(request.app.state.center),
+        "pause_reasons": await pause_reason_services.choices_by_tenant(language_of(request)),
         "refused": refused,
     }
     template = "agents/_live.html" if is_htmx(request) else "agents/list.html"

@@ -27,6 +27,7 @@ from ari_apps.acd.exceptions import InvalidConfigError
 from hotline.center import ContactCenter
 from hotline.errors import HotlineError, InvalidRequest, NotFound
 from hotline.models import Agent, Queue, QueueMember, Tenant
+from hotline.pause_reasons import UnknownPauseReason, reason_for_pause
 
 ACTIONS: Final = ("login", "logout", "pause", "ready")
 MASK: Final = "********"
@@ -188,15 +189,19 @@ async def reset_password(editor: Editor, extension: str) -> NewPassword:
 
 
 async def agent_action(editor: Editor, extension: str, action: str, reason: str) -> ActionResult:
-    """login / logout / pause (with reason) / ready, on the live ACD."""
+    """login / logout / pause (with an active reason, or the default) / ready, on the live ACD."""
     await get_agent(extension)
     if action not in ACTIONS:
         return ActionResult(extension, action, None, "agents.error.unknown_action")
+    pause_reason: str | None = None
+    if action == "pause":
+        try:
+            pause_reason = await reason_for_pause(extension, reason)
+        except UnknownPauseReason:
+            return ActionResult(extension, action, None, "agents.error.unknown_reason", reason)
     before = editor.center.agent_status(extension)
     try:
-        status = await editor.center.agent_action(
-            extension, action, (reason or None) if action == "pause" else None
-        )
+        status = await editor.center.agent_action(extension, action, pause_reason)
     except HotlineError as refused:
         # e.g. the agent is not in the live ACD yet, or cannot pause while logged out.
         return ActionResult(extension, action, None, "agents.error.refused", refused.message)
@@ -230,6 +235,8 @@ async def live_rows(center: ContactCenter) -> list[dict[str, Any]]:
             {
                 "extension": agent.extension,
                 "name": agent.name,
+                # Whose pause reasons the row offers.
+                "tenant_id": agent.tenant_id,  # type: ignore[attr-defined]
                 "live": status is not None,
                 "state": status.get("state") if status else None,
                 "reason": status.get("reason") if status else None,

@@ -1,4 +1,10 @@
-"""Agent feature codes dialled from SIP phones (*21 login, *22 logout, *23 pause)."""
+"""Agent feature codes dialled from SIP phones.
+
+``*21`` login, ``*22`` logout, ``*23`` toggles pause with the default pause
+reason, ``*23`` + a reason's digits (``*232``) pauses with that reason (see
+``hotline/pause_reasons.py``).  The reason is looked up here, outside the
+ACD's lock; the core only gets the reason string in its event.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,17 @@ import re
 import time
 from typing import TYPE_CHECKING
 
-from ari_apps.acd.events import AgentLoggedIn, AgentLoggedOut, AgentPauseToggled, Event
+from ari_apps.acd.events import (
+    AgentLoggedIn,
+    AgentLoggedOut,
+    AgentNotReady,
+    AgentPauseToggled,
+    Event,
+)
 from ari_apps.acd.exceptions import AcdError
 from ari_apps.ari.errors import AriError
 from ari_apps.ari.events import CHANNEL_DESTROYED, PLAYBACK_FINISHED, STASIS_END, AriEvent
+from hotline.pause_reasons import phone_pause_reason
 
 if TYPE_CHECKING:
     from ari_apps.app import CallCenter
@@ -24,6 +37,7 @@ CONFIRMATIONS = {
     "agent-login": "sound:agent-loginok",
     "agent-logout": "sound:agent-loggedoff",
     "agent-toggle-pause": "sound:beep",
+    "agent-pause": "sound:beep",
 }
 
 
@@ -34,18 +48,31 @@ def agent_of(event: AriEvent) -> str | None:
     return match.group("endpoint") if match else None
 
 
+async def acd_event_for(action: str, agent: str, digits: str | None) -> Event | None:
+    """The ACD event a feature code asks for; None when it asks for nothing
+    the ACD knows (an unknown action, or digits naming no active reason)."""
+    if action == "agent-login":
+        return AgentLoggedIn(time.time(), agent)
+    if action == "agent-logout":
+        return AgentLoggedOut(time.time(), agent)
+    if action == "agent-toggle-pause":
+        # Looked up even when the toggle will end the pause: the core decides
+        # which way it goes, and ignores the reason then.
+        reason = await phone_pause_reason(agent, None)
+        return AgentPauseToggled(time.time(), agent, reason) if reason else None
+    if action == "agent-pause" and digits:
+        reason = await phone_pause_reason(agent, digits)
+        return AgentNotReady(time.time(), agent, reason) if reason else None
+    return None
+
+
 async def start_feature(center: CallCenter, event: AriEvent) -> None:
     channel_id = event.channel_id or ""
     action = event.args[1] if len(event.args) > 1 else ""
+    digits = event.args[2] if len(event.args) > 2 else None
     agent = agent_of(event)
-    now = time.time()
-    feature_events: dict[str, Event] = {
-        "agent-login": AgentLoggedIn(now, agent or ""),
-        "agent-logout": AgentLoggedOut(now, agent or ""),
-        "agent-toggle-pause": AgentPauseToggled(now, agent or ""),
-    }
-    acd_event = feature_events.get(action)
     await center.ari.answer(channel_id)
+    acd_event = await acd_event_for(action, agent, digits) if agent else None
     media = "sound:beeperr"
     if agent and acd_event is not None:
         try:
@@ -53,6 +80,11 @@ async def start_feature(center: CallCenter, event: AriEvent) -> None:
             media = CONFIRMATIONS[action]
         except AcdError as exc:
             log.info("feature %s from %s refused: %s", action, agent, exc)
+        else:
+            if isinstance(acd_event, AgentNotReady):
+                # As the API's pause does: a pause keyed during a call shows
+                # only after wrap-up, and must survive a restart until then.
+                center.acd.persist_pause_request(agent, paused=True, reason=acd_event.reason)
     playback_id = f"hl-feature-{channel_id}"
     center.feature_channels[channel_id] = playback_id
     await center.ari.play(channel_id, media, playback_id=playback_id)

@@ -143,7 +143,12 @@ class DemoCall:
             if before["state"] == "logged_out":
                 await self.api.post(f"/agents/{extension}/logout")
             elif before["state"] == "not_ready":
-                await self.api.post(f"/agents/{extension}/pause", {"reason": before["reason"]})
+                try:
+                    await self.api.post(f"/agents/{extension}/pause", {"reason": before["reason"]})
+                except urllib.error.HTTPError:
+                    # A reason the ACD set itself ("missed", "logged_in") is
+                    # not one an agent may choose: pause with the default.
+                    await self.api.post(f"/agents/{extension}/pause", {})
 
     async def _call(self, extension: str) -> bool:
         runner = asyncio.create_task(self.ari.run())

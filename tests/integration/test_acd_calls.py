@@ -66,7 +66,8 @@ async def test_given_agent_phone_when_feature_codes_dialled_then_agent_state_fol
 
     await phone.dial("*23")
     await wait_until(lambda: state_is("not_ready"), 10, "*23 to pause agent 1001")
-    assert (await api.get("/agents/1001"))["reason"] == "paused"
+    # The default pause reason: the first active one (tests/integration/test_pause_reasons.py).
+    assert (await api.get("/agents/1001"))["reason"] == "break"
     await phone.dial("*23")
     await wait_until(lambda: state_is("ready"), 10, "*23 again to make agent 1001 ready")
     await phone.dial("*22")

@@ -70,7 +70,7 @@ async def test_given_max_wait_when_nobody_answers_then_caller_overflows_to_the_f
     clean_pbx: None,
 ) -> None:
     for extension in agents_ready:
-        await api.post(f"/agents/{extension}/pause", {"reason": "test"})
+        await api.post(f"/agents/{extension}/pause", {"reason": "other"})
     _sql(
         "update queue set max_wait_s = 6, overflow_kind = 'flow_node', "
         "overflow_target = 'goodbye', announce_every_s = 2 where name = 'support'"
@@ -157,7 +157,7 @@ async def test_given_agent_in_two_queues_when_ready_then_longest_waiting_caller_
     clean_pbx: None,
 ) -> None:
     for extension in agents_ready:
-        await api.post(f"/agents/{extension}/pause", {"reason": "test"})
+        await api.post(f"/agents/{extension}/pause", {"reason": "other"})
 
     billing_caller = await harness.call("8000", caller_id="5550801")
     await billing_caller.press("5")
@@ -207,7 +207,7 @@ async def test_given_agent_who_does_not_answer_then_caller_keeps_place_and_agent
     short_rings: None,
     clean_pbx: None,
 ) -> None:
-    await api.post("/agents/1001/pause", {"reason": "test"})
+    await api.post("/agents/1001/pause", {"reason": "other"})
     silent = agents_ready["1002"]
     silent.stop()
     silent.auto_answer = False

@@ -25,7 +25,7 @@ async def test_given_three_queued_callers_when_hotline_is_killed_and_restarted_t
     harness: AriHarness, api: Api, agents_ready: dict[str, SipPhone], clean_pbx: None
 ) -> None:
     # Agent 1002 is on a call with an earlier caller across the restart.
-    await api.post("/agents/1001/pause", {"reason": "test"})
+    await api.post("/agents/1001/pause", {"reason": "other"})
     talking = await harness.call("8000", caller_id="5550200")
     await talking.press("1")
 
@@ -33,7 +33,7 @@ async def test_given_three_queued_callers_when_hotline_is_killed_and_restarted_t
         return bool((await api.get("/agents/1002"))["state"] == "on_call")
 
     await wait_until(on_call, 15, "agent 1002 to answer the first caller")
-    await api.post("/agents/1002/pause", {"reason": "test"})
+    await api.post("/agents/1002/pause", {"reason": "other"})
 
     callers: list[SimCaller] = []
     for number in ("5550201", "5550202", "5550203"):

@@ -155,6 +155,7 @@ def route_cases(flow_id: int) -> list[RouteCase]:
             AGENT_CONTROLLERS,
             body={"reason": "lunch"},
         ),
+        RouteCase("GET", "/pause-reasons", "/pause-reasons", VIEWERS),
         RouteCase("GET", "/calls/live", "/calls/live", VIEWERS),
         RouteCase("GET", "/calls/recent", "/calls/recent", VIEWERS),
         RouteCase("GET", "/calls/{call_id}", "/calls/call-1", VIEWERS),
