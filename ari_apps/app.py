@@ -203,6 +203,9 @@ class CallCenter:
             await self.acd.handle_locked(QueueConfigured(now, queue))
         for config in agent_configs:
             await self.acd.handle_locked(AgentConfigured(now, config))
+        # Queues deleted from the database leave the live ACD now, after the
+        # agents' new memberships (which no longer name them) are in.
+        await self.acd.remove_queues_except({queue.name for queue in queues}, now)
         for agent in agents:
             if agent.extension in known_agents or not agent.logged_in:
                 continue

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ari_apps.acd.events import CallerArrived, CallRestored
 from ari_apps.acd.exceptions import AcdError
+from ari_apps.acd.exits import EXIT_OVERFLOW
 from ari_apps.acd.services import AgentLeg, QueuedCall, queue_bridge_id
 from ari_apps.ari.errors import AriError, AriNotFound
 from ari_apps.ari.events import AriEvent, parse_event
@@ -143,16 +144,23 @@ async def reconcile(center: CallCenter) -> None:
         acd.calls[waiting.call_id] = QueuedCall(
             waiting.call_id, waiting.call_id, waiting.queue, bridge_id, waiting.caller_id
         )
-        await acd.handle_locked(
-            CallerArrived(
-                now,
-                waiting.call_id,
-                waiting.queue,
-                waiting.priority,
-                waiting.caller_id,
-                joined_at=waiting.joined_at,
+        try:
+            await acd.handle_locked(
+                CallerArrived(
+                    now,
+                    waiting.call_id,
+                    waiting.queue,
+                    waiting.priority,
+                    waiting.caller_id,
+                    joined_at=waiting.joined_at,
+                )
             )
-        )
+        except AcdError as exc:
+            # Their queue was deleted while Hotline was down: let them go
+            # through the safe path rather than fail the whole reconnect.
+            log.warning("could not re-queue caller %s: %s", waiting.call_id, exc)
+            acd.hand_back(waiting.call_id, EXIT_OVERFLOW)
+            continue
         log.info("adopted waiting caller %s in %s", waiting.call_id, waiting.queue)
 
     # Channels in our app that no persisted state explains.

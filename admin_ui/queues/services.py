@@ -1,7 +1,16 @@
 """Queues: list with live state, create, edit, membership, delete.
 
 Every saved change is validated by the ACD's ``QueueConfig`` first, audited
-with before/after, and applied to the live ACD with ``reload_config()``.
+with before/after, and applied to the live ACD with ``reload_config()``;
+a deleted queue leaves the running ACD there too.
+
+Deleting is refused (409, ``QueueInUse``) while a published flow sends
+callers to the queue, another queue overflows into it, or callers are
+waiting in it: a supervisor drains a queue (or lets it overflow) before
+deleting it, and nobody on hold is moved somewhere they did not expect. A
+caller who arrives between that check and the reload is sent through the
+queue's overflow rule by the ACD (``QueueRemoved``), so nobody is lost
+either way. Calls already connected go on.
 """
 
 from __future__ import annotations
@@ -20,12 +29,19 @@ from admin_ui.queues.forms import (
     text,
     texts,
 )
-from ari_apps.acd.config import OVERFLOW_KINDS, OVERFLOW_QUEUE, OverflowTarget, QueueConfig
+from ari_apps.acd.config import (
+    OVERFLOW_KINDS,
+    OVERFLOW_QUEUE,
+    OVERFLOW_VOICEMAIL,
+    OverflowTarget,
+    QueueConfig,
+)
 from ari_apps.acd.exceptions import InvalidConfigError
 from ari_apps.acd.strategies import LONGEST_IDLE, STRATEGIES
 from hotline.center import ContactCenter
 from hotline.errors import InvalidRequest, NotFound
 from hotline.models import Agent, Flow, FlowVersion, Queue, QueueMember, Tenant
+from hotline.models_voicemail import Mailbox
 
 STRATEGY_NAMES = tuple(STRATEGIES)
 OVERFLOW_KIND_NAMES = tuple(sorted(OVERFLOW_KINDS))
@@ -182,6 +198,11 @@ async def _parse(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         target = fields["overflow_target"]
         if target != name and not await Queue.exists(name=target):
             check.fail("overflow_target", "queues.error.unknown_queue", value=target)
+    if fields["overflow_kind"] == OVERFLOW_VOICEMAIL and fields["overflow_target"]:
+        # The message is left in this box: a missing one would fail the caller then.
+        box = fields["overflow_target"]
+        if not await Mailbox.exists(number=box):
+            check.fail("overflow_target", "queues.error.unknown_box", value=box)
     known = set(
         await Agent.filter(extension__in=values["members"]).values_list("extension", flat=True)
     )
@@ -294,6 +315,9 @@ async def delete_queue(editor: Editor, name: str) -> None:
     overflowing = await Queue.filter(overflow_kind=OVERFLOW_QUEUE, overflow_target=name)
     if overflowing:
         raise QueueInUse(name, flows=[], queues=sorted(q.name for q in overflowing))
+    waiting = (editor.center.queue_status(name) or {}).get("waiting") or []
+    if waiting:
+        raise QueueInUse(name, flows=[], queues=[], waiting=len(waiting))
     before = await snapshot(queue)
     await QueueMember.filter(queue=queue).delete()
     await queue.delete()
@@ -307,7 +331,9 @@ async def agent_choices() -> list[dict[str, str]]:
 
 
 async def live_rows(center: ContactCenter) -> list[dict[str, Any]]:
-    """One row per queue, configured or still live in the ACD (until restart)."""
+    """One row per queue, configured or still live in the ACD (a deleted queue
+    stays live only while another queue still overflows into it, or until
+    the reload that follows its deletion)."""
     configured = {q.name: q for q in await Queue.all()}
     names = sorted(set(configured) | set(center.queue_names()))
     rows = []

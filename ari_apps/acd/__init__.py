@@ -7,6 +7,7 @@ for the processing order, ``routing.py`` for caller order across queues,
 overflow, ``status.py`` for the estimated-wait formula.
 """
 
+from ari_apps.acd.caller_options import CallerOptions, parse_flow_options
 from ari_apps.acd.commands import (
     AGENT_LOGGED_OUT,
     AGENT_NOT_READY,
@@ -49,6 +50,7 @@ from ari_apps.acd.events import (
     OfferAnswered,
     OfferFailed,
     QueueConfigured,
+    QueueRemoved,
     Tick,
 )
 from ari_apps.acd.exceptions import (
@@ -56,6 +58,7 @@ from ari_apps.acd.exceptions import (
     AgentNotLoggedInError,
     DuplicateCallError,
     InvalidConfigError,
+    QueueInUseError,
     UnknownAgentError,
     UnknownQueueError,
 )
@@ -96,6 +99,7 @@ __all__ = [
     "CallerAbandoned",
     "CallerArrived",
     "CallerLeft",
+    "CallerOptions",
     "CallerQueued",
     "CancelOffer",
     "Command",
@@ -110,9 +114,12 @@ __all__ = [
     "OverflowTarget",
     "QueueConfig",
     "QueueConfigured",
+    "QueueInUseError",
+    "QueueRemoved",
     "QueueStatus",
     "Tick",
     "UnknownAgentError",
     "UnknownQueueError",
     "WaitingCallerStatus",
+    "parse_flow_options",
 ]

@@ -69,6 +69,7 @@ def _arrived(state: AcdState, event: CallerArrived, out: list[Command]) -> None:
         # A restored caller's max wait runs from their original join.
         queue_entered_at=joined_at,
         arrival_seq=next(state.arrivals),
+        options=event.options,
     )
     state.enqueue(caller, queue, event.now, out)
 
@@ -88,7 +89,8 @@ def _abandoned(state: AcdState, event: CallerAbandoned, out: list[Command]) -> N
 def _restored(state: AcdState, event: CallRestored, out: list[Command]) -> None:
     if event.call_id in state.callers or event.call_id in state.connected:
         raise DuplicateCallError(event.call_id)
-    state.queue(event.queue)  # raises UnknownQueueError
+    # The call's queue may have been deleted meanwhile: the conversation still
+    # goes on (its end only needs the queue for statistics and wrap-up).
     agent = state.agent(event.agent_id)
     if agent.connected_call is not None or agent.offered_call is not None:
         # The agent cannot be on two calls; the adapter hangs this one up.

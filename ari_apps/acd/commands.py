@@ -29,6 +29,9 @@ OUTCOMES: Final = frozenset(
 LEFT_JOIN_EMPTY: Final = "join_empty"
 LEFT_LEAVE_EMPTY: Final = "leave_empty"
 LEFT_MAX_WAIT: Final = "max_wait"
+# The caller's own max wait (their flow's queue node) ended before the queue's.
+LEFT_CALLER_MAX_WAIT: Final = "caller_max_wait"
+LEFT_QUEUE_REMOVED: Final = "queue_removed"
 
 # Agent states (AgentStateChanged.state).
 AGENT_LOGGED_OUT: Final = "logged_out"
@@ -55,6 +58,7 @@ CANCEL_ANSWERED_ELSEWHERE: Final = "answered_elsewhere"
 CANCEL_CALLER_LEFT: Final = "caller_left"
 CANCEL_RING_TIMEOUT: Final = "ring_timeout"
 CANCEL_AGENT_UNAVAILABLE: Final = "agent_unavailable"
+CANCEL_QUEUE_REMOVED: Final = "queue_removed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +104,9 @@ class Announce:
 @dataclass(frozen=True, slots=True)
 class Overflow:
     """The caller overflowed from ``queue`` to ``target``. For kind "queue" the
-    core has already moved them; for the other kinds the adapter must take
-    the call out of the ACD (e.g. resume the IVR flow at that node)."""
+    core has already moved them; for the other kinds it follows the final
+    ``CallerLeft`` and the adapter must take the call out of the ACD to that
+    flow node or voicemail box (``exits.py`` pairs the two)."""
 
     call_id: str
     queue: str

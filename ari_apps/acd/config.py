@@ -29,7 +29,9 @@ class OverflowTarget:
 
     ``kind`` "queue": the core moves the caller into queue ``target`` itself,
     keeping their original join time for ordering. "flow_node"/"voicemail":
-    the adapter takes the call out of the ACD (``Overflow`` command).
+    the adapter takes the call out of the ACD (``Overflow`` command) and the
+    caller's flow resumes at node ``target``, or leaves the message in
+    voicemail box ``target`` (the queue node runs the voicemail service).
     """
 
     kind: str

@@ -15,6 +15,11 @@ Each ``handle`` call runs these steps, always in this order:
    always gets the best-ranked caller among all queues they serve;
 4. play due position/wait announcements to callers still waiting.
 
+Configuration events (``QueueConfigured``, ``QueueRemoved``,
+``AgentConfigured``) change queues and agents live; ``QueueRemoved`` first
+sends the queue's waiting callers through its overflow rule, so a deleted
+queue never strands anyone.
+
 Applying the event before the deadlines lets an answer that arrives a little
 after the ring deadline still win. Every event runs step 2, so ``Tick`` is only
 needed when nothing else happens: send one at ``next_deadline()``.
@@ -27,6 +32,7 @@ not an edge, so it also holds after a restart.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Iterable
 from typing import Final
@@ -34,8 +40,14 @@ from typing import Final
 from ari_apps.acd import deadlines
 from ari_apps.acd.agent_events import handle_agent_event
 from ari_apps.acd.caller_events import handle_caller_event
-from ari_apps.acd.commands import AGENT_RINGING, Command, OfferCall
-from ari_apps.acd.config import OVERFLOW_QUEUE, AgentConfig, QueueConfig
+from ari_apps.acd.commands import (
+    AGENT_RINGING,
+    CANCEL_QUEUE_REMOVED,
+    LEFT_QUEUE_REMOVED,
+    Command,
+    OfferCall,
+)
+from ari_apps.acd.config import OVERFLOW_QUEUE, AgentConfig, OverflowTarget, QueueConfig
 from ari_apps.acd.events import (
     AgentConfigured,
     AgentDeviceChanged,
@@ -52,9 +64,10 @@ from ari_apps.acd.events import (
     OfferAnswered,
     OfferFailed,
     QueueConfigured,
+    QueueRemoved,
     Tick,
 )
-from ari_apps.acd.exceptions import InvalidConfigError, UnknownQueueError
+from ari_apps.acd.exceptions import InvalidConfigError, QueueInUseError, UnknownQueueError
 from ari_apps.acd.records import AgentRecord, QueueRecord
 from ari_apps.acd.routing import plan_offers
 from ari_apps.acd.state import AcdState, emit
@@ -122,6 +135,8 @@ class Acd:
                 handle_agent_event(self._state, event, out)
             case QueueConfigured():
                 self._queue_configured(event.config)
+            case QueueRemoved():
+                self._queue_removed(event.name, event.now, out)
             case AgentConfigured():
                 self._agent_configured(event.config)
             case Tick():
@@ -196,6 +211,32 @@ class Acd:
         for caller in self._state.callers.values():
             if caller.queue == config.name:
                 caller.priority = config.effective_priority(caller.base_priority, caller.caller_id)
+
+    def _queue_removed(self, name: str, now: float, out: list[Command]) -> None:
+        state = self._state
+        queue = state.queue(name)
+        into_it = OverflowTarget(OVERFLOW_QUEUE, name)
+        overflowing = sorted(
+            q.config.name for q in state.queues.values() if q.config.overflow == into_it
+        )
+        if overflowing:
+            # Removing it would leave those queues overflowing into nothing.
+            raise QueueInUseError(name, overflowing)
+        for caller in state.callers_in_order(name):
+            # Ringing agents are released without a miss: not their fault.
+            state.cancel_offers(caller, CANCEL_QUEUE_REMOVED, now, out)
+            deadlines.evict(state, caller, LEFT_QUEUE_REMOVED, now, out)
+        del state.queues[name]
+        for call in list(state.connected.values()):
+            if call.queue == name:
+                # The agent keeps the wrap-up they were promised when they answered.
+                state.connected[call.call_id] = dataclasses.replace(
+                    call, wrapup_s_if_queue_removed=queue.config.wrapup_s
+                )
+        for agent in state.agents.values():
+            if name in agent.config.queues:
+                remaining = tuple(q for q in agent.config.queues if q != name)
+                agent.config = dataclasses.replace(agent.config, queues=remaining)
 
     def _agent_configured(self, config: AgentConfig) -> None:
         self._check_membership(config)

@@ -11,6 +11,13 @@ target queue that would refuse them (not staffed and join_empty False, or
 leave_empty) is not used: the caller then leaves with "timed_out" (max wait)
 or "rejected" (leave-empty), reason "max_wait"/"leave_empty".
 
+A caller may also bring their own max wait (their flow's queue node,
+``caller_options.py``), counted from joining the ACD. The earlier of the
+two deadlines applies; a tie goes to the queue's. When the caller's own
+ends first they leave with "timed_out", reason "caller_max_wait", and the
+queue's overflow rule is not used: the flow that set the bound decides
+where they go.
+
 A ringing caller is not pulled away from an agent mid-ring by max wait or
 leave-empty; both apply again as soon as the offer fails.
 """
@@ -20,6 +27,7 @@ from __future__ import annotations
 from ari_apps.acd.commands import (
     AGENT_WRAP_UP,
     CANCEL_RING_TIMEOUT,
+    LEFT_CALLER_MAX_WAIT,
     LEFT_LEAVE_EMPTY,
     LEFT_MAX_WAIT,
     OUTCOME_OVERFLOWED,
@@ -49,26 +57,46 @@ def run_due(state: AcdState, now: float, out: list[Command]) -> None:
         if agent.state == AGENT_WRAP_UP and ends_at is not None and ends_at <= now:
             state.finish_after_call_work(agent, now, out)
     for caller in state.callers_in_order():
-        deadline = max_wait_deadline(state, caller)
-        if deadline is not None and deadline <= now:
-            _evict(state, caller, LEFT_MAX_WAIT, now, out)
+        if caller.is_ringing:
+            continue
+        queue_deadline = _queue_deadline(state, caller)
+        if _own_wait_ends_first(caller, queue_deadline, now):
+            state.leave(caller, OUTCOME_TIMED_OUT, LEFT_CALLER_MAX_WAIT, out)
+        elif queue_deadline is not None and queue_deadline <= now:
+            evict(state, caller, LEFT_MAX_WAIT, now, out)
     for queue in state.queues.values():
         if queue.config.leave_empty and not state.is_staffed(queue):
             for caller in state.callers_in_order(queue.config.name):
                 if not caller.is_ringing:
-                    _evict(state, caller, LEFT_LEAVE_EMPTY, now, out)
+                    evict(state, caller, LEFT_LEAVE_EMPTY, now, out)
 
 
 def max_wait_deadline(state: AcdState, caller: WaitingCaller) -> float | None:
-    max_wait_s = state.queues[caller.queue].config.max_wait_s
-    if caller.is_ringing or max_wait_s is None:
+    """When the caller's wait ends: the earlier of the queue's and their own."""
+    if caller.is_ringing:
         return None
-    return caller.queue_entered_at + max_wait_s
+    candidates = (_queue_deadline(state, caller), caller.own_deadline())
+    deadlines = [deadline for deadline in candidates if deadline is not None]
+    return min(deadlines, default=None)
 
 
-def _evict(
+def _own_wait_ends_first(caller: WaitingCaller, queue_deadline: float | None, now: float) -> bool:
+    own_deadline = caller.own_deadline()
+    if own_deadline is None or own_deadline > now:
+        return False
+    # A tie goes to the queue: its overflow rule was set up for that moment.
+    return queue_deadline is None or own_deadline < queue_deadline
+
+
+def _queue_deadline(state: AcdState, caller: WaitingCaller) -> float | None:
+    max_wait_s = state.queues[caller.queue].config.max_wait_s
+    return None if max_wait_s is None else caller.queue_entered_at + max_wait_s
+
+
+def evict(
     state: AcdState, caller: WaitingCaller, cause: str, now: float, out: list[Command]
 ) -> None:
+    """The caller must leave their queue (``cause``): through its overflow rule."""
     source = caller.queue
     target = state.queues[source].config.overflow
     no_overflow = OUTCOME_TIMED_OUT if cause == LEFT_MAX_WAIT else OUTCOME_REJECTED
@@ -105,11 +133,11 @@ def announce_due(state: AcdState, now: float, out: list[Command]) -> None:
     """Position (and estimated wait) announcements for callers still waiting."""
     for queue in state.queues.values():
         config = queue.config
-        every = config.announce_position_every_s
         for position, caller in enumerate(state.callers_in_order(config.name), start=1):
             due = caller.next_announce_at
             if due is None or due > now or caller.is_ringing:
                 continue
+            every = caller.options.announce_period_s(config.announce_position_every_s)
             if every is None:  # announcements were switched off meanwhile
                 caller.next_announce_at = None
                 continue

@@ -9,9 +9,10 @@ Events about an offer or call the core no longer tracks are stale and ignored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
+from ari_apps.acd.caller_options import CallerOptions
 from ari_apps.acd.config import AgentConfig, QueueConfig
 
 # OfferFailed.reason values (free text is accepted; these are the usual ones).
@@ -27,6 +28,8 @@ class CallerArrived:
 
     ``joined_at`` restores a caller after a restart at their original place
     (it is also the start of their max-wait time); None means ``now``.
+    ``options``: what the caller's flow asked for this call (their own max
+    wait, skills, music, announcements; see ``caller_options.py``).
     """
 
     now: float
@@ -35,6 +38,7 @@ class CallerArrived:
     priority: int = 0
     caller_id: str = ""
     joined_at: float | None = None
+    options: CallerOptions = field(default_factory=CallerOptions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +150,23 @@ class QueueConfigured:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueRemoved:
+    """Take a queue out of service (it was deleted from the configuration).
+
+    Refused (``QueueInUseError``) while another queue overflows into it.
+    Callers still waiting or ringing in it leave through its overflow rule
+    like on leave-empty (reason "queue_removed"): moved to the overflow
+    queue, handed to the flow node or voicemail, or else "rejected", so
+    their flow takes its overflow branch; nobody is dropped. Agents stop
+    being members; their calls from it go on and end with the queue's
+    wrap-up as it was.
+    """
+
+    now: float
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class AgentConfigured:
     """Add an agent or replace their config (runtime state stays)."""
 
@@ -168,5 +189,6 @@ Event = (
     | CallRestored
     | Tick
     | QueueConfigured
+    | QueueRemoved
     | AgentConfigured
 )

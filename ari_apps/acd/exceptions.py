@@ -77,3 +77,18 @@ class AgentNotLoggedInError(AcdError):
     def __init__(self, agent_id: str) -> None:
         super().__init__(f"agent {agent_id!r} is not logged in", {"agent_id": agent_id})
         self.agent_id = agent_id
+
+
+class QueueInUseError(AcdError):
+    """A queue cannot be removed while other queues overflow into it."""
+
+    error_id = "acd_queue_in_use"
+    http_status = 409
+
+    def __init__(self, queue: str, overflowing_queues: list[str]) -> None:
+        super().__init__(
+            f"queue {queue!r} is the overflow of {', '.join(overflowing_queues)}",
+            {"queue": queue, "queues": overflowing_queues},
+        )
+        self.queue = queue
+        self.overflowing_queues = overflowing_queues

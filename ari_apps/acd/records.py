@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
+from ari_apps.acd.caller_options import CallerOptions
 from ari_apps.acd.commands import (
     AGENT_LOGGED_OUT,
     AGENT_ON_CALL,
@@ -116,6 +117,7 @@ class WaitingCaller:
     ringing_agents: set[str] = field(default_factory=set)
     ring_deadline: float | None = None
     visited_queues: set[str] = field(default_factory=set)
+    options: CallerOptions = field(default_factory=CallerOptions)
 
     def order_key(self) -> CallerOrderKey:
         """Higher priority first, then earlier join, then earlier arrival."""
@@ -125,10 +127,24 @@ class WaitingCaller:
     def is_ringing(self) -> bool:
         return bool(self.ringing_agents)
 
+    def own_deadline(self) -> float | None:
+        """When the caller's own max wait ends (counted from joining the ACD)."""
+        max_wait_s = self.options.max_wait_s
+        return None if max_wait_s is None else self.joined_at + max_wait_s
+
+    def accepts(self, agent: AgentRecord) -> bool:
+        """The agent has the skills this caller asked for (beyond the queue's)."""
+        return meets_required_skills(agent.config.skills, self.options.required_skills)
+
 
 @dataclass(frozen=True, slots=True)
 class ConnectedCall:
+    """``wrapup_s_if_queue_removed``: the wrap-up the agent still gets when
+    the call's queue was removed during the call (set on removal; 0 for a
+    call restored after a restart whose queue no longer exists)."""
+
     call_id: str
     agent_id: str
     queue: str
     connected_at: float
+    wrapup_s_if_queue_removed: float = 0.0

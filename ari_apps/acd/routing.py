@@ -16,6 +16,10 @@ offered strictly first-come first-served.
 
 Ringing callers are skipped: a caller is offered to one agent at a time
 (all at once for ring-all), never to more agents while that ring lasts.
+
+A caller who asked for skills of their own (``caller_options.py``) is only
+offered to agents who also have those; for ranking, the strategy sees the
+queue's and the caller's requirements together (the higher level of each).
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ def plan_offers(
         if not free:
             break
         queue = queues[caller.queue]
-        eligible = {a.agent_id: a for a in free if a.serves(queue.config)}
+        eligible = {a.agent_id: a for a in free if a.serves(queue.config) and caller.accepts(a)}
         if not eligible:
             continue
         strategy = STRATEGIES[queue.config.strategy]
@@ -63,7 +67,7 @@ def plan_offers(
             for a in eligible.values()
         ]
         context = RoutingContext(
-            required_skills=queue.config.required_skills,
+            required_skills=_combined(queue.config.required_skills, caller),
             last_offered_agent=queue.last_offered_agent,
             rng=rng,
         )
@@ -77,3 +81,13 @@ def plan_offers(
         taken = {a.agent_id for a in chosen_agents}
         free = [a for a in free if a.agent_id not in taken]
     return plans
+
+
+def _combined(queue_skills: Mapping[str, int], caller: WaitingCaller) -> Mapping[str, int]:
+    own = caller.options.required_skills
+    if not own:
+        return queue_skills
+    combined = dict(queue_skills)
+    for skill, level in own.items():
+        combined[skill] = max(level, combined.get(skill, 0))
+    return combined

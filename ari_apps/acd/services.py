@@ -21,17 +21,17 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ari_apps.acd.caller_options import CallerOptions
 from ari_apps.acd.commands import (
     AGENT_LOGGED_OUT,
     AGENT_NOT_READY,
     AGENT_READY,
     NOT_READY_AT_LOGIN,
-    OUTCOME_ANSWERED,
     AgentStateChanged,
     Announce,
     CallerLeft,
@@ -51,9 +51,17 @@ from ari_apps.acd.events import (
     Event,
     OfferAnswered,
     OfferFailed,
+    QueueRemoved,
     Tick,
 )
 from ari_apps.acd.exceptions import AcdError
+from ari_apps.acd.exits import (
+    EXIT_ABANDONED,
+    EXIT_ANSWERED,
+    EXIT_OVERFLOW,
+    QueueExit,
+    queue_exits,
+)
 from ari_apps.ari.client import AriClient
 from ari_apps.ari.errors import AriError, AriNotFound
 from hotline import calls
@@ -70,6 +78,8 @@ from hotline.writer import (
 log = logging.getLogger(__name__)
 
 QueueExitHandler = Callable[[str, str, str | None], Awaitable[None]]
+# Told how one caller left (enqueue's on_exit): whoever put them in the queue.
+QueueExitListener = Callable[[QueueExit], Awaitable[None]]
 
 # Q.850 causes on an agent leg that never answered, mapped to OfferFailed reasons.
 _CAUSE_REASONS = {17: "busy", 18: "no_answer", 19: "no_answer", 21: "rejected"}
@@ -100,6 +110,8 @@ class QueuedCall:
     connected_leg: AgentLeg | None = None
     announcements: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    # None for callers adopted after a restart: the global handler takes them.
+    on_exit: QueueExitListener | None = None
 
 
 def queue_config(row: Queue) -> QueueConfig:
@@ -270,8 +282,28 @@ class AcdService:
         commands = self.acd.handle(event)
         for command in commands:
             self._dispatch(command)
+        # After the bookkeeping: an exit needs the whole batch (see exits.py).
+        for queue_exit in queue_exits(commands):
+            self._exit(queue_exit)
         self._wake.set()
         return commands
+
+    async def remove_queues_except(self, configured: Collection[str], now: float) -> None:
+        """Take the queues no longer configured out of the live Acd (under the lock).
+
+        Their waiting callers go through each queue's overflow rule
+        (``QueueRemoved``); the web refuses a deletion while callers wait,
+        so this only catches a caller who arrived meanwhile.
+        """
+        for name in [n for n in self.acd.queue_names() if n not in configured]:
+            try:
+                await self.handle_locked(QueueRemoved(now, name))
+            except AcdError as exc:
+                # Another queue still overflows into it (changed behind the
+                # web's back): it stays live rather than fail the whole reload.
+                log.warning("queue %s stays live: %s", name, exc)
+            else:
+                log.info("queue %s removed from the live ACD", name)
 
     # -- callers -------------------------------------------------------------
     async def enqueue(
@@ -282,8 +314,15 @@ class AcdService:
         priority: int,
         caller_id: str,
         joined_at: float | None = None,
+        *,
+        options: CallerOptions | None = None,
+        on_exit: QueueExitListener | None = None,
     ) -> None:
-        """Put a caller in a queue: their own bridge with MOH, then the Acd."""
+        """Put a caller in a queue: their own bridge with MOH, then the Acd.
+
+        ``options`` are the caller's own (their flow's max wait, skills, ...);
+        ``on_exit`` hears how they leave (else the global handler does).
+        """
         bridge_id = queue_bridge_id(call_id)
         try:
             await self.ari.create_bridge(bridge_id=bridge_id, type="mixing", name=f"queue {queue}")
@@ -298,7 +337,9 @@ class AcdService:
             with contextlib.suppress(AriError):
                 await self.ari.destroy_bridge(bridge_id)
             raise
-        self.calls[call_id] = QueuedCall(call_id, channel_id, queue, bridge_id, caller_id)
+        self.calls[call_id] = QueuedCall(
+            call_id, channel_id, queue, bridge_id, caller_id, on_exit=on_exit
+        )
         now = time.time()
         joined = joined_at if joined_at is not None else now
         row = {
@@ -319,11 +360,24 @@ class AcdService:
         await calls.update_record(call_id, queue=queue)
         try:
             await self.handle(
-                CallerArrived(now, call_id, queue, priority, caller_id, joined_at=joined)
+                CallerArrived(
+                    now,
+                    call_id,
+                    queue,
+                    priority,
+                    caller_id,
+                    joined_at=joined,
+                    options=options or CallerOptions(),
+                )
             )
         except AcdError as exc:
+            # E.g. a flow version that still names a deleted queue.
             log.warning("call %s refused by queue %s: %s", call_id, queue, exc)
-            self._leave(call_id, "overflow", None)
+            self.hand_back(call_id, EXIT_OVERFLOW)
+
+    def hand_back(self, call_id: str, outcome: str) -> None:
+        """Take a caller the Acd does not hold out of our bridge, back to their flow."""
+        self._leave(QueueExit(call_id, outcome))
 
     async def caller_gone(self, call_id: str) -> None:
         """The caller's channel left Stasis: abandon or end their call."""
@@ -428,12 +482,8 @@ class AcdService:
             case CallerLeft():
                 self._caller_left(command)
             case Overflow(call_id=call_id, target=target):
+                # Recorded only: where the caller goes is the batch's QueueExit.
                 calls.note_event(call_id, "overflow", kind=target.kind, target=target.target)
-                if target.kind == "flow_node":
-                    self._leave(call_id, "overflow", target.target)
-                elif target.kind == "voicemail":
-                    # The flow's overflow branch (a voicemail node) takes the caller.
-                    self._leave(call_id, "overflow", None)
             case AgentStateChanged(agent_id=agent_id, state=state, reason=reason):
                 _persist_agent_state(agent_id, state, reason, self._persisted_agent_state)
                 self.bus.publish(
@@ -573,15 +623,14 @@ class AcdService:
         self.bus.publish(
             "queue", "caller_left", call_id=call_id, queue=command.queue, outcome=command.outcome
         )
-        if not command.is_final:
-            return
-        WRITER.submit(_delete_waiting(call_id))
+        if command.is_final:
+            WRITER.submit(_delete_waiting(call_id))
+
+    def _exit(self, queue_exit: QueueExit) -> None:
+        """The caller is out of the Acd: tell their flow, or clean up after them."""
+        call_id = queue_exit.call_id
         queued = self.calls.get(call_id)
-        if command.outcome == OUTCOME_ANSWERED:
-            if queued is not None:
-                self._jobs.run(call_id, lambda: self._on_queue_exit(call_id, "answered", None))
-            return
-        if command.outcome == "abandoned":
+        if queue_exit.outcome == EXIT_ABANDONED:
             self.calls.pop(call_id, None)
 
             async def clean_up() -> None:
@@ -592,22 +641,30 @@ class AcdService:
 
             self._jobs.run(call_id, clean_up)
             return
-        # timed_out / rejected / overflowed without a flow node to go to.
-        if queued is not None and call_id in self.calls:
-            outcome = "timed_out" if command.outcome == "timed_out" else "overflow"
-            self._leave(call_id, outcome, None)
-
-    def _leave(self, call_id: str, outcome: str, goto_node: str | None) -> None:
-        """Take a caller out of the ACD and hand them back to their flow."""
-        queued = self.calls.pop(call_id, None)
         if queued is None:
             return
-        WRITER.submit(_delete_waiting(call_id))
-        self._jobs.run(call_id, lambda: self._release_then_resume(queued, outcome, goto_node))
+        if queue_exit.outcome == EXIT_ANSWERED:
+            # The caller stays in our bridge, now with the agent.
+            self._jobs.run(call_id, lambda: self._tell_flow(queued, queue_exit))
+            return
+        # timed_out / overflow (to a flow node, a voicemail box, or the flow's branch).
+        self._leave(queue_exit)
 
-    async def _release_then_resume(
-        self, queued: QueuedCall, outcome: str, goto_node: str | None
-    ) -> None:
+    def _leave(self, queue_exit: QueueExit) -> None:
+        """Take a caller out of the ACD and hand them back to their flow."""
+        queued = self.calls.pop(queue_exit.call_id, None)
+        if queued is None:
+            return
+        WRITER.submit(_delete_waiting(queue_exit.call_id))
+        self._jobs.run(queue_exit.call_id, lambda: self._release_then_resume(queued, queue_exit))
+
+    async def _tell_flow(self, queued: QueuedCall, queue_exit: QueueExit) -> None:
+        if queued.on_exit is not None:
+            await queued.on_exit(queue_exit)
+        else:
+            await self._on_queue_exit(queue_exit.call_id, queue_exit.outcome, queue_exit.goto_node)
+
+    async def _release_then_resume(self, queued: QueuedCall, queue_exit: QueueExit) -> None:
         # A channel leaves a bridge asynchronously after the REST call returns.
         # A playback started while it is still inside is queued on the bridge
         # channel and silently dropped when it leaves (no PlaybackFinished), so
@@ -624,7 +681,7 @@ class AcdService:
             await asyncio.sleep(0.02)
         with contextlib.suppress(AriError):
             await self.ari.destroy_bridge(queued.bridge_id)
-        await self._on_queue_exit(queued.call_id, outcome, goto_node)
+        await self._tell_flow(queued, queue_exit)
 
 
 # The ACD's rows for a call are written under the call's own name

@@ -139,7 +139,7 @@ class AcdState:
         self, caller: WaitingCaller, queue: QueueRecord, now: float, out: list[Command]
     ) -> None:
         caller.visited_queues.add(queue.config.name)
-        every = queue.config.announce_position_every_s
+        every = caller.options.announce_period_s(queue.config.announce_position_every_s)
         caller.next_announce_at = now + every if every is not None else None
         self.callers[caller.call_id] = caller
         out.append(
@@ -148,20 +148,23 @@ class AcdState:
                 queue.config.name,
                 self.position(caller),
                 caller.priority,
-                queue.config.moh_class,
+                caller.options.moh_class or queue.config.moh_class,
             )
         )
 
     def end_call(self, connected: ConnectedCall, now: float, out: list[Command]) -> None:
         """A connected call is over: record its handle time, start wrap-up."""
         del self.connected[connected.call_id]
-        queue = self.queues[connected.queue]
-        queue.handle_times.append(max(0.0, now - connected.connected_at))
+        queue = self.queues.get(connected.queue)
+        if queue is None:  # removed during the call: no statistics to keep
+            wrapup_s = connected.wrapup_s_if_queue_removed
+        else:
+            queue.handle_times.append(max(0.0, now - connected.connected_at))
+            wrapup_s = queue.config.wrapup_s
         agent = self.agents[connected.agent_id]
         agent.connected_call = None
         if not agent.logged_in:
             return
-        wrapup_s = queue.config.wrapup_s
         if wrapup_s > 0:
             emit(out, agent.become(AGENT_WRAP_UP, None, now))
             agent.wrapup_ends_at = now + wrapup_s

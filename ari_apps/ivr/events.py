@@ -55,11 +55,14 @@ class QueueExited:
     """The caller left the queue entered by an EnterQueue command.
 
     ``outcome`` is one of answered/abandoned/overflow/timed_out. ``goto_node``
-    lets the queue's own overflow rule name the flow node to resume at.
+    lets the queue's own overflow rule name the flow node to resume at;
+    ``voicemail_box`` is the box a queue's voicemail overflow leaves the
+    message in.
     """
 
     outcome: str
     goto_node: str | None = None
+    voicemail_box: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

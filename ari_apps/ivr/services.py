@@ -34,7 +34,13 @@ from ari_apps.ivr.commands import (
     Transfer,
 )
 from ari_apps.ivr.core import FlowSession
-from ari_apps.ivr.events import CallServiceFinished, Event, HttpLookupCompleted, TimerExpired
+from ari_apps.ivr.events import (
+    CallServiceFinished,
+    Event,
+    HttpLookupCompleted,
+    QueueExited,
+    TimerExpired,
+)
 from hotline import calls
 from voice_prompts.languages import asterisk_language
 
@@ -103,6 +109,11 @@ class FlowRunner:
             if self.closed:
                 return
             await self._execute(self.session.handle(event, self.now()))
+
+    async def leave_queue(self, exit_event: QueueExited) -> None:
+        """The ACD let the caller go (answered, overflow, ...): the flow decides."""
+        self.in_queue = False
+        await self.feed(exit_event)
 
     def close(self) -> None:
         """The channel is gone: drop timers and pending look-ups."""

@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from ari_apps.acd.caller_options import parse_flow_options
+from ari_apps.acd.exits import QueueExit
 from ari_apps.ari.events import AriEvent
 from ari_apps.ivr import routes
 from ari_apps.ivr.commands import EnterQueue
 from ari_apps.ivr.core import FlowSession
+from ari_apps.ivr.events import QueueExited
 from ari_apps.ivr.flow import FlowDefinition
 from ari_apps.ivr.services import FlowRunner, safe_fallback
 from hotline import calls
@@ -97,10 +100,22 @@ async def _run_flow(
 
 async def _enter_queue(center: CallCenter, runner: FlowRunner, command: EnterQueue) -> None:
     variables: dict[str, Any] = dict(runner.session.variables)
+    # The node's parser already refused what the ACD cannot honour.
+    options = parse_flow_options(command.options, command.max_wait_s)
+
+    async def left_queue(queue_exit: QueueExit) -> None:
+        # Straight to this call's runner: the exit may carry a voicemail box,
+        # which the center's generic (call id, outcome, node) handler cannot.
+        await runner.leave_queue(
+            QueueExited(queue_exit.outcome, queue_exit.goto_node, queue_exit.voicemail_box)
+        )
+
     await center.acd.enqueue(
         runner.call_id,
         runner.channel_id,
         command.queue,
         command.priority,
         str(variables.get("caller_id", "")),
+        options=options,
+        on_exit=left_queue,
     )

@@ -9,7 +9,8 @@ against a model built only from the commands themselves:
   queue and priority who ranks earlier (joined earlier) is left waiting
   un-offered;
 * every caller that enters leaves with exactly one final CallerLeft, with
-  CallerQueued/CallerLeft strictly alternating per queue visit.
+  CallerQueued/CallerLeft strictly alternating per queue visit, also when
+  callers bring their own max wait and queues are removed live.
 
 A simulation checks that nobody starves while an agent keeps answering and
 that, with reliable agents, calls are answered in arrival order per priority.
@@ -45,6 +46,7 @@ from ari_apps.acd import (
     CallerAbandoned,
     CallerArrived,
     CallerLeft,
+    CallerOptions,
     CallerQueued,
     CancelOffer,
     Command,
@@ -55,7 +57,10 @@ from ari_apps.acd import (
     OfferFailed,
     OverflowTarget,
     QueueConfig,
+    QueueInUseError,
+    QueueRemoved,
     Tick,
+    UnknownQueueError,
 )
 from ari_apps.acd.strategies import STRATEGIES
 from tests.unit.test_acd_helpers import T0, agent
@@ -179,6 +184,7 @@ class AcdMachine(RuleBasedStateMachine):
         self.model = Model()
         self.acd = Acd()
         self.arrivals = 0
+        self.removed: set[str] = set()
 
     @initialize(
         strategies=st.lists(st.sampled_from(sorted(STRATEGIES)), min_size=3, max_size=3),
@@ -195,14 +201,48 @@ class AcdMachine(RuleBasedStateMachine):
         priority=st.integers(0, 1),
         vip=st.booleans(),
         waited=st.sampled_from([None, 0.0, 40.0, 200.0]),
+        own_max_wait=st.sampled_from([None, 30.0, 150.0]),
     )
-    def caller_arrives(self, queue: str, priority: int, vip: bool, waited: float | None) -> None:
+    def caller_arrives(
+        self, queue: str, priority: int, vip: bool, waited: float | None, own_max_wait: float | None
+    ) -> None:
         call_id = f"c{self.arrivals}"
         joined_at = None if waited is None else self.now - waited
+        caller_id = VIP_NUMBER if vip else "+200"
+        event = CallerArrived(
+            self.now,
+            call_id,
+            queue,
+            priority,
+            caller_id,
+            joined_at,
+            options=CallerOptions(max_wait_s=own_max_wait),
+        )
+        if queue in self.removed:
+            try:
+                self.send(event)
+            except UnknownQueueError:
+                return
+            raise AssertionError("a removed queue took a caller")
         self.model.rank[call_id] = (joined_at if joined_at is not None else self.now, self.arrivals)
         self.arrivals += 1
-        caller_id = VIP_NUMBER if vip else "+200"
-        self.send(CallerArrived(self.now, call_id, queue, priority, caller_id, joined_at))
+        self.send(event)
+
+    @rule(name=st.sampled_from(QUEUE_NAMES))
+    def queue_removed(self, name: str) -> None:
+        overflowed_into = name == "support" and "sales" not in self.removed
+        try:
+            self.send(QueueRemoved(self.now, name))
+        except UnknownQueueError:
+            assert name in self.removed
+            return
+        except QueueInUseError:
+            assert overflowed_into
+            return
+        assert not overflowed_into and name not in self.removed
+        self.removed.add(name)
+        assert name not in self.acd.queue_names()
+        assert not any(queue == name for queue, _ in self.model.queued.values())
 
     @precondition(lambda self: bool(self.model.queued or self.model.connected))
     @rule(data=st.data())

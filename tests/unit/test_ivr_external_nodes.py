@@ -15,10 +15,14 @@ from ari_apps.ivr.commands import (
     HttpLookup,
     InputRecorded,
     NodeEntered,
+    RunCallService,
     StartTimer,
 )
-from ari_apps.ivr.events import HttpLookupCompleted, QueueExited
+from ari_apps.ivr.events import CallServiceFinished, HttpLookupCompleted, QueueExited
+from ari_apps.ivr.node_external import VOICEMAIL_SERVICE
 from ari_apps.ivr.testing import ScriptedCall
+from ari_apps.ivr.validation import ValidationIssue, validate_flow
+from vm.nodes import SERVICE_NAME as VM_SERVICE_NAME
 
 END_NODES: dict[str, Any] = {
     name: {"kind": "hangup", "reason": name}
@@ -89,7 +93,7 @@ def queue_flow(**overrides: Any) -> dict[str, Any]:
         "queue": "support",
         "priority": "${vip}",
         "max_wait_s": 120,
-        "options": {"music_class": "default"},
+        "options": {"moh_class": "calm", "skills": "french:2"},
         "on_overflow": "overflow",
         "on_timeout": "timeout",
     }
@@ -104,7 +108,7 @@ def test_given_queue_node_when_entered_then_enter_queue_with_priority_from_varia
 
     assert commands == [
         NodeEntered("q", "queue"),
-        EnterQueue("support", 7, 120, {"music_class": "default"}),
+        EnterQueue("support", 7, 120, {"moh_class": "calm", "skills": "french:2"}),
     ]
     assert not call.session.finished
 
@@ -112,7 +116,9 @@ def test_given_queue_node_when_entered_then_enter_queue_with_priority_from_varia
 def test_given_priority_variable_not_numeric_when_entered_then_priority_zero() -> None:
     call = ScriptedCall(queue_flow(), variables={"vip": "gold"})
 
-    assert call.start()[-1] == EnterQueue("support", 0, 120, {"music_class": "default"})
+    assert call.start()[-1] == EnterQueue(
+        "support", 0, 120, {"moh_class": "calm", "skills": "french:2"}
+    )
 
 
 def test_given_caller_in_queue_when_answered_then_flow_finishes_silently() -> None:
@@ -151,6 +157,78 @@ def test_given_queue_without_overflow_branch_when_overflow_then_call_hangs_up() 
     call.start()
 
     assert call.leave_queue("overflow")[-1] == Hangup("queue_overflow")
+
+
+def queue_issues(flow: dict[str, Any]) -> list[ValidationIssue]:
+    # The test graph's end nodes are not all reachable; only the queue node matters.
+    return [issue for issue in validate_flow(flow) if issue.node_id == "q"]
+
+
+@pytest.mark.parametrize(
+    ("options", "option", "reason"),
+    [
+        ({"music_class": "default"}, "music_class", "not an option the ACD can honour"),
+        ({"priority": 3}, "priority", "it takes announce_every_s, moh_class, skills"),
+        ({"skills": "french:9"}, "skills", "outside 1..5"),
+        ({"announce_every_s": True}, "announce_every_s", "whole seconds"),
+        ({"moh_class": "my class"}, "moh_class", "music-on-hold class name"),
+    ],
+)
+def test_given_queue_option_the_acd_cannot_honour_then_validation_names_node_and_option(
+    options: dict[str, Any], option: str, reason: str
+) -> None:
+    [issue] = queue_issues(queue_flow(priority=2, options=options))
+    assert (issue.node_id, issue.code) == ("q", "invalid_config")
+    assert issue.message.startswith(f"'options.{option}': ")
+    assert reason in issue.message
+
+
+def test_given_queue_options_the_acd_honours_then_the_flow_is_valid() -> None:
+    options = {"skills": "french:3, billing", "moh_class": "calm", "announce_every_s": 0}
+    assert queue_issues(queue_flow(priority=2, options=options)) == []
+    bad = queue_issues(queue_flow(priority=2, max_wait_s=0))
+    assert bad == [
+        ValidationIssue("q", "invalid_config", "'max_wait_s' must be between 1 and 86400")
+    ]
+
+
+def test_given_voicemail_overflow_when_queue_exits_then_message_left_in_that_box() -> None:
+    call = ScriptedCall(queue_flow())
+    call.start()
+
+    commands = call.send(QueueExited("overflow", voicemail_box="5000"))
+
+    assert commands[0] == InputRecorded("q", "queue_exit", "overflow")
+    [service] = [c for c in commands if isinstance(c, RunCallService)]
+    assert service.service == VOICEMAIL_SERVICE
+    assert service.params == {"box": "5000", "greeting": "unavailable", "operator": False}
+    assert call.session.current_node == "q"  # not the flow's own overflow branch
+
+    done = call.send(CallServiceFinished(service.request_id, "recorded"))
+    assert done == [
+        InputRecorded("q", "voicemail", "recorded"),
+        Hangup("queue_voicemail_recorded"),
+    ]
+    assert call.session.finished
+
+
+def test_given_voicemail_overflow_fails_then_the_flow_takes_its_overflow_branch() -> None:
+    call = ScriptedCall(queue_flow())
+    call.start()
+    [service] = [
+        c
+        for c in call.send(QueueExited("overflow", voicemail_box="5999"))
+        if isinstance(c, RunCallService)
+    ]
+
+    commands = call.send(CallServiceFinished(service.request_id, "failed"))
+
+    assert commands[0] == InputRecorded("q", "voicemail", "failed")
+    assert commands[-1] == Hangup("overflow")
+
+
+def test_queue_node_names_the_voicemail_plugins_call_service() -> None:
+    assert VOICEMAIL_SERVICE == VM_SERVICE_NAME
 
 
 def test_given_caller_not_in_queue_when_queue_exited_arrives_then_it_is_ignored() -> None:

@@ -77,7 +77,7 @@ async def test_given_htmx_poll_then_only_the_live_partial_matching_golden(ui: Ui
     assert_golden("queues/live.html", response.text)
 
 
-async def test_given_live_queue_deleted_from_config_then_listed_as_live_until_restart(
+async def test_given_live_queue_deleted_from_config_then_listed_as_still_live(
     ui: UiClient,
 ) -> None:
     await ui.login("administrator")
@@ -244,7 +244,7 @@ async def test_given_queue_used_by_published_flow_then_delete_refused_naming_it(
     assert back.status_code == 303 and back.headers["location"] == "/queues/support"
 
 
-async def test_given_unused_queue_then_deleted_audited_and_noted_live_until_restart(
+async def test_given_unused_queue_then_deleted_audited_and_removed_from_the_running_acd(
     ui: UiClient,
 ) -> None:
     await ui.login("administrator")
@@ -257,7 +257,45 @@ async def test_given_unused_queue_then_deleted_audited_and_noted_live_until_rest
     assert entry.before["name"] == "billing" and entry.after is None
     assert ui.center.reloads == 2
     page = await ui.get("/queues?deleted=billing")
-    assert "keeps it until Hotline restarts" in page.text
+    assert "was deleted and removed from the running ACD" in page.text
+
+
+async def test_given_callers_waiting_in_queue_then_delete_refused_with_their_count(
+    ui: UiClient,
+) -> None:
+    await ui.login("administrator")
+    await ui.post("/queues", queue_form(overflow_kind="", overflow_target=""))
+    ui.center.queues["billing"] = {"name": "billing", "waiting": [{"call_id": "c1"}] * 2}
+    reloads = ui.center.reloads
+    response = await ui.post("/queues/billing/delete", {})
+    assert response.status_code == 409
+    refusal = ui.last.context["refusal"]
+    assert (refusal.error_id, refusal.waiting, refusal.flows, refusal.queues) == (
+        "queue-in-use",
+        2,
+        [],
+        [],
+    )
+    assert "2 caller(s) are waiting in it" in response.text
+    assert await Queue.exists(name="billing")
+    assert ui.center.reloads == reloads
+    # Once they are served, it goes.
+    ui.center.queues["billing"]["waiting"] = []
+    assert (await ui.post("/queues/billing/delete", {})).status_code == 303
+
+
+async def test_given_voicemail_overflow_then_the_box_must_exist(ui: UiClient) -> None:
+    await ui.login("administrator")
+    form = queue_form(overflow_kind="voicemail", overflow_target="4999")
+    response = await ui.post("/queues", form)
+    assert response.status_code == 422
+    error = ui.last.context["errors"]["overflow_target"]
+    assert (error.message, error.values) == ("queues.error.unknown_box", {"value": "4999"})
+    response = await ui.post(
+        "/queues", queue_form(overflow_kind="voicemail", overflow_target="5000")
+    )
+    assert response.status_code == 303
+    assert (await Queue.get(name="billing")).overflow_target == "5000"
 
 
 async def test_given_queue_overflowing_into_another_then_target_delete_refused(
