@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: deps run up down demo-call sandbox-reset test test-unit test-integration check lint typecheck bench clean
+.PHONY: deps run up down demo-call sandbox-reset security test test-unit test-integration check lint typecheck bench clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -26,6 +26,10 @@ down:
 
 test: deps
 	$(PY) -m pytest -q tests
+
+# The negative security tests (the same tests as in make test, by marker).
+security: deps
+	$(PY) -m pytest -q -m security tests
 
 test-unit: deps
 	$(PY) -m pytest -q tests/unit
