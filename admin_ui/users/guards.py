@@ -4,14 +4,19 @@
   (through a group), so nobody locks the whole tenant out of its own UI.
 - Nobody grants what they do not hold: a role, or a group carrying roles,
   may only be handed out by someone who already has all of its permissions.
+- Nobody changes someone who outranks them: a user, a group or a role may
+  only be changed (edited, demoted, deactivated, reactivated, its password
+  reset) by an actor who holds every permission it holds now.  Without
+  this, a custom role with users:edit could deactivate or demote an
+  administrator.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from admin_ui.users.exceptions import LastAdministrator
-from hotline.models import User, UserGroup
+from admin_ui.users.exceptions import LastAdministrator, OutranksActor
+from hotline.models import Role, User, UserGroup
 
 ADMIN_ROLE = "administrator"
 
@@ -52,3 +57,24 @@ async def ensure_an_administrator_remains(
 
 def missing_permissions(granted: Iterable[str], actor_permissions: frozenset[str]) -> list[str]:
     return sorted(set(granted) - actor_permissions)
+
+
+async def user_permissions(user_id: int) -> frozenset[str]:
+    """Everything the user's groups grant, whether or not the user is active
+    (an inactive administrator still outranks whoever would reactivate them)."""
+    groups = await UserGroup.filter(users__id=user_id).prefetch_related("roles")
+    return frozenset(p for group in groups for role in group.roles for p in role.permissions or [])
+
+
+async def ensure_actor_outranks_user(actor_permissions: frozenset[str], user_id: int) -> None:
+    missing = missing_permissions(await user_permissions(user_id), actor_permissions)
+    if missing:
+        raise OutranksActor("the user holds permissions the actor does not", {"name": missing[0]})
+
+
+def ensure_actor_outranks_roles(actor_permissions: frozenset[str], roles: Iterable[Role]) -> None:
+    """For a group (its current roles) or a role itself."""
+    granted = [permission for role in roles for permission in role.permissions or []]
+    missing = missing_permissions(granted, actor_permissions)
+    if missing:
+        raise OutranksActor("it grants permissions the actor does not hold", {"name": missing[0]})

@@ -95,7 +95,7 @@ async def update_role(request: Request) -> Response:
 async def delete_role(request: Request) -> Response:
     role_id = request.path_params["role_id"]
     try:
-        change = await role_services.delete_role(role_id)
+        change = await role_services.delete_role(role_id, actor(request))
     except UnknownObject as error:
         return not_found(request, error)
     except RefusedChange as error:

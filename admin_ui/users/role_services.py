@@ -14,7 +14,7 @@ from admin_ui.users.exceptions import (
     RoleInUse,
     UnknownObject,
 )
-from admin_ui.users.guards import missing_permissions
+from admin_ui.users.guards import ensure_actor_outranks_roles, missing_permissions
 from admin_ui.users.services import Change
 from admin_ui.web.security import Principal
 from hotline.models import Role, UserGroup
@@ -143,6 +143,7 @@ async def update_role(role_id: str | int, data: RoleInput, actor: Principal) -> 
     role = await _role(role_id)
     if role.builtin:
         raise BuiltinRoleReadOnly("built-in roles cannot be changed", {"name": role.name})
+    ensure_actor_outranks_roles(actor.permissions, [role])
     name, permissions = await _validate(data, actor, role.id)
     before = role_snapshot(role)
     role.name = name
@@ -151,10 +152,11 @@ async def update_role(role_id: str | int, data: RoleInput, actor: Principal) -> 
     return Change("role_updated", "role", role.id, before, role_snapshot(role))
 
 
-async def delete_role(role_id: str | int) -> Change:
+async def delete_role(role_id: str | int, actor: Principal) -> Change:
     role = await _role(role_id)
     if role.builtin:
         raise BuiltinRoleReadOnly("built-in roles cannot be deleted", {"name": role.name})
+    ensure_actor_outranks_roles(actor.permissions, [role])
     groups = sorted(group.name for group in await UserGroup.filter(roles__id=role.id))
     if groups:
         raise RoleInUse(

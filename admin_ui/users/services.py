@@ -15,13 +15,18 @@ from typing import Any
 from admin_ui.users.exceptions import (
     FieldError,
     FormInvalid,
-    OutranksActor,
     SelfDeactivation,
     UnknownObject,
 )
-from admin_ui.users.guards import ADMIN_ROLE, ensure_an_administrator_remains, missing_permissions
+from admin_ui.users.guards import (
+    ADMIN_ROLE,
+    ensure_actor_outranks_roles,
+    ensure_actor_outranks_user,
+    ensure_an_administrator_remains,
+    missing_permissions,
+)
 from admin_ui.web.i18n import LANGUAGES
-from admin_ui.web.security import Principal, hash_password, ip_allowed, load_principal
+from admin_ui.web.security import Principal, hash_password, ip_allowed
 from hotline.models import Role, User, UserGroup
 
 MIN_PASSWORD_LENGTH = 12
@@ -214,6 +219,7 @@ async def update_user(user_id: str | int, data: UserInput, actor: Principal) -> 
     user = await User.get_or_none(id=_object_id(user_id))
     if user is None:
         raise UnknownObject(f"no user {user_id!r}")
+    await ensure_actor_outranks_user(actor.permissions, user.id)
     old_groups = list(await user.groups.all())
     errors, groups = await _validate_user(
         data, actor, user_id=user.id, current_groups={group.id for group in old_groups}
@@ -239,6 +245,7 @@ async def set_active(user_id: str | int, active: bool, actor: Principal) -> Chan
     user = await User.get_or_none(id=_object_id(user_id))
     if user is None:
         raise UnknownObject(f"no user {user_id!r}")
+    await ensure_actor_outranks_user(actor.permissions, user.id)
     if not active:
         if user.id == actor.user_id:
             raise SelfDeactivation("a user cannot deactivate themselves")
@@ -255,9 +262,7 @@ async def reset_password(user_id: str | int, password: str, actor: Principal) ->
     user = await User.get_or_none(id=_object_id(user_id))
     if user is None:
         raise UnknownObject(f"no user {user_id!r}")
-    target = await load_principal(user.id)
-    if target is not None and missing_permissions(target.permissions, actor.permissions):
-        raise OutranksActor("the user holds permissions the actor does not", {})
+    await ensure_actor_outranks_user(actor.permissions, user.id)
     error = _password_error(password)
     if error:
         raise FormInvalid({"password": error})
@@ -379,6 +384,7 @@ async def update_group(
     if group is None:
         raise UnknownObject(f"no group {group_id!r}")
     old_roles = list(await group.roles.all())
+    ensure_actor_outranks_roles(actor.permissions, old_roles)
     errors, networks, roles = await _validate_group(
         data, actor, group_id=group.id, current_roles={role.id for role in old_roles}
     )

@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any
 
+import pytest
 from starlette.routing import Route
 
 from admin_ui.app import create_app
@@ -292,7 +293,9 @@ async def test_given_last_active_administrator_then_it_cannot_be_deactivated_or_
     await ui.login("manager")
     response = await ui.post(f"/users/{me}/deactivate")
     assert response.status_code == 409
-    assert ui.last.context["refusal"].message_key == "users.error.last_admin"
+    # The administrator outranks the manager, which refuses it before the
+    # last-administrator rule is even asked.
+    assert ui.last.context["refusal"].message_key == "users.error.outranks_you"
     assert (await User.get(id=me)).is_active
     # ...nor hand out a group whose roles grant more than they hold.
     admins = await _id(UserGroup, name="Administrators")
@@ -307,6 +310,62 @@ async def test_given_last_active_administrator_then_it_cannot_be_deactivated_or_
     assert ui.last.context["refusal"].message_key == "users.error.outranks_you"
     ui.client.cookies.clear()
     assert (await ui.login("administrator")).status_code == 303
+
+
+@pytest.mark.security
+async def test_given_user_manager_then_no_change_to_anyone_who_outranks_them(
+    ui: UiClient,
+) -> None:
+    """A custom role with users:edit must not deactivate, demote, reactivate
+    or edit an administrator, nor change a group or role granting more than
+    it holds, even while other administrators would remain."""
+    await ui.login("administrator")
+    manager_permissions = ["users:view", "users:edit", "roles:view", "roles:edit"]
+    await ui.post("/roles", {"name": "User manager", "permissions": manager_permissions})
+    manager_role = await Role.get(name="User manager")
+    await ui.post("/users/groups", {"name": "Managers", "roles": [str(manager_role.id)]})
+    managers = await _id(UserGroup, name="Managers")
+    await ui.post("/users", {"username": "manager", "password": PASSWORD, "groups": [managers]})
+    await ui.post("/roles", {"name": "Auditors plus", "permissions": ["audit:view", "users:view"]})
+    richer_role = await Role.get(name="Auditors plus")
+    admin_group = await UserGroup.get(name="administrator group")
+    seed_admin = await _id(User, username="admin")
+    other_admin = await _id(User, username="administrator")
+    assert (await ui.post(f"/users/{seed_admin}/deactivate")).status_code == 303
+    ui.client.cookies.clear()
+    await ui.login("manager")
+
+    def refused(response: Any) -> bool:
+        return bool(
+            response.status_code == 409
+            and ui.last.context["refusal"].message_key == "users.error.outranks_you"
+        )
+
+    assert refused(await ui.post(f"/users/{other_admin}/deactivate"))
+    assert refused(await ui.post(f"/users/{seed_admin}/activate"))
+    assert refused(
+        await ui.post(f"/users/{other_admin}", {"username": "administrator", "groups": []})
+    )
+    assert refused(
+        await ui.post(f"/users/groups/{admin_group.id}", {"name": admin_group.name, "roles": []})
+    )
+    assert refused(
+        await ui.post(f"/roles/{richer_role.id}", {"name": "Auditors plus", "permissions": []})
+    )
+    assert refused(await ui.post(f"/roles/{richer_role.id}/delete"))
+    assert (await User.get(id=other_admin)).is_active
+    assert not (await User.get(id=seed_admin)).is_active
+    assert [g.name for g in await (await User.get(id=other_admin)).groups.all()] == [
+        "administrator group"
+    ]
+    assert await admin_group.roles.filter(name="administrator").exists()
+    assert await Role.exists(name="Auditors plus")
+    # Their equals and juniors they still manage.
+    await ui.post("/users", {"username": "peer", "password": PASSWORD, "groups": [managers]})
+    await ui.post("/users", {"username": "newbie", "password": PASSWORD})
+    for username in ("peer", "newbie"):
+        user_id = await _id(User, username=username)
+        assert (await ui.post(f"/users/{user_id}/deactivate")).status_code == 303
 
 
 async def test_given_password_reset_then_new_password_works_and_audit_has_no_hash(
