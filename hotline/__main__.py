@@ -16,7 +16,9 @@ from agi_scripts.server import FastAgiServer
 from ari_apps.app import CallCenter
 from ari_apps.ivr.demo import MAIN_MENU
 from hotline.bus import EventBus
+from hotline.center import ContactCenter
 from hotline.db import close_db, init_db
+from hotline.private_files import make_var_private
 from hotline.seed import seed_demo
 from hotline.settings import Settings, load_settings
 
@@ -26,24 +28,12 @@ log = logging.getLogger("hotline")
 async def serve(settings: Settings) -> None:
     await init_db(settings.database_url)
     await seed_demo(settings, MAIN_MENU)
+    make_var_private(settings.var_dir)
     _tune_garbage_collector()
     bus = EventBus()
     center = CallCenter(settings, bus)
     agi = FastAgiServer(HANDLERS, host=settings.agi_host, port=settings.agi_port)
-    web = uvicorn.Server(
-        uvicorn.Config(
-            create_app(
-                center,
-                session_secret=settings.session_secret,
-                https_only=settings.web_https,
-                settings=settings,
-            ),
-            host=settings.web_host,
-            port=settings.web_port,
-            log_level="warning",
-            lifespan="off",
-        )
-    )
+    web = uvicorn.Server(web_config(settings, center))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -72,6 +62,28 @@ async def serve(settings: Settings) -> None:
         await asyncio.gather(web_task, return_exceptions=True)
         stop_task.cancel()
         await close_db()
+
+
+def web_config(settings: Settings, center: ContactCenter) -> uvicorn.Config:
+    app = create_app(
+        center,
+        session_secret=settings.session_secret,
+        https_only=settings.web_https,
+        settings=settings,
+    )
+    return uvicorn.Config(
+        app,
+        host=settings.web_host,
+        port=settings.web_port,
+        log_level="warning",
+        lifespan="off",
+        # uvicorn believes X-Forwarded-For from 127.0.0.1 by default and
+        # rewrites the client address before the app sees it: any local
+        # process, or a proxy passing the header through, could pick its IP
+        # (allow-lists, the login throttle, the audit log).  The app reads
+        # the header itself, only from HOTLINE_TRUSTED_PROXIES.
+        proxy_headers=False,
+    )
 
 
 def _tune_garbage_collector() -> None:

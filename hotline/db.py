@@ -10,6 +10,7 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.models import Model
 
 from hotline.append_only import install_guards
+from hotline.private_files import make_private
 from hotline.writer import WRITER
 
 
@@ -54,6 +55,12 @@ async def init_db(url: str) -> None:
     await Tortoise.generate_schemas(safe=True)
     # Every start, so databases made before the guards exist get them too.
     await install_guards()
+    if url.startswith("sqlite://") and url != "sqlite://:memory:":
+        # It holds SIP passwords in clear.  SQLite gives its -wal and -shm
+        # files the database file's own mode.
+        database = Path(url[len("sqlite://") :])
+        for path in (database, database.with_name(database.name + "-wal")):
+            make_private(path)
 
 
 async def close_db() -> None:

@@ -38,6 +38,10 @@ def test_given_cold_sandbox_when_make_up_then_healthy_and_it_says_what_to_do_nex
     assert "8000" in first_run.output and "8500" in first_run.output
     assert "register as 1001 or 1002" in first_run.output
     assert "make demo-call" in first_run.output
+    # The database holds SIP passwords in clear: private from the first start.
+    for private in ("hotline.sqlite3", "log", "run"):
+        mode = (REPO_ROOT / "var" / private).stat().st_mode
+        assert mode & 0o077 == 0, f"var/{private} is readable by others: {oct(mode)}"
 
 
 async def test_given_cold_start_when_a_phone_registers_as_1001_then_a_call_to_8000_pressing_1_reaches_it(  # noqa: E501
