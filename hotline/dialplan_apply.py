@@ -18,7 +18,12 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from hotline.asterisk_config import asterisk_rx_args
-from hotline.dialplan_check import CheckResult, check_dialplan, check_trunks
+from hotline.dialplan_check import (
+    DEFAULT_STASIS_APP,
+    CheckResult,
+    check_dialplan,
+    check_trunks,
+)
 from hotline.settings import Settings
 
 ApplyStatus = Literal["applied", "rolled_back", "rejected"]
@@ -51,7 +56,7 @@ class DocumentKind:
     filename: str
     parent_filename: str  # Hotline's file that #tryincludes it
     reload_command: str
-    check: Callable[[str], CheckResult]
+    check: Callable[[str, str], CheckResult]  # (text, Hotline's ARI app name)
     verify_command: Callable[[str], str]
     is_live: Callable[[str, str], bool]  # (name, command output)
 
@@ -71,7 +76,7 @@ KINDS: dict[str, DocumentKind] = {
         filename="hotline-custom.conf",
         parent_filename="extensions.conf",
         reload_command="dialplan reload",
-        check=check_dialplan,
+        check=lambda text, stasis_app: check_dialplan(text, stasis_app),
         verify_command=lambda context: f"dialplan show {context}",
         is_live=_context_is_live,
     ),
@@ -80,7 +85,7 @@ KINDS: dict[str, DocumentKind] = {
         filename="hotline-trunks.conf",
         parent_filename="pjsip.conf",
         reload_command="module reload res_pjsip.so",
-        check=check_trunks,
+        check=lambda text, _stasis_app: check_trunks(text),
         verify_command=lambda endpoint: f"pjsip show endpoint {endpoint}",
         is_live=_endpoint_is_live,
     ),
@@ -150,15 +155,19 @@ def touch(path: Path) -> None:
 
 
 class DialplanApplier:
-    def __init__(self, etc_dir: Path, cli: AsteriskCli) -> None:
+    def __init__(
+        self, etc_dir: Path, cli: AsteriskCli, *, stasis_app: str = DEFAULT_STASIS_APP
+    ) -> None:
         self.etc_dir = etc_dir
         self.cli = cli
+        # The only ARI app the custom dialplan may hand calls to (Stasis()).
+        self.stasis_app = stasis_app
         # One apply at a time: a rollback must restore the file it replaced.
         self._lock = asyncio.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DialplanApplier:
-        return cls(settings.asterisk_etc, RxCli(settings))
+        return cls(settings.asterisk_etc, RxCli(settings), stasis_app=settings.ari_app)
 
     def path_of(self, kind: str) -> Path:
         return self.etc_dir / KINDS[kind].filename
@@ -171,7 +180,7 @@ class DialplanApplier:
 
     async def apply(self, kind: str, text: str) -> ApplyResult:
         document = KINDS[kind]
-        checked = document.check(text)
+        checked = document.check(text, self.stasis_app)
         if not checked.ok:
             return ApplyResult("rejected", "; ".join(e.reason for e in checked.errors))
         async with self._lock:

@@ -24,6 +24,12 @@ def _can_edit(request: Request) -> bool:
     return user is not None and user.can("dialplan:edit")
 
 
+async def _review(request: Request, kind: str, text: str) -> services.Review:
+    # Checked for the ARI app the applier hands calls to, as the apply will be.
+    stasis_app = services.applier_of(request.app.state).stasis_app
+    return await services.review(kind, text, stasis_app)
+
+
 def _int_param(request: Request, name: str) -> int | None:
     value = request.query_params.get(name, "")
     return int(value) if value.isdigit() else None
@@ -80,7 +86,7 @@ async def editor(request: Request) -> Response:
 async def check(request: Request) -> Response:
     kind = services.kind_or_404(request.path_params["kind"])
     text = services.require_text(await request.form())
-    review = await services.review(kind, text)
+    review = await _review(request, kind, text)
     if is_htmx(request):
         return render(request, "dialplan/_review.html", {"kind": kind, "review": review})
     return await _editor(request, kind, text, review=review)
@@ -89,7 +95,7 @@ async def check(request: Request) -> Response:
 async def save(request: Request) -> Response:
     kind = services.kind_or_404(request.path_params["kind"])
     text = services.require_text(await request.form())
-    before, _review = await services.save_draft(kind, text, _username(request))
+    before = await services.save_draft(kind, text, _username(request))
     await audit.record(
         request,
         "save_draft",
@@ -107,7 +113,7 @@ async def apply(request: Request) -> Response:
     text = services.require_text(form)
     if await services.is_stale(kind, form.get("base_version")):
         # Someone applied since this diff was shown: show the fresh diff first.
-        review = await services.review(kind, text)
+        review = await _review(request, kind, text)
         return await _editor(request, kind, text, review=review, stale=True, status_code=409)
     applier = services.applier_of(request.app.state)
     before, result, row = await services.apply(applier, kind, text, _username(request))
@@ -126,7 +132,7 @@ async def apply(request: Request) -> Response:
     )
     if result.status == "rejected":
         # The form comes back with the text and every finding, nothing lost.
-        review = await services.review(kind, text)
+        review = await _review(request, kind, text)
         return await _editor(request, kind, text, review=review, outcome=row, status_code=422)
     return RedirectResponse(f"/dialplan/{kind}?version={row.id}", status_code=303)
 

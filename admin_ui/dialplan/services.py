@@ -104,19 +104,19 @@ def require_text(form: Any) -> str:
     return text.replace("\r\n", "\n")
 
 
-async def review(kind: str, text: str) -> Review:
-    check = KINDS[kind].check(text)
+async def review(kind: str, text: str, stasis_app: str) -> Review:
+    check = KINDS[kind].check(text, stasis_app)
     diff = unified_diff(await applied_text(kind), text, label=KINDS[kind].filename)
     return Review(kind, text, check, diff, await applied_version_id(kind))
 
 
-async def save_draft(kind: str, text: str, username: str) -> tuple[str, Review]:
-    """Save the draft whatever the check says (nothing typed is lost)."""
+async def save_draft(kind: str, text: str, username: str) -> str:
+    """Save the draft whatever the check says (nothing typed is lost); the text before."""
     draft, _ = await DialplanDraft.get_or_create(kind=kind, defaults={"text": ""})
     before = draft.text
     draft.text, draft.updated_by = text, username
     await draft.save()
-    return before, await review(kind, text)
+    return before
 
 
 async def apply(

@@ -21,10 +21,8 @@ from hotline.settings import load_settings
 
 pytestmark = pytest.mark.asterisk
 
-GOOD_DIALPLAN = (
-    "[hotline-custom-test]\nexten => 7000,1,Playback(hello-world)\n same => n,Hangup()\n"
-)
-TEMPLATE_DIALPLAN = "[hotline-custom-tpl](!)\nexten => 7001,1,NoOp()\n"
+GOOD_DIALPLAN = "[custom-test]\nexten => 7000,1,Playback(hello-world)\n same => n,Hangup()\n"
+TEMPLATE_DIALPLAN = "[custom-tpl](!)\nexten => 7001,1,NoOp()\n"
 GOOD_TRUNKS = (
     "[hotline-trunk-test]\ntype = aor\ncontact = sip:127.0.0.1:5099\n\n"
     "[hotline-trunk-test]\ntype = endpoint\ncontext = to-pstn\ndisallow = all\n"
@@ -53,19 +51,19 @@ async def test_given_custom_context_when_applied_then_live_and_bad_one_rolled_ba
 ) -> None:
     applied = await applier.apply("dialplan", GOOD_DIALPLAN)
     assert applied.status == "applied", applied
-    shown = await applier.cli.run("dialplan show hotline-custom-test")
-    assert "[ Context 'hotline-custom-test'" in shown.output
+    shown = await applier.cli.run("dialplan show custom-test")
+    assert "[ Context 'custom-test'" in shown.output
     assert "Playback(hello-world)" in shown.output
 
     failed = await applier.apply("dialplan", TEMPLATE_DIALPLAN)
     assert failed.status == "rolled_back", failed
-    assert "hotline-custom-tpl" in failed.error
+    assert "custom-tpl" in failed.error
     assert applier.live_text("dialplan") == GOOD_DIALPLAN
     # The restored file is live again after the rollback's reload.
-    shown = await applier.cli.run("dialplan show hotline-custom-test")
-    assert "[ Context 'hotline-custom-test'" in shown.output
-    missing = await applier.cli.run("dialplan show hotline-custom-tpl")
-    assert "[ Context 'hotline-custom-tpl'" not in missing.output
+    shown = await applier.cli.run("dialplan show custom-test")
+    assert "[ Context 'custom-test'" in shown.output
+    missing = await applier.cli.run("dialplan show custom-tpl")
+    assert "[ Context 'custom-tpl'" not in missing.output
 
 
 async def test_given_trunk_when_applied_then_endpoint_live_and_invalid_one_rolled_back(

@@ -19,23 +19,25 @@ from hotline.dialplan_check import (
 
 GOLDEN = Path(__file__).parent / "golden" / "dialplan"
 
+# Contexts are the custom file's own ("hotline-*" is Hotline's namespace);
+# a trunk is wired into to-pstn-custom, which Hotline's to-pstn includes.
 VALID_DIALPLAN = """\
 ; Telecom's own contexts
-[hotline-custom-test]
+[custom-test]
 exten => 7000,1,Answer()
  same => n,Playback(hello-world)
  same => n(done),Hangup()
 exten => _NXXNXXXXXX,1,Dial(PJSIP/${EXTEN}@trunk-a,30)
 exten => s,1,NoOp(a\\;b)   ; only an escaped semicolon is not a comment
-exten => i,1,Goto(hotline-custom-test,s,1)
+exten => i,1,Goto(custom-test,s,1)
 exten => 7001,hint,PJSIP/1001
-include => hotline-custom-other
+include => custom-other
 
-[hotline-custom-other]
-exten => _0X.,1,Set(X=$[${EXTEN} + 1])
+[custom-other]
+exten => _0X.,1,Set(X=$[${FILTER(0-9,${EXTEN})} + 1])
  same => 2,Hangup
 
-[to-pstn]
+[to-pstn-custom]
 exten => _00X.,1,Dial(PJSIP/${EXTEN:2}@trunk-a)
 """
 
@@ -68,7 +70,7 @@ def codes(result: CheckResult) -> list[tuple[int, str]]:
 def test_given_valid_dialplan_then_no_errors_and_contexts_to_verify() -> None:
     result = check_dialplan(VALID_DIALPLAN)
     assert result.ok, result.errors
-    assert result.names_to_verify == ("hotline-custom-test", "hotline-custom-other", "to-pstn")
+    assert result.names_to_verify == ("custom-test", "custom-other", "to-pstn-custom")
 
 
 @pytest.mark.parametrize(
@@ -102,7 +104,8 @@ def test_given_valid_dialplan_then_no_errors_and_contexts_to_verify() -> None:
         ("[a]\nexten => 1,1,9lives()\n", [(2, "bad_application")]),
         ("[a]\nswitch => IAX2/box\n", [(2, "unknown_key")]),
         ("[a]\nthis is not config\n", [(2, "unknown_line")]),
-        ("[to-pstn]\nexten => _X.,1,Dial(PJSIP/${EXTEN}@t)\n", [(2, "to_pstn_catch_all")]),
+        # to-pstn is Hotline's (fax-back dials it); trunks go into to-pstn-custom.
+        ("[to-pstn]\nexten => _X.,1,Dial(PJSIP/${EXTEN}@t)\n", [(1, "hotline_context")]),
     ],
 )
 def test_given_broken_dialplan_then_error_names_line_and_reason(

