@@ -23,16 +23,20 @@ FUNCTIONS: Final = (
     "fax",
     "voicemail",
 )
-ACTIONS: Final = ("view", "edit", "publish")
+ACTIONS: Final = ("view", "edit", "publish", "plan")
 
 # "publish" only means something where a change goes live in a separate step.
 PUBLISHABLE: Final = frozenset({"flows", "dialplan"})
+# "plan" runs the Erlang-C staffing planner: CPU work for those who plan
+# staffing, not for everyone who may read the schedules (agents do).
+PLANNABLE: Final = frozenset({"shifts"})
+_ONLY_FOR: Final = {"publish": PUBLISHABLE, "plan": PLANNABLE}
 
 ALL_PERMISSIONS: Final = tuple(
     f"{function}:{action}"
     for function in FUNCTIONS
     for action in ACTIONS
-    if action != "publish" or function in PUBLISHABLE
+    if function in _ONLY_FOR.get(action, (function,))
 )
 
 
@@ -53,6 +57,7 @@ BUILTIN_ROLES: Final[dict[str, frozenset[str]]] = {
             ("view", "edit"),
         )
         | _grant(("flows", "audit"), ("view",))
+        | {"shifts:plan"}
     ),
     "telecom engineer": frozenset(
         _grant(("dashboard", "flows", "dialplan", "prompts", "fax"), ("view", "edit", "publish"))

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from admin_ui.shifts.exceptions import FormInvalid
 from admin_ui.shifts.schedule import WEEKDAY_KEYS, WorkRange, parse_clock
+from hotline import erlang
 
 CALENDAR_NAME_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _DAYS_RE: Final = re.compile(r"(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?")
@@ -160,46 +161,97 @@ class PlannerInput:
     shrinkage: float
 
 
+# Longer than any real number: float() of a huge string is not free.
+_MAX_NUMBER_CHARS: Final = 32
+# 96 numbers of up to 9 characters with separators, and room for untidy pasting.
+_MAX_CALLS_CHARS: Final = 4_000
+
+
+def _display(value: float) -> str:
+    return f"{value:g}"
+
+
+# What the bounds of hotline.erlang look like in the form's units (the
+# values the error messages name).
+PLANNER_LIMITS: Final = {
+    "max_calls": _display(erlang.MAX_CALLS_PER_INTERVAL),
+    "max_intervals": str(erlang.MAX_INTERVALS),
+    "min_aht": _display(erlang.MIN_AHT_S),
+    "max_aht": _display(erlang.MAX_AHT_S),
+    "min_service_level": _display(erlang.MIN_SERVICE_LEVEL * 100),
+    "max_service_level": _display(round(erlang.MAX_SERVICE_LEVEL * 100, 6)),
+    "max_answer_within": _display(erlang.MAX_ANSWER_WITHIN_S),
+    "min_occupancy": _display(erlang.MIN_OCCUPANCY_CAP * 100),
+    "max_shrinkage": _display(round(erlang.MAX_SHRINKAGE * 100, 6)),
+    "max_agents": str(erlang.MAX_AGENTS),
+}
+
+
 def _number(form: Mapping[str, Any], name: str, errors: dict[str, str]) -> float | None:
     raw = text(form, name)
     if not raw:
         return None
     try:
-        value = float(raw)
+        value = float(raw) if len(raw) <= _MAX_NUMBER_CHARS else math.nan
     except ValueError:
-        errors[name] = "shifts.error.number"
-        return None
+        value = math.nan
     if not math.isfinite(value):
         errors[name] = "shifts.error.number"
         return None
     return value
 
 
-def _percent(
-    form: Mapping[str, Any], name: str, errors: dict[str, str], *, lowest: float, highest: float
+def _bounded(
+    form: Mapping[str, Any],
+    name: str,
+    errors: dict[str, str],
+    *,
+    lowest: float,
+    highest: float,
+    percent: bool = False,
+    optional: bool = False,
 ) -> float | None:
+    """The field's value (a fraction for a percentage), or None with its error set."""
     value = _number(form, name, errors)
-    if value is not None and not lowest <= value <= highest:
-        errors[name] = "shifts.error.percent"
+    if value is None:
+        if not optional:
+            errors.setdefault(name, f"shifts.error.{name}_range")
         return None
-    return None if value is None else value / 100.0
+    if percent:
+        # Rounded so that 99.9 % is exactly the 0.999 the core allows.
+        value = round(value / 100.0, 9)
+    if not lowest <= value <= highest:
+        errors[name] = f"shifts.error.{name}_range"
+        return None
+    return value
 
 
-def planner(form: Mapping[str, Any], today: date) -> PlannerInput:
-    errors: dict[str, str] = {}
+def _calls(raw: str, errors: dict[str, str]) -> list[float]:
+    if len(raw) > _MAX_CALLS_CHARS:
+        errors["calls"] = "shifts.error.too_many_intervals"
+        return []
     calls: list[float] = []
-    for token in re.split(r"[\s,;]+", text(form, "calls")):
+    for token in re.split(r"[\s,;]+", raw):
         if not token:
             continue
         try:
-            value = float(token)
+            value = float(token) if len(token) <= _MAX_NUMBER_CHARS else math.nan
         except ValueError:
-            value = -1.0
-        if not math.isfinite(value) or value < 0:
+            value = math.nan
+        if not 0 <= value <= erlang.MAX_CALLS_PER_INTERVAL:  # NaN fails too
             errors["calls"] = "shifts.error.calls"
         calls.append(value)
     if not calls:
         errors["calls"] = "shifts.error.calls_missing"
+    elif len(calls) > erlang.MAX_INTERVALS:
+        errors["calls"] = "shifts.error.too_many_intervals"
+    return calls
+
+
+def planner(form: Mapping[str, Any], today: date) -> PlannerInput:
+    """Every input inside the bounds of hotline.erlang, or FormInvalid naming each field."""
+    errors: dict[str, str] = {}
+    calls = _calls(text(form, "calls"), errors)
     interval = text(form, "interval") or "30"
     if interval not in ("15", "30", "60"):
         errors["interval"] = "shifts.error.interval"
@@ -207,21 +259,38 @@ def planner(form: Mapping[str, Any], today: date) -> PlannerInput:
     if first_start is None:
         errors["start"] = "shifts.error.clock"
     elif interval.isdigit() and first_start + len(calls) * int(interval) > 24 * 60:
-        errors["calls"] = "shifts.error.past_midnight"
+        errors.setdefault("calls", "shifts.error.past_midnight")
     day = iso_date(text(form, "date")) if text(form, "date") else today
     if day is None:
         errors["date"] = "shifts.error.date"
-    aht = _number(form, "aht", errors)
-    if aht is None or aht <= 0:
-        errors.setdefault("aht", "shifts.error.positive")
-    level = _percent(form, "service_level", errors, lowest=0.1, highest=100)
-    if level is None:
-        errors.setdefault("service_level", "shifts.error.percent")
-    within = _number(form, "answer_within", errors)
-    if within is None or within < 0:
-        errors.setdefault("answer_within", "shifts.error.not_negative")
-    occupancy = _percent(form, "max_occupancy", errors, lowest=1, highest=100)
-    shrinkage = _percent(form, "shrinkage", errors, lowest=0, highest=95)
+    aht = _bounded(form, "aht", errors, lowest=erlang.MIN_AHT_S, highest=erlang.MAX_AHT_S)
+    level = _bounded(
+        form,
+        "service_level",
+        errors,
+        lowest=erlang.MIN_SERVICE_LEVEL,
+        highest=erlang.MAX_SERVICE_LEVEL,
+        percent=True,
+    )
+    within = _bounded(form, "answer_within", errors, lowest=0.0, highest=erlang.MAX_ANSWER_WITHIN_S)
+    occupancy = _bounded(
+        form,
+        "max_occupancy",
+        errors,
+        lowest=erlang.MIN_OCCUPANCY_CAP,
+        highest=1.0,
+        percent=True,
+        optional=True,
+    )
+    shrinkage = _bounded(
+        form,
+        "shrinkage",
+        errors,
+        lowest=0.0,
+        highest=erlang.MAX_SHRINKAGE,
+        percent=True,
+        optional=True,
+    )
     if errors:
         raise FormInvalid(errors)
     assert first_start is not None and day is not None and aht is not None

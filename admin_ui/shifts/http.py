@@ -14,12 +14,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from admin_ui.shifts import forms, services
+from admin_ui.shifts import forms, planner, services
 from admin_ui.shifts.exceptions import CalendarInUse, FormInvalid
 from admin_ui.shifts.schedule import WEEKDAY_KEYS
 from admin_ui.web import audit
 from admin_ui.web.rendering import is_htmx, render
 from hotline.errors import NotFound
+from hotline.offload import JobBusy, JobError, JobFailed, JobTimedOut
 
 PLANNER_DEFAULTS: Mapping[str, str] = {
     "calls": "",
@@ -205,21 +206,49 @@ async def delete_calendar(request: Request) -> Response:
 
 # --- staffing planner ----------------------------------------------------------
 
+# What each offload.JobError tells the planner's user.
+_JOB_FAILURES: Mapping[str, str] = {
+    JobTimedOut.error_id: "shifts.planner.timed_out",
+    JobBusy.error_id: "shifts.planner.busy",
+    JobFailed.error_id: "shifts.planner.failed",
+}
 
-async def planner(request: Request) -> Response:
-    if request.method == "POST":
-        submitted: dict[str, str] | None = await _form(request)
-    elif "calls" in request.query_params:
-        submitted = dict(request.query_params)
-    else:
-        submitted = None
-    form = {**PLANNER_DEFAULTS, "date": date.today().isoformat(), **(submitted or {})}
-    context: dict[str, Any] = {"form": form, "errors": {}, "result": None}
-    status_code = 200
-    if submitted is not None:
-        try:
-            context["result"] = await services.plan(form, date.today())
-        except FormInvalid as error:
-            context["errors"] = error.errors
-            status_code = 400
+
+def _show_planner(
+    request: Request,
+    form: Mapping[str, str],
+    *,
+    result: planner.PlannerResult | None = None,
+    errors: Mapping[str, str] | None = None,
+    failure: JobError | None = None,
+    status_code: int = 200,
+) -> Response:
+    context: dict[str, Any] = {
+        "form": form,
+        "errors": errors or {},
+        "result": result,
+        "failure": _JOB_FAILURES.get(failure.error_id) if failure else None,
+        "limits": {**forms.PLANNER_LIMITS, "seconds": f"{planner.PLANNER_TIME_LIMIT_S:g}"},
+    }
     return _show(request, "shifts/planner.html", "shifts/_planner.html", context, status_code)
+
+
+def _planner_form(submitted: Mapping[str, str]) -> dict[str, str]:
+    return {**PLANNER_DEFAULTS, "date": date.today().isoformat(), **submitted}
+
+
+async def planner_page(request: Request) -> Response:
+    """The form only: computing is a POST with a CSRF token, never a link."""
+    return _show_planner(request, _planner_form({}))
+
+
+async def compute_plan(request: Request) -> Response:
+    form = _planner_form(await _form(request))
+    form.pop("csrf_token", None)
+    try:
+        result = await planner.plan(form, date.today())
+    except FormInvalid as error:
+        return _show_planner(request, form, errors=error.errors, status_code=400)
+    except JobError as error:
+        return _show_planner(request, form, failure=error, status_code=error.status_code)
+    return _show_planner(request, form, result=result)

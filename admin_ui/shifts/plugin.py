@@ -9,6 +9,8 @@ from admin_ui.web.routing import ui_route
 
 VIEW = "shifts:view"
 EDIT = "shifts:edit"
+# Computing a plan costs CPU; the agent role may read schedules but not plan.
+PLAN = "shifts:plan"
 POST = ("POST",)
 
 # Ids in paths are plain strings, not ":int" convertors: a malformed id then
@@ -27,7 +29,8 @@ routes: list[Route] = [
         EDIT,
         POST,
     ),
-    ui_route("/shifts/planner", http.planner, VIEW, ("GET", "POST")),
+    ui_route("/shifts/planner", http.planner_page, PLAN),
+    ui_route("/shifts/planner", http.compute_plan, PLAN, POST),
     ui_route("/shifts/calendars", http.calendars_page, VIEW),
     ui_route("/shifts/calendars", http.create_calendar, EDIT, POST),
     ui_route("/shifts/calendars/{name}", http.calendar_page, VIEW),

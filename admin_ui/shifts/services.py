@@ -1,7 +1,8 @@
-"""Shifts: agent schedules, business calendars and the staffing planner."""
+"""Shifts: agent schedules and business calendars (the planner is planner.py)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -15,11 +16,9 @@ from admin_ui.shifts.schedule import (
     WeeklyShift,
     WorkRange,
     clock,
-    scheduled_per_interval,
     working_ranges,
 )
 from hotline.calendars import CalendarInvalid, check_calendar, referenced_calendars, spec_of
-from hotline.erlang import IntervalPlan, PlannerInputError, ServiceTarget, plan_staffing
 from hotline.errors import NotFound
 from hotline.models import Agent, Flow, FlowVersion
 from hotline.models_shifts import BusinessCalendar, ShiftException, ShiftPattern
@@ -149,31 +148,27 @@ async def delete_exception(extension: str, exception_id: str) -> Change:
 
 async def ranges_on(day: date) -> dict[str, tuple[WorkRange, ...]]:
     """Every agent's working ranges on ``day``, by extension."""
-    agents = await Agent.all().order_by("extension")
+    agents = await Agent.all().order_by("extension").values_list("id", "extension")
     patterns = await ShiftPattern.filter(weekday=day.weekday()).values(
         "agent_id", "weekday", "start_minute", "end_minute"
     )
     exceptions = await ShiftException.filter(day=day).values(
         "agent_id", "day", "off", "start_minute", "end_minute"
     )
-    result: dict[str, tuple[WorkRange, ...]] = {}
-    for agent in agents:
-        weekly = [
+    # Grouped once: matching every row against every agent was O(agents × rows).
+    weekly: dict[int, list[WeeklyShift]] = defaultdict(list)
+    for p in patterns:
+        weekly[p["agent_id"]].append(
             WeeklyShift(p["weekday"], WorkRange(p["start_minute"], p["end_minute"]))
-            for p in patterns
-            if p["agent_id"] == agent.id
-        ]
-        dated = [
-            DateException(
-                e["day"],
-                e["off"],
-                None if e["off"] else WorkRange(e["start_minute"], e["end_minute"]),
-            )
-            for e in exceptions
-            if e["agent_id"] == agent.id
-        ]
-        result[agent.extension] = working_ranges(weekly, dated, day)
-    return result
+        )
+    dated: dict[int, list[DateException]] = defaultdict(list)
+    for e in exceptions:
+        hours = None if e["off"] else WorkRange(e["start_minute"], e["end_minute"])
+        dated[e["agent_id"]].append(DateException(e["day"], e["off"], hours))
+    return {
+        extension: working_ranges(weekly.get(agent_id, ()), dated.get(agent_id, ()), day)
+        for agent_id, extension in agents
+    }
 
 
 @dataclass(frozen=True)
@@ -300,56 +295,3 @@ async def delete_calendar(name: str) -> Change:
     before = _calendar_json(row)
     await row.delete()
     return Change(name, before, None)
-
-
-# --- staffing planner ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PlannerRow:
-    starts: str
-    ends: str
-    plan: IntervalPlan
-    scheduled: int
-
-    @property
-    def gap(self) -> int:
-        """Negative when fewer agents are scheduled than required."""
-        return self.scheduled - self.plan.agents_required
-
-
-@dataclass(frozen=True)
-class PlannerResult:
-    day: date
-    rows: list[PlannerRow]
-
-    @property
-    def gaps(self) -> int:
-        return sum(1 for row in self.rows if row.gap < 0)
-
-
-async def plan(form: Mapping[str, Any], today: date) -> PlannerResult:
-    parsed = forms.planner(form, today)
-    target = ServiceTarget(
-        parsed.service_level, parsed.answer_within_s, parsed.max_occupancy, parsed.shrinkage
-    )
-    try:
-        plans = plan_staffing(parsed.calls, parsed.interval_minutes * 60, parsed.aht_s, target)
-    except PlannerInputError as error:
-        raise FormInvalid({error.field: "shifts.error.too_many_agents"}) from error
-    scheduled = scheduled_per_interval(
-        await ranges_on(parsed.day),
-        parsed.first_start_minute,
-        parsed.interval_minutes,
-        len(plans),
-    )
-    rows = [
-        PlannerRow(
-            clock(parsed.first_start_minute + index * parsed.interval_minutes),
-            clock(parsed.first_start_minute + (index + 1) * parsed.interval_minutes),
-            interval,
-            scheduled[index],
-        )
-        for index, interval in enumerate(plans)
-    ]
-    return PlannerResult(parsed.day, rows)

@@ -51,7 +51,7 @@ class RoleInput:
 
 
 def permission_matrix(checked: Iterable[str]) -> list[MatrixRow]:
-    """Rows = functions, columns = view/edit/publish; only valid permissions get a box."""
+    """Rows = functions, columns = ACTIONS; only valid permissions get a box."""
     chosen = set(checked)
     rows = []
     for function in FUNCTIONS:

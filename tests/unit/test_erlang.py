@@ -10,8 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hotline.erlang import (
+    MAX_AGENTS,
     PlannerInputError,
     ServiceTarget,
+    TooManyAgents,
     agents_needed,
     average_speed_of_answer,
     erlang_b,
@@ -89,6 +91,53 @@ def test_given_impossible_input_then_error_names_the_field(
     assert raised.value.field == field
 
 
+@pytest.mark.security
+@pytest.mark.parametrize(
+    ("calls", "interval_s", "aht", "target", "field"),
+    [
+        ([1.0] * 97, 900, 180, EIGHTY_IN_TWENTY, "calls"),
+        ([10_001], HALF_HOUR_S, 180, EIGHTY_IN_TWENTY, "calls"),
+        ([math.nan], HALF_HOUR_S, 180, EIGHTY_IN_TWENTY, "calls"),
+        ([10], 7200, 180, EIGHTY_IN_TWENTY, "interval"),
+        ([10], HALF_HOUR_S, 7201, EIGHTY_IN_TWENTY, "aht"),
+        ([10], HALF_HOUR_S, math.nan, EIGHTY_IN_TWENTY, "aht"),
+        ([10], HALF_HOUR_S, 180, ServiceTarget(1.0, 20), "service_level"),
+        ([10], HALF_HOUR_S, 180, ServiceTarget(0.8, 3601), "answer_within"),
+        ([10], HALF_HOUR_S, 180, ServiceTarget(0.8, 20, max_occupancy=0.01), "max_occupancy"),
+        ([10], HALF_HOUR_S, 180, ServiceTarget(0.8, 20, shrinkage=0.96), "shrinkage"),
+    ],
+)
+def test_given_input_beyond_the_bounds_then_refused_before_any_search(
+    calls: list[float], interval_s: float, aht: float, target: ServiceTarget, field: str
+) -> None:
+    # Each of these once sent the search towards 10 000 agents per interval,
+    # O(N²) each: a 1 % occupancy cap on 99 Erlangs took 2.46 s of CPU.
+    with pytest.raises(PlannerInputError) as raised:
+        plan_staffing(calls, interval_s, aht, target)
+    assert raised.value.field == field
+
+
+@pytest.mark.security
+def test_given_traffic_needing_more_than_max_agents_then_too_many_agents() -> None:
+    with pytest.raises(TooManyAgents) as raised:
+        plan_staffing([10_000], 900, 7200, EIGHTY_IN_TWENTY)  # 80 000 Erlangs
+    assert raised.value.field == "calls"
+    capped = ServiceTarget(0.8, 20, max_occupancy=0.5)
+    with pytest.raises(TooManyAgents):
+        agents_needed(MAX_AGENTS / 2 + 1, 180, capped)
+    assert agents_needed(MAX_AGENTS / 2 - 0.5, 180, capped) == MAX_AGENTS - 1
+
+
+def test_given_the_bounds_extremes_then_a_whole_day_is_planned() -> None:
+    # 99.9 % at once on 4 650 Erlangs: the most the search walks per interval.
+    plans = plan_staffing([4650.0] * 96, 900, 900, ServiceTarget(0.999, 0))
+    assert len(plans) == 96
+    plan = plans[0]
+    assert 4650 < plan.agents_on_phones <= MAX_AGENTS
+    assert plan.service_level >= 0.999
+    assert service_level(plan.agents_on_phones - 1, 4650.0, 900, 0) < 0.999
+
+
 traffic = st.floats(min_value=0.05, max_value=300.0)
 targets = st.builds(
     ServiceTarget,
@@ -109,6 +158,34 @@ def test_required_agents_always_exceed_traffic_and_meet_the_target(
         # Smallest: one fewer agent misses the target.
         fewer = service_level(agents - 1, traffic, aht, target.answer_within_s)
         assert fewer < target.service_level
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    traffic=traffic,
+    target=targets,
+    aht=st.floats(min_value=60, max_value=600),  # at most 9 000 calls per half hour
+    cap=st.floats(min_value=0.5, max_value=1.0),
+)
+def test_required_agents_are_the_fewest_meeting_both_target_and_occupancy_cap(
+    traffic: float, target: ServiceTarget, aht: float, cap: float
+) -> None:
+    capped = ServiceTarget(target.service_level, target.answer_within_s, max_occupancy=cap)
+    plan = plan_staffing([traffic * HALF_HOUR_S / aht], HALF_HOUR_S, aht, capped)[0]
+    offered = plan.traffic_erlangs
+
+    def meets(n: int) -> bool:
+        level = service_level(n, offered, aht, target.answer_within_s)
+        return n > offered and level >= target.service_level and offered / n <= cap
+
+    agents = plan.agents_on_phones
+    assert agents == agents_needed(offered, aht, capped)
+    assert meets(agents)
+    assert not meets(agents - 1)
+    assert plan.service_level == pytest.approx(
+        service_level(agents, offered, aht, target.answer_within_s)
+    )
+    assert plan.asa_s == pytest.approx(average_speed_of_answer(agents, offered, aht))
 
 
 @settings(max_examples=60, deadline=None)

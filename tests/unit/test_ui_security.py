@@ -12,8 +12,10 @@ from admin_ui.app import create_app
 from admin_ui.web.i18n import CATALOGUE_DIR, LANGUAGES, catalogue
 from admin_ui.web.routing import PUBLIC, route_permission
 from admin_ui.web.security import LoginThrottle, ip_allowed
-from hotline.models import AuditEntry, User
+from hotline import seed
+from hotline.models import AuditEntry, Role, User
 from hotline.permissions import ALL_PERMISSIONS, BUILTIN_ROLES
+from hotline.settings import Settings
 from tests.unit.stand_in import StandInCenter
 from tests.unit.ui_support import PASSWORD, UiClient, create_user
 
@@ -168,6 +170,42 @@ def test_given_builtin_roles_then_permissions_are_known() -> None:
     for permissions in BUILTIN_ROLES.values():
         assert permissions <= set(ALL_PERMISSIONS)
     assert "roles:view" not in BUILTIN_ROLES["agent"]
+
+
+@pytest.mark.security
+def test_given_builtin_roles_then_only_those_who_plan_staffing_may_run_the_planner() -> None:
+    planners = {role for role, permissions in BUILTIN_ROLES.items() if "shifts:plan" in permissions}
+    assert planners == {"administrator", "supervisor"}
+    assert "shifts:view" in BUILTIN_ROLES["agent"]  # agents still read their schedules
+    planner_routes = {
+        (method, permission)
+        for method, path, permission in ui_routes()
+        if path == "/shifts/planner"
+    }
+    assert planner_routes == {("GET", "shifts:plan"), ("POST", "shifts:plan")}
+
+
+@pytest.mark.security
+async def test_given_database_from_before_the_planner_permission_then_start_fixes_builtin_roles(
+    seeded: Settings,
+) -> None:
+    # What a database seeded by the previous release holds: shifts:view
+    # opened the planner, and there was no shifts:plan.
+    for name in ("supervisor", "agent"):
+        role = await Role.get(name=name)
+        role.permissions = sorted(set(role.permissions) - {"shifts:plan"})
+        await role.save()
+    await Role.create(name="Planners", builtin=False, permissions=["shifts:view"])
+
+    await seed.seed_roles()
+    await seed.seed_roles()  # every start runs it: idempotent
+
+    for name, permissions in BUILTIN_ROLES.items():
+        assert set((await Role.get(name=name)).permissions) == permissions, name
+    assert "shifts:plan" in (await Role.get(name="supervisor")).permissions
+    assert "shifts:plan" not in (await Role.get(name="agent")).permissions
+    # A custom role keeps what its administrator chose.
+    assert (await Role.get(name="Planners")).permissions == ["shifts:view"]
 
 
 def test_given_password_then_stored_as_argon2id() -> None:

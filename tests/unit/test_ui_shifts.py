@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
+import signal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from admin_ui.shifts.schedule import WorkRange
-from admin_ui.shifts.services import PlannerResult, WeekOverview
+from admin_ui.shifts import planner, planner_job
+from admin_ui.shifts.planner import PlannerResult
+from admin_ui.shifts.schedule import WorkRange, scheduled_per_interval
+from admin_ui.shifts.services import WeekOverview
+from hotline.erlang import ServiceTarget, TooManyAgents, plan_staffing
 from hotline.models import AuditEntry, Flow
 from hotline.models_shifts import BusinessCalendar, ShiftException, ShiftPattern
 from tests.unit.ui_support import UiClient
@@ -337,29 +345,98 @@ async def test_given_forecast_then_planner_shows_required_against_scheduled_with
     assert_matches_golden(response, "planner_result.html")
 
 
-async def test_given_query_parameters_then_get_computes_the_same_plan(ui: UiClient) -> None:
-    await ui.login("agent")
-    query = "calls=100&interval=30&start=08:00&aht=180&service_level=80&answer_within=20"
+async def test_given_full_page_post_then_plan_shows_without_javascript(ui: UiClient) -> None:
+    await ui.login("supervisor")
+    form = {"calls": "100", "interval": "30", "start": "08:00", "aht": "180"}
+    form |= {"service_level": "80", "answer_within": "20", "shrinkage": "30", "date": WEEK}
 
-    response = await ui.get(f"/shifts/planner?{query}&shrinkage=30&date={WEEK}")
+    response = await ui.post("/shifts/planner", form)
 
     assert response.status_code == 200
     assert ui.last.template == "shifts/planner.html"
     row = ui.last.context["result"].rows[0]
     assert (row.plan.agents_on_phones, row.plan.agents_required) == (14, 20)
+    assert 'data-testid="planner-row-0"' in response.text
 
 
+@pytest.mark.security
+async def test_given_link_with_query_parameters_then_get_shows_the_form_and_computes_nothing(
+    ui: UiClient,
+) -> None:
+    # A GET must not start the computation: a clicked or embedded link would.
+    await ui.login("supervisor")
+    query = "calls=100&interval=30&start=08:00&aht=180&service_level=80&answer_within=20"
+
+    response = await ui.get(f"/shifts/planner?{query}&date={WEEK}")
+
+    assert response.status_code == 200
+    assert ui.last.template == "shifts/planner.html"
+    assert ui.last.context["result"] is None
+    assert ui.last.context["form"]["calls"] == ""
+    assert 'data-testid="planner-result"' not in response.text
+
+
+@pytest.mark.security
+async def test_given_agent_role_then_planner_is_refused_and_not_offered(ui: UiClient) -> None:
+    await ui.login("agent")
+    overview = await ui.get("/shifts")
+    assert overview.status_code == 200
+    assert 'data-testid="shifts-nav-planner"' not in overview.text
+    for response in [
+        await ui.get("/shifts/planner"),
+        await ui.post("/shifts/planner", {"calls": "100", "aht": "180"}),
+    ]:
+        assert response.status_code == 403
+        assert ui.last.context["reason"] == "permission_denied"
+
+
+@pytest.mark.security
+async def test_given_planner_post_without_csrf_token_then_refused_and_header_token_accepted(
+    ui: UiClient,
+) -> None:
+    await ui.login("supervisor")
+    form = {"calls": "100", "aht": "180", "service_level": "80", "answer_within": "20"}
+
+    refused = await ui.post("/shifts/planner", form, csrf=False, headers=HTMX)
+    forged = await ui.post("/shifts/planner", {**form, "csrf_token": "forged"}, headers=HTMX)
+    # htmx sends the token as a header (base.html's hx-headers), not a field.
+    accepted = await ui.client.post(
+        "/shifts/planner", data=form, headers={**HTMX, "X-CSRF-Token": ui.csrf}
+    )
+
+    assert refused.status_code == forged.status_code == 403
+    assert accepted.status_code == 200
+    assert ui.last.context["result"].rows[0].plan.agents_on_phones == 14
+
+
+NINETY_SEVEN = " ".join(["1"] * 97)
+
+
+@pytest.mark.security
 @pytest.mark.parametrize(
-    ("field", "typed", "error"),
+    ("field", "typed", "error", "named"),
     [
-        ("calls", "100 -5", "shifts.error.calls"),
-        ("service_level", "120", "shifts.error.percent"),
-        ("aht", "0", "shifts.error.positive"),
-        ("start", "23:45", "shifts.error.past_midnight"),
+        ("calls", "100 -5", "shifts.error.calls", "from 0 to 10000"),
+        ("calls", "100 10001", "shifts.error.calls", "from 0 to 10000"),
+        ("calls", "100 nan", "shifts.error.calls", "from 0 to 10000"),
+        ("calls", NINETY_SEVEN, "shifts.error.too_many_intervals", "at most 96 intervals"),
+        ("calls", "1 " * 2500, "shifts.error.too_many_intervals", "at most 96 intervals"),
+        ("start", "23:45", "shifts.error.past_midnight", "past midnight"),
+        ("aht", "0", "shifts.error.aht_range", "from 1 to 7200 seconds"),
+        ("aht", "7201", "shifts.error.aht_range", "from 1 to 7200 seconds"),
+        ("aht", "1" * 400, "shifts.error.number", "must be a number"),
+        ("service_level", "120", "shifts.error.service_level_range", "from 1 % to 99.9 %"),
+        ("service_level", "100", "shifts.error.service_level_range", "from 1 % to 99.9 %"),
+        ("service_level", "0.5", "shifts.error.service_level_range", "from 1 % to 99.9 %"),
+        ("answer_within", "-1", "shifts.error.answer_within_range", "from 0 to 3600 seconds"),
+        ("answer_within", "3601", "shifts.error.answer_within_range", "from 0 to 3600 seconds"),
+        ("max_occupancy", "1", "shifts.error.max_occupancy_range", "from 50 % to 100 %"),
+        ("max_occupancy", "101", "shifts.error.max_occupancy_range", "from 50 % to 100 %"),
+        ("shrinkage", "96", "shifts.error.shrinkage_range", "from 0 % to 95 %"),
     ],
 )
-async def test_given_bad_planner_input_then_field_named_and_typed_text_kept(
-    ui: UiClient, field: str, typed: str, error: str
+async def test_given_planner_input_out_of_bounds_then_field_and_bound_named_and_text_kept(
+    ui: UiClient, field: str, typed: str, error: str, named: str
 ) -> None:
     await ui.login("supervisor")
     form = {"calls": "100 100", "aht": "180", "service_level": "80", "answer_within": "20"}
@@ -369,14 +446,109 @@ async def test_given_bad_planner_input_then_field_named_and_typed_text_kept(
 
     assert response.status_code == 400
     assert ui.last.context["result"] is None
-    errors = ui.last.context["errors"]
-    assert error in errors.values()
+    assert (
+        ui.last.context["errors"]["calls" if error == "shifts.error.past_midnight" else field]
+        == error
+    )
     assert ui.last.context["form"][field] == typed
-    assert typed in response.text
+    assert named in response.text
+    assert f'data-testid="planner-{"calls" if field == "start" else field}-error"' in (
+        response.text
+    )
+
+
+@pytest.mark.security
+async def test_given_forecast_needing_more_agents_than_computed_then_calls_named_with_limit(
+    ui: UiClient,
+) -> None:
+    await ui.login("supervisor")
+    form = {"calls": "10000", "interval": "15", "aht": "7200", "service_level": "80"}
+    form["answer_within"] = "20"
+
+    response = await ui.post("/shifts/planner", form, headers=HTMX)
+
+    assert response.status_code == 400
+    assert ui.last.context["errors"] == {"calls": "shifts.error.too_many_agents"}
+    assert "more than 5000 agents" in response.text
+
+
+# The worst request the bounds admit: a whole day of quarter hours, each
+# needing 4 999 agents (2 499.5 Erlangs under a 50 % occupancy cap).  On the
+# event loop, the old search spent about 40 s of CPU on it.
+WORST_CASE = {
+    "calls": " ".join(["2499.5"] * 96),
+    "interval": "15",
+    "start": "00:00",
+    "date": WEEK,
+    "aht": "900",
+    "service_level": "99.9",
+    "answer_within": "0",
+    "max_occupancy": "50",
+}
+
+
+@pytest.mark.security
+async def test_given_worst_case_planner_request_then_event_loop_keeps_ticking(
+    ui: UiClient,
+) -> None:
+    await ui.login("supervisor")
+    await ui.get("/shifts/planner")
+    gaps: list[float] = []
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        loop = asyncio.get_running_loop()
+        while not done.is_set():
+            before = loop.time()
+            await asyncio.sleep(0.005)
+            gaps.append(loop.time() - before)
+
+    ticking = asyncio.create_task(ticker())
+    try:
+        response = await ui.post("/shifts/planner", WORST_CASE, headers=HTMX)
+    finally:
+        done.set()
+        await ticking
+
+    assert response.status_code == 200, response.text[:300]
+    rows = ui.last.context["result"].rows
+    assert len(rows) == 96 and {row.plan.agents_on_phones for row in rows} == {4999}
+    # Generous: the ARI websocket would notice 250 ms; before the fix the
+    # loop stood still for the whole computation (tens of seconds).
+    assert gaps and max(gaps) < 0.25, f"longest tick {max(gaps):.3f} s over {len(gaps)} ticks"
+
+
+@pytest.mark.security
+async def test_given_computation_past_its_time_limit_then_clear_error_and_child_killed(
+    ui: UiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await ui.login("supervisor")
+    # No interpreter starts in a millisecond, so the job is always late.
+    monkeypatch.setattr(planner, "PLANNER_TIME_LIMIT_S", 0.001)
+    started: list[asyncio.subprocess.Process] = []
+    spawn = asyncio.create_subprocess_exec
+
+    async def recording_spawn(*args: Any, **kwargs: Any) -> asyncio.subprocess.Process:
+        process = await spawn(*args, **kwargs)
+        started.append(process)
+        return process
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", recording_spawn)
+
+    response = await ui.post("/shifts/planner", WORST_CASE, headers=HTMX)
+
+    assert response.status_code == 503
+    assert ui.last.template == "shifts/_planner.html"
+    assert ui.last.context["failure"] == "shifts.planner.timed_out"
+    assert ui.last.context["result"] is None
+    assert ui.last.context["form"]["calls"] == WORST_CASE["calls"]
+    assert 'data-testid="planner-failure"' in response.text
+    assert "stopped after 0.001 seconds" in response.text
+    assert [process.returncode for process in started] == [-signal.SIGKILL]
 
 
 async def test_given_planner_without_input_then_form_with_defaults(ui: UiClient) -> None:
-    await ui.login("agent")
+    await ui.login("supervisor")
     response = await ui.get("/shifts/planner", headers=HTMX)
     assert response.status_code == 200
     assert ui.last.context["result"] is None and ui.last.context["errors"] == {}
@@ -401,3 +573,49 @@ async def test_given_chinese_user_then_shifts_pages_are_in_chinese(ui: UiClient)
 def test_given_work_range_then_it_covers_only_whole_intervals() -> None:
     assert WorkRange(480, 540).covers(480, 510)
     assert not WorkRange(480, 525).covers(510, 540)
+
+
+work_ranges = st.builds(
+    lambda start, length: WorkRange(start, min(start + length, 1440)),
+    st.integers(0, 1440),
+    st.integers(0, 600),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    agents=st.lists(st.lists(work_ranges, max_size=4), max_size=6),
+    interval_minutes=st.sampled_from([15, 30, 60]),
+    first_start=st.integers(0, 1440),
+)
+def test_scheduled_agents_are_those_with_one_range_covering_the_whole_interval(
+    agents: list[list[WorkRange]], interval_minutes: int, first_start: int
+) -> None:
+    count = (1440 - first_start) // interval_minutes
+    ranges = {str(number): spans for number, spans in enumerate(agents)}
+
+    totals = scheduled_per_interval(ranges, first_start, interval_minutes, count)
+
+    for index, total in enumerate(totals):
+        start = first_start + index * interval_minutes
+        covering = [
+            spans
+            for spans in ranges.values()
+            if any(work.covers(start, start + interval_minutes) for work in spans)
+        ]
+        assert total == len(covering)
+    assert len(totals) == count
+
+
+def test_given_planner_job_then_its_answer_matches_the_core_and_refusals_survive() -> None:
+    target = ServiceTarget(0.8, 20, shrinkage=0.3)
+    ranges = {"1001": (WorkRange(480, 540),), "1002": ()}
+    request = planner_job.job_request([100, 10, 0], 30, 480, 180.0, target, ranges)
+
+    plans, scheduled = planner_job.plans_of(planner_job.answer(request))
+
+    assert plans == plan_staffing([100, 10, 0], 1800, 180.0, target)
+    assert scheduled == (1, 1, 0)
+    too_many = planner_job.job_request([10_000], 15, 0, 7200.0, target, {})
+    with pytest.raises(TooManyAgents):
+        planner_job.plans_of(planner_job.answer(too_many))
