@@ -3,6 +3,11 @@
 Runs from ``[hotline-fax]`` after the fax application (or from its ``h``
 extension when the line dropped), so the channel may already be dead: only
 GET VARIABLE is used, which Asterisk answers on dead channels too.
+
+Nothing reported here is trusted further than a channel variable can be:
+``HOTLINE_FAX_FILE`` is only read once ``fax.services.received_tiff_on_host``
+has found it inside the fax spool (no ``..``, symlinks resolved), and the
+server listens on loopback unless ``HOTLINE_AGI_HOST`` names another address.
 """
 
 from __future__ import annotations

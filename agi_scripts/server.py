@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Final
@@ -155,8 +156,26 @@ class AgiSession:
 AgiHandler = Callable[[AgiSession], Awaitable[None]]
 
 
+def is_loopback(host: str) -> bool:
+    """``host`` names only this machine (a literal loopback address or localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class FastAgiServer:
-    """Serves FastAGI, dispatching by script path (``agi://host:port/hello`` -> ``hello``)."""
+    """Serves FastAGI, dispatching by script path (``agi://host:port/hello`` -> ``hello``).
+
+    FastAGI has no authentication: whoever reaches the port can report a fax
+    result (``fax_result`` converts and emails the file it names), so the
+    server listens on loopback unless given another address.  An empty host,
+    which asyncio would take as "every interface", is refused: a
+    non-loopback address must be named (``HOTLINE_AGI_HOST``), and is logged
+    as a warning.
+    """
 
     def __init__(
         self,
@@ -168,6 +187,8 @@ class FastAgiServer:
         command_timeout_s: float | None = None,
         max_connections: int = 512,
     ) -> None:
+        if not host:
+            raise ValueError("FastAGI host must be an address; '' would listen on every interface")
         self._handlers = dict(handlers)
         self._host = host
         self._port = port
@@ -193,6 +214,13 @@ class FastAgiServer:
             raise RuntimeError("FastAgiServer already started")
         self._server = await asyncio.start_server(self._on_connect, self._host, self._port)
         log.info("FastAGI listening on %s:%d", self._host, self.bound_port)
+        if not is_loopback(self._host):
+            log.warning(
+                "FastAGI listens on %s, not loopback: anyone who can reach port %d can "
+                "report fax results; allow only Asterisk's address to it",
+                self._host,
+                self.bound_port,
+            )
 
     async def stop(self) -> None:
         server, self._server = self._server, None

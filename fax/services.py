@@ -16,12 +16,12 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
 from fax import core
-from fax.documents import DocumentRejected, check_pdf, fax_tiff_to_pdf, pdf_to_fax_tiff
-from fax.paths import FaxPaths
+from fax.documents import DocumentRejected, fax_tiff_to_pdf, prepare_pdf, render_fax_tiff
+from fax.paths import SPOOL_DIR, FaxPaths
 from hotline.errors import InvalidRequest, NotFound
 from hotline.mail import Attachment, MailError, send_mail
 from hotline.models_fax import FaxBackSettings, FaxDid, FaxDocument, FaxJob
@@ -115,7 +115,8 @@ async def upload_document(
     title = title.strip()
     if not title or len(title) > 200:
         raise InvalidRequest("A title of 1 to 200 characters is required.", {"field": "title"})
-    checked = check_pdf(data)
+    # Checked and re-serialised in a confined child process, off the event loop.
+    prepared = await prepare_pdf(data)
     sha256 = hashlib.sha256(data).hexdigest()
     paths = FaxPaths.from_settings(settings)
     pdf_path = paths.document_pdf(number, sha256)
@@ -125,12 +126,12 @@ async def upload_document(
         same_files = existing is not None and existing.sha256 == sha256
         try:
             pdf_path.parent.mkdir(parents=True, exist_ok=True)
-            pdf_path.write_bytes(data)
-            pages = await pdf_to_fax_tiff(pdf_path, tiff_path)
-            if pages != checked.pages:
+            pdf_path.write_bytes(data)  # as uploaded, for the preview; gs never reads it
+            pages = await render_fax_tiff(prepared, tiff_path)
+            if pages != prepared.pages:
                 raise DocumentRejected(
                     "corrupt",
-                    f"The PDF says it has {checked.pages} pages but {pages} were rendered.",
+                    f"The PDF says it has {prepared.pages} pages but {pages} were rendered.",
                 )
         except BaseException:
             if not same_files:
@@ -148,7 +149,7 @@ async def upload_document(
             "pages": pages,
             "pdf_path": str(pdf_path),
             "tiff_path": str(tiff_path),
-            "size_bytes": checked.size_bytes,
+            "size_bytes": prepared.size_bytes,
             "sha256": sha256,
             "uploaded_by": uploaded_by,
         }
@@ -477,10 +478,63 @@ async def record_fax_result(settings: Settings, result: FaxResult) -> FaxJob | N
     return job
 
 
+class FaxFileRefused(InvalidRequest):
+    """A reported fax file Hotline will not open: outside the spool, or not a file."""
+
+    error_id = "fax-file-refused"
+
+
+def received_tiff_on_host(paths: FaxPaths, reported: str, job_id: int) -> Path:
+    """The received fax the dialplan reported, as a host path inside the spool.
+
+    ``HOTLINE_FAX_FILE`` comes back over FastAGI, and whatever it names is
+    converted and emailed; a review showed ``..`` walking out of the spool.
+    So the path must be absolute without ``..``, and once every symlink is
+    resolved (on the host: an absolute link inside the chroot would point at
+    the host's own file) it must be a regular file under the spool's
+    ``received`` directory.
+    """
+    received = paths.on_host(SPOOL_DIR / "received")
+    if reported:
+        asterisk_path = PurePosixPath(reported)
+        if not asterisk_path.is_absolute() or ".." in asterisk_path.parts:
+            raise FaxFileRefused(
+                f"fax file {reported!r} is not an absolute path without '..'",
+                {"id": job_id, "reason": "outside_spool"},
+            )
+        candidate = paths.on_host(asterisk_path)
+    else:
+        candidate = paths.received_tiff(job_id)
+    try:
+        resolved = candidate.resolve(strict=True)
+        spool = received.resolve(strict=True)
+    except OSError as exc:
+        raise FaxFileRefused(
+            f"fax file {reported or str(candidate)!r} is missing",
+            {"id": job_id, "reason": "missing"},
+        ) from exc
+    if not resolved.is_relative_to(spool):
+        raise FaxFileRefused(
+            f"fax file {reported!r} is outside the fax spool {str(received)!r}",
+            {"id": job_id, "reason": "outside_spool"},
+        )
+    if not resolved.is_file():
+        raise FaxFileRefused(
+            f"fax file {reported!r} is not a regular file", {"id": job_id, "reason": "not_a_file"}
+        )
+    return resolved
+
+
 async def _deliver_received(settings: Settings, job: FaxJob, result: FaxResult) -> None:
     paths = FaxPaths.from_settings(settings)
-    tiff = paths.on_host(result.file_path) if result.file_path else paths.received_tiff(job.id)
     pdf = paths.received_pdf(job.id)
+    try:
+        tiff = received_tiff_on_host(paths, result.file_path, job.id)
+    except FaxFileRefused as exc:
+        log.warning("fax job %s: %s", job.id, exc.message)
+        job.status, job.error, job.finished_at = core.FAILED, exc.message[:300], now()
+        await job.save()
+        return
     try:
         job.pages = await fax_tiff_to_pdf(tiff, pdf)
     except (InvalidRequest, OSError) as exc:

@@ -1,20 +1,36 @@
 """Turn an uploaded audio file into the two files Asterisk plays, or say why not.
 
-Pure functions over bytes (ffmpeg runs as a subprocess on a temporary file;
-nothing is stored here).  The steps, in order:
+Nothing is stored here.  The steps, in order:
 
 1. size and emptiness;
 2. the content is sniffed from its magic bytes and must be a supported
    format whose name matches the file's extension (an MP3 renamed ``.wav`` is
    refused: people are told what they really uploaded);
-3. ffmpeg decodes the first audio stream to 16 kHz mono signed-linear; any
-   decoder error means the file is corrupt;
-4. pydub trims leading and trailing silence and normalises loudness (RMS to
+3. ffprobe reads the file's duration and a file longer than
+   ``MAX_SOURCE_DURATION_S`` is refused before anything is decoded;
+4. ffmpeg decodes the first audio stream to 16 kHz mono signed-linear, cut at
+   that same length (``-t``: a header may lie or say nothing, as Chromium's
+   WebM recordings do); any decoder error means the file is corrupt;
+5. pydub trims leading and trailing silence and normalises loudness (RMS to
    about -20 dBFS, peaks kept under -1 dBFS);
-5. the length is capped (five minutes after trimming);
-6. ffmpeg resamples to 8 kHz (with its anti-aliasing filter; pydub's
+6. the length is capped (five minutes after trimming);
+7. ffmpeg resamples to 8 kHz (with its anti-aliasing filter; pydub's
    ``set_frame_rate`` uses ``audioop.ratecv``, which has none) and the result
    is wrapped in a plain 44-byte-header WAV.
+
+Steps 3 to 7 never run in the Hotline process.  ``convert_upload`` checks
+steps 1 and 2 and hands the rest to a child, ``python -m
+voice_prompts.convert_worker``, under rlimits (``WORKER_LIMITS``) and a
+timeout; the child runs ffprobe and ffmpeg as ``nobody`` in a private
+directory under their own limits (``hotline.sandbox``).  A security review
+had a 16 MiB Opus file (six hours at 6 kbit/s) decode to about 0.7 GiB of
+PCM inside the call process.  Measured with ``tests/bench/prompt_rss.py``
+(2026-12-04, this 2-core box) on a 16 MiB Opus file of 5.6 hours: before,
+the process converting it peaked at 2,535 MB RSS and took 49 s to refuse it
+as too long; now it is refused after ffprobe alone in 0.25 s, the process
+peaks at 38 MB, what it held once the upload was read, and no child
+passes 53 MB.  A file just under ten minutes, the most that is decoded,
+peaks at 65 MB in the child and adds nothing to the parent.
 
 Asterisk picks the file by format: ``NAME.wav`` (signed-linear 8 kHz) for
 narrowband channels, ``NAME.sln16`` (raw signed-linear 16 kHz, format_sln's
@@ -24,7 +40,8 @@ narrowband channels, ``NAME.sln16`` (raw signed-linear 16 kHz, format_sln's
 from __future__ import annotations
 
 import io
-import subprocess
+import json
+import sys
 import tempfile
 import warnings
 import wave
@@ -32,7 +49,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any, Final
 
+from hotline import sandbox
 from hotline.errors import HotlineError
+from hotline.sandbox import MIB, Limits
 
 # pydub imports audioop, which warns about its removal in Python 3.13 on
 # import; our tests turn warnings into errors.  audioop is still shipped with
@@ -61,7 +80,24 @@ MIN_SILENCE_MARGIN_DB: Final = 20.0
 SILENT_PEAK_DBFS: Final = -70.0
 # Kept around the sound so the first consonant is not clipped.
 TRIM_PADDING_MS: Final = 50
+# A file may hold up to five minutes of silence around its five minutes of
+# sound (trimmed away); anything longer is refused before it is decoded, and
+# the decoder stops there whatever the header said: at most 19.2 MB of PCM.
+MAX_SOURCE_DURATION_S: Final = 2 * MAX_DURATION_S
 FFMPEG_TIMEOUT_S: Final = 120
+FFPROBE_TIMEOUT_S: Final = 30
+# ffmpeg and ffprobe (as nobody): decoding ten minutes of Opus took 0.44 s of
+# CPU and 55 MB of RSS here; they write only to pipes.
+FFMPEG_LIMITS: Final = Limits(
+    cpu_s=120, address_space_bytes=1024 * MIB, file_size_bytes=1 * MIB, open_files=64
+)
+# The child running this whole pipeline (pydub holds a few copies of at most
+# ten minutes of 16 kHz PCM); it writes the two outputs, at most 15 MB.
+WORKER_LIMITS: Final = Limits(
+    cpu_s=120, address_space_bytes=1024 * MIB, file_size_bytes=64 * MIB, open_files=64
+)
+WORKER_TIMEOUT_S: Final = 300
+_PROJECT_ROOT: Final = Path(__file__).resolve().parents[1]
 _RAW_WIDEBAND_OUT: Final = (
     "-ar",
     str(WIDEBAND_HZ),
@@ -212,39 +248,124 @@ def _check_wav_length(data: bytes) -> None:
         raise PromptRejected("corrupt", "truncated WAV: less audio than its header says", "file")
 
 
-def _ffmpeg(args: list[str], stdin: bytes | None = None) -> tuple[int, bytes, str]:
-    completed = subprocess.run(
-        ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", *args],
-        input=stdin,
-        capture_output=True,
-        timeout=FFMPEG_TIMEOUT_S,
-        check=False,
+def _too_complex(fmt: AudioFormat, detail: str) -> PromptRejected:
+    return PromptRejected(
+        "too_complex",
+        f"converting the {fmt.label} file went over its time or memory limit ({detail})",
+        "file",
+        kind=fmt.label,
     )
-    return completed.returncode, completed.stdout, completed.stderr.decode(errors="replace")
+
+
+def _ffmpeg(
+    program: str, args: list[str], work: Path, fmt: AudioFormat, stdin: bytes | None = None
+) -> sandbox.Completed:
+    """ffmpeg or ffprobe as nobody in ``work`` (see ``hotline.sandbox``)."""
+    timeout_s = FFPROBE_TIMEOUT_S if program == "ffprobe" else FFMPEG_TIMEOUT_S
+    try:
+        done = sandbox.run_sync(
+            [program, "-hide_banner", "-v", "error", *args],
+            limits=FFMPEG_LIMITS,
+            workdir=work,
+            timeout_s=timeout_s,
+            stdin=stdin,
+        )
+    except TimeoutError:
+        raise _too_complex(fmt, f"{program} took longer than {timeout_s} s") from None
+    if done.returncode < 0:  # killed: its CPU seconds or file size ran out
+        raise _too_complex(fmt, f"{program} stopped by signal {-done.returncode}")
+    return done
+
+
+def _cannot_decode(fmt: AudioFormat, done: sandbox.Completed) -> PromptRejected:
+    # ffmpeg's first error line names the problem ("moov atom not found",
+    # "Invalid data found when processing input"...).
+    errors = done.stderr.decode(errors="replace").strip()
+    detail = errors.splitlines()[0] if errors else f"exit {done.returncode}"
+    return PromptRejected(
+        "corrupt",
+        f"the {fmt.label} file cannot be decoded: {detail}",
+        "file",
+        kind=fmt.label,
+    )
+
+
+def _too_long(seconds: float) -> PromptRejected:
+    return PromptRejected(
+        "too_long",
+        f"{seconds:.0f} s is longer than {MAX_DURATION_S} s",
+        "file",
+        seconds=round(seconds),
+    )
+
+
+def _file_too_long(seconds: float) -> PromptRejected:
+    return PromptRejected(
+        "file_too_long",
+        f"the file lasts {seconds:.0f} s; files over {MAX_SOURCE_DURATION_S} s are not converted",
+        "file",
+        seconds=round(seconds),
+    )
+
+
+def probe_duration_s(source: Path, fmt: AudioFormat, work: Path) -> float | None:
+    """The duration the container states, or None when it states none."""
+    done = _ffmpeg(
+        "ffprobe",
+        [
+            "-protocol_whitelist",
+            "file",
+            "-f",
+            fmt.demuxer,
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "default=noprint_wrappers=1:nokey=1",
+            str(source),
+        ],
+        work,
+        fmt,
+    )
+    if done.returncode != 0:
+        raise _cannot_decode(fmt, done)
+    try:
+        return float(done.stdout.decode().strip().splitlines()[0])
+    except (ValueError, IndexError):
+        return None  # "N/A": a live-written WebM, for one
 
 
 def decode_to_wideband(data: bytes, fmt: AudioFormat) -> bytes:
-    """Raw mono 16 kHz signed-linear of the first audio stream; corrupt input is refused."""
+    """Raw mono 16 kHz signed-linear of the first audio stream; corrupt input is refused.
+
+    Past ``MAX_SOURCE_DURATION_S`` it is refused as ``file_too_long``: before
+    decoding when the container says so, else once the decoder reaches it.
+    """
     if fmt.key == "wav":
         _check_wav_length(data)
-    # A temporary file, not a pipe: MP4 keeps its index (moov) at the end and
-    # needs a seekable input.
-    with tempfile.TemporaryDirectory(prefix="hotline-prompt-") as tmp:
-        source = Path(tmp) / f"upload.{fmt.extensions[0]}"
+    # A file, not a pipe: MP4 keeps its index (moov) at the end and needs a
+    # seekable input.
+    with sandbox.private_dir("hotline-prompt-") as work:
+        source = work / f"upload.{fmt.extensions[0]}"
         source.write_bytes(data)
-        decode = ["-f", fmt.demuxer, "-i", str(source), "-map", "0:a:0", "-ac", "1"]
-        code, pcm, errors = _ffmpeg([*decode, *_RAW_WIDEBAND_OUT])
-    if code != 0 or errors.strip():
-        # ffmpeg's first error line names the problem ("moov atom not found",
-        # "Invalid data found when processing input"...).
-        detail = errors.strip().splitlines()[0] if errors.strip() else f"ffmpeg exit {code}"
-        raise PromptRejected(
-            "corrupt",
-            f"the {fmt.label} file cannot be decoded: {detail}",
-            "file",
-            kind=fmt.label,
+        sandbox.hand_over(source)
+        stated_s = probe_duration_s(source, fmt, work)
+        if stated_s is not None and stated_s > MAX_SOURCE_DURATION_S:
+            raise _file_too_long(stated_s)
+        # One second past the limit, so that "longer than the limit" shows.
+        cut = ["-t", str(MAX_SOURCE_DURATION_S + 1)]
+        decode = ["-protocol_whitelist", "file", "-f", fmt.demuxer, *cut, "-i", str(source)]
+        done = _ffmpeg(
+            "ffmpeg",
+            ["-nostdin", *decode, "-map", "0:a:0", "-ac", "1", *_RAW_WIDEBAND_OUT],
+            work,
+            fmt,
         )
-    return pcm
+    if done.returncode != 0 or done.stderr.strip():
+        raise _cannot_decode(fmt, done)
+    decoded_s = len(done.stdout) / (WIDEBAND_HZ * SAMPLE_WIDTH_BYTES)
+    if decoded_s > MAX_SOURCE_DURATION_S + 0.5:  # codec padding is not length
+        raise _file_too_long(decoded_s)
+    return done.stdout
 
 
 def trim_and_normalise(pcm16k: bytes) -> tuple[AudioSegment, float, float]:
@@ -275,13 +396,15 @@ def trim_and_normalise(pcm16k: bytes) -> tuple[AudioSegment, float, float]:
     return trimmed.apply_gain(gain_db), trimmed_s, gain_db
 
 
-def to_narrowband_wav(pcm16k: bytes) -> bytes:
+def to_narrowband_wav(pcm16k: bytes, fmt: AudioFormat = FORMATS_BY_KEY["wav"]) -> bytes:
     raw_wideband_in = ["-f", "s16le", "-ar", str(WIDEBAND_HZ), "-ac", "1", "-i", "pipe:0"]
     raw_narrowband_out = ["-ar", str(NARROWBAND_HZ), "-f", "s16le", "-acodec", "pcm_s16le"]
-    code, pcm8k, errors = _ffmpeg([*raw_wideband_in, *raw_narrowband_out, "pipe:1"], stdin=pcm16k)
-    if code != 0:
-        raise RuntimeError(f"ffmpeg could not resample: {errors.strip()}")
-    return wav_bytes(pcm8k, NARROWBAND_HZ)
+    args = ["-nostdin", "-protocol_whitelist", "pipe", *raw_wideband_in, *raw_narrowband_out]
+    with sandbox.private_dir("hotline-prompt-") as work:
+        done = _ffmpeg("ffmpeg", [*args, "pipe:1"], work, fmt, stdin=pcm16k)
+    if done.returncode != 0:
+        raise RuntimeError(f"ffmpeg could not resample: {done.first_error_lines()}")
+    return wav_bytes(done.stdout, NARROWBAND_HZ)
 
 
 def wav_bytes(pcm: bytes, rate_hz: int) -> bytes:
@@ -295,24 +418,78 @@ def wav_bytes(pcm: bytes, rate_hz: int) -> bytes:
     return buffer.getvalue()
 
 
-def convert_upload(data: bytes, filename: str) -> ConvertedPrompt:
-    """The whole pipeline (see the module docstring); PromptRejected says why not."""
+def convert_in_this_process(data: bytes, filename: str) -> ConvertedPrompt:
+    """The whole pipeline (see the module docstring) in the calling process.
+
+    Only ``voice_prompts.convert_worker`` calls it: Hotline calls
+    ``convert_upload``, which runs this in a confined child.
+    """
     fmt = check_upload(data, filename)
     segment, trimmed_s, gain_db = trim_and_normalise(decode_to_wideband(data, fmt))
     duration_s = len(segment) / 1000
     if duration_s > MAX_DURATION_S:
-        raise PromptRejected(
-            "too_long",
-            f"{duration_s:.0f} s is longer than {MAX_DURATION_S} s",
-            "file",
-            seconds=round(duration_s),
-        )
+        raise _too_long(duration_s)
     wideband = segment.raw_data
     return ConvertedPrompt(
-        narrowband_wav=to_narrowband_wav(wideband),
+        narrowband_wav=to_narrowband_wav(wideband, fmt),
         wideband_sln16=wideband,
         duration_s=duration_s,
         source_format=fmt.key,
         trimmed_s=trimmed_s,
         gain_db=gain_db,
     )
+
+
+# The files the worker reads and writes in its directory.
+WORKER_UPLOAD: Final = "upload.bin"
+WORKER_REQUEST: Final = "request.json"
+WORKER_RESULT: Final = "result.json"
+WORKER_NARROWBAND: Final = "narrowband.wav"
+WORKER_WIDEBAND: Final = "wideband.sln16"
+
+
+def convert_upload(data: bytes, filename: str) -> ConvertedPrompt:
+    """The whole pipeline; PromptRejected says why not.  Blocking: call it off the loop.
+
+    Size and format are checked here; decoding, trimming and resampling run
+    in a child process under ``WORKER_LIMITS`` and ``WORKER_TIMEOUT_S``, so
+    this process holds the upload and the two results and nothing more.
+    """
+    fmt = check_upload(data, filename)
+    with sandbox.private_dir("hotline-convert-", drop_privileges=False) as work:
+        (work / WORKER_UPLOAD).write_bytes(data)
+        (work / WORKER_REQUEST).write_text(json.dumps({"filename": filename}), encoding="utf-8")
+        try:
+            done = sandbox.run_sync(
+                [sys.executable, "-P", "-s", "-B", "-m", "voice_prompts.convert_worker", str(work)],
+                limits=WORKER_LIMITS,
+                workdir=work,
+                timeout_s=WORKER_TIMEOUT_S,
+                drop_privileges=False,
+                # The worker makes ffmpeg's private directories where we make
+                # ours: its own directory (0700, ours) is closed to nobody.
+                extra_env={"PYTHONPATH": str(_PROJECT_ROOT), "TMPDIR": tempfile.gettempdir()},
+            )
+        except TimeoutError:
+            raise _too_complex(fmt, f"longer than {WORKER_TIMEOUT_S} s") from None
+        result = _worker_result(work / WORKER_RESULT)
+        if done.returncode != 0 or result is None:
+            raise _too_complex(fmt, done.first_error_lines() or f"exit {done.returncode}")
+        if "rejected" in result:
+            refusal = result["rejected"]
+            raise PromptRejected(
+                refusal["reason"], refusal["message"], refusal["field"], **refusal["values"]
+            )
+        return ConvertedPrompt(
+            narrowband_wav=(work / WORKER_NARROWBAND).read_bytes(),
+            wideband_sln16=(work / WORKER_WIDEBAND).read_bytes(),
+            **result["converted"],
+        )
+
+
+def _worker_result(path: Path) -> dict[str, Any] | None:
+    try:
+        result = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return result if isinstance(result, dict) else None

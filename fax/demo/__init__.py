@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Final
 
 from fax import services
+from fax.documents import postscript_to_pdf
 from hotline.errors import InvalidRequest
 from hotline.models_fax import FaxDocument
+from hotline.sandbox import SandboxUnavailable
 from hotline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -25,25 +25,6 @@ def _has_file(path: str) -> bool:
     return Path(path).is_file()
 
 
-def _render_pdf(source: Path, pdf: Path) -> None:
-    subprocess.run(
-        [
-            "gs",
-            "-q",
-            "-dNOPAUSE",
-            "-dBATCH",
-            "-dSAFER",
-            "-sDEVICE=pdfwrite",
-            "-sPAPERSIZE=a4",
-            f"-sOutputFile={pdf}",
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-
-
 async def seed_demo_document(settings: Settings) -> None:
     """Document 1 exists (and its TIFF too: the chroot may have been rebuilt)."""
     existing = await FaxDocument.get_or_none(number=DEMO_DOCUMENT_NUMBER)
@@ -52,9 +33,10 @@ async def seed_demo_document(settings: Settings) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         pdf = Path(tmp) / "document-1.pdf"
         try:
-            await asyncio.to_thread(_render_pdf, SOURCE, pdf)
+            # Our own PostScript, still rendered as nobody under limits.
+            await postscript_to_pdf(SOURCE, pdf)
             data = pdf.read_bytes()
             title = existing.title if existing is not None else DEMO_DOCUMENT_TITLE
             await services.upload_document(settings, DEMO_DOCUMENT_NUMBER, title, data, "seed")
-        except (OSError, InvalidRequest) as exc:
+        except (OSError, InvalidRequest, SandboxUnavailable) as exc:
             log.error("demo fax document 1 not created: %s", exc)
