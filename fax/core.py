@@ -6,7 +6,8 @@ returned ``JobState``.  The rules:
 - a job makes at most ``max_attempts`` attempts;
 - a busy / unanswered / failed attempt waits longer before each retry
   (exponential backoff, capped);
-- ``done`` and ``failed`` are final: nothing ever starts another attempt.
+- ``done`` and ``failed`` are final: nothing ever starts another attempt;
+- a number the dial rules refuse (``REFUSED``) fails the job at once.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ IN_PROGRESS: Final = frozenset({DIALLING, SENDING, RECEIVING})
 WAITING: Final = frozenset({QUEUED, RETRY_WAIT})
 
 # Attempt outcomes worth another try; anything else (a bad number, a missing
-# document) would fail the same way again.
+# document, a number the toll-fraud rules refuse) would fail the same way again.
 RETRYABLE_OUTCOMES: Final = frozenset({"busy", "no_answer", "congestion", "fax_failed"})
+# The dial rules (hotline/dial_policy.py) refused the number: never dialled.
+REFUSED: Final = "refused"
 
 # Q.850 hangup causes of an unanswered outbound leg -> attempt outcome.
 _CAUSE_OUTCOMES: Final = {

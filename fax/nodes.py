@@ -8,8 +8,15 @@
    number, ``ask`` lets the caller choose: 1 = this call, 2 = fax-back.
 3. Same call: ``start_prompt`` ("press start on your fax machine"), then
    ``fax.send_here`` hands the channel to SendFAX; the flow ends there.
-   Fax-back: digits until ``#``, ``fax.queue_back`` queues a job, the caller
-   hears ``queued_prompt`` and the flow goes on at ``next`` (or hangs up).
+   Fax-back: digits until ``#``; ``fax.check_destination`` applies the
+   toll-fraud rules (``hotline/dial_policy.py``: national numbers only, no
+   premium-rate prefix, a daily limit per caller and per number).  A number
+   the rules refuse hears ``refused_prompt`` and may key another (it counts
+   as an attempt); a caller over a daily limit hears ``limit_prompt`` and
+   the flow goes to ``on_failure`` (or hangs up).  Then ``fax.queue_back``
+   queues a job, the caller hears ``queued_prompt`` and the flow goes on at
+   ``next`` (or hangs up).  The scheduler checks the number again before
+   each dial (``fax/scheduler.py``).
 
 The activation is pure: digits, prompts and service answers in, commands
 out; the database look-ups happen in the call services.
@@ -44,6 +51,15 @@ DEFAULT_NUMBER_PROMPT: Final = (
 )
 DEFAULT_QUEUED_PROMPT: Final = ("sound:auth-thankyou",)
 DEFAULT_INVALID_PROMPT: Final = ("sound:pbx-invalid",)
+# "Your call cannot be completed as dialed. Please check the number and dial again."
+DEFAULT_REFUSED_PROMPT: Final = ("sound:cannot-complete-as-dialed",)
+DEFAULT_LIMIT_PROMPT: Final = ("sound:please-try-call-later",)  # "...try your call again later."
+
+# The toll-fraud check (fax/guard.py registers it) and its outcomes.
+CHECK_DESTINATION_SERVICE: Final = "fax.check_destination"
+DESTINATION_ALLOWED: Final = "allowed"
+DESTINATION_REFUSED: Final = "refused"
+DESTINATION_LIMITED: Final = "limited"
 
 
 @register_node_kind("fax_on_demand")
@@ -58,6 +74,8 @@ class FaxOnDemandNode(NodeSpec):
     number_prompt: tuple[str, ...] = DEFAULT_NUMBER_PROMPT
     queued_prompt: tuple[str, ...] = DEFAULT_QUEUED_PROMPT
     invalid_prompt: tuple[str, ...] = DEFAULT_INVALID_PROMPT
+    refused_prompt: tuple[str, ...] = DEFAULT_REFUSED_PROMPT
+    limit_prompt: tuple[str, ...] = DEFAULT_LIMIT_PROMPT
     timeout_s: float = 6.0
     inter_digit_timeout_s: float = 4.0
     max_attempts: int = 3
@@ -79,6 +97,8 @@ class FaxOnDemandNode(NodeSpec):
             number_prompt=config.media("number_prompt") or DEFAULT_NUMBER_PROMPT,
             queued_prompt=config.media("queued_prompt") or DEFAULT_QUEUED_PROMPT,
             invalid_prompt=config.media("invalid_prompt") or DEFAULT_INVALID_PROMPT,
+            refused_prompt=config.media("refused_prompt") or DEFAULT_REFUSED_PROMPT,
+            limit_prompt=config.media("limit_prompt") or DEFAULT_LIMIT_PROMPT,
             timeout_s=config.seconds("timeout_s", 6.0, 1.0, 60.0),
             inter_digit_timeout_s=config.seconds("inter_digit_timeout_s", 4.0, 1.0, 30.0),
             max_attempts=config.integer("max_attempts", 3, 1, 10),
@@ -103,11 +123,20 @@ class FaxOnDemandNode(NodeSpec):
             + self.number_prompt
             + self.queued_prompt
             + self.invalid_prompt
+            + self.refused_prompt
+            + self.limit_prompt
         )
 
     def variables_set(self) -> frozenset[str]:
         return frozenset(
-            {"fax_document", "fax_document_title", "fax_document_pages", "fax_job", "fax_number"}
+            {
+                "fax_document",
+                "fax_document_title",
+                "fax_document_pages",
+                "fax_job",
+                "fax_number",
+                "fax_refusal",
+            }
         )
 
     def activate(self, context: NodeContext) -> Activation:
@@ -121,6 +150,8 @@ class _Stage(Enum):
     START = "start"  # "press start" playing, then fax.send_here
     SENDING = "sending"  # fax.send_here running (normally hands the call off)
     NUMBER = "number"  # keying the fax-back number
+    CHECKING_NUMBER = "checking_number"  # fax.check_destination running
+    REFUSED = "refused"  # the refusal playing, then on_failure
     QUEUING = "queuing"  # fax.queue_back running
     QUEUED = "queued"  # "your fax will be sent" playing
 
@@ -132,6 +163,7 @@ class _FaxActivation(PromptingActivation):
         self.stage = _Stage.DOCUMENT
         self.digits: list[str] = []
         self.document = ""
+        self.number = ""
         self.request_id: str | None = None
 
     # -- prompts, timers, services ---------------------------------------------------
@@ -178,6 +210,8 @@ class _FaxActivation(PromptingActivation):
             return Step.stay(self._service(_Stage.SENDING, "fax.send_here", document=self.document))
         if self.stage is _Stage.QUEUED:
             return Step.go_or_hangup(self.spec.next, "fax_back_queued")
+        if self.stage is _Stage.REFUSED:
+            return Step.go_or_hangup(self.spec.on_failure, "fax_back_refused")
         return Step.stay(self._start_timer(self.spec.timeout_s))
 
     def on_dtmf(self, digit: str) -> Step:
@@ -211,6 +245,8 @@ class _FaxActivation(PromptingActivation):
             return self._complete([])
         if self.stage in (_Stage.DOCUMENT, _Stage.NUMBER, _Stage.CHOICE):
             return self._failed([], self.stage, "timeout", "")
+        if self.stage is _Stage.REFUSED:  # the refusal had nothing to play
+            return Step.go_or_hangup(self.spec.on_failure, "fax_back_refused")
         return Step()
 
     def _complete(self, commands: list[Command]) -> Step:
@@ -224,8 +260,9 @@ class _FaxActivation(PromptingActivation):
             commands.append(self._service(_Stage.CHECKING, "fax.check_document", document=value))
             return Step.stay(*commands)
         self.context.set_variable("fax_number", value)
+        self.number = value
         commands.append(
-            self._service(_Stage.QUEUING, "fax.queue_back", document=self.document, number=value)
+            self._service(_Stage.CHECKING_NUMBER, CHECK_DESTINATION_SERVICE, number=value)
         )
         return Step.stay(*commands)
 
@@ -247,7 +284,27 @@ class _FaxActivation(PromptingActivation):
             if self.spec.mode == "fax_back":
                 return Step.stay(self._ask_number())
             return Step.stay(self._next_stage(_Stage.CHOICE, self.spec.choice_prompt))
+        if self.stage is _Stage.CHECKING_NUMBER:
+            return self._destination_checked(event)
         if self.stage is _Stage.QUEUING and event.outcome == "queued":
             return Step.stay(self._next_stage(_Stage.QUEUED, self.spec.queued_prompt))
         # fax.send_here came back instead of handing the call off, or queuing failed.
         return Step.go_or_hangup(self.spec.on_failure, f"fax_{event.outcome}")
+
+    def _destination_checked(self, event: CallServiceFinished) -> Step:
+        if event.outcome == DESTINATION_ALLOWED:
+            queue = self._service(
+                _Stage.QUEUING, "fax.queue_back", document=self.document, number=self.number
+            )
+            return Step.stay(queue)
+        reason = event.variables.get("fax_refusal", event.outcome)[:64]
+        recorded = InputRecorded(self.spec.node_id, "fax_back_refused", reason)
+        if event.outcome == DESTINATION_REFUSED:
+            self.attempts += 1
+            if self.attempts < self.spec.max_attempts:
+                retry = self.spec.refused_prompt + self.spec.number_prompt
+                return Step.stay(recorded, self._prompt(_Stage.NUMBER, retry))
+            return Step.stay(recorded, self._prompt(_Stage.REFUSED, self.spec.refused_prompt))
+        if event.outcome == DESTINATION_LIMITED:
+            return Step.stay(recorded, self._prompt(_Stage.REFUSED, self.spec.limit_prompt))
+        return Step.go_or_hangup(self.spec.on_failure, f"fax_{event.outcome}", recorded)

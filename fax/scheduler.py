@@ -12,6 +12,13 @@ originated Local;1 half is destroyed with cause 0: originate fails it
 without setting a hangup cause.  The real cause (17 busy, 19 no answer...)
 is on the Local;2 half, which ran ``to-pstn``.  So both halves get an id we
 choose and are watched, and ``core.attempt_cause`` picks the telling one.
+
+Toll fraud: the number was checked when the caller keyed it
+(``fax.check_destination``, fax/guard.py, which also counts the daily
+limits); it is checked against the dial rules again before every attempt,
+since the rules may have changed, a job may predate them, or an operator
+may "retry now".  A refused number fails its job (outcome ``refused``, no
+retry) and is audited; every attempt that dials is audited too.
 """
 
 from __future__ import annotations
@@ -28,8 +35,10 @@ from ari_apps.ari.client import AriClient
 from ari_apps.ari.errors import AriError, AriNotFound
 from ari_apps.ari.events import CHANNEL_DESTROYED, AriEvent
 from fax import core, services
+from fax import guard as _guard  # noqa: F401  (registers fax.check_destination)
 from fax.calls import FAX_CONTEXT
 from fax.paths import FaxPaths
+from hotline import dial_policy, outbound_guard
 from hotline.models_fax import FaxJob
 from hotline.settings import Settings
 
@@ -105,6 +114,8 @@ class FaxBackScheduler:
             if document is None:
                 await services.fax_back_attempt_failed(job.id, "no_document", "document deleted")
                 continue
+            if not await self._may_dial(job):
+                continue
             log.info("fax job %d: attempt %d to %s", job.id, job.attempts, job.remote_number)
             far_id = far_channel_id(channel_id)
             causes = LegCauses()
@@ -144,6 +155,35 @@ class FaxBackScheduler:
             except AriError as exc:
                 self._forget(channel_id)
                 await services.fax_back_attempt_failed(job.id, "congestion", f"originate: {exc}")
+
+    async def _may_dial(self, job: FaxJob) -> bool:
+        """The dial rules allow the job's number now (audited either way)."""
+        caller = await outbound_guard.requester(
+            dial_policy.FAX_BACK, job.remote_number, job.created_at
+        )
+        refusal = dial_policy.check_number(job.remote_number, outbound_guard.rules(self._settings))
+        if refusal is not None:
+            log.warning("fax job %d: %s refused (%s)", job.id, job.remote_number, refusal.reason)
+            await services.fax_back_attempt_failed(
+                job.id, core.REFUSED, f"destination refused: {refusal.reason}"
+            )
+            await outbound_guard.audit_pstn(
+                "fax_back_refused",
+                "pstn_number",
+                job.remote_number,
+                caller,
+                {
+                    "number": job.remote_number,
+                    "reason": refusal.reason,
+                    "detail": refusal.detail,
+                    "job": job.id,
+                },
+            )
+            return False
+        await outbound_guard.audit_placed(
+            dial_policy.FAX_BACK, caller, job.remote_number, job=job.id, attempt=job.attempts
+        )
+        return True
 
     async def _subscribe(self, channel_id: str) -> None:
         await self._ari.request(

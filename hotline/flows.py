@@ -1,7 +1,12 @@
 """Flow service: drafts, validation and publishing of versioned IVR flows.
 
 Only published versions run; each publish freezes the draft as a new
-FlowVersion, and a call keeps the version it started with.
+FlowVersion, and a call keeps the version it started with.  A draft is
+saved even when invalid (nothing typed is lost), with one exception: node
+ids outside ``NODE_ID_RE`` are refused on every save, naming the node,
+because ids become URL path segments in the editor's forms.  A flow is
+validated against its own tenant's catalogues, the ``http_lookup`` host
+allow-list included.
 """
 
 from __future__ import annotations
@@ -9,7 +14,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ari_apps.ivr.validation import ValidationContext, ValidationIssue, validate_flow
+from ari_apps.ivr.validation import (
+    ValidationContext,
+    ValidationIssue,
+    node_id_problem,
+    validate_flow,
+)
+from hotline import lookup_hosts
 from hotline.calendars import UnknownCalendar, resolve_calendars
 from hotline.errors import Conflict, FlowInvalid, InvalidRequest, NotFound
 from hotline.models import Did, Flow, FlowVersion, Queue, Tenant
@@ -18,23 +29,49 @@ from hotline.sounds import known_sounds
 from voice_prompts.services import known_prompt_names
 
 
-async def validation_context() -> ValidationContext:
+class NodeIdRejected(InvalidRequest):
+    """A draft names a node with an id that is not allowed; nothing was saved."""
+
+    error_id = "invalid-node-id"
+
+    def __init__(self, node_id: object, problem: str) -> None:
+        shown = node_id if isinstance(node_id, str) else repr(node_id)
+        super().__init__(problem, {"node_id": shown[:80], "field": "nodes"})
+        self.node_id = shown
+
+
+def check_node_ids(draft: Any) -> None:
+    """NodeIdRejected naming the first node whose id is not allowed."""
+    nodes = draft.get("nodes") if isinstance(draft, dict) else None
+    for node_id in nodes if isinstance(nodes, dict) else ():
+        problem = node_id_problem(node_id)
+        if problem is not None:
+            raise NodeIdRejected(node_id, problem)
+
+
+async def validation_context(tenant_id: int | None = None) -> ValidationContext:
     queues = await Queue.all().values_list("name", flat=True)
     return ValidationContext(
         known_queues=frozenset(str(name) for name in queues),
         known_sounds=known_sounds(),
         known_prompts=await known_prompt_names(),
+        lookup_hosts=await lookup_hosts.allow_list(tenant_id),
     )
 
 
-async def check_flow(definition: Any) -> list[ValidationIssue]:
+async def check_flow(definition: Any, tenant_id: int | None = None) -> list[ValidationIssue]:
     """Validate a definition as it would run: named calendars filled in first."""
     if isinstance(definition, dict):
         try:
             definition = await resolve_calendars(definition)
         except UnknownCalendar as error:
             return [ValidationIssue(error.details.get("node"), "unknown_calendar", error.message)]
-    return validate_flow(definition, await validation_context())
+    return validate_flow(definition, await validation_context(tenant_id))
+
+
+def _tenant_id(flow: Flow) -> int:
+    tenant_id: int = flow.tenant_id  # type: ignore[attr-defined]
+    return tenant_id
 
 
 def _issues_json(issues: list[ValidationIssue]) -> list[dict[str, Any]]:
@@ -93,23 +130,24 @@ async def get_flow(flow_id: int) -> dict[str, Any]:
 async def put_draft(flow_id: int, draft: Any) -> dict[str, Any]:
     if not isinstance(draft, dict):
         raise InvalidRequest("a flow draft must be a JSON object with 'start' and 'nodes'")
+    check_node_ids(draft)
     flow = await _flow(flow_id)
     flow.draft = draft
     await flow.save(update_fields=["draft", "updated_at"])
     # Drafts may be invalid; saving never loses work.  Publish is the gate.
-    issues = await check_flow(draft)
+    issues = await check_flow(draft, _tenant_id(flow))
     return {"id": flow.id, "saved": True, "issues": _issues_json(issues)}
 
 
 async def validate_draft(flow_id: int) -> dict[str, Any]:
     flow = await _flow(flow_id)
-    issues = await check_flow(flow.draft)
+    issues = await check_flow(flow.draft, _tenant_id(flow))
     return {"valid": not issues, "issues": _issues_json(issues)}
 
 
 async def publish(flow_id: int, published_by: str) -> dict[str, Any]:
     flow = await _flow(flow_id)
-    issues = await check_flow(flow.draft)
+    issues = await check_flow(flow.draft, _tenant_id(flow))
     if issues:
         first = issues[0]
         where = f"node {first.node_id!r}" if first.node_id else "flow"
@@ -145,6 +183,7 @@ async def create_flow(name: str, draft: dict[str, Any] | None = None) -> dict[st
         raise InvalidRequest("no tenant exists yet")
     if await Flow.exists(tenant=tenant, name=name):
         raise Conflict(f"a flow named {name!r} already exists", {"field": "name"})
+    check_node_ids(draft)
     flow = await Flow.create(tenant=tenant, name=name, draft=copy.deepcopy(draft or MINIMAL_DRAFT))
     return {"id": flow.id, "name": flow.name}
 
@@ -168,7 +207,7 @@ async def rollback(flow_id: int, version: int, published_by: str) -> dict[str, A
     """
     flow = await _flow(flow_id)
     definition = await version_definition(flow_id, version)
-    issues = await check_flow(definition)
+    issues = await check_flow(definition, _tenant_id(flow))
     if issues:
         raise FlowInvalid(
             f"cannot roll back to version {version}: {issues[0].message}",

@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from tortoise.expressions import Q
 
 from fax.demo import seed_demo_document
+from hotline.lookup_hosts import add_configured_hosts
 from hotline.models import (
     Agent,
     ApiToken,
@@ -142,10 +143,12 @@ async def seed_demo(settings: Settings, main_menu: dict[str, Any]) -> None:
         await QueueMember.get_or_create(queue=queue, agent=agent)
     await seed_pause_reasons(tenant)
 
-    from vm.services import seed_demo_boxes  # vm imports hotline: import late
+    from vm.services import demo_pin, seed_demo_boxes  # vm imports hotline: import late
 
-    pin_hash = PasswordHasher().hash(settings.demo_vm_pin) if settings.demo_vm_pin else ""
+    pin = demo_pin(settings)  # "" when shorter than a PIN may be set
+    pin_hash = PasswordHasher().hash(pin) if pin else ""
     await seed_demo_boxes(pin_hash, list(DEMO_AGENTS), DEMO_QUEUE)
+    await add_configured_hosts(tenant, settings.lookup_allowed_hosts)
 
     await seed_roles()
     admins, _ = await UserGroup.get_or_create(name="Administrators")

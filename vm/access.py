@@ -33,6 +33,7 @@ from ari_apps.ari.events import (
     AriEvent,
 )
 from ari_apps.call_services import CallServiceContext, ServiceResult, register_call_service
+from hotline import dial_policy, outbound_guard
 from hotline.errors import HotlineError
 from vm import access_store, services
 from vm.access_core import (
@@ -106,6 +107,8 @@ class _AccessCall:
         self.recordings: dict[str, str] = {}
         self.live_deadline: float | None = None
         self.internal: deque[Event] = deque()  # answers to feed before the next ARI event
+        # The lockouts and the call-back limits count this caller's number.
+        self.asker = access_store.Asker(call.caller_id, call.settings)
         self.result = ServiceResult(OUTCOME_HANGUP)
 
     async def run(self, box: str | None) -> ServiceResult:
@@ -234,7 +237,9 @@ class _AccessCall:
         elif isinstance(command, MarkHeard):
             await access_store.mark_heard(command.message_id)
         elif isinstance(command, StoreRequest):
-            answer = await access_store.answer(command.request_id, command.action, self.recordings)
+            answer = await access_store.answer(
+                command.request_id, command.action, self.recordings, self.asker
+            )
             if isinstance(command.action, SetGreeting):
                 self.recordings.pop(command.action.recording_id, None)
             self.internal.append(answer)
@@ -289,6 +294,17 @@ class _AccessCall:
         self.result = ServiceResult(
             OUTCOME_CALLBACK, {"vm_callback": command.number}, handed_off=True
         )
+        try:
+            await outbound_guard.audit_placed(
+                dial_policy.CALLBACK,
+                self.call.caller_id,
+                command.number,
+                context=command.context,
+                box=self.session.box or "",
+                call_id=self.call.call_id,
+            )
+        except Exception:  # the call has left already; a lost audit row is logged
+            log.exception("call %s: call-back to %s not audited", self.call.call_id, command)
 
 
 async def _salvage_after_close(

@@ -12,18 +12,25 @@ Keys follow Asterisk's VoiceMailMain because the stock ``vm-*`` prompts we
 play announce them:
 
 * login: box number then ``#`` (skipped when the entry point knows the box),
-  PIN then ``#``; three failures say goodbye;
+  PIN then ``#``; three failures say goodbye.  Failures also count across
+  calls (``vm/pin_lockout.py``): a locked box or caller hears "login
+  incorrect, please try your call again later" and goodbye, and the PIN is
+  not even checked;
 * main menu: "you have N new and M old messages"; ``1`` listen (new first,
   then old), ``2`` start at the old ones, ``0`` mailbox options, ``*`` help
   (the menu again), ``#`` goodbye;
 * while a message plays or after it: ``4`` previous, ``5`` repeat, ``6``
   next, ``7`` delete, ``8`` forward (box then ``#``, ``*`` cancels), ``9``
-  save, ``3`` advanced options (``2`` calls the sender back, ``*`` back),
+  save, ``3`` advanced options (``2`` calls the sender back once the store
+  has applied the toll-fraud rules of ``hotline/dial_policy.py``: a refused
+  number hears "cannot be completed as dialled", a caller over the daily
+  limit "please try your call again later"; ``*`` back),
   ``*`` help, ``#`` back to the main menu;
 * mailbox options (``vm-options``): ``1`` unavailable greeting, ``2`` busy
   greeting, ``3`` name, ``5`` change PIN (entered twice, digits only, at
-  least four), ``*`` main menu.  ``4`` (temporary greeting in the stock
-  prompt) is not offered and counts as invalid.
+  least ``MIN_PIN_DIGITS``; an older, shorter PIN still opens the box but
+  cannot be chosen again), ``*`` main menu.  ``4`` (temporary greeting in
+  the stock prompt) is not offered and counts as invalid.
 
 Playing a message marks it heard (the MWI lamp follows).  In every menu
 invalid keys and timeouts re-prompt; the third in a row says goodbye.
@@ -44,7 +51,8 @@ from ari_apps.ivr.commands import Play as Play
 from ari_apps.ivr.commands import StartTimer as StartTimer
 from ari_apps.ivr.commands import StopPlayback as StopPlayback
 
-MIN_PIN_DIGITS: Final = 4
+# Six digits: a million PINs, against the lockout's few guesses per quarter hour.
+MIN_PIN_DIGITS: Final = 6
 MAX_ENTRY_DIGITS: Final = 16  # longer input is ignored until # (flood guard)
 MAX_ATTEMPTS: Final = 3
 MENU_TIMEOUT_S: Final = 6.0
@@ -63,6 +71,13 @@ _DIALABLE = re.compile(r"^\+?[0-9]{3,20}$")
 
 GOODBYE: Final = "sound:vm-goodbye"
 SORRY: Final = "sound:vm-sorry"  # "I'm sorry, I did not understand your response."
+TRY_LATER: Final = "sound:please-try-call-later"  # "Please try your call again later."
+# "Your call cannot be completed as dialed. Please check the number and dial again."
+CANNOT_DIAL: Final = "sound:cannot-complete-as-dialed"
+
+# StoreAnswered.error values the menu branches on.
+LOCKED_OUT: Final = "locked"  # CheckPin: the box or the caller is locked out
+OVER_LIMIT: Final = "over_limit"  # CheckCallBack: the caller or the number had enough today
 
 
 # -- what the store knows about a message ---------------------------------------------
@@ -161,6 +176,14 @@ class ChangePin:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckCallBack:
+    """May the caller's channel go to ``number`` in ``context`` (toll-fraud rules)?"""
+
+    number: str
+    context: str
+
+
+@dataclass(frozen=True, slots=True)
 class SetGreeting:
     """Store recording ``recording_id`` as the box's ``kind`` greeting, then drop it."""
 
@@ -170,7 +193,14 @@ class SetGreeting:
 
 
 StoreAction = (
-    CheckPin | LoadMessages | SaveMessage | DeleteMessage | ForwardMessage | ChangePin | SetGreeting
+    CheckPin
+    | LoadMessages
+    | SaveMessage
+    | DeleteMessage
+    | ForwardMessage
+    | ChangePin
+    | SetGreeting
+    | CheckCallBack
 )
 
 
@@ -673,9 +703,7 @@ class AccessSession:
             if target is None:
                 self._message_menu(out, ("sound:vm-nonumber",))
                 return
-            self._quiet(out)
-            self.state = ENDED
-            out.append(target)
+            self._ask_store(out, CheckCallBack(target.number, target.context))
         elif digit == "*":
             self._message_menu(out)
         else:
@@ -716,7 +744,9 @@ class AccessSession:
                 self._ask_store(out, LoadMessages(action.box))
                 return
             self._login_failures += 1
-            if self._login_failures >= MAX_ATTEMPTS:
+            if answer.error == LOCKED_OUT:
+                self._goodbye(out, ("sound:vm-incorrect", TRY_LATER))
+            elif self._login_failures >= MAX_ATTEMPTS:
                 self._goodbye(out, ("sound:vm-incorrect",))
             elif self._box_given:
                 self._ask_pin(out, ("sound:vm-incorrect",))
@@ -752,5 +782,11 @@ class AccessSession:
                 self._fail_forward(out)
         elif isinstance(action, ChangePin):
             self._options(out, ("sound:vm-passchanged",) if answer.ok else (SORRY,))
+        elif isinstance(action, CheckCallBack):
+            if answer.ok:
+                self.state = ENDED
+                out.append(CallBack(action.number, action.context))
+            else:
+                self._message_menu(out, (TRY_LATER if answer.error == OVER_LIMIT else CANNOT_DIAL,))
         else:  # SetGreeting
             self._options(out, ("sound:vm-msgsaved",) if answer.ok else (SORRY,))

@@ -5,6 +5,11 @@ as a ``StoreAnswered``.  Refusals (wrong box, bad PIN, missing message) are
 answers with ``ok=False`` and a reason, never exceptions: the caller hears
 "sorry" and the menu goes on.  Greetings recorded by phone are ARI
 recordings whose names the adapter passes in ``recordings``.
+
+The PIN check and the call-back are the two toll-fraud gates: the PIN goes
+through the cross-call lockouts of ``vm/pin_guard.py``, a call-back into
+``to-pstn`` through the dial rules and daily limits of
+``hotline/outbound_guard.py``, both for the number of the caller asking.
 """
 
 from __future__ import annotations
@@ -12,12 +17,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
 
+from hotline import dial_policy, outbound_guard
 from hotline.errors import HotlineError
-from hotline.models_voicemail import Mailbox
-from vm import services
+from hotline.settings import Settings
+from vm import pin_guard, services
 from vm.access_core import (
+    LOCKED_OUT,
+    OVER_LIMIT,
     ChangePin,
+    CheckCallBack,
     CheckPin,
     DeleteMessage,
     ForwardMessage,
@@ -35,25 +46,42 @@ log = logging.getLogger(__name__)
 _REFUSALS = (HotlineError, ValueError, OSError)
 
 
+# Where a call-back goes when it is not to an agent phone.
+PSTN_CONTEXT: Final = "to-pstn"
+
+
+@dataclass(frozen=True, slots=True)
+class Asker:
+    """Who is in the menu: the caller's number (the lockouts and limits count
+    it) and the settings holding the dial rules."""
+
+    caller: str
+    settings: Settings | None = None
+
+
 async def answer(
-    request_id: str, action: StoreAction, recordings: Mapping[str, str]
+    request_id: str, action: StoreAction, recordings: Mapping[str, str], asker: Asker
 ) -> StoreAnswered:
     """Run ``action``; ``recordings`` maps the core's recording ids to ARI names."""
     try:
-        return await _run(request_id, action, recordings)
+        return await _run(request_id, action, recordings, asker)
     except _REFUSALS as error:
         log.info("voicemail access: %s refused: %s", type(action).__name__, error)
         return StoreAnswered(request_id, False, error=str(error)[:200])
 
 
 async def _run(
-    request_id: str, action: StoreAction, recordings: Mapping[str, str]
+    request_id: str, action: StoreAction, recordings: Mapping[str, str], asker: Asker
 ) -> StoreAnswered:
     if isinstance(action, CheckPin):
-        box = await Mailbox.get_or_none(number=action.box)
         # Same answer for an unknown box and a wrong PIN: no box discovery by phone.
-        ok = box is not None and await services.check_pin(box, action.pin)
-        return StoreAnswered(request_id, ok, error="" if ok else "login incorrect")
+        checked = await pin_guard.check(action.box, asker.caller, action.pin)
+        if checked is pin_guard.PinCheck.OPENED:
+            return StoreAnswered(request_id, True)
+        locked = checked is pin_guard.PinCheck.LOCKED
+        return StoreAnswered(request_id, False, error=LOCKED_OUT if locked else "login incorrect")
+    if isinstance(action, CheckCallBack):
+        return await _check_call_back(request_id, action, asker)
     if isinstance(action, LoadMessages):
         box = await services.get_box(action.box)
         messages = await services.list_messages(box)
@@ -72,6 +100,20 @@ async def _run(
         box = await services.get_box(action.box)
         await services.set_greeting_from_recording(box, action.kind, name)
     return StoreAnswered(request_id, True)
+
+
+async def _check_call_back(request_id: str, action: CheckCallBack, asker: Asker) -> StoreAnswered:
+    if action.context != PSTN_CONTEXT:
+        return StoreAnswered(request_id, True)  # an agent phone: no toll, no limit
+    if asker.settings is None:
+        return StoreAnswered(request_id, False, error="no dial rules")  # fail closed
+    refusal = await outbound_guard.authorize(
+        dial_policy.CALLBACK, asker.caller, action.number, asker.settings
+    )
+    if refusal is None:
+        return StoreAnswered(request_id, True)
+    limited = refusal.reason in dial_policy.RATE_LIMITS
+    return StoreAnswered(request_id, False, error=OVER_LIMIT if limited else refusal.reason)
 
 
 async def mark_heard(message_id: str) -> None:

@@ -51,12 +51,12 @@ from hotline.models_voicemail import (
     VoicemailMessage,
 )
 from hotline.settings import Settings
+from vm.access_core import MIN_PIN_DIGITS
 
 log = logging.getLogger(__name__)
 
 MWI_CONTEXT: Final = "hotline"
 STORE_NAME: Final = "hotline-vm"
-MIN_PIN_DIGITS: Final = 4
 MAX_PIN_DIGITS: Final = 10
 MAX_GREETING_S: Final = 120.0
 _BOX_NUMBER = re.compile(r"^[0-9]{2,10}$")
@@ -309,6 +309,9 @@ def box_snapshot(box: Mailbox) -> dict[str, Any]:
 
 
 # -- PIN -------------------------------------------------------------------------------
+# A PIN is set (UI, phone, box creation) only with MIN_PIN_DIGITS to
+# MAX_PIN_DIGITS digits.  A shorter PIN stored before the minimum rose still
+# opens its box (check_pin never looks at the length) until it is changed.
 def _hash_pin(pin: str) -> str:
     if not _PIN.match(pin):
         raise VoicemailRejected(
@@ -665,6 +668,21 @@ async def phone_mailboxes(extension: str) -> str:
 
 # -- demo ------------------------------------------------------------------------------
 DEMO_BOX: Final = "5000"
+
+
+def demo_pin(settings: Settings) -> str:
+    """HOTLINE_DEMO_VM_PIN if it may be set as a PIN, else "" (new demo boxes
+    then get none; boxes seeded before keep theirs).  The generated one has
+    six digits; one set by hand may be shorter."""
+    pin = settings.demo_vm_pin
+    if pin and not _PIN.match(pin):
+        log.warning(
+            "HOTLINE_DEMO_VM_PIN is not %d to %d digits: new demo boxes get no PIN",
+            MIN_PIN_DIGITS,
+            MAX_PIN_DIGITS,
+        )
+        return ""
+    return pin
 
 
 async def seed_demo_boxes(

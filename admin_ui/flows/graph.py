@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
+from urllib.parse import quote
 
 from ari_apps.ivr.exceptions import FlowDefinitionError
 from ari_apps.ivr.registry import parse_node
@@ -30,6 +31,11 @@ class Box:
     y: int
     is_start: bool
     has_issues: bool
+
+    @property
+    def anchor(self) -> str:
+        """The fragment of the node's card, the id percent-encoded ("/" too)."""
+        return "node-" + quote(self.node_id, safe="")
 
 
 @dataclass(frozen=True, slots=True)

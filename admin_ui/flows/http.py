@@ -81,10 +81,21 @@ async def _respond(
     return RedirectResponse(back or f"/flows/{flow_id}", status_code=303)
 
 
+async def _list_context(
+    name: str = "", error: str | None = None, hosts: services.HostsOutcome | None = None
+) -> dict[str, Any]:
+    return {
+        "flows": await services.flow_rows(),
+        "name": name,
+        "error": error,
+        "hosts": hosts.hosts if hosts is not None else await services.lookup_hosts(),
+        "hosts_error": hosts.error if hosts is not None else None,
+        "hosts_typed": hosts.typed if hosts is not None else "",
+    }
+
+
 async def flow_list(request: Request) -> Response:
-    return render(
-        request, "flows/list.html", {"flows": await services.flow_rows(), "name": "", "error": None}
-    )
+    return render(request, "flows/list.html", await _list_context())
 
 
 async def flow_create(request: Request) -> Response:
@@ -92,7 +103,7 @@ async def flow_create(request: Request) -> Response:
     try:
         created = await services.create_flow(name)
     except (InvalidRequest, Conflict) as error:
-        context = {"flows": await services.flow_rows(), "name": name, "error": error.message}
+        context = await _list_context(name, error.message)
         return render(request, "flows/list.html", context, status_code=error.status_code)
     await audit.record(request, "create", "flow", created["id"], after=created)
     target = f"/flows/{created['id']}"
@@ -210,3 +221,25 @@ async def version_diff(request: Request) -> Response:
         return render(request, "flows/versions.html", context, status_code=400)
     template = "flows/_diff.html" if is_htmx(request) else "flows/diff.html"
     return render(request, template, context)
+
+
+async def _hosts_changed(request: Request, outcome: services.HostsOutcome) -> Response:
+    if outcome.error is not None:
+        context = await _list_context(hosts=outcome)
+        return render(request, "flows/list.html", context, status_code=outcome.status)
+    if outcome.audit is not None:
+        before, after = outcome.audit
+        await audit.record(
+            request, "lookup_hosts_changed", "lookup_allowed_host", "", before=before, after=after
+        )
+    return RedirectResponse("/flows#lookup-hosts", status_code=303)
+
+
+async def lookup_host_add(request: Request) -> Response:
+    text = (await _form(request)).get("entries", "")
+    return await _hosts_changed(request, await services.add_lookup_hosts(text, _username(request)))
+
+
+async def lookup_host_remove(request: Request) -> Response:
+    entry = (await _form(request)).get("entry", "")
+    return await _hosts_changed(request, await services.remove_lookup_host(entry))

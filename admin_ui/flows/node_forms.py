@@ -10,12 +10,12 @@ at all (a broken JSON object field) is refused here.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 from ari_apps.ivr.registry import NODE_KINDS
+from ari_apps.ivr.validation import NODE_ID_RE as VALID_NODE_ID
 
 # Field types: text, choice, media (one URI per line), edge (select of node
 # ids), int, number, priority (int or ${var} template), bool, json (object),
@@ -80,6 +80,8 @@ KIND_FIELDS: Final[dict[str, tuple[NodeField, ...]]] = {
         _f("number_prompt", "media"),
         _f("queued_prompt", "media"),
         _f("invalid_prompt", "media"),
+        _f("refused_prompt", "media"),
+        _f("limit_prompt", "media"),
         _f("timeout_s", "number"),
         _f("inter_digit_timeout_s", "number"),
         _f("max_attempts", "int"),
@@ -128,7 +130,8 @@ KIND_FIELDS: Final[dict[str, tuple[NodeField, ...]]] = {
 # The menu shows one select per key a phone has (A-D are rare; shown last).
 MENU_DIGITS: Final = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#")
 _DIGIT_NAMES: Final = {"*": "star", "#": "hash"}
-NODE_ID_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# One rule for node ids, the engine's (ids become form paths: see validation.py).
+NODE_ID_RE: Final = VALID_NODE_ID
 
 
 def digit_field_name(digit: str) -> str:

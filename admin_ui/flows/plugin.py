@@ -17,6 +17,10 @@ _POST = ("POST",)
 routes: list[Route] = [
     ui_route("/flows", http.flow_list, "flows:view"),
     ui_route("/flows", http.flow_create, "flows:edit", methods=_POST),
+    # Widening where http_lookup nodes may connect is a publisher's call, not
+    # every flow editor's (the allow-list is what stops them reaching inside).
+    ui_route("/flows/lookup-hosts", http.lookup_host_add, "flows:publish", methods=_POST),
+    ui_route("/flows/lookup-hosts/remove", http.lookup_host_remove, "flows:publish", methods=_POST),
     ui_route("/flows/{flow_id}", http.flow_editor, "flows:view"),
     ui_route("/flows/{flow_id}/nodes", http.node_add, "flows:edit", methods=_POST),
     ui_route("/flows/{flow_id}/nodes/{node_id}", http.node_save, "flows:edit", methods=_POST),

@@ -1,7 +1,11 @@
 """Flows feature logic: the editor's view of a draft and every change to it.
 
 Changes go through ``hotline.flows`` (the same service the API uses); a
-draft may be saved invalid (nothing typed is lost), publishing is the gate.
+draft may be saved invalid (nothing typed is lost), publishing is the gate,
+except for node ids outside ``NODE_ID_RE``: every save refuses them, naming
+the node.  A draft stored before that rule may still hold one: its node is
+shown (escaped) with its issue but gets no form, since its id would be the
+form's path; the JSON editor is where it is renamed.
 Each change returns an :class:`Outcome`: the editor to show again, the HTTP
 status, and what to write to the audit log.
 """
@@ -13,9 +17,12 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from admin_ui.flows import graph, node_forms
+from ari_apps.ivr.validation import node_id_problem
 from hotline import flows as flow_service
+from hotline import lookup_hosts as lookup_host_service
 from hotline.center import ContactCenter
 from hotline.errors import Conflict, FlowInvalid, HotlineError, InvalidRequest, NotFound
 from hotline.models import Queue
@@ -43,6 +50,7 @@ class EditorInput:
     did_value: str = ""
     did_error: str | None = None
     error: str | None = None
+    error_values: dict[str, Any] = field(default_factory=dict)
 
 
 def parse_id(text: str) -> int:
@@ -61,6 +69,47 @@ async def flow_rows() -> list[dict[str, Any]]:
 
 async def create_flow(name: str) -> dict[str, Any]:
     return await flow_service.create_flow(name)
+
+
+# -- the http_lookup host allow-list (shown on /flows) -----------------------------------
+@dataclass
+class HostsOutcome:
+    """The list after a change, and the (before, after) to audit, or the error."""
+
+    hosts: list[str]
+    audit: tuple[dict[str, Any], dict[str, Any]] | None = None
+    error: str | None = None
+    typed: str = ""
+    status: int = 200
+
+
+async def lookup_hosts() -> list[str]:
+    return await lookup_host_service.entries(None)
+
+
+async def add_lookup_hosts(text: str, username: str) -> HostsOutcome:
+    tenant = await lookup_host_service.tenant_or_home(None)
+    before = await lookup_host_service.entries(tenant.id)
+    try:
+        await lookup_host_service.add(tenant, text, username)
+    except lookup_host_service.HostRejected as error:
+        return HostsOutcome(before, error=error.message, typed=text, status=400)
+    after = await lookup_host_service.entries(tenant.id)
+    audit = (lookup_host_service.snapshot(before), lookup_host_service.snapshot(after))
+    return HostsOutcome(after, audit=audit if after != before else None)
+
+
+async def remove_lookup_host(entry: str) -> HostsOutcome:
+    tenant = await lookup_host_service.tenant_or_home(None)
+    before = await lookup_host_service.entries(tenant.id)
+    try:
+        await lookup_host_service.remove(tenant, entry)
+    except NotFound as error:
+        return HostsOutcome(before, error=error.message, status=404)
+    after = await lookup_host_service.entries(tenant.id)
+    return HostsOutcome(
+        after, audit=(lookup_host_service.snapshot(before), lookup_host_service.snapshot(after))
+    )
 
 
 def _draft_nodes(draft: Any) -> dict[str, Any]:
@@ -84,6 +133,9 @@ async def editor_context(flow_id: int, typed: EditorInput | None = None) -> dict
         node_views.append(
             {
                 "id": node_id,
+                # A path segment only for a safe id; an unsafe one gets no form.
+                "editable": node_id_problem(node_id) is None,
+                "path": quote(str(node_id), safe=""),
                 "kind": kind,
                 "fields": node_forms.fields_for(kind),
                 "values": typed.node_values.get(node_id) or node_forms.node_values(raw),
@@ -130,8 +182,20 @@ async def _current_draft(flow_id: int) -> dict[str, Any]:
     return copy.deepcopy(draft) if isinstance(draft, dict) else {}
 
 
-async def _save(flow_id: int, before: Any, after: dict[str, Any], action: str) -> Outcome:
-    await flow_service.put_draft(flow_id, after)
+async def _save(
+    flow_id: int, before: Any, after: dict[str, Any], action: str, json_text: str | None = None
+) -> Outcome:
+    try:
+        await flow_service.put_draft(flow_id, after)
+    except flow_service.NodeIdRejected as error:
+        # Nothing saved: the draft (perhaps stored before the rule) names a
+        # node whose id could not be a form's path.
+        if json_text is not None:
+            typed = EditorInput(json_text=json_text, json_error=error.message)
+        else:
+            values = {"node": error.node_id, "message": error.message}
+            typed = EditorInput(error="flows.node_id_refused", error_values=values)
+        return Outcome(await editor_context(flow_id, typed), status=400)
     return Outcome(await editor_context(flow_id), audit=(action, before, after))
 
 
@@ -158,7 +222,7 @@ async def add_node(flow_id: int, node_id: str, kind: str) -> Outcome:
     nodes = _draft_nodes(draft)
     node_id = node_id.strip()
     problem = None
-    if not node_forms.NODE_ID_RE.fullmatch(node_id):
+    if node_id_problem(node_id) is not None:
         problem = "flows.node_id_invalid"
     elif node_id in nodes:
         problem = "flows.node_id_taken"
@@ -206,7 +270,7 @@ async def replace_draft(flow_id: int, text: str) -> Outcome:
     if not isinstance(draft, dict):
         typed = EditorInput(json_text=text, json_error="the draft must be a JSON object")
         return Outcome(await editor_context(flow_id, typed), status=400)
-    return await _save(flow_id, before, draft, "update_draft")
+    return await _save(flow_id, before, draft, "update_draft", json_text=text)
 
 
 async def publish(flow_id: int, username: str) -> Outcome:

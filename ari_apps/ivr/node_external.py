@@ -193,7 +193,9 @@ class HttpLookupNode(NodeSpec):
 
     ``assign`` maps variable -> dotted JSON path (``account.balance``,
     ``items.0.id``). The scheme and host of ``url`` must be literal; values
-    substituted into the URL are percent-encoded.
+    substituted into the URL are percent-encoded.  The host must be on the
+    tenant's allow-list, at validation and again (resolved) when the call
+    runs; redirects are not followed (``lookup_policy.py``, ``lookup_http.py``).
     """
 
     url: str
@@ -238,6 +240,11 @@ class HttpLookupNode(NodeSpec):
 
     def edges(self) -> Mapping[str, str]:
         return {"next": self.next, "on_failure": self.on_failure}
+
+    def literal_origin(self) -> str:
+        """The URL's literal part up to its host: what the allow-list judges."""
+        match = _URL_PREFIX_RE.match(self.url)
+        return match.group(0) if match else self.url
 
     def templates(self) -> tuple[str, ...]:
         return (self.url, *self.body.values())

@@ -37,17 +37,14 @@ from ari_apps.ivr.core import FlowSession
 from ari_apps.ivr.events import (
     CallServiceFinished,
     Event,
-    HttpLookupCompleted,
     QueueExited,
     TimerExpired,
 )
-from hotline import calls
+from ari_apps.ivr.lookup_http import fetch
+from hotline import calls, lookup_hosts
 from voice_prompts.languages import asterisk_language
 
 log = logging.getLogger(__name__)
-
-# Business systems answer small JSON documents; a bigger body is a mistake.
-MAX_LOOKUP_BODY = 64 * 1024
 
 EnterQueueHandler = Callable[["FlowRunner", EnterQueue], Awaitable[None]]
 CallServiceHandler = Callable[["FlowRunner", RunCallService], Awaitable[ServiceResult]]
@@ -79,6 +76,7 @@ class FlowRunner:
         on_call_service: CallServiceHandler | None = None,
         agent_context: str = "hotline-agents",
         pstn_context: str = "to-pstn",
+        tenant_id: int | None = None,
     ) -> None:
         self.ari = ari
         self.session = session
@@ -89,6 +87,8 @@ class FlowRunner:
         self._on_call_service = on_call_service
         self._agent_context = agent_context
         self._pstn_context = pstn_context
+        # Whose host allow-list the flow's HTTP look-ups obey (None: the home tenant).
+        self.tenant_id = tenant_id
         self._lock = asyncio.Lock()
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -211,28 +211,10 @@ class FlowRunner:
         )
 
     async def _http_lookup(self, command: HttpLookup) -> None:
-        status: int | None = None
-        body: str | None = None
-        error: str | None = None
-        try:
-            timeout = aiohttp.ClientTimeout(total=command.timeout_s)
-            async with self._http.request(
-                command.method,
-                command.url,
-                json=dict(command.json_body) if command.json_body is not None else None,
-                timeout=timeout,
-            ) as response:
-                status = response.status
-                raw = await response.content.read(MAX_LOOKUP_BODY + 1)
-                if len(raw) > MAX_LOOKUP_BODY:
-                    error = f"response larger than {MAX_LOOKUP_BODY} bytes"
-                else:
-                    body = raw.decode("utf-8", errors="replace")
-        except TimeoutError:
-            error = f"timed out after {command.timeout_s} s"
-        except aiohttp.ClientError as exc:
-            error = f"request failed: {exc.__class__.__name__}: {exc}"
-        await self.feed(HttpLookupCompleted(command.request_id, status, body, error))
+        # The tenant's host allow-list, checked again here as the call runs
+        # (resolved addresses included); no redirects (ari_apps/ivr/lookup_http.py).
+        allowed = await lookup_hosts.allow_list(self.tenant_id)
+        await self.feed(await fetch(self._http, command, allowed))
 
 
 async def safe_fallback(ari: AriClient, channel_id: str) -> None:

@@ -61,7 +61,15 @@ async def start_inbound(center: CallCenter, event: AriEvent) -> None:
         tenant_id=route.tenant_id,
         flow_version_id=route.version_id,
     )
-    await _run_flow(center, channel_id, route.definition, did, caller_id, event.channel_state)
+    await _run_flow(
+        center,
+        channel_id,
+        route.definition,
+        did,
+        caller_id,
+        event.channel_state,
+        tenant_id=route.tenant_id,
+    )
 
 
 async def _run_flow(
@@ -71,6 +79,7 @@ async def _run_flow(
     did: str,
     caller_id: str,
     channel_state: str | None,
+    tenant_id: int | None = None,
 ) -> None:
     session = FlowSession(
         definition,
@@ -87,6 +96,7 @@ async def _run_flow(
         on_call_service=lambda r, cmd: center.run_call_service(
             r.channel_id, r.call_id, cmd.service, cmd.params, r.session.variables
         ),
+        tenant_id=tenant_id,
     )
     center.runners[channel_id] = runner
     center.bus.publish("call", "entered", call_id=channel_id, did=did, caller_id=caller_id)

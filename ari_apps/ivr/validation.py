@@ -3,6 +3,11 @@
 Checks and their stable codes:
 
 * ``invalid_flow``: the document is not a ``{"start", "nodes"}`` graph;
+* ``invalid_node_id``: a node id is not 1 to 64 ASCII letters, digits, ``_``
+  or ``-`` (``NODE_ID_RE``).  Ids become path segments of the editor's
+  forms (``/flows/1/nodes/<id>``), so ``../../users/2/activate`` would send
+  an admin's Save, with their CSRF token, to another page; saving a draft
+  refuses such ids outright (``hotline.flows.put_draft``);
 * ``unknown_kind`` / ``invalid_config``: a node does not parse;
 * ``missing_start``: ``start`` names no node;
 * ``dangling_edge``: an edge points to a node that does not exist;
@@ -12,6 +17,9 @@ Checks and their stable codes:
   ``known_prompts``; ``sound:NAME`` not in ``known_sounds`` (only when given);
   media names containing ``${var}`` cannot be checked and are skipped;
 * ``unknown_queue``: queue not in ``known_queues`` (only when given);
+* ``lookup_host_not_allowed``: an ``http_lookup`` URL's host is not on the
+  tenant's allow-list ``lookup_hosts`` (only when given; the message lists
+  the allowed entries; see ``lookup_policy.py``);
 * ``loop_without_input``: a cycle none of whose nodes waits for the caller
   (``waits_for_caller``: menu, collect, queue); a play node alone does not
   count, as the loop would replay forever without the caller doing anything;
@@ -23,14 +31,30 @@ Checks and their stable codes:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from ari_apps.ivr.exceptions import FlowDefinitionError
 from ari_apps.ivr.flow import load_flow_document
+from ari_apps.ivr.lookup_policy import HostAllowList
+from ari_apps.ivr.node_external import HttpLookupNode
 from ari_apps.ivr.registry import NodeSpec, parse_node
 from ari_apps.ivr.templates import BUILTIN_VARIABLES, static_media_name, variables_in
+
+# Safe as a URL path segment, an HTML id and a CSS selector: no "/", ".",
+# "%", "?", "#", quotes or spaces.  The editor has offered exactly this since
+# its first version, so every id made there stays valid.
+NODE_ID_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def node_id_problem(node_id: object) -> str | None:
+    """Why ``node_id`` may not name a node, or None."""
+    if isinstance(node_id, str) and NODE_ID_RE.fullmatch(node_id):
+        return None
+    shown = repr(node_id)[:80]
+    return f"node id {shown} is not allowed: use 1 to 64 letters, digits, '_' or '-'"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +65,7 @@ class ValidationContext:
     known_sounds: frozenset[str] | None = None
     known_queues: frozenset[str] | None = None
     known_variables: frozenset[str] = frozenset()
+    lookup_hosts: HostAllowList | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +91,9 @@ def validate_flow(
     specs: dict[str, NodeSpec] = {}
     graph: dict[str, set[str]] = {}
     for node_id, raw in raw_nodes.items():
+        problem = node_id_problem(node_id)
+        if problem is not None:
+            issues.append(ValidationIssue(node_id, "invalid_node_id", problem))
         try:
             spec = parse_node(node_id, raw)
         except FlowDefinitionError as error:
@@ -137,6 +165,10 @@ def _catalogue_issues(
         if context.known_queues is not None:
             for queue in sorted(spec.queues() - context.known_queues):
                 yield ValidationIssue(node_id, "unknown_queue", f"queue {queue!r} does not exist")
+        if context.lookup_hosts is not None and isinstance(spec, HttpLookupNode):
+            refusal = context.lookup_hosts.url_refusal(spec.literal_origin())
+            if refusal is not None:
+                yield ValidationIssue(node_id, "lookup_host_not_allowed", refusal)
 
 
 def _loop_issues(specs: Mapping[str, NodeSpec]) -> Iterator[ValidationIssue]:

@@ -51,6 +51,18 @@ class FirstRun:
     output: str
 
 
+# The suite's own business system (test_flow_nodes.py) listens on 127.0.0.1,
+# which http_lookup refuses unless listed.  The daily call-back and fax-back
+# limits per number count across sessions (the database stays), and the same
+# test numbers are dialled every run: lift them here, their unit tests
+# (tests/unit/test_outbound_guard.py) pin the defaults.
+TOLL_FRAUD_TEST_SETTINGS = {
+    "HOTLINE_LOOKUP_ALLOWED_HOSTS": "127.0.0.1",
+    "HOTLINE_FAX_BACK_PER_NUMBER_DAY": "1000",
+    "HOTLINE_CALLBACK_PER_NUMBER_DAY": "1000",
+    "HOTLINE_CALLBACK_PER_CALLER_DAY": "1000",
+}
+
 SANDBOX_ROOT = Path(os.environ.get("HOTLINE_ASTERISK_ROOT", "/var/cache/hotline/asterisk-sid"))
 
 
@@ -61,6 +73,7 @@ def first_run(smtp_inbox: Inbox) -> Iterator[FirstRun]:
     the Debian packages stay cached), then ``make up`` brings it all up.  A
     warm cache once hid a first-run bug (endpoints left in astdb) from CI."""
     os.environ.update({"HOTLINE_SMTP_HOST": SMTP_HOST, "HOTLINE_SMTP_PORT": str(SMTP_PORT)})
+    os.environ.update(TOLL_FRAUD_TEST_SETTINGS)
     hotline_cli("reset")
     astdb_existed = (SANDBOX_ROOT / "var/lib/asterisk/astdb.sqlite3").exists()
     made = subprocess.run(

@@ -8,6 +8,7 @@
    ``to-pstn``, where a test-only number answers with ReceiveFAX.
 3. Fax in: SendFAX from a Local channel to a DID marked as fax ends as a PDF
    in the job and an email with the PDF at the aiosmtpd inbox.
+4. Toll fraud: a premium-rate fax-back number is refused and never queued.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pytest
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 
+from tests.integration.audio import audible_seconds
 from tests.integration.conftest import Api
 from tests.integration.harness import AriHarness, SimCaller
 from tests.integration.pbx_config import extra_config
@@ -238,3 +240,26 @@ async def test_given_fax_did_when_a_fax_machine_sends_then_a_pdf_is_stored_and_e
     attached = attachments[0].get_payload(decode=True)
     assert isinstance(attached, bytes)
     assert len(PdfReader(io.BytesIO(attached)).pages) == 2
+
+
+PREMIUM_NUMBER = "0900123456"  # refused by the default HOTLINE_DIAL_REFUSE (^0?900)
+
+
+@pytest.mark.security
+async def test_given_fax_menu_when_keying_a_premium_number_then_refused_and_never_queued(
+    harness: AriHarness, api: Api, clean_pbx: None
+) -> None:
+    """Fax-back dials only national numbers: a premium-rate (or international)
+    number hears "cannot be completed as dialled" and may key another; no job."""
+    after_id = await last_job_id(api)
+    caller = await reach_fax_menu(harness, "1")
+    await caller.press("2")
+    await asyncio.sleep(2.0)
+    await caller.press(f"{PREMIUM_NUMBER}#")
+    await asyncio.sleep(1.0)  # fax.check_destination, then the refusal plays
+    heard = await caller.listen(3.0)
+    assert audible_seconds(heard) >= 1.0, "no refusal prompt"
+    assert await caller.is_up(), "a refused number should be keyed again, not hung up on"
+    await asyncio.sleep(2.0)
+    assert await job_where(api, after_id, kind="fax_back", remote_number=PREMIUM_NUMBER) is None
+    await caller.hangup()

@@ -1,8 +1,13 @@
 """Voicemail retrieval by phone, for real: DID 8500 → box + PIN → listen,
 delete; a greeting recorded by phone is what the next caller hears; three
-wrong PINs hang up.  Messages are left by real calls to the demo (DID 8000,
-option 2) with a tone played by the caller, so the tone proves which audio
-the owner hears."""
+wrong PINs hang up, and wrong PINs across calls lock the box out.  Messages
+are left by real calls to the demo (DID 8000, option 2) with a tone played
+by the caller, so the tone proves which audio the owner hears.
+
+Wrong PINs count across calls, per box and per caller number, for 15
+minutes (vm/pin_lockout.py), and the database outlives a session: callers
+who key wrong PINs get a number of their own each run, and a right PIN
+first clears box 5000's count, so no test (or rerun) locks another out."""
 
 from __future__ import annotations
 
@@ -89,6 +94,18 @@ async def _leave_message(harness: AriHarness, api: Api, env: dict[str, str]) -> 
     await wait_until(stored, 15, "the message to be stored")
     await caller.hangup()
     return next(m for m in await _messages(api) if m["id"] not in before)
+
+
+def _fresh_caller() -> str:
+    """A caller number no earlier run used: wrong PINs count per number."""
+    return f"559{uuid.uuid4().int % 10**7:07d}"
+
+
+async def _clear_box_count(harness: AriHarness, env: dict[str, str]) -> None:
+    """A right PIN resets box 5000's count of wrong ones."""
+    opener = await _login(harness, env["HOTLINE_DEMO_VM_PIN"])
+    await asyncio.sleep(2.0)  # argon2 check, "you have ... messages"
+    await opener.hangup()
 
 
 async def _login(harness: AriHarness, pin: str) -> SimCaller:
@@ -186,9 +203,10 @@ async def test_when_owner_records_unavailable_greeting_then_callers_hear_it(
 
 
 async def test_when_pin_is_wrong_three_times_then_the_call_is_hung_up(
-    harness: AriHarness, clean_pbx: None
+    harness: AriHarness, hotline_env: dict[str, str], clean_pbx: None
 ) -> None:
-    caller = await harness.call("8500", caller_id="5550166")
+    await _clear_box_count(harness, hotline_env)
+    caller = await harness.call("8500", caller_id=_fresh_caller())
     await asyncio.sleep(0.8)
     for _ in range(3):
         await caller.press(f"{BOX}#")
@@ -350,7 +368,7 @@ async def test_when_the_owner_changes_the_pin_from_star97_then_only_the_new_pin_
     try:
         await _change_pin(owner, new_pin)
 
-        refused = await harness.call("8500", caller_id="5550166")
+        refused = await harness.call("8500", caller_id=_fresh_caller())
         await asyncio.sleep(0.8)
         for _ in range(3):
             await refused.press(f"{BOX}#")
@@ -371,3 +389,38 @@ async def test_when_the_owner_changes_the_pin_from_star97_then_only_the_new_pin_
     await asyncio.sleep(2.0)
     await _assert_plays_message(reopened, "the demo PIN was not restored")
     await reopened.hangup()
+
+
+async def _wrong_pins(caller: SimCaller, box: str, times: int) -> None:
+    for _ in range(times):
+        await caller.press(f"{box}#")
+        await asyncio.sleep(0.8)
+        await caller.press("000000#")
+        await asyncio.sleep(2.5)  # argon2 check, then "login incorrect, mailbox?"
+
+
+@pytest.mark.security
+async def test_given_five_wrong_pins_over_two_calls_then_the_box_refuses_even_a_new_caller(
+    harness: AriHarness, clean_pbx: None
+) -> None:
+    """Three tries per call no longer mean unlimited tries: the count spans
+    calls, the fifth locks the box, and a caller from another line is
+    refused at the first PIN instead of getting three tries of its own.
+    The box is a number of its own each run (unknown boxes lock like real
+    ones), so box 5000 and a rerun within the lockout are not affected."""
+    box = f"42{uuid.uuid4().int % 10**6:06d}"
+    guesser = _fresh_caller()
+    first = await harness.call("8500", caller_id=guesser)
+    await asyncio.sleep(0.8)
+    await _wrong_pins(first, box, 3)
+    await _gone(first, 15)
+
+    second = await harness.call("8500", caller_id=guesser)
+    await asyncio.sleep(0.8)
+    await _wrong_pins(second, box, 2)  # the fifth: "try again later", goodbye
+    await _gone(second, 8)
+
+    other = await harness.call("8500", caller_id=_fresh_caller())
+    await asyncio.sleep(0.8)
+    await _wrong_pins(other, box, 1)
+    await _gone(other, 8)  # one try, not three

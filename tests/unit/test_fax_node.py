@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-import fax.nodes  # noqa: F401  (registers the node kind)
+import fax.nodes  # registers the node kind (and names its services)
 from ari_apps.ivr.commands import Hangup, InputRecorded, Play, RunCallService
 from ari_apps.ivr.events import CallServiceFinished
 from ari_apps.ivr.exceptions import FlowDefinitionError
@@ -66,10 +66,16 @@ def test_given_fax_back_then_number_is_queued_and_flow_goes_on() -> None:
     call.press("5559000#")
     request = last_service(call)
     assert (request.service, request.params) == (
+        "fax.check_destination",
+        {"number": "5559000"},
+    )
+    assert call.session.variables["fax_number"] == "5559000"
+    answer(call, "allowed")
+    request = last_service(call)
+    assert (request.service, request.params) == (
         "fax.queue_back",
         {"document": "12", "number": "5559000"},
     )
-    assert call.session.variables["fax_number"] == "5559000"
     answer(call, "queued", fax_job="7")
     commands = call.finish_playback()  # "your fax will be sent"
     assert call.session.current_node == "after"
@@ -121,3 +127,56 @@ def test_given_silence_then_timeouts_lead_to_on_invalid() -> None:
 def test_given_unknown_mode_then_definition_error_names_it() -> None:
     with pytest.raises(FlowDefinitionError, match="mode"):
         FlowDefinition.from_json(flow(mode="telepathy"))
+
+
+def keyed_fax_number(call: ScriptedCall, number: str) -> None:
+    keyed_document(call)
+    answer(call, "found")
+    call.finish_playback()  # choice prompt
+    call.press("2")
+    call.finish_playback()  # number prompt
+    call.press(f"{number}#")
+
+
+@pytest.mark.security
+def test_given_number_the_rules_refuse_then_refusal_heard_and_nothing_queued() -> None:
+    """International and premium-rate numbers are never queued: the caller
+    hears the refusal and may key another number, then the flow gives up."""
+    call = ScriptedCall(flow(max_attempts=2, on_failure="after"))
+    keyed_fax_number(call, "0044900123456")
+    assert last_service(call).service == "fax.check_destination"
+    commands = answer(call, "refused", fax_refusal="refused_prefix")
+    plays = [c for c in commands if isinstance(c, Play)]
+    assert plays and plays[0].media[0] == "sound:cannot-complete-as-dialed"
+    call.finish_playback()
+    call.press("0900123456#")
+    answer(call, "refused", fax_refusal="refused_prefix")
+    assert call.history[-1] == Play(call.playing[-1], ("sound:cannot-complete-as-dialed",))
+    call.finish_playback()
+    assert call.session.current_node == "after"
+    services = [c.service for c in call.history if isinstance(c, RunCallService)]
+    assert "fax.queue_back" not in services
+    refused = [c for c in call.history if isinstance(c, InputRecorded)]
+    assert [c.value for c in refused if c.kind == "fax_back_refused"] == ["refused_prefix"] * 2
+
+
+@pytest.mark.security
+def test_given_caller_over_the_daily_limit_then_try_later_and_failure_branch() -> None:
+    call = ScriptedCall(flow(on_failure="after"))
+    keyed_fax_number(call, "5559000")
+    commands = answer(call, "limited", fax_refusal="caller_limit")
+    plays = [c for c in commands if isinstance(c, Play)]
+    assert plays and plays[0].media == ("sound:please-try-call-later",)
+    call.finish_playback()
+    assert call.session.current_node == "after"
+    assert "fax.queue_back" not in [
+        c.service for c in call.history if isinstance(c, RunCallService)
+    ]
+
+
+def test_the_node_names_the_service_fax_guard_registers() -> None:
+    from ari_apps.call_services import CALL_SERVICES
+    from fax import guard
+
+    assert guard.CheckDestination.name == fax.nodes.CHECK_DESTINATION_SERVICE
+    assert CALL_SERVICES[fax.nodes.CHECK_DESTINATION_SERVICE].name == "fax.check_destination"

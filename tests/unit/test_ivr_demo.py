@@ -36,6 +36,9 @@ DEMO_SOUNDS = frozenset(
         "astcc-followed-by-the-pound-key",
         "vm-enter-num-to-call",
         "auth-thankyou",
+        # ... and its refusals of a fax-back number (toll-fraud rules)
+        "cannot-complete-as-dialed",
+        "please-try-call-later",
     }
 )
 

@@ -13,11 +13,15 @@ from collections.abc import Sequence
 import pytest
 
 from vm.access_core import (
+    LOCKED_OUT,
+    MIN_PIN_DIGITS,
+    OVER_LIMIT,
     AccessSession,
     CallBack,
     CancelRecording,
     CancelTimer,
     ChangePin,
+    CheckCallBack,
     CheckPin,
     Command,
     DeleteMessage,
@@ -119,9 +123,11 @@ class Driver:
         assert self.timer is not None, "no timer running"
         return self.send(TimerFired(self.timer))
 
-    def answer(self, ok: bool = True, messages: Sequence[MessageInfo] = ()) -> list[Command]:
+    def answer(
+        self, ok: bool = True, messages: Sequence[MessageInfo] = (), error: str = ""
+    ) -> list[Command]:
         assert self.request is not None, "no store request"
-        return self.send(StoreAnswered(self.request.request_id, ok, tuple(messages)))
+        return self.send(StoreAnswered(self.request.request_id, ok, tuple(messages), error))
 
     def login(self, messages: Sequence[MessageInfo] = MESSAGES) -> list[Command]:
         self.press("1234#")
@@ -206,6 +212,23 @@ def test_when_wrong_pin_three_times_then_goodbye_and_hang_up() -> None:
     assert driver.request is None
     assert driver.play_out() == [Hangup("goodbye")]
     assert driver.session.finished
+
+
+@pytest.mark.security
+def test_given_box_or_caller_locked_out_when_pin_entered_then_try_later_and_goodbye() -> None:
+    """The store refuses a locked box's PIN unchecked: the caller hears why
+    and is let go at once, not offered the remaining tries of this call."""
+    driver = Driver()
+    driver.press("246801#")
+    driver.answer(False, error=LOCKED_OUT)
+    assert driver.media() == (
+        "sound:vm-incorrect",
+        "sound:please-try-call-later",
+        "sound:vm-goodbye",
+    )
+    driver.press("246801#")  # goodbye ignores keys: no further PIN is checked
+    assert driver.request is None
+    assert driver.play_out() == [Hangup("goodbye")]
 
 
 def test_when_pin_typed_then_the_pause_submits_it() -> None:
@@ -368,7 +391,10 @@ def test_when_calling_back_an_outside_number_then_to_pstn() -> None:
     driver.login()
     driver.press("13")
     assert driver.media() == ("sound:vm-tocallback", "sound:vm-starmain")
-    commands = driver.press("2")
+    driver.press("2")
+    assert driver.request is not None
+    assert driver.request.action == CheckCallBack("5551234", "to-pstn")
+    commands = driver.answer(True)
     assert commands[-1] == CallBack("5551234", "to-pstn")
     assert driver.session.finished
     assert driver.playing is None and driver.timer is None
@@ -379,7 +405,35 @@ def test_when_calling_back_an_agent_then_agents_context() -> None:
     driver = Driver()
     driver.login()
     driver.press("2")  # old message from 1001
-    assert driver.press("32")[-1] == CallBack("1001", "hotline-agents")
+    driver.press("32")
+    assert driver.request is not None
+    assert driver.request.action == CheckCallBack("1001", "hotline-agents")
+    assert driver.answer(True)[-1] == CallBack("1001", "hotline-agents")
+
+
+@pytest.mark.security
+@pytest.mark.parametrize(
+    ("error", "heard"),
+    [
+        ("refused_prefix", "sound:cannot-complete-as-dialed"),
+        ("not_national", "sound:cannot-complete-as-dialed"),
+        (OVER_LIMIT, "sound:please-try-call-later"),
+    ],
+)
+def test_given_refused_call_back_then_caller_hears_why_and_stays_in_the_message_menu(
+    error: str, heard: str
+) -> None:
+    """A spoofed caller ID of a premium or international number is never dialled."""
+    driver = Driver()
+    driver.login()
+    driver.press("132")
+    assert driver.request is not None
+    assert isinstance(driver.request.action, CheckCallBack)
+    commands = driver.answer(False, error=error)
+    assert not any(isinstance(command, CallBack) for command in commands)
+    assert driver.media()[0] == heard
+    assert driver.session.state == "message"
+    assert not driver.session.finished
 
 
 def test_when_caller_id_is_unknown_then_no_call_back() -> None:
@@ -480,16 +534,17 @@ def test_when_changing_pin_then_it_is_entered_twice() -> None:
     driver.login()
     driver.press("05")
     assert driver.media() == ("sound:vm-newpassword",)
-    driver.press("24680#")
+    driver.press("246801#")
     assert driver.media() == ("sound:vm-reenterpassword",)
-    driver.press("24680#")
+    driver.press("246801#")
     assert driver.request is not None
-    assert driver.request.action == ChangePin("5000", "24680")
+    assert driver.request.action == ChangePin("5000", "246801")
     driver.answer(True)
     assert driver.media() == ("sound:vm-passchanged", "sound:vm-options")
 
 
-@pytest.mark.parametrize("first", ["12#", "12A4#", "#"])
+@pytest.mark.security
+@pytest.mark.parametrize("first", ["12#", "1234#", "12345#", "12A456#", "#"])
 def test_when_new_pin_is_too_short_or_not_digits_then_refused(first: str) -> None:
     driver = Driver()
     driver.login()
@@ -498,14 +553,18 @@ def test_when_new_pin_is_too_short_or_not_digits_then_refused(first: str) -> Non
     assert driver.request is None
 
 
+def test_minimum_pin_length_is_six_digits() -> None:
+    assert MIN_PIN_DIGITS == 6
+
+
 def test_when_pins_differ_then_mismatch_and_third_returns_to_options() -> None:
     driver = Driver()
     driver.login()
     driver.press("05")
-    driver.press("1111#2222#")
+    driver.press("111111#222222#")
     assert driver.media() == ("sound:vm-mismatch", "sound:vm-newpassword")
-    driver.press("1111#2222#")
-    driver.press("1111#2222#")
+    driver.press("111111#222222#")
+    driver.press("111111#222222#")
     assert driver.media() == ("sound:vm-mismatch", "sound:vm-options")
     assert not any(
         isinstance(c, StoreRequest) and isinstance(c.action, ChangePin) for c in driver.log
