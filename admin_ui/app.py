@@ -30,6 +30,9 @@ from admin_ui.queues import plugin as queues
 from admin_ui.shifts import plugin as shifts
 from admin_ui.users import plugin as users
 from admin_ui.voicemail import plugin as voicemail
+from admin_ui.web.body_limit import BodyLimitMiddleware
+from admin_ui.web.client_address import trusted_networks
+from admin_ui.web.headers import SecurityHeadersMiddleware
 from admin_ui.web.security import LoginThrottle
 from hotline.center import ContactCenter, HealthCheck
 from hotline.errors import HotlineError
@@ -115,7 +118,12 @@ def create_app(
         routes.extend(feature.routes)
     app = Starlette(
         routes=routes,
+        # Outermost first: every answer, a 413 too, gets the security
+        # headers; a body over its limit is refused before the session or
+        # any route sees it.
         middleware=[
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(BodyLimitMiddleware),
             Middleware(
                 SessionMiddleware,
                 # Without a configured secret, sessions simply end at restart.
@@ -124,12 +132,14 @@ def create_app(
                 max_age=8 * 3600,
                 same_site="lax",
                 https_only=https_only,
-            )
+            ),
         ],
         exception_handlers={HotlineError: on_domain_error, HTTPException: on_http_error},
     )
     app.state.center = center
     app.state.login_throttle = LoginThrottle()
+    # X-Forwarded-For is believed only from these (HOTLINE_TRUSTED_PROXIES).
+    app.state.trusted_proxies = trusted_networks(settings.trusted_proxies if settings else ())
     if settings is not None:
         app.state.settings = settings
     return app

@@ -7,10 +7,14 @@ Every network listener binds to loopback unless a setting says otherwise.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from hotline import dial_policy
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,6 +116,19 @@ class Settings:
     smtp_sender: str = "hotline@localhost"
     smtp_starttls: bool = False
     demo_vm_pin: str = ""  # PIN of the demo voicemail boxes (5000, 1001, 1002)
+    # Reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs).  Empty:
+    # the header is ignored and the TCP peer is the client, whatever it says.
+    trusted_proxies: tuple[str, ...] = ()
+    # Toll-fraud rules for calls placed for a PSTN caller (voicemail call-back,
+    # fax-back): regular expressions separated by spaces; see hotline/dial_policy.py.
+    dial_allow: str = dial_policy.DEFAULT_ALLOW
+    dial_refuse: str = dial_policy.DEFAULT_REFUSE
+    fax_back_per_caller_day: int = 3
+    fax_back_per_number_day: int = 5
+    callback_per_caller_day: int = 10
+    callback_per_number_day: int = 3
+    # Hosts added to the demo tenant's http_lookup allow-list at every start.
+    lookup_allowed_hosts: str = ""
 
     @property
     def ari_url(self) -> str:
@@ -186,7 +203,45 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         smtp_password=get("HOTLINE_SMTP_PASSWORD", ""),
         smtp_sender=get("HOTLINE_SMTP_SENDER", "hotline@localhost"),
         smtp_starttls=get("HOTLINE_SMTP_STARTTLS", "no").lower() in ("1", "yes", "true"),
+        trusted_proxies=parse_trusted_proxies(get("HOTLINE_TRUSTED_PROXIES", "")),
+        dial_allow=_dial_patterns(get, "HOTLINE_DIAL_ALLOW", dial_policy.DEFAULT_ALLOW),
+        dial_refuse=_dial_patterns(get, "HOTLINE_DIAL_REFUSE", dial_policy.DEFAULT_REFUSE),
+        fax_back_per_caller_day=int(get("HOTLINE_FAX_BACK_PER_CALLER_DAY", "3")),
+        fax_back_per_number_day=int(get("HOTLINE_FAX_BACK_PER_NUMBER_DAY", "5")),
+        callback_per_caller_day=int(get("HOTLINE_CALLBACK_PER_CALLER_DAY", "10")),
+        callback_per_number_day=int(get("HOTLINE_CALLBACK_PER_NUMBER_DAY", "3")),
+        lookup_allowed_hosts=get("HOTLINE_LOOKUP_ALLOWED_HOSTS", ""),
     )
+
+
+def _dial_patterns(get: Callable[[str, str], str], name: str, default: str) -> str:
+    """Dial patterns; one that does not compile stops the start (dial_policy
+    would refuse every number with it, which is safe but puzzling)."""
+    value = get(name, default)
+    bad = dial_policy.bad_patterns(value)
+    if bad:
+        raise ValueError(f"{name}: {bad[0]!r} is not a regular expression")
+    return value
+
+
+def parse_trusted_proxies(value: str) -> tuple[str, ...]:
+    """``10.0.0.5, 192.168.0.0/24`` -> normalised networks; a typo stops the start.
+
+    A mistyped proxy address must not fail open (headers believed from
+    anyone) or silently closed (every user seen as the proxy): refuse it.
+    """
+    networks: list[str] = []
+    for entry in value.split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(entry, strict=False)))
+        except ValueError as exc:
+            raise ValueError(
+                f"HOTLINE_TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR network"
+            ) from exc
+    return tuple(networks)
 
 
 def contract_env(settings: Settings, hotline_pid: int | None) -> dict[str, str]:

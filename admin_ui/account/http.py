@@ -5,15 +5,19 @@ from __future__ import annotations
 import secrets
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from admin_ui.account import services
-from admin_ui.web import audit
+from admin_ui.web import audit, sessions
 from admin_ui.web.csrf import csrf_ok
 from admin_ui.web.rendering import is_htmx, render
-from admin_ui.web.routing import client_ip
+from admin_ui.web.routing import client_ip, signed_in_user
 from admin_ui.web.security import LoginThrottle
 from hotline.center import ContactCenter
+
+# The sign-in form is urlencoded.  Anything else (multipart above all, which
+# Starlette spools to temporary files) is refused before a byte is parsed.
+LOGIN_MEDIA_TYPE = "application/x-www-form-urlencoded"
 
 
 def _safe_next(value: str | None) -> str:
@@ -32,6 +36,9 @@ async def login_page(request: Request) -> Response:
 
 
 async def login_submit(request: Request) -> Response:
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != LOGIN_MEDIA_TYPE:
+        return PlainTextResponse(f"sign in with {LOGIN_MEDIA_TYPE}", status_code=415)
     form = await request.form()
     username = str(form.get("username", ""))
     next_path = _safe_next(str(form.get("next", "")))
@@ -69,7 +76,7 @@ async def login_submit(request: Request) -> Response:
         )
     # A new session on sign-in: nothing from before (fixation) carries over.
     request.session.clear()
-    request.session["user_id"] = result.user_id
+    await sessions.begin(request.session, result.user_id)
     request.session["csrf"] = secrets.token_urlsafe(32)
     await audit.record(request, "login", "user", username, username=username)
     return RedirectResponse(next_path, status_code=303)
@@ -78,9 +85,11 @@ async def login_submit(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     if not await csrf_ok(request):
         return render(request, "errors/403.html", {"reason": "csrf_failed"}, status_code=403)
-    user_id = request.session.get("user_id")
-    if isinstance(user_id, int):
-        await audit.record(request, "logout", "user", user_id, username=str(user_id))
+    user = await signed_in_user(request)
+    if user is not None:
+        # Every copy of the session ends, not only this browser's cookie.
+        await sessions.end_all_sessions(user.user_id)
+        await audit.record(request, "logout", "user", user.user_id, username=user.username)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -89,9 +98,9 @@ async def set_language(request: Request) -> Response:
     if not await csrf_ok(request):
         return render(request, "errors/403.html", {"reason": "csrf_failed"}, status_code=403)
     form = await request.form()
-    user_id = request.session.get("user_id")
+    user = await signed_in_user(request)
     language = await services.set_language(
-        user_id if isinstance(user_id, int) else None, str(form.get("language", "en"))
+        user.user_id if user else None, str(form.get("language", "en"))
     )
     request.session["language"] = language
     back = _safe_next(str(form.get("next", "/")))

@@ -11,7 +11,7 @@ from admin_ui.web.security import (
     hash_password,
     ip_allowed,
     load_principal,
-    verify_password,
+    password_matches,
 )
 from hotline.models import User
 
@@ -32,16 +32,19 @@ async def sign_in(throttle: LoginThrottle, username: str, password: str, ip: str
     wait = throttle.retry_after(username, ip)
     if wait > 0:
         return LoginResult(None, "login.throttled", int(wait) + 1)
+    # Counted as a failure before the password is checked (withdrawn below if
+    # it is right): parallel guesses all pass the check above while the first
+    # ones are still being verified, so counting afterwards would let a burst
+    # through whatever the limit.
+    counted_at = throttle.failed(username, ip)
     user = await User.get_or_none(username=username, is_active=True) if username else None
-    valid = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    valid = await password_matches(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not valid:
-        throttle.failed(username, ip)
         return LoginResult(None, "login.invalid")
     principal = await load_principal(user.id)
     if principal is None or not ip_allowed(ip, principal.ip_allowlist):
-        throttle.failed(username, ip)
         return LoginResult(None, "login.ip_not_allowed")
-    throttle.succeeded(username)
+    throttle.succeeded(username, ip, counted_at)
     return LoginResult(user.id, None)
 
 

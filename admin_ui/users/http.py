@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from admin_ui.users import services
 from admin_ui.users.exceptions import FieldError, FormInvalid, RefusedChange, UnknownObject
 from admin_ui.users.services import Change, GroupInput, UserInput
-from admin_ui.web import audit
+from admin_ui.web import audit, sessions
 from admin_ui.web.rendering import current_user, render
 from admin_ui.web.routing import client_ip
 from admin_ui.web.security import Principal
@@ -177,6 +177,9 @@ async def reset_password(request: Request) -> Response:
         return await _user_form(
             request, row=row, form=services.user_input_of(row), errors=errors, status_code=422
         )
+    if change.object_id == actor(request).user_id:
+        # Their own new password: every other session ended, this one goes on.
+        await sessions.begin(request.session, change.object_id)
     return await audited(request, change, f"/users/{change.object_id}?saved=1")
 
 

@@ -26,7 +26,8 @@ from admin_ui.users.guards import (
     missing_permissions,
 )
 from admin_ui.web.i18n import LANGUAGES
-from admin_ui.web.security import Principal, hash_password, ip_allowed
+from admin_ui.web.security import Principal, ip_allowed, new_password_hash
+from admin_ui.web.sessions import end_all_sessions
 from hotline.models import Role, User, UserGroup
 
 MIN_PASSWORD_LENGTH = 12
@@ -205,7 +206,7 @@ async def create_user(data: UserInput, actor: Principal) -> Change:
         raise FormInvalid(errors)
     user = await User.create(
         username=data.username.strip(),
-        password_hash=hash_password(data.password),
+        password_hash=await new_password_hash(data.password),
         display_name=data.display_name.strip(),
         language=data.language,
         phone_extension=data.phone_extension.strip() or None,
@@ -254,6 +255,9 @@ async def set_active(user_id: str | int, active: bool, actor: Principal) -> Chan
     before = user_snapshot(user, groups)
     user.is_active = active
     await user.save(update_fields=["is_active"])
+    if not active:
+        # Reactivating the user later must not bring their old sessions back.
+        await end_all_sessions(user.id)
     action = "user_activated" if active else "user_deactivated"
     return Change(action, "user", user.id, before, user_snapshot(user, groups))
 
@@ -266,8 +270,11 @@ async def reset_password(user_id: str | int, password: str, actor: Principal) ->
     error = _password_error(password)
     if error:
         raise FormInvalid({"password": error})
-    user.password_hash = hash_password(password)
+    user.password_hash = await new_password_hash(password)
     await user.save(update_fields=["password_hash"])
+    # Whoever signed in with the old password is signed out (the HTTP layer
+    # keeps the session of a user who reset their own).
+    await end_all_sessions(user.id)
     # Only the fact of the reset is recorded, never the hash.
     return Change("user_password_reset", "user", user.id, None, {"password": "reset"})
 

@@ -3,7 +3,8 @@
 Every UI route is built with ``ui_route`` (or ``public_route``), so the
 permission is an attribute of the endpoint and the role-matrix test can
 enumerate all routes for every role.  The guard runs on every request:
-sign-in, the user's IP allow-list, the permission, and CSRF for mutations.
+sign-in (a session that was not ended since), the user's IP allow-list, the
+permission, and CSRF for mutations.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from admin_ui.web import sessions
+from admin_ui.web.client_address import client_address
 from admin_ui.web.csrf import csrf_ok
 from admin_ui.web.rendering import is_htmx, render
-from admin_ui.web.security import ip_allowed, load_principal
+from admin_ui.web.security import Principal, ip_allowed, load_principal
 from hotline.permissions import ALL_PERMISSIONS
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -26,7 +29,23 @@ PUBLIC = "public"
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """Who the client is, for allow-lists, login throttling and the audit log.
+
+    The one place that answers it (see ``client_address.py``).
+    X-Forwarded-For counts only from ``HOTLINE_TRUSTED_PROXIES``.
+    """
+    peer = request.client.host if request.client else ""
+    trusted = getattr(request.app.state, "trusted_proxies", ())
+    return client_address(peer, request.headers.getlist("x-forwarded-for"), trusted)
+
+
+async def signed_in_user(request: Request) -> Principal | None:
+    """The session's user, unless the session was ended or the user deactivated."""
+    user_id = await sessions.session_user_id(request.session)
+    user = await load_principal(user_id) if user_id is not None else None
+    if user is None:
+        sessions.forget(request.session)
+    return user
 
 
 def _to_login(request: Request) -> Response:
@@ -50,10 +69,8 @@ def ui_route(
         raise ValueError(f"{path}: unknown permission {permission!r}")
 
     async def guarded(request: Request) -> Response:
-        user_id = request.session.get("user_id")
-        user = await load_principal(user_id) if isinstance(user_id, int) else None
+        user = await signed_in_user(request)
         if user is None:
-            request.session.pop("user_id", None)
             return _to_login(request)
         request.state.user = user
         if not ip_allowed(client_ip(request), user.ip_allowlist):

@@ -1,26 +1,39 @@
 """Who is signed in, what they may do, and how hard it is to guess a password.
 
-- Passwords are argon2 hashes.
-- Login throttling counts failures per account and per client IP in a
-  sliding window.  After too many failures the account (or IP) must wait a
-  short, growing delay: a guesser is slowed down while the real user is not
-  locked out for long.  A wrong password never signs anyone in.
-- A group's IP allow-list restricts where its members may work from.
+- Passwords are argon2 hashes, checked in worker threads: one check costs
+  about 0.1 s of CPU on purpose, which on the event loop would stall every
+  page and every call for as long.
+- Login throttling counts failures per (account, client IP) and per client
+  IP across accounts, in a sliding window.  Past a limit that pair (or IP)
+  waits a short, growing delay.  A guesser slows only themself down: the
+  real user, from their own address, is never locked out by someone else's
+  failures.  A wrong password never signs anyone in.
+- A group's IP allow-list restricts where its members may work from (the
+  client IP is decided in ``client_address.py``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import time
-from collections import defaultdict, deque
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from admin_ui.web.client_address import parse_address
 from hotline.models import User
 
 _hasher = PasswordHasher()
+
+# argon2 runs here, off the event loop.  Its own two threads, not the
+# default executor: a flood of logins then queues for these two (bounding
+# the CPU and the 64 MiB per hash it can take) instead of filling the
+# executor other work uses.  argon2-cffi releases the GIL while it hashes.
+_ARGON2_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2")
 
 
 def hash_password(password: str) -> str:
@@ -32,6 +45,18 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+async def new_password_hash(password: str) -> str:
+    """``hash_password`` in a worker thread, for request handlers."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_ARGON2_THREADS, hash_password, password)
+
+
+async def password_matches(password_hash: str, password: str) -> bool:
+    """``verify_password`` in a worker thread, for request handlers."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_ARGON2_THREADS, verify_password, password_hash, password)
 
 
 @dataclass(frozen=True)
@@ -90,19 +115,41 @@ def ip_allowed(ip: str, allowlist: tuple[str, ...] | list[str]) -> bool:
     return False
 
 
+def _throttle_key(ip: str) -> str:
+    """One IPv6 host usually holds a whole /64: count it as one address."""
+    address = parse_address(ip)
+    if isinstance(address, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address) if address is not None else ip
+
+
 @dataclass
 class LoginThrottle:
-    """Sliding-window failure counts with a growing, capped wait."""
+    """Sliding-window failure counts with a growing, capped wait.
+
+    Two counts, never one per account alone: per (account, IP) and per IP
+    across accounts.  A per-account count lets anyone lock a user out by
+    failing on purpose (five guesses, then one every few minutes); keyed
+    with the IP it slows the guesser and nobody else.  The per-IP count
+    stops one address from trying a few passwords on every account.
+    """
 
     account_limit: int = 5
     ip_limit: int = 20
     window_s: float = 600.0
     base_delay_s: float = 30.0
     max_delay_s: float = 300.0
-    _failures: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+    # Failures for made-up usernames each create a key: past this many keys
+    # the expired ones go, then the stalest.
+    max_keys: int = 50_000
+    _failures: dict[str, deque[float]] = field(default_factory=dict)
+
+    def _keys(self, username: str, ip: str) -> tuple[str, str]:
+        address = _throttle_key(ip)
+        return f"pair:{address}|{username.strip().lower()}", f"ip:{address}"
 
     def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures[key]
+        failures = self._failures.get(key, deque())
         while failures and failures[0] < now - self.window_s:
             failures.popleft()
         return failures
@@ -118,15 +165,38 @@ class LoginThrottle:
     def retry_after(self, username: str, ip: str, now: float | None = None) -> float:
         """Seconds before another attempt is allowed (0: go ahead)."""
         now = time.time() if now is None else now
+        pair, address = self._keys(username, ip)
         return max(
-            self._wait(f"user:{username.lower()}", self.account_limit, now),
-            self._wait(f"ip:{ip}", self.ip_limit, now),
+            self._wait(pair, self.account_limit, now), self._wait(address, self.ip_limit, now)
         )
 
-    def failed(self, username: str, ip: str, now: float | None = None) -> None:
+    def failed(self, username: str, ip: str, now: float | None = None) -> float:
+        """Count a failure; returns its time (``succeeded`` can withdraw it)."""
         now = time.time() if now is None else now
-        self._recent(f"user:{username.lower()}", now).append(now)
-        self._recent(f"ip:{ip}", now).append(now)
+        for key in self._keys(username, ip):
+            self._failures[key] = self._recent(key, now)
+            self._failures[key].append(now)
+        if len(self._failures) > self.max_keys:
+            self._forget_stale(now)
+        return now
 
-    def succeeded(self, username: str) -> None:
-        self._failures.pop(f"user:{username.lower()}", None)
+    def succeeded(self, username: str, ip: str, counted_at: float | None = None) -> None:
+        """Forget the pair's failures, and withdraw the attempt counted at ``counted_at``.
+
+        The address's other failures stay: signing in to one's own account
+        must not wipe what it tried on others.
+        """
+        pair, address = self._keys(username, ip)
+        self._failures.pop(pair, None)
+        failures = self._failures.get(address)
+        if counted_at is not None and failures and counted_at in failures:
+            failures.remove(counted_at)
+
+    def _forget_stale(self, now: float) -> None:
+        for key in [k for k, failures in self._failures.items() if not self._recent(k, now)]:
+            del self._failures[key]
+        excess = len(self._failures) - self.max_keys // 2
+        if excess > 0:
+            stalest = sorted(self._failures, key=lambda k: self._failures[k][-1])[:excess]
+            for key in stalest:
+                del self._failures[key]

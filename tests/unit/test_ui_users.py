@@ -134,8 +134,10 @@ async def test_given_role_matrix_then_only_valid_permissions_get_a_checkbox(
     assert boxes == set(ALL_PERMISSIONS)
     assert 'data-testid="perm-flows-publish"' in response.text
     assert 'data-testid="perm-users-publish"' not in response.text
+    assert 'data-testid="perm-shifts-plan"' in response.text
+    assert 'data-testid="perm-flows-plan"' not in response.text
     rows = {row.function: row for row in permission_matrix({"flows:view"})}
-    assert [cell.checked for cell in rows["flows"].cells] == [True, False, False]
+    assert [cell.checked for cell in rows["flows"].cells] == [True, False, False, False]
 
 
 async def test_given_edit_without_view_then_role_is_refused_and_ticks_are_kept(

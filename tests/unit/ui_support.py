@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
 from argon2 import PasswordHasher
+from starlette.applications import Starlette
 from starlette.templating import Jinja2Templates
 
 from admin_ui.app import create_app
@@ -40,6 +42,7 @@ class UiClient:
     center: StandInCenter
     rendered: list[Rendered] = field(default_factory=list)
     csrf: str = ""
+    app: Starlette | None = None
 
     async def get(self, path: str, **kwargs: Any) -> httpx.Response:
         response = await self.client.get(path, **kwargs)
@@ -67,6 +70,16 @@ class UiClient:
     @property
     def last(self) -> Rendered:
         return self.rendered[-1]
+
+    @asynccontextmanager
+    async def from_address(self, ip: str) -> AsyncIterator[UiClient]:
+        """Another browser, connecting from ``ip``, to the same app (no cookies)."""
+        assert self.app is not None
+        transport = httpx.ASGITransport(app=self.app, client=(ip, 50123))
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://hotline.test", follow_redirects=False
+        ) as client:
+            yield UiClient(client, self.center, self.rendered, app=self.app)
 
 
 async def create_user(username: str, role: str, *, allowlist: list[str] | None = None) -> User:
@@ -103,8 +116,9 @@ async def ui(seeded: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator
     monkeypatch.setattr(
         rendering.templates, "TemplateResponse", capture.__get__(rendering.templates)
     )
-    transport = httpx.ASGITransport(app=create_app(center, session_secret="test-secret"))
+    app = create_app(center, session_secret="test-secret")
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://hotline.test", follow_redirects=False
     ) as client:
-        yield UiClient(client, center, captured)
+        yield UiClient(client, center, captured, app=app)
