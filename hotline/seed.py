@@ -32,6 +32,7 @@ from hotline.permissions import BUILTIN_ROLES
 from hotline.settings import Settings
 
 DEMO_TENANT = "demo"
+SEEDED_TOKEN_NAME = "demo admin"
 DEMO_DID = "8000"
 DEMO_FLOW = "Main menu"
 DEMO_QUEUE = "support"
@@ -164,5 +165,8 @@ async def seed_demo(settings: Settings, main_menu: dict[str, Any]) -> None:
         await admin.groups.add(admins)
     await seed_demo_document(settings)
     digest = token_digest(settings.api_token)
+    # HOTLINE_API_TOKEN names the one seeded token: when it changes, the one
+    # seeded before stops working instead of staying valid for ever.
+    await ApiToken.filter(name=SEEDED_TOKEN_NAME).exclude(token_sha256=digest).delete()
     if not await ApiToken.exists(token_sha256=digest):
-        await ApiToken.create(name="demo admin", token_sha256=digest, role="administrator")
+        await ApiToken.create(name=SEEDED_TOKEN_NAME, token_sha256=digest, role="administrator")

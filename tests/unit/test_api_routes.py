@@ -9,6 +9,7 @@ needs Asterisk and is covered by the integration tests.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from tortoise import connections
 from admin_ui.api import routes as api_route_table
 from admin_ui.app import create_app
 from ari_apps.ivr.demo import MAIN_MENU
-from hotline import calls
+from hotline import calls, seed
 from hotline.center import ContactCenter
 from hotline.models import ApiToken, Flow
 from hotline.seed import token_digest
@@ -617,3 +618,19 @@ async def test_given_api_changes_then_each_is_in_the_audit_log_with_user_and_ip(
     with pytest.raises(PermissionError):
         entries[0].action = "tampered"
         await entries[0].save()
+
+
+@pytest.mark.security
+async def test_given_hotline_api_token_changed_when_seeded_again_then_the_old_token_is_refused(
+    api: Api, seeded: Settings
+) -> None:
+    old_token = seeded.api_token
+    assert (await api.client.get("/api/v1/queues", headers=_bearer(old_token))).status_code == 200
+    await seed.seed_demo(dataclasses.replace(seeded, api_token="a-new-demo-token"), MAIN_MENU)
+    assert (await api.client.get("/api/v1/queues", headers=_bearer(old_token))).status_code == 401
+    new = await api.client.get("/api/v1/queues", headers=_bearer("a-new-demo-token"))
+    assert new.status_code == 200
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
