@@ -21,7 +21,7 @@ from tests.integration.harness import AriHarness, SimCaller
 from tests.integration.phones import SipPhone, wait_until
 from tests.integration.test_acd_config import _reload, _sql
 from tests.integration.test_acd_config import support_settings as support_settings
-from tests.integration.test_voicemail import _play_tone, _wait_for_beep
+from tests.integration.test_voicemail import _play_tone, _recordings_in_progress
 
 pytestmark = pytest.mark.asterisk
 
@@ -130,9 +130,17 @@ async def test_given_voicemail_overflow_rule_then_the_message_lands_in_the_confi
     )
     await _reload()
     before = {m["id"] for m in await api.get("/voicemail/boxes/1002/messages")}
+    recording_before = _recordings_in_progress(hotline_env)
     caller = await harness.call("8000", caller_id="5550803")
     await caller.press("1")
-    await _wait_for_beep(caller)
+
+    # Box 1002's greeting is long (it spells the number); wait for the
+    # recording itself rather than for a beep heard in slices of audio.
+    def recording() -> bool:
+        return bool(_recordings_in_progress(hotline_env) - recording_before)
+
+    await wait_until(recording, 45, "the voicemail recording to start after the overflow")
+    await asyncio.sleep(0.5)
     await _play_tone(caller, hotline_env, 2.0)
     await caller.press("#")
 
