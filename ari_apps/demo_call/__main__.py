@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import sys
 import tempfile
 import time
@@ -23,13 +22,13 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ari_apps.ari.client import AriClient
 from ari_apps.ari.errors import AriError
 from ari_apps.ari.events import STASIS_START, AriEvent
+from ari_apps.demo_call.api import HotlineApi
 from ari_apps.demo_call.phone import SipPhone
 from hotline.settings import load_settings, read_env_file
 
@@ -39,27 +38,6 @@ DEMO_APP = "hotline-demo-call"
 
 class CannotTry(Exception):
     """The demo call could not be placed; the message says what to do."""
-
-
-@dataclass
-class Api:
-    base: str
-    token: str
-
-    def call(self, method: str, path: str, body: Any = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base + path, data=data, method=method)
-        request.add_header("Authorization", f"Bearer {self.token}")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read() or b"null")
-
-    async def get(self, path: str) -> Any:
-        return await asyncio.to_thread(self.call, "GET", path)
-
-    async def post(self, path: str, body: Any = None) -> Any:
-        return await asyncio.to_thread(self.call, "POST", path, body)
 
 
 async def _until(check: Callable[[], Awaitable[bool]], timeout_s: float) -> bool:
@@ -76,7 +54,7 @@ class DemoCall:
         self.env = env
         self.did = did
         self.wait_s = wait_s
-        self.api = Api(env["HOTLINE_WEB_URL"] + "/api/v1", env["HOTLINE_API_TOKEN"])
+        self.api = HotlineApi(env)
         self.answered = asyncio.Event()
         self.ari = AriClient(
             env["HOTLINE_ARI_URL"],

@@ -8,12 +8,9 @@ Asterisk or mounted /proc behind.  Tests in test_first_run.py run first.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
 import subprocess
 import sys
-import urllib.request
 from collections.abc import AsyncIterator, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +19,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, async_playwright
 
+from ari_apps.demo_call.api import HotlineApi
 from hotline.settings import REPO_ROOT, read_env_file
 from tests.integration.browser import launch
 from tests.integration.harness import AriHarness
@@ -91,28 +89,8 @@ def hotline_env(first_run: FirstRun) -> dict[str, str]:
     return read_env_file(REPO_ROOT / "var" / "run" / "hotline.env")
 
 
-class Api:
-    def __init__(self, env: dict[str, str]) -> None:
-        self.base = env["HOTLINE_WEB_URL"] + "/api/v1"
-        self.token = env["HOTLINE_API_TOKEN"]
-
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base + path, data=data, method=method)
-        request.add_header("Authorization", f"Bearer {self.token}")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read() or b"null")
-
-    async def get(self, path: str) -> Any:
-        return await asyncio.to_thread(self._call, "GET", path)
-
-    async def post(self, path: str, body: Any = None) -> Any:
-        return await asyncio.to_thread(self._call, "POST", path, body)
-
-    async def put(self, path: str, body: Any = None) -> Any:
-        return await asyncio.to_thread(self._call, "PUT", path, body)
+class Api(HotlineApi):
+    """Hotline's API as the demo administrator (the contract's token)."""
 
 
 @pytest.fixture(scope="session")
