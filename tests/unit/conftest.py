@@ -4,6 +4,7 @@ CallCenter pointed at that fake server."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from ari_apps.app import CallCenter
 from ari_apps.ari import AriClient
 from ari_apps.ari.fake_server import FakeAriServer
 from ari_apps.ivr.demo import MAIN_MENU
+from fax.demo import SOURCE as DEMO_FAX_SOURCE
 from hotline import flows, seed
 from hotline.bus import EventBus
 from hotline.db import close_db, init_db
@@ -42,6 +44,18 @@ DEMO_SOUNDS = frozenset(
         "please-try-call-later",
     }
 )
+
+
+@pytest.fixture(scope="session")
+def demo_pdf(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """The demo fax document (2 pages) as a PDF, rendered once per session."""
+    pdf = tmp_path_factory.mktemp("fax") / "demo.pdf"
+    subprocess.run(
+        ["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pdfwrite",
+         "-sPAPERSIZE=a4", f"-sOutputFile={pdf}", str(DEMO_FAX_SOURCE)],
+        check=True,
+    )  # fmt: skip
+    return pdf.read_bytes()
 
 
 def _cheap_password_hasher() -> PasswordHasher:

@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import io
-import subprocess
 from pathlib import Path
 
 import pytest
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
-from fax.demo import SOURCE
 from fax.documents import DocumentRejected, check_pdf, fax_tiff_to_pdf, pdf_to_fax_tiff
-
-
-@pytest.fixture(scope="module")
-def demo_pdf(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    pdf = tmp_path_factory.mktemp("fax") / "demo.pdf"
-    subprocess.run(
-        ["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pdfwrite",
-         "-sPAPERSIZE=a4", f"-sOutputFile={pdf}", str(SOURCE)],
-        check=True,
-    )  # fmt: skip
-    return pdf.read_bytes()
 
 
 def with_pages(data: bytes, copies: int) -> bytes:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import subprocess
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -30,17 +29,6 @@ from hotline.settings import Settings
 
 pytestmark = pytest.mark.security
 I18N = Path(__file__).parents[2] / "admin_ui" / "i18n"
-
-
-@pytest.fixture(scope="module")
-def demo_pdf(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    pdf = tmp_path_factory.mktemp("fax-sec") / "demo.pdf"
-    subprocess.run(
-        ["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pdfwrite",
-         "-sPAPERSIZE=a4", f"-sOutputFile={pdf}", str(SOURCE)],
-        check=True,
-    )  # fmt: skip
-    return pdf.read_bytes()
 
 
 def polyglot(demo_pdf: bytes, marker: Path) -> bytes:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from pypdf import PdfReader, PdfWriter
 
 from admin_ui.fax import services as ui_services
 from fax import services as fax_services
-from fax.demo import SOURCE
 from fax.documents import MAX_PAGES, MAX_PDF_BYTES
 from hotline.models import AuditEntry
 from hotline.models_fax import FaxDid, FaxDocument, FaxJob
@@ -28,15 +26,9 @@ GOLDEN_DIR = Path(__file__).parent / "golden" / "fax"
 HTMX = {"HX-Request": "true"}
 
 
-@pytest.fixture(scope="module")
-def two_pages(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    pdf = tmp_path_factory.mktemp("fax-ui") / "two.pdf"
-    subprocess.run(
-        ["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pdfwrite",
-         "-sPAPERSIZE=a4", f"-sOutputFile={pdf}", str(SOURCE)],
-        check=True,
-    )  # fmt: skip
-    return pdf.read_bytes()
+@pytest.fixture
+def two_pages(demo_pdf: bytes) -> bytes:
+    return demo_pdf
 
 
 def pdf_pages(data: bytes, pages: int) -> bytes:
