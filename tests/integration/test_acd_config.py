@@ -97,24 +97,32 @@ async def test_given_max_wait_when_nobody_answers_then_caller_overflows_to_the_f
     assert record["disposition"] == "ivr_hangup"
 
 
-@pytest.fixture
-async def billing_queue(api: Api) -> AsyncIterator[None]:
-    """A second queue, served by agent 1001 only, on menu option 5."""
+def _create_queue(name: str, member: str) -> int:
+    """A plain longest-idle queue of the demo tenant with one member, as rows;
+    the caller applies it with ``_reload()``.  Returns the queue's id."""
     tenant_id = _sql("select id from tenant where name = 'demo'")[0][0]
     _sql(
         "insert into queue (name, strategy, ring_timeout_s, wrapup_s, join_empty, "
         "leave_empty, announce_ewt, moh_class, required_skills, max_misses, vip_caller_ids, "
-        "vip_priority, tenant_id) values ('billing', 'longest-idle', 15, 2, 1, 0, 0, "
+        "vip_priority, tenant_id) values (?, 'longest-idle', 15, 2, 1, 0, 0, "
         "'default', '{}', 2, '[]', 10, ?)",
+        name,
         tenant_id,
     )
-    queue_id = _sql("select id from queue where name = 'billing'")[0][0]
-    agent_id = _sql("select id from agent where extension = '1001'")[0][0]
+    queue_id: int = _sql("select id from queue where name = ?", name)[0][0]
+    agent_id = _sql("select id from agent where extension = ?", member)[0][0]
     _sql(
         "insert into queue_member (penalty, agent_id, queue_id) values (0, ?, ?)",
         agent_id,
         queue_id,
     )
+    return queue_id
+
+
+@pytest.fixture
+async def billing_queue(api: Api) -> AsyncIterator[None]:
+    """A second queue, served by agent 1001 only, on menu option 5."""
+    queue_id = _create_queue("billing", member="1001")
 
     async def billing_known() -> bool:
         status = await api.get("/agents/1001")

@@ -19,7 +19,7 @@ from ari_apps.ivr.demo import MAIN_MENU
 from tests.integration.conftest import Api
 from tests.integration.harness import AriHarness, SimCaller
 from tests.integration.phones import SipPhone, wait_until
-from tests.integration.test_acd_config import _reload, _sql
+from tests.integration.test_acd_config import _create_queue, _reload, _sql
 from tests.integration.test_acd_config import support_settings as support_settings
 from tests.integration.test_voicemail import _play_tone, _recordings_in_progress
 
@@ -161,21 +161,7 @@ async def test_given_voicemail_overflow_rule_then_the_message_lands_in_the_confi
 async def test_given_queue_deleted_while_running_then_it_leaves_the_acd_without_a_restart(
     api: Api, agents_ready: dict[str, SipPhone]
 ) -> None:
-    tenant_id = _sql("select id from tenant where name = 'demo'")[0][0]
-    _sql(
-        "insert into queue (name, strategy, ring_timeout_s, wrapup_s, join_empty, "
-        "leave_empty, announce_ewt, moh_class, required_skills, max_misses, vip_caller_ids, "
-        "vip_priority, tenant_id) values ('short_lived', 'longest-idle', 15, 2, 1, 0, 0, "
-        "'default', '{}', 2, '[]', 10, ?)",
-        tenant_id,
-    )
-    queue_id = _sql("select id from queue where name = 'short_lived'")[0][0]
-    agent_id = _sql("select id from agent where extension = '1001'")[0][0]
-    _sql(
-        "insert into queue_member (penalty, agent_id, queue_id) values (0, ?, ?)",
-        agent_id,
-        queue_id,
-    )
+    queue_id = _create_queue("short_lived", member="1001")
     await _reload()
     assert "short_lived" in [q["name"] for q in await api.get("/queues")]
     assert "short_lived" in (await api.get("/agents/1001"))["queues"]
