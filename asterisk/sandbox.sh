@@ -60,11 +60,69 @@ provision() {
   mv "$staging" "$ROOT"
 }
 
+# Asterisk runs as the chroot's own "asterisk" account, never as root.  The
+# chroot's passwd is Debian's, whose uid may belong to someone else on the
+# host (here: 101, the host's postgres).  A process's uid is the host's uid,
+# so Asterisk would share signals, /proc/<pid>/root and files with that
+# account: renumber it to an id no host account or group uses.
+FREE_ID_FIRST=64100
+FREE_ID_LAST=64999
+
+chroot_id() { awk -F: -v name="$2" '$1 == name { print $3 }' "$ROOT/etc/$1"; }
+
+host_has_id() { getent passwd "$1" >/dev/null || getent group "$1" >/dev/null; }
+
+chroot_has_id() {
+  awk -F: -v id="$1" '$3 == id { found = 1 } END { exit !found }' \
+    "$ROOT/etc/passwd" "$ROOT/etc/group"
+}
+
+own_asterisk_account() {
+  local uid gid id
+  uid=$(chroot_id passwd asterisk)
+  gid=$(chroot_id group asterisk)
+  if [[ -z "$uid" || -z "$gid" ]]; then
+    echo "sandbox: the chroot has no asterisk account" >&2
+    exit 1
+  fi
+  if ! host_has_id "$uid" && ! host_has_id "$gid"; then return 0; fi
+  for id in $(seq "$FREE_ID_FIRST" "$FREE_ID_LAST"); do
+    if ! host_has_id "$id" && ! chroot_has_id "$id"; then break; fi
+  done
+  echo "sandbox: renumbering the chroot's asterisk account $uid:$gid to $id:$id" >&2
+  awk -F: -v OFS=: -v id="$id" '$1 == "asterisk" { $3 = id; $4 = id } { print }' \
+    "$ROOT/etc/passwd" >"$ROOT/etc/passwd.new" && mv "$ROOT/etc/passwd.new" "$ROOT/etc/passwd"
+  awk -F: -v OFS=: -v id="$id" '$1 == "asterisk" { $3 = id } { print }' \
+    "$ROOT/etc/group" >"$ROOT/etc/group.new" && mv "$ROOT/etc/group.new" "$ROOT/etc/group"
+  chmod 0644 "$ROOT/etc/passwd" "$ROOT/etc/group"
+  # -xdev: never into a mounted /proc (provision and start keep it unmounted here).
+  find "$ROOT" -xdev -uid "$uid" -exec chown -h "$id" {} +
+  find "$ROOT" -xdev -gid "$gid" -exec chgrp -h "$id" {} +
+}
+
+# What Asterisk writes is its own; what it only reads (configuration) is
+# root's and readable through its group.  Hotline keeps this for the files
+# it writes later (hotline/asterisk_account.py).
+give_asterisk_its_files() {
+  mkdir -p "$ROOT/var/run/asterisk" "$ROOT/var/spool/asterisk/recording" "$ROOT/var/log/asterisk"
+  local uid gid
+  uid=$(chroot_id passwd asterisk)
+  gid=$(chroot_id group asterisk)
+  chown -R -h "$uid:$gid" "$ROOT/var/lib/asterisk" "$ROOT/var/spool/asterisk" \
+    "$ROOT/var/log/asterisk" "$ROOT/var/run/asterisk"
+  chgrp -R -h "$gid" "$ROOT/etc/asterisk"
+  chmod -R g+rX,o-rwx "$ROOT/etc/asterisk"
+}
+
 start() {
   provision
   if asterisk_pid >/dev/null; then return 0; fi
-  proc_mounted || mount -t proc proc "$ROOT/proc"
-  mkdir -p "$ROOT/var/run/asterisk" "$ROOT/var/spool/asterisk/recording" "$ROOT/var/log/asterisk"
+  if proc_mounted; then umount "$ROOT/proc" || umount -l "$ROOT/proc"; fi
+  own_asterisk_account
+  give_asterisk_its_files
+  # hidepid: inside the chroot a process sees only its own user's processes,
+  # so Asterisk cannot even list the host's.
+  mount -t proc -o hidepid=invisible proc "$ROOT/proc"
   # Without /etc/hosts, PJSIP resolves the host name through DNS from its
   # worker threads during calls; with no network that stalls them for the
   # resolver timeout (5-10 s) and calls pile up.
@@ -72,7 +130,13 @@ start() {
   rm -f "$ROOT/var/run/asterisk/asterisk.ctl" "$ROOT/var/run/asterisk/asterisk.pid"
   # -f keeps it in the foreground of its own setsid session so we can log it;
   # -n disables colour in the log.
-  setsid chroot "$ROOT" /usr/sbin/asterisk -f -n \
+  # Asterisk starts as its own account with no capabilities at all.  Its own
+  # -U/-G would keep CAP_NET_ADMIN (for QoS marks), which on the host's network
+  # namespace is far more than a PBX needs; no_new_privs stops any setuid
+  # program it might be tricked into running from gaining privileges.
+  setsid chroot "$ROOT" /usr/bin/setpriv --reuid=asterisk --regid=asterisk --clear-groups \
+    --inh-caps=-all --bounding-set=-all --no-new-privs \
+    /usr/sbin/asterisk -f -n \
     >"$ROOT/var/log/asterisk/console.log" 2>&1 < /dev/null &
   for _ in $(seq 1 100); do
     if status; then return 0; fi

@@ -21,6 +21,7 @@ from ari_apps.call_services import (
 )
 from fax import services
 from fax.paths import FaxPaths
+from hotline.asterisk_account import asterisk_writable_dir
 from hotline.errors import InvalidRequest
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,8 @@ class ReceiveFax:
         job = await services.create_inbound_job(did, call.caller_id, call.call_id)
         paths = FaxPaths.from_settings(call.settings)
         tiff = paths.received_tiff(job.id)
-        tiff.parent.mkdir(parents=True, exist_ok=True)
+        # Asterisk, unprivileged, writes the received pages here.
+        asterisk_writable_dir(tiff.parent, paths.asterisk_root)
         try:
             await _hand_to_dialplan(call, job.id, str(paths.for_asterisk(tiff)), "receive")
         except Exception as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from hotline.asterisk_account import share_file
 from hotline.settings import REPO_ROOT, Settings
 
 TEMPLATE_DIR = REPO_ROOT / "asterisk" / "config"
@@ -61,7 +62,8 @@ def render_all(settings: Settings, extra: dict[str, str] | None = None) -> list[
             continue
         tmp = target.with_suffix(".conf.tmp")
         tmp.write_text(rendered, encoding="utf-8")
-        tmp.chmod(0o640)
+        # Asterisk runs unprivileged: it reads these through its group.
+        share_file(tmp, settings.asterisk_root)
         tmp.replace(target)
         changed.append(target)
     return changed

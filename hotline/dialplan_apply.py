@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
+from hotline.asterisk_account import share_file
 from hotline.asterisk_config import asterisk_rx_args
 from hotline.dialplan_check import (
     DEFAULT_STASIS_APP,
@@ -129,7 +130,7 @@ class RxCli:
         return CliResult(not failed, output)
 
 
-def write_atomically(path: Path, text: str | None) -> None:
+def write_atomically(path: Path, text: str | None, asterisk_root: str) -> None:
     """Replace ``path`` with ``text`` in one rename; ``None`` removes the file."""
     if text is None:
         path.unlink(missing_ok=True)
@@ -137,8 +138,8 @@ def write_atomically(path: Path, text: str | None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
-    # Same mode as the files render_all writes, so the same Asterisk reads it.
-    tmp.chmod(0o640)
+    # Shared as render_all shares its files, so the same Asterisk reads it.
+    share_file(tmp, asterisk_root)
     os.replace(tmp, path)
 
 
@@ -156,9 +157,15 @@ def touch(path: Path) -> None:
 
 class DialplanApplier:
     def __init__(
-        self, etc_dir: Path, cli: AsteriskCli, *, stasis_app: str = DEFAULT_STASIS_APP
+        self,
+        etc_dir: Path,
+        cli: AsteriskCli,
+        *,
+        stasis_app: str = DEFAULT_STASIS_APP,
+        asterisk_root: str = "",
     ) -> None:
         self.etc_dir = etc_dir
+        self.asterisk_root = asterisk_root
         self.cli = cli
         # The only ARI app the custom dialplan may hand calls to (Stasis()).
         self.stasis_app = stasis_app
@@ -167,7 +174,12 @@ class DialplanApplier:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DialplanApplier:
-        return cls(settings.asterisk_etc, RxCli(settings), stasis_app=settings.ari_app)
+        return cls(
+            settings.asterisk_etc,
+            RxCli(settings),
+            stasis_app=settings.ari_app,
+            asterisk_root=settings.asterisk_root,
+        )
 
     def path_of(self, kind: str) -> Path:
         return self.etc_dir / KINDS[kind].filename
@@ -185,12 +197,12 @@ class DialplanApplier:
             return ApplyResult("rejected", "; ".join(e.reason for e in checked.errors))
         async with self._lock:
             previous = self.live_text(kind)
-            write_atomically(self.path_of(kind), text)
+            write_atomically(self.path_of(kind), text, self.asterisk_root)
             log: list[str] = []
             error = await self._reload_and_verify(document, checked.names_to_verify, log)
             if error is None:
                 return ApplyResult("applied", "", tuple(log))
-            write_atomically(self.path_of(kind), previous)
+            write_atomically(self.path_of(kind), previous, self.asterisk_root)
             log.append("-- rollback: previous file restored --")
             touch(self.etc_dir / document.parent_filename)
             restore = await self._run(document.reload_command, log)

@@ -41,6 +41,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, Protocol
 
+from hotline.asterisk_account import share_file, shared_dir
 from hotline.bus import EventBus
 from hotline.errors import InvalidRequest, NotFound
 from hotline.models_voicemail import (
@@ -118,6 +119,11 @@ def runtime() -> Runtime:
     return _runtime
 
 
+def _asterisk_root() -> str:
+    settings = runtime().settings
+    return settings.asterisk_root if settings is not None else ""
+
+
 def mwi_mailbox_name(number: str) -> str:
     return f"{number}@{MWI_CONTEXT}"
 
@@ -164,9 +170,9 @@ def _move_into_store(recording_name: str, relative: str) -> bytes:
     if not source.is_file():
         raise VoicemailRejected("no_audio", f"the recording {recording_name} does not exist")
     target = audio_file(relative)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.parent.chmod(0o755)
-    source.chmod(0o644)  # ARI writes 0640 (Asterisk's umask); Hotline serves it too
+    shared_dir(target.parent, _asterisk_root())
+    # Asterisk (unprivileged) plays it back; Hotline serves it too.
+    share_file(source, _asterisk_root())
     source.replace(target)
     return target.read_bytes()
 
@@ -214,16 +220,15 @@ def _read_stored_recording(audio: Path | str) -> tuple[str, bytes]:
         raise VoicemailRejected("outside_store", f"{path} is not in the voicemail store")
     if not path.is_file():
         raise VoicemailRejected("no_audio", f"the recording {path.name} does not exist")
-    path.chmod(0o644)  # ARI's recordings are 0640 (Asterisk's umask); others read it too
+    share_file(path, _asterisk_root())
     return str(path.relative_to(store)), path.read_bytes()
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.parent.chmod(0o755)
+    shared_dir(path.parent, _asterisk_root())
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     tmp.write_bytes(data)
-    tmp.chmod(0o644)  # Asterisk reads it
+    share_file(tmp, _asterisk_root())  # Asterisk plays it, through its group
     tmp.replace(path)
 
 

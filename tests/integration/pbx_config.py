@@ -17,7 +17,7 @@ from hotline.settings import load_settings
 
 async def _apply(applier: DialplanApplier, texts: Mapping[str, str | None]) -> None:
     for kind, text in texts.items():
-        write_atomically(applier.path_of(kind), text)
+        write_atomically(applier.path_of(kind), text, applier.asterisk_root)
         # The parent file's mtime makes Asterisk re-read its #tryinclude.
         touch(applier.etc_dir / KINDS[kind].parent_filename)
         await applier.cli.run(KINDS[kind].reload_command)

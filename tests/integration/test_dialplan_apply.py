@@ -41,7 +41,7 @@ async def applier(hotline_env: dict[str, str]) -> AsyncIterator[DialplanApplier]
     yield applier
     # Leave the sandbox as it was for the other tests.
     for kind, text in before.items():
-        write_atomically(applier.path_of(kind), text)
+        write_atomically(applier.path_of(kind), text, applier.asterisk_root)
         touch(applier.etc_dir / KINDS[kind].parent_filename)
         await applier.cli.run(KINDS[kind].reload_command)
 

@@ -25,6 +25,7 @@ import pytest
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 
+from hotline.asterisk_account import asterisk_writable_dir
 from tests.integration.audio import audible_seconds
 from tests.integration.conftest import Api
 from tests.integration.harness import AriHarness, SimCaller
@@ -64,7 +65,8 @@ async def fax_dialplan(hotline_env: dict[str, str]) -> AsyncIterator[Path]:
     """The test contexts live in hotline-custom.conf while the test runs."""
     async with extra_config(dialplan=TEST_DIALPLAN):
         spool = Path(hotline_env["HOTLINE_ASTERISK_ROOT"] or "/") / TEST_SPOOL.lstrip("/")
-        spool.mkdir(parents=True, exist_ok=True)
+        # The receiving fax machine is the unprivileged Asterisk.
+        asterisk_writable_dir(spool, hotline_env["HOTLINE_ASTERISK_ROOT"])
         for old in spool.glob("*.tif"):
             old.unlink()
         yield spool

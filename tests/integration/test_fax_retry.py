@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from hotline.asterisk_account import asterisk_writable_dir
 from tests.integration.conftest import Api
 from tests.integration.harness import AriHarness
 from tests.integration.pbx_config import extra_config
@@ -60,7 +61,8 @@ async def busy_once_number(
             "POST", "/asterisk/variable", params={"variable": TRIES, "value": "0"}
         )
         spool = Path(hotline_env["HOTLINE_ASTERISK_ROOT"] or "/") / TEST_SPOOL.lstrip("/")
-        spool.mkdir(parents=True, exist_ok=True)
+        # The receiving fax machine is the unprivileged Asterisk.
+        asterisk_writable_dir(spool, hotline_env["HOTLINE_ASTERISK_ROOT"])
         (spool / "fax-back-retry.tif").unlink(missing_ok=True)
         policy = await api.get("/fax/retry-policy")
         await api.put(

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from hotline.asterisk_account import asterisk_writable_dir
 from tests.integration.conftest import Api
 from tests.integration.harness import AriHarness
 from tests.integration.pbx_config import extra_config
@@ -109,7 +110,8 @@ async def t38_trunk(hotline_env: dict[str, str]) -> AsyncIterator[Path]:
         shown = await applier.cli.run(f"pjsip show endpoint {TRUNK}")
         assert "t38_udptl" in shown.output and TRUNK in shown.output, shown.output
         spool = Path(hotline_env["HOTLINE_ASTERISK_ROOT"] or "/") / TEST_SPOOL.lstrip("/")
-        spool.mkdir(parents=True, exist_ok=True)
+        # The receiving fax machine is the unprivileged Asterisk.
+        asterisk_writable_dir(spool, hotline_env["HOTLINE_ASTERISK_ROOT"])
         (spool / "fax-back-t38.tif").unlink(missing_ok=True)
         yield spool
 
