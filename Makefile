@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: deps run up down demo-call sandbox-reset security test test-unit test-integration check lint typecheck bench clean
+.PHONY: deps run up down demo-call sandbox-reset security test test-unit test-integration check lint typecheck bench clean migration
 
 deps:
 	@bash scripts/install-deps.sh
@@ -45,6 +45,12 @@ typecheck: deps
 	.venv/bin/mypy hotline ari_apps agi_scripts admin_ui voice_prompts vm fax tests
 
 check: lint typecheck test
+
+# After a model change: writes hotline/migrations/NNNN_<NAME>.py from the
+# difference between the models and the migrations (README: Migrations).
+migration: deps
+	@test -n "$(NAME)" || { echo "usage: make migration NAME=add_something" >&2; exit 2; }
+	$(PY) -m hotline.migrations_cli make $(NAME)
 
 bench: deps
 	$(PY) -m tests.bench.run_bench

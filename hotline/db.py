@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import Any
 
 from tortoise import Tortoise
 from tortoise.backends.base.executor import EXECUTOR_CACHE
@@ -11,6 +12,7 @@ from tortoise.models import Model
 
 from hotline.append_only import install_guards
 from hotline.private_files import make_private
+from hotline.schema_migrations import apply_migrations, apps_config
 from hotline.writer import WRITER
 
 
@@ -40,6 +42,11 @@ def model_modules() -> list[str]:
     return found
 
 
+def tortoise_config(url: str) -> dict[str, Any]:
+    """Tortoise's config: the default connection at ``url`` and the one app, "models"."""
+    return {"connections": {"default": normalise_url(url)}, "apps": apps_config(model_modules())}
+
+
 async def init_db(url: str) -> None:
     url = normalise_url(url)
     if url.startswith("sqlite://") and url != "sqlite://:memory:":
@@ -49,10 +56,16 @@ async def init_db(url: str) -> None:
     # used SQLite before (tests, a future copy-to-PostgreSQL tool) would send
     # SQLite's "?" placeholders to PostgreSQL.  Start every init clean.
     EXECUTOR_CACHE.clear()
-    await Tortoise.init(db_url=url, modules={"models": model_modules()})
-    # Schema creation is additive and idempotent (safe=True).  A versioned
-    # migration tool takes over once the schema starts changing under users.
-    await Tortoise.generate_schemas(safe=True)
+    config = tortoise_config(url)
+    await Tortoise.init(config=config)
+    try:
+        # Forward only; adopts a database generate_schemas made before
+        # migrations existed (see hotline/schema_migrations.py).
+        await apply_migrations(config["apps"])
+    except BaseException:
+        # Else SQLite's connection thread keeps the process from exiting.
+        await Tortoise.close_connections()
+        raise
     # Every start, so databases made before the guards exist get them too.
     await install_guards()
     if url.startswith("sqlite://") and url != "sqlite://:memory:":

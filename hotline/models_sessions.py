@@ -4,8 +4,8 @@ Sessions are signed cookies: the server keeps no list of them, so it cannot
 end one by deleting it.  Instead every session carries the version its user
 had when it was issued, and is honoured only while that is still the user's
 version (``admin_ui/web/sessions.py``).  Its own table, not a ``user``
-column: ``generate_schemas(safe=True)`` creates new tables on existing
-databases but never alters old ones, and there is no migration tool yet.
+column, from before Hotline had migrations (then only new tables reached
+existing databases).
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ import pytest
 
 from admin_ui.web.sessions import current_version
 from hotline.models import User
-from hotline.models_sessions import UserSessionEpoch
 from tests.unit.ui_support import PASSWORD, UiClient
 
 COOKIE = "hotline_session"
@@ -103,18 +102,3 @@ async def test_given_ended_session_then_public_actions_ignore_its_user(ui: UiCli
         await thief.post("/logout")
     assert (await User.get(username="supervisor")).language == "en"
     assert await current_version(await _id("supervisor")) == version
-
-
-def test_given_session_versions_then_a_new_table_and_no_new_user_column() -> None:
-    # Existing databases get new tables from generate_schemas(safe=True),
-    # never new columns: the version must not live on ``user``.
-    assert UserSessionEpoch._meta.db_table == "user_session_epoch"
-    assert set(User._meta.db_fields) == {
-        "id",
-        "username",
-        "password_hash",
-        "display_name",
-        "language",
-        "is_active",
-        "phone_extension",
-    }
