@@ -21,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 from admin_ui import api
 from admin_ui.account import plugin as account
 from admin_ui.agents import plugin as agents
+from admin_ui.api_tokens import plugin as api_tokens
 from admin_ui.audit import plugin as audit_log
 from admin_ui.dialplan import plugin as dialplan
 from admin_ui.fax import plugin as fax
@@ -94,6 +95,7 @@ FEATURES = (
     agents,
     shifts,
     users,
+    api_tokens,
     audit_log,
     dialplan,
 )

@@ -1,23 +1,25 @@
-"""Bearer-token authentication and role checks for the JSON API."""
+"""Bearer-token authentication and role and scope checks for the JSON API.
+
+A token is refused with 401 when it is unknown, revoked (``token-revoked``)
+or expired (``token-expired``); an action its role or its scope does not
+allow gets 403 (``insufficient-scope`` names the missing scope).  Tokens
+are managed on /api-tokens (``hotline/api_tokens.py``).
+"""
 
 from __future__ import annotations
 
-import hmac
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
+from admin_ui.web.routing import client_ip
+from hotline import api_tokens
+from hotline.api_tokens import ROLE_ACTIONS as ROLE_ACTIONS  # re-exported
 from hotline.errors import HotlineError
-from hotline.models import ApiToken
-from hotline.seed import token_digest
+from hotline.tenancy import home_tenant_id
 
-# Which roles may do what through the API.  The UI issue grows this into the
-# full per-function permission model; until then the API knows two actions.
-ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    "administrator": frozenset({"view", "edit", "publish", "agent-control"}),
-    "supervisor": frozenset({"view", "agent-control"}),
-    "auditor": frozenset({"view"}),
-}
+log = logging.getLogger(__name__)
 
 
 class Unauthorized(HotlineError):
@@ -25,15 +27,32 @@ class Unauthorized(HotlineError):
     status_code = 401
 
 
+class TokenRevoked(Unauthorized):
+    error_id = "token-revoked"
+
+
+class TokenExpired(Unauthorized):
+    error_id = "token-expired"
+
+
 class Forbidden(HotlineError):
     error_id = "forbidden"
     status_code = 403
+
+
+class InsufficientScope(Forbidden):
+    error_id = "insufficient-scope"
 
 
 @dataclass(frozen=True)
 class Principal:
     name: str
     role: str
+    # What the token may do: its scope within its role's actions.
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    token_id: int | None = None
+    # The token's tenant: every query of the request sees its rows only.
+    tenant_id: int = 0
 
 
 async def authenticate(request: Request) -> Principal:
@@ -41,16 +60,39 @@ async def authenticate(request: Request) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("a bearer token is required")
-    digest = token_digest(token.strip())
-    row = await ApiToken.get_or_none(token_sha256=digest)
-    # compare_digest keeps the check constant-time once a row is found.
-    if row is None or not hmac.compare_digest(row.token_sha256, digest):
+    row = await api_tokens.find(token.strip())
+    if row is None:
         raise Unauthorized("unknown token")
-    return Principal(name=row.name, role=row.role)
+    now = api_tokens.utcnow()
+    status = api_tokens.status_of(row, now)
+    if status != "active":
+        log.warning(
+            "API token %d %r (prefix %r) refused: %s, from %s",
+            row.id,
+            row.name,
+            row.prefix,
+            status,
+            client_ip(request),
+        )
+        if status == "revoked":
+            raise TokenRevoked("token revoked")
+        raise TokenExpired("token expired")
+    await api_tokens.note_use(row, now)
+    return Principal(
+        name=row.name,
+        role=row.role,
+        scopes=api_tokens.scopes_of(row),
+        token_id=row.id,
+        tenant_id=row.tenant_id if row.tenant_id is not None else await home_tenant_id(),
+    )
 
 
 async def require(request: Request, action: str) -> Principal:
     principal = await authenticate(request)
-    if action not in ROLE_ACTIONS.get(principal.role, frozenset()):
+    if action not in api_tokens.role_actions(principal.role):
         raise Forbidden(f"role {principal.role!r} may not {action}")
+    if action not in principal.scopes:
+        raise InsufficientScope(
+            f"token scope does not include {action!r}", {"missing_scope": action}
+        )
     return principal

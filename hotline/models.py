@@ -227,6 +227,13 @@ class User(Model):
     is_active = fields.BooleanField(default=True)
     # The phone a "test call" rings for this user (an agent extension).
     phone_extension = fields.CharField(max_length=32, null=True)
+    # The tenant the user works in: every query of theirs sees only its rows
+    # (hotline/tenancy.py).  NULL only on rows from before tenants; every
+    # start gives them the home tenant (hotline/seed.py).
+    tenant: fields.ForeignKeyNullableRelation[Tenant] = fields.ForeignKeyField(
+        "models.Tenant", related_name="users", null=True
+    )
+    tenant_id: int | None  # the column behind ``tenant``, for type checkers
     groups: fields.ManyToManyRelation[UserGroup] = fields.ManyToManyField(
         "models.UserGroup", related_name="users", through="user_group_member"
     )
@@ -264,12 +271,31 @@ class AuditEntry(Model):
 
 
 class ApiToken(Model):
+    """A bearer token of /api/v1 (see hotline/api_tokens.py).  Revoked, never deleted."""
+
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=64)
     # sha256 of the bearer token; the token itself is never stored.
     token_sha256 = fields.CharField(max_length=64, unique=True)
+    # The token's first characters, to tell tokens apart in a list ("" when
+    # unknown or when the token is too short to show any of it).
+    prefix = fields.CharField(max_length=8, default="", db_default="")
     role = fields.CharField(max_length=32, default="administrator")
+    # The API actions the token may use, each one its role allows too.
+    # None: every action of its role (the seeded token, older tokens).
+    scopes: Any = fields.JSONField(null=True, default=None)
     created_at = fields.DatetimeField(auto_now_add=True)
+    created_by = fields.CharField(max_length=64, default="", db_default="")
+    expires_at = fields.DatetimeField(null=True, default=None)  # None: never
+    revoked_at = fields.DatetimeField(null=True, default=None)
+    # Written at most once a minute per token, not on every request.
+    last_used_at = fields.DatetimeField(null=True, default=None)
+    # The tenant the token works in (NULL only on rows from before tenants;
+    # every start gives them the home tenant).
+    tenant: fields.ForeignKeyNullableRelation[Tenant] = fields.ForeignKeyField(
+        "models.Tenant", related_name="api_tokens", null=True
+    )
+    tenant_id: int | None  # the column behind ``tenant``, for type checkers
 
     class Meta:
         table = "api_token"

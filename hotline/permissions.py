@@ -18,6 +18,7 @@ FUNCTIONS: Final = (
     "shifts",
     "users",
     "roles",
+    "api_tokens",
     "audit",
     "dialplan",
     "fax",

@@ -6,13 +6,14 @@ are created, so a restart never undoes an edit.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from argon2 import PasswordHasher
 from tortoise.expressions import Q
 
 from fax.demo import seed_demo_document
+from hotline import api_tokens
+from hotline.api_tokens import token_digest as token_digest  # re-exported
 from hotline.lookup_hosts import add_configured_hosts
 from hotline.models import (
     Agent,
@@ -46,10 +47,6 @@ DEMO_PAUSE_REASONS = (
     ("training", "4", "Training", "培训"),
     ("other", "5", "Other", "其他"),
 )
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def publish_version(flow: Flow, definition: dict[str, Any], published_by: str) -> FlowVersion:
@@ -161,6 +158,7 @@ async def seed_demo(settings: Settings, main_menu: dict[str, Any]) -> None:
             password_hash=PasswordHasher().hash(settings.admin_password),
             display_name="Administrator",
             phone_extension=DEMO_AGENTS[0],
+            tenant=tenant,
         )
         await admin.groups.add(admins)
     await seed_demo_document(settings)
@@ -168,5 +166,19 @@ async def seed_demo(settings: Settings, main_menu: dict[str, Any]) -> None:
     # HOTLINE_API_TOKEN names the one seeded token: when it changes, the one
     # seeded before stops working instead of staying valid for ever.
     await ApiToken.filter(name=SEEDED_TOKEN_NAME).exclude(token_sha256=digest).delete()
-    if not await ApiToken.exists(token_sha256=digest):
-        await ApiToken.create(name=SEEDED_TOKEN_NAME, token_sha256=digest, role="administrator")
+    # Every action of an administrator; expires HOTLINE_API_TOKEN_TTL_DAYS
+    # after it was first seeded (0: never); once revoked it stays revoked.
+    await api_tokens.ensure_seeded(
+        SEEDED_TOKEN_NAME, settings.api_token, settings.api_token_ttl_days
+    )
+    await adopt_tenantless_rows(tenant)
+
+
+async def adopt_tenantless_rows(tenant: Tenant) -> None:
+    """Users and API tokens from before tenants belong to the home tenant.
+
+    Idempotent and cheap (nothing to do after the first start of an
+    upgraded database); runs at every start, like the seeded token.
+    """
+    await User.filter(tenant_id=None).update(tenant_id=tenant.id)
+    await ApiToken.filter(tenant_id=None).update(tenant_id=tenant.id)

@@ -129,6 +129,8 @@ class Settings:
     callback_per_number_day: int = 3
     # Hosts added to the demo tenant's http_lookup allow-list at every start.
     lookup_allowed_hosts: str = ""
+    # Days the seeded HOTLINE_API_TOKEN stays valid after it was first seeded (0: no expiry).
+    api_token_ttl_days: int = 0
 
     @property
     def ari_url(self) -> str:
@@ -211,7 +213,19 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         callback_per_caller_day=int(get("HOTLINE_CALLBACK_PER_CALLER_DAY", "10")),
         callback_per_number_day=int(get("HOTLINE_CALLBACK_PER_NUMBER_DAY", "3")),
         lookup_allowed_hosts=get("HOTLINE_LOOKUP_ALLOWED_HOSTS", ""),
+        api_token_ttl_days=_non_negative(get, "HOTLINE_API_TOKEN_TTL_DAYS", "0"),
     )
+
+
+def _non_negative(get: Callable[[str, str], str], name: str, default: str) -> int:
+    value = get(name, default)
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ValueError(f"{name}: {value!r} is not a whole number of 0 or more")
+    return number
 
 
 def _dial_patterns(get: Callable[[str, str], str], name: str, default: str) -> str:

@@ -191,8 +191,8 @@ def _op(summary: str, params: tuple[str, ...] = (), body: dict[str, Any] | None 
         ],
         "responses": {
             "200": {"description": "OK", "content": {"application/json": {}}},
-            "401": {"description": "missing or unknown bearer token"},
-            "403": {"description": "the token's role may not do this"},
+            "401": {"description": "missing, unknown, revoked or expired bearer token"},
+            "403": {"description": "the token's role or scope may not do this"},
         },
     }
     if body is not None:

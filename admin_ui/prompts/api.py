@@ -200,8 +200,8 @@ OPENAPI_PATHS: dict[str, Any] = {
             },
             "responses": {
                 "201": {"description": "stored", "content": {"application/json": {}}},
-                "401": {"description": "missing or unknown bearer token"},
-                "403": {"description": "the token's role may not do this"},
+                "401": {"description": "missing, unknown, revoked or expired bearer token"},
+                "403": {"description": "the token's role or scope may not do this"},
                 "422": {"description": "rejected: details.reason says why; nothing stored"},
             },
         },

@@ -50,7 +50,7 @@ def refusal_of(error: RefusedChange) -> FieldError:
 
 
 async def list_users(request: Request) -> Response:
-    return render(request, "users/list.html", {"users": await services.list_users()})
+    return render(request, "users/list.html", {"users": await services.list_users(request.state.user)})
 
 
 async def _user_form(
@@ -103,7 +103,7 @@ async def create_user(request: Request) -> Response:
 
 async def show_user(request: Request) -> Response:
     try:
-        row = await services.get_user(request.path_params["user_id"])
+        row = await services.get_user(request.path_params["user_id"], request.state.user)
     except UnknownObject as error:
         return not_found(request, error)
     notice = "users.saved" if request.query_params.get("saved") else None
@@ -118,10 +118,10 @@ async def update_user(request: Request) -> Response:
     except UnknownObject as error:
         return not_found(request, error)
     except FormInvalid as error:
-        row = await services.get_user(user_id)
+        row = await services.get_user(user_id, request.state.user)
         return await _user_form(request, row=row, form=data, errors=error.errors, status_code=422)
     except RefusedChange as error:
-        row = await services.get_user(user_id)
+        row = await services.get_user(user_id, request.state.user)
         return await _user_form(
             request, row=row, form=data, refusal=refusal_of(error), status_code=409
         )
@@ -135,7 +135,7 @@ async def _set_active(request: Request, active: bool) -> Response:
     except UnknownObject as error:
         return not_found(request, error)
     except RefusedChange as error:
-        row = await services.get_user(user_id)
+        row = await services.get_user(user_id, request.state.user)
         return await _user_form(
             request,
             row=row,
@@ -163,7 +163,7 @@ async def reset_password(request: Request) -> Response:
     except UnknownObject as error:
         return not_found(request, error)
     except RefusedChange as error:
-        row = await services.get_user(user_id)
+        row = await services.get_user(user_id, request.state.user)
         return await _user_form(
             request,
             row=row,
@@ -172,7 +172,7 @@ async def reset_password(request: Request) -> Response:
             status_code=409,
         )
     except FormInvalid as error:
-        row = await services.get_user(user_id)
+        row = await services.get_user(user_id, request.state.user)
         errors = {"new_password": error.errors["password"]}
         return await _user_form(
             request, row=row, form=services.user_input_of(row), errors=errors, status_code=422

@@ -29,6 +29,7 @@ from admin_ui.web.i18n import LANGUAGES
 from admin_ui.web.security import Principal, ip_allowed, new_password_hash
 from admin_ui.web.sessions import end_all_sessions
 from hotline.models import Role, User, UserGroup
+from hotline.tenancy import scoped
 
 MIN_PASSWORD_LENGTH = 12
 _USERNAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -132,15 +133,21 @@ async def _user_row(user: User) -> UserRow:
     )
 
 
-async def list_users() -> list[UserRow]:
-    return [await _user_row(user) for user in await User.all().order_by("username")]
+async def list_users(actor: Principal) -> list[UserRow]:
+    users = await scoped(User, actor.tenant_id).order_by("username")
+    return [await _user_row(user) for user in users]
 
 
-async def get_user(user_id: str | int) -> UserRow:
-    user = await User.get_or_none(id=_object_id(user_id))
+async def _tenant_user(user_id: str | int, actor: Principal) -> User:
+    """A user of the actor's tenant; another tenant's id is as unknown as a missing one."""
+    user = await scoped(User, actor.tenant_id).get_or_none(id=_object_id(user_id))
     if user is None:
         raise UnknownObject(f"no user {user_id!r}")
-    return await _user_row(user)
+    return user
+
+
+async def get_user(user_id: str | int, actor: Principal) -> UserRow:
+    return await _user_row(await _tenant_user(user_id, actor))
 
 
 def user_input_of(row: UserRow) -> UserInput:
@@ -210,6 +217,7 @@ async def create_user(data: UserInput, actor: Principal) -> Change:
         display_name=data.display_name.strip(),
         language=data.language,
         phone_extension=data.phone_extension.strip() or None,
+        tenant_id=actor.tenant_id,
     )
     if groups:
         await user.groups.add(*groups)
@@ -217,9 +225,7 @@ async def create_user(data: UserInput, actor: Principal) -> Change:
 
 
 async def update_user(user_id: str | int, data: UserInput, actor: Principal) -> Change:
-    user = await User.get_or_none(id=_object_id(user_id))
-    if user is None:
-        raise UnknownObject(f"no user {user_id!r}")
+    user = await _tenant_user(user_id, actor)
     await ensure_actor_outranks_user(actor.permissions, user.id)
     old_groups = list(await user.groups.all())
     errors, groups = await _validate_user(
@@ -243,9 +249,7 @@ async def update_user(user_id: str | int, data: UserInput, actor: Principal) -> 
 
 
 async def set_active(user_id: str | int, active: bool, actor: Principal) -> Change:
-    user = await User.get_or_none(id=_object_id(user_id))
-    if user is None:
-        raise UnknownObject(f"no user {user_id!r}")
+    user = await _tenant_user(user_id, actor)
     await ensure_actor_outranks_user(actor.permissions, user.id)
     if not active:
         if user.id == actor.user_id:
@@ -263,9 +267,7 @@ async def set_active(user_id: str | int, active: bool, actor: Principal) -> Chan
 
 
 async def reset_password(user_id: str | int, password: str, actor: Principal) -> Change:
-    user = await User.get_or_none(id=_object_id(user_id))
-    if user is None:
-        raise UnknownObject(f"no user {user_id!r}")
+    user = await _tenant_user(user_id, actor)
     await ensure_actor_outranks_user(actor.permissions, user.id)
     error = _password_error(password)
     if error:

@@ -26,6 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from admin_ui.web.client_address import parse_address
 from hotline.models import User
+from hotline.tenancy import home_tenant_id
 
 _hasher = PasswordHasher()
 
@@ -69,6 +70,8 @@ class Principal:
     roles: tuple[str, ...]
     ip_allowlist: tuple[str, ...]
     phone_extension: str | None
+    # Every query of this user sees this tenant's rows only (hotline/tenancy.py).
+    tenant_id: int
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
@@ -95,6 +98,7 @@ async def load_principal(user_id: int) -> Principal | None:
         roles=tuple(sorted(roles)),
         ip_allowlist=tuple(allowlist),
         phone_extension=user.phone_extension,
+        tenant_id=user.tenant_id if user.tenant_id is not None else await home_tenant_id(),
     )
 
 

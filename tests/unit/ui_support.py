@@ -21,7 +21,7 @@ from starlette.templating import Jinja2Templates
 from admin_ui.app import create_app
 from admin_ui.web import rendering, security
 from admin_ui.web.security import hash_password
-from hotline.models import Role, User, UserGroup
+from hotline.models import Role, Tenant, User, UserGroup
 from hotline.permissions import BUILTIN_ROLES
 from hotline.settings import Settings
 from tests.unit.stand_in import StandInCenter
@@ -82,14 +82,24 @@ class UiClient:
             yield UiClient(client, self.center, self.rendered, app=self.app)
 
 
-async def create_user(username: str, role: str, *, allowlist: list[str] | None = None) -> User:
+async def create_user(
+    username: str,
+    role: str,
+    *,
+    allowlist: list[str] | None = None,
+    tenant: Tenant | None = None,
+) -> User:
     group, _ = await UserGroup.get_or_create(
         name=f"{role} group" + (" (restricted)" if allowlist else ""),
         defaults={"ip_allowlist": allowlist or []},
     )
     await group.roles.add(await Role.get(name=role))
     user = await User.create(
-        username=username, password_hash=hash_password(PASSWORD), display_name=username
+        username=username,
+        password_hash=hash_password(PASSWORD),
+        display_name=username,
+        # As the UI creates users: in a tenant (the home one unless told).
+        tenant=tenant or await Tenant.all().order_by("id").first(),
     )
     await user.groups.add(group)
     return user

@@ -1,0 +1,1 @@
+"""API token management: create, list and revoke /api/v1 bearer tokens."""
