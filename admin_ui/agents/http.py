@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from admin_ui.agents import pause_reason_services, services
 from admin_ui.queues.forms import FieldError, FormInvalid, text
-from admin_ui.queues.http import editor_for
+from admin_ui.queues.http import editor_for, tenant_of
 from admin_ui.web.rendering import is_htmx, language_of, render
 from hotline.center import ContactCenter
 
@@ -30,7 +30,7 @@ async def _form_page(
         "agent_extension": extension,
         "values": values,
         "errors": errors or {},
-        "queues": await services.queue_choices(),
+        "queues": await services.queue_choices(tenant_of(request)),
         "status": center.agent_status(extension) if extension else None,
         "saved": request.query_params.get("saved") == "1",
     }
@@ -40,9 +40,12 @@ async def _form_page(
 async def _list_page(
     request: Request, *, refused: services.ActionResult | None = None, status_code: int = 200
 ) -> Response:
+    tenant_id = tenant_of(request)
     context = {
-        "rows": await services.live_rows(request.app.state.center),
-        "pause_reasons": await pause_reason_services.choices_by_tenant(language_of(request)),
+        "rows": await services.live_rows(request.app.state.center, tenant_id),
+        "pause_reasons": await pause_reason_services.choices_by_tenant(
+            tenant_id, language_of(request)
+        ),
         "refused": refused,
     }
     template = "agents/_live.html" if is_htmx(request) else "agents/list.html"
@@ -65,7 +68,7 @@ def _password_page(request: Request, new: services.NewPassword, *, created: bool
 async def create_agent(request: Request) -> Response:
     values = services.values_from_form(await request.form())
     try:
-        new = await services.create_agent(editor_for(request), values)
+        new = await services.create_agent(editor_for(request), tenant_of(request), values)
     except FormInvalid as invalid:
         return await _form_page(
             request, extension=None, values=values, errors=invalid.errors, status_code=422
@@ -74,17 +77,18 @@ async def create_agent(request: Request) -> Response:
 
 
 async def edit_agent(request: Request) -> Response:
-    agent = await services.get_agent(request.path_params["extension"])
+    agent = await services.get_agent(tenant_of(request), request.path_params["extension"])
     return await _form_page(
         request, extension=agent.extension, values=await services.values_of(agent)
     )
 
 
 async def update_agent(request: Request) -> Response:
-    extension = (await services.get_agent(request.path_params["extension"])).extension
+    tenant_id = tenant_of(request)
+    extension = (await services.get_agent(tenant_id, request.path_params["extension"])).extension
     values = services.values_from_form(await request.form(), extension)
     try:
-        await services.update_agent(editor_for(request), extension, values)
+        await services.update_agent(editor_for(request), tenant_id, extension, values)
     except FormInvalid as invalid:
         return await _form_page(
             request, extension=extension, values=values, errors=invalid.errors, status_code=422
@@ -93,7 +97,9 @@ async def update_agent(request: Request) -> Response:
 
 
 async def reset_password(request: Request) -> Response:
-    new = await services.reset_password(editor_for(request), request.path_params["extension"])
+    new = await services.reset_password(
+        editor_for(request), tenant_of(request), request.path_params["extension"]
+    )
     return _password_page(request, new, created=False)
 
 
@@ -101,6 +107,7 @@ async def agent_action(request: Request) -> Response:
     form = await request.form()
     result = await services.agent_action(
         editor_for(request),
+        tenant_of(request),
         request.path_params["extension"],
         text(form, "action"),
         text(form, "reason"),

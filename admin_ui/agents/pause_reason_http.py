@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from admin_ui.agents import pause_reason_services as services
 from admin_ui.queues.forms import FieldError, FormInvalid
-from admin_ui.queues.http import editor_for
+from admin_ui.queues.http import editor_for, tenant_of
 from admin_ui.web.rendering import is_htmx, render
 
 LIST_URL = "/agents/pause-reasons"
@@ -37,7 +37,7 @@ async def _list(
     status_code: int = 200,
 ) -> Response:
     context = {
-        "reasons": await services.reasons(),
+        "reasons": await services.reasons(tenant_of(request)),
         "values": values or services.blank_values(),
         "errors": errors or {},
         "notice": notice,
@@ -60,7 +60,7 @@ async def list_reasons(request: Request) -> Response:
 async def create_reason(request: Request) -> Response:
     values = services.values_from_form(await request.form())
     try:
-        await services.create_reason(editor_for(request), values)
+        await services.create_reason(editor_for(request), tenant_of(request), values)
     except FormInvalid as invalid:
         status_code = _refused_status(request)
         return await _list(request, values=values, errors=invalid.errors, status_code=status_code)
@@ -68,7 +68,8 @@ async def create_reason(request: Request) -> Response:
 
 
 async def _set_active(request: Request, active: bool) -> Response:
-    await services.set_active(editor_for(request), request.path_params["code"], active)
+    code = request.path_params["code"]
+    await services.set_active(editor_for(request), tenant_of(request), code, active)
     return await _changed(request, "activated" if active else "deactivated")
 
 
@@ -95,16 +96,17 @@ async def _form(
 
 
 async def edit_reason(request: Request) -> Response:
-    row = await services.get_reason(request.path_params["code"])
+    row = await services.get_reason(tenant_of(request), request.path_params["code"])
     saved = request.query_params.get("saved") == "1"
     return await _form(request, row.code, services.values_of(row), saved=saved)
 
 
 async def update_reason(request: Request) -> Response:
-    code = (await services.get_reason(request.path_params["code"])).code
+    tenant_id = tenant_of(request)
+    code = (await services.get_reason(tenant_id, request.path_params["code"])).code
     values = services.values_from_form(await request.form()) | {"code": code}
     try:
-        row = await services.update_reason(editor_for(request), code, values)
+        row = await services.update_reason(editor_for(request), tenant_id, code, values)
     except FormInvalid as invalid:
         status_code = _refused_status(request)
         return await _form(request, code, values, errors=invalid.errors, status_code=status_code)

@@ -4,6 +4,10 @@ A reason's ``code`` is recorded in agents' states, so it is fixed once the
 reason exists; everything else may change.  Reasons are deactivated, never
 deleted.  Nothing needs a reload: the phone, the API and the agents page read
 the active list when they use it (``hotline/pause_reasons.py``).
+
+Each tenant keeps its own list: every function here works in the signed-in
+user's tenant (``tenant_id``), and another tenant's reason is as unknown as
+a missing one.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from ari_apps.acd.commands import NOT_READY_AT_LOGIN, NOT_READY_MISSED
 from hotline.errors import NotFound
 from hotline.models import Tenant
 from hotline.models_pause_reasons import PauseReason
-from hotline.pause_reasons import active_reason, home_tenant, list_reasons
+from hotline.pause_reasons import active_reason, list_reasons
+from hotline.tenancy import scoped
 
 OBJECT_TYPE: Final = "pause_reason"
 FIELDS: Final = ("code", "digits", "label_en", "label_zh", "position")
@@ -54,27 +59,27 @@ def snapshot(row: PauseReason) -> dict[str, Any]:
     return values_of(row) | {"position": row.position}
 
 
-async def reasons(tenant: Tenant | None = None) -> list[dict[str, Any]]:
-    return await list_reasons(tenant or await home_tenant())
+async def reasons(tenant_id: int) -> list[dict[str, Any]]:
+    return await list_reasons(await Tenant.get(id=tenant_id))
 
 
-async def get_reason(code: str) -> PauseReason:
-    row = await PauseReason.get_or_none(tenant=await home_tenant(), code=code)
+async def get_reason(tenant_id: int, code: str) -> PauseReason:
+    row = await scoped(PauseReason, tenant_id).get_or_none(code=code)
     if row is None:
         raise NotFound(f"no pause reason {code!r}", {"code": code})
     return row
 
 
-async def _next_position(tenant: Tenant) -> int:
-    last = await PauseReason.filter(tenant=tenant).order_by("-position").first()
+async def _next_position(tenant_id: int) -> int:
+    last = await scoped(PauseReason, tenant_id).order_by("-position").first()
     return (last.position if last else 0) + _POSITION_STEP
 
 
 async def _parse(
-    values: dict[str, Any], tenant: Tenant, existing: PauseReason | None
+    values: dict[str, Any], tenant_id: int, existing: PauseReason | None
 ) -> dict[str, Any]:
     check = FieldParser()
-    others = PauseReason.filter(tenant=tenant)
+    others = scoped(PauseReason, tenant_id)
     if existing is not None:
         others = others.exclude(id=existing.id)
     else:
@@ -109,24 +114,25 @@ async def _parse(
         "digits": digits,
         "label_en": values["label_en"],
         "label_zh": values["label_zh"],
-        "position": position if position is not None else await _next_position(tenant),
+        "position": position if position is not None else await _next_position(tenant_id),
     }
     if existing is not None:
         fields["active"] = bool(values["active"])
     return fields
 
 
-async def create_reason(editor: Editor, values: dict[str, Any]) -> PauseReason:
-    tenant = await home_tenant()
-    fields = await _parse(values, tenant, None)
-    row = await PauseReason.create(tenant=tenant, code=values["code"], **fields)
+async def create_reason(editor: Editor, tenant_id: int, values: dict[str, Any]) -> PauseReason:
+    fields = await _parse(values, tenant_id, None)
+    row = await PauseReason.create(tenant_id=tenant_id, code=values["code"], **fields)
     await editor.audit("create", OBJECT_TYPE, row.code, before=None, after=snapshot(row))
     return row
 
 
-async def update_reason(editor: Editor, code: str, values: dict[str, Any]) -> PauseReason:
-    row = await get_reason(code)
-    fields = await _parse(values, await home_tenant(), row)
+async def update_reason(
+    editor: Editor, tenant_id: int, code: str, values: dict[str, Any]
+) -> PauseReason:
+    row = await get_reason(tenant_id, code)
+    fields = await _parse(values, tenant_id, row)
     before = snapshot(row)
     row.update_from_dict(fields)
     await row.save(update_fields=list(fields))
@@ -134,8 +140,8 @@ async def update_reason(editor: Editor, code: str, values: dict[str, Any]) -> Pa
     return row
 
 
-async def set_active(editor: Editor, code: str, active: bool) -> PauseReason:
-    row = await get_reason(code)
+async def set_active(editor: Editor, tenant_id: int, code: str, active: bool) -> PauseReason:
+    row = await get_reason(tenant_id, code)
     if row.active == active:
         return row  # nothing changed, nothing to audit
     before = snapshot(row)
@@ -146,10 +152,11 @@ async def set_active(editor: Editor, code: str, active: bool) -> PauseReason:
     return row
 
 
-async def choices_by_tenant(language: str) -> dict[int, list[tuple[str, str]]]:
-    """(code, label) of every tenant's active reasons, for the agents page."""
+async def choices_by_tenant(tenant_id: int, language: str) -> dict[int, list[tuple[str, str]]]:
+    """(code, label) of the tenant's active reasons, by tenant id, for the
+    agents page (whose rows look their agent's tenant up: only this one)."""
     found: dict[int, list[tuple[str, str]]] = {}
-    rows = await PauseReason.filter(active=True).order_by("position", "id")
+    rows = await scoped(PauseReason, tenant_id).filter(active=True).order_by("position", "id")
     for row in rows:
         label = active_reason(row).label(language)
         found.setdefault(row.tenant_id, []).append((row.code, label))  # type: ignore[attr-defined]

@@ -4,6 +4,11 @@ SIP passwords are generated here, returned ONCE to the page that shows them,
 and never written to the audit log or rendered again.  Every saved change is
 validated by the ACD's ``AgentConfig``, audited, and applied with
 ``reload_config()`` (which also (re)provisions the agent's SIP endpoint).
+
+Everything here works in one tenant (``tenant_id``, the signed-in user's):
+another tenant's agent or queue is as unknown as a missing one.  Extensions
+are one numbering plan across tenants (they name the PJSIP endpoints), so an
+extension another tenant holds is refused as "not available", saying no more.
 """
 
 from __future__ import annotations
@@ -25,9 +30,10 @@ from admin_ui.queues.forms import (
 from ari_apps.acd.config import AgentConfig
 from ari_apps.acd.exceptions import InvalidConfigError
 from hotline.center import ContactCenter
-from hotline.errors import HotlineError, InvalidRequest, NotFound
-from hotline.models import Agent, Queue, QueueMember, Tenant
+from hotline.errors import HotlineError, NotFound
+from hotline.models import Agent, Queue, QueueMember
 from hotline.pause_reasons import UnknownPauseReason, reason_for_pause
+from hotline.tenancy import scoped
 
 ACTIONS: Final = ("login", "logout", "pause", "ready")
 MASK: Final = "********"
@@ -99,7 +105,7 @@ async def snapshot(agent: Agent) -> dict[str, Any]:
     }
 
 
-async def _parse(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+async def _parse(tenant_id: int, values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     check = FieldParser()
     extension = values["extension"]
     if creating:
@@ -107,12 +113,19 @@ async def _parse(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
             check.fail("extension", "queues.error.required")
         elif not _EXTENSION.match(extension) or extension in _RESERVED_EXTENSIONS:
             check.fail("extension", "agents.error.extension_format")
-        elif await Agent.exists(extension=extension):
+        elif await scoped(Agent, tenant_id).filter(extension=extension).exists():
             check.fail("extension", "queues.error.duplicate", value=extension)
+        elif await Agent.exists(extension=extension):
+            # Another tenant's: one numbering plan, but whose it is is not ours to say.
+            check.fail("extension", "agents.error.extension_unavailable", value=extension)
     if len(values["name"]) > 100:
         check.fail("name", "agents.error.too_long", limit=100)
     skills = check.skills("skills", values["skills"])
-    known = set(await Queue.filter(name__in=values["queues"]).values_list("name", flat=True))
+    known = set(
+        await scoped(Queue, tenant_id)
+        .filter(name__in=values["queues"])
+        .values_list("name", flat=True)
+    )
     unknown = [name for name in values["queues"] if name not in known]
     if unknown:
         check.fail("queues", "queues.error.unknown_queue", value=", ".join(unknown))
@@ -127,53 +140,53 @@ async def _parse(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     return {"name": values["name"], "skills": skills}
 
 
-async def _set_queues(agent: Agent, names: list[str]) -> None:
+async def _set_queues(tenant_id: int, agent: Agent, names: list[str]) -> None:
     wanted = set(names)
     for member in await QueueMember.filter(agent=agent).prefetch_related("queue"):
         if member.queue.name not in wanted:
             await member.delete()
         wanted.discard(member.queue.name)
-    for queue in await Queue.filter(name__in=sorted(wanted)):
+    for queue in await scoped(Queue, tenant_id).filter(name__in=sorted(wanted)):
         await QueueMember.create(queue=queue, agent=agent)
 
 
-async def get_agent(extension: str) -> Agent:
-    agent = await Agent.get_or_none(extension=extension)
+async def get_agent(tenant_id: int, extension: str) -> Agent:
+    """The tenant's agent; NotFound for a missing one and another tenant's alike."""
+    agent = await scoped(Agent, tenant_id).get_or_none(extension=extension)
     if agent is None:
         raise NotFound(f"no agent {extension!r}", {"extension": extension})
     return agent
 
 
-async def create_agent(editor: Editor, values: dict[str, Any]) -> NewPassword:
-    fields = await _parse(values, creating=True)
-    tenant = await Tenant.first()
-    if tenant is None:
-        raise InvalidRequest("no tenant to create the agent in")
+async def create_agent(editor: Editor, tenant_id: int, values: dict[str, Any]) -> NewPassword:
+    fields = await _parse(tenant_id, values, creating=True)
     password = generate_password()
     agent = await Agent.create(
-        tenant=tenant, extension=values["extension"], sip_password=password, **fields
+        tenant_id=tenant_id, extension=values["extension"], sip_password=password, **fields
     )
-    await _set_queues(agent, values["queues"])
+    await _set_queues(tenant_id, agent, values["queues"])
     await editor.audit("create", "agent", agent.extension, before=None, after=await snapshot(agent))
     await editor.center.reload_config()
     return NewPassword(agent.extension, password)
 
 
-async def update_agent(editor: Editor, extension: str, values: dict[str, Any]) -> Agent:
-    agent = await get_agent(extension)
+async def update_agent(
+    editor: Editor, tenant_id: int, extension: str, values: dict[str, Any]
+) -> Agent:
+    agent = await get_agent(tenant_id, extension)
     values = {**values, "extension": extension}
-    fields = await _parse(values, creating=False)
+    fields = await _parse(tenant_id, values, creating=False)
     before = await snapshot(agent)
     agent.update_from_dict(fields)
     await agent.save(update_fields=list(fields))
-    await _set_queues(agent, values["queues"])
+    await _set_queues(tenant_id, agent, values["queues"])
     await editor.audit("update", "agent", extension, before=before, after=await snapshot(agent))
     await editor.center.reload_config()
     return agent
 
 
-async def reset_password(editor: Editor, extension: str) -> NewPassword:
-    agent = await get_agent(extension)
+async def reset_password(editor: Editor, tenant_id: int, extension: str) -> NewPassword:
+    agent = await get_agent(tenant_id, extension)
     agent.sip_password = generate_password()
     await agent.save(update_fields=["sip_password"])
     # Only the fact of the change is logged, never either password.
@@ -188,9 +201,11 @@ async def reset_password(editor: Editor, extension: str) -> NewPassword:
     return NewPassword(extension, agent.sip_password)
 
 
-async def agent_action(editor: Editor, extension: str, action: str, reason: str) -> ActionResult:
+async def agent_action(
+    editor: Editor, tenant_id: int, extension: str, action: str, reason: str
+) -> ActionResult:
     """login / logout / pause (with an active reason, or the default) / ready, on the live ACD."""
-    await get_agent(extension)
+    await get_agent(tenant_id, extension)
     if action not in ACTIONS:
         return ActionResult(extension, action, None, "agents.error.unknown_action")
     pause_reason: str | None = None
@@ -221,15 +236,15 @@ def _live_snapshot(status: dict[str, Any] | None) -> dict[str, Any] | None:
     return {"state": status.get("state"), "reason": status.get("reason")}
 
 
-async def queue_choices() -> list[str]:
-    return [queue.name for queue in await Queue.all().order_by("name")]
+async def queue_choices(tenant_id: int) -> list[str]:
+    return [queue.name for queue in await scoped(Queue, tenant_id).order_by("name")]
 
 
-async def live_rows(center: ContactCenter) -> list[dict[str, Any]]:
-    """One row per configured agent with the live state (if the ACD knows the agent)."""
+async def live_rows(center: ContactCenter, tenant_id: int) -> list[dict[str, Any]]:
+    """One row per agent of the tenant with the live state (if the ACD knows the agent)."""
     live = {str(s.get("extension")): s for s in center.agent_statuses()}
     rows = []
-    for agent in await Agent.all().order_by("extension"):
+    for agent in await scoped(Agent, tenant_id).order_by("extension"):
         status = live.get(agent.extension)
         rows.append(
             {

@@ -11,8 +11,15 @@ from admin_ui.queues import services
 from admin_ui.queues.exceptions import QueueInUse
 from admin_ui.queues.forms import Editor, FieldError, FormInvalid
 from admin_ui.web import audit
-from admin_ui.web.rendering import is_htmx, render
+from admin_ui.web.rendering import current_user, is_htmx, render
 from hotline.center import ContactCenter
+
+
+def tenant_of(request: Request) -> int:
+    """The signed-in user's tenant: every query of the page is scoped to it."""
+    user = current_user(request)
+    assert user is not None  # the guard signed the user in
+    return user.tenant_id
 
 
 def editor_for(request: Request) -> Editor:
@@ -42,7 +49,7 @@ async def _form_page(
         "refusal": refusal,
         "strategies": services.STRATEGY_NAMES,
         "overflow_kinds": services.OVERFLOW_KIND_NAMES,
-        "agents": await services.agent_choices(),
+        "agents": await services.agent_choices(tenant_of(request)),
         "saved": request.query_params.get("saved") == "1",
     }
     return render(request, "queues/edit.html", context, status_code=status_code)
@@ -51,7 +58,7 @@ async def _form_page(
 async def list_queues(request: Request) -> Response:
     center: ContactCenter = request.app.state.center
     context = {
-        "rows": await services.live_rows(center),
+        "rows": await services.live_rows(center, tenant_of(request)),
         "deleted": request.query_params.get("deleted", ""),
     }
     template = "queues/_live.html" if is_htmx(request) else "queues/list.html"
@@ -65,7 +72,7 @@ async def new_queue(request: Request) -> Response:
 async def create_queue(request: Request) -> Response:
     values = services.values_from_form(await request.form())
     try:
-        queue = await services.create_queue(editor_for(request), values)
+        queue = await services.create_queue(editor_for(request), tenant_of(request), values)
     except FormInvalid as invalid:
         return await _form_page(
             request, name=None, values=values, errors=invalid.errors, status_code=422
@@ -74,15 +81,16 @@ async def create_queue(request: Request) -> Response:
 
 
 async def edit_queue(request: Request) -> Response:
-    queue = await services.get_queue(request.path_params["name"])
+    queue = await services.get_queue(tenant_of(request), request.path_params["name"])
     return await _form_page(request, name=queue.name, values=await services.values_of(queue))
 
 
 async def update_queue(request: Request) -> Response:
-    name = (await services.get_queue(request.path_params["name"])).name
+    tenant_id = tenant_of(request)
+    name = (await services.get_queue(tenant_id, request.path_params["name"])).name
     values = services.values_from_form(await request.form(), name)
     try:
-        await services.update_queue(editor_for(request), name, values)
+        await services.update_queue(editor_for(request), tenant_id, name, values)
     except FormInvalid as invalid:
         return await _form_page(
             request, name=name, values=values, errors=invalid.errors, status_code=422
@@ -91,11 +99,12 @@ async def update_queue(request: Request) -> Response:
 
 
 async def delete_queue(request: Request) -> Response:
+    tenant_id = tenant_of(request)
     name = request.path_params["name"]
     try:
-        await services.delete_queue(editor_for(request), name)
+        await services.delete_queue(editor_for(request), tenant_id, name)
     except QueueInUse as refusal:
-        queue = await services.get_queue(name)
+        queue = await services.get_queue(tenant_id, name)
         return await _form_page(
             request,
             name=name,

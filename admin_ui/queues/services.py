@@ -11,6 +11,11 @@ deleting it, and nobody on hold is moved somewhere they did not expect. A
 caller who arrives between that check and the reload is sent through the
 queue's overflow rule by the ACD (``QueueRemoved``), so nobody is lost
 either way. Calls already connected go on.
+
+Everything here works in one tenant (``tenant_id``, the signed-in user's):
+another tenant's queue, agent or flow is as unknown as a missing one.  Queue
+names are one namespace across tenants (they name the ACD's queues), so a
+name another tenant holds is refused as "not available", saying no more.
 """
 
 from __future__ import annotations
@@ -39,9 +44,10 @@ from ari_apps.acd.config import (
 from ari_apps.acd.exceptions import InvalidConfigError
 from ari_apps.acd.strategies import LONGEST_IDLE, STRATEGIES
 from hotline.center import ContactCenter
-from hotline.errors import InvalidRequest, NotFound
-from hotline.models import Agent, Flow, FlowVersion, Queue, QueueMember, Tenant
+from hotline.errors import NotFound
+from hotline.models import Agent, Flow, FlowVersion, Queue, QueueMember
 from hotline.models_voicemail import Mailbox
+from hotline.tenancy import scoped
 
 STRATEGY_NAMES = tuple(STRATEGIES)
 OVERFLOW_KIND_NAMES = tuple(sorted(OVERFLOW_KINDS))
@@ -162,7 +168,7 @@ async def snapshot(queue: Queue) -> dict[str, Any]:
     return shown
 
 
-async def _parse(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+async def _parse(tenant_id: int, values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     """Typed model fields from the typed values; raises FormInvalid naming the fields."""
     check = FieldParser()
     name = values["name"]
@@ -171,8 +177,12 @@ async def _parse(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
             check.fail("name", "queues.error.required")
         elif not _NAME.match(name) or name in _RESERVED_NAMES:
             check.fail("name", "queues.error.name_format")
-        elif await Queue.exists(name=name):
+        elif await scoped(Queue, tenant_id).filter(name=name).exists():
             check.fail("name", "queues.error.duplicate", value=name)
+        elif await Queue.exists(name=name):
+            # Another tenant's: the name is global (the ACD's queue name), but
+            # whose it is, or that it is a queue at all, is not ours to say.
+            check.fail("name", "queues.error.name_unavailable", value=name)
     fields: dict[str, Any] = {
         "strategy": values["strategy"],
         "ring_timeout_s": check.integer("ring_timeout_s", values["ring_timeout_s"]),
@@ -196,7 +206,7 @@ async def _parse(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         check.fail("overflow_kind", "queues.error.required")
     if fields["overflow_kind"] == OVERFLOW_QUEUE and fields["overflow_target"]:
         target = fields["overflow_target"]
-        if target != name and not await Queue.exists(name=target):
+        if target != name and not await scoped(Queue, tenant_id).filter(name=target).exists():
             check.fail("overflow_target", "queues.error.unknown_queue", value=target)
     if fields["overflow_kind"] == OVERFLOW_VOICEMAIL and fields["overflow_target"]:
         # The message is left in this box: a missing one would fail the caller then.
@@ -204,7 +214,9 @@ async def _parse(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         if not await Mailbox.exists(number=box):
             check.fail("overflow_target", "queues.error.unknown_box", value=box)
     known = set(
-        await Agent.filter(extension__in=values["members"]).values_list("extension", flat=True)
+        await scoped(Agent, tenant_id)
+        .filter(extension__in=values["members"])
+        .values_list("extension", flat=True)
     )
     unknown = [ext for ext in values["members"] if ext not in known]
     if unknown:
@@ -251,53 +263,54 @@ def _validate_with_acd(name: str, fields: dict[str, Any]) -> None:
         raise config_error(error, _CONFIG_FIELDS) from error
 
 
-async def _set_members(queue: Queue, extensions: list[str]) -> None:
+async def _set_members(tenant_id: int, queue: Queue, extensions: list[str]) -> None:
     wanted = set(extensions)
     for member in await QueueMember.filter(queue=queue).prefetch_related("agent"):
         if member.agent.extension not in wanted:
             await member.delete()
         wanted.discard(member.agent.extension)
-    for agent in await Agent.filter(extension__in=sorted(wanted)):
+    for agent in await scoped(Agent, tenant_id).filter(extension__in=sorted(wanted)):
         await QueueMember.create(queue=queue, agent=agent)
 
 
-async def get_queue(name: str) -> Queue:
-    queue = await Queue.get_or_none(name=name)
+async def get_queue(tenant_id: int, name: str) -> Queue:
+    """The tenant's queue ``name``; NotFound for a missing one and another tenant's alike."""
+    queue = await scoped(Queue, tenant_id).get_or_none(name=name)
     if queue is None:
         raise NotFound(f"no queue {name!r}", {"queue": name})
     return queue
 
 
-async def create_queue(editor: Editor, values: dict[str, Any]) -> Queue:
-    fields = await _parse(values, creating=True)
-    tenant = await Tenant.first()
-    if tenant is None:
-        raise InvalidRequest("no tenant to create the queue in")
-    queue = await Queue.create(tenant=tenant, name=values["name"], **fields)
-    await _set_members(queue, values["members"])
+async def create_queue(editor: Editor, tenant_id: int, values: dict[str, Any]) -> Queue:
+    fields = await _parse(tenant_id, values, creating=True)
+    queue = await Queue.create(tenant_id=tenant_id, name=values["name"], **fields)
+    await _set_members(tenant_id, queue, values["members"])
     after = await snapshot(queue)
     await editor.audit("create", "queue", queue.name, before=None, after=after)
     await editor.center.reload_config()
     return queue
 
 
-async def update_queue(editor: Editor, name: str, values: dict[str, Any]) -> Queue:
-    queue = await get_queue(name)
+async def update_queue(editor: Editor, tenant_id: int, name: str, values: dict[str, Any]) -> Queue:
+    queue = await get_queue(tenant_id, name)
     values = {**values, "name": name}
-    fields = await _parse(values, creating=False)
+    fields = await _parse(tenant_id, values, creating=False)
     before = await snapshot(queue)
     queue.update_from_dict(fields)
     await queue.save()
-    await _set_members(queue, values["members"])
+    await _set_members(tenant_id, queue, values["members"])
     after = await snapshot(queue)
     await editor.audit("update", "queue", name, before=before, after=after)
     await editor.center.reload_config()
     return queue
 
 
-async def flows_using(name: str) -> list[str]:
-    """Names of flows whose published version has a node sending callers to ``name``."""
-    flows = await Flow.filter(published_version_id__not_isnull=True).order_by("name")
+async def flows_using(tenant_id: int, name: str) -> list[str]:
+    """Names of the tenant's flows whose published version has a node sending
+    callers to ``name``."""
+    flows = (
+        await scoped(Flow, tenant_id).filter(published_version_id__not_isnull=True).order_by("name")
+    )
     using: list[str] = []
     for flow in flows:
         version = await FlowVersion.get_or_none(id=flow.published_version_id)
@@ -307,12 +320,15 @@ async def flows_using(name: str) -> list[str]:
     return using
 
 
-async def delete_queue(editor: Editor, name: str) -> None:
-    queue = await get_queue(name)
-    flows = await flows_using(name)
+async def delete_queue(editor: Editor, tenant_id: int, name: str) -> None:
+    queue = await get_queue(tenant_id, name)
+    flows = await flows_using(tenant_id, name)
     if flows:
         raise QueueInUse(name, flows=flows, queues=[])
-    overflowing = await Queue.filter(overflow_kind=OVERFLOW_QUEUE, overflow_target=name)
+    # Only the tenant's queues may overflow into its queues (``_parse``).
+    overflowing = await scoped(Queue, tenant_id).filter(
+        overflow_kind=OVERFLOW_QUEUE, overflow_target=name
+    )
     if overflowing:
         raise QueueInUse(name, flows=[], queues=sorted(q.name for q in overflowing))
     waiting = (editor.center.queue_status(name) or {}).get("waiting") or []
@@ -325,17 +341,31 @@ async def delete_queue(editor: Editor, name: str) -> None:
     await editor.center.reload_config()
 
 
-async def agent_choices() -> list[dict[str, str]]:
-    agents = await Agent.all().order_by("extension")
+async def agent_choices(tenant_id: int) -> list[dict[str, str]]:
+    agents = await scoped(Agent, tenant_id).order_by("extension")
     return [{"extension": a.extension, "name": a.name} for a in agents]
 
 
-async def live_rows(center: ContactCenter) -> list[dict[str, Any]]:
-    """One row per queue, configured or still live in the ACD (a deleted queue
-    stays live only while another queue still overflows into it, or until
-    the reload that follows its deletion)."""
-    configured = {q.name: q for q in await Queue.all()}
-    names = sorted(set(configured) | set(center.queue_names()))
+async def live_rows(center: ContactCenter, tenant_id: int) -> list[dict[str, Any]]:
+    """One row per queue of the tenant, configured or still live in the ACD.
+
+    A deleted queue stays live only while another queue still overflows into
+    it (or until the reload that follows its deletion).  The ACD does not know
+    tenants, so such a queue is listed for the tenant whose queue overflows
+    into it, and no other live queue is: another tenant's queue, live or
+    still live, is not listed.
+    """
+    configured = {q.name: q for q in await scoped(Queue, tenant_id)}
+    still_live = {
+        q.overflow_target
+        for q in configured.values()
+        if q.overflow_kind == OVERFLOW_QUEUE and q.overflow_target
+    }
+    live = set(center.queue_names())
+    orphans = {
+        name for name in (live & still_live) - set(configured) if not await Queue.exists(name=name)
+    }
+    names = sorted(set(configured) | orphans)
     rows = []
     for name in names:
         status = center.queue_status(name) or {}

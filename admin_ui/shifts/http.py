@@ -18,7 +18,7 @@ from admin_ui.shifts import forms, planner, services
 from admin_ui.shifts.exceptions import CalendarInUse, FormInvalid
 from admin_ui.shifts.schedule import WEEKDAY_KEYS
 from admin_ui.web import audit
-from admin_ui.web.rendering import is_htmx, render
+from admin_ui.web.rendering import current_user, is_htmx, render
 from hotline.errors import NotFound
 from hotline.offload import JobBusy, JobError, JobFailed, JobTimedOut
 
@@ -47,6 +47,13 @@ def _back_to(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
+def _tenant(request: Request) -> int:
+    """The signed-in user's tenant: schedules are read and changed in it only."""
+    user = current_user(request)
+    assert user is not None  # the guard signed the user in
+    return user.tenant_id
+
+
 def _not_found(error: NotFound) -> HTTPException:
     return HTTPException(404, error.message)
 
@@ -60,13 +67,13 @@ async def _form(request: Request) -> dict[str, str]:
 
 async def overview(request: Request) -> Response:
     chosen = forms.iso_date(request.query_params.get("week", "")) or date.today()
-    week = await services.week_overview(chosen)
+    week = await services.week_overview(_tenant(request), chosen)
     return _show(request, "shifts/overview.html", "shifts/_week.html", {"week": week})
 
 
-async def _agent_context(extension: str, **overrides: Any) -> dict[str, Any]:
+async def _agent_context(tenant_id: int, extension: str, **overrides: Any) -> dict[str, Any]:
     context: dict[str, Any] = {
-        "schedule": await services.agent_schedule(extension),
+        "schedule": await services.agent_schedule(tenant_id, extension),
         "weekdays": WEEKDAY_KEYS,
         "pattern_form": {"weekday": "mon", "start": "09:00", "end": "17:00"},
         "pattern_errors": {},
@@ -80,7 +87,7 @@ async def _agent_context(extension: str, **overrides: Any) -> dict[str, Any]:
 async def agent_page(request: Request) -> Response:
     extension = request.path_params["extension"]
     try:
-        context = await _agent_context(extension)
+        context = await _agent_context(_tenant(request), extension)
     except NotFound as error:
         raise _not_found(error) from error
     return _show(request, "shifts/agent.html", "shifts/_agent_schedule.html", context)
@@ -88,27 +95,28 @@ async def agent_page(request: Request) -> Response:
 
 async def _agent_change(request: Request, kind: str, action: str) -> Response:
     """Add or delete a weekly pattern or a date exception, audited."""
+    tenant_id = _tenant(request)
     extension = request.path_params["extension"]
     form = await _form(request)
     try:
         if action == "create":
             adder = services.add_pattern if kind == "pattern" else services.add_exception
-            change = await adder(extension, form)
+            change = await adder(tenant_id, extension, form)
         else:
             item_id = request.path_params["item_id"]
             deleter = services.delete_pattern if kind == "pattern" else services.delete_exception
-            change = await deleter(extension, item_id)
+            change = await deleter(tenant_id, extension, item_id)
     except NotFound as error:
         raise _not_found(error) from error
     except FormInvalid as error:
         overrides = {f"{kind}_form": form, f"{kind}_errors": error.errors}
-        context = await _agent_context(extension, **overrides)
+        context = await _agent_context(tenant_id, extension, **overrides)
         return _show(request, "shifts/agent.html", "shifts/_agent_schedule.html", context, 422)
     await audit.record(
         request, action, f"shift_{kind}", change.object_id, before=change.before, after=change.after
     )
     if is_htmx(request):
-        context = await _agent_context(extension)
+        context = await _agent_context(tenant_id, extension)
         return render(request, "shifts/_agent_schedule.html", context)
     return RedirectResponse(f"/shifts/agents/{extension}", status_code=303)
 
@@ -149,8 +157,8 @@ async def create_calendar(request: Request) -> Response:
     return _back_to(request, f"/shifts/calendars/{change.object_id}")
 
 
-async def _calendar_context(name: str, **overrides: Any) -> dict[str, Any]:
-    calendar = await services.get_calendar(name)
+async def _calendar_context(tenant_id: int, name: str, **overrides: Any) -> dict[str, Any]:
+    calendar = await services.get_calendar(tenant_id, name)
     form = forms.calendar_form_values(calendar["timezone"], calendar["hours"], calendar["holidays"])
     context: dict[str, Any] = {
         "calendar": calendar,
@@ -165,7 +173,7 @@ async def _calendar_context(name: str, **overrides: Any) -> dict[str, Any]:
 
 async def calendar_page(request: Request) -> Response:
     try:
-        context = await _calendar_context(request.path_params["name"])
+        context = await _calendar_context(_tenant(request), request.path_params["name"])
     except NotFound as error:
         raise _not_found(error) from error
     return render(request, "shifts/calendar.html", context)
@@ -179,26 +187,31 @@ async def update_calendar(request: Request) -> Response:
     except NotFound as error:
         raise _not_found(error) from error
     except FormInvalid as error:
-        context = await _calendar_context(name, form={**form, "name": name}, errors=error.errors)
+        context = await _calendar_context(
+            _tenant(request), name, form={**form, "name": name}, errors=error.errors
+        )
         return _show(request, "shifts/calendar.html", "shifts/_calendar_form.html", context, 422)
     await audit.record(
         request, "update", "calendar", name, before=change.before, after=change.after
     )
     if is_htmx(request):
         return render(
-            request, "shifts/_calendar_form.html", await _calendar_context(name, saved=True)
+            request,
+            "shifts/_calendar_form.html",
+            await _calendar_context(_tenant(request), name, saved=True),
         )
     return RedirectResponse(f"/shifts/calendars/{name}", status_code=303)
 
 
 async def delete_calendar(request: Request) -> Response:
+    tenant_id = _tenant(request)
     name = request.path_params["name"]
     try:
-        change = await services.delete_calendar(name)
+        change = await services.delete_calendar(tenant_id, name)
     except NotFound as error:
         raise _not_found(error) from error
     except CalendarInUse as error:
-        context = await _calendar_context(name, delete_error=error.flows)
+        context = await _calendar_context(tenant_id, name, delete_error=error.flows)
         return render(request, "shifts/calendar.html", context, status_code=409)
     await audit.record(request, "delete", "calendar", name, before=change.before)
     return _back_to(request, "/shifts/calendars")
@@ -246,7 +259,7 @@ async def compute_plan(request: Request) -> Response:
     form = _planner_form(await _form(request))
     form.pop("csrf_token", None)
     try:
-        result = await planner.plan(form, date.today())
+        result = await planner.plan(_tenant(request), form, date.today())
     except FormInvalid as error:
         return _show_planner(request, form, errors=error.errors, status_code=400)
     except JobError as error:

@@ -57,9 +57,10 @@ def _refusal(error: PlannerInputError) -> FormInvalid:
     return FormInvalid({error.field: keys.get(error.field, f"shifts.error.{error.field}_range")})
 
 
-async def plan(form: Mapping[str, Any], today: date) -> PlannerResult:
-    """Required against scheduled agents per interval; the arithmetic runs in a
-    child process (offload.JobError when it does not answer in time)."""
+async def plan(tenant_id: int, form: Mapping[str, Any], today: date) -> PlannerResult:
+    """Required against the tenant's scheduled agents per interval; the
+    arithmetic runs in a child process (offload.JobError when it does not
+    answer in time)."""
     parsed = forms.planner(form, today)
     target = ServiceTarget(
         parsed.service_level, parsed.answer_within_s, parsed.max_occupancy, parsed.shrinkage
@@ -70,7 +71,7 @@ async def plan(form: Mapping[str, Any], today: date) -> PlannerResult:
         parsed.first_start_minute,
         parsed.aht_s,
         target,
-        await ranges_on(parsed.day),
+        await ranges_on(tenant_id, parsed.day),
     )
     answered = await offload.run_job(planner_job.MODULE, request, time_limit_s=PLANNER_TIME_LIMIT_S)
     try:

@@ -1,4 +1,11 @@
-"""Shifts: agent schedules and business calendars (the planner is planner.py)."""
+"""Shifts: agent schedules and business calendars (the planner is planner.py).
+
+Schedules belong to agents, and so to the agents' tenant: every function here
+takes the signed-in user's tenant (``tenant_id``), and another tenant's agent
+or schedule row is as unknown as a missing one.  Business calendars have no
+tenant yet (``hotline/tenancy.py``, NOT_YET_SCOPED): they are shared, but the
+flows named as their users are the tenant's only.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
+
+from tortoise.queryset import QuerySet
 
 from admin_ui.shifts import forms
 from admin_ui.shifts.exceptions import CalendarInUse, FormInvalid
@@ -22,6 +31,7 @@ from hotline.calendars import CalendarInvalid, check_calendar, referenced_calend
 from hotline.errors import NotFound
 from hotline.models import Agent, Flow, FlowVersion
 from hotline.models_shifts import BusinessCalendar, ShiftException, ShiftPattern
+from hotline.tenancy import scoped
 
 
 @dataclass(frozen=True)
@@ -58,8 +68,8 @@ def _exception_json(row: ShiftException) -> dict[str, Any]:
     }
 
 
-async def _agent(extension: str) -> Agent:
-    agent = await Agent.get_or_none(extension=extension)
+async def _agent(tenant_id: int, extension: str) -> Agent:
+    agent = await scoped(Agent, tenant_id).get_or_none(extension=extension)
     if agent is None:
         raise NotFound(f"no agent with extension {extension!r}", {"extension": extension})
     return agent
@@ -73,8 +83,8 @@ class AgentSchedule:
     exceptions: list[dict[str, Any]]  # sorted by date
 
 
-async def agent_schedule(extension: str) -> AgentSchedule:
-    agent = await _agent(extension)
+async def agent_schedule(tenant_id: int, extension: str) -> AgentSchedule:
+    agent = await _agent(tenant_id, extension)
     patterns = await ShiftPattern.filter(agent=agent).order_by("weekday", "start_minute", "id")
     exceptions = await ShiftException.filter(agent=agent).order_by("day", "start_minute", "id")
     return AgentSchedule(
@@ -85,8 +95,8 @@ async def agent_schedule(extension: str) -> AgentSchedule:
     )
 
 
-async def add_pattern(extension: str, form: Mapping[str, Any]) -> Change:
-    agent = await _agent(extension)
+async def add_pattern(tenant_id: int, extension: str, form: Mapping[str, Any]) -> Change:
+    agent = await _agent(tenant_id, extension)
     weekday, hours = forms.weekly_pattern(form)
     same_day = await ShiftPattern.filter(agent=agent, weekday=weekday)
     # Overlapping ranges on one day are almost always a typo, and would
@@ -102,10 +112,10 @@ async def add_pattern(extension: str, form: Mapping[str, Any]) -> Change:
     return Change(f"{extension}/{row.id}", None, _pattern_json(row))
 
 
-async def delete_pattern(extension: str, pattern_id: str) -> Change:
-    agent = await _agent(extension)
+async def delete_pattern(tenant_id: int, extension: str, pattern_id: str) -> Change:
+    agent = await _agent(tenant_id, extension)
     row = (
-        await ShiftPattern.get_or_none(id=int(pattern_id), agent=agent)
+        await scoped(ShiftPattern, tenant_id).get_or_none(id=int(pattern_id), agent=agent)
         if pattern_id.isdigit()
         else None
     )
@@ -116,8 +126,8 @@ async def delete_pattern(extension: str, pattern_id: str) -> Change:
     return Change(f"{extension}/{pattern_id}", before, None)
 
 
-async def add_exception(extension: str, form: Mapping[str, Any]) -> Change:
-    agent = await _agent(extension)
+async def add_exception(tenant_id: int, extension: str, form: Mapping[str, Any]) -> Change:
+    agent = await _agent(tenant_id, extension)
     parsed = forms.date_exception(form)
     row = await ShiftException.create(
         agent=agent,
@@ -130,10 +140,10 @@ async def add_exception(extension: str, form: Mapping[str, Any]) -> Change:
     return Change(f"{extension}/{row.id}", None, _exception_json(row))
 
 
-async def delete_exception(extension: str, exception_id: str) -> Change:
-    agent = await _agent(extension)
+async def delete_exception(tenant_id: int, extension: str, exception_id: str) -> Change:
+    agent = await _agent(tenant_id, extension)
     row = (
-        await ShiftException.get_or_none(id=int(exception_id), agent=agent)
+        await scoped(ShiftException, tenant_id).get_or_none(id=int(exception_id), agent=agent)
         if exception_id.isdigit()
         else None
     )
@@ -146,14 +156,18 @@ async def delete_exception(extension: str, exception_id: str) -> Change:
     return Change(f"{extension}/{exception_id}", before, None)
 
 
-async def ranges_on(day: date) -> dict[str, tuple[WorkRange, ...]]:
-    """Every agent's working ranges on ``day``, by extension."""
-    agents = await Agent.all().order_by("extension").values_list("id", "extension")
-    patterns = await ShiftPattern.filter(weekday=day.weekday()).values(
-        "agent_id", "weekday", "start_minute", "end_minute"
+async def ranges_on(tenant_id: int, day: date) -> dict[str, tuple[WorkRange, ...]]:
+    """The working ranges on ``day`` of each of the tenant's agents, by extension."""
+    agents = await scoped(Agent, tenant_id).order_by("extension").values_list("id", "extension")
+    patterns = (
+        await scoped(ShiftPattern, tenant_id)
+        .filter(weekday=day.weekday())
+        .values("agent_id", "weekday", "start_minute", "end_minute")
     )
-    exceptions = await ShiftException.filter(day=day).values(
-        "agent_id", "day", "off", "start_minute", "end_minute"
+    exceptions = (
+        await scoped(ShiftException, tenant_id)
+        .filter(day=day)
+        .values("agent_id", "day", "off", "start_minute", "end_minute")
     )
     # Grouped once: matching every row against every agent was O(agents × rows).
     weekly: dict[int, list[WeeklyShift]] = defaultdict(list)
@@ -194,14 +208,14 @@ class WeekOverview:
         return self.week_start + timedelta(days=7)
 
 
-async def week_overview(any_day: date) -> WeekOverview:
+async def week_overview(tenant_id: int, any_day: date) -> WeekOverview:
     week_start = any_day - timedelta(days=any_day.weekday())
     days = [week_start + timedelta(days=offset) for offset in range(7)]
-    per_day = [await ranges_on(day) for day in days]
+    per_day = [await ranges_on(tenant_id, day) for day in days]
     exception_keys = set(
-        await ShiftException.filter(day__gte=days[0], day__lte=days[-1]).values_list(
-            "agent__extension", "day"
-        )
+        await scoped(ShiftException, tenant_id)
+        .filter(day__gte=days[0], day__lte=days[-1])
+        .values_list("agent__extension", "day")
     )
     rows = [
         WeekRow(
@@ -210,7 +224,7 @@ async def week_overview(any_day: date) -> WeekOverview:
             [[work.label for work in ranges[agent.extension]] for ranges in per_day],
             [(agent.extension, day) in exception_keys for day in days],
         )
-        for agent in await Agent.all().order_by("extension")
+        for agent in await scoped(Agent, tenant_id).order_by("extension")
     ]
     return WeekOverview(week_start, days, rows)
 
@@ -231,17 +245,21 @@ async def list_calendars() -> list[dict[str, Any]]:
     return [_calendar_json(row) for row in await BusinessCalendar.all().order_by("name")]
 
 
-async def get_calendar(name: str) -> dict[str, Any]:
+async def get_calendar(tenant_id: int, name: str) -> dict[str, Any]:
     row = await BusinessCalendar.get_or_none(name=name)
     if row is None:
         raise NotFound(f"no calendar named {name!r}", {"calendar": name})
-    return {**_calendar_json(row), "used_by": await calendar_usage(name)}
+    return {**_calendar_json(row), "used_by": await calendar_usage(tenant_id, name)}
 
 
-async def calendar_usage(name: str) -> list[str]:
-    """Flows whose draft or live version names the calendar."""
+async def calendar_usage(tenant_id: int, name: str) -> list[str]:
+    """The tenant's flows whose draft or live version names the calendar."""
+    return await _flows_naming(scoped(Flow, tenant_id), name)
+
+
+async def _flows_naming(flows: QuerySet[Flow], name: str) -> list[str]:
     used: list[str] = []
-    for flow in await Flow.all().order_by("name"):
+    for flow in await flows.order_by("name"):
         definitions = [flow.draft]
         if flow.published_version_id is not None:
             live = await FlowVersion.get_or_none(id=flow.published_version_id)
@@ -285,12 +303,14 @@ async def update_calendar(name: str, form: Mapping[str, Any]) -> Change:
     return Change(name, before, _calendar_json(row))
 
 
-async def delete_calendar(name: str) -> Change:
+async def delete_calendar(tenant_id: int, name: str) -> Change:
     row = await BusinessCalendar.get_or_none(name=name)
     if row is None:
         raise NotFound(f"no calendar named {name!r}", {"calendar": name})
-    used_by = await calendar_usage(name)
-    if used_by:
+    used_by = await calendar_usage(tenant_id, name)
+    # Calendars are shared until they have a tenant: one that another
+    # tenant's flow names stays too, without naming that flow.
+    if used_by or await _flows_naming(Flow.all(), name):
         raise CalendarInUse(name, used_by)
     before = _calendar_json(row)
     await row.delete()
