@@ -92,6 +92,7 @@ class DemoCall:
                 sip_host=self.env["HOTLINE_SIP_HOST"],
                 sip_port=int(self.env["HOTLINE_SIP_PORT"]),
                 workdir=Path(workdir),
+                mwi=False,
             )
             phone.start()
             try:

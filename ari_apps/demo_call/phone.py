@@ -63,6 +63,10 @@ class SipPhone:
     workdir: Path
     tone_hz: int = 440
     auto_answer: bool = True
+    # MWI subscriptions: the voicemail tests need them; the demo phone does
+    # not.  baresip 1.0 re-subscribes at once after a 503, which a busy
+    # Asterisk answers, so each subscribing phone can feed an overload.
+    mwi: bool = True
     process: subprocess.Popen[bytes] | None = None
     ctrl_port: int = field(default_factory=free_tcp_port)
     local_port: int = field(default_factory=free_udp_port)
@@ -97,7 +101,7 @@ class SipPhone:
                     f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}",
                     "module_app menu.so",
                     # Subscribes to message-summary; NOTIFYs become MWI_NOTIFY events.
-                    "module_app mwi.so",
+                    *(["module_app mwi.so"] if self.mwi else []),
                     "",
                 ]
             )

@@ -108,7 +108,9 @@ def test_given_hotline_cannot_become_healthy_when_up_then_it_stops_what_it_start
             "HOTLINE_ARI_PORT": str(free_tcp_port()),
             "HOTLINE_WEB_PORT": str(free_tcp_port()),
             "HOTLINE_AGI_PORT": str(free_tcp_port()),
-            "HOTLINE_UP_TIMEOUT_S": "6",
+            # Long enough for a cold start on a busy box (a new database runs
+            # every migration and hashes the seeded passwords).
+            "HOTLINE_UP_TIMEOUT_S": "20",
         }
         made = subprocess.run(
             [sys.executable, "-m", "hotline.cli", "up"],
@@ -120,7 +122,7 @@ def test_given_hotline_cannot_become_healthy_when_up_then_it_stops_what_it_start
             check=False,
         )
         assert made.returncode != 0
-        assert "/healthz did not answer 200 within 6 s" in made.stderr
+        assert "/healthz did not answer 200 within 20 s" in made.stderr
         assert "asterisk: ARI websocket: ClientConnectorError" in made.stderr
         assert "ARI websocket attempt 1 failed" in made.stderr  # from Hotline's own log
         assert "stopped what this start started: Hotline" in made.stderr
