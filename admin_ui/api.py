@@ -1,4 +1,10 @@
-"""/api/v1: thin handlers (auth, parse, one service call, render JSON)."""
+"""/api/v1: thin handlers (auth, parse, one service call, render JSON).
+
+Every handler works in the token's tenant (``principal.tenant_id``): another
+tenant's flow, call, queue or agent is a 404 exactly like a missing one, and
+nothing about it changes.  Voicemail, fax and prompts are not per tenant yet
+(``hotline/tenancy.py``, NOT_YET_SCOPED).
+"""
 
 from __future__ import annotations
 
@@ -16,9 +22,10 @@ from admin_ui.prompts.api import ROUTES as PROMPT_ROUTES
 from admin_ui.web import audit
 from hotline import calls as calls_service
 from hotline import flows as flows_service
-from hotline import pause_reasons
+from hotline import live_status, pause_reasons
 from hotline.center import ContactCenter
-from hotline.errors import InvalidRequest, NotFound
+from hotline.errors import InvalidRequest
+from hotline.models import Tenant
 from vm import services as vm_services
 
 
@@ -35,30 +42,27 @@ async def _json_body(request: Request) -> Any:
 
 
 async def list_queues(request: Request) -> Response:
-    await require(request, "view")
-    center = _center(request)
-    return JSONResponse([center.queue_status(name) for name in center.queue_names()])
+    principal = await require(request, "view")
+    return JSONResponse(await live_status.queue_statuses(_center(request), principal.tenant_id))
 
 
 async def get_queue(request: Request) -> Response:
-    await require(request, "view")
-    status = _center(request).queue_status(request.path_params["name"])
-    if status is None:
-        raise NotFound(f"no queue {request.path_params['name']!r}")
-    return JSONResponse(status)
+    principal = await require(request, "view")
+    name = request.path_params["name"]
+    return JSONResponse(await live_status.queue_status(_center(request), principal.tenant_id, name))
 
 
 async def list_agents(request: Request) -> Response:
-    await require(request, "view")
-    return JSONResponse(_center(request).agent_statuses())
+    principal = await require(request, "view")
+    return JSONResponse(await live_status.agent_statuses(_center(request), principal.tenant_id))
 
 
 async def get_agent(request: Request) -> Response:
-    await require(request, "view")
-    status = _center(request).agent_status(request.path_params["extension"])
-    if status is None:
-        raise NotFound(f"no agent {request.path_params['extension']!r}")
-    return JSONResponse(status)
+    principal = await require(request, "view")
+    extension = request.path_params["extension"]
+    return JSONResponse(
+        await live_status.agent_status(_center(request), principal.tenant_id, extension)
+    )
 
 
 async def agent_action(request: Request) -> Response:
@@ -67,6 +71,8 @@ async def agent_action(request: Request) -> Response:
     reason = body.get("reason") if isinstance(body, dict) else None
     extension = request.path_params["extension"]
     action = request.path_params["action"]
+    # Another tenant's agent is unknown: nothing is checked or done for it.
+    await live_status.check_agent(principal.tenant_id, extension)
     if action == "pause":
         # An active reason of the agent's tenant, or the default when none is given.
         reason = await pause_reasons.reason_for_pause(extension, reason)
@@ -84,45 +90,48 @@ async def agent_action(request: Request) -> Response:
 
 
 async def list_pause_reasons(request: Request) -> Response:
-    await require(request, "view")
-    return JSONResponse(await pause_reasons.list_reasons(await pause_reasons.home_tenant()))
+    principal = await require(request, "view")
+    tenant = await Tenant.get(id=principal.tenant_id)
+    return JSONResponse(await pause_reasons.list_reasons(tenant))
 
 
 async def live_calls(request: Request) -> Response:
-    await require(request, "view")
-    return JSONResponse(_center(request).live_calls())
+    principal = await require(request, "view")
+    return JSONResponse(await live_status.live_calls(_center(request), principal.tenant_id))
 
 
 async def recent_calls(request: Request) -> Response:
-    await require(request, "view")
+    principal = await require(request, "view")
     try:
         limit = min(500, max(1, int(request.query_params.get("limit", "50"))))
     except ValueError as exc:
         raise InvalidRequest("limit must be an integer") from exc
-    return JSONResponse(await calls_service.recent_calls(limit))
+    return JSONResponse(await calls_service.recent_calls(limit, tenant_id=principal.tenant_id))
 
 
 async def get_call(request: Request) -> Response:
-    await require(request, "view")
-    return JSONResponse(await calls_service.call_detail(request.path_params["call_id"]))
+    principal = await require(request, "view")
+    call_id = request.path_params["call_id"]
+    return JSONResponse(await calls_service.call_detail(call_id, tenant_id=principal.tenant_id))
 
 
 async def list_flows(request: Request) -> Response:
-    await require(request, "view")
-    return JSONResponse(await flows_service.list_flows())
+    principal = await require(request, "view")
+    return JSONResponse(await flows_service.list_flows(principal.tenant_id))
 
 
 async def get_flow(request: Request) -> Response:
-    await require(request, "view")
-    return JSONResponse(await flows_service.get_flow(request.path_params["flow_id"]))
+    principal = await require(request, "view")
+    flow_id = request.path_params["flow_id"]
+    return JSONResponse(await flows_service.get_flow(flow_id, tenant_id=principal.tenant_id))
 
 
 async def put_draft(request: Request) -> Response:
     principal = await require(request, "edit")
     body = await _json_body(request)
     flow_id = request.path_params["flow_id"]
-    before = (await flows_service.get_flow(flow_id))["draft"]
-    result = await flows_service.put_draft(flow_id, body)
+    before = (await flows_service.get_flow(flow_id, tenant_id=principal.tenant_id))["draft"]
+    result = await flows_service.put_draft(flow_id, body, tenant_id=principal.tenant_id)
     await audit.record(
         request,
         "flow_draft_saved",
@@ -137,13 +146,16 @@ async def put_draft(request: Request) -> Response:
 
 
 async def validate_flow(request: Request) -> Response:
-    await require(request, "view")
-    return JSONResponse(await flows_service.validate_draft(request.path_params["flow_id"]))
+    principal = await require(request, "view")
+    flow_id = request.path_params["flow_id"]
+    return JSONResponse(await flows_service.validate_draft(flow_id, tenant_id=principal.tenant_id))
 
 
 async def publish_flow(request: Request) -> Response:
     principal = await require(request, "publish")
-    result = await flows_service.publish(request.path_params["flow_id"], principal.name)
+    result = await flows_service.publish(
+        request.path_params["flow_id"], principal.name, tenant_id=principal.tenant_id
+    )
     await audit.record(
         request,
         "flow_published",

@@ -96,7 +96,8 @@ class CallCenter:
         self.acd = AcdService(self.ari, bus, settings.ari_app, self.on_queue_exit)
         self.runners: dict[str, FlowRunner] = {}
         self.feature_channels: dict[str, str] = {}  # channel id -> playback id
-        self.test_flows: dict[str, dict[str, Any]] = {}  # test call -> draft it runs
+        # test call -> the draft it runs and the tenant of the flow tested
+        self.test_flows: dict[str, tuple[dict[str, Any], int]] = {}
         self.call_services = load_call_services()
         self.voicemail = VoicemailBackground(settings, bus, self.ari)
         self.service_calls: dict[str, CallServiceContext] = {}  # channel -> service using it
@@ -557,10 +558,13 @@ class CallCenter:
         assert status is not None
         return status
 
-    async def start_test_call(self, extension: str, definition: dict[str, Any]) -> str:
-        """Ring a user's phone and run ``definition`` (a draft) once answered."""
+    async def start_test_call(
+        self, extension: str, definition: dict[str, Any], *, tenant_id: int
+    ) -> str:
+        """Ring a user's phone and run ``definition`` (a draft) once answered,
+        as a call of ``tenant_id``."""
         channel_id = f"hl-test-call-{uuid.uuid4().hex[:12]}"
-        self.test_flows[channel_id] = definition
+        self.test_flows[channel_id] = (definition, tenant_id)
         try:
             await self.ari.originate(
                 f"PJSIP/{extension}",
@@ -584,6 +588,8 @@ class CallCenter:
                     "stage": "queue" if runner.in_queue else "ivr",
                     "node": runner.session.current_node,
                     "caller_id": runner.session.variables.get("caller_id", ""),
+                    # Whose call it is; hotline.live_status filters on it.
+                    "tenant_id": runner.tenant_id,
                 }
             )
         known = {r["call_id"] for r in result}

@@ -6,9 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 
 from hotline.errors import NotFound
 from hotline.models import CallEvent, CallRecord
+from hotline.tenancy import home_tenant_id, scoped
 from hotline.writer import WRITER, Statement, update_statement
 
 
@@ -95,18 +98,40 @@ def _record_dict(record: CallRecord) -> dict[str, Any]:
     }
 
 
-async def recent_calls(limit: int) -> list[dict[str, Any]]:
+async def _records_of(tenant_id: int) -> QuerySet[CallRecord]:
+    """The call records ``tenant_id`` may read.
+
+    A call entering through a DID records the tenant of the DID's flow, and a
+    test call from the flow editor the tenant of the flow it tests.  Some
+    records carry no tenant (NULL): direct service calls, which run no flow
+    (fax DIDs, feature codes, voicemail access on 8500), and test calls
+    recorded before test calls carried their flow's tenant.  The numbers of
+    those services are wired in the installation's dialplan, which is the
+    home tenant's (the one the seed, the CLI and upgrades work in), so a NULL
+    tenant reads as the home tenant's: its users see these calls as before,
+    and no other tenant ever does.
+    """
+    rows = scoped(CallRecord, tenant_id)
+    if tenant_id == await home_tenant_id():
+        rows = CallRecord.filter(Q(tenant_id=tenant_id) | Q(tenant_id=None))
+    return rows
+
+
+async def recent_calls(limit: int, *, tenant_id: int) -> list[dict[str, Any]]:
     await flush()
-    rows = await CallRecord.all().order_by("-started_at").limit(limit)
+    records = await _records_of(tenant_id)
+    rows = await records.order_by("-started_at").limit(limit)
     return [_record_dict(row) for row in rows]
 
 
-async def call_detail(call_id: str) -> dict[str, Any]:
+async def call_detail(call_id: str, *, tenant_id: int) -> dict[str, Any]:
+    """A call of the tenant with its timeline; another tenant's is "no call"."""
     await flush()
-    record = await CallRecord.get_or_none(call_id=call_id)
+    records = await _records_of(tenant_id)
+    record = await records.get_or_none(call_id=call_id)
     if record is None:
         raise NotFound(f"no call {call_id!r}")
-    events = await CallEvent.filter(call_id=call_id).order_by("id")
+    events = await CallEvent.filter(call=record).order_by("id")
     detail = _record_dict(record)
     detail["timeline"] = [
         {"at": event.at.isoformat(), "kind": event.kind, "data": event.data} for event in events

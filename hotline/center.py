@@ -42,14 +42,23 @@ class ContactCenter(Protocol):
         self, extension: str, action: str, reason: str | None
     ) -> dict[str, Any]: ...
 
-    def live_calls(self) -> list[dict[str, Any]]: ...
+    def live_calls(self) -> list[dict[str, Any]]:
+        """Every call in progress; a call running a flow has a ``tenant_id``
+        (its flow's), which ``hotline.live_status`` filters on and hides."""
+        ...
 
     async def reload_config(self) -> None:
         """Apply queue and agent changes saved in the database."""
         ...
 
-    async def start_test_call(self, extension: str, definition: dict[str, Any]) -> str:
+    async def start_test_call(
+        self, extension: str, definition: dict[str, Any], *, tenant_id: int
+    ) -> str:
         """Ring ``extension`` and run ``definition`` (e.g. a draft) when answered.
+
+        The call runs as a call of ``tenant_id`` (the tenant of the flow
+        tested): its call record and its ``http_lookup`` allow-list are that
+        tenant's.
 
         Returns the test call's channel id; raises InvalidRequest when the
         phone cannot be rung.

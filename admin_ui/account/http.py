@@ -10,9 +10,10 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from admin_ui.account import services
 from admin_ui.web import audit, sessions
 from admin_ui.web.csrf import csrf_ok
-from admin_ui.web.rendering import is_htmx, render
+from admin_ui.web.rendering import current_user, is_htmx, render
 from admin_ui.web.routing import client_ip, signed_in_user
 from admin_ui.web.security import LoginThrottle
+from hotline import live_status
 from hotline.center import ContactCenter
 
 # The sign-in form is urlencoded.  Anything else (multipart above all, which
@@ -111,10 +112,13 @@ async def set_language(request: Request) -> Response:
 
 async def dashboard(request: Request) -> Response:
     center: ContactCenter = request.app.state.center
+    user = current_user(request)
+    assert user is not None  # the guard signed the user in
+    # The signed-in user's tenant's queues, agents and calls only.
     context = {
-        "queues": [center.queue_status(name) for name in center.queue_names()],
-        "agents": center.agent_statuses(),
-        "calls": center.live_calls(),
+        "queues": await live_status.queue_statuses(center, user.tenant_id),
+        "agents": await live_status.agent_statuses(center, user.tenant_id),
+        "calls": await live_status.live_calls(center, user.tenant_id),
     }
     template = "account/_live.html" if is_htmx(request) else "account/dashboard.html"
     return render(request, template, context)

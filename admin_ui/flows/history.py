@@ -2,6 +2,8 @@
 
 Rollback publishes the old definition as a NEW version (history is never
 rewritten) and resets the draft to it; see ``hotline.flows.rollback``.
+Every function works in the signed-in user's tenant (``tenant_id``): another
+tenant's flow is "not found".
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from hotline import flows as flow_service
 from hotline.errors import FlowInvalid, InvalidRequest
 
 
-async def versions_context(flow_id: int, error: str | None = None) -> dict[str, Any]:
-    flow = await flow_service.get_flow(flow_id)
+async def versions_context(
+    flow_id: int, tenant_id: int, error: str | None = None
+) -> dict[str, Any]:
+    flow = await flow_service.get_flow(flow_id, tenant_id=tenant_id)
     versions = list(reversed(flow["versions"]))
     return {
         "flow": {"id": flow["id"], "name": flow["name"]},
@@ -25,16 +29,20 @@ async def versions_context(flow_id: int, error: str | None = None) -> dict[str, 
     }
 
 
-async def rollback(flow_id: int, version: int, username: str) -> Outcome:
+async def rollback(flow_id: int, tenant_id: int, version: int, username: str) -> Outcome:
     try:
-        result = await flow_service.rollback(flow_id, version, username)
+        result = await flow_service.rollback(flow_id, version, username, tenant_id=tenant_id)
     except FlowInvalid as error:
         issues = error.details.get("issues", [])
         message = "; ".join(f"{issue['node_id'] or 'flow'}: {issue['message']}" for issue in issues)
-        return Outcome(await versions_context(flow_id, message or error.message), status=422)
-    definition = await flow_service.version_definition(flow_id, result["version"])
+        return Outcome(
+            await versions_context(flow_id, tenant_id, message or error.message), status=422
+        )
+    definition = await flow_service.version_definition(
+        flow_id, result["version"], tenant_id=tenant_id
+    )
     return Outcome(
-        await versions_context(flow_id),
+        await versions_context(flow_id, tenant_id),
         audit=(
             "rollback",
             {"to_version": version},
@@ -72,22 +80,25 @@ def diff_rows(old: Any, new: Any) -> list[dict[str, Any]]:
     return rows
 
 
-async def _definition(flow_id: int, which: str) -> Any:
+async def _definition(flow_id: int, tenant_id: int, which: str) -> Any:
     if which == "draft":
-        return (await flow_service.get_flow(flow_id))["draft"]
+        return (await flow_service.get_flow(flow_id, tenant_id=tenant_id))["draft"]
     if not which.isdigit():
         raise InvalidRequest(f"{which!r} is not a version number", {"field": "version"})
-    return await flow_service.version_definition(flow_id, int(which))
+    return await flow_service.version_definition(flow_id, int(which), tenant_id=tenant_id)
 
 
-async def diff_context(flow_id: int, from_version: str, to_version: str) -> dict[str, Any]:
+async def diff_context(
+    flow_id: int, tenant_id: int, from_version: str, to_version: str
+) -> dict[str, Any]:
     """``from``/``to`` are version numbers or "draft"; ``from`` defaults to live."""
-    flow = await flow_service.get_flow(flow_id)
+    flow = await flow_service.get_flow(flow_id, tenant_id=tenant_id)
     live = next((str(v["version"]) for v in flow["versions"] if v["live"]), "draft")
     from_version = from_version or live
     to_version = to_version or "draft"
     rows = diff_rows(
-        await _definition(flow_id, from_version), await _definition(flow_id, to_version)
+        await _definition(flow_id, tenant_id, from_version),
+        await _definition(flow_id, tenant_id, to_version),
     )
     return {
         "flow": {"id": flow["id"], "name": flow["name"]},

@@ -4,6 +4,7 @@ Thin handlers: the guard has signed in and authorised the user; each handler
 parses, makes one service call, audits what changed and renders.  Without
 JavaScript every form is a plain POST answered by a 303 to the page (or the
 page itself with the error and what was typed); htmx gets the partial.
+Every handler works in the signed-in user's tenant (:func:`tenant_of`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,13 @@ def _not_found_as_page(handler: Handler) -> Handler:
 
 def _flow_id(request: Request) -> int:
     return services.parse_id(str(request.path_params["flow_id"]))
+
+
+def tenant_of(request: Request) -> int:
+    """The signed-in user's tenant: every query of the page is scoped to it."""
+    user = current_user(request)
+    assert user is not None  # the guard signed the user in
+    return user.tenant_id
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -82,28 +90,31 @@ async def _respond(
 
 
 async def _list_context(
-    name: str = "", error: str | None = None, hosts: services.HostsOutcome | None = None
+    tenant_id: int,
+    name: str = "",
+    error: str | None = None,
+    hosts: services.HostsOutcome | None = None,
 ) -> dict[str, Any]:
     return {
-        "flows": await services.flow_rows(),
+        "flows": await services.flow_rows(tenant_id),
         "name": name,
         "error": error,
-        "hosts": hosts.hosts if hosts is not None else await services.lookup_hosts(),
+        "hosts": hosts.hosts if hosts is not None else await services.lookup_hosts(tenant_id),
         "hosts_error": hosts.error if hosts is not None else None,
         "hosts_typed": hosts.typed if hosts is not None else "",
     }
 
 
 async def flow_list(request: Request) -> Response:
-    return render(request, "flows/list.html", await _list_context())
+    return render(request, "flows/list.html", await _list_context(tenant_of(request)))
 
 
 async def flow_create(request: Request) -> Response:
     name = (await _form(request)).get("name", "")
     try:
-        created = await services.create_flow(name)
+        created = await services.create_flow(name, tenant_of(request))
     except (InvalidRequest, Conflict) as error:
-        context = await _list_context(name, error.message)
+        context = await _list_context(tenant_of(request), name, error.message)
         return render(request, "flows/list.html", context, status_code=error.status_code)
     await audit.record(request, "create", "flow", created["id"], after=created)
     target = f"/flows/{created['id']}"
@@ -114,7 +125,7 @@ async def flow_create(request: Request) -> Response:
 
 @_not_found_as_page
 async def flow_editor(request: Request) -> Response:
-    context = await services.editor_context(_flow_id(request))
+    context = await services.editor_context(_flow_id(request), tenant_of(request))
     context["notice"] = _take_notice(request)
     template = "flows/_editor.html" if is_htmx(request) else "flows/editor.html"
     return render(request, template, context)
@@ -124,7 +135,7 @@ async def flow_editor(request: Request) -> Response:
 async def node_save(request: Request) -> Response:
     flow_id = _flow_id(request)
     node_id = str(request.path_params["node_id"])
-    outcome = await services.save_node(flow_id, node_id, await _form(request))
+    outcome = await services.save_node(flow_id, tenant_of(request), node_id, await _form(request))
     return await _respond(request, flow_id, outcome, back=f"/flows/{flow_id}#node-{node_id}")
 
 
@@ -132,49 +143,56 @@ async def node_save(request: Request) -> Response:
 async def node_add(request: Request) -> Response:
     flow_id = _flow_id(request)
     form = await _form(request)
-    outcome = await services.add_node(flow_id, form.get("node_id", ""), form.get("kind", ""))
+    outcome = await services.add_node(
+        flow_id, tenant_of(request), form.get("node_id", ""), form.get("kind", "")
+    )
     return await _respond(request, flow_id, outcome)
 
 
 @_not_found_as_page
 async def node_delete(request: Request) -> Response:
     flow_id = _flow_id(request)
-    outcome = await services.delete_node(flow_id, str(request.path_params["node_id"]))
+    node_id = str(request.path_params["node_id"])
+    outcome = await services.delete_node(flow_id, tenant_of(request), node_id)
     return await _respond(request, flow_id, outcome)
 
 
 @_not_found_as_page
 async def start_set(request: Request) -> Response:
     flow_id = _flow_id(request)
-    outcome = await services.set_start(flow_id, (await _form(request)).get("start", ""))
+    start = (await _form(request)).get("start", "")
+    outcome = await services.set_start(flow_id, tenant_of(request), start)
     return await _respond(request, flow_id, outcome)
 
 
 @_not_found_as_page
 async def draft_replace(request: Request) -> Response:
     flow_id = _flow_id(request)
-    outcome = await services.replace_draft(flow_id, (await _form(request)).get("definition", ""))
+    text = (await _form(request)).get("definition", "")
+    outcome = await services.replace_draft(flow_id, tenant_of(request), text)
     return await _respond(request, flow_id, outcome)
 
 
 @_not_found_as_page
 async def flow_publish(request: Request) -> Response:
     flow_id = _flow_id(request)
-    outcome = await services.publish(flow_id, _username(request))
+    outcome = await services.publish(flow_id, tenant_of(request), _username(request))
     return await _respond(request, flow_id, outcome)
 
 
 @_not_found_as_page
 async def did_assign(request: Request) -> Response:
     flow_id = _flow_id(request)
-    outcome = await services.assign_did(flow_id, (await _form(request)).get("number", ""))
+    number = (await _form(request)).get("number", "")
+    outcome = await services.assign_did(flow_id, tenant_of(request), number)
     return await _respond(request, flow_id, outcome)
 
 
 @_not_found_as_page
 async def did_unassign(request: Request) -> Response:
     flow_id = _flow_id(request)
-    outcome = await services.unassign_did(flow_id, str(request.path_params["number"]))
+    number = str(request.path_params["number"])
+    outcome = await services.unassign_did(flow_id, tenant_of(request), number)
     return await _respond(request, flow_id, outcome)
 
 
@@ -183,13 +201,15 @@ async def flow_test_call(request: Request) -> Response:
     flow_id = _flow_id(request)
     user = current_user(request)
     extension = user.phone_extension if user else None
-    outcome = await services.test_call(flow_id, extension, request.app.state.center)
+    outcome = await services.test_call(
+        flow_id, tenant_of(request), extension, request.app.state.center
+    )
     return await _respond(request, flow_id, outcome)
 
 
 @_not_found_as_page
 async def version_list(request: Request) -> Response:
-    context = await history.versions_context(_flow_id(request))
+    context = await history.versions_context(_flow_id(request), tenant_of(request))
     context["notice"] = _take_notice(request)
     template = "flows/_versions.html" if is_htmx(request) else "flows/versions.html"
     return render(request, template, context)
@@ -199,7 +219,7 @@ async def version_list(request: Request) -> Response:
 async def version_rollback(request: Request) -> Response:
     flow_id = _flow_id(request)
     version = services.parse_id(str(request.path_params["version"]))
-    outcome = await history.rollback(flow_id, version, _username(request))
+    outcome = await history.rollback(flow_id, tenant_of(request), version, _username(request))
     return await _respond(
         request,
         flow_id,
@@ -215,9 +235,11 @@ async def version_diff(request: Request) -> Response:
     flow_id = _flow_id(request)
     query = request.query_params
     try:
-        context = await history.diff_context(flow_id, query.get("from", ""), query.get("to", ""))
+        context = await history.diff_context(
+            flow_id, tenant_of(request), query.get("from", ""), query.get("to", "")
+        )
     except InvalidRequest as error:
-        context = await history.versions_context(flow_id, error.message)
+        context = await history.versions_context(flow_id, tenant_of(request), error.message)
         return render(request, "flows/versions.html", context, status_code=400)
     template = "flows/_diff.html" if is_htmx(request) else "flows/diff.html"
     return render(request, template, context)
@@ -225,7 +247,7 @@ async def version_diff(request: Request) -> Response:
 
 async def _hosts_changed(request: Request, outcome: services.HostsOutcome) -> Response:
     if outcome.error is not None:
-        context = await _list_context(hosts=outcome)
+        context = await _list_context(tenant_of(request), hosts=outcome)
         return render(request, "flows/list.html", context, status_code=outcome.status)
     if outcome.audit is not None:
         before, after = outcome.audit
@@ -237,9 +259,11 @@ async def _hosts_changed(request: Request, outcome: services.HostsOutcome) -> Re
 
 async def lookup_host_add(request: Request) -> Response:
     text = (await _form(request)).get("entries", "")
-    return await _hosts_changed(request, await services.add_lookup_hosts(text, _username(request)))
+    outcome = await services.add_lookup_hosts(text, _username(request), tenant_of(request))
+    return await _hosts_changed(request, outcome)
 
 
 async def lookup_host_remove(request: Request) -> Response:
     entry = (await _form(request)).get("entry", "")
-    return await _hosts_changed(request, await services.remove_lookup_host(entry))
+    outcome = await services.remove_lookup_host(entry, tenant_of(request))
+    return await _hosts_changed(request, outcome)

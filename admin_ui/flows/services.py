@@ -8,6 +8,11 @@ shown (escaped) with its issue but gets no form, since its id would be the
 form's path; the JSON editor is where it is renamed.
 Each change returns an :class:`Outcome`: the editor to show again, the HTTP
 status, and what to write to the audit log.
+
+Everything here works in one tenant (``tenant_id``, the signed-in user's):
+another tenant's flow is as unknown as a missing one, the editor offers the
+tenant's own queues only, and the ``http_lookup`` allow-list shown and
+changed is the tenant's.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from hotline import flows as flow_service
 from hotline import lookup_hosts as lookup_host_service
 from hotline.center import ContactCenter
 from hotline.errors import Conflict, FlowInvalid, HotlineError, InvalidRequest, NotFound
-from hotline.models import Queue
+from hotline.models import Queue, Tenant
+from hotline.tenancy import scoped
 
 
 @dataclass
@@ -60,15 +66,15 @@ def parse_id(text: str) -> int:
     return int(text)
 
 
-async def flow_rows() -> list[dict[str, Any]]:
-    rows = await flow_service.list_flows()
+async def flow_rows(tenant_id: int) -> list[dict[str, Any]]:
+    rows = await flow_service.list_flows(tenant_id)
     for row in rows:
-        row["dids"] = await flow_service.flow_dids(row["id"])
+        row["dids"] = await flow_service.flow_dids(row["id"], tenant_id=tenant_id)
     return rows
 
 
-async def create_flow(name: str) -> dict[str, Any]:
-    return await flow_service.create_flow(name)
+async def create_flow(name: str, tenant_id: int) -> dict[str, Any]:
+    return await flow_service.create_flow(name, tenant_id=tenant_id)
 
 
 # -- the http_lookup host allow-list (shown on /flows) -----------------------------------
@@ -83,12 +89,19 @@ class HostsOutcome:
     status: int = 200
 
 
-async def lookup_hosts() -> list[str]:
-    return await lookup_host_service.entries(None)
+async def _tenant(tenant_id: int) -> Tenant:
+    tenant = await Tenant.get_or_none(id=tenant_id)
+    if tenant is None:
+        raise NotFound("no tenant")
+    return tenant
 
 
-async def add_lookup_hosts(text: str, username: str) -> HostsOutcome:
-    tenant = await lookup_host_service.tenant_or_home(None)
+async def lookup_hosts(tenant_id: int) -> list[str]:
+    return await lookup_host_service.entries((await _tenant(tenant_id)).id)
+
+
+async def add_lookup_hosts(text: str, username: str, tenant_id: int) -> HostsOutcome:
+    tenant = await _tenant(tenant_id)
     before = await lookup_host_service.entries(tenant.id)
     try:
         await lookup_host_service.add(tenant, text, username)
@@ -99,8 +112,8 @@ async def add_lookup_hosts(text: str, username: str) -> HostsOutcome:
     return HostsOutcome(after, audit=audit if after != before else None)
 
 
-async def remove_lookup_host(entry: str) -> HostsOutcome:
-    tenant = await lookup_host_service.tenant_or_home(None)
+async def remove_lookup_host(entry: str, tenant_id: int) -> HostsOutcome:
+    tenant = await _tenant(tenant_id)
     before = await lookup_host_service.entries(tenant.id)
     try:
         await lookup_host_service.remove(tenant, entry)
@@ -117,11 +130,13 @@ def _draft_nodes(draft: Any) -> dict[str, Any]:
     return nodes if isinstance(nodes, dict) else {}
 
 
-async def editor_context(flow_id: int, typed: EditorInput | None = None) -> dict[str, Any]:
+async def editor_context(
+    flow_id: int, tenant_id: int, typed: EditorInput | None = None
+) -> dict[str, Any]:
     typed = typed or EditorInput()
-    flow = await flow_service.get_flow(flow_id)
+    flow = await flow_service.get_flow(flow_id, tenant_id=tenant_id)
     draft = flow["draft"]
-    issues = (await flow_service.validate_draft(flow_id))["issues"]
+    issues = (await flow_service.validate_draft(flow_id, tenant_id=tenant_id))["issues"]
     nodes = _draft_nodes(draft)
     by_node: dict[str, list[dict[str, Any]]] = {}
     for issue in issues:
@@ -145,6 +160,7 @@ async def editor_context(flow_id: int, typed: EditorInput | None = None) -> dict
         )
     live = next((v for v in flow["versions"] if v["live"]), None)
     live_definition = (
+        # The id comes from the flow read above, through the tenant.
         await flow_service.published_definition(flow["published_version_id"])
         if flow["published_version_id"]
         else None
@@ -166,8 +182,8 @@ async def editor_context(flow_id: int, typed: EditorInput | None = None) -> dict
         "kinds": node_forms.registered_kinds(),
         "digits": node_forms.MENU_DIGITS,
         "digit_field_name": node_forms.digit_field_name,
-        "queues": sorted(await Queue.all().values_list("name", flat=True)),
-        "dids": await flow_service.flow_dids(flow_id),
+        "queues": sorted(await scoped(Queue, tenant_id).values_list("name", flat=True)),
+        "dids": await flow_service.flow_dids(flow_id, tenant_id=tenant_id),
         "json_text": (
             typed.json_text
             if typed.json_text is not None
@@ -177,16 +193,21 @@ async def editor_context(flow_id: int, typed: EditorInput | None = None) -> dict
     }
 
 
-async def _current_draft(flow_id: int) -> dict[str, Any]:
-    draft = (await flow_service.get_flow(flow_id))["draft"]
+async def _current_draft(flow_id: int, tenant_id: int) -> dict[str, Any]:
+    draft = (await flow_service.get_flow(flow_id, tenant_id=tenant_id))["draft"]
     return copy.deepcopy(draft) if isinstance(draft, dict) else {}
 
 
 async def _save(
-    flow_id: int, before: Any, after: dict[str, Any], action: str, json_text: str | None = None
+    flow_id: int,
+    tenant_id: int,
+    before: Any,
+    after: dict[str, Any],
+    action: str,
+    json_text: str | None = None,
 ) -> Outcome:
     try:
-        await flow_service.put_draft(flow_id, after)
+        await flow_service.put_draft(flow_id, after, tenant_id=tenant_id)
     except flow_service.NodeIdRejected as error:
         # Nothing saved: the draft (perhaps stored before the rule) names a
         # node whose id could not be a form's path.
@@ -195,12 +216,12 @@ async def _save(
         else:
             values = {"node": error.node_id, "message": error.message}
             typed = EditorInput(error="flows.node_id_refused", error_values=values)
-        return Outcome(await editor_context(flow_id, typed), status=400)
-    return Outcome(await editor_context(flow_id), audit=(action, before, after))
+        return Outcome(await editor_context(flow_id, tenant_id, typed), status=400)
+    return Outcome(await editor_context(flow_id, tenant_id), audit=(action, before, after))
 
 
-async def save_node(flow_id: int, node_id: str, form: Mapping[str, str]) -> Outcome:
-    draft = await _current_draft(flow_id)
+async def save_node(flow_id: int, tenant_id: int, node_id: str, form: Mapping[str, str]) -> Outcome:
+    draft = await _current_draft(flow_id, tenant_id)
     nodes = _draft_nodes(draft)
     if node_id not in nodes:
         raise NotFound(f"flow {flow_id} has no node {node_id!r}")
@@ -210,15 +231,15 @@ async def save_node(flow_id: int, node_id: str, form: Mapping[str, str]) -> Outc
     node, errors = node_forms.apply_values(raw, kind, values)
     if errors:
         typed = EditorInput(node_values={node_id: values}, node_errors={node_id: errors})
-        return Outcome(await editor_context(flow_id, typed), status=400)
+        return Outcome(await editor_context(flow_id, tenant_id, typed), status=400)
     before = copy.deepcopy(draft)
     nodes[node_id] = node
     draft["nodes"] = nodes
-    return await _save(flow_id, before, draft, "update_node")
+    return await _save(flow_id, tenant_id, before, draft, "update_node")
 
 
-async def add_node(flow_id: int, node_id: str, kind: str) -> Outcome:
-    draft = await _current_draft(flow_id)
+async def add_node(flow_id: int, tenant_id: int, node_id: str, kind: str) -> Outcome:
+    draft = await _current_draft(flow_id, tenant_id)
     nodes = _draft_nodes(draft)
     node_id = node_id.strip()
     problem = None
@@ -230,95 +251,102 @@ async def add_node(flow_id: int, node_id: str, kind: str) -> Outcome:
         problem = "flows.kind_unknown"
     if problem is not None:
         typed = EditorInput(add_values={"node_id": node_id, "kind": kind}, add_error=problem)
-        return Outcome(await editor_context(flow_id, typed), status=400)
+        return Outcome(await editor_context(flow_id, tenant_id, typed), status=400)
     before = copy.deepcopy(draft)
     nodes[node_id] = node_forms.skeleton(kind)
     draft["nodes"] = nodes
     draft.setdefault("start", node_id)
-    return await _save(flow_id, before, draft, "add_node")
+    return await _save(flow_id, tenant_id, before, draft, "add_node")
 
 
-async def delete_node(flow_id: int, node_id: str) -> Outcome:
-    draft = await _current_draft(flow_id)
+async def delete_node(flow_id: int, tenant_id: int, node_id: str) -> Outcome:
+    draft = await _current_draft(flow_id, tenant_id)
     nodes = _draft_nodes(draft)
     if node_id not in nodes:
         raise NotFound(f"flow {flow_id} has no node {node_id!r}")
     before = copy.deepcopy(draft)
     del nodes[node_id]
     # Edges into the deleted node stay: validation names each dangling one.
-    return await _save(flow_id, before, draft, "delete_node")
+    return await _save(flow_id, tenant_id, before, draft, "delete_node")
 
 
-async def set_start(flow_id: int, node_id: str) -> Outcome:
-    draft = await _current_draft(flow_id)
+async def set_start(flow_id: int, tenant_id: int, node_id: str) -> Outcome:
+    draft = await _current_draft(flow_id, tenant_id)
     if node_id not in _draft_nodes(draft):
         typed = EditorInput(error="flows.start_unknown")
-        return Outcome(await editor_context(flow_id, typed), status=400)
+        return Outcome(await editor_context(flow_id, tenant_id, typed), status=400)
     before = copy.deepcopy(draft)
     draft["start"] = node_id
-    return await _save(flow_id, before, draft, "set_start")
+    return await _save(flow_id, tenant_id, before, draft, "set_start")
 
 
-async def replace_draft(flow_id: int, text: str) -> Outcome:
+async def replace_draft(flow_id: int, tenant_id: int, text: str) -> Outcome:
     """The advanced editor: the whole draft as JSON."""
-    before = await _current_draft(flow_id)
+    before = await _current_draft(flow_id, tenant_id)
     try:
         draft = json.loads(text)
     except ValueError as error:
         typed = EditorInput(json_text=text, json_error=f"not valid JSON: {error}")
-        return Outcome(await editor_context(flow_id, typed), status=400)
+        return Outcome(await editor_context(flow_id, tenant_id, typed), status=400)
     if not isinstance(draft, dict):
         typed = EditorInput(json_text=text, json_error="the draft must be a JSON object")
-        return Outcome(await editor_context(flow_id, typed), status=400)
-    return await _save(flow_id, before, draft, "update_draft", json_text=text)
+        return Outcome(await editor_context(flow_id, tenant_id, typed), status=400)
+    return await _save(flow_id, tenant_id, before, draft, "update_draft", json_text=text)
 
 
-async def publish(flow_id: int, username: str) -> Outcome:
+async def publish(flow_id: int, tenant_id: int, username: str) -> Outcome:
     try:
-        result = await flow_service.publish(flow_id, username)
+        result = await flow_service.publish(flow_id, username, tenant_id=tenant_id)
     except FlowInvalid:
         typed = EditorInput(error="flows.publish_refused")
-        return Outcome(await editor_context(flow_id, typed), status=422)
-    draft = await _current_draft(flow_id)
+        return Outcome(await editor_context(flow_id, tenant_id, typed), status=422)
+    draft = await _current_draft(flow_id, tenant_id)
     return Outcome(
-        await editor_context(flow_id),
+        await editor_context(flow_id, tenant_id),
         audit=("publish", None, {"version": result["version"], "definition": draft}),
         notice=("flows.published", {"version": result["version"]}),
     )
 
 
-async def assign_did(flow_id: int, number: str) -> Outcome:
+async def assign_did(flow_id: int, tenant_id: int, number: str) -> Outcome:
     try:
-        await flow_service.assign_did(flow_id, number)
+        await flow_service.assign_did(flow_id, number, tenant_id=tenant_id)
     except (InvalidRequest, Conflict) as error:
         typed = EditorInput(did_value=number, did_error=error.message)
         status = 409 if isinstance(error, Conflict) else 400
-        return Outcome(await editor_context(flow_id, typed), status=status)
-    return Outcome(await editor_context(flow_id), audit=("assign_did", None, {"did": number}))
+        return Outcome(await editor_context(flow_id, tenant_id, typed), status=status)
+    return Outcome(
+        await editor_context(flow_id, tenant_id), audit=("assign_did", None, {"did": number})
+    )
 
 
-async def unassign_did(flow_id: int, number: str) -> Outcome:
-    await flow_service.unassign_did(flow_id, number)
-    return Outcome(await editor_context(flow_id), audit=("unassign_did", {"did": number}, None))
+async def unassign_did(flow_id: int, tenant_id: int, number: str) -> Outcome:
+    await flow_service.unassign_did(flow_id, number, tenant_id=tenant_id)
+    return Outcome(
+        await editor_context(flow_id, tenant_id), audit=("unassign_did", {"did": number}, None)
+    )
 
 
-async def test_call(flow_id: int, extension: str | None, center: ContactCenter) -> Outcome:
+async def test_call(
+    flow_id: int, tenant_id: int, extension: str | None, center: ContactCenter
+) -> Outcome:
     """Ring the user's own phone and run the DRAFT (validated first)."""
     if not extension:
         typed = EditorInput(error="flows.test_call_no_phone")
-        return Outcome(await editor_context(flow_id, typed), status=400)
-    validation = await flow_service.validate_draft(flow_id)
+        return Outcome(await editor_context(flow_id, tenant_id, typed), status=400)
+    validation = await flow_service.validate_draft(flow_id, tenant_id=tenant_id)
     if not validation["valid"]:
         typed = EditorInput(error="flows.test_call_refused")
-        return Outcome(await editor_context(flow_id, typed), status=422)
-    draft = await _current_draft(flow_id)
+        return Outcome(await editor_context(flow_id, tenant_id, typed), status=422)
+    draft = await _current_draft(flow_id, tenant_id)
     try:
-        channel = await center.start_test_call(extension, draft)
+        # The flow's tenant: the test call's record and look-up allow-list are its.
+        channel = await center.start_test_call(extension, draft, tenant_id=tenant_id)
     except HotlineError as error:
         typed = EditorInput(error=error.message)
-        return Outcome(await editor_context(flow_id, typed), status=error.status_code)
+        return Outcome(await editor_context(flow_id, tenant_id, typed), status=error.status_code)
     return Outcome(
-        await editor_context(flow_id),
+        await editor_context(flow_id, tenant_id),
         audit=("test_call", None, {"extension": extension, "channel": channel, "draft": draft}),
         notice=("flows.ringing", {"extension": extension}),
     )

@@ -50,7 +50,9 @@ def refusal_of(error: RefusedChange) -> FieldError:
 
 
 async def list_users(request: Request) -> Response:
-    return render(request, "users/list.html", {"users": await services.list_users(request.state.user)})
+    return render(
+        request, "users/list.html", {"users": await services.list_users(request.state.user)}
+    )
 
 
 async def _user_form(

@@ -26,16 +26,24 @@ log = logging.getLogger(__name__)
 async def start_test_flow(center: CallCenter, event: AriEvent) -> None:
     """A "test call" from the flow editor answered: run the draft on it."""
     channel_id = event.channel_id or ""
-    definition = center.test_flows.pop(channel_id, None)
-    if definition is None:
+    pending = center.test_flows.pop(channel_id, None)
+    if pending is None:
         await safe_fallback(center.ari, channel_id)
         return
+    # The tested flow's tenant: its record, and its http_lookup allow-list.
+    definition, tenant_id = pending
     await calls.open_record(
-        channel_id, did="test", caller_id="", tenant_id=None, flow_version_id=None
+        channel_id, did="test", caller_id="", tenant_id=tenant_id, flow_version_id=None
     )
     resolved = await resolve_calendars(definition)
     await _run_flow(
-        center, channel_id, FlowDefinition.from_json(resolved), "test", "", event.channel_state
+        center,
+        channel_id,
+        FlowDefinition.from_json(resolved),
+        "test",
+        "",
+        event.channel_state,
+        tenant_id=tenant_id,
     )
 
 

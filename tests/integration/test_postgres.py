@@ -47,6 +47,7 @@ from hotline.models import (
 )
 from hotline.seed import seed_demo
 from hotline.settings import Settings, load_settings
+from hotline.tenancy import home_tenant_id
 from hotline.writer import WRITER, delete_statement, update_statement, upsert_statement
 
 POSTGRES_USER = "postgres"
@@ -258,8 +259,10 @@ async def test_given_postgres_when_publishing_a_draft_then_versions_read_back_un
     v1_id = flow.published_version_id
     assert v1_id is not None
 
-    saved = await flows.put_draft(flow.id, relabelled("Welcome to PostgreSQL"))
-    published = await flows.publish(flow.id, "alice")
+    saved = await flows.put_draft(
+        flow.id, relabelled("Welcome to PostgreSQL"), tenant_id=await home_tenant_id()
+    )
+    published = await flows.publish(flow.id, "alice", tenant_id=await home_tenant_id())
 
     assert saved["issues"] == []
     assert published["version"] == 2
@@ -268,12 +271,12 @@ async def test_given_postgres_when_publishing_a_draft_then_versions_read_back_un
     assert await flows.published_definition(published["version_id"]) == relabelled(
         "Welcome to PostgreSQL"
     )
-    detail = await flows.get_flow(flow.id)
+    detail = await flows.get_flow(flow.id, tenant_id=await home_tenant_id())
     assert [(v["version"], v["published_by"], v["live"]) for v in detail["versions"]] == [
         (1, "seed", False),
         (2, "alice", True),
     ]
-    assert (await flows.list_flows())[0]["published_version"] == 2
+    assert (await flows.list_flows(await home_tenant_id()))[0]["published_version"] == 2
 
 
 async def test_given_postgres_when_draft_names_unknown_queue_then_publish_is_refused(
@@ -282,10 +285,10 @@ async def test_given_postgres_when_draft_names_unknown_queue_then_publish_is_ref
     flow = await Flow.get(name="Main menu")
     draft = copy.deepcopy(MAIN_MENU)
     draft["nodes"]["support_queue"]["queue"] = "sales"
-    await flows.put_draft(flow.id, draft)
+    await flows.put_draft(flow.id, draft, tenant_id=await home_tenant_id())
 
     with pytest.raises(FlowInvalid, match="support_queue"):
-        await flows.publish(flow.id, "alice")
+        await flows.publish(flow.id, "alice", tenant_id=await home_tenant_id())
     assert await FlowVersion.filter(flow_id=flow.id).count() == 1
 
 
@@ -299,13 +302,13 @@ async def test_given_postgres_when_recording_calls_then_timeline_and_recent_read
     await calls.close_record("pg-1", "hangup")  # only the first disposition counts
     await calls.open_record("pg-2", did="8000", caller_id="556", tenant_id=1, flow_version_id=1)
 
-    detail = await calls.call_detail("pg-1")
+    detail = await calls.call_detail("pg-1", tenant_id=1)
     assert [e["kind"] for e in detail["timeline"]] == ["entered", "queued", "ended", "ended"]
     assert detail["timeline"][1]["data"] == {"queue": "support", "position": 1}
     assert (detail["agent"], detail["disposition"]) == ("1001", "answered")
     started = datetime.fromisoformat(detail["started_at"])
     assert started.utcoffset() is not None  # timezone survives the round trip
-    assert [c["call_id"] for c in await calls.recent_calls(10)] == ["pg-2", "pg-1"]
+    assert [c["call_id"] for c in await calls.recent_calls(10, tenant_id=1)] == ["pg-2", "pg-1"]
 
 
 async def test_given_process_used_sqlite_before_when_switching_to_postgres_then_queries_work(
@@ -323,11 +326,13 @@ async def test_given_process_used_sqlite_before_when_switching_to_postgres_then_
     await init_db(cluster.url(database_name, scheme="postgresql"))
 
     flow = await Flow.get(name="Main menu")
-    await flows.put_draft(flow.id, relabelled("Back on PostgreSQL"))
-    assert (await flows.publish(flow.id, "alice"))["version"] == 2
+    await flows.put_draft(
+        flow.id, relabelled("Back on PostgreSQL"), tenant_id=await home_tenant_id()
+    )
+    assert (await flows.publish(flow.id, "alice", tenant_id=await home_tenant_id()))["version"] == 2
     await calls.open_record("pg", did="8000", caller_id="", tenant_id=1, flow_version_id=1)
     await calls.close_record("pg", "abandoned")
-    assert [c["call_id"] for c in await calls.recent_calls(10)] == ["pg"]
+    assert [c["call_id"] for c in await calls.recent_calls(10, tenant_id=1)] == ["pg"]
 
 
 @dataclass
@@ -362,7 +367,9 @@ class IdleCenter:
     async def reload_config(self) -> None:
         raise AssertionError("not used")
 
-    async def start_test_call(self, extension: str, definition: dict[str, Any]) -> str:
+    async def start_test_call(
+        self, extension: str, definition: dict[str, Any], *, tenant_id: int
+    ) -> str:
         raise AssertionError("not used")
 
 

@@ -50,7 +50,8 @@ class StandInCenter:
     )
     actions: list[tuple[str, str, str | None]] = field(default_factory=list)
     reloads: int = 0
-    test_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # (extension, definition, tenant id) of every test call started
+    test_calls: list[tuple[str, dict[str, Any], int]] = field(default_factory=list)
 
     @property
     def ari_connected(self) -> bool:
@@ -95,6 +96,8 @@ class StandInCenter:
     async def reload_config(self) -> None:
         self.reloads += 1
 
-    async def start_test_call(self, extension: str, definition: dict[str, Any]) -> str:
-        self.test_calls.append((extension, definition))
+    async def start_test_call(
+        self, extension: str, definition: dict[str, Any], *, tenant_id: int
+    ) -> str:
+        self.test_calls.append((extension, definition, tenant_id))
         return f"test-call-{len(self.test_calls)}"

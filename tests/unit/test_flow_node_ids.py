@@ -17,6 +17,7 @@ from ari_apps.ivr.validation import ValidationContext, node_id_problem, validate
 from hotline import flows
 from hotline.errors import FlowInvalid
 from hotline.models import Flow
+from hotline.tenancy import home_tenant_id
 from tests.unit.test_api_routes import Api
 from tests.unit.test_api_routes import api as api
 from tests.unit.ui_support import UiClient
@@ -104,12 +105,12 @@ async def test_given_a_stored_draft_with_an_unsafe_id_then_no_form_posts_there_a
 
     # Publishing names it too.
     with pytest.raises(FlowInvalid) as refused:
-        await flows.publish(1, "admin")
+        await flows.publish(1, "admin", tenant_id=await home_tenant_id())
     codes = [issue["code"] for issue in refused.value.details["issues"]]
     assert "invalid_node_id" in codes
 
 
 async def test_given_a_new_flow_with_an_unsafe_id_then_it_is_not_created(seeded: object) -> None:
     with pytest.raises(flows.NodeIdRejected):
-        await flows.create_flow("Evil", draft_with(EVIL))
+        await flows.create_flow("Evil", draft_with(EVIL), tenant_id=await home_tenant_id())
     assert not await Flow.exists(name="Evil")

@@ -10,6 +10,7 @@ from ari_apps.ivr import routes
 from hotline import flows
 from hotline.models import Did, Flow
 from hotline.settings import Settings
+from hotline.tenancy import home_tenant_id
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ async def test_publishing_a_new_version_reaches_the_next_call(db: None) -> None:
     before = await routes.route_for("8000")
     assert isinstance(before, routes.FlowRoute)
     flow = await Flow.get(name="Main menu")
-    await flows.publish(flow.id, "tester")
+    await flows.publish(flow.id, "tester", tenant_id=await home_tenant_id())
     after = await routes.route_for("8000")
     assert isinstance(after, routes.FlowRoute)
     assert after.version_id != before.version_id
@@ -39,8 +40,8 @@ async def test_publishing_a_new_version_reaches_the_next_call(db: None) -> None:
 async def test_assigning_and_removing_a_did_reaches_the_next_call(db: None) -> None:
     assert await routes.route_for("8123") is None
     flow = await Flow.get(name="Main menu")
-    await flows.assign_did(flow.id, "8123")
+    await flows.assign_did(flow.id, "8123", tenant_id=await home_tenant_id())
     assert isinstance(await routes.route_for("8123"), routes.FlowRoute)
-    await flows.unassign_did(flow.id, "8123")
+    await flows.unassign_did(flow.id, "8123", tenant_id=await home_tenant_id())
     assert await routes.route_for("8123") is None
     assert not await Did.exists(number="8123")

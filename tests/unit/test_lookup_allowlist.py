@@ -30,6 +30,7 @@ from hotline import flows, lookup_hosts
 from hotline.errors import FlowInvalid
 from hotline.models import AuditEntry, Tenant
 from hotline.settings import Settings
+from hotline.tenancy import home_tenant_id
 from hotline.writer import WRITER
 from tests.unit.ui_support import UiClient
 
@@ -125,16 +126,22 @@ def test_given_a_lookup_host_off_the_list_then_validation_names_node_and_list() 
 async def test_given_the_tenant_list_then_drafts_are_judged_by_it_and_publish_waits_for_it(
     seeded: Settings,
 ) -> None:
-    flow_id = (await flows.create_flow("Lookups", lookup_flow("http://127.0.0.1:8089/a")))["id"]
-    saved = await flows.put_draft(flow_id, lookup_flow("http://127.0.0.1:8089/a"))
+    flow_id = (
+        await flows.create_flow(
+            "Lookups", lookup_flow("http://127.0.0.1:8089/a"), tenant_id=await home_tenant_id()
+        )
+    )["id"]
+    saved = await flows.put_draft(
+        flow_id, lookup_flow("http://127.0.0.1:8089/a"), tenant_id=await home_tenant_id()
+    )
     assert [i["code"] for i in saved["issues"]] == ["lookup_host_not_allowed"]
     with pytest.raises(FlowInvalid):
-        await flows.publish(flow_id, "admin")
+        await flows.publish(flow_id, "admin", tenant_id=await home_tenant_id())
 
     tenant = await lookup_hosts.tenant_or_home(None)
     assert await lookup_hosts.add(tenant, "127.0.0.1:8089", "admin") == ["127.0.0.1:8089"]
-    assert (await flows.validate_draft(flow_id))["valid"]
-    await flows.publish(flow_id, "admin")
+    assert (await flows.validate_draft(flow_id, tenant_id=await home_tenant_id()))["valid"]
+    await flows.publish(flow_id, "admin", tenant_id=await home_tenant_id())
 
 
 async def test_given_hosts_in_the_setting_then_the_demo_tenant_lists_them(seeded: Settings) -> None:
@@ -281,9 +288,11 @@ async def _published_lookup(url: str) -> None:
             "bad": {"kind": "hangup", "reason": "lookup_failed"},
         },
     }
-    flow_id = (await flows.create_flow("Lookup on a call", draft))["id"]
-    await flows.publish(flow_id, "admin")
-    await flows.assign_did(flow_id, "8001")
+    flow_id = (
+        await flows.create_flow("Lookup on a call", draft, tenant_id=await home_tenant_id())
+    )["id"]
+    await flows.publish(flow_id, "admin", tenant_id=await home_tenant_id())
+    await flows.assign_did(flow_id, "8001", tenant_id=await home_tenant_id())
     routes.invalidate()
 
 

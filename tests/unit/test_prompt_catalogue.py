@@ -18,6 +18,7 @@ from hotline import flows
 from hotline.models import AuditEntry, Flow
 from hotline.models_prompts import Prompt, PromptVersion
 from hotline.settings import Settings, load_settings
+from hotline.tenancy import home_tenant_id
 from tests.unit.stand_in import StandInCenter
 from tests.unit.test_prompt_convert import encoded_tone, make_wav, rms_dbfs, wav_format, wav_pcm
 from voice_prompts import services, tts
@@ -182,8 +183,8 @@ async def _publish_flow_playing(flow_id: int, prompt: str) -> dict[str, Any]:
             "bye": {"kind": "hangup", "reason": "done"},
         },
     }
-    await flows.put_draft(flow_id, draft)
-    return await flows.publish(flow_id, "tester")
+    await flows.put_draft(flow_id, draft, tenant_id=await home_tenant_id())
+    return await flows.publish(flow_id, "tester", tenant_id=await home_tenant_id())
 
 
 async def test_given_flows_then_used_by_lists_drafts_and_published_versions(
@@ -313,8 +314,8 @@ async def test_given_api_delete_then_prompt_and_files_gone_unless_a_live_flow_pl
     assert refused.json()["details"]["flows"] == [MAIN_MENU_NAME]
     assert files.read_live("welcome", "en") is not None
 
-    await flows.put_draft(flow.id, copy.deepcopy(MAIN_MENU))
-    await flows.publish(flow.id, "tester")
+    await flows.put_draft(flow.id, copy.deepcopy(MAIN_MENU), tenant_id=await home_tenant_id())
+    await flows.publish(flow.id, "tester", tenant_id=await home_tenant_id())
     deleted = await api_client.delete(f"/prompts/{prompt_id}")
     assert deleted.status_code == 204
     assert not await Prompt.filter(id=prompt_id).exists()

@@ -386,8 +386,9 @@ async def test_given_user_phone_when_test_calling_then_the_center_runs_the_draft
     await build_sales_menu(ui, flow_id)
     response = await ui.post(f"/flows/{flow_id}/test-call", headers=HTMX)
     assert response.status_code == 200
-    draft = (await Flow.get(id=flow_id)).draft
-    assert ui.center.test_calls == [("1002", draft)]
+    flow = await Flow.get(id=flow_id)
+    # Run as a call of the flow's tenant (its record, its look-up allow-list).
+    assert ui.center.test_calls == [("1002", flow.draft, flow.tenant_id)]  # type: ignore[attr-defined]
     assert ui.last.context["notice"] == ("flows.ringing", {"extension": "1002"})
     assert "Ringing 1002" in response.text
     assert await FlowVersion.filter(flow_id=flow_id).count() == 0  # the draft, unpublished

@@ -13,6 +13,7 @@ from ari_apps.ivr.demo import MAIN_MENU_NAME
 from hotline import flows
 from hotline.models import AuditEntry, Flow
 from hotline.models_prompts import Prompt, PromptVersion
+from hotline.tenancy import home_tenant_id
 from tests.unit.test_prompt_convert import encoded_tone, make_wav, wav_format
 from tests.unit.ui_support import UiClient
 from voice_prompts import services as prompt_services
@@ -79,7 +80,7 @@ async def use_in_demo_flow(name: str) -> Flow:
             "bye": {"kind": "hangup", "reason": "done"},
         },
     }
-    await flows.put_draft(flow.id, draft)
+    await flows.put_draft(flow.id, draft, tenant_id=await home_tenant_id())
     return flow
 
 
@@ -313,7 +314,7 @@ async def test_given_prompt_used_by_published_flow_then_delete_refused_naming_th
     await ui.login("administrator")
     await upload(ui, "welcome", make_wav())
     flow = await use_in_demo_flow("welcome")
-    published = await flows.publish(flow.id, "tester")
+    published = await flows.publish(flow.id, "tester", tenant_id=await home_tenant_id())
     await ui.get("/prompts")
     used_by = ui.last.context["items"][0]["used_by"]
     assert any(u.live and u.version == published["version"] for u in used_by)

@@ -177,15 +177,18 @@ async def test_agent_update_statement_changes_only_named_columns(database: None)
 
 
 async def test_call_record_written_as_sql_reads_back_through_the_orm(database: None) -> None:
-    await calls.open_record("c1", did="8000", caller_id="555", tenant_id=1, flow_version_id=7)
-    await calls.open_record("c1", did="9999", caller_id="x", tenant_id=1, flow_version_id=8)
+    tenant = await Tenant.create(name="t")
+    await calls.open_record(
+        "c1", did="8000", caller_id="555", tenant_id=tenant.id, flow_version_id=7
+    )
+    await calls.open_record("c1", did="9999", caller_id="x", tenant_id=tenant.id, flow_version_id=8)
     await calls.add_event("c1", "input", node="menu", value="1")
     answered = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
     await calls.update_record("c1", queue="support", agent_extension="1001", answered_at=answered)
     await calls.close_record("c1", "answered")
     await calls.close_record("c1", "hangup")
 
-    detail = await calls.call_detail("c1")
+    detail = await calls.call_detail("c1", tenant_id=tenant.id)
 
     # The second open leaves the record as the first wrote it (its entry is
     # still on the timeline); the first disposition stays.
