@@ -196,6 +196,12 @@ class Role(Model):
     builtin = fields.BooleanField(default=False)
     permissions: Any = fields.JSONField(default=list)
 
+    # A custom role's tenant; NULL for the built-in roles every tenant shares.
+    tenant: fields.ForeignKeyNullableRelation[Tenant] = fields.ForeignKeyField(
+        "models.Tenant", related_name="roles", null=True
+    )
+    tenant_id: int | None  # the column behind ``tenant``, for type checkers
+
     class Meta:
         table = "role"
 
@@ -213,6 +219,13 @@ class UserGroup(Model):
     roles: fields.ManyToManyRelation[Role] = fields.ManyToManyField(
         "models.Role", related_name="groups", through="user_group_role"
     )
+
+    # The owning tenant (hotline/tenancy.py).  NULL only on rows from before
+    # tenants; every start gives them the home tenant (hotline/seed.py).
+    tenant: fields.ForeignKeyNullableRelation[Tenant] = fields.ForeignKeyField(
+        "models.Tenant", related_name="user_groups", null=True
+    )
+    tenant_id: int | None  # the column behind ``tenant``, for type checkers
 
     class Meta:
         table = "user_group"
@@ -255,6 +268,11 @@ class AuditEntry(Model):
     object_id = fields.CharField(max_length=128, default="")
     before: Any = fields.JSONField(null=True)
     after: Any = fields.JSONField(null=True)
+
+    # The tenant whose user or token acted; NULL for the rows written before
+    # tenants (the home tenant's: append-only rows are never backfilled) and
+    # for PSTN-side events, which have no tenant.
+    tenant_id = fields.IntField(null=True)
 
     class Meta:
         table = "audit_entry"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from hotline.models import Tenant
+
 
 class FaxDocument(Model):
     """A numbered document callers can request; kept as the uploaded PDF and
@@ -21,6 +23,13 @@ class FaxDocument(Model):
     uploaded_by = fields.CharField(max_length=64, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
+
+    # The owning tenant (hotline/tenancy.py).  NULL only on rows from before
+    # tenants; every start gives them the home tenant (hotline/seed.py).
+    tenant: fields.ForeignKeyNullableRelation[Tenant] = fields.ForeignKeyField(
+        "models.Tenant", related_name="fax_documents", null=True
+    )
+    tenant_id: int | None  # the column behind ``tenant``, for type checkers
 
     class Meta:
         table = "fax_document"
@@ -57,6 +66,13 @@ class FaxJob(Model):
     updated_at = fields.DatetimeField(auto_now=True)
     finished_at = fields.DatetimeField(null=True)
 
+    # The owning tenant (hotline/tenancy.py).  NULL only on rows from before
+    # tenants; every start gives them the home tenant (hotline/seed.py).
+    tenant: fields.ForeignKeyNullableRelation[Tenant] = fields.ForeignKeyField(
+        "models.Tenant", related_name="fax_jobs", null=True
+    )
+    tenant_id: int | None  # the column behind ``tenant``, for type checkers
+
     class Meta:
         table = "fax_job"
         ordering = ("-id",)
@@ -68,6 +84,13 @@ class FaxDid(Model):
     number = fields.CharField(max_length=32, primary_key=True)
     email = fields.CharField(max_length=200)
     created_at = fields.DatetimeField(auto_now_add=True)
+
+    # The owning tenant (hotline/tenancy.py).  NULL only on rows from before
+    # tenants; every start gives them the home tenant (hotline/seed.py).
+    tenant: fields.ForeignKeyNullableRelation[Tenant] = fields.ForeignKeyField(
+        "models.Tenant", related_name="fax_dids", null=True
+    )
+    tenant_id: int | None  # the column behind ``tenant``, for type checkers
 
     class Meta:
         table = "fax_did"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from hotline.models import Tenant
+
 
 class Prompt(Model):
     """A voice prompt flows play as ``prompt:NAME``; the audio is files on disk.
@@ -28,6 +30,13 @@ class Prompt(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     version = fields.IntField(default=1)
+
+    # The owning tenant (hotline/tenancy.py).  NULL only on rows from before
+    # tenants; every start gives them the home tenant (hotline/seed.py).
+    tenant: fields.ForeignKeyNullableRelation[Tenant] = fields.ForeignKeyField(
+        "models.Tenant", related_name="prompts", null=True
+    )
+    tenant_id: int | None  # the column behind ``tenant``, for type checkers
 
     class Meta:
         table = "prompt"

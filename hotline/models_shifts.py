@@ -12,6 +12,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from hotline.models import Tenant
+
 
 class ShiftPattern(Model):
     """One weekly working range of an agent; several per weekday are allowed."""
@@ -62,6 +64,13 @@ class BusinessCalendar(Model):
     hours: Any = fields.JSONField(default=list)
     holidays: Any = fields.JSONField(default=list)
     updated_at = fields.DatetimeField(auto_now=True)
+
+    # The owning tenant (hotline/tenancy.py).  NULL only on rows from before
+    # tenants; every start gives them the home tenant (hotline/seed.py).
+    tenant: fields.ForeignKeyNullableRelation[Tenant] = fields.ForeignKeyField(
+        "models.Tenant", related_name="calendars", null=True
+    )
+    tenant_id: int | None  # the column behind ``tenant``, for type checkers
 
     class Meta:
         table = "business_calendar"

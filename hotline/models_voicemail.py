@@ -7,6 +7,8 @@ from typing import Final
 from tortoise import fields
 from tortoise.models import Model
 
+from hotline.models import Tenant
+
 BOX_KINDS: Final = ("agent", "queue", "department", "general")
 FOLDERS: Final = ("new", "saved")
 GREETING_KINDS: Final = ("unavailable", "busy", "name")
@@ -34,6 +36,13 @@ class Mailbox(Model):
     greeting_busy = fields.CharField(max_length=200, default="")
     greeting_name = fields.CharField(max_length=200, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
+
+    # The owning tenant (hotline/tenancy.py).  NULL only on rows from before
+    # tenants; every start gives them the home tenant (hotline/seed.py).
+    tenant: fields.ForeignKeyNullableRelation[Tenant] = fields.ForeignKeyField(
+        "models.Tenant", related_name="mailboxes", null=True
+    )
+    tenant_id: int | None  # the column behind ``tenant``, for type checkers
 
     class Meta:
         table = "vm_mailbox"

@@ -28,7 +28,11 @@ from hotline.models import (
     User,
     UserGroup,
 )
+from hotline.models_fax import FaxDid, FaxDocument, FaxJob
 from hotline.models_pause_reasons import PauseReason
+from hotline.models_prompts import Prompt
+from hotline.models_shifts import BusinessCalendar
+from hotline.models_voicemail import Mailbox
 from hotline.permissions import BUILTIN_ROLES
 from hotline.settings import Settings
 
@@ -175,10 +179,17 @@ async def seed_demo(settings: Settings, main_menu: dict[str, Any]) -> None:
 
 
 async def adopt_tenantless_rows(tenant: Tenant) -> None:
-    """Users and API tokens from before tenants belong to the home tenant.
+    """Rows from before tenants belong to the home tenant.
+
+    Not the audit log: it is append-only, and its rows without a tenant are
+    read as the home tenant's.
 
     Idempotent and cheap (nothing to do after the first start of an
     upgraded database); runs at every start, like the seeded token.
     """
-    await User.filter(tenant_id=None).update(tenant_id=tenant.id)
-    await ApiToken.filter(tenant_id=None).update(tenant_id=tenant.id)
+    for model in (User, ApiToken, UserGroup, Mailbox, Prompt, BusinessCalendar):
+        await model.filter(tenant_id=None).update(tenant_id=tenant.id)
+    for fax_model in (FaxDocument, FaxJob, FaxDid):
+        await fax_model.filter(tenant_id=None).update(tenant_id=tenant.id)
+    # A built-in role has no tenant on purpose: every tenant shares it.
+    await Role.filter(tenant_id=None, builtin=False).update(tenant_id=tenant.id)

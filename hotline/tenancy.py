@@ -1,6 +1,6 @@
 """Which tenant owns each row, and queries that see one tenant only.
 
-Every model is in exactly one of three tables below (a unit test walks the
+Every model is in exactly one of the tables below (a unit test walks the
 models and fails on one that is not):
 
 - ``SCOPED``: the lookup path from the model to its tenant id.  Services
@@ -8,19 +8,25 @@ models and fails on one that is not):
   the signed-in user (``Principal.tenant_id``) or of the API token; an id
   of another tenant's row is "not found", never "forbidden", so ids tell
   nothing about other tenants.
+- ``SHARED_WHEN_NULL``: scoped by a nullable ``tenant_id``, where a row
+  without a tenant is seen by more than one: :func:`owned_or_unowned`.
 - ``PLATFORM``: rows that belong to the installation, not to a tenant
   (Asterisk's dialplan and trunks, restart state keyed by channel, the
   PSTN-side fraud counters).
 - ``NOT_YET_SCOPED``: tenant-owned data whose queries do not yet take a
-  tenant.  Each entry says what is missing; the README's Security section
-  lists them too.  With one tenant (every installation today) they are
-  correct; they must leave this table before a second tenant is created.
+  tenant, each with what is missing (empty now; kept so that a model added
+  before its scoping is visible, not forgotten).
+
+Names and numbers (DIDs, extensions, voicemail boxes, fax documents,
+prompts, queues) stay one plan across tenants: the unique keys are global,
+and a name another tenant holds is refused without saying whose.
 """
 
 from __future__ import annotations
 
 from typing import Any, Final, TypeVar
 
+from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -38,11 +44,28 @@ SCOPED: Final[dict[str, str]] = {
     "CallEvent": "call__tenant_id",
     "User": "tenant_id",
     "UserSessionEpoch": "user__tenant_id",
+    "UserGroup": "tenant_id",
     "ApiToken": "tenant_id",
     "LookupAllowedHost": "tenant_id",
     "PauseReason": "tenant_id",
     "ShiftPattern": "agent__tenant_id",
     "ShiftException": "agent__tenant_id",
+    "BusinessCalendar": "tenant_id",
+    "Prompt": "tenant_id",
+    "PromptVersion": "prompt__tenant_id",
+    "Mailbox": "tenant_id",
+    "VoicemailMessage": "mailbox__tenant_id",
+    "FaxDocument": "tenant_id",
+    "FaxJob": "tenant_id",
+    "FaxDid": "tenant_id",
+}
+
+# Scoped, with rows no tenant owns that every tenant sees: built-in roles
+# (tenant NULL) beside a tenant's custom ones; audit rows from before
+# tenants (NULL, the home tenant's; append-only, so never backfilled).
+SHARED_WHEN_NULL: Final[dict[str, str]] = {
+    "Role": "built-in roles have no tenant and serve every tenant",
+    "AuditEntry": "rows from before tenants have none: the home tenant's",
 }
 
 PLATFORM: Final[dict[str, str]] = {
@@ -54,22 +77,10 @@ PLATFORM: Final[dict[str, str]] = {
     "PinFailure": "PSTN-side PIN guessing counters, across tenants on purpose",
     "PinLockout": "PSTN-side PIN lockouts, across tenants on purpose",
     "OutboundRequest": "limits on calls over the shared trunk",
+    "FaxBackSettings": "the retry policy of fax-back calls over the shared trunk",
 }
 
-NOT_YET_SCOPED: Final[dict[str, str]] = {
-    "Role": "custom roles need a tenant (built-in ones stay shared)",
-    "UserGroup": "needs a tenant and a (tenant, name) unique key",
-    "AuditEntry": "needs a tenant id (append-only: old rows stay the home tenant's)",
-    "Prompt": "needs a tenant; prompt files share one directory",
-    "PromptVersion": "follows Prompt",
-    "BusinessCalendar": "needs a tenant; flows name calendars",
-    "Mailbox": "needs a tenant; box numbers are one numbering plan",
-    "VoicemailMessage": "follows Mailbox",
-    "FaxDocument": "needs a tenant; document numbers are one numbering plan",
-    "FaxJob": "needs a tenant",
-    "FaxDid": "needs a tenant",
-    "FaxBackSettings": "one row per installation today",
-}
+NOT_YET_SCOPED: Final[dict[str, str]] = {}
 
 M = TypeVar("M", bound=Model)
 
@@ -84,6 +95,13 @@ def tenant_path(model: type[Model]) -> str:
 def scoped(model: type[M], tenant_id: int) -> QuerySet[M]:
     """All of ``model``'s rows that belong to ``tenant_id``."""
     return model.filter(**{tenant_path(model): tenant_id})
+
+
+def owned_or_unowned(model: type[M], tenant_id: int) -> QuerySet[M]:
+    """``tenant_id``'s rows of a SHARED_WHEN_NULL model plus those of no tenant."""
+    if model.__name__ not in SHARED_WHEN_NULL:
+        raise LookupError(f"{model.__name__} has no shared rows (see hotline/tenancy.py)")
+    return model.filter(Q(tenant_id=tenant_id) | Q(tenant_id=None))
 
 
 async def get_scoped(model: type[M], tenant_id: int, what: str, **lookup: Any) -> M:

@@ -11,6 +11,7 @@ from tortoise.models import Model
 from hotline import seed, tenancy
 from hotline.db import model_modules
 from hotline.models import ApiToken, Tenant, User
+from hotline.models_voicemail import Mailbox
 from hotline.settings import Settings
 from tests.unit.test_api_tokens import bearer, create_token
 from tests.unit.ui_support import UiClient, create_user
@@ -33,17 +34,24 @@ def all_models() -> set[str]:
 
 
 def test_given_models_then_each_is_scoped_platform_or_listed_as_not_yet_scoped() -> None:
-    tables = (tenancy.SCOPED, tenancy.PLATFORM, tenancy.NOT_YET_SCOPED)
+    tables = (
+        tenancy.SCOPED,
+        tenancy.SHARED_WHEN_NULL,
+        tenancy.PLATFORM,
+        tenancy.NOT_YET_SCOPED,
+    )
     classified = [name for table in tables for name in table]
     assert len(classified) == len(set(classified)), "a model is in two tables"
     assert set(classified) == all_models()
 
 
 def test_given_a_model_that_is_not_scoped_when_scoping_it_then_refused() -> None:
-    from hotline.models_voicemail import Mailbox
+    from hotline.models_dialplan import DialplanDraft
 
+    with pytest.raises(LookupError, match="DialplanDraft"):
+        tenancy.scoped(DialplanDraft, 1)
     with pytest.raises(LookupError, match="Mailbox"):
-        tenancy.scoped(Mailbox, 1)
+        tenancy.owned_or_unowned(Mailbox, 1)
 
 
 async def other_tenant_admin(ui: UiClient) -> tuple[Tenant, User]:
