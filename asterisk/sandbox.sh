@@ -102,16 +102,16 @@ own_asterisk_account() {
 
 # What Asterisk writes is its own; what it only reads (configuration) is
 # root's and readable through its group.  Hotline keeps this for the files
-# it writes later (hotline/asterisk_account.py).
+# it writes later (hotline/asterisk_account.py).  Every path is resolved
+# inside the chroot: its /var/run is an absolute link to /run, which from
+# the host would be the host's own /run.
 give_asterisk_its_files() {
-  mkdir -p "$ROOT/var/run/asterisk" "$ROOT/var/spool/asterisk/recording" "$ROOT/var/log/asterisk"
-  local uid gid
-  uid=$(chroot_id passwd asterisk)
-  gid=$(chroot_id group asterisk)
-  chown -R -h "$uid:$gid" "$ROOT/var/lib/asterisk" "$ROOT/var/spool/asterisk" \
-    "$ROOT/var/log/asterisk" "$ROOT/var/run/asterisk"
-  chgrp -R -h "$gid" "$ROOT/etc/asterisk"
-  chmod -R g+rX,o-rwx "$ROOT/etc/asterisk"
+  chroot "$ROOT" install -d -o asterisk -g asterisk -m 0750 \
+    /run/asterisk /var/spool/asterisk/recording /var/log/asterisk
+  chroot "$ROOT" chown -R asterisk:asterisk \
+    /var/lib/asterisk /var/spool/asterisk /var/log/asterisk /run/asterisk
+  chroot "$ROOT" chgrp -R asterisk /etc/asterisk
+  chroot "$ROOT" chmod -R g+rX,o-rwx /etc/asterisk
 }
 
 start() {
@@ -127,7 +127,7 @@ start() {
   # worker threads during calls; with no network that stalls them for the
   # resolver timeout (5-10 s) and calls pile up.
   cp /etc/hosts "$ROOT/etc/hosts"
-  rm -f "$ROOT/var/run/asterisk/asterisk.ctl" "$ROOT/var/run/asterisk/asterisk.pid"
+  rm -f "$ROOT/run/asterisk/asterisk.ctl" "$ROOT/run/asterisk/asterisk.pid"
   # -f keeps it in the foreground of its own setsid session so we can log it;
   # -n disables colour in the log.
   # Asterisk starts as its own account with no capabilities at all.  Its own
