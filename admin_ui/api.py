@@ -169,8 +169,8 @@ async def publish_flow(request: Request) -> Response:
 
 
 async def list_voicemail_messages(request: Request) -> Response:
-    await require(request, "view")
-    box = await vm_services.get_box(request.path_params["box"])
+    principal = await require(request, "view")
+    box = await vm_services.get_box(request.path_params["box"], tenant_id=principal.tenant_id)
     return JSONResponse(
         [
             vm_services.message_json(
@@ -183,8 +183,10 @@ async def list_voicemail_messages(request: Request) -> Response:
 
 
 async def voicemail_message_audio(request: Request) -> Response:
-    await require(request, "view")
-    message, data = await vm_services.message_audio(request.path_params["message_id"])
+    principal = await require(request, "view")
+    message, data = await vm_services.message_audio(
+        request.path_params["message_id"], tenant_id=principal.tenant_id
+    )
     return Response(
         data,
         media_type="audio/wav",
@@ -195,7 +197,7 @@ async def voicemail_message_audio(request: Request) -> Response:
 async def delete_voicemail_message(request: Request) -> Response:
     principal = await require(request, "edit")
     message_id = request.path_params["message_id"]
-    before = await vm_services.delete_message(message_id)
+    before = await vm_services.delete_message(message_id, tenant_id=principal.tenant_id)
     await audit.record(
         request,
         "voicemail_deleted",

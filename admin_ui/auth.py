@@ -78,13 +78,16 @@ async def authenticate(request: Request) -> Principal:
             raise TokenRevoked("token revoked")
         raise TokenExpired("token expired")
     await api_tokens.note_use(row, now)
-    return Principal(
+    principal = Principal(
         name=row.name,
         role=row.role,
         scopes=api_tokens.scopes_of(row),
         token_id=row.id,
         tenant_id=row.tenant_id if row.tenant_id is not None else await home_tenant_id(),
     )
+    # For the audit log of this request (admin_ui/web/audit.py): the token's tenant.
+    request.state.api_principal = principal
+    return principal
 
 
 async def require(request: Request, action: str) -> Principal:

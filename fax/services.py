@@ -5,6 +5,16 @@ services in ``fax.calls`` (jobs created during calls), the FastAGI
 ``fax_result`` handler (T.30 results reported by the dialplan) and the
 fax-back scheduler in ``fax.scheduler``.  Decisions about attempts and
 retries are made by the pure ``fax.core``.
+
+Everything the UI and API reach works in one tenant (``tenant_id``, the
+signed-in user's or the API token's; see ``hotline/tenancy.py``): another
+tenant's document, job or fax DID is as unknown as a missing one.  Document
+numbers and fax DIDs are one numbering plan across tenants (callers key a
+document number; a DID rings one place), so the look-ups made during calls
+(``find_document``, ``is_fax_did``) stay global, and a number another tenant
+holds is refused as "not available", saying no more.  Jobs made during a
+call belong to the tenant of their document (sent) or of their fax DID
+(received).
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ from hotline.errors import InvalidRequest, NotFound
 from hotline.mail import Attachment, MailError, send_mail
 from hotline.models_fax import FaxBackSettings, FaxDid, FaxDocument, FaxJob
 from hotline.settings import Settings
+from hotline.tenancy import scoped
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +108,19 @@ def _checked_number(number: str) -> str:
     return number
 
 
+class NumberUnavailable(InvalidRequest):
+    """A document number or fax DID another tenant holds: refused, saying no more."""
+
+    error_id = "fax-number-unavailable"
+    status_code = 409
+
+    def __init__(self, number: str) -> None:
+        super().__init__(
+            f"{number} is not available: choose another number.",
+            {"field": "number", "reason": "unavailable"},
+        )
+
+
 @dataclass(frozen=True)
 class UploadResult:
     document: FaxDocument
@@ -104,14 +128,24 @@ class UploadResult:
 
 
 async def upload_document(
-    settings: Settings, number: str, title: str, data: bytes, uploaded_by: str
+    settings: Settings,
+    number: str,
+    title: str,
+    data: bytes,
+    uploaded_by: str,
+    *,
+    tenant_id: int,
 ) -> UploadResult:
     """Check, convert and store a PDF as document ``number`` (new or replaced).
 
-    Nothing is stored when any step fails: the files are written first under
-    their content hash and the row is only created/changed once they exist.
+    A new document belongs to ``tenant_id``; a number another tenant holds is
+    ``NumberUnavailable`` (checked before and after the conversion, which
+    takes a while).  Nothing is stored when any step fails: the files are
+    written first under their content hash and the row is only
+    created/changed once they exist.
     """
     number = _checked_number(number)
+    await _check_number_free(number, tenant_id)
     title = title.strip()
     if not title or len(title) > 200:
         raise InvalidRequest("A title of 1 to 200 characters is required.", {"field": "title"})
@@ -122,7 +156,7 @@ async def upload_document(
     pdf_path = paths.document_pdf(number, sha256)
     tiff_path = paths.document_tiff(number, sha256)
     async with _catalogue_changes:
-        existing = await FaxDocument.get_or_none(number=number)
+        existing = await _check_number_free(number, tenant_id)
         same_files = existing is not None and existing.sha256 == sha256
         try:
             pdf_path.parent.mkdir(parents=True, exist_ok=True)
@@ -154,7 +188,7 @@ async def upload_document(
             "uploaded_by": uploaded_by,
         }
         if existing is None:
-            document = await FaxDocument.create(number=number, **fields)
+            document = await FaxDocument.create(number=number, tenant_id=tenant_id, **fields)
         else:
             existing.update_from_dict(fields)
             await existing.save()
@@ -164,19 +198,34 @@ async def upload_document(
     return UploadResult(document, previous)
 
 
-async def list_documents() -> list[FaxDocument]:
-    return await FaxDocument.all().order_by("number")
+async def _check_number_free(number: str, tenant_id: int) -> FaxDocument | None:
+    """``tenant_id``'s document ``number``, None when nobody holds the number.
+
+    Numbers are one plan across tenants: another tenant's is "not available".
+    """
+    existing = await FaxDocument.get_or_none(number=number)
+    if existing is not None and existing.tenant_id != tenant_id:
+        raise NumberUnavailable(number)
+    return existing
 
 
-async def get_document(number: str) -> FaxDocument:
-    document = await FaxDocument.get_or_none(number=number)
+async def list_documents(*, tenant_id: int) -> list[FaxDocument]:
+    return await scoped(FaxDocument, tenant_id).order_by("number")
+
+
+async def get_document(number: str, *, tenant_id: int) -> FaxDocument:
+    """``tenant_id``'s document ``number``; another tenant's is as missing as none."""
+    document = await scoped(FaxDocument, tenant_id).get_or_none(number=number)
     if document is None:
         raise NotFound(f"No fax document number {number}.", {"number": number})
     return document
 
 
 async def find_document(number: str) -> FaxDocument | None:
-    """The document a caller keyed, or None (callers key anything)."""
+    """The document a caller keyed, or None (callers key anything).
+
+    Global on purpose: document numbers are one plan across tenants.
+    """
     if not DOCUMENT_NUMBER.fullmatch(number):
         return None
     document = await FaxDocument.get_or_none(number=number)
@@ -185,9 +234,9 @@ async def find_document(number: str) -> FaxDocument | None:
     return document
 
 
-async def delete_document(number: str) -> dict[str, Any]:
+async def delete_document(number: str, *, tenant_id: int) -> dict[str, Any]:
     async with _catalogue_changes:
-        document = await get_document(number)
+        document = await get_document(number, tenant_id=tenant_id)
         before = document_snapshot(document)
         files = (Path(document.pdf_path), Path(document.tiff_path))
         await document.delete()
@@ -197,15 +246,23 @@ async def delete_document(number: str) -> dict[str, Any]:
 
 
 # -- fax DIDs ------------------------------------------------------------------------
-async def list_fax_dids() -> list[FaxDid]:
-    return await FaxDid.all().order_by("number")
+async def list_fax_dids(*, tenant_id: int) -> list[FaxDid]:
+    return await scoped(FaxDid, tenant_id).order_by("number")
 
 
 async def is_fax_did(number: str) -> bool:
+    """Global on purpose: a DID rings one place, whichever tenant's it is."""
     return await FaxDid.exists(number=number)
 
 
-async def save_fax_did(number: str, email: str) -> tuple[FaxDid, dict[str, Any] | None]:
+async def save_fax_did(
+    number: str, email: str, *, tenant_id: int
+) -> tuple[FaxDid, dict[str, Any] | None]:
+    """Make ``number`` a fax DID of ``tenant_id`` (or change its email).
+
+    A number another tenant holds (as a fax DID or a flow's DID) is
+    ``NumberUnavailable``; the tenant's own flow DID is named as such.
+    """
     number, email = number.strip(), email.strip()
     if not PHONE_NUMBER.fullmatch(number):
         raise InvalidRequest("The DID must be 2 to 20 digits.", {"field": "number"})
@@ -214,23 +271,28 @@ async def save_fax_did(number: str, email: str) -> tuple[FaxDid, dict[str, Any] 
     # Local import: hotline.models is shared and this check is the only link.
     from hotline.models import Did
 
-    if await Did.exists(number=number):
+    flow_did = await Did.get_or_none(number=number)
+    if flow_did is not None:
+        if flow_did.tenant_id != tenant_id:  # type: ignore[attr-defined]
+            raise NumberUnavailable(number)
         raise InvalidRequest(
             f"DID {number} already runs a flow; a fax DID must be a number of its own.",
             {"field": "number", "reason": "did_runs_flow"},
         )
     row = await FaxDid.get_or_none(number=number)
+    if row is not None and row.tenant_id != tenant_id:
+        raise NumberUnavailable(number)
     before = {"number": row.number, "email": row.email} if row is not None else None
     if row is None:
-        row = await FaxDid.create(number=number, email=email)
+        row = await FaxDid.create(number=number, email=email, tenant_id=tenant_id)
     else:
         row.email = email
         await row.save(update_fields=["email"])
     return row, before
 
 
-async def delete_fax_did(number: str) -> dict[str, Any]:
-    row = await FaxDid.get_or_none(number=number)
+async def delete_fax_did(number: str, *, tenant_id: int) -> dict[str, Any]:
+    row = await scoped(FaxDid, tenant_id).get_or_none(number=number)
     if row is None:
         raise NotFound(f"{number} is not a fax DID.", {"number": number})
     before = {"number": row.number, "email": row.email}
@@ -303,23 +365,28 @@ JOB_STATUSES: Final = (
 )
 
 
-async def list_jobs(limit: int = 100, status: str | None = None) -> list[FaxJob]:
-    """Newest first; ``status`` (one of JOB_STATUSES) narrows the list."""
+async def list_jobs(limit: int = 100, status: str | None = None, *, tenant_id: int) -> list[FaxJob]:
+    """``tenant_id``'s jobs, newest first; ``status`` (one of JOB_STATUSES) narrows the list."""
     if status is not None and status not in JOB_STATUSES:
         raise InvalidRequest(f"Unknown fax job status {status!r}.", {"field": "status"})
-    jobs = FaxJob.all() if status is None else FaxJob.filter(status=status)
+    jobs = scoped(FaxJob, tenant_id)
+    if status is not None:
+        jobs = jobs.filter(status=status)
     return await jobs.order_by("-id").limit(limit).prefetch_related("document")
 
 
-async def get_job(job_id: int) -> FaxJob:
-    job = await FaxJob.get_or_none(id=job_id).prefetch_related("document")
+async def get_job(job_id: int, *, tenant_id: int) -> FaxJob:
+    """``tenant_id``'s job; another tenant's is as missing as none."""
+    job = await scoped(FaxJob, tenant_id).get_or_none(id=job_id).prefetch_related("document")
     if job is None:
         raise NotFound(f"No fax job {job_id}.", {"id": job_id})
     return job
 
 
 async def create_same_call_job(document: FaxDocument, caller_id: str, call_id: str) -> FaxJob:
+    """A SendFAX on the caller's channel: the document's tenant's job."""
     return await FaxJob.create(
+        tenant_id=document.tenant_id,
         direction="out",
         kind="on_demand",
         document=document,
@@ -336,6 +403,7 @@ async def queue_fax_back(document: FaxDocument, number: str, call_id: str) -> Fa
         raise InvalidRequest("The fax number must be 2 to 20 digits.", {"field": "number"})
     state = core.new_job(await fax_back_policy(), now())
     return await FaxJob.create(
+        tenant_id=document.tenant_id,
         direction="out",
         kind="fax_back",
         document=document,
@@ -349,7 +417,14 @@ async def queue_fax_back(document: FaxDocument, number: str, call_id: str) -> Fa
 
 
 async def create_inbound_job(did: str, caller_id: str, call_id: str) -> FaxJob:
+    """A ReceiveFAX on fax DID ``did``: the job of the DID's tenant.
+
+    Without a fax DID (removed while the call came in) the job has no tenant
+    until the next start gives it the home tenant's (``hotline/seed.py``).
+    """
+    fax_did = await FaxDid.get_or_none(number=did)
     return await FaxJob.create(
+        tenant_id=fax_did.tenant_id if fax_did is not None else None,
         direction="in",
         kind="inbound",
         remote_number=caller_id,
@@ -406,9 +481,9 @@ class JobNotRetryable(InvalidRequest):
         self.reason = reason
 
 
-async def retry_fax_back_now(job_id: int) -> tuple[FaxJob, dict[str, Any]]:
+async def retry_fax_back_now(job_id: int, *, tenant_id: int) -> tuple[FaxJob, dict[str, Any]]:
     """ "Retry now": a failed (or waiting) fax-back is dialled at the next scheduler pass."""
-    job = await get_job(job_id)
+    job = await get_job(job_id, tenant_id=tenant_id)
     before = job_snapshot(job)
     if job.kind != "fax_back":
         raise JobNotRetryable(job_id, "not_fax_back", "Only fax-back jobs are dialled again.")
@@ -545,7 +620,9 @@ async def _deliver_received(settings: Settings, job: FaxJob, result: FaxResult) 
     job.status = core.DONE
     job.finished_at = now()
     await job.save()
-    did = await FaxDid.get_or_none(number=job.local_number)
+    # The DID's email while it is still the job's tenant's fax DID.
+    dids = FaxDid.all() if job.tenant_id is None else scoped(FaxDid, job.tenant_id)
+    did = await dids.get_or_none(number=job.local_number)
     if did is None:
         return
     subject = f"Fax from {job.remote_number or 'unknown'} to {job.local_number} ({job.pages} pages)"

@@ -5,6 +5,10 @@ A node may say ``"calendar": "support-hours"`` instead of carrying its own
 in from the stored calendar when a call starts, so the flow engine only ever
 sees the inline form and a calendar edit takes effect on the next call
 without republishing flows.
+
+Calendars belong to a tenant (hotline/tenancy.py): a flow's calendar names
+are looked up among its own tenant's calendars only, at validation and when
+a call starts, so another tenant's calendar is as unknown as a missing one.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from ari_apps.ivr.core import FlowDefinition
 from ari_apps.ivr.exceptions import FlowDefinitionError
 from hotline.errors import HotlineError
 from hotline.models_shifts import BusinessCalendar
+from hotline.tenancy import scoped
 
 CALENDAR_KEY = "calendar"
 INLINE_KEYS = ("timezone", "hours", "holidays")
@@ -118,18 +123,20 @@ def check_calendar(spec: CalendarSpec) -> None:
         raise CalendarInvalid(str(error), {"reason": str(error)}) from error
 
 
-async def load_calendars(names: set[str]) -> dict[str, CalendarSpec]:
+async def load_calendars(names: set[str], tenant_id: int) -> dict[str, CalendarSpec]:
+    """``tenant_id``'s calendars among ``names``, by name."""
     if not names:
         return {}
-    rows = await BusinessCalendar.filter(name__in=sorted(names))
+    rows = await scoped(BusinessCalendar, tenant_id).filter(name__in=sorted(names))
     return {row.name: spec_of(row.timezone, row.hours, row.holidays) for row in rows}
 
 
-async def resolve_calendars(definition: dict[str, Any]) -> dict[str, Any]:
+async def resolve_calendars(definition: dict[str, Any], *, tenant_id: int) -> dict[str, Any]:
     """A copy of ``definition`` whose time_condition nodes carry their calendar inline.
 
-    Raises UnknownCalendar (naming the node and the calendar) for a name that
-    is not stored.  Call it when a call starts and before validating a flow.
+    ``tenant_id`` is the flow's tenant: only its calendars are found.  Raises
+    UnknownCalendar (naming the node and the calendar) for a name that is not
+    one of them.  Call it when a call starts and before validating a flow.
     """
-    calendars = await load_calendars(referenced_calendars(definition))
+    calendars = await load_calendars(referenced_calendars(definition), tenant_id)
     return apply_calendars(definition, calendars)

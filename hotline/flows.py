@@ -58,25 +58,25 @@ def check_node_ids(draft: Any) -> None:
 
 
 async def validation_context(tenant_id: int) -> ValidationContext:
-    """What a flow of ``tenant_id`` may name: its own tenant's queues only.
+    """What a flow of ``tenant_id`` may name: its own tenant's queues and prompts only.
 
-    Sounds are the installation's; prompts and calendars are not yet per
-    tenant (``hotline/tenancy.py``, NOT_YET_SCOPED).
+    Sounds are the installation's.  Calendars are the tenant's too; they are
+    resolved (by ``check_flow``) before this context is used.
     """
     queues = await scoped(Queue, tenant_id).values_list("name", flat=True)
     return ValidationContext(
         known_queues=frozenset(str(name) for name in queues),
         known_sounds=known_sounds(),
-        known_prompts=await known_prompt_names(),
+        known_prompts=await known_prompt_names(tenant_id),
         lookup_hosts=await lookup_hosts.allow_list(tenant_id),
     )
 
 
 async def check_flow(definition: Any, tenant_id: int) -> list[ValidationIssue]:
-    """Validate a definition as it would run: named calendars filled in first."""
+    """Validate a definition as it would run: the tenant's named calendars filled in first."""
     if isinstance(definition, dict):
         try:
-            definition = await resolve_calendars(definition)
+            definition = await resolve_calendars(definition, tenant_id=tenant_id)
         except UnknownCalendar as error:
             return [ValidationIssue(error.details.get("node"), "unknown_calendar", error.message)]
     return validate_flow(definition, await validation_context(tenant_id))

@@ -5,7 +5,8 @@
 ``audit_placed`` writes one for every call that leaves (voicemail call-back,
 each fax-back attempt).  Audit entries of these phone-side events name the
 user "pstn", the source "pstn", and the caller's number where the UI shows a
-source IP: there is no web user, and the number is who asked.
+source IP: there is no web user, and the number is who asked.  They have
+no tenant (NULL: read as the home tenant's) unless the caller names one.
 """
 
 from __future__ import annotations
@@ -57,9 +58,16 @@ def caller_key(caller: str) -> str:
 
 
 async def audit_pstn(
-    action: str, object_type: str, object_id: str, caller: str, after: dict[str, Any]
+    action: str,
+    object_type: str,
+    object_id: str,
+    caller: str,
+    after: dict[str, Any],
+    *,
+    tenant_id: int | None = None,
 ) -> None:
     await AuditEntry.create(
+        tenant_id=tenant_id,
         username=PSTN_USER,
         ip=caller[:64],
         source=PSTN_SOURCE,
@@ -126,7 +134,16 @@ async def requester(kind: str, number: str, asked_by: datetime) -> str:
     return row.caller if row is not None else ""
 
 
-async def audit_placed(kind: str, caller: str, number: str, **details: Any) -> None:
+async def audit_placed(
+    kind: str, caller: str, number: str, *, tenant_id: int | None = None, **details: Any
+) -> None:
     """A call to ``number`` is leaving for ``caller``: the audit keeps every one."""
     after = {"caller": caller_key(caller), "number": number[:32], **details}
-    await audit_pstn(f"{kind}_placed", "pstn_number", number[:32], caller_key(caller), after)
+    await audit_pstn(
+        f"{kind}_placed",
+        "pstn_number",
+        number[:32],
+        caller_key(caller),
+        after,
+        tenant_id=tenant_id,
+    )

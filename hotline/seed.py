@@ -149,7 +149,7 @@ async def seed_demo(settings: Settings, main_menu: dict[str, Any]) -> None:
 
     pin = demo_pin(settings)  # "" when shorter than a PIN may be set
     pin_hash = PasswordHasher().hash(pin) if pin else ""
-    await seed_demo_boxes(pin_hash, list(DEMO_AGENTS), DEMO_QUEUE)
+    await seed_demo_boxes(pin_hash, list(DEMO_AGENTS), DEMO_QUEUE, tenant_id=tenant.id)
     await add_configured_hosts(tenant, settings.lookup_allowed_hosts)
 
     await seed_roles()
@@ -165,7 +165,7 @@ async def seed_demo(settings: Settings, main_menu: dict[str, Any]) -> None:
             tenant=tenant,
         )
         await admin.groups.add(admins)
-    await seed_demo_document(settings)
+    await seed_demo_document(settings, tenant_id=tenant.id)
     digest = token_digest(settings.api_token)
     # HOTLINE_API_TOKEN names the one seeded token: when it changes, the one
     # seeded before stops working instead of staying valid for ever.

@@ -254,7 +254,9 @@ class _AccessCall:
         for item in media:
             if item.startswith("voicemail:"):
                 try:
-                    message = await services.get_message(int(item.removeprefix("voicemail:")))
+                    message = await services.get_message(
+                        int(item.removeprefix("voicemail:")), tenant_id=None
+                    )
                 except (HotlineError, ValueError):
                     continue
                 resolved.append(services.message_media(message))

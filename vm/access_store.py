@@ -83,21 +83,21 @@ async def _run(
     if isinstance(action, CheckCallBack):
         return await _check_call_back(request_id, action, asker)
     if isinstance(action, LoadMessages):
-        box = await services.get_box(action.box)
+        box = await services.box_by_number(action.box)
         messages = await services.list_messages(box)
         infos = tuple(MessageInfo(str(m.id), not m.heard, m.caller_id) for m in messages)
         return StoreAnswered(request_id, True, infos)
     if isinstance(action, SaveMessage):
-        await services.save_message(int(action.message_id))
+        await services.save_message(int(action.message_id), tenant_id=None)
     elif isinstance(action, DeleteMessage):
-        await services.delete_message(int(action.message_id))
+        await services.delete_message(int(action.message_id), tenant_id=None)
     elif isinstance(action, ForwardMessage):
         await services.forward_message(int(action.message_id), action.to_box)
     elif isinstance(action, ChangePin):
-        await services.set_pin(await services.get_box(action.box), action.pin)
+        await services.set_pin(await services.box_by_number(action.box), action.pin)
     elif isinstance(action, SetGreeting):
         name = recordings[action.recording_id]
-        box = await services.get_box(action.box)
+        box = await services.box_by_number(action.box)
         await services.set_greeting_from_recording(box, action.kind, name)
     return StoreAnswered(request_id, True)
 
@@ -136,7 +136,7 @@ async def salvage_greeting(
     try:
         duration = await asyncio.to_thread(recording_duration_s, recording_name)
         if duration >= min_duration_s:
-            box = await services.get_box(box_number)
+            box = await services.box_by_number(box_number)
             await services.set_greeting_from_recording(box, kind, recording_name)
             log.info("voicemail %s: %s greeting kept after hang-up", box_number, kind)
             return

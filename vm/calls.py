@@ -92,7 +92,7 @@ class LeaveVoicemail:
         args = params.get("args") or []
         box_number = str(params.get("box") or (args[0] if args else ""))
         try:
-            box = await services.get_box(box_number)
+            box = await services.box_by_number(box_number)
         except NotFound:
             log.warning("call %s: voicemail box %r does not exist", call.call_id, box_number)
             return ServiceResult(OUTCOME_FAILED, {"service_error": f"no box {box_number}"})

@@ -22,6 +22,17 @@ in one store inside Asterisk's recording directory::
   sandbox, or a system Asterisk beside Hotline); the database keeps only the
   path relative to the store.
 
+Tenants
+-------
+Boxes belong to a tenant (``Mailbox.tenant``), messages to their box's
+(``hotline/tenancy.py``).  What the web inbox and the API call takes the
+tenant of the signed-in user or token (``tenant_id``): another tenant's box
+or message is "not found", exactly like a missing one.  Box numbers stay one
+numbering plan (the unique key is global), so a call finds its box by number
+alone (``box_by_number``) and a number another tenant holds is refused when
+creating a box as "not available", saying no more.  Forwarding from the phone
+reaches only boxes of the source box's tenant.
+
 The runtime (store directory, bus, MWI sink, settings for mail) is set once
 by the process with ``configure``; tests configure a tmp directory and a
 recording MWI sink.
@@ -52,6 +63,7 @@ from hotline.models_voicemail import (
     VoicemailMessage,
 )
 from hotline.settings import Settings
+from hotline.tenancy import scoped
 from vm.access_core import MIN_PIN_DIGITS
 
 log = logging.getLogger(__name__)
@@ -233,20 +245,39 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 # -- boxes ---------------------------------------------------------------------------
-async def get_box(number: str) -> Mailbox:
+def _no_box(number: str) -> NotFound:
+    # One answer for a missing box and another tenant's: ids tell nothing.
+    return NotFound(f"voicemail box {number} does not exist", {"box": number})
+
+
+async def box_by_number(number: str) -> Mailbox:
+    """The box a call reaches by number: one numbering plan across tenants.
+
+    Call-time only (leaving a message, the phone menu); the web inbox and the
+    API use :func:`get_box` with their tenant.
+    """
     box = await Mailbox.get_or_none(number=number)
     if box is None:
-        raise NotFound(f"voicemail box {number} does not exist", {"box": number})
+        raise _no_box(number)
     return box
 
 
-async def list_boxes() -> list[Mailbox]:
-    return list(await Mailbox.all())
+async def get_box(number: str, *, tenant_id: int) -> Mailbox:
+    """``tenant_id``'s box ``number``; NotFound for a missing or foreign one."""
+    box = await scoped(Mailbox, tenant_id).get_or_none(number=number)
+    if box is None:
+        raise _no_box(number)
+    return box
+
+
+async def list_boxes(*, tenant_id: int) -> list[Mailbox]:
+    return list(await scoped(Mailbox, tenant_id))
 
 
 async def create_box(
     number: str,
     *,
+    tenant_id: int,
     name: str = "",
     kind: str = "general",
     owner: str = "",
@@ -260,9 +291,17 @@ async def create_box(
         raise VoicemailRejected("bad_number", "a box number is 2 to 10 digits", "number")
     if kind not in BOX_KINDS:
         raise VoicemailRejected("bad_kind", f"kind must be one of {BOX_KINDS}", "kind")
-    if await Mailbox.exists(number=number):
-        raise VoicemailRejected("exists", f"voicemail box {number} already exists", "number")
+    # One numbering plan: the check is global, and a number another tenant
+    # holds is only "not available", without saying whose.
+    taken = await Mailbox.get_or_none(number=number)
+    if taken is not None:
+        if taken.tenant_id == tenant_id:
+            raise VoicemailRejected("exists", f"voicemail box {number} already exists", "number")
+        raise VoicemailRejected(
+            "not_available", f"voicemail box number {number} is not available", "number"
+        )
     box = Mailbox(
+        tenant_id=tenant_id,
         number=number,
         name=name,
         kind=kind,
@@ -411,8 +450,14 @@ async def list_messages(box: Mailbox, folder: str | None = None) -> list[Voicema
     return list(await query.order_by("received_at", "id"))
 
 
-async def get_message(message_id: int) -> VoicemailMessage:
-    message = await VoicemailMessage.get_or_none(id=message_id).prefetch_related("mailbox")
+async def get_message(message_id: int, *, tenant_id: int | None) -> VoicemailMessage:
+    """The message ``message_id`` of a box of ``tenant_id``; NotFound otherwise.
+
+    ``tenant_id=None`` only at call time: the phone menu's ids come from the
+    box it opened with the PIN (and the mail of a message just left).
+    """
+    query = VoicemailMessage.all() if tenant_id is None else scoped(VoicemailMessage, tenant_id)
+    message = await query.get_or_none(id=message_id).prefetch_related("mailbox")
     if message is None:
         raise NotFound(f"voicemail message {message_id} does not exist", {"id": message_id})
     return message
@@ -461,7 +506,8 @@ async def store_message(
 
 
 async def mark_heard(message_id: int) -> VoicemailMessage:
-    message = await get_message(message_id)
+    """Call-time (the phone menu played it)."""
+    message = await get_message(message_id, tenant_id=None)
     if not message.heard:
         message.heard = True
         await message.save(update_fields=["heard"])
@@ -469,9 +515,9 @@ async def mark_heard(message_id: int) -> VoicemailMessage:
     return message
 
 
-async def save_message(message_id: int) -> VoicemailMessage:
-    """File it under "saved" (and count it as heard)."""
-    message = await get_message(message_id)
+async def save_message(message_id: int, *, tenant_id: int | None) -> VoicemailMessage:
+    """File it under "saved" (and count it as heard); ``tenant_id`` as in get_message."""
+    message = await get_message(message_id, tenant_id=tenant_id)
     changed = not message.heard
     message.folder = "saved"
     message.heard = True
@@ -483,9 +529,12 @@ async def save_message(message_id: int) -> VoicemailMessage:
     return message
 
 
-async def delete_message(message_id: int) -> dict[str, Any]:
-    """Delete the row and its audio; returns what was deleted (for the audit)."""
-    message = await get_message(message_id)
+async def delete_message(message_id: int, *, tenant_id: int | None) -> dict[str, Any]:
+    """Delete the row and its audio; returns what was deleted (for the audit).
+
+    ``tenant_id`` as in :func:`get_message`.
+    """
+    message = await get_message(message_id, tenant_id=tenant_id)
     box = message.mailbox
     before = message_snapshot(message)
     await message.delete()
@@ -502,9 +551,15 @@ def _remove_audio(relative: str) -> None:
 
 
 async def forward_message(message_id: int, to_box: str) -> VoicemailMessage:
-    """A copy of the message lands as new in ``to_box`` (the original stays)."""
-    message = await get_message(message_id)
-    target = await get_box(to_box)
+    """A copy of the message lands as new in ``to_box`` (the original stays).
+
+    Call-time (the phone menu).  Only to a box of the source box's tenant:
+    another tenant's box is as unknown as a missing one.
+    """
+    message = await get_message(message_id, tenant_id=None)
+    target = await Mailbox.get_or_none(number=to_box, tenant_id=message.mailbox.tenant_id)
+    if target is None:
+        raise _no_box(to_box)
     data = await asyncio.to_thread(audio_file(message.audio_path).read_bytes)
     return await store_message(target, message.caller_id, data, message.duration_s, message.call_id)
 
@@ -514,8 +569,8 @@ def message_media(message: VoicemailMessage) -> str:
     return _media_uri(message.audio_path)
 
 
-async def message_audio(message_id: int) -> tuple[VoicemailMessage, bytes]:
-    message = await get_message(message_id)
+async def message_audio(message_id: int, *, tenant_id: int) -> tuple[VoicemailMessage, bytes]:
+    message = await get_message(message_id, tenant_id=tenant_id)
     path = audio_file(message.audio_path)
     if not path.is_file():
         raise NotFound(f"the audio of voicemail message {message_id} is missing")
@@ -573,8 +628,8 @@ async def publish_mwi(box: Mailbox) -> tuple[int, int]:
 
 
 async def publish_all_mwi() -> int:
-    """Every box's MWI (after Hotline or Asterisk restarts)."""
-    boxes = await list_boxes()
+    """Every box's MWI, of every tenant (after Hotline or Asterisk restarts)."""
+    boxes = list(await Mailbox.all())
     for box in boxes:
         await publish_mwi(box)
     return len(boxes)
@@ -623,7 +678,7 @@ async def email_notification(message_id: int) -> str:
     """
     from hotline.mail import Attachment, send_mail
 
-    message = await get_message(message_id)
+    message = await get_message(message_id, tenant_id=None)  # call-time: just left
     box = message.mailbox
     settings = runtime().settings
     status, error = "failed", ""
@@ -659,15 +714,21 @@ async def email_notification(message_id: int) -> str:
 
 # -- phones ----------------------------------------------------------------------------
 async def phone_mailboxes(extension: str) -> str:
-    """The ARI mailboxes an agent's phone shows: its own box and its queues' boxes."""
-    from hotline.models import QueueMember
+    """The ARI mailboxes an agent's phone shows: its own box and its queues' boxes,
+    only boxes of the agent's tenant (none for an extension that is no agent)."""
+    from hotline.models import Agent, QueueMember
 
+    agent = await Agent.get_or_none(extension=extension)
+    if agent is None:
+        return ""
+    tenant_id = agent.tenant_id  # type: ignore[attr-defined]
     queues = [
         member.queue.name
-        for member in await QueueMember.filter(agent__extension=extension).prefetch_related("queue")
+        for member in await QueueMember.filter(agent_id=agent.id).prefetch_related("queue")
     ]
-    boxes = await Mailbox.filter(kind="agent", owner=extension)
-    boxes += await Mailbox.filter(kind="queue", owner__in=queues) if queues else []
+    boxes = await scoped(Mailbox, tenant_id).filter(kind="agent", owner=extension)
+    if queues:
+        boxes += await scoped(Mailbox, tenant_id).filter(kind="queue", owner__in=queues)
     return ",".join(mwi_mailbox_name(box.number) for box in boxes)
 
 
@@ -691,13 +752,19 @@ def demo_pin(settings: Settings) -> str:
 
 
 async def seed_demo_boxes(
-    pin_hash: str, agent_extensions: tuple[str, ...] | list[str], queue: str
+    pin_hash: str,
+    agent_extensions: tuple[str, ...] | list[str],
+    queue: str,
+    *,
+    tenant_id: int,
 ) -> None:
     """Box 5000 for the support line (its agents' phones show the lamp) and
-    one box per demo agent; all open with the demo PIN (HOTLINE_DEMO_VM_PIN)."""
+    one box per demo agent, all of the demo tenant; all open with the demo
+    PIN (HOTLINE_DEMO_VM_PIN).  A number already taken is left alone."""
     if not await Mailbox.exists(number=DEMO_BOX):
         await create_box(
             DEMO_BOX,
+            tenant_id=tenant_id,
             name="Support line",
             kind="queue",
             owner=queue,
@@ -710,6 +777,7 @@ async def seed_demo_boxes(
         if not await Mailbox.exists(number=extension):
             await create_box(
                 extension,
+                tenant_id=tenant_id,
                 name=f"Agent {extension}",
                 kind="agent",
                 owner=extension,

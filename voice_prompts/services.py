@@ -11,6 +11,12 @@ for a remote Asterisk) is simpler and plays from the first call.
 Every version is kept as ``NAME.v<N>.wav`` and ``NAME.v<N>.sln16``; the live
 ``NAME.wav`` / ``NAME.sln16`` are hard links to the current version's files,
 swapped in with a rename so Asterisk never opens a half-written file.
+
+Prompts belong to a tenant (hotline/tenancy.py): every function that reads
+or changes the catalogue takes the caller's ``tenant_id``, and another
+tenant's prompt is "not found", exactly like a missing one.  Names stay one
+namespace (the files share one directory per language), so storing under a
+name another tenant holds is refused as "not available", saying no more.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from hotline.models import Flow, FlowVersion
 from hotline.models_prompts import Prompt, PromptVersion
 from hotline.settings import Settings, load_settings
 from hotline.sounds import resolve_in_root
+from hotline.tenancy import scoped
 from voice_prompts import convert, tts
 from voice_prompts.convert import ConvertedPrompt, PromptRejected
 from voice_prompts.languages import LANGUAGES, asterisk_language
@@ -252,14 +259,18 @@ def referenced_prompts(document: Any) -> set[str]:
     return found
 
 
-async def usages() -> dict[str, list[Usage]]:
-    """Prompt name -> the flow drafts and published versions that play it."""
+async def usages(tenant_id: int) -> dict[str, list[Usage]]:
+    """Prompt name -> the tenant's flow drafts and published versions that play it.
+
+    A flow names its own tenant's prompts only, so other tenants' flows are
+    not looked at.
+    """
     result: dict[str, list[Usage]] = {}
-    flows = {flow.id: flow for flow in await Flow.all().order_by("name")}
+    flows = {flow.id: flow for flow in await scoped(Flow, tenant_id).order_by("name")}
     for flow in flows.values():
         for name in referenced_prompts(flow.draft):
             result.setdefault(name, []).append(Usage(flow.id, flow.name, "draft", None, False))
-    for flow_version in await FlowVersion.all().order_by("flow_id", "version"):
+    for flow_version in await scoped(FlowVersion, tenant_id).order_by("flow_id", "version"):
         flow = flows[flow_version.flow_id]  # type: ignore[attr-defined]
         live = flow.published_version_id == flow_version.id
         for name in referenced_prompts(flow_version.definition):
@@ -296,14 +307,14 @@ async def _backfill(prompt: Prompt, files: PromptFiles) -> None:
     )
 
 
-async def list_prompts() -> list[dict[str, Any]]:
-    """Every prompt with its versions (newest first), current per language, and used by."""
-    used = await usages()
+async def list_prompts(tenant_id: int) -> list[dict[str, Any]]:
+    """The tenant's prompts with versions (newest first), current per language, used by."""
+    used = await usages(tenant_id)
     by_prompt: dict[int, list[PromptVersion]] = {}
-    for stored in await PromptVersion.all():
+    for stored in await scoped(PromptVersion, tenant_id):
         by_prompt.setdefault(stored.prompt_id, []).append(stored)  # type: ignore[attr-defined]
     items = []
-    for prompt in await Prompt.all():
+    for prompt in await scoped(Prompt, tenant_id):
         versions = by_prompt.get(prompt.id, [])
         if not versions:
             await _backfill(prompt, current_files())
@@ -356,16 +367,21 @@ async def store(
     *,
     source: str,
     uploaded_by: str,
+    tenant_id: int,
     tts_text: str | None = None,
 ) -> StoreResult:
-    """Store ``audio`` as the next version of ``name`` in ``language`` (new prompt if needed)."""
+    """Store ``audio`` as the next version of ``name`` in ``language`` (new prompt if needed).
+
+    A new prompt is ``tenant_id``'s; a name another tenant holds is refused
+    (PromptRejected "name_unavailable") and nothing is written.
+    """
     check_name(name)
     check_choice("category", category, CATEGORIES)
     check_choice("language", language, LANGUAGES)
     check_choice("source", source, SOURCES)
     files = current_files()
     async with _changes:
-        existing = await Prompt.get_or_none(name=name)
+        existing = await _own_or_free(name, tenant_id)
         number = existing.version + 1 if existing else 1
         previous = snapshot(existing) if existing else None
         replaced = (
@@ -389,7 +405,7 @@ async def store(
         try:
             async with in_transaction():
                 if existing is None:
-                    prompt = await Prompt.create(name=name, **summary)
+                    prompt = await Prompt.create(name=name, tenant_id=tenant_id, **summary)
                 else:
                     existing.update_from_dict(summary)
                     await existing.save()
@@ -414,14 +430,14 @@ async def store(
     return StoreResult(prompt, stored, previous)
 
 
-async def restore(name: str, version: int, uploaded_by: str) -> StoreResult:
+async def restore(name: str, version: int, uploaded_by: str, *, tenant_id: int) -> StoreResult:
     """Make an older version's audio the one that plays again.
 
     Versions are never changed once written, so the old audio is stored as
     the next version (source "restore") of its language: the history keeps
     what played when, and the version that was current stays available too.
     """
-    prompt = await get_prompt(name)
+    prompt = await get_prompt(name, tenant_id=tenant_id)
     old = await PromptVersion.get_or_none(prompt=prompt, version=version)
     if old is None:
         raise NotFound(
@@ -450,6 +466,7 @@ async def restore(name: str, version: int, uploaded_by: str) -> StoreResult:
         audio,
         source="restore",
         uploaded_by=uploaded_by,
+        tenant_id=tenant_id,
         tts_text=old.tts_text,
     )
 
@@ -461,6 +478,21 @@ def _check_fields(name: str, category: str, language: str) -> None:
     check_choice("language", language, LANGUAGES)
 
 
+async def _own_or_free(name: str, tenant_id: int) -> Prompt | None:
+    """The tenant's prompt called ``name``, None if the name is free.
+
+    Names are one namespace (one file per name and language), so a name
+    another tenant holds is only "not available": neither whose it is nor
+    that it is a prompt at all is said.
+    """
+    existing = await Prompt.get_or_none(name=name)
+    if existing is not None and existing.tenant_id != tenant_id:
+        raise PromptRejected(
+            "name_unavailable", f"prompt name {name!r} is not available", "name", name=name
+        )
+    return existing
+
+
 async def upload(
     name: str,
     category: str,
@@ -469,36 +501,60 @@ async def upload(
     filename: str,
     uploaded_by: str,
     *,
+    tenant_id: int,
     source: str = "upload",
 ) -> StoreResult:
     """Convert an uploaded file and store it; PromptRejected (nothing stored) says why not."""
     _check_fields(name, category, language)
     check_choice("source", source, SOURCES)
+    await _own_or_free(name, tenant_id)  # before the decode; store checks again
     audio = await asyncio.to_thread(convert.convert_upload, data, filename)
-    return await store(name, category, language, audio, source=source, uploaded_by=uploaded_by)
+    return await store(
+        name,
+        category,
+        language,
+        audio,
+        source=source,
+        uploaded_by=uploaded_by,
+        tenant_id=tenant_id,
+    )
 
 
 async def tts_draft(
-    name: str, category: str, language: str, text: str, uploaded_by: str
+    name: str, category: str, language: str, text: str, uploaded_by: str, *, tenant_id: int
 ) -> StoreResult:
     """A text-to-speech draft stored as the next version of ``name`` in ``language``."""
     _check_fields(name, category, language)
     cleaned = tts.check_text(text)
+    await _own_or_free(name, tenant_id)  # before synthesis; store checks again
     audio = await asyncio.to_thread(tts.synthesise, cleaned, language)
     return await store(
-        name, category, language, audio, source="tts", uploaded_by=uploaded_by, tts_text=cleaned
+        name,
+        category,
+        language,
+        audio,
+        source="tts",
+        uploaded_by=uploaded_by,
+        tenant_id=tenant_id,
+        tts_text=cleaned,
     )
 
 
-async def get_prompt(name: str) -> Prompt:
-    prompt = await Prompt.get_or_none(name=name) if NAME_PATTERN.fullmatch(name) else None
+async def get_prompt(name: str, *, tenant_id: int) -> Prompt:
+    """The tenant's prompt ``name``; another tenant's is as missing as none."""
+    prompt = (
+        await scoped(Prompt, tenant_id).get_or_none(name=name)
+        if NAME_PATTERN.fullmatch(name)
+        else None
+    )
     if prompt is None:
         raise NotFound(f"no prompt {name!r}", {"name": name})
     return prompt
 
 
-async def get_prompt_by_id(prompt_id: int) -> Prompt:
-    prompt = await Prompt.get_or_none(id=prompt_id)
+async def get_prompt_by_id(prompt_id: int, *, tenant_id: int) -> Prompt:
+    """The tenant's prompt ``prompt_id``; another tenant's is as missing as none."""
+    prompt = await scoped(Prompt, tenant_id).get_or_none(id=prompt_id)
     if prompt is None:
         raise NotFound(f"no prompt {prompt_id}", {"id": prompt_id})
     return prompt
@@ -535,12 +591,12 @@ async def audio(prompt: Prompt, language: str | None = None, version: int | None
     return data
 
 
-async def delete(name: str) -> tuple[dict[str, Any], list[str]]:
-    """Delete a prompt no live flow version plays; returns its snapshot and removed files."""
+async def delete(name: str, *, tenant_id: int) -> tuple[dict[str, Any], list[str]]:
+    """Delete the tenant's prompt no live flow version plays; its snapshot and removed files."""
     async with _changes:
-        prompt = await get_prompt(name)
+        prompt = await get_prompt(name, tenant_id=tenant_id)
         live_flows = sorted(
-            {usage.flow_name for usage in (await usages()).get(name, []) if usage.live}
+            {usage.flow_name for usage in (await usages(tenant_id)).get(name, []) if usage.live}
         )
         if live_flows:
             raise PromptInUse(
@@ -555,7 +611,7 @@ async def delete(name: str) -> tuple[dict[str, Any], list[str]]:
     return before, removed
 
 
-async def known_prompt_names() -> frozenset[str]:
-    """The names flows may reference as ``prompt:NAME`` (for flow validation)."""
-    names = await Prompt.all().values_list("name", flat=True)
+async def known_prompt_names(tenant_id: int) -> frozenset[str]:
+    """The names a flow of ``tenant_id`` may reference as ``prompt:NAME`` (validation)."""
+    names = await scoped(Prompt, tenant_id).values_list("name", flat=True)
     return frozenset(str(name) for name in names)

@@ -61,6 +61,8 @@ async def login_submit(request: Request) -> Response:
             username,
             username=username or "?",
             after={"reason": (result.error or "").removeprefix("login.")},
+            # The named user's tenant, so each tenant sees attempts on its users only.
+            tenant_id=await audit.tenant_of_username(username),
         )
         headers = {"Retry-After": str(result.retry_after_s)} if result.retry_after_s else None
         return render(
@@ -79,7 +81,14 @@ async def login_submit(request: Request) -> Response:
     request.session.clear()
     await sessions.begin(request.session, result.user_id)
     request.session["csrf"] = secrets.token_urlsafe(32)
-    await audit.record(request, "login", "user", username, username=username)
+    await audit.record(
+        request,
+        "login",
+        "user",
+        username,
+        username=username,
+        tenant_id=await audit.tenant_of_username(username),
+    )
     return RedirectResponse(next_path, status_code=303)
 
 
@@ -90,7 +99,14 @@ async def logout(request: Request) -> Response:
     if user is not None:
         # Every copy of the session ends, not only this browser's cookie.
         await sessions.end_all_sessions(user.user_id)
-        await audit.record(request, "logout", "user", user.user_id, username=user.username)
+        await audit.record(
+            request,
+            "logout",
+            "user",
+            user.user_id,
+            username=user.username,
+            tenant_id=user.tenant_id,
+        )
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

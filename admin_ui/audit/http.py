@@ -16,10 +16,11 @@ from hotline.errors import NotFound
 
 async def audit_log(request: Request) -> Response:
     filters = services.parse_filters(request.query_params)
+    tenant_id = request.state.user.tenant_id
     context = {
         "filters": filters,
-        "result": await services.search(filters),
-        "options": await services.filter_options(),
+        "result": await services.search(filters, tenant_id),
+        "options": await services.filter_options(tenant_id),
     }
     # An ignored (invalid) filter is the client's error; the table still shows.
     # htmx does not swap 4xx answers, so the partial reports it with a 200.
@@ -30,7 +31,7 @@ async def audit_log(request: Request) -> Response:
 
 async def audit_entry(request: Request) -> Response:
     try:
-        row = await services.entry(request.path_params["entry_id"])
+        row = await services.entry(request.path_params["entry_id"], request.state.user.tenant_id)
     except NotFound as error:
         return render(request, "audit/not_found.html", {"message": error.message}, status_code=404)
     return render(request, "audit/entry.html", {"row": row})

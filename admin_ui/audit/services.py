@@ -2,6 +2,11 @@
 
 The log is append-only (``AuditEntry.save``/``delete`` refuse changes);
 nothing here writes to it.
+
+Each tenant reads its own rows (``AuditEntry.tenant_id``); rows of no tenant
+(from before tenants, or PSTN-side) are the home tenant's
+(``hotline/tenancy.py``, SHARED_WHEN_NULL).  Another tenant's entry is "not
+found", like a missing one.
 """
 
 from __future__ import annotations
@@ -14,8 +19,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from tortoise.queryset import QuerySet
+
 from hotline.errors import NotFound
 from hotline.models import AuditEntry
+from hotline.tenancy import home_tenant_id, owned_or_unowned
 
 PER_PAGE = 50
 FILTER_FIELDS = ("user", "action", "object_type", "date_from", "date_to")
@@ -147,8 +155,15 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-async def search(filters: AuditFilters, per_page: int = PER_PAGE) -> AuditPage:
-    query = AuditEntry.all()
+async def visible_entries(tenant_id: int) -> QuerySet[AuditEntry]:
+    """The rows ``tenant_id`` may read: its own, plus those of no tenant for the home tenant."""
+    if tenant_id == await home_tenant_id():
+        return owned_or_unowned(AuditEntry, tenant_id)
+    return AuditEntry.filter(tenant_id=tenant_id)
+
+
+async def search(filters: AuditFilters, tenant_id: int, per_page: int = PER_PAGE) -> AuditPage:
+    query = await visible_entries(tenant_id)
     if filters.user:
         query = query.filter(username=filters.user)
     if filters.action:
@@ -168,11 +183,12 @@ async def search(filters: AuditFilters, per_page: int = PER_PAGE) -> AuditPage:
     return AuditPage(tuple(_row(entry) for entry in entries), page, pages, total)
 
 
-async def filter_options() -> dict[str, list[str]]:
-    """Values seen in the log, for the filter drop-downs."""
+async def filter_options(tenant_id: int) -> dict[str, list[str]]:
+    """Values seen in the tenant's log, for the filter drop-downs."""
+    visible = await visible_entries(tenant_id)
 
     async def distinct(column: str) -> list[str]:
-        query = AuditEntry.all().distinct().order_by(column)
+        query = visible.distinct().order_by(column)
         values = await query.values_list(column, flat=True)
         return sorted({str(value) for value in values})
 
@@ -183,9 +199,10 @@ async def filter_options() -> dict[str, list[str]]:
     }
 
 
-async def entry(entry_id: str) -> AuditRow:
+async def entry(entry_id: str, tenant_id: int) -> AuditRow:
+    visible = await visible_entries(tenant_id)
     try:
-        found = await AuditEntry.get_or_none(id=int(entry_id))
+        found = await visible.get_or_none(id=int(entry_id))
     except ValueError:
         found = None
     if found is None:

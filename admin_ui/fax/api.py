@@ -1,4 +1,10 @@
-"""/api/v1/fax: the catalogue, fax jobs and fax DIDs (bearer token, audited writes)."""
+"""/api/v1/fax: the catalogue, fax jobs and fax DIDs (bearer token, audited writes).
+
+Every call works in the token's tenant: another tenant's document, job or
+fax DID answers 404 like a missing one; a document number or DID another
+tenant holds is refused (409) without saying whose.  The fax-back retry
+policy is the installation's (it paces calls over the shared trunk).
+"""
 
 from __future__ import annotations
 
@@ -28,8 +34,9 @@ def _document(document: Any) -> dict[str, Any]:
 
 
 async def list_documents(request: Request) -> Response:
-    await require(request, "view")
-    return JSONResponse([_document(d) for d in await services.list_documents()])
+    principal = await require(request, "view")
+    documents = await services.list_documents(tenant_id=principal.tenant_id)
+    return JSONResponse([_document(d) for d in documents])
 
 
 async def upload_document(request: Request) -> Response:
@@ -41,7 +48,9 @@ async def upload_document(request: Request) -> Response:
         if not isinstance(upload, UploadFile):
             raise InvalidRequest("Attach the PDF as the multipart field 'file'.", {"field": "file"})
         data = await upload.read(MAX_PDF_BYTES + 1)
-    result = await services.upload_document(_settings(request), number, title, data, principal.name)
+    result = await services.upload_document(
+        _settings(request), number, title, data, principal.name, tenant_id=principal.tenant_id
+    )
     await audit.record(
         request,
         "fax_document_uploaded",
@@ -56,29 +65,30 @@ async def upload_document(request: Request) -> Response:
 
 
 async def list_jobs(request: Request) -> Response:
-    await require(request, "view")
+    principal = await require(request, "view")
     try:
         limit = min(max(int(request.query_params.get("limit", "100")), 1), 500)
     except ValueError as exc:
         raise InvalidRequest("limit must be a number") from exc
-    return JSONResponse([services.job_snapshot(j) for j in await services.list_jobs(limit)])
+    jobs = await services.list_jobs(limit, tenant_id=principal.tenant_id)
+    return JSONResponse([services.job_snapshot(j) for j in jobs])
 
 
 async def get_job(request: Request) -> Response:
-    await require(request, "view")
-    job = await services.get_job(request.path_params["job_id"])
+    principal = await require(request, "view")
+    job = await services.get_job(request.path_params["job_id"], tenant_id=principal.tenant_id)
     return JSONResponse(services.job_snapshot(job))
 
 
 async def get_job_pdf(request: Request) -> Response:
-    await require(request, "view")
-    job = await services.get_job(request.path_params["job_id"])
+    principal = await require(request, "view")
+    job = await services.get_job(request.path_params["job_id"], tenant_id=principal.tenant_id)
     return Response(services.received_pdf_bytes(job), media_type="application/pdf")
 
 
 async def list_dids(request: Request) -> Response:
-    await require(request, "view")
-    rows = await services.list_fax_dids()
+    principal = await require(request, "view")
+    rows = await services.list_fax_dids(tenant_id=principal.tenant_id)
     return JSONResponse([{"number": r.number, "email": r.email} for r in rows])
 
 
@@ -89,7 +99,9 @@ async def put_did(request: Request) -> Response:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InvalidRequest(f"request body is not valid JSON: {exc}") from exc
     email = body.get("email", "") if isinstance(body, dict) else ""
-    row, before = await services.save_fax_did(request.path_params["number"], str(email))
+    row, before = await services.save_fax_did(
+        request.path_params["number"], str(email), tenant_id=principal.tenant_id
+    )
     after = {"number": row.number, "email": row.email}
     await audit.record(
         request,
@@ -106,7 +118,9 @@ async def put_did(request: Request) -> Response:
 
 async def delete_did(request: Request) -> Response:
     principal = await require(request, "edit")
-    before = await services.delete_fax_did(request.path_params["number"])
+    before = await services.delete_fax_did(
+        request.path_params["number"], tenant_id=principal.tenant_id
+    )
     await audit.record(
         request,
         "fax_did_deleted",
@@ -151,7 +165,9 @@ async def put_retry_policy(request: Request) -> Response:
 
 async def retry_job(request: Request) -> Response:
     principal = await require(request, "edit")
-    job, before = await services.retry_fax_back_now(request.path_params["job_id"])
+    job, before = await services.retry_fax_back_now(
+        request.path_params["job_id"], tenant_id=principal.tenant_id
+    )
     after = services.job_snapshot(job)
     await audit.record(
         request,

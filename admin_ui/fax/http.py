@@ -26,6 +26,13 @@ _EMPTY_UPLOAD = {"number": "", "title": ""}
 _EMPTY_DID = {"number": "", "email": ""}
 
 
+def tenant_of(request: Request) -> int:
+    """The signed-in user's tenant: every query of the pages is scoped to it."""
+    user = current_user(request)
+    assert user is not None  # the guard signed the user in
+    return user.tenant_id
+
+
 def _username(request: Request) -> str:
     user = current_user(request)
     return user.username if user else ""
@@ -61,7 +68,7 @@ async def _documents(
     status_code: int = 200,
 ) -> Response:
     context = {
-        "documents": await services.list_documents(),
+        "documents": await services.list_documents(tenant_id=tenant_of(request)),
         "form": form or dict(_EMPTY_UPLOAD),
         "error": error,
         "notice": notice,
@@ -90,7 +97,12 @@ async def _store(
 ) -> Response:
     try:
         result = await services.upload_document(
-            services.current_settings(request), number, title, data, _username(request)
+            services.current_settings(request),
+            number,
+            title,
+            data,
+            _username(request),
+            tenant_id=tenant_of(request),
         )
     except InvalidRequest as refused:
         return await _documents(
@@ -119,7 +131,7 @@ async def replace(request: Request) -> Response:
     number = str(request.path_params["number"])
     typed, data = await _read_upload(request, {"title": ""})
     try:
-        existing = await services.get_document(number)
+        existing = await services.get_document(number, tenant_id=tenant_of(request))
     except NotFound:
         error = {"field": None, "key": "fax.error.not_found", "values": {"number": number}}
         return await _documents(request, error=error, status_code=404)
@@ -131,7 +143,7 @@ async def replace(request: Request) -> Response:
 async def delete(request: Request) -> Response:
     number = str(request.path_params["number"])
     try:
-        before = await services.delete_document(number)
+        before = await services.delete_document(number, tenant_id=tenant_of(request))
     except NotFound:
         error = {"field": None, "key": "fax.error.not_found", "values": {"number": number}}
         return await _documents(request, error=error, status_code=404)
@@ -144,7 +156,7 @@ async def delete(request: Request) -> Response:
 async def document_pdf(request: Request) -> Response:
     number = str(request.path_params["number"])
     try:
-        data = await services.document_pdf_bytes(number)
+        data = await services.document_pdf_bytes(number, tenant_id=tenant_of(request))
     except NotFound as missing:
         return Response(missing.message, status_code=404, media_type="text/plain")
     # inline: the browser's own viewer is the preview.
@@ -170,7 +182,10 @@ async def _jobs(
     status = wanted if wanted in services.JOB_STATUSES else None
     policy = services.policy_snapshot(await services.fax_back_policy())
     context = {
-        "jobs": [services.job_snapshot(job) for job in await services.list_jobs(200, status)],
+        "jobs": [
+            services.job_snapshot(job)
+            for job in await services.list_jobs(200, status, tenant_id=tenant_of(request))
+        ],
         "statuses": services.JOB_STATUSES,
         "status": status or "",
         "error": error,
@@ -194,7 +209,8 @@ async def jobs_page(request: Request) -> Response:
 
 async def job_pdf(request: Request) -> Response:
     try:
-        data = services.received_pdf_bytes(await services.get_job(_job_id(request)))
+        job = await services.get_job(_job_id(request), tenant_id=tenant_of(request))
+        data = services.received_pdf_bytes(job)
     except NotFound as missing:
         return Response(missing.message, status_code=404, media_type="text/plain")
     disposition = f'attachment; filename="fax-{request.path_params["job_id"]}.pdf"'
@@ -205,7 +221,9 @@ async def job_pdf(request: Request) -> Response:
 
 async def retry(request: Request) -> Response:
     try:
-        job, before = await services.retry_fax_back_now(_job_id(request))
+        job, before = await services.retry_fax_back_now(
+            _job_id(request), tenant_id=tenant_of(request)
+        )
     except NotFound:
         value = str(request.path_params["job_id"])
         error = {"key": "fax.error.job_not_found", "values": {"value": value}}
@@ -266,7 +284,7 @@ async def _dids(
     status_code: int = 200,
 ) -> Response:
     context = {
-        "dids": await services.list_fax_dids(),
+        "dids": await services.list_fax_dids(tenant_id=tenant_of(request)),
         "form": form or dict(_EMPTY_DID),
         "error": error,
         "notice": notice,
@@ -283,7 +301,9 @@ async def save_did(request: Request) -> Response:
     async with request.form() as form:
         typed = {key: str(form.get(key, "")).strip() for key in _EMPTY_DID}
     try:
-        row, before = await services.save_fax_did(typed["number"], typed["email"])
+        row, before = await services.save_fax_did(
+            typed["number"], typed["email"], tenant_id=tenant_of(request)
+        )
     except InvalidRequest as refused:
         return await _dids(
             request, form=typed, error=services.rejection("did", refused), status_code=422
@@ -298,7 +318,7 @@ async def save_did(request: Request) -> Response:
 async def delete_did(request: Request) -> Response:
     number = str(request.path_params["number"])
     try:
-        before = await services.delete_fax_did(number)
+        before = await services.delete_fax_did(number, tenant_id=tenant_of(request))
     except NotFound:
         error = {"field": None, "key": "fax.error.did_not_found", "values": {"number": number}}
         return await _dids(request, error=error, status_code=404)

@@ -3,7 +3,8 @@
 The domain lives in ``fax.services``; this module adds what only the pages
 need: which settings the request runs with, and how a refusal is named in
 the page's language (a catalogue key and its values, never the English
-message of the exception).
+message of the exception).  Every call takes the signed-in user's tenant
+(``tenant_id``): another tenant's document, job or fax DID is "not found".
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from fax.documents import MAX_PAGES, MAX_PDF_BYTES, DocumentRejected
 from fax.services import (
     JOB_STATUSES,
     JobNotRetryable,
+    NumberUnavailable,
     delete_document,
     delete_fax_did,
     document_snapshot,
@@ -43,6 +45,7 @@ __all__ = [
     "MAX_PAGES",
     "PDF_LIMIT_MB",
     "JobNotRetryable",
+    "NumberUnavailable",
     "current_settings",
     "delete_document",
     "delete_fax_did",
@@ -90,9 +93,10 @@ def rejection(form: str, error: InvalidRequest) -> dict[str, Any]:
     return {"form": form, "field": field, "key": f"fax.error.{form}.{reason}", "values": values}
 
 
-async def document_pdf_bytes(number: str) -> bytes:
-    """The uploaded PDF of document ``number`` (NotFound when it or its file is gone)."""
-    document = await get_document(number)
+async def document_pdf_bytes(number: str, *, tenant_id: int) -> bytes:
+    """The uploaded PDF of ``tenant_id``'s document ``number`` (NotFound when it or its
+    file is gone, or it is another tenant's)."""
+    document = await get_document(number, tenant_id=tenant_id)
     try:
         return await asyncio.to_thread(Path(document.pdf_path).read_bytes)
     except OSError as exc:

@@ -1,4 +1,8 @@
-"""/api/v1/prompts: list, upload (multipart) or TTS draft (JSON), and the 8 kHz audio."""
+"""/api/v1/prompts: list, upload (multipart) or TTS draft (JSON), and the 8 kHz audio.
+
+Every request sees the token's tenant's prompts only: another tenant's id
+answers 404, like a missing one.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +22,9 @@ from voice_prompts.convert import MAX_UPLOAD_BYTES
 
 
 async def list_prompts(request: Request) -> Response:
-    await require(request, "view")
-    return JSONResponse([services.as_json(item) for item in await services.list_prompts()])
+    principal = await require(request, "view")
+    items = await services.list_prompts(principal.tenant_id)
+    return JSONResponse([services.as_json(item) for item in items])
 
 
 async def _json_fields(request: Request) -> dict[str, str]:
@@ -51,6 +56,7 @@ async def create_prompt(request: Request) -> Response:
             data,
             filename,
             principal.name,
+            tenant_id=principal.tenant_id,
         )
         action = "upload"
     elif content_type.startswith("application/json"):
@@ -61,6 +67,7 @@ async def create_prompt(request: Request) -> Response:
             fields["language"] or "en",
             fields["tts_text"],
             principal.name,
+            tenant_id=principal.tenant_id,
         )
         action = "tts_draft"
     else:
@@ -80,18 +87,21 @@ async def create_prompt(request: Request) -> Response:
         username=principal.name,
         source="api",
     )
-    return await _created(result.prompt.id)
+    return await _created(result.prompt.id, principal.tenant_id)
 
 
-async def _created(prompt_id: int) -> JSONResponse:
+async def _created(prompt_id: int, tenant_id: int) -> JSONResponse:
     """201 with the prompt as ``GET /prompts`` lists it."""
-    item = next(i for i in await services.list_prompts() if i["prompt"].id == prompt_id)
+    items = await services.list_prompts(tenant_id)
+    item = next(i for i in items if i["prompt"].id == prompt_id)
     return JSONResponse(services.as_json(item), status_code=201)
 
 
 async def prompt_audio(request: Request) -> Response:
-    await require(request, "view")
-    prompt = await services.get_prompt_by_id(request.path_params["prompt_id"])
+    principal = await require(request, "view")
+    prompt = await services.get_prompt_by_id(
+        request.path_params["prompt_id"], tenant_id=principal.tenant_id
+    )
     language = request.query_params.get("language") or None
     version_text = request.query_params.get("version", "")
     if version_text and not version_text.isdigit():
@@ -103,8 +113,10 @@ async def prompt_audio(request: Request) -> Response:
 async def delete_prompt(request: Request) -> Response:
     """Delete a prompt with all its versions; 409 while a live flow version plays it."""
     principal = await require(request, "edit")
-    prompt = await services.get_prompt_by_id(request.path_params["prompt_id"])
-    before, removed = await services.delete(prompt.name)
+    prompt = await services.get_prompt_by_id(
+        request.path_params["prompt_id"], tenant_id=principal.tenant_id
+    )
+    before, removed = await services.delete(prompt.name, tenant_id=principal.tenant_id)
     await audit.record(
         request,
         "delete",
@@ -120,9 +132,13 @@ async def delete_prompt(request: Request) -> Response:
 async def restore_version(request: Request) -> Response:
     """Make an older version play again (stored as the next version of its language)."""
     principal = await require(request, "edit")
-    prompt = await services.get_prompt_by_id(request.path_params["prompt_id"])
+    prompt = await services.get_prompt_by_id(
+        request.path_params["prompt_id"], tenant_id=principal.tenant_id
+    )
     version = request.path_params["version"]
-    result = await services.restore(prompt.name, version, principal.name)
+    result = await services.restore(
+        prompt.name, version, principal.name, tenant_id=principal.tenant_id
+    )
     await audit.record(
         request,
         "restore",
@@ -133,7 +149,7 @@ async def restore_version(request: Request) -> Response:
         username=principal.name,
         source="api",
     )
-    return await _created(prompt.id)
+    return await _created(prompt.id, principal.tenant_id)
 
 
 ROUTES = [

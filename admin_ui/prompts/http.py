@@ -23,6 +23,13 @@ _EMPTY_TTS_FORM = {**_EMPTY_FORM, "tts_text": ""}
 _ACCEPT = ",".join([f".{ext}" for ext in ACCEPTED_EXTENSIONS] + ["audio/*"])
 
 
+def _tenant(request: Request) -> int:
+    """The signed-in user's tenant: the prompts listed, played and changed are its own."""
+    user = current_user(request)
+    assert user is not None  # the guard signed the user in
+    return user.tenant_id
+
+
 async def _page(
     request: Request,
     *,
@@ -33,7 +40,7 @@ async def _page(
     status_code: int = 200,
 ) -> Response:
     context = {
-        "items": await services.list_prompts(),
+        "items": await services.list_prompts(_tenant(request)),
         "form": form or dict(_EMPTY_FORM),
         "tts_form": tts_form or dict(_EMPTY_TTS_FORM),
         "error": error,
@@ -114,6 +121,7 @@ async def upload(request: Request) -> Response:
             data,
             filename,
             user.username if user else "",
+            tenant_id=_tenant(request),
             source=source,
         )
     except PromptRejected as rejected:
@@ -136,6 +144,7 @@ async def tts_draft(request: Request) -> Response:
             typed["language"],
             typed["tts_text"],
             user.username if user else "",
+            tenant_id=_tenant(request),
         )
     except PromptRejected as rejected:
         return await _page(
@@ -149,7 +158,9 @@ async def audio(request: Request) -> Response:
     version_text = request.query_params.get("version", "")
     version = int(version_text) if version_text.isdigit() else None
     try:
-        data = await services.audio(request.path_params["name"], language, version)
+        data = await services.audio(
+            request.path_params["name"], language, version, tenant_id=_tenant(request)
+        )
     except NotFound as missing:
         return PlainTextResponse(missing.message, status_code=404)
     # The same URL plays the newest version: always revalidate.
@@ -159,7 +170,7 @@ async def audio(request: Request) -> Response:
 async def delete(request: Request) -> Response:
     name = request.path_params["name"]
     try:
-        before, removed = await services.delete(name)
+        before, removed = await services.delete(name, tenant_id=_tenant(request))
     except NotFound:
         error = {"field": None, "key": "prompts.error.not_found", "values": {"name": name}}
         return await _page(request, error=error, status_code=404)
@@ -182,7 +193,9 @@ async def restore(request: Request) -> Response:
     restored: int = request.path_params["version"]
     user = current_user(request)
     try:
-        result = await services.restore(name, restored, user.username if user else "")
+        result = await services.restore(
+            name, restored, user.username if user else "", tenant_id=_tenant(request)
+        )
     except NotFound:
         error = {"field": None, "key": "prompts.error.not_found", "values": {"name": name}}
         return await _page(request, error=error, status_code=404)

@@ -1,4 +1,7 @@
-"""The prompt pages' services: the catalogue of voice_prompts, seen from the UI."""
+"""The prompt pages' services: the catalogue of voice_prompts, seen from the UI.
+
+Like the catalogue, every function takes the signed-in user's ``tenant_id``.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +33,6 @@ __all__ = [
 ]
 
 
-async def audio(name: str, language: str | None, version: int | None) -> bytes:
+async def audio(name: str, language: str | None, version: int | None, *, tenant_id: int) -> bytes:
     """The 8 kHz WAV the page plays (NotFound for an unknown name, language or version)."""
-    return await version_audio(await get_prompt(name), language, version)
+    return await version_audio(await get_prompt(name, tenant_id=tenant_id), language, version)

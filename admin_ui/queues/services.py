@@ -211,7 +211,7 @@ async def _parse(tenant_id: int, values: dict[str, Any], *, creating: bool) -> d
     if fields["overflow_kind"] == OVERFLOW_VOICEMAIL and fields["overflow_target"]:
         # The message is left in this box: a missing one would fail the caller then.
         box = fields["overflow_target"]
-        if not await Mailbox.exists(number=box):
+        if not await scoped(Mailbox, tenant_id).filter(number=box).exists():
             check.fail("overflow_target", "queues.error.unknown_box", value=box)
     known = set(
         await scoped(Agent, tenant_id)

@@ -141,16 +141,18 @@ async def delete_exception(request: Request) -> Response:
 
 
 async def calendars_page(request: Request) -> Response:
-    context = {"calendars": await services.list_calendars(), "form": {}, "errors": {}}
+    calendars = await services.list_calendars(_tenant(request))
+    context = {"calendars": calendars, "form": {}, "errors": {}}
     return render(request, "shifts/calendars.html", context)
 
 
 async def create_calendar(request: Request) -> Response:
+    tenant_id = _tenant(request)
     form = await _form(request)
     try:
-        change = await services.create_calendar(form)
+        change = await services.create_calendar(tenant_id, form)
     except FormInvalid as error:
-        context = {"calendars": await services.list_calendars(), "form": form}
+        context = {"calendars": await services.list_calendars(tenant_id), "form": form}
         context["errors"] = error.errors
         return _show(request, "shifts/calendars.html", "shifts/_calendar_form.html", context, 422)
     await audit.record(request, "create", "calendar", change.object_id, after=change.after)
@@ -183,7 +185,7 @@ async def update_calendar(request: Request) -> Response:
     name = request.path_params["name"]
     form = await _form(request)
     try:
-        change = await services.update_calendar(name, form)
+        change = await services.update_calendar(_tenant(request), name, form)
     except NotFound as error:
         raise _not_found(error) from error
     except FormInvalid as error:

@@ -2,9 +2,10 @@
 
 Schedules belong to agents, and so to the agents' tenant: every function here
 takes the signed-in user's tenant (``tenant_id``), and another tenant's agent
-or schedule row is as unknown as a missing one.  Business calendars have no
-tenant yet (``hotline/tenancy.py``, NOT_YET_SCOPED): they are shared, but the
-flows named as their users are the tenant's only.
+or schedule row is as unknown as a missing one.  Business calendars are the
+tenant's too, and only its own flows can use one (hotline/calendars.py looks
+names up in the flow's tenant).  Calendar names stay one namespace, so a name
+another tenant holds is refused as "not available", saying no more.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
-
-from tortoise.queryset import QuerySet
 
 from admin_ui.shifts import forms
 from admin_ui.shifts.exceptions import CalendarInUse, FormInvalid
@@ -241,28 +240,35 @@ def _calendar_json(row: BusinessCalendar) -> dict[str, Any]:
     }
 
 
-async def list_calendars() -> list[dict[str, Any]]:
-    return [_calendar_json(row) for row in await BusinessCalendar.all().order_by("name")]
+async def list_calendars(tenant_id: int) -> list[dict[str, Any]]:
+    rows = await scoped(BusinessCalendar, tenant_id).order_by("name")
+    return [_calendar_json(row) for row in rows]
+
+
+async def _calendar(tenant_id: int, name: str) -> BusinessCalendar:
+    """The tenant's calendar ``name``; another tenant's is as missing as none."""
+    row = await scoped(BusinessCalendar, tenant_id).get_or_none(name=name)
+    if row is None:
+        raise NotFound(f"no calendar named {name!r}", {"calendar": name})
+    return row
 
 
 async def get_calendar(tenant_id: int, name: str) -> dict[str, Any]:
-    row = await BusinessCalendar.get_or_none(name=name)
-    if row is None:
-        raise NotFound(f"no calendar named {name!r}", {"calendar": name})
+    row = await _calendar(tenant_id, name)
     return {**_calendar_json(row), "used_by": await calendar_usage(tenant_id, name)}
 
 
 async def calendar_usage(tenant_id: int, name: str) -> list[str]:
-    """The tenant's flows whose draft or live version names the calendar."""
-    return await _flows_naming(scoped(Flow, tenant_id), name)
+    """The tenant's flows whose draft or live version names the calendar.
 
-
-async def _flows_naming(flows: QuerySet[Flow], name: str) -> list[str]:
+    Only a flow of the calendar's tenant can use it: other tenants' flows
+    look the name up among their own calendars.
+    """
     used: list[str] = []
-    for flow in await flows.order_by("name"):
+    for flow in await scoped(Flow, tenant_id).order_by("name"):
         definitions = [flow.draft]
         if flow.published_version_id is not None:
-            live = await FlowVersion.get_or_none(id=flow.published_version_id)
+            live = await scoped(FlowVersion, tenant_id).get_or_none(id=flow.published_version_id)
             if live is not None:
                 definitions.append(live.definition)
         if any(isinstance(d, dict) and name in referenced_calendars(d) for d in definitions):
@@ -281,20 +287,25 @@ def _checked(form: Mapping[str, Any]) -> forms.CalendarInput:
     return parsed
 
 
-async def create_calendar(form: Mapping[str, Any]) -> Change:
+async def create_calendar(tenant_id: int, form: Mapping[str, Any]) -> Change:
     parsed = _checked(form)
-    if await BusinessCalendar.exists(name=parsed.name):
+    if await scoped(BusinessCalendar, tenant_id).filter(name=parsed.name).exists():
         raise FormInvalid({"name": "shifts.error.calendar_exists"})
+    if await BusinessCalendar.exists(name=parsed.name):
+        # Another tenant's: names are global, but whose it is is not ours to say.
+        raise FormInvalid({"name": "shifts.error.calendar_unavailable"})
     row = await BusinessCalendar.create(
-        name=parsed.name, timezone=parsed.timezone, hours=parsed.hours, holidays=parsed.holidays
+        tenant_id=tenant_id,
+        name=parsed.name,
+        timezone=parsed.timezone,
+        hours=parsed.hours,
+        holidays=parsed.holidays,
     )
     return Change(row.name, None, _calendar_json(row))
 
 
-async def update_calendar(name: str, form: Mapping[str, Any]) -> Change:
-    row = await BusinessCalendar.get_or_none(name=name)
-    if row is None:
-        raise NotFound(f"no calendar named {name!r}", {"calendar": name})
+async def update_calendar(tenant_id: int, name: str, form: Mapping[str, Any]) -> Change:
+    row = await _calendar(tenant_id, name)
     # The name is how flows refer to the calendar, so it is not editable here.
     parsed = _checked({**form, "name": name})
     before = _calendar_json(row)
@@ -304,13 +315,10 @@ async def update_calendar(name: str, form: Mapping[str, Any]) -> Change:
 
 
 async def delete_calendar(tenant_id: int, name: str) -> Change:
-    row = await BusinessCalendar.get_or_none(name=name)
-    if row is None:
-        raise NotFound(f"no calendar named {name!r}", {"calendar": name})
+    row = await _calendar(tenant_id, name)
+    # Only the tenant's own flows can use its calendar (see calendar_usage).
     used_by = await calendar_usage(tenant_id, name)
-    # Calendars are shared until they have a tenant: one that another
-    # tenant's flow names stays too, without naming that flow.
-    if used_by or await _flows_naming(Flow.all(), name):
+    if used_by:
         raise CalendarInUse(name, used_by)
     before = _calendar_json(row)
     await row.delete()

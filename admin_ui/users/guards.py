@@ -1,7 +1,8 @@
 """Rules that keep the tenant administrable, checked before a change is saved.
 
-- At least one active user must keep the built-in "administrator" role
-  (through a group), so nobody locks the whole tenant out of its own UI.
+- At least one active user of each tenant must keep the built-in
+  "administrator" role (through a group), so nobody locks a tenant out of
+  its own UI; another tenant's administrators do not count.
 - Nobody grants what they do not hold: a role, or a group carrying roles,
   may only be handed out by someone who already has all of its permissions.
 - Nobody changes someone who outranks them: a user, a group or a role may
@@ -17,11 +18,13 @@ from collections.abc import Iterable
 
 from admin_ui.users.exceptions import LastAdministrator, OutranksActor
 from hotline.models import Role, User, UserGroup
+from hotline.tenancy import scoped
 
 ADMIN_ROLE = "administrator"
 
 
 async def ensure_an_administrator_remains(
+    tenant_id: int,
     *,
     user_id: int | None = None,
     user_active: bool | None = None,
@@ -29,12 +32,13 @@ async def ensure_an_administrator_remains(
     group_id: int | None = None,
     group_grants_admin: bool | None = None,
 ) -> None:
-    """Refuse a change (described by the overrides) that leaves no active administrator."""
+    """Refuse a change (described by the overrides) that leaves ``tenant_id``
+    without an active administrator."""
     admin_groups: set[int] = {
         group.id for group in await UserGroup.filter(roles__name=ADMIN_ROLE).distinct()
     }
     memberships: dict[int, set[int]] = {}
-    for user in await User.filter(is_active=True).prefetch_related("groups"):
+    for user in await scoped(User, tenant_id).filter(is_active=True).prefetch_related("groups"):
         memberships[user.id] = {group.id for group in user.groups}
     admins_now = {uid for uid, groups in memberships.items() if groups & admin_groups}
     if not admins_now:

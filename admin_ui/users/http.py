@@ -71,7 +71,7 @@ async def _user_form(
         "errors": errors or {},
         "refusal": refusal,
         "notice": notice,
-        "groups": await services.list_groups(),
+        "groups": await services.list_groups(actor(request)),
         "min_password": services.MIN_PASSWORD_LENGTH,
     }
     return render(request, "users/form.html", context, status_code=status_code)
@@ -189,7 +189,8 @@ async def reset_password(request: Request) -> Response:
 
 
 async def list_groups(request: Request) -> Response:
-    return render(request, "users/groups.html", {"groups": await services.list_groups()})
+    groups = await services.list_groups(actor(request))
+    return render(request, "users/groups.html", {"groups": groups})
 
 
 async def _group_form(
@@ -208,7 +209,7 @@ async def _group_form(
         "errors": errors or {},
         "refusal": refusal,
         "notice": notice,
-        "roles": await services.all_roles(),
+        "roles": await services.all_roles(actor(request)),
     }
     return render(request, "users/group_form.html", context, status_code=status_code)
 
@@ -237,7 +238,7 @@ async def create_group(request: Request) -> Response:
 
 async def show_group(request: Request) -> Response:
     try:
-        row = await services.get_group(request.path_params["group_id"])
+        row = await services.get_group(request.path_params["group_id"], actor(request))
     except UnknownObject as error:
         return not_found(request, error)
     notice = "users.saved" if request.query_params.get("saved") else None
@@ -252,10 +253,10 @@ async def update_group(request: Request) -> Response:
     except UnknownObject as error:
         return not_found(request, error)
     except FormInvalid as error:
-        row = await services.get_group(group_id)
+        row = await services.get_group(group_id, actor(request))
         return await _group_form(request, row=row, form=data, errors=error.errors, status_code=422)
     except RefusedChange as error:
-        row = await services.get_group(group_id)
+        row = await services.get_group(group_id, actor(request))
         return await _group_form(
             request, row=row, form=data, refusal=refusal_of(error), status_code=409
         )

@@ -17,7 +17,7 @@ from admin_ui.web.rendering import render
 
 async def list_roles(request: Request) -> Response:
     notice = "roles.deleted" if request.query_params.get("deleted") else None
-    context = {"roles": await role_services.list_roles(), "notice": notice}
+    context = {"roles": await role_services.list_roles(actor(request)), "notice": notice}
     return render(request, "users/roles.html", context)
 
 
@@ -67,7 +67,7 @@ def _input_of(row: RoleRow) -> RoleInput:
 
 async def show_role(request: Request) -> Response:
     try:
-        row = await role_services.get_role(request.path_params["role_id"])
+        row = await role_services.get_role(request.path_params["role_id"], actor(request))
     except UnknownObject as error:
         return not_found(request, error)
     notice = "roles.saved" if request.query_params.get("saved") else None
@@ -82,10 +82,10 @@ async def update_role(request: Request) -> Response:
     except UnknownObject as error:
         return not_found(request, error)
     except FormInvalid as error:
-        row = await role_services.get_role(role_id)
+        row = await role_services.get_role(role_id, actor(request))
         return await _role_form(request, row=row, form=data, errors=error.errors, status_code=422)
     except RefusedChange as error:
-        row = await role_services.get_role(role_id)
+        row = await role_services.get_role(role_id, actor(request))
         return await _role_form(
             request, row=row, form=_input_of(row), refusal=refusal_of(error), status_code=409
         )
@@ -99,7 +99,7 @@ async def delete_role(request: Request) -> Response:
     except UnknownObject as error:
         return not_found(request, error)
     except RefusedChange as error:
-        row = await role_services.get_role(role_id)
+        row = await role_services.get_role(role_id, actor(request))
         return await _role_form(
             request, row=row, form=_input_of(row), refusal=refusal_of(error), status_code=409
         )

@@ -1,4 +1,10 @@
-"""Roles: built-in ones are read-only; custom ones are a permission matrix."""
+"""Roles: built-in ones are read-only; custom ones are a permission matrix.
+
+Built-in roles have no tenant and serve every tenant; a custom role belongs
+to the tenant that created it, and another tenant's is unknown (404), like
+a missing one (``hotline/tenancy.py``, SHARED_WHEN_NULL).  Role names stay
+one namespace: a name another tenant holds is "not available".
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from admin_ui.users.services import Change
 from admin_ui.web.security import Principal
 from hotline.models import Role, UserGroup
 from hotline.permissions import ACTIONS, ALL_PERMISSIONS, FUNCTIONS
+from hotline.tenancy import owned_or_unowned, scoped
 
 _ROLE_NAME = re.compile(r"^[\w .-]{1,64}$")
 
@@ -79,15 +86,17 @@ def _role_id(raw: str | int) -> int:
         raise UnknownObject(f"no role {raw!r}") from None
 
 
-async def _role(role_id: str | int) -> Role:
-    role = await Role.get_or_none(id=_role_id(role_id))
+async def _role(role_id: str | int, actor: Principal) -> Role:
+    """A built-in role or one of the actor's tenant; another tenant's is unknown."""
+    role = await owned_or_unowned(Role, actor.tenant_id).get_or_none(id=_role_id(role_id))
     if role is None:
         raise UnknownObject(f"no role {role_id!r}")
     return role
 
 
-async def _row(role: Role) -> RoleRow:
-    groups = await UserGroup.filter(roles__id=role.id)
+async def _row(role: Role, tenant_id: int) -> RoleRow:
+    # Only the tenant's groups: which groups of others use a built-in role is theirs.
+    groups = await scoped(UserGroup, tenant_id).filter(roles__id=role.id)
     return RoleRow(
         id=role.id,
         name=role.name,
@@ -97,12 +106,13 @@ async def _row(role: Role) -> RoleRow:
     )
 
 
-async def list_roles() -> list[RoleRow]:
-    return [await _row(role) for role in await Role.all().order_by("-builtin", "name")]
+async def list_roles(actor: Principal) -> list[RoleRow]:
+    roles = await owned_or_unowned(Role, actor.tenant_id).order_by("-builtin", "name")
+    return [await _row(role, actor.tenant_id) for role in roles]
 
 
-async def get_role(role_id: str | int) -> RoleRow:
-    return await _row(await _role(role_id))
+async def get_role(role_id: str | int, actor: Principal) -> RoleRow:
+    return await _row(await _role(role_id, actor), actor.tenant_id)
 
 
 async def _validate(
@@ -112,8 +122,12 @@ async def _validate(
     name = data.name.strip()
     if not _ROLE_NAME.match(name):
         errors["name"] = FieldError("roles.error.name")
-    elif await Role.filter(name=name).exclude(id=role_id or 0).exists():
-        errors["name"] = FieldError("roles.error.name_taken", {"name": name})
+    else:
+        holder = await Role.filter(name=name).exclude(id=role_id or 0).first()
+        if holder is not None and holder.tenant_id in (None, actor.tenant_id):
+            errors["name"] = FieldError("roles.error.name_taken", {"name": name})
+        elif holder is not None:  # another tenant's: not said whose
+            errors["name"] = FieldError("roles.error.name_unavailable", {"name": name})
     chosen = set(data.permissions)
     unknown = sorted(chosen - set(ALL_PERMISSIONS))
     if unknown:
@@ -135,12 +149,14 @@ async def _validate(
 
 async def create_role(data: RoleInput, actor: Principal) -> Change:
     name, permissions = await _validate(data, actor, None)
-    role = await Role.create(name=name, builtin=False, permissions=permissions)
+    role = await Role.create(
+        name=name, builtin=False, permissions=permissions, tenant_id=actor.tenant_id
+    )
     return Change("role_created", "role", role.id, None, role_snapshot(role))
 
 
 async def update_role(role_id: str | int, data: RoleInput, actor: Principal) -> Change:
-    role = await _role(role_id)
+    role = await _role(role_id, actor)
     if role.builtin:
         raise BuiltinRoleReadOnly("built-in roles cannot be changed", {"name": role.name})
     ensure_actor_outranks_roles(actor.permissions, [role])
@@ -153,7 +169,7 @@ async def update_role(role_id: str | int, data: RoleInput, actor: Principal) -> 
 
 
 async def delete_role(role_id: str | int, actor: Principal) -> Change:
-    role = await _role(role_id)
+    role = await _role(role_id, actor)
     if role.builtin:
         raise BuiltinRoleReadOnly("built-in roles cannot be deleted", {"name": role.name})
     ensure_actor_outranks_roles(actor.permissions, [role])

@@ -29,7 +29,7 @@ from admin_ui.web.i18n import LANGUAGES
 from admin_ui.web.security import Principal, ip_allowed, new_password_hash
 from admin_ui.web.sessions import end_all_sessions
 from hotline.models import Role, User, UserGroup
-from hotline.tenancy import scoped
+from hotline.tenancy import owned_or_unowned, scoped
 
 MIN_PASSWORD_LENGTH = 12
 _USERNAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -191,7 +191,12 @@ async def _validate_user(
         wanted = set()
         errors["groups"] = FieldError("users.error.unknown_group")
     if wanted:
-        groups = await UserGroup.filter(id__in=sorted(wanted)).prefetch_related("roles")
+        # Another tenant's group is as unknown as a missing one.
+        groups = list(
+            await scoped(UserGroup, actor.tenant_id)
+            .filter(id__in=sorted(wanted))
+            .prefetch_related("roles")
+        )
         if len(groups) != len(wanted):
             errors["groups"] = FieldError("users.error.unknown_group")
     for group in groups:
@@ -234,7 +239,7 @@ async def update_user(user_id: str | int, data: UserInput, actor: Principal) -> 
     if errors:
         raise FormInvalid(errors)
     await ensure_an_administrator_remains(
-        user_id=user.id, user_group_ids=[group.id for group in groups]
+        actor.tenant_id, user_id=user.id, user_group_ids=[group.id for group in groups]
     )
     before = user_snapshot(user, old_groups)
     user.username = data.username.strip()
@@ -254,7 +259,7 @@ async def set_active(user_id: str | int, active: bool, actor: Principal) -> Chan
     if not active:
         if user.id == actor.user_id:
             raise SelfDeactivation("a user cannot deactivate themselves")
-        await ensure_an_administrator_remains(user_id=user.id, user_active=False)
+        await ensure_an_administrator_remains(actor.tenant_id, user_id=user.id, user_active=False)
     groups = list(await user.groups.all())
     before = user_snapshot(user, groups)
     user.is_active = active
@@ -284,9 +289,10 @@ async def reset_password(user_id: str | int, password: str, actor: Principal) ->
 # ---- groups ----------------------------------------------------------------
 
 
-async def _group_row(group: UserGroup) -> GroupRow:
+async def _group_row(group: UserGroup, tenant_id: int) -> GroupRow:
     roles = await group.roles.all()
-    members = await User.filter(groups__id=group.id).order_by("username")
+    # Members of the group's tenant only (a group holds no one else's users).
+    members = await scoped(User, tenant_id).filter(groups__id=group.id).order_by("username")
     return GroupRow(
         id=group.id,
         name=group.name,
@@ -297,15 +303,21 @@ async def _group_row(group: UserGroup) -> GroupRow:
     )
 
 
-async def list_groups() -> list[GroupRow]:
-    return [await _group_row(group) for group in await UserGroup.all().order_by("name")]
+async def list_groups(actor: Principal) -> list[GroupRow]:
+    groups = await scoped(UserGroup, actor.tenant_id).order_by("name")
+    return [await _group_row(group, actor.tenant_id) for group in groups]
 
 
-async def get_group(group_id: str | int) -> GroupRow:
-    group = await UserGroup.get_or_none(id=_object_id(group_id))
+async def _tenant_group(group_id: str | int, actor: Principal) -> UserGroup:
+    """A group of the actor's tenant; another tenant's id is as unknown as a missing one."""
+    group = await scoped(UserGroup, actor.tenant_id).get_or_none(id=_object_id(group_id))
     if group is None:
         raise UnknownObject(f"no group {group_id!r}")
-    return await _group_row(group)
+    return group
+
+
+async def get_group(group_id: str | int, actor: Principal) -> GroupRow:
+    return await _group_row(await _tenant_group(group_id, actor), actor.tenant_id)
 
 
 def group_input_of(row: GroupRow) -> GroupInput:
@@ -316,8 +328,9 @@ def group_input_of(row: GroupRow) -> GroupInput:
     )
 
 
-async def all_roles() -> list[Role]:
-    return list(await Role.all().order_by("-builtin", "name"))
+async def all_roles(actor: Principal) -> list[Role]:
+    """The roles a group of the actor's tenant may carry: built-in plus its custom ones."""
+    return list(await owned_or_unowned(Role, actor.tenant_id).order_by("-builtin", "name"))
 
 
 def parse_allowlist(text: str) -> tuple[list[str], FieldError | None]:
@@ -340,8 +353,14 @@ async def _validate_group(
     name = data.name.strip()
     if not name or len(name) > 64:
         errors["name"] = FieldError("users.error.group_name")
-    elif await UserGroup.filter(name=name).exclude(id=group_id or 0).exists():
-        errors["name"] = FieldError("users.error.group_name_taken", {"name": name})
+    else:
+        # Group names are one namespace across tenants: a name another tenant
+        # holds is refused without saying whose.
+        holder = await UserGroup.filter(name=name).exclude(id=group_id or 0).first()
+        if holder is not None and holder.tenant_id == actor.tenant_id:
+            errors["name"] = FieldError("users.error.group_name_taken", {"name": name})
+        elif holder is not None:
+            errors["name"] = FieldError("users.error.group_name_unavailable", {"name": name})
     networks, cidr_error = parse_allowlist(data.ip_allowlist)
     if cidr_error:
         errors["ip_allowlist"] = cidr_error
@@ -352,7 +371,8 @@ async def _validate_group(
         wanted = set()
         errors["roles"] = FieldError("users.error.unknown_role")
     if wanted:
-        roles = list(await Role.filter(id__in=sorted(wanted)))
+        # Built-in roles and the tenant's own: another tenant's custom role is unknown.
+        roles = list(await owned_or_unowned(Role, actor.tenant_id).filter(id__in=sorted(wanted)))
         if len(roles) != len(wanted):
             errors["roles"] = FieldError("users.error.unknown_role")
     for role in roles:
@@ -368,7 +388,9 @@ async def create_group(data: GroupInput, actor: Principal) -> Change:
     errors, networks, roles = await _validate_group(data, actor, group_id=None, current_roles=set())
     if errors:
         raise FormInvalid(errors)
-    group = await UserGroup.create(name=data.name.strip(), ip_allowlist=networks)
+    group = await UserGroup.create(
+        name=data.name.strip(), ip_allowlist=networks, tenant_id=actor.tenant_id
+    )
     if roles:
         await group.roles.add(*roles)
     return Change("group_created", "user_group", group.id, None, group_snapshot(group, roles))
@@ -389,9 +411,7 @@ async def _locks_out(actor: Principal, actor_ip: str, group_id: int, networks: l
 async def update_group(
     group_id: str | int, data: GroupInput, actor: Principal, actor_ip: str = ""
 ) -> Change:
-    group = await UserGroup.get_or_none(id=_object_id(group_id))
-    if group is None:
-        raise UnknownObject(f"no group {group_id!r}")
+    group = await _tenant_group(group_id, actor)
     old_roles = list(await group.roles.all())
     ensure_actor_outranks_roles(actor.permissions, old_roles)
     errors, networks, roles = await _validate_group(
@@ -402,7 +422,9 @@ async def update_group(
     if errors:
         raise FormInvalid(errors)
     await ensure_an_administrator_remains(
-        group_id=group.id, group_grants_admin=any(role.name == ADMIN_ROLE for role in roles)
+        actor.tenant_id,
+        group_id=group.id,
+        group_grants_admin=any(role.name == ADMIN_ROLE for role in roles),
     )
     before = group_snapshot(group, old_roles)
     group.name = data.name.strip()

@@ -4,6 +4,9 @@ delete) and its settings (email, retention, PIN, greetings).
 Two swap targets on a box page: ``#vm-messages`` (polled, so a new message
 shows up without a reload) and ``#vm-settings``.  Every form also works
 without JavaScript (POST, then a redirect back to the box).
+
+Every page works in the signed-in user's tenant: another tenant's box is a
+404 exactly like a missing one, and nothing of it changes.
 """
 
 from __future__ import annotations
@@ -16,12 +19,19 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from admin_ui.voicemail import services
 from admin_ui.web import audit
-from admin_ui.web.rendering import is_htmx, render
+from admin_ui.web.rendering import current_user, is_htmx, render
 from hotline.errors import NotFound
 from voice_prompts.convert import ACCEPTED_EXTENSIONS, MAX_UPLOAD_BYTES
 
 # The file picker offers every extension the prompt pipeline accepts.
 _ACCEPT = ",".join([f".{ext}" for ext in ACCEPTED_EXTENSIONS] + ["audio/*"])
+
+
+def tenant_of(request: Request) -> int:
+    """The signed-in user's tenant: every query of the page is scoped to it."""
+    user = current_user(request)
+    assert user is not None  # the guard signed the user in
+    return user.tenant_id
 
 
 def _error(rejected: services.VoicemailRejected) -> dict[str, Any]:
@@ -41,7 +51,7 @@ def _not_found(missing: NotFound) -> Response:
 
 async def boxes_page(request: Request) -> Response:
     template = "voicemail/_boxes.html" if is_htmx(request) else "voicemail/list.html"
-    return render(request, template, {"rows": await services.box_rows()})
+    return render(request, template, {"rows": await services.box_rows(tenant_of(request))})
 
 
 async def _box(
@@ -55,7 +65,7 @@ async def _box(
     status_code: int = 200,
 ) -> Response:
     try:
-        view = await services.box_view(number)
+        view = await services.box_view(number, tenant_of(request))
     except NotFound as missing:
         return _not_found(missing)
     context = {
@@ -99,7 +109,7 @@ async def save_settings(request: Request) -> Response:
         typed = {key: str(form.get(key, "")).strip() for key in ("email", "retention_days")}
     try:
         before, after = await services.update_settings(
-            number, typed["email"], typed["retention_days"]
+            number, typed["email"], typed["retention_days"], tenant_of(request)
         )
     except NotFound as missing:
         return _not_found(missing)
@@ -123,7 +133,7 @@ async def change_pin(request: Request) -> Response:
     async with request.form() as form:
         pin, confirm = str(form.get("pin", "")).strip(), str(form.get("pin_confirm", "")).strip()
     try:
-        await services.set_pin(number, pin, confirm)
+        await services.set_pin(number, pin, confirm, tenant_of(request))
     except NotFound as missing:
         return _not_found(missing)
     except services.VoicemailRejected as rejected:
@@ -144,7 +154,7 @@ async def upload_greeting(request: Request) -> Response:
             data = await upload.read(MAX_UPLOAD_BYTES + 1)
             filename = upload.filename or ""
     try:
-        await services.upload_greeting(number, kind, data, filename)
+        await services.upload_greeting(number, kind, data, filename, tenant_of(request))
     except NotFound as missing:
         return _not_found(missing)
     except services.VoicemailRejected as rejected:
@@ -159,7 +169,7 @@ async def upload_greeting(request: Request) -> Response:
 async def delete_greeting(request: Request) -> Response:
     number, kind = request.path_params["box"], request.path_params["kind"]
     try:
-        await services.delete_greeting(number, kind)
+        await services.delete_greeting(number, kind, tenant_of(request))
     except NotFound as missing:
         return _not_found(missing)
     await audit.record(
@@ -171,7 +181,7 @@ async def delete_greeting(request: Request) -> Response:
 async def greeting_audio(request: Request) -> Response:
     try:
         data = await services.greeting_audio(
-            request.path_params["box"], request.path_params["kind"]
+            request.path_params["box"], request.path_params["kind"], tenant_of(request)
         )
     except NotFound as missing:
         return _not_found(missing)
@@ -180,7 +190,9 @@ async def greeting_audio(request: Request) -> Response:
 
 async def message_audio(request: Request) -> Response:
     try:
-        data = await services.message_audio(request.path_params["box"], _message_id(request))
+        data = await services.message_audio(
+            request.path_params["box"], _message_id(request), tenant_of(request)
+        )
     except NotFound as missing:
         return _not_found(missing)
     return Response(data, media_type="audio/wav")
@@ -190,7 +202,7 @@ async def save_message(request: Request) -> Response:
     number = request.path_params["box"]
     try:
         message_id = _message_id(request)
-        after = await services.save_message(number, message_id)
+        after = await services.save_message(number, message_id, tenant_of(request))
     except NotFound as missing:
         return _not_found(missing)
     await audit.record(request, "voicemail_saved", "voicemail_message", message_id, after=after)
@@ -201,7 +213,7 @@ async def delete_message(request: Request) -> Response:
     number = request.path_params["box"]
     try:
         message_id = _message_id(request)
-        before = await services.delete_message(number, message_id)
+        before = await services.delete_message(number, message_id, tenant_of(request))
     except NotFound as missing:
         return _not_found(missing)
     await audit.record(request, "voicemail_deleted", "voicemail_message", message_id, before=before)

@@ -2,6 +2,8 @@
 
 Everything here names the box it acts on, and a message is only found
 through its box, so a form for box A can never touch a message of box B.
+Everything works in one tenant (``tenant_id``, the signed-in user's): another
+tenant's box or message is as unknown as a missing one.
 """
 
 from __future__ import annotations
@@ -35,16 +37,16 @@ class BoxView:
     greetings: dict[str, bool]
 
 
-async def box_rows() -> list[BoxRow]:
+async def box_rows(tenant_id: int) -> list[BoxRow]:
     rows = []
-    for box in await vm.list_boxes():
+    for box in await vm.list_boxes(tenant_id=tenant_id):
         new, old = await vm.mwi_counts(box)
         rows.append(BoxRow(box, new, old))
     return rows
 
 
-async def box_view(number: str) -> BoxView:
-    box = await vm.get_box(number)
+async def box_view(number: str, tenant_id: int) -> BoxView:
+    box = await vm.get_box(number, tenant_id=tenant_id)
     new, old = await vm.mwi_counts(box)
     messages = await vm.list_messages(box)
     messages.reverse()  # the inbox shows the newest first
@@ -65,19 +67,20 @@ def parse_retention(text: str) -> int | None:
 
 
 async def update_settings(
-    number: str, email: str, retention_text: str
+    number: str, email: str, retention_text: str, tenant_id: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(before, after) snapshots for the audit; nothing is saved on bad input."""
-    box = await vm.get_box(number)
+    box = await vm.get_box(number, tenant_id=tenant_id)
     before = vm.box_snapshot(box)
     await vm.update_box(box, email=email, retention_days=parse_retention(retention_text))
     return before, vm.box_snapshot(box)
 
 
-async def set_pin(number: str, pin: str, confirm: str) -> None:
+async def set_pin(number: str, pin: str, confirm: str, tenant_id: int) -> None:
+    box = await vm.get_box(number, tenant_id=tenant_id)
     if pin != confirm:
         raise VoicemailRejected("pin_mismatch", "the two PINs differ", "pin")
-    await vm.set_pin(await vm.get_box(number), pin)
+    await vm.set_pin(box, pin)
 
 
 def _greeting_kind(kind: str) -> str:
@@ -86,18 +89,21 @@ def _greeting_kind(kind: str) -> str:
     return kind
 
 
-async def upload_greeting(number: str, kind: str, data: bytes, filename: str) -> None:
+async def upload_greeting(
+    number: str, kind: str, data: bytes, filename: str, tenant_id: int
+) -> None:
+    box = await vm.get_box(number, tenant_id=tenant_id)
     if not data:
         raise VoicemailRejected("empty", "choose an audio file", "greeting")
-    await vm.set_greeting(await vm.get_box(number), _greeting_kind(kind), data, filename)
+    await vm.set_greeting(box, _greeting_kind(kind), data, filename)
 
 
-async def delete_greeting(number: str, kind: str) -> None:
-    await vm.clear_greeting(await vm.get_box(number), _greeting_kind(kind))
+async def delete_greeting(number: str, kind: str, tenant_id: int) -> None:
+    await vm.clear_greeting(await vm.get_box(number, tenant_id=tenant_id), _greeting_kind(kind))
 
 
-async def greeting_audio(number: str, kind: str) -> bytes:
-    box = await vm.get_box(number)
+async def greeting_audio(number: str, kind: str, tenant_id: int) -> bytes:
+    box = await vm.get_box(number, tenant_id=tenant_id)
     relative = box.greeting_path(_greeting_kind(kind))
     path = vm.audio_file(relative) if relative else None
     if path is None or not path.is_file():
@@ -105,23 +111,24 @@ async def greeting_audio(number: str, kind: str) -> bytes:
     return await asyncio.to_thread(path.read_bytes)
 
 
-async def _message_in_box(number: str, message_id: int) -> VoicemailMessage:
-    message = await vm.get_message(message_id)
+async def _message_in_box(number: str, message_id: int, tenant_id: int) -> VoicemailMessage:
+    await vm.get_box(number, tenant_id=tenant_id)  # another tenant's box: "does not exist"
+    message = await vm.get_message(message_id, tenant_id=tenant_id)
     if message.mailbox.number != number:
         raise NotFound(f"voicemail message {message_id} is not in box {number}")
     return message
 
 
-async def message_audio(number: str, message_id: int) -> bytes:
-    await _message_in_box(number, message_id)
-    return (await vm.message_audio(message_id))[1]
+async def message_audio(number: str, message_id: int, tenant_id: int) -> bytes:
+    await _message_in_box(number, message_id, tenant_id)
+    return (await vm.message_audio(message_id, tenant_id=tenant_id))[1]
 
 
-async def save_message(number: str, message_id: int) -> dict[str, Any]:
-    await _message_in_box(number, message_id)
-    return vm.message_snapshot(await vm.save_message(message_id))
+async def save_message(number: str, message_id: int, tenant_id: int) -> dict[str, Any]:
+    await _message_in_box(number, message_id, tenant_id)
+    return vm.message_snapshot(await vm.save_message(message_id, tenant_id=tenant_id))
 
 
-async def delete_message(number: str, message_id: int) -> dict[str, Any]:
-    await _message_in_box(number, message_id)
-    return await vm.delete_message(message_id)
+async def delete_message(number: str, message_id: int, tenant_id: int) -> dict[str, Any]:
+    await _message_in_box(number, message_id, tenant_id)
+    return await vm.delete_message(message_id, tenant_id=tenant_id)

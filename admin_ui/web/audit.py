@@ -1,4 +1,13 @@
-"""The audit log: who changed what, when, from where, before and after."""
+"""The audit log: who changed what, when, from where, before and after.
+
+Each row records the tenant whose user or API token acted
+(``AuditEntry.tenant_id``), so each tenant reads its own log only
+(``admin_ui/audit/services.py``).  :func:`record` takes it from the request:
+the signed-in UI user (``request.state.user``) or the API token's principal
+(``request.state.api_principal``, set by ``admin_ui.auth.authenticate``); a
+caller that knows better (sign-in, where nobody is signed in yet) passes
+``tenant_id``.  A row of no tenant (NULL) counts as the home tenant's.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +17,25 @@ from starlette.requests import Request
 
 from admin_ui.web.rendering import current_user
 from admin_ui.web.routing import client_ip
-from hotline.models import AuditEntry
+from hotline.models import AuditEntry, User
+
+
+def tenant_of(request: Request) -> int | None:
+    """The tenant acting in ``request``: the UI user's or the API token's; None if neither."""
+    user = current_user(request)
+    if user is not None:
+        return user.tenant_id
+    principal = getattr(request.state, "api_principal", None)
+    tenant_id = getattr(principal, "tenant_id", None)
+    return tenant_id if isinstance(tenant_id, int) and tenant_id > 0 else None
+
+
+async def tenant_of_username(username: str) -> int | None:
+    """The tenant of the user called ``username`` (e.g. a sign-in); None if there is none."""
+    if not username:
+        return None
+    user = await User.get_or_none(username=username)
+    return user.tenant_id if user is not None else None
 
 
 async def record(
@@ -21,6 +48,7 @@ async def record(
     after: Any = None,
     username: str | None = None,
     source: str = "ui",
+    tenant_id: int | None = None,
 ) -> AuditEntry:
     user = current_user(request)
     return await AuditEntry.create(
@@ -32,4 +60,5 @@ async def record(
         object_id=str(object_id),
         before=before,
         after=after,
+        tenant_id=tenant_id if tenant_id is not None else tenant_of(request),
     )

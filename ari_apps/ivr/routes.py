@@ -77,11 +77,12 @@ async def _load(did: str) -> Route:
     version = await FlowVersion.get_or_none(id=flow.published_version_id)
     if version is None:
         return None
-    # Named business calendars are inlined here; editing one drops the cache,
-    # so the next call sees it without republishing the flow.
-    resolved = await resolve_calendars(version.definition)
+    # Named business calendars (the flow's tenant's) are inlined here; editing
+    # one drops the cache, so the next call sees it without republishing.
+    tenant_id: int = flow.tenant_id  # type: ignore[attr-defined]
+    resolved = await resolve_calendars(version.definition, tenant_id=tenant_id)
     definition = _parsed(version.id, json.dumps(resolved, sort_keys=True))
-    return FlowRoute(version.id, flow.tenant_id, definition)  # type: ignore[attr-defined]
+    return FlowRoute(version.id, tenant_id, definition)
 
 
 @lru_cache(maxsize=256)

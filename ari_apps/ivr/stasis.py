@@ -35,7 +35,7 @@ async def start_test_flow(center: CallCenter, event: AriEvent) -> None:
     await calls.open_record(
         channel_id, did="test", caller_id="", tenant_id=tenant_id, flow_version_id=None
     )
-    resolved = await resolve_calendars(definition)
+    resolved = await resolve_calendars(definition, tenant_id=tenant_id)
     await _run_flow(
         center,
         channel_id,

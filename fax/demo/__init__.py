@@ -25,9 +25,14 @@ def _has_file(path: str) -> bool:
     return Path(path).is_file()
 
 
-async def seed_demo_document(settings: Settings) -> None:
-    """Document 1 exists (and its TIFF too: the chroot may have been rebuilt)."""
+async def seed_demo_document(settings: Settings, *, tenant_id: int) -> None:
+    """Document 1 of the demo tenant ``tenant_id`` exists (and its TIFF too: the
+    chroot may have been rebuilt).  A document 1 from before tenants becomes
+    the demo tenant's; one another tenant holds is left alone (and logged)."""
     existing = await FaxDocument.get_or_none(number=DEMO_DOCUMENT_NUMBER)
+    if existing is not None and existing.tenant_id is None:
+        existing.tenant_id = tenant_id
+        await existing.save(update_fields=["tenant_id", "updated_at"])
     if existing is not None and _has_file(existing.tiff_path):
         return
     with tempfile.TemporaryDirectory() as tmp:
@@ -37,6 +42,8 @@ async def seed_demo_document(settings: Settings) -> None:
             await postscript_to_pdf(SOURCE, pdf)
             data = pdf.read_bytes()
             title = existing.title if existing is not None else DEMO_DOCUMENT_TITLE
-            await services.upload_document(settings, DEMO_DOCUMENT_NUMBER, title, data, "seed")
+            await services.upload_document(
+                settings, DEMO_DOCUMENT_NUMBER, title, data, "seed", tenant_id=tenant_id
+            )
         except (OSError, InvalidRequest, SandboxUnavailable) as exc:
             log.error("demo fax document 1 not created: %s", exc)

@@ -21,6 +21,7 @@ from hotline.calendars import (
 )
 from hotline.models_shifts import BusinessCalendar
 from hotline.settings import Settings
+from hotline.tenancy import home_tenant_id
 
 SHANGHAI_HOURS = [{"days": "mon-fri", "from": "09:00", "to": "18:00"}]
 NATIONAL_DAY = {"date": "2026-10-01", "name": "National Day"}
@@ -48,6 +49,7 @@ def flow_using(calendar: str, **inline: Any) -> dict[str, Any]:
 @pytest.fixture
 async def support_hours(seeded: Settings) -> BusinessCalendar:
     return await BusinessCalendar.create(
+        tenant_id=await home_tenant_id(),
         name="support-hours",
         timezone="Asia/Shanghai",
         hours=SHANGHAI_HOURS,
@@ -69,7 +71,9 @@ async def support_hours(seeded: Settings) -> BusinessCalendar:
 async def test_given_flow_naming_a_calendar_when_call_arrives_then_branch_follows_calendar(
     support_hours: BusinessCalendar, utc_instant: datetime, branch: str
 ) -> None:
-    resolved = await resolve_calendars(flow_using("support-hours"))
+    resolved = await resolve_calendars(
+        flow_using("support-hours"), tenant_id=await home_tenant_id()
+    )
 
     call = ScriptedCall(resolved, now=utc_instant)
     commands = call.start()
@@ -83,7 +87,7 @@ async def test_given_resolved_flow_then_calendar_key_is_gone_and_original_is_unt
 ) -> None:
     original = flow_using("support-hours")
 
-    resolved = await resolve_calendars(original)
+    resolved = await resolve_calendars(original, tenant_id=await home_tenant_id())
 
     node = resolved["nodes"]["hours"]
     assert "calendar" not in node
@@ -100,7 +104,9 @@ async def test_given_calendar_edited_then_next_resolution_uses_new_hours(
     support_hours.hours = [{"days": "sat", "from": "10:00", "to": "12:00"}]
     await support_hours.save()
 
-    resolved = await resolve_calendars(flow_using("support-hours"))
+    resolved = await resolve_calendars(
+        flow_using("support-hours"), tenant_id=await home_tenant_id()
+    )
     saturday_11 = datetime(2026, 10, 3, 3, 0, tzinfo=UTC)
 
     assert ScriptedCall(resolved, now=saturday_11).start()[-1] == Hangup("open")
@@ -110,7 +116,7 @@ async def test_given_unknown_calendar_then_error_names_node_and_calendar(
     support_hours: BusinessCalendar,
 ) -> None:
     with pytest.raises(UnknownCalendar) as raised:
-        await resolve_calendars(flow_using("night-hours"))
+        await resolve_calendars(flow_using("night-hours"), tenant_id=await home_tenant_id())
 
     error = raised.value
     assert error.error_id == "unknown-calendar" and error.status_code == 422
@@ -125,7 +131,7 @@ async def test_given_flow_without_calendars_then_resolution_is_an_equal_copy(
     del inline["nodes"]["hours"]["calendar"]
     inline["nodes"]["hours"].update(timezone="UTC", hours=SHANGHAI_HOURS)
 
-    resolved = await resolve_calendars(inline)
+    resolved = await resolve_calendars(inline, tenant_id=await home_tenant_id())
 
     assert resolved == inline and resolved is not inline
 

@@ -136,10 +136,12 @@ async def test_given_retry_policy_and_failed_job_through_the_api_then_saved_and_
     )
     assert saved.json() == {"max_attempts": 2, "first_delay_s": 5, "max_delay_s": 10}
 
+    document = await FaxDocument.get(number="1")
     job = await FaxJob.create(
+        tenant_id=document.tenant_id,
         direction="out",
         kind="fax_back",
-        document=await FaxDocument.get(number="1"),
+        document=document,
         remote_number="5559000",
         status="failed",
         attempts=2,

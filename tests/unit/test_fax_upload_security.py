@@ -26,6 +26,7 @@ from fax.documents import MAX_PAGES, DocumentRejected, check_pdf
 from hotline import sandbox
 from hotline.models_fax import FaxDocument
 from hotline.settings import Settings
+from hotline.tenancy import home_tenant_id
 
 pytestmark = pytest.mark.security
 I18N = Path(__file__).parents[2] / "admin_ui" / "i18n"
@@ -117,7 +118,12 @@ async def test_given_a_postscript_polyglot_when_uploaded_then_refused_and_never_
     try:
         with pytest.raises(DocumentRejected) as refused:
             await services.upload_document(
-                seeded, "8", "Price list", polyglot(demo_pdf, marker), "admin"
+                seeded,
+                "8",
+                "Price list",
+                polyglot(demo_pdf, marker),
+                "admin",
+                tenant_id=await home_tenant_id(),
             )
         assert refused.value.reason == "not_pdf"
         assert not marker.exists()
@@ -132,7 +138,9 @@ async def test_given_a_pdf_with_a_postscript_tail_when_uploaded_then_gs_gets_onl
     seeded: Settings, demo_pdf: bytes, gs_spy: GsSpy
 ) -> None:
     tail = b"\n%!PS\n(HOTLINE-TAIL) print quit\n"
-    result = await services.upload_document(seeded, "8", "Price list", demo_pdf + tail, "admin")
+    result = await services.upload_document(
+        seeded, "8", "Price list", demo_pdf + tail, "admin", tenant_id=await home_tenant_id()
+    )
     assert result.document.pages == 2
     [given] = gs_spy.inputs
     assert given.startswith(b"%PDF-") and b"HOTLINE-TAIL" not in given
@@ -144,7 +152,9 @@ async def test_given_a_pdf_with_a_postscript_tail_when_uploaded_then_gs_gets_onl
 async def test_given_an_upload_when_rendered_then_gs_runs_as_nobody_under_limits_in_a_private_dir(
     seeded: Settings, demo_pdf: bytes, gs_spy: GsSpy
 ) -> None:
-    await services.upload_document(seeded, "8", "Price list", demo_pdf, "admin")
+    await services.upload_document(
+        seeded, "8", "Price list", demo_pdf, "admin", tenant_id=await home_tenant_id()
+    )
     [command] = gs_spy.commands
     [workdir] = gs_spy.workdirs
     assert Path(command[0]).name == "prlimit"
@@ -222,7 +232,9 @@ async def test_given_an_upload_then_it_is_never_parsed_in_hotlines_own_process(
 
     for name in ("check_pdf", "check_and_reserialise", "PdfReader"):
         monkeypatch.setattr(documents, name, not_here)
-    result = await services.upload_document(seeded, "8", "Price list", demo_pdf, "admin")
+    result = await services.upload_document(
+        seeded, "8", "Price list", demo_pdf, "admin", tenant_id=await home_tenant_id()
+    )
     assert result.document.pages == 2
 
 
@@ -240,7 +252,9 @@ async def test_given_40000_pages_when_uploaded_then_refused_while_the_event_loop
     ticking = asyncio.create_task(ticker())
     try:
         with pytest.raises(DocumentRejected) as refused:
-            await services.upload_document(seeded, "8", "Big", many_pages(40_000), "admin")
+            await services.upload_document(
+                seeded, "8", "Big", many_pages(40_000), "admin", tenant_id=await home_tenant_id()
+            )
     finally:
         ticking.cancel()
     assert refused.value.reason == "too_many_pages"

@@ -23,6 +23,7 @@ from hotline.models import AuditEntry
 from hotline.models_fax import FaxJob
 from hotline.models_toll_fraud import OutboundRequest
 from hotline.settings import Settings
+from hotline.tenancy import home_tenant_id
 from vm import access_store
 from vm.access_core import OVER_LIMIT, CheckCallBack
 
@@ -190,7 +191,7 @@ async def test_given_a_queued_fax_back_to_a_premium_number_then_the_scheduler_ne
     seeded: Settings, ari: FakeAriServer, client: AriClient
 ) -> None:
     """Jobs queued before the rules, or retried by an operator, are checked again."""
-    document = await services.get_document("1")
+    document = await services.get_document("1", tenant_id=await home_tenant_id())
     job = await services.queue_fax_back(document, "0900123456", "call-1")
     await FaxBackScheduler(client, seeded, {}).dial_due_jobs()
 
@@ -206,7 +207,7 @@ async def test_given_an_allowed_fax_back_then_each_dial_is_audited_with_who_aske
 ) -> None:
     ari.respond("POST", "/channels", body={"id": "hl-fax"})
     await CheckDestination().run(_call(client, seeded, "5550123"), {"number": "5559000"})
-    document = await services.get_document("1")
+    document = await services.get_document("1", tenant_id=await home_tenant_id())
     job = await services.queue_fax_back(document, "5559000", "call-1")
     await FaxBackScheduler(client, seeded, {}).dial_due_jobs()
 

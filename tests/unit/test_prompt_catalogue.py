@@ -102,10 +102,28 @@ def test_given_system_asterisk_then_sounds_dir_is_configurable(tmp_path: Path) -
 async def test_given_versions_in_two_languages_then_current_per_language_and_all_kept(
     seeded: Settings, files: PromptFiles
 ) -> None:
-    await services.upload("welcome", "greeting", "en", make_wav(0.5), "a.wav", "alice")
-    await services.upload("welcome", "greeting", "zh-CN", encoded_tone("ogg"), "b.ogg", "bob")
-    await services.tts_draft("welcome", "menu", "en", "Hello again", "carol")
-    [item] = await services.list_prompts()
+    await services.upload(
+        "welcome",
+        "greeting",
+        "en",
+        make_wav(0.5),
+        "a.wav",
+        "alice",
+        tenant_id=await home_tenant_id(),
+    )
+    await services.upload(
+        "welcome",
+        "greeting",
+        "zh-CN",
+        encoded_tone("ogg"),
+        "b.ogg",
+        "bob",
+        tenant_id=await home_tenant_id(),
+    )
+    await services.tts_draft(
+        "welcome", "menu", "en", "Hello again", "carol", tenant_id=await home_tenant_id()
+    )
+    [item] = await services.list_prompts(await home_tenant_id())
     assert [v.version for v in item["versions"]] == [3, 2, 1]
     assert {lang: v.version for lang, v in item["current"].items()} == {"en": 3, "zh-CN": 2}
     assert item["prompt"].category == "menu" and item["prompt"].version == 3
@@ -133,10 +151,26 @@ async def test_given_versions_in_two_languages_then_current_per_language_and_all
 async def test_given_rejected_upload_of_existing_prompt_then_nothing_changes(
     seeded: Settings, files: PromptFiles
 ) -> None:
-    await services.upload("welcome", "greeting", "en", make_wav(0.5), "a.wav", "alice")
+    await services.upload(
+        "welcome",
+        "greeting",
+        "en",
+        make_wav(0.5),
+        "a.wav",
+        "alice",
+        tenant_id=await home_tenant_id(),
+    )
     before = names_in(files.directory("en")), files.read_live("welcome", "en")
     with pytest.raises(PromptRejected):
-        await services.upload("welcome", "greeting", "en", encoded_tone("mp3"), "a.wav", "bob")
+        await services.upload(
+            "welcome",
+            "greeting",
+            "en",
+            encoded_tone("mp3"),
+            "a.wav",
+            "bob",
+            tenant_id=await home_tenant_id(),
+        )
     assert (names_in(files.directory("en")), files.read_live("welcome", "en")) == before
     assert await PromptVersion.all().count() == 1
     assert (await Prompt.get(name="welcome")).version == 1
@@ -145,7 +179,15 @@ async def test_given_rejected_upload_of_existing_prompt_then_nothing_changes(
 async def test_given_database_refuses_then_files_of_the_new_version_are_undone(
     seeded: Settings, files: PromptFiles, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await services.upload("welcome", "greeting", "en", make_wav(0.5), "a.wav", "alice")
+    await services.upload(
+        "welcome",
+        "greeting",
+        "en",
+        make_wav(0.5),
+        "a.wav",
+        "alice",
+        tenant_id=await home_tenant_id(),
+    )
     live_before = files.read_live("welcome", "en")
 
     async def refuse(*args: object, **kwargs: object) -> None:
@@ -153,7 +195,15 @@ async def test_given_database_refuses_then_files_of_the_new_version_are_undone(
 
     monkeypatch.setattr(PromptVersion, "create", refuse)
     with pytest.raises(RuntimeError):
-        await services.upload("welcome", "greeting", "en", make_wav(0.9), "b.wav", "bob")
+        await services.upload(
+            "welcome",
+            "greeting",
+            "en",
+            make_wav(0.9),
+            "b.wav",
+            "bob",
+            tenant_id=await home_tenant_id(),
+        )
     assert files.read_live("welcome", "en") == live_before
     assert "welcome.v2.wav" not in names_in(files.directory("en"))
     assert (await Prompt.get(name="welcome")).version == 1
@@ -166,10 +216,11 @@ async def test_given_prompt_stored_before_versions_then_it_is_backfilled_as_vers
     directory.mkdir(parents=True)
     (directory / "old.wav").write_bytes(make_wav(0.4))
     await Prompt.create(
+        tenant_id=await home_tenant_id(),
         name="old", category="other", language="en", duration_s=0.4, size_bytes=6444,
         sha256="0" * 64, version=2,
     )  # fmt: skip
-    [item] = await services.list_prompts()
+    [item] = await services.list_prompts(await home_tenant_id())
     assert [(v.version, v.language) for v in item["versions"]] == [(2, "en")]
     assert (directory / "old.v2.wav").read_bytes() == (directory / "old.wav").read_bytes()
 
@@ -190,16 +241,24 @@ async def _publish_flow_playing(flow_id: int, prompt: str) -> dict[str, Any]:
 async def test_given_flows_then_used_by_lists_drafts_and_published_versions(
     seeded: Settings, files: PromptFiles
 ) -> None:
-    await services.upload("welcome", "greeting", "en", make_wav(0.5), "a.wav", "alice")
+    await services.upload(
+        "welcome",
+        "greeting",
+        "en",
+        make_wav(0.5),
+        "a.wav",
+        "alice",
+        tenant_id=await home_tenant_id(),
+    )
     flow = await Flow.get(name="Main menu")
     published = await _publish_flow_playing(flow.id, "welcome")
-    used = (await services.usages())["welcome"]
+    used = (await services.usages(await home_tenant_id()))["welcome"]
     assert {(u.where, u.version, u.live) for u in used} == {
         ("draft", None, False),
         ("published", published["version"], True),
     }
     with pytest.raises(services.PromptInUse):
-        await services.delete("welcome")
+        await services.delete("welcome", tenant_id=await home_tenant_id())
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 
 from admin_ui.queues import services as queue_services
 from admin_ui.shifts import services as shift_services
-from hotline import seed
+from hotline import flows, seed
 from hotline.models import Agent, AuditEntry, Flow, Queue, QueueMember, Tenant
 from hotline.models_pause_reasons import PauseReason
 from hotline.models_shifts import BusinessCalendar, ShiftException, ShiftPattern
@@ -214,6 +214,21 @@ async def test_given_second_tenant_admin_when_overflowing_into_the_demo_queue_th
     assert not await Queue.exists(name="water-queue")
 
 
+async def test_given_second_tenant_admin_when_overflowing_into_a_demo_voicemail_box_then_unknown(
+    ui: UiClient,
+) -> None:
+    await other_tenant_admin(ui)
+    form = queue_form(
+        name="water-queue", overflow_kind="voicemail", overflow_target=DEMO_AGENTS[0], members=[]
+    )
+    response = await ui.post("/queues", form)
+
+    assert response.status_code == 422
+    error = ui.last.context["errors"]["overflow_target"]
+    assert error.message == "queues.error.unknown_box"
+    assert not await Queue.exists(name="water-queue")
+
+
 async def test_given_a_name_the_demo_tenant_holds_then_neutral_error_and_nothing_created(
     ui: UiClient,
 ) -> None:
@@ -312,14 +327,14 @@ async def test_given_flows_of_two_tenants_then_queue_and_calendar_users_are_the_
     calendar_page = f"/shifts/calendars/{CALENDAR_FORM['name']}"
     await ui.get(calendar_page)
     assert ui.last.context["calendar"]["used_by"] == []
-    # Calendars are shared until they have a tenant: another tenant's flow
-    # keeps one from being deleted, without being named.
+    # The calendar is the second tenant's: the demo flow cannot use it (its
+    # names are looked up in the demo tenant), so nothing keeps it.
+    issues = await flows.validate_draft(flow.id, tenant_id=home)
+    assert [issue["code"] for issue in issues["issues"]] == ["unknown_calendar"]
     response = await ui.post(f"{calendar_page}/delete")
-    assert response.status_code == 409
-    assert ui.last.context["delete_error"] == []
+    assert response.status_code == 303
     assert seed.DEMO_FLOW not in response.text
-    assert 'data-testid="calendar-delete-error"' in response.text
-    assert await BusinessCalendar.exists(name=CALENDAR_FORM["name"])
+    assert not await BusinessCalendar.exists(name=CALENDAR_FORM["name"])
 
 
 async def test_given_the_demo_tenant_then_it_is_the_home_tenant(ui: UiClient) -> None:

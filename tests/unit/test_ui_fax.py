@@ -292,6 +292,7 @@ async def test_given_auditor_then_catalogue_is_read_only(
 async def make_jobs(settings: Settings) -> dict[str, FaxJob]:
     document = await FaxDocument.get(number="1")
     failed = await FaxJob.create(
+        tenant_id=document.tenant_id,
         direction="out",
         kind="fax_back",
         document=document,
@@ -306,6 +307,7 @@ async def make_jobs(settings: Settings) -> dict[str, FaxJob]:
     pdf.parent.mkdir(parents=True)
     pdf.write_bytes(b"%PDF-1.4 received")
     received = await FaxJob.create(
+        tenant_id=document.tenant_id,
         direction="in",
         kind="inbound",
         remote_number="5550199",

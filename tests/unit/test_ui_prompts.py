@@ -392,7 +392,8 @@ async def test_given_catalogue_then_known_prompt_names_lists_them(
     await ui.login("administrator")
     await upload(ui, "welcome", make_wav())
     await upload(ui, "closed_hours", make_wav())
-    assert await prompt_services.known_prompt_names() == frozenset({"welcome", "closed_hours"})
+    known = await prompt_services.known_prompt_names(await home_tenant_id())
+    assert known == frozenset({"welcome", "closed_hours"})
 
 
 async def test_given_htmx_requests_then_panel_fragments_match_golden(

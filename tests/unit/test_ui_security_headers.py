@@ -63,10 +63,12 @@ async def test_given_any_response_then_it_carries_the_security_headers(ui: UiCli
 async def test_given_audio_and_pdf_routes_then_never_stored(
     ui: UiClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def audio(name: str, language: str | None, version: int | None) -> bytes:
+    async def audio(
+        name: str, language: str | None, version: int | None, *, tenant_id: int
+    ) -> bytes:
         return b"RIFF....WAVE"
 
-    async def pdf(number: str) -> bytes:
+    async def pdf(number: str, *, tenant_id: int) -> bytes:
         return b"%PDF-1.4\n"
 
     monkeypatch.setattr(prompt_services, "audio", audio)

@@ -13,6 +13,7 @@ import pytest
 from hotline.models import AuditEntry
 from hotline.models_toll_fraud import PinFailure, PinLockout
 from hotline.settings import Settings, ensure_secrets, load_settings
+from hotline.tenancy import home_tenant_id
 from tests.unit.test_vm_services import Vm
 from tests.unit.test_vm_services import vm as vm
 from tests.unit.ui_support import UiClient
@@ -140,7 +141,7 @@ async def test_given_a_lockout_ended_then_five_new_failures_are_needed(seeded: S
 async def test_given_a_pin_shorter_than_six_digits_then_it_cannot_be_set(
     vm: Vm, short: str
 ) -> None:
-    box = await services.get_box("1001")
+    box = await services.get_box("1001", tenant_id=await home_tenant_id())
     with pytest.raises(services.VoicemailRejected) as rejected:
         await services.set_pin(box, short)
     assert rejected.value.reason == "bad_pin"
@@ -150,7 +151,7 @@ async def test_given_a_pin_shorter_than_six_digits_then_it_cannot_be_set(
 async def test_given_an_older_four_digit_pin_then_it_still_opens_its_box(vm: Vm) -> None:
     from admin_ui.web.security import hash_password
 
-    box = await services.get_box("1001")
+    box = await services.get_box("1001", tenant_id=await home_tenant_id())
     box.pin_hash = hash_password("4321")  # set before the minimum rose
     await box.save(update_fields=["pin_hash"])
     assert await pin_guard.check("1001", "1001", "4321") is PinCheck.OPENED
@@ -161,13 +162,13 @@ async def test_given_a_four_digit_pin_in_the_voicemail_page_then_refused(
     ui: UiClient, vm: Vm
 ) -> None:
     await ui.login("supervisor")
-    before = (await services.get_box("1001")).pin_hash
+    before = (await services.get_box("1001", tenant_id=await home_tenant_id())).pin_hash
     response = await ui.post(
         "/voicemail/1001/pin", {"pin": "1234", "pin_confirm": "1234"}, headers=HTMX
     )
     assert response.status_code == 422
     assert ui.last.context["error"]["key"] == "voicemail.error.bad_pin"
-    assert (await services.get_box("1001")).pin_hash == before
+    assert (await services.get_box("1001", tenant_id=await home_tenant_id())).pin_hash == before
     assert 'pattern="[0-9]{6,10}"' in response.text
 
 

@@ -19,6 +19,7 @@ from hotline.bus import BusEvent, EventBus
 from hotline.errors import InvalidRequest, NotFound
 from hotline.models_voicemail import VoicemailMessage
 from hotline.settings import Settings
+from hotline.tenancy import home_tenant_id
 from tests.integration.smtp import SMTP_HOST, Inbox, start_smtp_server
 from tests.unit.test_prompt_convert import make_wav
 from vm import services
@@ -71,7 +72,7 @@ async def vm(seeded: Settings, tmp_path: Path) -> Vm:
 
 
 async def test_given_wav_when_stored_then_file_row_duration_mwi_and_event(vm: Vm) -> None:
-    box = await services.get_box("5000")
+    box = await services.get_box("5000", tenant_id=await home_tenant_id())
     message = await services.store_message(box, "5550100", make_wav(2.0), None, "call-1")
     assert message.duration_s == pytest.approx(2.0, abs=0.01)
     assert message.caller_id == "5550100" and message.folder == "new" and not message.heard
@@ -86,7 +87,7 @@ async def test_given_wav_when_stored_then_file_row_duration_mwi_and_event(vm: Vm
 
 
 async def test_given_not_a_wav_when_stored_then_refused_and_nothing_kept(vm: Vm) -> None:
-    box = await services.get_box("5000")
+    box = await services.get_box("5000", tenant_id=await home_tenant_id())
     with pytest.raises(services.VoicemailRejected) as rejected:
         await services.store_message(box, "5550100", b"not audio at all", None, "call-1")
     assert rejected.value.reason == "not_wav"
@@ -95,7 +96,7 @@ async def test_given_not_a_wav_when_stored_then_refused_and_nothing_kept(vm: Vm)
 
 
 async def test_heard_save_delete_move_the_counts_and_delete_removes_the_file(vm: Vm) -> None:
-    box = await services.get_box("5000")
+    box = await services.get_box("5000", tenant_id=await home_tenant_id())
     first = await services.store_message(box, "1", make_wav(1.0), None, "c1")
     second = await services.store_message(box, "2", make_wav(1.5), None, "c2")
     assert [m.id for m in await services.list_messages(box)] == [first.id, second.id]
@@ -103,22 +104,22 @@ async def test_heard_save_delete_move_the_counts_and_delete_removes_the_file(vm:
 
     await services.mark_heard(first.id)
     assert vm.lamp("5000") == (1, 1)
-    saved = await services.save_message(second.id)
+    saved = await services.save_message(second.id, tenant_id=await home_tenant_id())
     assert saved.folder == "saved" and saved.heard
     assert vm.lamp("5000") == (0, 2)
     assert [m.id for m in await services.list_messages(box, "saved")] == [second.id]
 
-    before = await services.delete_message(first.id)
+    before = await services.delete_message(first.id, tenant_id=await home_tenant_id())
     assert before["caller_id"] == "1" and before["box"] == "5000"
     assert not (vm.store / first.audio_path).exists()
     assert vm.lamp("5000") == (0, 1)
     with pytest.raises(NotFound):
-        await services.get_message(first.id)
+        await services.get_message(first.id, tenant_id=await home_tenant_id())
     assert {"message_heard", "message_saved", "message_deleted"} <= set(vm.drain())
 
 
 async def test_forward_copies_into_the_other_box_as_new(vm: Vm) -> None:
-    source = await services.get_box("5000")
+    source = await services.get_box("5000", tenant_id=await home_tenant_id())
     message = await services.store_message(source, "5550100", make_wav(1.0), None, "c1")
     await services.mark_heard(message.id)
     copy = await services.forward_message(message.id, "1001")
@@ -131,7 +132,7 @@ async def test_forward_copies_into_the_other_box_as_new(vm: Vm) -> None:
 
 
 async def test_pin_is_hashed_checked_and_refused_when_malformed(vm: Vm) -> None:
-    box = await services.get_box("1001")
+    box = await services.get_box("1001", tenant_id=await home_tenant_id())
     await services.set_pin(box, "482913")
     assert "482913" not in box.pin_hash
     assert await services.check_pin(box, "482913")
@@ -140,7 +141,9 @@ async def test_pin_is_hashed_checked_and_refused_when_malformed(vm: Vm) -> None:
         with pytest.raises(services.VoicemailRejected) as rejected:
             await services.set_pin(box, bad)
         assert rejected.value.reason == "bad_pin"
-    assert await services.check_pin(await services.get_box("1001"), "482913")
+    assert await services.check_pin(
+        await services.get_box("1001", tenant_id=await home_tenant_id()), "482913"
+    )
     box.pin_hash = ""
     assert not await services.check_pin(box, "")
 
@@ -148,7 +151,7 @@ async def test_pin_is_hashed_checked_and_refused_when_malformed(vm: Vm) -> None:
 async def test_greeting_goes_through_the_prompt_pipeline_and_bad_audio_keeps_the_old(
     vm: Vm,
 ) -> None:
-    box = await services.get_box("5000")
+    box = await services.get_box("5000", tenant_id=await home_tenant_id())
     assert services.greeting_media(box, "unavailable") is None
     await services.set_greeting(box, "unavailable", make_wav(2.0, rate=44100), "hello.wav")
     media = services.greeting_media(box, "unavailable")
@@ -168,20 +171,20 @@ async def test_greeting_goes_through_the_prompt_pipeline_and_bad_audio_keeps_the
 
 
 async def test_box_settings_are_validated_before_anything_is_saved(vm: Vm) -> None:
-    box = await services.get_box("5000")
+    box = await services.get_box("5000", tenant_id=await home_tenant_id())
     with pytest.raises(services.VoicemailRejected) as rejected:
         await services.update_box(box, email="not an address", retention_days=10)
     assert rejected.value.reason == "bad_email"
     with pytest.raises(services.VoicemailRejected):
         await services.update_box(box, email="a@example.org", retention_days=0)
-    fresh = await services.get_box("5000")
+    fresh = await services.get_box("5000", tenant_id=await home_tenant_id())
     assert fresh.email == "support@example.org" and fresh.retention_days == 30
     await services.update_box(fresh, email="desk@example.org", retention_days=None)
-    assert (await services.get_box("5000")).retention_days is None
+    assert (await services.get_box("5000", tenant_id=await home_tenant_id())).retention_days is None
 
 
 async def test_purge_deletes_only_expired_messages_and_their_files(vm: Vm) -> None:
-    box = await services.get_box("5000")  # retention 30 days
+    box = await services.get_box("5000", tenant_id=await home_tenant_id())  # retention 30 days
     now = datetime.now(UTC)
     old = await services.store_message(
         box, "old", make_wav(1.0), None, "c1", received_at=now - timedelta(days=31)
@@ -190,7 +193,7 @@ async def test_purge_deletes_only_expired_messages_and_their_files(vm: Vm) -> No
         box, "recent", make_wav(1.0), None, "c2", received_at=now - timedelta(days=29)
     )
     kept_forever = await services.store_message(
-        await services.get_box("1001"),  # no retention
+        await services.get_box("1001", tenant_id=await home_tenant_id()),  # no retention
         "ancient",
         make_wav(1.0),
         None,
@@ -207,7 +210,7 @@ async def test_purge_deletes_only_expired_messages_and_their_files(vm: Vm) -> No
 
 
 async def test_recording_from_ari_is_moved_in_or_discarded_when_too_short(vm: Vm) -> None:
-    box = await services.get_box("5000")
+    box = await services.get_box("5000", tenant_id=await home_tenant_id())
     vm.store.parent.mkdir(parents=True, exist_ok=True)
     long_name = services.live_recording_name("msg", "5000")
     services.recording_file(long_name).write_bytes(make_wav(2.5))
@@ -242,7 +245,7 @@ async def test_email_carries_the_wav_and_its_status_is_kept(
 ) -> None:
     settings = dataclasses.replace(seeded, smtp_host=SMTP_HOST, smtp_port=SMTP_PORT)
     services.configure(dataclasses.replace(services.runtime(), settings=settings))
-    box = await services.get_box("5000")
+    box = await services.get_box("5000", tenant_id=await home_tenant_id())
     message = await services.store_message(box, "5550100", make_wav(1.0), None, "c1")
     assert await services.email_notification(message.id) == "sent"
     mail = await inbox.wait_for(lambda m: "5550100" in str(m["Subject"]), timeout_s=10)
@@ -250,7 +253,9 @@ async def test_email_carries_the_wav_and_its_status_is_kept(
     attachments = list(mail.iter_attachments())
     assert [a.get_content_type() for a in attachments] == ["audio/wav"]
     assert attachments[0].get_payload(decode=True) == make_wav(1.0)
-    assert (await services.get_message(message.id)).email_status == "sent"
+    assert (
+        await services.get_message(message.id, tenant_id=await home_tenant_id())
+    ).email_status == "sent"
 
 
 async def test_email_failure_is_kept_on_the_message_and_nothing_is_lost(
@@ -258,10 +263,10 @@ async def test_email_failure_is_kept_on_the_message_and_nothing_is_lost(
 ) -> None:
     unreachable = dataclasses.replace(seeded, smtp_host="127.0.0.1", smtp_port=9)
     services.configure(dataclasses.replace(services.runtime(), settings=unreachable))
-    box = await services.get_box("5000")
+    box = await services.get_box("5000", tenant_id=await home_tenant_id())
     message = await services.store_message(box, "5550100", make_wav(1.0), None, "c1")
     assert await services.email_notification(message.id) == "failed"
-    kept = await services.get_message(message.id)
+    kept = await services.get_message(message.id, tenant_id=await home_tenant_id())
     assert kept.email_status == "failed" and kept.email_error
     assert (vm.store / kept.audio_path).is_file()
 

@@ -8,6 +8,7 @@ import pytest
 
 from hotline.models import AuditEntry
 from hotline.models_voicemail import VoicemailMessage
+from hotline.tenancy import home_tenant_id
 from tests.unit.test_api_routes import Api
 from tests.unit.test_api_routes import api as api
 from tests.unit.test_prompt_convert import make_wav
@@ -21,7 +22,11 @@ HTMX = {"HX-Request": "true"}
 
 async def leave(box: str = "5000", caller: str = "5550100", seconds: float = 2.0) -> int:
     message = await services.store_message(
-        await services.get_box(box), caller, make_wav(seconds), None, "call-1"
+        await services.get_box(box, tenant_id=await home_tenant_id()),
+        caller,
+        make_wav(seconds),
+        None,
+        "call-1",
     )
     return message.id
 
@@ -152,7 +157,7 @@ async def test_settings_bad_input_names_the_reason_and_saves_nothing(ui: UiClien
         "/voicemail/5000/settings", {"email": "a@example.org", "retention_days": "x"}, headers=HTMX
     )
     assert ui.last.context["error"]["key"] == "voicemail.error.bad_retention"
-    box = await services.get_box("5000")
+    box = await services.get_box("5000", tenant_id=await home_tenant_id())
     assert box.email == "support@example.org" and box.retention_days == 30
     assert not await AuditEntry.exists(action="voicemail_box_updated")
 
@@ -162,7 +167,7 @@ async def test_settings_bad_input_names_the_reason_and_saves_nothing(ui: UiClien
         headers=HTMX,
     )
     assert ok.status_code == 200 and ui.last.context["notice"] == "settings"
-    box = await services.get_box("5000")
+    box = await services.get_box("5000", tenant_id=await home_tenant_id())
     assert box.email == "desk@example.org" and box.retention_days is None
     entry = await AuditEntry.get(action="voicemail_box_updated")
     assert entry.before["retention_days"] == 30 and entry.after["retention_days"] is None
@@ -185,7 +190,9 @@ async def test_pin_change_checks_both_entries_and_never_audits_the_pin(
         "/voicemail/1001/pin", {"pin": "918273", "pin_confirm": "918273"}, headers=HTMX
     )
     assert response.status_code == 200 and ui.last.context["notice"] == "pin"
-    assert await services.check_pin(await services.get_box("1001"), "918273")
+    assert await services.check_pin(
+        await services.get_box("1001", tenant_id=await home_tenant_id()), "918273"
+    )
     entry = await AuditEntry.get(action="voicemail_pin_changed")
     assert "918273" not in str(entry.before) + str(entry.after)
 

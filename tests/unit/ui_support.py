@@ -89,9 +89,16 @@ async def create_user(
     allowlist: list[str] | None = None,
     tenant: Tenant | None = None,
 ) -> User:
+    home = await Tenant.all().order_by("id").first()
+    tenant = tenant or home
+    assert tenant is not None
+    # As the UI creates groups: in the user's tenant (group names stay one
+    # namespace, so another tenant's group is named after it).
+    name = f"{role} group" + (" (restricted)" if allowlist else "")
+    if home is not None and tenant.id != home.id:
+        name += f" ({tenant.name})"
     group, _ = await UserGroup.get_or_create(
-        name=f"{role} group" + (" (restricted)" if allowlist else ""),
-        defaults={"ip_allowlist": allowlist or []},
+        name=name, defaults={"ip_allowlist": allowlist or [], "tenant": tenant}
     )
     await group.roles.add(await Role.get(name=role))
     user = await User.create(
@@ -99,7 +106,7 @@ async def create_user(
         password_hash=hash_password(PASSWORD),
         display_name=username,
         # As the UI creates users: in a tenant (the home one unless told).
-        tenant=tenant or await Tenant.all().order_by("id").first(),
+        tenant=tenant,
     )
     await user.groups.add(group)
     return user
