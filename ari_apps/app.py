@@ -341,8 +341,14 @@ class CallCenter:
         name: str,
         params: Mapping[str, Any],
         variables: Mapping[str, str],
+        *,
+        tenant_id: int | None = None,
     ) -> ServiceResult:
-        """Lend the channel to a call service until it returns; never raises."""
+        """Lend the channel to a call service until it returns; never raises.
+
+        ``tenant_id``: the tenant of the flow that asked (None for a service
+        reached without a flow, e.g. a fax DID or a feature code).
+        """
         service = self.call_services.get(name)
         if service is None:
             log.error("call %s: unknown call service %r", call_id, name)
@@ -354,6 +360,7 @@ class CallCenter:
             call_id=call_id,
             channel_id=channel_id,
             variables=variables,
+            tenant_id=tenant_id,
         )
         self.service_calls[channel_id] = context
         try:

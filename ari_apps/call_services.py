@@ -52,8 +52,11 @@ class CallServiceContext:
         call_id: str,
         channel_id: str,
         variables: Mapping[str, str],
+        tenant_id: int | None = None,
     ) -> None:
         self.ari = ari
+        # The tenant of the flow that lent the channel; None without a flow.
+        self.tenant_id = tenant_id
         self.settings = settings
         self.bus = bus
         self.call_id = call_id

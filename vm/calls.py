@@ -93,6 +93,10 @@ class LeaveVoicemail:
         box_number = str(params.get("box") or (args[0] if args else ""))
         try:
             box = await services.box_by_number(box_number)
+            # A flow leaves messages in its own tenant's boxes only: box
+            # numbers are one plan, so a number alone could name another's.
+            if call.tenant_id is not None and box.tenant_id != call.tenant_id:
+                raise NotFound(f"voicemail box {box_number} does not exist")
         except NotFound:
             log.warning("call %s: voicemail box %r does not exist", call.call_id, box_number)
             return ServiceResult(OUTCOME_FAILED, {"service_error": f"no box {box_number}"})

@@ -102,7 +102,12 @@ async def _run_flow(
         http=center.http,
         on_enter_queue=lambda r, cmd: _enter_queue(center, r, cmd),
         on_call_service=lambda r, cmd: center.run_call_service(
-            r.channel_id, r.call_id, cmd.service, cmd.params, r.session.variables
+            r.channel_id,
+            r.call_id,
+            cmd.service,
+            cmd.params,
+            r.session.variables,
+            tenant_id=r.tenant_id,
         ),
         tenant_id=tenant_id,
     )

@@ -11,11 +11,14 @@ from typing import Any
 import httpx
 import pytest
 
+from ari_apps.ari import AriClient
+from ari_apps.ari.fake_server import FakeAriServer
 from hotline import seed
 from hotline.api_tokens import SCOPES
 from hotline.errors import NotFound
 from hotline.models import Agent, AuditEntry, Tenant
 from hotline.models_voicemail import Mailbox, VoicemailMessage
+from hotline.settings import Settings
 from hotline.tenancy import home_tenant_id
 from tests.unit.test_api_tokens import bearer, create_token
 from tests.unit.test_prompt_convert import make_wav
@@ -285,3 +288,31 @@ async def test_given_a_box_of_another_tenant_owned_by_a_demo_extension_then_no_l
     assert shown == f"{seed.DEMO_AGENTS[0]}@hotline,5000@hotline"
     await Agent.create(tenant=other, extension="2001", sip_password="x")
     assert await services.phone_mailboxes("2001") == ""
+
+
+async def test_given_a_flow_of_another_tenant_when_leaving_voicemail_in_a_demo_box_then_refused(
+    seeded: Settings, ari: FakeAriServer, client: AriClient
+) -> None:
+    """Box numbers are one plan: a flow naming the demo tenant's box 1001
+    must not leave a message there; nothing is played, recorded or stored."""
+    from ari_apps.call_services import CallServiceContext
+    from hotline.bus import EventBus
+    from vm.calls import LeaveVoicemail
+
+    other = await Tenant.create(name="leak-test")
+    call = CallServiceContext(
+        ari=client,
+        settings=seeded,
+        bus=EventBus(),
+        call_id="call-1",
+        channel_id="chan-1",
+        variables={"caller_id": "5550100"},
+        tenant_id=other.id,
+    )
+    messages_before = await VoicemailMessage.all().count()
+    result = await LeaveVoicemail().run(call, {"box": "1001"})
+
+    assert result.outcome == "failed"
+    assert result.variables == {"service_error": "no box 1001"}
+    assert not [r for r in ari.requests if r.path.startswith("/channels/chan-1")]
+    assert await VoicemailMessage.all().count() == messages_before
