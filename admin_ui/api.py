@@ -1,9 +1,8 @@
 """/api/v1: thin handlers (auth, parse, one service call, render JSON).
 
 Every handler works in the token's tenant (``principal.tenant_id``): another
-tenant's flow, call, queue or agent is a 404 exactly like a missing one, and
-nothing about it changes.  Voicemail, fax and prompts are not per tenant yet
-(``hotline/tenancy.py``, NOT_YET_SCOPED).
+tenant's flow, call, queue, agent or voicemail message is a 404 exactly like
+a missing one, and nothing about it changes (``hotline/tenancy.py``).
 """
 
 from __future__ import annotations
