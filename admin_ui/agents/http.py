@@ -9,8 +9,8 @@ from starlette.responses import RedirectResponse, Response
 
 from admin_ui.agents import pause_reason_services, services
 from admin_ui.queues.forms import FieldError, FormInvalid, text
-from admin_ui.queues.http import editor_for, tenant_of
-from admin_ui.web.rendering import is_htmx, language_of, render
+from admin_ui.queues.http import editor_for
+from admin_ui.web.rendering import is_htmx, language_of, render, tenant_of
 from hotline.center import ContactCenter
 
 # A generated password is on this one response only: no caching anywhere.

@@ -16,8 +16,8 @@ from starlette.responses import RedirectResponse, Response
 
 from admin_ui.agents import pause_reason_services as services
 from admin_ui.queues.forms import FieldError, FormInvalid
-from admin_ui.queues.http import editor_for, tenant_of
-from admin_ui.web.rendering import is_htmx, render
+from admin_ui.queues.http import editor_for
+from admin_ui.web.rendering import is_htmx, render, tenant_of
 
 LIST_URL = "/agents/pause-reasons"
 # What a plain form post did, shown after its 303 (?done=...).

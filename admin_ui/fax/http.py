@@ -18,19 +18,12 @@ from starlette.responses import RedirectResponse, Response
 
 from admin_ui.fax import services
 from admin_ui.web import audit
-from admin_ui.web.rendering import current_user, is_htmx, render
+from admin_ui.web.rendering import current_user, is_htmx, render, tenant_of
 from fax.documents import MAX_PDF_BYTES
 from hotline.errors import InvalidRequest, NotFound
 
 _EMPTY_UPLOAD = {"number": "", "title": ""}
 _EMPTY_DID = {"number": "", "email": ""}
-
-
-def tenant_of(request: Request) -> int:
-    """The signed-in user's tenant: every query of the pages is scoped to it."""
-    user = current_user(request)
-    assert user is not None  # the guard signed the user in
-    return user.tenant_id
 
 
 def _username(request: Request) -> str:

@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from admin_ui.flows import history, services
 from admin_ui.web import audit
-from admin_ui.web.rendering import current_user, is_htmx, render
+from admin_ui.web.rendering import current_user, is_htmx, render, tenant_of
 from hotline.errors import Conflict, InvalidRequest, NotFound
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -42,13 +42,6 @@ def _not_found_as_page(handler: Handler) -> Handler:
 
 def _flow_id(request: Request) -> int:
     return services.parse_id(str(request.path_params["flow_id"]))
-
-
-def tenant_of(request: Request) -> int:
-    """The signed-in user's tenant: every query of the page is scoped to it."""
-    user = current_user(request)
-    assert user is not None  # the guard signed the user in
-    return user.tenant_id
 
 
 async def _form(request: Request) -> dict[str, str]:

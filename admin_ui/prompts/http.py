@@ -11,7 +11,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from admin_ui.prompts import services
 from admin_ui.web import audit
-from admin_ui.web.rendering import current_user, is_htmx, render
+from admin_ui.web.rendering import current_user, is_htmx, render, tenant_of
 from hotline.errors import NotFound
 from voice_prompts.convert import ACCEPTED_EXTENSIONS, MAX_UPLOAD_BYTES, PromptRejected
 from voice_prompts.languages import LANGUAGES
@@ -21,13 +21,6 @@ _EMPTY_FORM = {"name": "", "category": "other", "language": "en"}
 _EMPTY_TTS_FORM = {**_EMPTY_FORM, "tts_text": ""}
 # The file picker offers every accepted extension and the browsers' audio types.
 _ACCEPT = ",".join([f".{ext}" for ext in ACCEPTED_EXTENSIONS] + ["audio/*"])
-
-
-def _tenant(request: Request) -> int:
-    """The signed-in user's tenant: the prompts listed, played and changed are its own."""
-    user = current_user(request)
-    assert user is not None  # the guard signed the user in
-    return user.tenant_id
 
 
 async def _page(
@@ -40,7 +33,7 @@ async def _page(
     status_code: int = 200,
 ) -> Response:
     context = {
-        "items": await services.list_prompts(_tenant(request)),
+        "items": await services.list_prompts(tenant_of(request)),
         "form": form or dict(_EMPTY_FORM),
         "tts_form": tts_form or dict(_EMPTY_TTS_FORM),
         "error": error,
@@ -121,7 +114,7 @@ async def upload(request: Request) -> Response:
             data,
             filename,
             user.username if user else "",
-            tenant_id=_tenant(request),
+            tenant_id=tenant_of(request),
             source=source,
         )
     except PromptRejected as rejected:
@@ -144,7 +137,7 @@ async def tts_draft(request: Request) -> Response:
             typed["language"],
             typed["tts_text"],
             user.username if user else "",
-            tenant_id=_tenant(request),
+            tenant_id=tenant_of(request),
         )
     except PromptRejected as rejected:
         return await _page(
@@ -159,7 +152,7 @@ async def audio(request: Request) -> Response:
     version = int(version_text) if version_text.isdigit() else None
     try:
         data = await services.audio(
-            request.path_params["name"], language, version, tenant_id=_tenant(request)
+            request.path_params["name"], language, version, tenant_id=tenant_of(request)
         )
     except NotFound as missing:
         return PlainTextResponse(missing.message, status_code=404)
@@ -170,7 +163,7 @@ async def audio(request: Request) -> Response:
 async def delete(request: Request) -> Response:
     name = request.path_params["name"]
     try:
-        before, removed = await services.delete(name, tenant_id=_tenant(request))
+        before, removed = await services.delete(name, tenant_id=tenant_of(request))
     except NotFound:
         error = {"field": None, "key": "prompts.error.not_found", "values": {"name": name}}
         return await _page(request, error=error, status_code=404)
@@ -194,7 +187,7 @@ async def restore(request: Request) -> Response:
     user = current_user(request)
     try:
         result = await services.restore(
-            name, restored, user.username if user else "", tenant_id=_tenant(request)
+            name, restored, user.username if user else "", tenant_id=tenant_of(request)
         )
     except NotFound:
         error = {"field": None, "key": "prompts.error.not_found", "values": {"name": name}}

@@ -11,15 +11,8 @@ from admin_ui.queues import services
 from admin_ui.queues.exceptions import QueueInUse
 from admin_ui.queues.forms import Editor, FieldError, FormInvalid
 from admin_ui.web import audit
-from admin_ui.web.rendering import current_user, is_htmx, render
+from admin_ui.web.rendering import is_htmx, render, tenant_of
 from hotline.center import ContactCenter
-
-
-def tenant_of(request: Request) -> int:
-    """The signed-in user's tenant: every query of the page is scoped to it."""
-    user = current_user(request)
-    assert user is not None  # the guard signed the user in
-    return user.tenant_id
 
 
 def editor_for(request: Request) -> Editor:

@@ -18,7 +18,7 @@ from admin_ui.shifts import forms, planner, services
 from admin_ui.shifts.exceptions import CalendarInUse, FormInvalid
 from admin_ui.shifts.schedule import WEEKDAY_KEYS
 from admin_ui.web import audit
-from admin_ui.web.rendering import current_user, is_htmx, render
+from admin_ui.web.rendering import is_htmx, render, tenant_of
 from hotline.errors import NotFound
 from hotline.offload import JobBusy, JobError, JobFailed, JobTimedOut
 
@@ -47,13 +47,6 @@ def _back_to(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
-def _tenant(request: Request) -> int:
-    """The signed-in user's tenant: schedules are read and changed in it only."""
-    user = current_user(request)
-    assert user is not None  # the guard signed the user in
-    return user.tenant_id
-
-
 def _not_found(error: NotFound) -> HTTPException:
     return HTTPException(404, error.message)
 
@@ -67,7 +60,7 @@ async def _form(request: Request) -> dict[str, str]:
 
 async def overview(request: Request) -> Response:
     chosen = forms.iso_date(request.query_params.get("week", "")) or date.today()
-    week = await services.week_overview(_tenant(request), chosen)
+    week = await services.week_overview(tenant_of(request), chosen)
     return _show(request, "shifts/overview.html", "shifts/_week.html", {"week": week})
 
 
@@ -87,7 +80,7 @@ async def _agent_context(tenant_id: int, extension: str, **overrides: Any) -> di
 async def agent_page(request: Request) -> Response:
     extension = request.path_params["extension"]
     try:
-        context = await _agent_context(_tenant(request), extension)
+        context = await _agent_context(tenant_of(request), extension)
     except NotFound as error:
         raise _not_found(error) from error
     return _show(request, "shifts/agent.html", "shifts/_agent_schedule.html", context)
@@ -95,7 +88,7 @@ async def agent_page(request: Request) -> Response:
 
 async def _agent_change(request: Request, kind: str, action: str) -> Response:
     """Add or delete a weekly pattern or a date exception, audited."""
-    tenant_id = _tenant(request)
+    tenant_id = tenant_of(request)
     extension = request.path_params["extension"]
     form = await _form(request)
     try:
@@ -141,13 +134,13 @@ async def delete_exception(request: Request) -> Response:
 
 
 async def calendars_page(request: Request) -> Response:
-    calendars = await services.list_calendars(_tenant(request))
+    calendars = await services.list_calendars(tenant_of(request))
     context = {"calendars": calendars, "form": {}, "errors": {}}
     return render(request, "shifts/calendars.html", context)
 
 
 async def create_calendar(request: Request) -> Response:
-    tenant_id = _tenant(request)
+    tenant_id = tenant_of(request)
     form = await _form(request)
     try:
         change = await services.create_calendar(tenant_id, form)
@@ -175,7 +168,7 @@ async def _calendar_context(tenant_id: int, name: str, **overrides: Any) -> dict
 
 async def calendar_page(request: Request) -> Response:
     try:
-        context = await _calendar_context(_tenant(request), request.path_params["name"])
+        context = await _calendar_context(tenant_of(request), request.path_params["name"])
     except NotFound as error:
         raise _not_found(error) from error
     return render(request, "shifts/calendar.html", context)
@@ -185,12 +178,12 @@ async def update_calendar(request: Request) -> Response:
     name = request.path_params["name"]
     form = await _form(request)
     try:
-        change = await services.update_calendar(_tenant(request), name, form)
+        change = await services.update_calendar(tenant_of(request), name, form)
     except NotFound as error:
         raise _not_found(error) from error
     except FormInvalid as error:
         context = await _calendar_context(
-            _tenant(request), name, form={**form, "name": name}, errors=error.errors
+            tenant_of(request), name, form={**form, "name": name}, errors=error.errors
         )
         return _show(request, "shifts/calendar.html", "shifts/_calendar_form.html", context, 422)
     await audit.record(
@@ -200,13 +193,13 @@ async def update_calendar(request: Request) -> Response:
         return render(
             request,
             "shifts/_calendar_form.html",
-            await _calendar_context(_tenant(request), name, saved=True),
+            await _calendar_context(tenant_of(request), name, saved=True),
         )
     return RedirectResponse(f"/shifts/calendars/{name}", status_code=303)
 
 
 async def delete_calendar(request: Request) -> Response:
-    tenant_id = _tenant(request)
+    tenant_id = tenant_of(request)
     name = request.path_params["name"]
     try:
         change = await services.delete_calendar(tenant_id, name)
@@ -261,7 +254,7 @@ async def compute_plan(request: Request) -> Response:
     form = _planner_form(await _form(request))
     form.pop("csrf_token", None)
     try:
-        result = await planner.plan(_tenant(request), form, date.today())
+        result = await planner.plan(tenant_of(request), form, date.today())
     except FormInvalid as error:
         return _show_planner(request, form, errors=error.errors, status_code=400)
     except JobError as error:

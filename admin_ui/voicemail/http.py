@@ -19,19 +19,12 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from admin_ui.voicemail import services
 from admin_ui.web import audit
-from admin_ui.web.rendering import current_user, is_htmx, render
+from admin_ui.web.rendering import is_htmx, render, tenant_of
 from hotline.errors import NotFound
 from voice_prompts.convert import ACCEPTED_EXTENSIONS, MAX_UPLOAD_BYTES
 
 # The file picker offers every extension the prompt pipeline accepts.
 _ACCEPT = ",".join([f".{ext}" for ext in ACCEPTED_EXTENSIONS] + ["audio/*"])
-
-
-def tenant_of(request: Request) -> int:
-    """The signed-in user's tenant: every query of the page is scoped to it."""
-    user = current_user(request)
-    assert user is not None  # the guard signed the user in
-    return user.tenant_id
 
 
 def _error(rejected: services.VoicemailRejected) -> dict[str, Any]:

@@ -31,6 +31,13 @@ def current_user(request: Request) -> Principal | None:
     return user if isinstance(user, Principal) else None
 
 
+def tenant_of(request: Request) -> int:
+    """The signed-in user's tenant: every query of a guarded page is scoped to it."""
+    user = current_user(request)
+    assert user is not None  # ui_route's guard signed the user in
+    return user.tenant_id
+
+
 def language_of(request: Request) -> str:
     user = current_user(request)
     if user is not None and user.language in LANGUAGES:
