@@ -56,7 +56,7 @@ from ari_apps.ivr.events import DtmfReceived, PlaybackFinished, QueueExited
 from ari_apps.ivr.services import FlowRunner, safe_fallback
 from ari_apps.provisioning import ensure_agent_endpoint
 from fax.scheduler import ChannelWatchers, FaxBackScheduler
-from hotline import calls
+from hotline import calls, tenancy
 from hotline.bus import EventBus
 from hotline.center import HealthCheck
 from hotline.errors import InvalidRequest, NotFound
@@ -255,6 +255,7 @@ class CallCenter:
                 agent.extension,
                 agent.sip_password,
                 await vm_services.phone_mailboxes(agent.extension),
+                accountcode=tenancy.tenant_accountcode(agent.tenant_id),  # type: ignore[attr-defined]
             )
 
     async def _subscribe_endpoint_events(self) -> None:
@@ -346,8 +347,8 @@ class CallCenter:
     ) -> ServiceResult:
         """Lend the channel to a call service until it returns; never raises.
 
-        ``tenant_id``: the tenant of the flow that asked (None for a service
-        reached without a flow, e.g. a fax DID or a feature code).
+        ``tenant_id``: the tenant of the flow that asked, or of a call that
+        runs no flow (``start_service_call``).
         """
         service = self.call_services.get(name)
         if service is None:
@@ -375,12 +376,18 @@ class CallCenter:
     async def _start_direct_service(self, event: AriEvent) -> None:
         """``Stasis(hotline,service,<name>,arg...)``: a service without a flow."""
         name = event.args[1] if len(event.args) > 1 else ""
+        dialplan = event.raw.get("channel", {}).get("dialplan", {})
+        tenant_id = await tenancy.tenant_of_call(
+            caller_endpoint=tenancy.pjsip_endpoint_of(event.channel_name),
+            dialled=str(dialplan.get("exten") or "") if isinstance(dialplan, dict) else "",
+        )
         await self.start_service_call(
             event.channel_id or "",
             name,
             {"args": list(event.args[2:])},
             caller_id=event.caller_number or "",
             record_did=f"service:{name}",
+            tenant_id=tenant_id,
         )
 
     async def start_service_call(
@@ -391,21 +398,32 @@ class CallCenter:
         *,
         caller_id: str,
         record_did: str,
+        tenant_id: int,
     ) -> None:
         """Run a call service on a channel that has no flow (feature codes,
         fax DIDs).  It runs as its own task: the channel's event queue must
-        stay free to feed the service its events."""
+        stay free to feed the service its events.  ``tenant_id``: whose call
+        it is (``hotline.tenancy.tenant_of_call``); the service works in it."""
         await calls.open_record(
-            channel_id, did=record_did, caller_id=caller_id, tenant_id=None, flow_version_id=None
+            channel_id,
+            did=record_did,
+            caller_id=caller_id,
+            tenant_id=tenant_id,
+            flow_version_id=None,
         )
         task = asyncio.create_task(
-            self._direct_service(channel_id, name, params, caller_id),
+            self._direct_service(channel_id, name, params, caller_id, tenant_id),
             name=f"service-{name}-{channel_id}",
         )
         self._direct_services[channel_id] = task
 
     async def _direct_service(
-        self, channel_id: str, name: str, params: Mapping[str, Any], caller_id: str
+        self,
+        channel_id: str,
+        name: str,
+        params: Mapping[str, Any],
+        caller_id: str,
+        tenant_id: int,
     ) -> None:
         try:
             result = await self.run_call_service(
@@ -414,6 +432,7 @@ class CallCenter:
                 name,
                 params,
                 {"caller_id": caller_id, "language": "en", "call_id": channel_id},
+                tenant_id=tenant_id,
             )
             await calls.close_record(channel_id, result.outcome)
             if result.handed_off:

@@ -18,10 +18,16 @@ log = logging.getLogger(__name__)
 AGENT_CONTEXT = "hotline-agents"
 
 
-def agent_objects(extension: str, password: str, mailboxes: str = "") -> dict[str, dict[str, str]]:
+def agent_objects(
+    extension: str, password: str, mailboxes: str = "", *, accountcode: str = ""
+) -> dict[str, dict[str, str]]:
     # mailboxes on the AOR (not the endpoint): Asterisk then sends MWI NOTIFYs
     # to the registered phone unsolicited, and also answers its SUBSCRIBE.
     aor_mwi = {"mailboxes": mailboxes} if mailboxes else {}
+    # The tenant's mark (hotline.tenancy.tenant_accountcode): the phone's own
+    # calls carry it, and [hotline-agents] compares it with the dialled
+    # extension's, so that agents reach only their own tenant's extensions.
+    tenant_mark = {"accountcode": accountcode} if accountcode else {}
     return {
         "auth": {
             "auth_type": "userpass",
@@ -45,6 +51,7 @@ def agent_objects(extension: str, password: str, mailboxes: str = "") -> dict[st
             "force_rport": "yes",
             "rewrite_contact": "yes",
             "callerid": f'"Agent {extension}" <{extension}>',
+            **tenant_mark,
         },
     }
 
@@ -70,14 +77,16 @@ def _same(wanted: dict[str, str], current: dict[str, str]) -> bool:
 
 
 async def ensure_agent_endpoint(
-    ari: AriClient, extension: str, password: str, mailboxes: str = ""
+    ari: AriClient, extension: str, password: str, mailboxes: str = "", *, accountcode: str = ""
 ) -> bool:
     """Create or update the agent's PJSIP objects; True when something changed.
 
-    ``mailboxes`` ("5000@hotline,1001@hotline") lights the phone's MWI lamp.
+    ``mailboxes`` ("5000@hotline,1001@hotline") lights the phone's MWI lamp;
+    ``accountcode`` marks the agent's tenant.
     """
     changed = False
-    for object_type, fields in agent_objects(extension, password, mailboxes).items():
+    objects = agent_objects(extension, password, mailboxes, accountcode=accountcode)
+    for object_type, fields in objects.items():
         try:
             listed = await ari.get_dynamic_config("res_pjsip", object_type, extension)
             current = {str(item["attribute"]): str(item["value"]) for item in listed}

@@ -28,7 +28,7 @@ class CheckDestination:
     async def run(self, call: CallServiceContext, params: Mapping[str, Any]) -> ServiceResult:
         number = str(params.get("number", ""))
         refusal = await outbound_guard.authorize(
-            dial_policy.FAX_BACK, call.caller_id, number, call.settings
+            dial_policy.FAX_BACK, call.caller_id, number, call.settings, tenant_id=call.tenant_id
         )
         if refusal is None:
             return ServiceResult(DESTINATION_ALLOWED)

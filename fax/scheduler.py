@@ -178,10 +178,16 @@ class FaxBackScheduler:
                     "detail": refusal.detail,
                     "job": job.id,
                 },
+                tenant_id=job.tenant_id,
             )
             return False
         await outbound_guard.audit_placed(
-            dial_policy.FAX_BACK, caller, job.remote_number, job=job.id, attempt=job.attempts
+            dial_policy.FAX_BACK,
+            caller,
+            job.remote_number,
+            tenant_id=job.tenant_id,
+            job=job.id,
+            attempt=job.attempts,
         )
         return True
 

@@ -79,10 +79,18 @@ async def audit_pstn(
 
 
 async def authorize(
-    kind: str, caller: str, number: str, settings: Settings, at: datetime | None = None
+    kind: str,
+    caller: str,
+    number: str,
+    settings: Settings,
+    at: datetime | None = None,
+    *,
+    tenant_id: int | None = None,
 ) -> Refusal | None:
     """None when Hotline may dial ``number`` for ``caller``; else the refusal
-    (recorded and audited).  An allowed request counts towards the limits."""
+    (recorded and audited, for ``tenant_id``: whose call asked).  An allowed
+    request counts towards the limits, which hold across tenants: the trunk
+    and its bill are shared."""
     if kind not in dial_policy.KINDS:
         raise ValueError(f"unknown outbound kind {kind!r}")
     at = at or now()
@@ -119,6 +127,7 @@ async def authorize(
                 "reason": refusal.reason,
                 "detail": refusal.detail,
             },
+            tenant_id=tenant_id,
         )
     return refusal
 

@@ -31,7 +31,8 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from hotline.errors import NotFound
-from hotline.models import Tenant
+from hotline.models import Agent, Did, Tenant
+from hotline.models_fax import FaxDid
 
 SCOPED: Final[dict[str, str]] = {
     "Flow": "tenant_id",
@@ -118,3 +119,46 @@ async def home_tenant_id() -> int:
     if tenant is None:
         raise NotFound("no tenant")
     return tenant.id
+
+
+async def tenant_of_call(*, caller_endpoint: str | None, dialled: str | None) -> int:
+    """The tenant a call with no flow counts for (feature codes, fax DIDs,
+    voicemail access): the calling agent phone's tenant, else the tenant of
+    the dialled number (a flow's DID or a fax DID), else the home tenant.
+
+    ``caller_endpoint`` is the PJSIP endpoint the call came from ("1001");
+    ``dialled`` the extension it reached.  The phone comes first: an agent
+    keying ``*98`` acts for their own tenant whatever number they dialled.
+    """
+    if caller_endpoint:
+        agent = await Agent.get_or_none(extension=caller_endpoint)
+        if agent is not None:
+            return int(agent.tenant_id)  # type: ignore[attr-defined]
+    if dialled:
+        for model in (Did, FaxDid):
+            owners: list[Any] = await model.filter(number=dialled).values_list(
+                "tenant_id", flat=True
+            )
+            if owners and owners[0] is not None:
+                return int(owners[0])
+    return await home_tenant_id()
+
+
+def pjsip_endpoint_of(channel_name: str | None) -> str | None:
+    """``PJSIP/1001-0000002a`` -> ``1001``; None for any other technology.
+
+    Asterisk names a PJSIP channel ``PJSIP/<endpoint>-<8 hex digits>``; an
+    endpoint name may itself hold a "-", so only the last part is cut.
+    """
+    if not channel_name or not channel_name.startswith("PJSIP/"):
+        return None
+    endpoint, sep, _ = channel_name[len("PJSIP/") :].rpartition("-")
+    return endpoint if sep and endpoint else None
+
+
+def tenant_accountcode(tenant_id: int) -> str:
+    """The accountcode that marks a tenant's agent endpoints and the channels
+    Hotline hands to ``hotline-agents``: that context dials an extension only
+    for a channel whose accountcode is the extension's own
+    (asterisk/config/extensions.conf).  It also lands in Asterisk's CDRs."""
+    return f"hotline-tenant-{tenant_id}"

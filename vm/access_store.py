@@ -53,10 +53,13 @@ PSTN_CONTEXT: Final = "to-pstn"
 @dataclass(frozen=True, slots=True)
 class Asker:
     """Who is in the menu: the caller's number (the lockouts and limits count
-    it) and the settings holding the dial rules."""
+    it), the settings holding the dial rules, and the call's tenant."""
 
     caller: str
     settings: Settings | None = None
+    # Whose call it is (hotline.tenancy.tenant_of_call): only that tenant's
+    # boxes open; another's answers as an unknown box does.
+    tenant_id: int | None = None
 
 
 async def answer(
@@ -75,7 +78,9 @@ async def _run(
 ) -> StoreAnswered:
     if isinstance(action, CheckPin):
         # Same answer for an unknown box and a wrong PIN: no box discovery by phone.
-        checked = await pin_guard.check(action.box, asker.caller, action.pin)
+        checked = await pin_guard.check(
+            action.box, asker.caller, action.pin, tenant_id=asker.tenant_id
+        )
         if checked is pin_guard.PinCheck.OPENED:
             return StoreAnswered(request_id, True)
         locked = checked is pin_guard.PinCheck.LOCKED
@@ -83,21 +88,25 @@ async def _run(
     if isinstance(action, CheckCallBack):
         return await _check_call_back(request_id, action, asker)
     if isinstance(action, LoadMessages):
-        box = await services.box_by_number(action.box)
+        box = await services.box_by_number(action.box, tenant_id=asker.tenant_id)
         messages = await services.list_messages(box)
         infos = tuple(MessageInfo(str(m.id), not m.heard, m.caller_id) for m in messages)
         return StoreAnswered(request_id, True, infos)
     if isinstance(action, SaveMessage):
-        await services.save_message(int(action.message_id), tenant_id=None)
+        await services.save_message(int(action.message_id), tenant_id=asker.tenant_id)
     elif isinstance(action, DeleteMessage):
-        await services.delete_message(int(action.message_id), tenant_id=None)
+        await services.delete_message(int(action.message_id), tenant_id=asker.tenant_id)
     elif isinstance(action, ForwardMessage):
-        await services.forward_message(int(action.message_id), action.to_box)
+        await services.forward_message(
+            int(action.message_id), action.to_box, tenant_id=asker.tenant_id
+        )
     elif isinstance(action, ChangePin):
-        await services.set_pin(await services.box_by_number(action.box), action.pin)
+        await services.set_pin(
+            await services.box_by_number(action.box, tenant_id=asker.tenant_id), action.pin
+        )
     elif isinstance(action, SetGreeting):
         name = recordings[action.recording_id]
-        box = await services.box_by_number(action.box)
+        box = await services.box_by_number(action.box, tenant_id=asker.tenant_id)
         await services.set_greeting_from_recording(box, action.kind, name)
     return StoreAnswered(request_id, True)
 
@@ -108,7 +117,11 @@ async def _check_call_back(request_id: str, action: CheckCallBack, asker: Asker)
     if asker.settings is None:
         return StoreAnswered(request_id, False, error="no dial rules")  # fail closed
     refusal = await outbound_guard.authorize(
-        dial_policy.CALLBACK, asker.caller, action.number, asker.settings
+        dial_policy.CALLBACK,
+        asker.caller,
+        action.number,
+        asker.settings,
+        tenant_id=asker.tenant_id,
     )
     if refusal is None:
         return StoreAnswered(request_id, True)
@@ -116,9 +129,9 @@ async def _check_call_back(request_id: str, action: CheckCallBack, asker: Asker)
     return StoreAnswered(request_id, False, error=OVER_LIMIT if limited else refusal.reason)
 
 
-async def mark_heard(message_id: str) -> None:
+async def mark_heard(message_id: str, tenant_id: int | None) -> None:
     try:
-        await services.mark_heard(int(message_id))
+        await services.mark_heard(int(message_id), tenant_id=tenant_id)
     except _REFUSALS:
         log.warning("voicemail access: message %s not marked heard", message_id, exc_info=True)
 
@@ -130,13 +143,13 @@ def recording_duration_s(recording_name: str) -> float:
 
 
 async def salvage_greeting(
-    recording_name: str, box_number: str, kind: str, min_duration_s: float
+    recording_name: str, box_number: str, kind: str, min_duration_s: float, tenant_id: int | None
 ) -> None:
     """The caller hung up mid-greeting: keep it if long enough, else drop the file."""
     try:
         duration = await asyncio.to_thread(recording_duration_s, recording_name)
         if duration >= min_duration_s:
-            box = await services.box_by_number(box_number)
+            box = await services.box_by_number(box_number, tenant_id=tenant_id)
             await services.set_greeting_from_recording(box, kind, recording_name)
             log.info("voicemail %s: %s greeting kept after hang-up", box_number, kind)
             return

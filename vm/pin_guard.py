@@ -19,6 +19,7 @@ from tortoise.expressions import Q
 from hotline.models_toll_fraud import PinFailure, PinLockout
 from hotline.models_voicemail import Mailbox
 from hotline.outbound_guard import audit_pstn, caller_key
+from hotline.tenancy import scoped
 from vm import services
 from vm.pin_lockout import BOX, CALLER, POLICY, LockoutPolicy, counting_since, locked_until
 
@@ -45,26 +46,42 @@ async def locked(box: str, caller: str, at: datetime) -> PinLockout | None:
 
 
 async def check(
-    box: str, caller: str, pin: str, at: datetime | None = None, policy: LockoutPolicy = POLICY
+    box: str,
+    caller: str,
+    pin: str,
+    at: datetime | None = None,
+    policy: LockoutPolicy = POLICY,
+    *,
+    tenant_id: int | None = None,
 ) -> PinCheck:
-    """Does ``pin`` open ``box``?  Never checked while the box or the caller is locked."""
+    """Does ``pin`` open ``box``?  Never checked while the box or the caller is locked.
+
+    ``tenant_id``: whose call it is.  Another tenant's box never opens (it
+    counts as a wrong PIN, as an unknown box does), and lockout audit rows are
+    that tenant's.  The counters themselves hold across tenants: box numbers
+    are one plan, and a caller guessing is the same caller whichever tenant's
+    number they rang.
+    """
     at = at or datetime.now(UTC)
     async with _checking:
         if await locked(box, caller, at) is not None:
             log.info("voicemail %s: PIN refused, locked out (caller %r)", box, caller)
             return PinCheck.LOCKED
-        mailbox = await Mailbox.get_or_none(number=box)
+        boxes = Mailbox.all() if tenant_id is None else scoped(Mailbox, tenant_id)
+        mailbox = await boxes.get_or_none(number=box)
         if mailbox is not None and await services.check_pin(mailbox, pin):
             await PinFailure.filter(box=box).delete()
             return PinCheck.OPENED
         await PinFailure.filter(at__lt=at - policy.window).delete()
         await PinFailure.create(box=box, caller=caller_key(caller), at=at)
-        locks = [await _lock_if_due(scope, box, caller, at, policy) for scope in (BOX, CALLER)]
+        locks = [
+            await _lock_if_due(scope, box, caller, at, policy, tenant_id) for scope in (BOX, CALLER)
+        ]
     return PinCheck.LOCKED if any(locks) else PinCheck.WRONG
 
 
 async def _lock_if_due(
-    scope: str, box: str, caller: str, at: datetime, policy: LockoutPolicy
+    scope: str, box: str, caller: str, at: datetime, policy: LockoutPolicy, tenant_id: int | None
 ) -> bool:
     key = box if scope == BOX else caller_key(caller)
     last = await PinLockout.filter(scope=scope, key=key).order_by("-locked_at").first()
@@ -92,5 +109,6 @@ async def _lock_if_due(
             "window_s": int(policy.window.total_seconds()),
             "locked_until": until.isoformat(),
         },
+        tenant_id=tenant_id,
     )
     return True

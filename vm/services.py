@@ -250,13 +250,15 @@ def _no_box(number: str) -> NotFound:
     return NotFound(f"voicemail box {number} does not exist", {"box": number})
 
 
-async def box_by_number(number: str) -> Mailbox:
+async def box_by_number(number: str, *, tenant_id: int | None = None) -> Mailbox:
     """The box a call reaches by number: one numbering plan across tenants.
 
     Call-time only (leaving a message, the phone menu); the web inbox and the
-    API use :func:`get_box` with their tenant.
+    API use :func:`get_box` with their tenant.  With ``tenant_id`` (the phone
+    menu knows whose call it is) another tenant's box is as missing as none.
     """
-    box = await Mailbox.get_or_none(number=number)
+    query = Mailbox.all() if tenant_id is None else scoped(Mailbox, tenant_id)
+    box = await query.get_or_none(number=number)
     if box is None:
         raise _no_box(number)
     return box
@@ -453,8 +455,8 @@ async def list_messages(box: Mailbox, folder: str | None = None) -> list[Voicema
 async def get_message(message_id: int, *, tenant_id: int | None) -> VoicemailMessage:
     """The message ``message_id`` of a box of ``tenant_id``; NotFound otherwise.
 
-    ``tenant_id=None`` only at call time: the phone menu's ids come from the
-    box it opened with the PIN (and the mail of a message just left).
+    ``tenant_id=None`` only at call time, for the mail of a message just
+    left; the phone menu passes its call's tenant.
     """
     query = VoicemailMessage.all() if tenant_id is None else scoped(VoicemailMessage, tenant_id)
     message = await query.get_or_none(id=message_id).prefetch_related("mailbox")
@@ -505,9 +507,9 @@ async def store_message(
     return message
 
 
-async def mark_heard(message_id: int) -> VoicemailMessage:
-    """Call-time (the phone menu played it)."""
-    message = await get_message(message_id, tenant_id=None)
+async def mark_heard(message_id: int, *, tenant_id: int | None = None) -> VoicemailMessage:
+    """Call-time (the phone menu played it); ``tenant_id`` as in get_message."""
+    message = await get_message(message_id, tenant_id=tenant_id)
     if not message.heard:
         message.heard = True
         await message.save(update_fields=["heard"])
@@ -550,13 +552,15 @@ def _remove_audio(relative: str) -> None:
         log.warning("voicemail audio %s could not be removed", relative, exc_info=True)
 
 
-async def forward_message(message_id: int, to_box: str) -> VoicemailMessage:
+async def forward_message(
+    message_id: int, to_box: str, *, tenant_id: int | None = None
+) -> VoicemailMessage:
     """A copy of the message lands as new in ``to_box`` (the original stays).
 
     Call-time (the phone menu).  Only to a box of the source box's tenant:
     another tenant's box is as unknown as a missing one.
     """
-    message = await get_message(message_id, tenant_id=None)
+    message = await get_message(message_id, tenant_id=tenant_id)
     target = await Mailbox.get_or_none(number=to_box, tenant_id=message.mailbox.tenant_id)
     if target is None:
         raise _no_box(to_box)

@@ -16,6 +16,7 @@ which fire no signals.  As a backstop for a change made behind our back
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,9 +30,12 @@ from fax.services import is_fax_did
 from hotline.calendars import resolve_calendars
 from hotline.models import Did, Flow, FlowVersion
 from hotline.models_fax import FaxDid
+from hotline.models_prompts import Prompt
 from hotline.models_shifts import BusinessCalendar
 
 MAX_AGE_S: Final = 30.0
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +85,55 @@ async def _load(did: str) -> Route:
     # one drops the cache, so the next call sees it without republishing.
     tenant_id: int = flow.tenant_id  # type: ignore[attr-defined]
     resolved = await resolve_calendars(version.definition, tenant_id=tenant_id)
+    resolved = await without_foreign_prompts(resolved, tenant_id, f"flow version {version.id}")
     definition = _parsed(version.id, json.dumps(resolved, sort_keys=True))
     return FlowRoute(version.id, tenant_id, definition)
+
+
+# What plays instead of another tenant's prompt: a stock second of silence,
+# so that a node's required media stays valid and the flow goes on.
+FOREIGN_PROMPT_STANDIN: Final = "sound:silence/1"
+
+
+def _prompt_names(tree: Any) -> set[str]:
+    if isinstance(tree, str):
+        return {tree.removeprefix("prompt:")} if tree.startswith("prompt:") else set()
+    items = tree.values() if isinstance(tree, dict) else tree if isinstance(tree, list) else ()
+    return set().union(*(_prompt_names(item) for item in items))
+
+
+def _replace(tree: Any, uris: frozenset[str]) -> Any:
+    if isinstance(tree, str):
+        return FOREIGN_PROMPT_STANDIN if tree in uris else tree
+    if isinstance(tree, dict):
+        return {key: _replace(value, uris) for key, value in tree.items()}
+    if isinstance(tree, list):
+        return [_replace(item, uris) for item in tree]
+    return tree
+
+
+async def without_foreign_prompts(definition: Any, tenant_id: int, what: str) -> Any:
+    """``definition`` with every ``prompt:NAME`` of another tenant's prompt
+    replaced by a second of silence.
+
+    Publishing checks prompts against the flow's tenant, but a version
+    published before tenant scoping may name another tenant's prompt, and all
+    prompt files share one sounds directory: without this, such a version
+    would play it.  A prompt nobody holds is left alone (it fails to play, as
+    a deleted prompt always has).
+    """
+    names = _prompt_names(definition)
+    if not names:
+        return definition
+    foreign: list[Any] = (
+        await Prompt.filter(name__in=sorted(names))
+        .exclude(tenant_id=tenant_id)
+        .values_list("name", flat=True)
+    )
+    if not foreign:
+        return definition
+    log.warning("%s names other tenants' prompts %s: they are not played", what, sorted(foreign))
+    return _replace(definition, frozenset(f"prompt:{name}" for name in foreign))
 
 
 @lru_cache(maxsize=256)
@@ -95,7 +146,14 @@ async def _changed(*_args: Any, **_kwargs: Any) -> None:
     invalidate()
 
 
-ROUTING_MODELS: Final[tuple[type[Model], ...]] = (Did, Flow, FlowVersion, BusinessCalendar, FaxDid)
+ROUTING_MODELS: Final[tuple[type[Model], ...]] = (
+    Did,
+    Flow,
+    FlowVersion,
+    BusinessCalendar,
+    FaxDid,
+    Prompt,
+)
 for _model in ROUTING_MODELS:
     post_save(_model)(_changed)
     post_delete(_model)(_changed)

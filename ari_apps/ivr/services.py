@@ -41,7 +41,7 @@ from ari_apps.ivr.events import (
     TimerExpired,
 )
 from ari_apps.ivr.lookup_http import fetch
-from hotline import calls, lookup_hosts
+from hotline import calls, lookup_hosts, tenancy
 from voice_prompts.languages import asterisk_language
 
 log = logging.getLogger(__name__)
@@ -171,6 +171,14 @@ class FlowRunner:
                 await self._on_enter_queue(self, command)
             case Transfer(target=target, kind=kind):
                 context = self._agent_context if kind == "extension" else self._pstn_context
+                if kind == "extension" and self.tenant_id is not None:
+                    # The agents' context rings an extension only for a channel
+                    # of the extension's tenant: a flow reaches its own agents.
+                    await self.ari.set_channel_variable(
+                        self.channel_id,
+                        "CHANNEL(accountcode)",
+                        tenancy.tenant_accountcode(self.tenant_id),
+                    )
                 await calls.add_event(self.call_id, "transferred", target=target, kind=kind)
                 await calls.close_record(self.call_id, "transferred")
                 await self.ari.continue_in_dialplan(

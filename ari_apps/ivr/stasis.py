@@ -14,7 +14,7 @@ from ari_apps.ivr.core import FlowSession
 from ari_apps.ivr.events import QueueExited
 from ari_apps.ivr.flow import FlowDefinition
 from ari_apps.ivr.services import FlowRunner, safe_fallback
-from hotline import calls
+from hotline import calls, tenancy
 from hotline.calendars import resolve_calendars
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ async def start_test_flow(center: CallCenter, event: AriEvent) -> None:
         channel_id, did="test", caller_id="", tenant_id=tenant_id, flow_version_id=None
     )
     resolved = await resolve_calendars(definition, tenant_id=tenant_id)
+    resolved = await routes.without_foreign_prompts(resolved, tenant_id, "tested draft")
     await _run_flow(
         center,
         channel_id,
@@ -55,7 +56,12 @@ async def start_inbound(center: CallCenter, event: AriEvent) -> None:
     if isinstance(route, routes.FaxRoute):
         # ReceiveFAX runs in the dialplan; the fax.receive service hands it over.
         await center.start_service_call(
-            channel_id, "fax.receive", {"did": did}, caller_id=caller_id, record_did=did
+            channel_id,
+            "fax.receive",
+            {"did": did},
+            caller_id=caller_id,
+            record_did=did,
+            tenant_id=await tenancy.tenant_of_call(caller_endpoint=None, dialled=did),
         )
         return
     if route is None:
