@@ -5,7 +5,12 @@ Entry points (asterisk/config/extensions.conf):
 * ``*97`` from an agent phone: ``Stasis(hotline,service,voicemail.access,<ext>)``,
   the box is the caller's extension and only the PIN is asked;
 * ``*98`` from an agent phone and DID ``8500``: no box argument, the caller
-  keys box then PIN.
+  keys box then PIN;
+* a flow's ``voicemail_access`` node (vm/nodes.py), as ``*98``, for a
+  tenant's own retrieval DID.
+
+Only boxes of the call's tenant open (``CallServiceContext.tenant_id``: the
+flow's, or for 8500/``*97``/``*98`` the calling phone's or the number's).
 
 The menu itself is the pure ``vm.access_core.AccessSession``; this adapter
 plays, records, keeps its one timer, runs store actions (vm/access_store.py)
@@ -33,7 +38,8 @@ from ari_apps.ari.events import (
     AriEvent,
 )
 from ari_apps.call_services import CallServiceContext, ServiceResult, register_call_service
-from hotline import dial_policy, outbound_guard
+from ari_apps.provisioning import AGENT_CONTEXT
+from hotline import dial_policy, outbound_guard, tenancy
 from hotline.errors import HotlineError
 from vm import access_store, services
 from vm.access_core import (
@@ -60,11 +66,12 @@ from vm.access_core import (
     StoreRequest,
     TimerFired,
 )
+from vm.nodes import ACCESS_OUTCOME_GOODBYE, ACCESS_SERVICE_NAME
 
 log = logging.getLogger(__name__)
 
-SERVICE_NAME: Final = "voicemail.access"
-OUTCOME_GOODBYE: Final = "goodbye"
+SERVICE_NAME: Final = ACCESS_SERVICE_NAME
+OUTCOME_GOODBYE: Final = ACCESS_OUTCOME_GOODBYE
 OUTCOME_CALLBACK: Final = "callback"
 OUTCOME_HANGUP: Final = "hangup"
 # The core always waits on a prompt, a timer, the store or a recording; this
@@ -108,7 +115,7 @@ class _AccessCall:
         self.live_deadline: float | None = None
         self.internal: deque[Event] = deque()  # answers to feed before the next ARI event
         # The lockouts and the call-back limits count this caller's number.
-        self.asker = access_store.Asker(call.caller_id, call.settings)
+        self.asker = access_store.Asker(call.caller_id, call.settings, call.tenant_id)
         self.result = ServiceResult(OUTCOME_HANGUP)
 
     async def run(self, box: str | None) -> ServiceResult:
@@ -235,7 +242,7 @@ class _AccessCall:
         elif isinstance(command, SalvageGreeting):
             self._salvage(command)
         elif isinstance(command, MarkHeard):
-            await access_store.mark_heard(command.message_id)
+            await access_store.mark_heard(command.message_id, self.call.tenant_id)
         elif isinstance(command, StoreRequest):
             answer = await access_store.answer(
                 command.request_id, command.action, self.recordings, self.asker
@@ -255,7 +262,7 @@ class _AccessCall:
             if item.startswith("voicemail:"):
                 try:
                     message = await services.get_message(
-                        int(item.removeprefix("voicemail:")), tenant_id=None
+                        int(item.removeprefix("voicemail:")), tenant_id=self.call.tenant_id
                     )
                 except (HotlineError, ValueError):
                     continue
@@ -286,6 +293,14 @@ class _AccessCall:
 
     async def _call_back(self, command: CallBack) -> None:
         try:
+            if command.context == AGENT_CONTEXT and self.call.tenant_id is not None:
+                # An agent's extension rings only for a channel of its tenant
+                # (a caller from 8500 has no mark of its own): see tenancy.
+                await self.call.ari.set_channel_variable(
+                    self.call.channel_id,
+                    "CHANNEL(accountcode)",
+                    tenancy.tenant_accountcode(self.call.tenant_id),
+                )
             await self.call.ari.continue_in_dialplan(
                 self.call.channel_id, context=command.context, extension=command.number, priority=1
             )
@@ -304,6 +319,7 @@ class _AccessCall:
                 context=command.context,
                 box=self.session.box or "",
                 call_id=self.call.call_id,
+                tenant_id=self.call.tenant_id,
             )
         except Exception:  # the call has left already; a lost audit row is logged
             log.exception("call %s: call-back to %s not audited", self.call.call_id, command)
@@ -321,7 +337,9 @@ async def _salvage_after_close(
         except AriError:
             break
         await asyncio.sleep(0.2)
-    await access_store.salvage_greeting(name, command.box, command.kind, command.min_duration_s)
+    await access_store.salvage_greeting(
+        name, command.box, command.kind, command.min_duration_s, call.tenant_id
+    )
 
 
 register_call_service(VoicemailAccess())

@@ -142,3 +142,67 @@ class _VoicemailActivation(Activation):
                     commands=[recorded],
                 )
         return Step.go_or_hangup(self.spec.on_failure, "voicemail_failed", recorded)
+
+
+ACCESS_SERVICE_NAME: Final = "voicemail.access"
+ACCESS_OUTCOME_GOODBYE: Final = "goodbye"
+
+
+@register_node_kind("voicemail_access")
+@dataclass(frozen=True, kw_only=True)
+class VoicemailAccessNode(NodeSpec):
+    """Box owners retrieve their messages: box number, PIN, then the menu.
+
+    Config::
+
+        {"kind": "voicemail_access", "next": "<node id>", "on_failure": "<node id>"}
+
+    The flow's tenant is the call's: only its boxes open, so each tenant can
+    offer retrieval on a DID of its own (DID 8500 serves the first tenant).
+    The "voicemail.access" call service has the channel until the owner says
+    goodbye (→ ``next``), hangs up, or has a caller called back (the channel
+    then leaves for the dialplan and the flow ends).  Anything else →
+    ``on_failure``, or a polite hangup when unset.
+    """
+
+    waits_for_caller = True
+
+    next: str
+    on_failure: str | None = None
+
+    @classmethod
+    def parse(cls, config: ConfigReader) -> Self:
+        return cls(
+            node_id=config.node_id,
+            next=config.node_ref("next"),
+            on_failure=config.optional_node_ref("on_failure"),
+        )
+
+    def edges(self) -> Mapping[str, str]:
+        edges = {"next": self.next}
+        if self.on_failure is not None:
+            edges["on_failure"] = self.on_failure
+        return edges
+
+    def activate(self, context: NodeContext) -> Activation:
+        return _VoicemailAccessActivation(self, context)
+
+
+class _VoicemailAccessActivation(Activation):
+    def __init__(self, spec: VoicemailAccessNode, context: NodeContext) -> None:
+        self.spec = spec
+        self.context = context
+        self.request_id: str | None = None
+
+    def start(self) -> Step:
+        self.request_id = self.context.new_request_id()
+        return Step.stay(RunCallService(self.request_id, ACCESS_SERVICE_NAME, {}))
+
+    def on_service_finished(self, event: CallServiceFinished) -> Step:
+        if event.request_id != self.request_id:
+            return Step()
+        self.request_id = None
+        recorded = InputRecorded(self.spec.node_id, "voicemail_access", event.outcome[:64])
+        if event.outcome == ACCESS_OUTCOME_GOODBYE:
+            return Step.go(self.spec.next, recorded)
+        return Step.go_or_hangup(self.spec.on_failure, "voicemail_access_failed", recorded)

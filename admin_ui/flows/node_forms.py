@@ -100,6 +100,10 @@ KIND_FIELDS: Final[dict[str, tuple[NodeField, ...]]] = {
         _f("on_no_message", "edge"),
         _f("on_failure", "edge"),
     ),
+    "voicemail_access": (
+        _f("next", "edge", True),
+        _f("on_failure", "edge"),
+    ),
     "queue": (
         _f("queue", "text", True),
         _f("priority", "priority"),

@@ -424,3 +424,38 @@ async def test_given_five_wrong_pins_over_two_calls_then_the_box_refuses_even_a_
     await asyncio.sleep(0.8)
     await _wrong_pins(other, box, 1)
     await _gone(other, 8)  # one try, not three
+
+
+async def test_given_a_flow_with_a_retrieval_node_then_the_owner_logs_in_and_hears_the_message(
+    harness: AriHarness,
+    api: Api,
+    hotline_env: dict[str, str],
+    demo_voicemail: None,
+    clean_pbx: None,
+) -> None:
+    """A tenant offers retrieval on a number of its own through a flow's
+    ``voicemail_access`` node; here the demo flow's option 5."""
+    await _empty_box(hotline_env, api)
+    await _leave_message(harness, api, hotline_env)
+    flow = next(f for f in await api.get("/flows") if f["name"] == "Main menu")
+    draft = copy.deepcopy(MAIN_MENU)
+    draft["nodes"]["menu"]["options"]["5"] = "retrieval"
+    draft["nodes"]["retrieval"] = {"kind": "voicemail_access", "next": "goodbye"}
+    try:
+        saved = await api.put(f"/flows/{flow['id']}/draft", draft)
+        assert saved["issues"] == [], saved["issues"]
+        await api.post(f"/flows/{flow['id']}/publish")
+
+        caller = await harness.call("8000", caller_id="5550189")
+        await asyncio.sleep(1.0)
+        await caller.press("5")
+        await asyncio.sleep(1.0)
+        await caller.press(f"{BOX}#")
+        await asyncio.sleep(0.8)
+        await caller.press(f"{hotline_env['HOTLINE_DEMO_VM_PIN']}#")
+        await asyncio.sleep(2.0)  # argon2 check, "you have 1 new message"
+        await _assert_plays_message(caller, "the owner does not hear the message via the flow")
+        await caller.hangup()
+    finally:
+        await api.put(f"/flows/{flow['id']}/draft", copy.deepcopy(MAIN_MENU))
+        await api.post(f"/flows/{flow['id']}/publish")

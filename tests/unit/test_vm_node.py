@@ -170,3 +170,36 @@ def test_flow_editor_form_offers_every_voicemail_field_and_builds_the_node() -> 
     definition = flow()
     definition["nodes"]["vm"] = node
     FlowDefinition.from_json(definition)
+
+
+# -- voicemail_access: a tenant's own retrieval number --------------------------------
+def access_flow(**config: Any) -> dict[str, Any]:
+    nodes = flow()["nodes"]
+    nodes["vm"] = {"kind": "voicemail_access", "next": "thanks", **config}
+    return {"start": "vm", "nodes": nodes}
+
+
+def test_given_access_node_then_the_retrieval_service_runs_without_a_box() -> None:
+    call = ScriptedCall(access_flow())
+    request = started_service(call)
+    assert (request.service, request.params) == ("voicemail.access", {})
+
+
+def test_given_access_goodbye_then_next() -> None:
+    call = ScriptedCall(access_flow(on_failure="sorry"))
+    commands = answer(call, started_service(call), "goodbye")
+    assert NodeEntered("thanks", "play") in commands
+
+
+def test_given_access_failed_then_on_failure_or_a_hangup() -> None:
+    with_branch = ScriptedCall(access_flow(on_failure="sorry"))
+    assert NodeEntered("sorry", "play") in answer(
+        with_branch, started_service(with_branch), "failed"
+    )
+    without = ScriptedCall(access_flow())
+    assert any(isinstance(c, Hangup) for c in answer(without, started_service(without), "failed"))
+
+
+def test_given_access_node_with_an_unknown_next_then_refused_naming_the_node() -> None:
+    with pytest.raises(FlowDefinitionError, match="vm"):
+        FlowDefinition.from_json(access_flow(next="nowhere"))
