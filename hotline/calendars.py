@@ -18,8 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ari_apps.ivr.core import FlowDefinition
-from ari_apps.ivr.exceptions import FlowDefinitionError
 from hotline.errors import HotlineError
 from hotline.models_shifts import BusinessCalendar
 from hotline.tenancy import scoped
@@ -102,25 +100,6 @@ def spec_of(timezone: str, hours: list[Any], holidays: list[Any]) -> CalendarSpe
     """From the stored form (holidays as {"date", "name"}) to a CalendarSpec."""
     dates = tuple(str(item["date"]) if isinstance(item, dict) else str(item) for item in holidays)
     return CalendarSpec(timezone, tuple(dict(weekly) for weekly in hours), dates)
-
-
-def check_calendar(spec: CalendarSpec) -> None:
-    """Raise CalendarInvalid unless a time_condition node would accept ``spec``.
-
-    The flow engine's own parser is the judge, so a stored calendar can never
-    make a published flow fail when a call starts.
-    """
-    probe = {
-        "start": "probe",
-        "nodes": {
-            "probe": {"kind": "time_condition", **spec.node_fields(), "open": "x", "closed": "x"},
-            "x": {"kind": "hangup"},
-        },
-    }
-    try:
-        FlowDefinition.from_json(probe)
-    except FlowDefinitionError as error:
-        raise CalendarInvalid(str(error), {"reason": str(error)}) from error
 
 
 async def load_calendars(names: set[str], tenant_id: int) -> dict[str, CalendarSpec]:

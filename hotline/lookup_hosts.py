@@ -1,6 +1,6 @@
 """Each tenant's ``http_lookup`` host allow-list: stored, read, changed.
 
-The rules of an entry live in ``ari_apps/ivr/lookup_policy.py``.  Entries
+The rules of an entry live in ``hotline/lookup_policy.py``.  Entries
 come from two places: the admin UI (``/flows``, "HTTP look-up hosts", for
 users who may publish flows; every change audited) and
 ``HOTLINE_LOOKUP_ALLOWED_HOSTS``, added to the demo tenant's list at every
@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ari_apps.ivr import lookup_policy
-from ari_apps.ivr.lookup_policy import BadEntry, HostAllowList
+from hotline import lookup_policy
 from hotline.errors import InvalidRequest, NotFound
+from hotline.lookup_policy import BadEntry, HostAllowList
 from hotline.models import Tenant
 from hotline.models_lookup import LookupAllowedHost
 

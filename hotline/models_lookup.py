@@ -1,7 +1,7 @@
 """Tortoise model of the hosts a tenant's ``http_lookup`` nodes may reach.
 
 A table of its own (schema creation only adds tables); see
-``ari_apps/ivr/lookup_policy.py`` for what an entry may say and
+``hotline/lookup_policy.py`` for what an entry may say and
 ``hotline/lookup_hosts.py`` for who changes it.
 """
 

@@ -26,7 +26,8 @@ from admin_ui.shifts.schedule import (
     clock,
     working_ranges,
 )
-from hotline.calendars import CalendarInvalid, check_calendar, referenced_calendars, spec_of
+from ari_apps.ivr.validation import check_calendar
+from hotline.calendars import CalendarInvalid, referenced_calendars, spec_of
 from hotline.errors import NotFound
 from hotline.models import Agent, Flow, FlowVersion
 from hotline.models_shifts import BusinessCalendar, ShiftException, ShiftPattern

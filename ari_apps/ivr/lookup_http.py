@@ -24,7 +24,7 @@ import yarl
 
 from ari_apps.ivr.commands import HttpLookup
 from ari_apps.ivr.events import HttpLookupCompleted
-from ari_apps.ivr.lookup_policy import HostAllowList, IpAddress, as_address, normal_host
+from hotline.lookup_policy import HostAllowList, IpAddress, as_address, normal_host
 
 # Business systems answer small JSON documents; a bigger body is a mistake.
 MAX_LOOKUP_BODY = 64 * 1024

@@ -1,5 +1,5 @@
 """http_lookup against server-side request forgery: a per-tenant host
-allow-list (ari_apps/ivr/lookup_policy.py, hotline/lookup_hosts.py) checked
+allow-list (hotline/lookup_policy.py, hotline/lookup_hosts.py) checked
 when a flow is validated and again, resolved, when the call runs
 (ari_apps/ivr/lookup_http.py), with no redirects followed; edited on /flows
 by those who may publish, and from HOTLINE_LOOKUP_ALLOWED_HOSTS."""
@@ -23,11 +23,11 @@ from ari_apps.ivr import routes
 from ari_apps.ivr.commands import HttpLookup
 from ari_apps.ivr.demo import MAIN_MENU
 from ari_apps.ivr.lookup_http import fetch
-from ari_apps.ivr.lookup_policy import BadEntry, IpAddress, build, parse_entry
 from ari_apps.ivr.stasis import start_inbound
 from ari_apps.ivr.validation import ValidationContext, validate_flow
 from hotline import flows, lookup_hosts
 from hotline.errors import FlowInvalid
+from hotline.lookup_policy import BadEntry, IpAddress, build, parse_entry
 from hotline.models import AuditEntry, Tenant
 from hotline.settings import Settings
 from hotline.tenancy import home_tenant_id
