@@ -19,8 +19,8 @@ from admin_ui.fax.api import ROUTES as FAX_ROUTES
 from admin_ui.openapi import openapi_document
 from admin_ui.prompts.api import ROUTES as PROMPT_ROUTES
 from admin_ui.web import audit
+from ari_apps.ivr import services as flows_service
 from hotline import calls as calls_service
-from hotline import flows as flows_service
 from hotline import live_status, pause_reasons
 from hotline.center import ContactCenter
 from hotline.errors import InvalidRequest

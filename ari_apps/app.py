@@ -53,7 +53,7 @@ from ari_apps.call_services import (
 )
 from ari_apps.ivr import stasis as ivr_stasis
 from ari_apps.ivr.events import DtmfReceived, PlaybackFinished, QueueExited
-from ari_apps.ivr.services import FlowRunner, safe_fallback
+from ari_apps.ivr.runner import FlowRunner, safe_fallback
 from ari_apps.provisioning import ensure_agent_endpoint
 from fax.scheduler import ChannelWatchers, FaxBackScheduler
 from hotline import calls, tenancy

@@ -1,7 +1,7 @@
 """Version history of a flow: the list, diffs between versions, rollback.
 
 Rollback publishes the old definition as a NEW version (history is never
-rewritten) and resets the draft to it; see ``hotline.flows.rollback``.
+rewritten) and resets the draft to it; see ``ari_apps.ivr.services.rollback``.
 Every function works in the signed-in user's tenant (``tenant_id``): another
 tenant's flow is "not found".
 """
@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from admin_ui.flows.services import Outcome
-from hotline import flows as flow_service
+from ari_apps.ivr import services as flow_service
 from hotline.errors import FlowInvalid, InvalidRequest
 
 

@@ -1,6 +1,6 @@
 """Flows feature logic: the editor's view of a draft and every change to it.
 
-Changes go through ``hotline.flows`` (the same service the API uses); a
+Changes go through ``ari_apps.ivr.services`` (the same service the API uses); a
 draft may be saved invalid (nothing typed is lost), publishing is the gate,
 except for node ids outside ``NODE_ID_RE``: every save refuses them, naming
 the node.  A draft stored before that rule may still hold one: its node is
@@ -25,8 +25,8 @@ from typing import Any
 from urllib.parse import quote
 
 from admin_ui.flows import graph, node_forms
+from ari_apps.ivr import services as flow_service
 from ari_apps.ivr.validation import node_id_problem
-from hotline import flows as flow_service
 from hotline import lookup_hosts as lookup_host_service
 from hotline.center import ContactCenter
 from hotline.errors import Conflict, FlowInvalid, HotlineError, InvalidRequest, NotFound

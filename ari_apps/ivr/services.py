@@ -1,238 +1,285 @@
-"""FlowRunner: runs one caller through a published flow and executes its commands.
+"""Flow service: drafts, validation and publishing of versioned IVR flows.
 
-The decisions live in the pure FlowSession; this class only turns its
-commands into ARI requests, timers and HTTP look-ups, and turns their results
-back into engine events.  Everything for one call is serialised by a lock so
-a timer, a DTMF digit and a playback end never interleave inside the engine.
+Only published versions run; each publish freezes the draft as a new
+FlowVersion, and a call keeps the version it started with.  A draft is
+saved even when invalid (nothing typed is lost), with one exception: node
+ids outside ``NODE_ID_RE`` are refused on every save, naming the node,
+because ids become URL path segments in the editor's forms.  A flow is
+validated against its own tenant's catalogues, the ``http_lookup`` host
+allow-list included.
+
+Every function that reads or changes a flow, its versions or its DIDs takes
+the ``tenant_id`` of the caller (the signed-in user's or the API token's):
+another tenant's flow is "not found", exactly like a missing one, and the
+queues a flow may name are its own tenant's only.  DIDs are one numbering
+plan across tenants (a number rings one flow), so assigning a number
+another tenant holds is refused without saying whose it is.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+import copy
+from typing import Any
 
-import aiohttp
-
-from ari_apps.ari.client import AriClient
-from ari_apps.ari.errors import AriError, AriNotFound
-from ari_apps.call_services import OUTCOME_FAILED, ServiceResult
-from ari_apps.ivr.commands import (
-    CancelTimer,
-    Command,
-    EnterQueue,
-    Hangup,
-    HttpLookup,
-    InputRecorded,
-    NodeEntered,
-    Play,
-    RunCallService,
-    StartTimer,
-    StopPlayback,
-    Transfer,
+from ari_apps.ivr.validation import (
+    ValidationContext,
+    ValidationIssue,
+    node_id_problem,
+    validate_flow,
 )
-from ari_apps.ivr.core import FlowSession
-from ari_apps.ivr.events import (
-    CallServiceFinished,
-    Event,
-    QueueExited,
-    TimerExpired,
-)
-from ari_apps.ivr.lookup_http import fetch
-from hotline import calls, lookup_hosts, tenancy
-from voice_prompts.languages import asterisk_language
-
-log = logging.getLogger(__name__)
-
-EnterQueueHandler = Callable[["FlowRunner", EnterQueue], Awaitable[None]]
-CallServiceHandler = Callable[["FlowRunner", RunCallService], Awaitable[ServiceResult]]
+from hotline import lookup_hosts
+from hotline.calendars import UnknownCalendar, resolve_calendars
+from hotline.errors import Conflict, FlowInvalid, InvalidRequest, NotFound
+from hotline.models import Did, Flow, FlowVersion, Queue, Tenant
+from hotline.seed import publish_version
+from hotline.sounds import known_sounds
+from hotline.tenancy import get_scoped, scoped
+from voice_prompts.services import known_prompt_names
 
 
-def media_uri(item: str) -> str:
-    """Map flow media to ARI media URIs.
+class NodeIdRejected(InvalidRequest):
+    """A draft names a node with an id that is not allowed; nothing was saved."""
 
-    ``prompt:NAME`` plays a catalogue prompt: its files sit in each language's
-    ``sounds/<lang>/hotline`` directory (voice_prompts.services), and the
-    playback's ``lang`` (voice_prompts.languages.asterisk_language of the
-    flow's ``language`` variable) makes Asterisk pick the caller's language,
-    falling back to English where there is no recording in it.
+    error_id = "invalid-node-id"
+
+    def __init__(self, node_id: object, problem: str) -> None:
+        shown = node_id if isinstance(node_id, str) else repr(node_id)
+        super().__init__(problem, {"node_id": shown[:80], "field": "nodes"})
+        self.node_id = shown
+
+
+def check_node_ids(draft: Any) -> None:
+    """NodeIdRejected naming the first node whose id is not allowed."""
+    nodes = draft.get("nodes") if isinstance(draft, dict) else None
+    for node_id in nodes if isinstance(nodes, dict) else ():
+        problem = node_id_problem(node_id)
+        if problem is not None:
+            raise NodeIdRejected(node_id, problem)
+
+
+async def validation_context(tenant_id: int) -> ValidationContext:
+    """What a flow of ``tenant_id`` may name: its own tenant's queues and prompts only.
+
+    Sounds are the installation's.  Calendars are the tenant's too; they are
+    resolved (by ``check_flow``) before this context is used.
     """
-    if item.startswith("prompt:"):
-        return "sound:hotline/" + item[len("prompt:") :]
-    return item
+    queues = await scoped(Queue, tenant_id).values_list("name", flat=True)
+    return ValidationContext(
+        known_queues=frozenset(str(name) for name in queues),
+        known_sounds=known_sounds(),
+        known_prompts=await known_prompt_names(tenant_id),
+        lookup_hosts=await lookup_hosts.allow_list(tenant_id),
+    )
 
 
-class FlowRunner:
-    def __init__(
-        self,
-        ari: AriClient,
-        session: FlowSession,
-        channel_id: str,
-        *,
-        http: aiohttp.ClientSession,
-        on_enter_queue: EnterQueueHandler,
-        on_call_service: CallServiceHandler | None = None,
-        agent_context: str = "hotline-agents",
-        pstn_context: str = "to-pstn",
-        tenant_id: int | None = None,
-    ) -> None:
-        self.ari = ari
-        self.session = session
-        self.channel_id = channel_id
-        self.call_id = session.call_id
-        self._http = http
-        self._on_enter_queue = on_enter_queue
-        self._on_call_service = on_call_service
-        self._agent_context = agent_context
-        self._pstn_context = pstn_context
-        # Whose host allow-list the flow's HTTP look-ups obey (None: the home tenant).
-        self.tenant_id = tenant_id
-        self._lock = asyncio.Lock()
-        self._timers: dict[str, asyncio.TimerHandle] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
-        self.closed = False
-        self.in_queue = False
-        self.handed_off = False
+async def check_flow(definition: Any, tenant_id: int) -> list[ValidationIssue]:
+    """Validate a definition as it would run: the tenant's named calendars filled in first."""
+    if isinstance(definition, dict):
+        try:
+            definition = await resolve_calendars(definition, tenant_id=tenant_id)
+        except UnknownCalendar as error:
+            return [ValidationIssue(error.details.get("node"), "unknown_calendar", error.message)]
+    return validate_flow(definition, await validation_context(tenant_id))
 
-    @staticmethod
-    def now() -> datetime:
-        return datetime.now(UTC)
 
-    async def start(self) -> None:
-        async with self._lock:
-            await self._execute(self.session.start(self.now()))
+def _issues_json(issues: list[ValidationIssue]) -> list[dict[str, Any]]:
+    return [
+        {"node_id": issue.node_id, "code": issue.code, "message": issue.message} for issue in issues
+    ]
 
-    async def feed(self, event: Event) -> None:
-        async with self._lock:
-            if self.closed:
-                return
-            await self._execute(self.session.handle(event, self.now()))
 
-    async def leave_queue(self, exit_event: QueueExited) -> None:
-        """The ACD let the caller go (answered, overflow, ...): the flow decides."""
-        self.in_queue = False
-        await self.feed(exit_event)
+async def _flow(flow_id: int, tenant_id: int) -> Flow:
+    """The tenant's flow; another tenant's is as missing as one that never was."""
+    return await get_scoped(Flow, tenant_id, f"flow {flow_id}", id=flow_id)
 
-    def close(self) -> None:
-        """The channel is gone: drop timers and pending look-ups."""
-        self.closed = True
-        for handle in self._timers.values():
-            handle.cancel()
-        self._timers.clear()
-        for task in self._tasks:
-            task.cancel()
 
-    def _spawn(self, coro: Awaitable[None]) -> None:
-        task: asyncio.Task[None] = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+async def list_flows(tenant_id: int) -> list[dict[str, Any]]:
+    result = []
+    for flow in await scoped(Flow, tenant_id).order_by("id"):
+        version = (
+            await scoped(FlowVersion, tenant_id).get_or_none(id=flow.published_version_id)
+            if flow.published_version_id
+            else None
+        )
+        result.append(
+            {
+                "id": flow.id,
+                "name": flow.name,
+                "published_version": version.version if version else None,
+                "updated_at": flow.updated_at.isoformat(),
+            }
+        )
+    return result
 
-    async def _execute(self, commands: list[Command]) -> None:
-        for command in commands:
-            if self.closed:
-                return
-            try:
-                await self._execute_one(command)
-            except AriNotFound:
-                # The channel hung up under us; StasisEnd will clean up.
-                log.info("call %s: channel gone while executing %s", self.call_id, command)
-                return
 
-    async def _execute_one(self, command: Command) -> None:
-        match command:
-            case Play(playback_id=playback_id, media=media):
-                await self.ari.play(
-                    self.channel_id,
-                    [media_uri(m) for m in media],
-                    playback_id=playback_id,
-                    lang=asterisk_language(self.session.variables.get("language")),
-                )
-            case StopPlayback(playback_id=playback_id):
-                with contextlib.suppress(AriNotFound):
-                    await self.ari.stop_playback(playback_id)
-            case StartTimer(timer_id=timer_id, seconds=seconds):
-                loop = asyncio.get_running_loop()
-                self._timers[timer_id] = loop.call_later(
-                    seconds, lambda: self._spawn(self._timer_fired(timer_id))
-                )
-            case CancelTimer(timer_id=timer_id):
-                handle = self._timers.pop(timer_id, None)
-                if handle is not None:
-                    handle.cancel()
-            case HttpLookup():
-                self._spawn(self._http_lookup(command))
-            case RunCallService():
-                self._spawn(self._run_call_service(command))
-            case EnterQueue():
-                self.in_queue = True
-                await calls.add_event(self.call_id, "queued", queue=command.queue)
-                await self._on_enter_queue(self, command)
-            case Transfer(target=target, kind=kind):
-                context = self._agent_context if kind == "extension" else self._pstn_context
-                if kind == "extension" and self.tenant_id is not None:
-                    # The agents' context rings an extension only for a channel
-                    # of the extension's tenant: a flow reaches its own agents.
-                    await self.ari.set_channel_variable(
-                        self.channel_id,
-                        "CHANNEL(accountcode)",
-                        tenancy.tenant_accountcode(self.tenant_id),
-                    )
-                await calls.add_event(self.call_id, "transferred", target=target, kind=kind)
-                await calls.close_record(self.call_id, "transferred")
-                await self.ari.continue_in_dialplan(
-                    self.channel_id, context=context, extension=target, priority=1
-                )
-            case Hangup(reason=reason):
-                await calls.add_event(self.call_id, "hangup", reason=reason)
-                await calls.close_record(self.call_id, "ivr_hangup")
-                await self.ari.hangup(self.channel_id)
-            case NodeEntered(node_id=node_id, kind=kind):
-                await calls.add_event(self.call_id, "node", node=node_id, kind=kind)
-            case InputRecorded(node_id=node_id, kind=kind, value=value):
-                await calls.add_event(self.call_id, "input", node=node_id, kind=kind, value=value)
+async def get_flow(flow_id: int, *, tenant_id: int) -> dict[str, Any]:
+    flow = await _flow(flow_id, tenant_id)
+    versions = await scoped(FlowVersion, tenant_id).filter(flow=flow).order_by("version")
+    return {
+        "id": flow.id,
+        "name": flow.name,
+        "draft": flow.draft,
+        "published_version_id": flow.published_version_id,
+        "versions": [
+            {
+                "id": v.id,
+                "version": v.version,
+                "published_at": v.published_at.isoformat(),
+                "published_by": v.published_by,
+                "live": v.id == flow.published_version_id,
+            }
+            for v in versions
+        ],
+    }
 
-    async def _timer_fired(self, timer_id: str) -> None:
-        if self._timers.pop(timer_id, None) is not None:
-            await self.feed(TimerExpired(timer_id))
 
-    async def _run_call_service(self, command: RunCallService) -> None:
-        await calls.add_event(self.call_id, "service", service=command.service)
-        if self._on_call_service is None:
-            result = ServiceResult(OUTCOME_FAILED, {"service_error": "no call services here"})
-        else:
-            result = await self._on_call_service(self, command)
-        if result.handed_off:
-            # The channel left Stasis for the dialplan: the flow ends here and
-            # its StasisEnd must not count as a caller abandoning the IVR.
-            await calls.close_record(self.call_id, result.outcome)
-            self.handed_off = True
-            self._tasks.discard(asyncio.current_task())
-            self.close()
+async def put_draft(flow_id: int, draft: Any, *, tenant_id: int) -> dict[str, Any]:
+    flow = await _flow(flow_id, tenant_id)
+    if not isinstance(draft, dict):
+        raise InvalidRequest("a flow draft must be a JSON object with 'start' and 'nodes'")
+    check_node_ids(draft)
+    flow.draft = draft
+    await flow.save(update_fields=["draft", "updated_at"])
+    # Drafts may be invalid; saving never loses work.  Publish is the gate.
+    issues = await check_flow(draft, tenant_id)
+    return {"id": flow.id, "saved": True, "issues": _issues_json(issues)}
+
+
+async def validate_draft(flow_id: int, *, tenant_id: int) -> dict[str, Any]:
+    flow = await _flow(flow_id, tenant_id)
+    issues = await check_flow(flow.draft, tenant_id)
+    return {"valid": not issues, "issues": _issues_json(issues)}
+
+
+async def publish(flow_id: int, published_by: str, *, tenant_id: int) -> dict[str, Any]:
+    flow = await _flow(flow_id, tenant_id)
+    issues = await check_flow(flow.draft, tenant_id)
+    if issues:
+        first = issues[0]
+        where = f"node {first.node_id!r}" if first.node_id else "flow"
+        raise FlowInvalid(
+            f"cannot publish: {where}: {first.message}", {"issues": _issues_json(issues)}
+        )
+    version = await publish_version(flow, flow.draft, published_by)
+    return {"id": flow.id, "version": version.version, "version_id": version.id}
+
+
+async def published_definition(version_id: int) -> dict[str, Any]:
+    """The definition of a version, by its id, unscoped.
+
+    Only for ids the caller already got through its tenant: the editor passes
+    the ``published_version_id`` of a flow read with ``get_flow`` (scoped).
+    Calls do not come here (``ari_apps/ivr/routes.py`` goes DID -> flow ->
+    its published version).  Do not pass it an id taken from a request.
+    """
+    version = await FlowVersion.get_or_none(id=version_id)
+    if version is None:
+        raise NotFound(f"no flow version {version_id}")
+    definition: dict[str, Any] = version.definition
+    return definition
+
+
+# A new flow starts from the smallest publishable graph: it answers and hangs up.
+MINIMAL_DRAFT: dict[str, Any] = {
+    "start": "goodbye",
+    "nodes": {"goodbye": {"kind": "hangup", "media": ["sound:vm-goodbye"]}},
+}
+
+
+async def create_flow(
+    name: str, draft: dict[str, Any] | None = None, *, tenant_id: int
+) -> dict[str, Any]:
+    """A new, unpublished flow of ``tenant_id`` (names are unique per tenant)."""
+    name = name.strip()
+    if not name:
+        raise InvalidRequest("a flow needs a name", {"field": "name"})
+    tenant = await Tenant.get_or_none(id=tenant_id)
+    if tenant is None:
+        raise NotFound("no tenant")
+    if await scoped(Flow, tenant_id).filter(name=name).exists():
+        raise Conflict(f"a flow named {name!r} already exists", {"field": "name"})
+    check_node_ids(draft)
+    flow = await Flow.create(tenant=tenant, name=name, draft=copy.deepcopy(draft or MINIMAL_DRAFT))
+    return {"id": flow.id, "name": flow.name}
+
+
+async def version_definition(flow_id: int, version: int, *, tenant_id: int) -> dict[str, Any]:
+    """The frozen definition of one published version (by its number)."""
+    flow = await _flow(flow_id, tenant_id)
+    found = await scoped(FlowVersion, tenant_id).get_or_none(flow=flow, version=version)
+    if found is None:
+        raise NotFound(f"flow {flow_id} has no version {version}")
+    definition: dict[str, Any] = found.definition
+    return definition
+
+
+async def rollback(
+    flow_id: int, version: int, published_by: str, *, tenant_id: int
+) -> dict[str, Any]:
+    """Publish an old version's definition again, as a NEW version.
+
+    History is never rewritten; the draft is reset to the same definition so
+    the next edit starts from what is live.  The old definition is validated
+    against today's catalogues (a queue may have been deleted since).
+    """
+    flow = await _flow(flow_id, tenant_id)
+    definition = await version_definition(flow_id, version, tenant_id=tenant_id)
+    issues = await check_flow(definition, tenant_id)
+    if issues:
+        raise FlowInvalid(
+            f"cannot roll back to version {version}: {issues[0].message}",
+            {"issues": _issues_json(issues)},
+        )
+    new_version = await publish_version(flow, copy.deepcopy(definition), published_by)
+    flow.draft = copy.deepcopy(definition)
+    await flow.save(update_fields=["draft", "updated_at"])
+    return {"id": flow.id, "version": new_version.version, "version_id": new_version.id}
+
+
+async def flow_dids(flow_id: int, *, tenant_id: int) -> list[str]:
+    flow = await _flow(flow_id, tenant_id)
+    numbers = (
+        await scoped(Did, tenant_id)
+        .filter(flow=flow)
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
+    return [str(number) for number in numbers]
+
+
+async def assign_did(flow_id: int, number: str, *, tenant_id: int) -> None:
+    """Route calls to ``number`` into this flow; a DID belongs to one flow only.
+
+    DIDs are one numbering plan, so the check for a taken number is global;
+    a number of another tenant is only "not available": neither its flow
+    nor its tenant is named.
+    """
+    flow = await _flow(flow_id, tenant_id)
+    number = number.strip()
+    if not number.isdigit() or len(number) > 32:
+        raise InvalidRequest("a DID is 1 to 32 digits", {"field": "number"})
+    existing = await Did.get_or_none(number=number)
+    if existing is not None:
+        owner = None
+        if existing.tenant_id == tenant_id:  # type: ignore[attr-defined]
+            owner = await scoped(Flow, tenant_id).get_or_none(
+                id=existing.flow_id  # type: ignore[attr-defined]
+            )
+        if owner is None:
+            raise Conflict(f"DID {number} is not available", {"field": "number"})
+        if owner.id == flow.id:
             return
-        await calls.add_event(
-            self.call_id, "service_done", service=command.service, outcome=result.outcome
+        raise Conflict(
+            f"DID {number} already belongs to flow {owner.name!r}",
+            {"field": "number", "flow_id": owner.id, "flow_name": owner.name},
         )
-        await self.feed(
-            CallServiceFinished(command.request_id, result.outcome, dict(result.variables))
-        )
-
-    async def _http_lookup(self, command: HttpLookup) -> None:
-        # The tenant's host allow-list, checked again here as the call runs
-        # (resolved addresses included); no redirects (ari_apps/ivr/lookup_http.py).
-        allowed = await lookup_hosts.allow_list(self.tenant_id)
-        await self.feed(await fetch(self._http, command, allowed))
+    await Did.create(number=number, tenant_id=tenant_id, flow=flow)
 
 
-async def safe_fallback(ari: AriClient, channel_id: str) -> None:
-    """Send a call we cannot handle to the dialplan's safe context, or hang it up."""
-    try:
-        await ari.continue_in_dialplan(
-            channel_id, context="hotline-safe", extension="s", priority=1
-        )
-    except AriNotFound:
-        return
-    except AriError:
-        with contextlib.suppress(AriError):
-            await ari.hangup(channel_id)
+async def unassign_did(flow_id: int, number: str, *, tenant_id: int) -> None:
+    flow = await _flow(flow_id, tenant_id)
+    row = await scoped(Did, tenant_id).get_or_none(flow=flow, number=number)
+    if row is None:
+        raise NotFound(f"DID {number} is not assigned to flow {flow_id}")
+    # An instance delete, so the inbound routing cache hears of it (signals).
+    await row.delete()

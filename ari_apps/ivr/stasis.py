@@ -13,7 +13,7 @@ from ari_apps.ivr.commands import EnterQueue
 from ari_apps.ivr.core import FlowSession
 from ari_apps.ivr.events import QueueExited
 from ari_apps.ivr.flow import FlowDefinition
-from ari_apps.ivr.services import FlowRunner, safe_fallback
+from ari_apps.ivr.runner import FlowRunner, safe_fallback
 from hotline import calls, tenancy
 from hotline.calendars import resolve_calendars
 

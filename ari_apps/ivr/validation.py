@@ -7,7 +7,7 @@ Checks and their stable codes:
   or ``-`` (``NODE_ID_RE``).  Ids become path segments of the editor's
   forms (``/flows/1/nodes/<id>``), so ``../../users/2/activate`` would send
   an admin's Save, with their CSRF token, to another page; saving a draft
-  refuses such ids outright (``hotline.flows.put_draft``);
+  refuses such ids outright (``ari_apps.ivr.services.put_draft``);
 * ``unknown_kind`` / ``invalid_config``: a node does not parse;
 * ``missing_start``: ``start`` names no node;
 * ``dangling_edge``: an edge points to a node that does not exist;

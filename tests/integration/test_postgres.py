@@ -29,8 +29,9 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.exceptions import IntegrityError
 
 from admin_ui.app import create_app
+from ari_apps.ivr import services as flows
 from ari_apps.ivr.demo import MAIN_MENU
-from hotline import calls, flows
+from hotline import calls
 from hotline.center import HealthCheck
 from hotline.db import close_db, init_db
 from hotline.errors import FlowInvalid

@@ -14,9 +14,10 @@ from argon2 import PasswordHasher
 from ari_apps.app import CallCenter
 from ari_apps.ari import AriClient
 from ari_apps.ari.fake_server import FakeAriServer
+from ari_apps.ivr import services as flows
 from ari_apps.ivr.demo import MAIN_MENU
 from fax.demo import SOURCE as DEMO_FAX_SOURCE
-from hotline import flows, seed
+from hotline import seed
 from hotline.bus import EventBus
 from hotline.db import close_db, init_db
 from hotline.settings import Settings, load_settings

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from ari_apps.ivr import services as flows
 from ari_apps.ivr.demo import MAIN_MENU
 from ari_apps.ivr.validation import ValidationContext, node_id_problem, validate_flow
-from hotline import flows
 from hotline.errors import FlowInvalid
 from hotline.models import Flow
 from hotline.tenancy import home_tenant_id

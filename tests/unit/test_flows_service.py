@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from ari_apps.ivr import services as flows
 from ari_apps.ivr.demo import MAIN_MENU
-from hotline import flows
 from hotline.errors import FlowInvalid, InvalidRequest, NotFound
 from hotline.models import Flow, FlowVersion, Queue, Tenant
 from hotline.settings import Settings

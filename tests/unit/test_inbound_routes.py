@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from ari_apps.ivr import routes
-from hotline import flows
+from ari_apps.ivr import services as flows
 from hotline.models import Did, Flow
 from hotline.settings import Settings
 from hotline.tenancy import home_tenant_id

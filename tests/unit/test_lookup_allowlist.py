@@ -20,12 +20,13 @@ from aiohttp import web
 from ari_apps.app import CallCenter
 from ari_apps.ari.events import parse_event
 from ari_apps.ivr import routes
+from ari_apps.ivr import services as flows
 from ari_apps.ivr.commands import HttpLookup
 from ari_apps.ivr.demo import MAIN_MENU
 from ari_apps.ivr.lookup_http import fetch
 from ari_apps.ivr.stasis import start_inbound
 from ari_apps.ivr.validation import ValidationContext, validate_flow
-from hotline import flows, lookup_hosts
+from hotline import lookup_hosts
 from hotline.errors import FlowInvalid
 from hotline.lookup_policy import BadEntry, IpAddress, build, parse_entry
 from hotline.models import AuditEntry, Tenant

@@ -24,8 +24,9 @@ from tortoise import Tortoise, connections
 from tortoise.exceptions import IntegrityError
 
 import hotline.migrations
+from ari_apps.ivr import services as flows
 from ari_apps.ivr.demo import MAIN_MENU
-from hotline import flows, migrations_cli, schema_migrations, seed
+from hotline import migrations_cli, schema_migrations, seed
 from hotline.db import close_db, init_db, model_modules, tortoise_config
 from hotline.models import AuditEntry, Tenant
 from hotline.schema_migrations import (

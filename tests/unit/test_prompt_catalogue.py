@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from admin_ui.app import create_app
+from ari_apps.ivr import services as flows
 from ari_apps.ivr.demo import MAIN_MENU, MAIN_MENU_NAME
-from ari_apps.ivr.services import media_uri
-from hotline import flows
+from ari_apps.ivr.runner import media_uri
 from hotline.models import AuditEntry, Flow
 from hotline.models_prompts import Prompt, PromptVersion
 from hotline.settings import Settings, load_settings

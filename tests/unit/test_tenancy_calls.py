@@ -25,7 +25,7 @@ from ari_apps.ari.events import parse_event
 from ari_apps.ari.fake_server import FakeAriServer
 from ari_apps.ivr import routes
 from ari_apps.ivr.commands import Transfer
-from ari_apps.ivr.services import FlowRunner
+from ari_apps.ivr.runner import FlowRunner
 from ari_apps.provisioning import agent_objects
 from hotline import calls, dial_policy, outbound_guard, seed, tenancy
 from hotline.models import Agent, AuditEntry, CallRecord, Did, Flow, FlowVersion, Tenant

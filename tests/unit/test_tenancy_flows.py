@@ -14,9 +14,10 @@ import pytest
 
 from ari_apps.app import CallCenter
 from ari_apps.ari.events import parse_event
+from ari_apps.ivr import services as flows
 from ari_apps.ivr.demo import MAIN_MENU
 from ari_apps.ivr.stasis import start_test_flow
-from hotline import calls, flows, live_status, lookup_hosts, seed
+from hotline import calls, live_status, lookup_hosts, seed
 from hotline.api_tokens import SCOPES
 from hotline.errors import Conflict, FlowInvalid, NotFound
 from hotline.models import (

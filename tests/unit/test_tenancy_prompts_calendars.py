@@ -14,7 +14,7 @@ import pytest
 from admin_ui.shifts import services as shift_services
 from admin_ui.shifts.exceptions import CalendarInUse
 from ari_apps.ivr import routes
-from hotline import flows
+from ari_apps.ivr import services as flows
 from hotline.api_tokens import SCOPES
 from hotline.calendars import UnknownCalendar, resolve_calendars
 from hotline.models import AuditEntry, FlowVersion, Tenant

@@ -11,7 +11,8 @@ import pytest
 
 from admin_ui.queues import services as queue_services
 from admin_ui.shifts import services as shift_services
-from hotline import flows, seed
+from ari_apps.ivr import services as flows
+from hotline import seed
 from hotline.models import Agent, AuditEntry, Flow, Queue, QueueMember, Tenant
 from hotline.models_pause_reasons import PauseReason
 from hotline.models_shifts import BusinessCalendar, ShiftException, ShiftPattern

@@ -14,7 +14,7 @@ import pytest
 from admin_ui.flows import node_forms
 from admin_ui.flows.history import diff_rows
 from ari_apps.ivr.demo import MAIN_MENU
-from hotline.flows import MINIMAL_DRAFT
+from ari_apps.ivr.services import MINIMAL_DRAFT
 from hotline.models import AuditEntry, Did, Flow, FlowVersion, Queue, User
 from tests.unit.ui_support import UiClient
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from ari_apps.ivr import services as flows
 from ari_apps.ivr.demo import MAIN_MENU_NAME
-from hotline import flows
 from hotline.models import AuditEntry, Flow
 from hotline.models_prompts import Prompt, PromptVersion
 from hotline.tenancy import home_tenant_id
