@@ -29,6 +29,7 @@ from admin_ui.flows import plugin as flows
 from admin_ui.prompts import plugin as prompts
 from admin_ui.queues import plugin as queues
 from admin_ui.shifts import plugin as shifts
+from admin_ui.tenants import plugin as tenants
 from admin_ui.users import plugin as users
 from admin_ui.voicemail import plugin as voicemail
 from admin_ui.web.body_limit import BodyLimitMiddleware
@@ -98,6 +99,7 @@ FEATURES = (
     api_tokens,
     audit_log,
     dialplan,
+    tenants,
 )
 
 

@@ -23,6 +23,9 @@ FUNCTIONS: Final = (
     "dialplan",
     "fax",
     "voicemail",
+    # The tenants themselves (/tenants): only for users of the home tenant,
+    # the platform operator's; anyone else gets 404 (admin_ui/tenants).
+    "tenants",
 )
 ACTIONS: Final = ("view", "edit", "publish", "plan")
 

@@ -160,7 +160,8 @@ def user_input_of(row: UserRow) -> UserInput:
     )
 
 
-def _password_error(password: str) -> FieldError | None:
+def password_error(password: str) -> FieldError | None:
+    """The password policy: why ``password`` may not be set, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return FieldError("users.error.password_short", {"min": str(MIN_PASSWORD_LENGTH)})
     if len(password) > 1024:
@@ -168,15 +169,23 @@ def _password_error(password: str) -> FieldError | None:
     return None
 
 
+async def username_error(username: str, *, user_id: int | None = None) -> FieldError | None:
+    """Why ``username`` (stripped) may not name a user, or None.  Usernames are
+    one namespace across tenants; ``user_id`` is the user being renamed."""
+    if not _USERNAME.match(username):
+        return FieldError("users.error.username_format")
+    if await User.filter(username=username).exclude(id=user_id or 0).exists():
+        return FieldError("users.error.username_taken", {"username": username})
+    return None
+
+
 async def _validate_user(
     data: UserInput, actor: Principal, *, user_id: int | None, current_groups: set[int]
 ) -> tuple[dict[str, FieldError], list[UserGroup]]:
     errors: dict[str, FieldError] = {}
-    username = data.username.strip()
-    if not _USERNAME.match(username):
-        errors["username"] = FieldError("users.error.username_format")
-    elif await User.filter(username=username).exclude(id=user_id or 0).exists():
-        errors["username"] = FieldError("users.error.username_taken", {"username": username})
+    username_refused = await username_error(data.username.strip(), user_id=user_id)
+    if username_refused:
+        errors["username"] = username_refused
     if len(data.display_name) > 100:
         errors["display_name"] = FieldError("users.error.display_name_long")
     if data.language not in LANGUAGES:
@@ -211,9 +220,9 @@ async def _validate_user(
 
 async def create_user(data: UserInput, actor: Principal) -> Change:
     errors, groups = await _validate_user(data, actor, user_id=None, current_groups=set())
-    password_error = _password_error(data.password)
-    if password_error:
-        errors["password"] = password_error
+    password_refused = password_error(data.password)
+    if password_refused:
+        errors["password"] = password_refused
     if errors:
         raise FormInvalid(errors)
     user = await User.create(
@@ -274,7 +283,7 @@ async def set_active(user_id: str | int, active: bool, actor: Principal) -> Chan
 async def reset_password(user_id: str | int, password: str, actor: Principal) -> Change:
     user = await _tenant_user(user_id, actor)
     await ensure_actor_outranks_user(actor.permissions, user.id)
-    error = _password_error(password)
+    error = password_error(password)
     if error:
         raise FormInvalid({"password": error})
     user.password_hash = await new_password_hash(password)

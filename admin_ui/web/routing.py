@@ -3,7 +3,8 @@
 Every UI route is built with ``ui_route`` (or ``public_route``), so the
 permission is an attribute of the endpoint and the role-matrix test can
 enumerate all routes for every role.  The guard runs on every request:
-sign-in (a session that was not ended since), the user's IP allow-list, the
+sign-in (a session that was not ended since), for the platform operator's
+routes the home tenant (404 for any other), the user's IP allow-list, the
 permission, and CSRF for mutations.
 """
 
@@ -13,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -63,8 +65,16 @@ def _forbidden(request: Request, reason: str) -> Response:
 
 
 def ui_route(
-    path: str, endpoint: Handler, permission: str, methods: Sequence[str] = ("GET",)
+    path: str,
+    endpoint: Handler,
+    permission: str,
+    methods: Sequence[str] = ("GET",),
+    *,
+    home_tenant_only: bool = False,
 ) -> Route:
+    """A guarded route.  ``home_tenant_only``: users of any other tenant get
+    the 404 of a path that does not exist (before the permission and CSRF
+    checks), so the route's existence tells them nothing."""
     if permission not in ALL_PERMISSIONS:
         raise ValueError(f"{path}: unknown permission {permission!r}")
 
@@ -73,6 +83,8 @@ def ui_route(
         if user is None:
             return _to_login(request)
         request.state.user = user
+        if home_tenant_only and not user.home_tenant:
+            raise HTTPException(status_code=404)
         if not ip_allowed(client_ip(request), user.ip_allowlist):
             return _forbidden(request, "ip_not_allowed")
         if not user.can(permission):

@@ -72,6 +72,9 @@ class Principal:
     phone_extension: str | None
     # Every query of this user sees this tenant's rows only (hotline/tenancy.py).
     tenant_id: int
+    # The user works in the home tenant (the platform operator's): only such
+    # users may manage the tenants themselves (/tenants).
+    home_tenant: bool = False
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
@@ -89,6 +92,8 @@ async def load_principal(user_id: int) -> Principal | None:
         for role in group.roles:
             roles.add(role.name)
             permissions.update(role.permissions or [])
+    home = await home_tenant_id()
+    tenant_id = user.tenant_id if user.tenant_id is not None else home
     return Principal(
         user_id=user.id,
         username=user.username,
@@ -98,7 +103,8 @@ async def load_principal(user_id: int) -> Principal | None:
         roles=tuple(sorted(roles)),
         ip_allowlist=tuple(allowlist),
         phone_extension=user.phone_extension,
-        tenant_id=user.tenant_id if user.tenant_id is not None else await home_tenant_id(),
+        tenant_id=tenant_id,
+        home_tenant=tenant_id == home,
     )
 
 

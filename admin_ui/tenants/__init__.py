@@ -1,0 +1,1 @@
+"""Tenant management for the platform operator: list, create and rename tenants."""
