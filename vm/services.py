@@ -52,6 +52,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, Protocol
 
+from hotline import seed
 from hotline.asterisk_account import share_file, shared_dir
 from hotline.bus import EventBus
 from hotline.errors import InvalidRequest, NotFound
@@ -62,6 +63,7 @@ from hotline.models_voicemail import (
     Mailbox,
     VoicemailMessage,
 )
+from hotline.passwords import hash_password, verify_password
 from hotline.settings import Settings
 from hotline.tenancy import scoped
 from vm.access_core import MIN_PIN_DIGITS
@@ -363,8 +365,6 @@ def _hash_pin(pin: str) -> str:
         raise VoicemailRejected(
             "bad_pin", f"a PIN is {MIN_PIN_DIGITS} to {MAX_PIN_DIGITS} digits", "pin"
         )
-    from admin_ui.web.security import hash_password
-
     return hash_password(pin)
 
 
@@ -372,8 +372,6 @@ async def check_pin(box: Mailbox, pin: str) -> bool:
     """True when ``pin`` opens ``box``; a box without a PIN opens for nobody."""
     if not box.pin_hash or not pin:
         return False
-    from admin_ui.web.security import verify_password
-
     # argon2 takes tens of milliseconds: keep the event loop free for calls.
     return await asyncio.to_thread(verify_password, box.pin_hash, pin)
 
@@ -753,6 +751,14 @@ def demo_pin(settings: Settings) -> str:
         )
         return ""
     return pin
+
+
+async def seed_demo_voicemail(settings: Settings, *, tenant_id: int) -> None:
+    """The demo's voicemail (a ``hotline.seed.FeatureDemo``): the support
+    line's box and one per demo agent, opened by HOTLINE_DEMO_VM_PIN."""
+    pin = demo_pin(settings)  # "" when shorter than a PIN may be set
+    pin_hash = seed.demo_secret_hash(pin) if pin else ""
+    await seed_demo_boxes(pin_hash, list(seed.DEMO_AGENTS), seed.DEMO_QUEUE, tenant_id=tenant_id)
 
 
 async def seed_demo_boxes(

@@ -1,8 +1,7 @@
 """Who is signed in, what they may do, and how hard it is to guess a password.
 
-- Passwords are argon2 hashes, checked in worker threads: one check costs
-  about 0.1 s of CPU on purpose, which on the event loop would stall every
-  page and every call for as long.
+- Passwords are argon2 hashes, checked in worker threads
+  (``hotline/passwords.py``, which voicemail PINs share).
 - Login throttling counts failures per (account, client IP) and per client
   IP across accounts, in a sliding window.  Past a limit that pair (or IP)
   waits a short, growing delay.  A guesser slows only themself down: the
@@ -14,50 +13,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import time
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from admin_ui.web.client_address import parse_address
 from hotline.models import User
+from hotline.passwords import hash_password as hash_password
+from hotline.passwords import new_password_hash as new_password_hash
+from hotline.passwords import password_matches as password_matches
+from hotline.passwords import verify_password as verify_password
 from hotline.tenancy import home_tenant_id
-
-_hasher = PasswordHasher()
-
-# argon2 runs here, off the event loop.  Its own two threads, not the
-# default executor: a flood of logins then queues for these two (bounding
-# the CPU and the 64 MiB per hash it can take) instead of filling the
-# executor other work uses.  argon2-cffi releases the GIL while it hashes.
-_ARGON2_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2")
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
-
-
-async def new_password_hash(password: str) -> str:
-    """``hash_password`` in a worker thread, for request handlers."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_ARGON2_THREADS, hash_password, password)
-
-
-async def password_matches(password_hash: str, password: str) -> bool:
-    """``verify_password`` in a worker thread, for request handlers."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_ARGON2_THREADS, verify_password, password_hash, password)
 
 
 @dataclass(frozen=True)

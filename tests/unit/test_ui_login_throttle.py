@@ -8,8 +8,8 @@ import time
 import pytest
 from argon2 import PasswordHasher
 
-from admin_ui.web import security
 from admin_ui.web.security import LoginThrottle
+from hotline import passwords
 from hotline.models import User
 from tests.unit.ui_support import PASSWORD, UiClient
 
@@ -85,7 +85,7 @@ async def test_given_production_argon2_when_signing_in_then_the_event_loop_keeps
 ) -> None:
     # Costlier than production (~0.1 s here) so the bound below is generous.
     hasher = PasswordHasher(time_cost=8, memory_cost=65536, parallelism=1)
-    monkeypatch.setattr(security, "_hasher", hasher)
+    monkeypatch.setattr(passwords, "_hasher", hasher)
     user = await User.get(username="supervisor")
     user.password_hash = hasher.hash(PASSWORD)
     await user.save(update_fields=["password_hash"])

@@ -19,8 +19,9 @@ from starlette.applications import Starlette
 from starlette.templating import Jinja2Templates
 
 from admin_ui.app import create_app
-from admin_ui.web import rendering, security
+from admin_ui.web import rendering
 from admin_ui.web.security import hash_password
+from hotline import passwords
 from hotline.models import Role, Tenant, User, UserGroup
 from hotline.permissions import BUILTIN_ROLES
 from hotline.settings import Settings
@@ -117,7 +118,7 @@ async def ui(seeded: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator
     # Production-strength argon2 costs seconds per test on a loaded box; the
     # hashing strength is not under test here (test_ui_security checks argon2).
     monkeypatch.setattr(
-        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     )
     for role in BUILTIN_ROLES:
         await create_user(role.replace(" ", "_"), role)
