@@ -13,13 +13,12 @@ import uvloop
 from admin_ui.app import create_app
 from agi_scripts.handlers import HANDLERS
 from agi_scripts.server import FastAgiServer
+from ari_apps import demo_data
 from ari_apps.app import CallCenter
-from ari_apps.ivr.demo import MAIN_MENU
 from hotline.bus import EventBus
 from hotline.center import ContactCenter
 from hotline.db import close_db, init_db
 from hotline.private_files import make_var_private
-from hotline.seed import seed_demo
 from hotline.settings import Settings, load_settings
 
 log = logging.getLogger("hotline")
@@ -27,7 +26,7 @@ log = logging.getLogger("hotline")
 
 async def serve(settings: Settings) -> None:
     await init_db(settings.database_url)
-    await seed_demo(settings, MAIN_MENU)
+    await demo_data.seed_demo(settings)
     make_var_private(settings.var_dir)
     _tune_garbage_collector()
     bus = EventBus()

@@ -6,12 +6,12 @@ are created, so a restart never undoes an edit.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Sequence
+from typing import Any, Protocol
 
 from argon2 import PasswordHasher
 from tortoise.expressions import Q
 
-from fax.demo import seed_demo_document
 from hotline import api_tokens
 from hotline.api_tokens import token_digest as token_digest  # re-exported
 from hotline.lookup_hosts import add_configured_hosts
@@ -109,7 +109,23 @@ async def _follow_demo_updates(flow: Flow, main_menu: dict[str, Any]) -> None:
         await publish_version(flow, main_menu, "seed")
 
 
-async def seed_demo(settings: Settings, main_menu: dict[str, Any]) -> None:
+class FeatureDemo(Protocol):
+    """A feature's part of the demo (voicemail boxes, the fax document),
+    seeded into the demo tenant after its queue and agents exist.  Features
+    sit above the kernel, so the composition (``ari_apps/demo_data.py``)
+    hands them in."""
+
+    def __call__(self, settings: Settings, *, tenant_id: int) -> Awaitable[None]: ...
+
+
+def demo_secret_hash(secret: str) -> str:
+    """argon2 hash of a demo PIN or password (the tests make it cheap here)."""
+    return PasswordHasher().hash(secret)
+
+
+async def seed_demo(
+    settings: Settings, main_menu: dict[str, Any], features: Sequence[FeatureDemo] = ()
+) -> None:
     tenant, _ = await Tenant.get_or_create(name=DEMO_TENANT)
 
     flow = await Flow.get_or_none(tenant=tenant, name=DEMO_FLOW)
@@ -145,11 +161,8 @@ async def seed_demo(settings: Settings, main_menu: dict[str, Any]) -> None:
         await QueueMember.get_or_create(queue=queue, agent=agent)
     await seed_pause_reasons(tenant)
 
-    from vm.services import demo_pin, seed_demo_boxes  # vm imports hotline: import late
-
-    pin = demo_pin(settings)  # "" when shorter than a PIN may be set
-    pin_hash = PasswordHasher().hash(pin) if pin else ""
-    await seed_demo_boxes(pin_hash, list(DEMO_AGENTS), DEMO_QUEUE, tenant_id=tenant.id)
+    for feature in features:
+        await feature(settings, tenant_id=tenant.id)
     await add_configured_hosts(tenant, settings.lookup_allowed_hosts)
 
     await seed_roles()
@@ -159,13 +172,12 @@ async def seed_demo(settings: Settings, main_menu: dict[str, Any]) -> None:
     if not await User.exists(username=settings.admin_user):
         admin = await User.create(
             username=settings.admin_user,
-            password_hash=PasswordHasher().hash(settings.admin_password),
+            password_hash=demo_secret_hash(settings.admin_password),
             display_name="Administrator",
             phone_extension=DEMO_AGENTS[0],
             tenant=tenant,
         )
         await admin.groups.add(admins)
-    await seed_demo_document(settings, tenant_id=tenant.id)
     digest = token_digest(settings.api_token)
     # HOTLINE_API_TOKEN names the one seeded token: when it changes, the one
     # seeded before stops working instead of staying valid for ever.

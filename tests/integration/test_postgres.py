@@ -29,6 +29,7 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.exceptions import IntegrityError
 
 from admin_ui.app import create_app
+from ari_apps import demo_data
 from ari_apps.ivr import services as flows
 from ari_apps.ivr.demo import MAIN_MENU
 from hotline import calls
@@ -46,7 +47,6 @@ from hotline.models import (
     Tenant,
     WaitingCaller,
 )
-from hotline.seed import seed_demo
 from hotline.settings import Settings, load_settings
 from hotline.tenancy import home_tenant_id
 from hotline.writer import WRITER, delete_statement, update_statement, upsert_statement
@@ -221,7 +221,7 @@ async def database(
     settings = load_settings({"HOTLINE_VAR_DIR": str(tmp_path), "HOTLINE_DATABASE_URL": url})
     await init_db(settings.database_url)
     try:
-        await seed_demo(settings, MAIN_MENU)
+        await demo_data.seed_demo(settings)
         yield settings
     finally:
         await close_db()
@@ -240,7 +240,7 @@ async def test_given_postgres_when_restarted_and_seeded_again_then_demo_tenant_e
     # safe schema creation, and the seed that every start runs.
     await close_db()
     await init_db(cluster.url(database_name, scheme="postgres"))
-    await seed_demo(database, MAIN_MENU)
+    await demo_data.seed_demo(database)
 
     assert await Tenant.all().count() == 1
     assert await Flow.all().count() == 1
@@ -321,7 +321,7 @@ async def test_given_process_used_sqlite_before_when_switching_to_postgres_then_
     # As in a fresh process whose first database was SQLite: nothing compiled yet.
     EXECUTOR_CACHE.clear()
     await init_db(f"sqlite://{tmp_path / 'before.sqlite3'}")
-    await seed_demo(database, MAIN_MENU)
+    await demo_data.seed_demo(database)
     await calls.open_record("lite", did="8000", caller_id="", tenant_id=1, flow_version_id=1)
     await close_db()
     await init_db(cluster.url(database_name, scheme="postgresql"))

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
+from ari_apps import demo_data
 from ari_apps.app import CallCenter
 from ari_apps.ari import AriClient
 from ari_apps.ari.fake_server import FakeAriServer
 from ari_apps.ivr import services as flows
-from ari_apps.ivr.demo import MAIN_MENU
 from fax.demo import SOURCE as DEMO_FAX_SOURCE
 from hotline import seed
 from hotline.bus import EventBus
@@ -76,7 +76,7 @@ async def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterat
     )
     await init_db("sqlite://:memory:")
     try:
-        await seed.seed_demo(settings, MAIN_MENU)
+        await demo_data.seed_demo(settings)
         yield settings
     finally:
         await close_db()

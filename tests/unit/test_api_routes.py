@@ -23,8 +23,9 @@ from tortoise import connections
 
 from admin_ui.api import routes as api_route_table
 from admin_ui.app import create_app
+from ari_apps import demo_data
 from ari_apps.ivr.demo import MAIN_MENU
-from hotline import calls, seed
+from hotline import calls
 from hotline.center import ContactCenter
 from hotline.models import ApiToken, Flow
 from hotline.seed import token_digest
@@ -626,7 +627,7 @@ async def test_given_hotline_api_token_changed_when_seeded_again_then_the_old_to
 ) -> None:
     old_token = seeded.api_token
     assert (await api.client.get("/api/v1/queues", headers=_bearer(old_token))).status_code == 200
-    await seed.seed_demo(dataclasses.replace(seeded, api_token="a-new-demo-token"), MAIN_MENU)
+    await demo_data.seed_demo(dataclasses.replace(seeded, api_token="a-new-demo-token"))
     assert (await api.client.get("/api/v1/queues", headers=_bearer(old_token))).status_code == 401
     new = await api.client.get("/api/v1/queues", headers=_bearer("a-new-demo-token"))
     assert new.status_code == 200

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from ari_apps import demo_data
 from hotline import api_tokens, seed
 from hotline.models import ApiToken, AuditEntry, Flow, Role, User
 from hotline.permissions import BUILTIN_ROLES
@@ -392,11 +393,10 @@ async def test_given_seeded_token_then_every_role_action_no_expiry_unless_a_ttl_
 async def test_given_revoked_seeded_token_then_a_restart_does_not_bring_it_back(
     seeded: Settings,
 ) -> None:
-    from ari_apps.ivr.demo import MAIN_MENU
 
     token = await ApiToken.get(name=seed.SEEDED_TOKEN_NAME)
     assert await api_tokens.revoke(token)
-    await seed.seed_demo(seeded, MAIN_MENU)
+    await demo_data.seed_demo(seeded)
     again = await ApiToken.get(token_sha256=api_tokens.token_digest(seeded.api_token))
     assert again.id == token.id and api_tokens.status_of(again) == "revoked"
 

@@ -24,8 +24,8 @@ from tortoise import Tortoise, connections
 from tortoise.exceptions import IntegrityError
 
 import hotline.migrations
+from ari_apps import demo_data
 from ari_apps.ivr import services as flows
-from ari_apps.ivr.demo import MAIN_MENU
 from hotline import migrations_cli, schema_migrations, seed
 from hotline.db import close_db, init_db, model_modules, tortoise_config
 from hotline.models import AuditEntry, Tenant
@@ -143,7 +143,7 @@ async def test_given_an_empty_sqlite_file_when_init_db_then_every_migration_runs
         settings = load_settings(
             {"HOTLINE_VAR_DIR": str(tmp_path), "HOTLINE_ASTERISK_ROOT": str(tmp_path / "ast")}
         )
-        await seed.seed_demo(settings, MAIN_MENU)
+        await demo_data.seed_demo(settings)
         assert await Tenant.all().count() == 1
         await AuditEntry.create(username="alice", action="login", object_type="user")
         with pytest.raises(IntegrityError, match="append-only"):

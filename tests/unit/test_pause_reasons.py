@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ari_apps.ivr.demo import MAIN_MENU
-from hotline import seed
+from ari_apps import demo_data
 from hotline.models import Tenant
 from hotline.models_pause_reasons import PauseReason
 from hotline.pause_reasons import (
@@ -100,7 +99,7 @@ async def test_given_existing_database_when_seeded_again_then_missing_reasons_ad
     await PauseReason.filter(code="other").delete()
     await PauseReason.create(tenant=tenant, code="coffee", digits="5", label_en="Coffee")
     for _ in range(2):
-        await seed.seed_demo(seeded, MAIN_MENU)
+        await demo_data.seed_demo(seeded)
     rows = {r.code: r for r in await PauseReason.all()}
     assert sorted(rows) == ["break", "coffee", "lunch", "meeting", "training"]
     assert (rows["lunch"].label_en, rows["lunch"].active) == ("Meal", False)
