@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ari_apps.acd.events import CallerArrived, CallRestored
 from ari_apps.acd.exceptions import AcdError
@@ -30,12 +30,23 @@ from ari_apps.acd.services import AgentLeg, QueuedCall, queue_bridge_id
 from ari_apps.ari.errors import AriError, AriNotFound
 from ari_apps.ari.events import AriEvent, parse_event
 from ari_apps.ivr import stasis as ivr_stasis
+from ari_apps.ivr.runner import FlowRunner
 from hotline import calls
 from hotline.models import ConnectedCall, WaitingCaller
+from hotline.settings import Settings
 from hotline.writer import WRITER
 
-if TYPE_CHECKING:
-    from ari_apps.app import CallCenter
+
+class ReconcileHost(ivr_stasis.FlowHost, Protocol):
+    """What adoption after a restart needs of the call handling
+    (``ari_apps.app.CallCenter`` is one): flows it restarts, and more."""
+
+    settings: Settings
+
+    async def caller_gone(self, runner: FlowRunner) -> None: ...
+
+    async def on_handler_error(self, event: AriEvent, exc: BaseException) -> None: ...
+
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +62,12 @@ def stasis_args(channel: dict[str, Any], app: str) -> list[str] | None:
     return parts[1:]
 
 
-async def _hangup(center: CallCenter, channel_id: str) -> None:
+async def _hangup(center: ReconcileHost, channel_id: str) -> None:
     with contextlib.suppress(AriError):
         await center.ari.hangup(channel_id)
 
 
-async def reconcile(center: CallCenter) -> None:
+async def reconcile(center: ReconcileHost) -> None:
     ari = center.ari
     app = center.settings.ari_app
     # Rows the background writer still holds must be in the tables we read.
@@ -193,7 +204,7 @@ async def reconcile(center: CallCenter) -> None:
                 await ari.destroy_bridge(bridge_id)
 
 
-async def _restart_flow(center: CallCenter, event: AriEvent) -> None:
+async def _restart_flow(center: ReconcileHost, event: AriEvent) -> None:
     try:
         await ivr_stasis.start_inbound(center, event)
     except Exception:

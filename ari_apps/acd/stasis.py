@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import time
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ari_apps.acd.events import (
     AgentLoggedIn,
@@ -22,16 +21,24 @@ from ari_apps.acd.events import (
     Event,
 )
 from ari_apps.acd.exceptions import AcdError
+from ari_apps.acd.services import AcdService
+from ari_apps.ari.client import AriClient
 from ari_apps.ari.errors import AriError
 from ari_apps.ari.events import CHANNEL_DESTROYED, PLAYBACK_FINISHED, STASIS_END, AriEvent
 from hotline.pause_reasons import phone_pause_reason
+from hotline.tenancy import pjsip_endpoint_of
 
-if TYPE_CHECKING:
-    from ari_apps.app import CallCenter
+
+class FeatureCodeHost(Protocol):
+    """What feature codes need of the call handling (``ari_apps.app.CallCenter``
+    is one): declared here, so that this glue never imports what sits above."""
+
+    ari: AriClient
+    acd: AcdService
+    feature_channels: dict[str, str]  # channel id -> its confirmation's playback id
+
 
 log = logging.getLogger(__name__)
-
-_PJSIP_CHANNEL = re.compile(r"^PJSIP/(?P<endpoint>[^-]+)-")
 
 CONFIRMATIONS = {
     "agent-login": "sound:agent-loginok",
@@ -44,8 +51,7 @@ CONFIRMATIONS = {
 def agent_of(event: AriEvent) -> str | None:
     """The agent is the PJSIP endpoint the call came from, not its caller ID,
     which a phone can set to anything."""
-    match = _PJSIP_CHANNEL.match(event.channel_name or "")
-    return match.group("endpoint") if match else None
+    return pjsip_endpoint_of(event.channel_name)
 
 
 async def acd_event_for(action: str, agent: str, digits: str | None) -> Event | None:
@@ -66,7 +72,7 @@ async def acd_event_for(action: str, agent: str, digits: str | None) -> Event | 
     return None
 
 
-async def start_feature(center: CallCenter, event: AriEvent) -> None:
+async def start_feature(center: FeatureCodeHost, event: AriEvent) -> None:
     channel_id = event.channel_id or ""
     action = event.args[1] if len(event.args) > 1 else ""
     digits = event.args[2] if len(event.args) > 2 else None
@@ -90,7 +96,7 @@ async def start_feature(center: CallCenter, event: AriEvent) -> None:
     await center.ari.play(channel_id, media, playback_id=playback_id)
 
 
-async def feature_event(center: CallCenter, event: AriEvent) -> None:
+async def feature_event(center: FeatureCodeHost, event: AriEvent) -> None:
     channel_id = event.channel_id or ""
     if event.type == PLAYBACK_FINISHED:
         with contextlib.suppress(AriError):

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import aiohttp
 
 from ari_apps.acd.caller_options import parse_flow_options
 from ari_apps.acd.exits import QueueExit
+from ari_apps.acd.services import AcdService
+from ari_apps.ari.client import AriClient
 from ari_apps.ari.events import AriEvent
+from ari_apps.call_services import ServiceResult
 from ari_apps.ivr import routes
 from ari_apps.ivr.commands import EnterQueue
 from ari_apps.ivr.core import FlowSession
@@ -15,15 +21,48 @@ from ari_apps.ivr.events import QueueExited
 from ari_apps.ivr.flow import FlowDefinition
 from ari_apps.ivr.runner import FlowRunner, safe_fallback
 from hotline import calls, tenancy
+from hotline.bus import EventBus
 from hotline.calendars import resolve_calendars
 
-if TYPE_CHECKING:
-    from ari_apps.app import CallCenter
+
+class FlowHost(Protocol):
+    """What running flows needs of the call handling (``ari_apps.app.CallCenter``
+    is one): declared here, so that this glue never imports what sits above."""
+
+    ari: AriClient
+    http: aiohttp.ClientSession | None
+    bus: EventBus
+    acd: AcdService
+    runners: dict[str, FlowRunner]
+    test_flows: dict[str, tuple[dict[str, Any], int]]
+
+    async def start_service_call(
+        self,
+        channel_id: str,
+        name: str,
+        params: Mapping[str, Any],
+        *,
+        caller_id: str,
+        record_did: str,
+        tenant_id: int,
+    ) -> None: ...
+
+    async def run_call_service(
+        self,
+        channel_id: str,
+        call_id: str,
+        name: str,
+        params: Mapping[str, Any],
+        variables: Mapping[str, str],
+        *,
+        tenant_id: int | None = None,
+    ) -> ServiceResult: ...
+
 
 log = logging.getLogger(__name__)
 
 
-async def start_test_flow(center: CallCenter, event: AriEvent) -> None:
+async def start_test_flow(center: FlowHost, event: AriEvent) -> None:
     """A "test call" from the flow editor answered: run the draft on it."""
     channel_id = event.channel_id or ""
     pending = center.test_flows.pop(channel_id, None)
@@ -48,7 +87,7 @@ async def start_test_flow(center: CallCenter, event: AriEvent) -> None:
     )
 
 
-async def start_inbound(center: CallCenter, event: AriEvent) -> None:
+async def start_inbound(center: FlowHost, event: AriEvent) -> None:
     channel_id = event.channel_id or ""
     did = event.args[1] if len(event.args) > 1 else ""
     caller_id = event.caller_number or ""
@@ -87,7 +126,7 @@ async def start_inbound(center: CallCenter, event: AriEvent) -> None:
 
 
 async def _run_flow(
-    center: CallCenter,
+    center: FlowHost,
     channel_id: str,
     definition: FlowDefinition,
     did: str,
@@ -127,7 +166,7 @@ async def _run_flow(
     await runner.start()
 
 
-async def _enter_queue(center: CallCenter, runner: FlowRunner, command: EnterQueue) -> None:
+async def _enter_queue(center: FlowHost, runner: FlowRunner, command: EnterQueue) -> None:
     variables: dict[str, Any] = dict(runner.session.variables)
     # The node's parser already refused what the ACD cannot honour.
     options = parse_flow_options(command.options, command.max_wait_s)
