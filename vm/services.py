@@ -394,7 +394,7 @@ async def set_greeting(
     """
     if kind not in GREETING_KINDS:
         raise VoicemailRejected("bad_greeting_kind", f"greeting must be one of {GREETING_KINDS}")
-    from voice_prompts.convert import PromptRejected, convert_upload
+    from hotline.audio_convert import PromptRejected, convert_upload
 
     try:
         converted = await asyncio.to_thread(convert_upload, audio, filename)

@@ -3,7 +3,7 @@
 Delivery to Asterisk is by shared files: each language has its directory in
 Asterisk's sounds tree (``sounds/en/hotline``, ``sounds/zh_CN/hotline``) and
 ``prompt:NAME`` plays as ``sound:hotline/NAME`` with the caller's language
-(see voice_prompts.languages).  Asterisk's HTTP media cache
+(see hotline.languages).  Asterisk's HTTP media cache
 (``sound:http://...``) was tried here before and refused our WAVs, and it
 would re-download on every cache expiry; a shared directory (NFS or a sync
 for a remote Asterisk) is simpler and plays from the first call.
@@ -33,15 +33,16 @@ from typing import Any, Final
 
 from tortoise.transactions import in_transaction
 
+from hotline import audio_convert as convert
+from hotline.audio_convert import ConvertedPrompt, PromptRejected
 from hotline.errors import Conflict, NotFound
+from hotline.languages import LANGUAGES, asterisk_language
 from hotline.models import Flow, FlowVersion
 from hotline.models_prompts import Prompt, PromptVersion
 from hotline.settings import Settings, load_settings
 from hotline.sounds import resolve_in_root
 from hotline.tenancy import scoped
-from voice_prompts import convert, tts
-from voice_prompts.convert import ConvertedPrompt, PromptRejected
-from voice_prompts.languages import LANGUAGES, asterisk_language
+from voice_prompts import tts
 
 NAME_PATTERN: Final = re.compile(r"[a-z0-9_-]{1,64}")
 CATEGORIES: Final = ("greeting", "menu", "queue", "announcement", "closed", "other")

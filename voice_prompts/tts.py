@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Final
 
-from voice_prompts.convert import ConvertedPrompt, PromptRejected, convert_upload
+from hotline.audio_convert import ConvertedPrompt, PromptRejected, convert_upload
 
 # Catalogue language -> espeak-ng voice.  "cmn" is Mandarin (it reads Hanzi;
 # "cmn-latn-pinyin" would expect pinyin).

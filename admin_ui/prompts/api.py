@@ -16,9 +16,9 @@ from starlette.routing import Route
 
 from admin_ui.auth import require
 from admin_ui.web import audit
+from hotline.audio_convert import MAX_UPLOAD_BYTES
 from hotline.errors import InvalidRequest
 from voice_prompts import services
-from voice_prompts.convert import MAX_UPLOAD_BYTES
 
 
 async def list_prompts(request: Request) -> Response:

@@ -12,9 +12,9 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from admin_ui.prompts import services
 from admin_ui.web import audit
 from admin_ui.web.rendering import current_user, is_htmx, render, tenant_of
+from hotline.audio_convert import ACCEPTED_EXTENSIONS, MAX_UPLOAD_BYTES, PromptRejected
 from hotline.errors import NotFound
-from voice_prompts.convert import ACCEPTED_EXTENSIONS, MAX_UPLOAD_BYTES, PromptRejected
-from voice_prompts.languages import LANGUAGES
+from hotline.languages import LANGUAGES
 from voice_prompts.services import CATEGORIES, NAME_PATTERN
 
 _EMPTY_FORM = {"name": "", "category": "other", "language": "en"}

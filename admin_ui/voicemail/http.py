@@ -20,8 +20,8 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from admin_ui.voicemail import services
 from admin_ui.web import audit
 from admin_ui.web.rendering import is_htmx, render, tenant_of
+from hotline.audio_convert import ACCEPTED_EXTENSIONS, MAX_UPLOAD_BYTES
 from hotline.errors import NotFound
-from voice_prompts.convert import ACCEPTED_EXTENSIONS, MAX_UPLOAD_BYTES
 
 # The file picker offers every extension the prompt pipeline accepts.
 _ACCEPT = ",".join([f".{ext}" for ext in ACCEPTED_EXTENSIONS] + ["audio/*"])

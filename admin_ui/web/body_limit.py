@@ -25,7 +25,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fax.documents import MAX_PDF_BYTES
-from voice_prompts.convert import MAX_UPLOAD_BYTES
+from hotline.audio_convert import MAX_UPLOAD_BYTES
 
 # Sign-in and every ordinary form (the largest, a role's permission matrix,
 # is a few KiB); also the JSON API.

@@ -26,7 +26,6 @@ from tortoise.models import Model
 from tortoise.signals import post_delete, post_save
 
 from ari_apps.ivr.flow import FlowDefinition
-from fax.services import is_fax_did
 from hotline.calendars import resolve_calendars
 from hotline.models import Did, Flow, FlowVersion
 from hotline.models_fax import FaxDid
@@ -70,7 +69,8 @@ async def route_for(did: str) -> Route:
 
 
 async def _load(did: str) -> Route:
-    if await is_fax_did(did):
+    # A fax DID rings one place, whichever tenant's it is (fax/services.py).
+    if await FaxDid.exists(number=did):
         return FaxRoute()
     row = await Did.get_or_none(number=did).prefetch_related("flow")
     if row is None:

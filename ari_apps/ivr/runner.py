@@ -42,7 +42,7 @@ from ari_apps.ivr.events import (
 )
 from ari_apps.ivr.lookup_http import fetch
 from hotline import calls, lookup_hosts, tenancy
-from voice_prompts.languages import asterisk_language
+from hotline.languages import asterisk_language
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def media_uri(item: str) -> str:
 
     ``prompt:NAME`` plays a catalogue prompt: its files sit in each language's
     ``sounds/<lang>/hotline`` directory (voice_prompts.services), and the
-    playback's ``lang`` (voice_prompts.languages.asterisk_language of the
+    playback's ``lang`` (hotline.languages.asterisk_language of the
     flow's ``language`` variable) makes Asterisk pick the caller's language,
     falling back to English where there is no recording in it.
     """

@@ -31,10 +31,10 @@ from hotline import lookup_hosts
 from hotline.calendars import UnknownCalendar, resolve_calendars
 from hotline.errors import Conflict, FlowInvalid, InvalidRequest, NotFound
 from hotline.models import Did, Flow, FlowVersion, Queue, Tenant
+from hotline.models_prompts import Prompt
 from hotline.seed import publish_version
 from hotline.sounds import known_sounds
 from hotline.tenancy import get_scoped, scoped
-from voice_prompts.services import known_prompt_names
 
 
 class NodeIdRejected(InvalidRequest):
@@ -64,10 +64,11 @@ async def validation_context(tenant_id: int) -> ValidationContext:
     resolved (by ``check_flow``) before this context is used.
     """
     queues = await scoped(Queue, tenant_id).values_list("name", flat=True)
+    prompts = await scoped(Prompt, tenant_id).values_list("name", flat=True)
     return ValidationContext(
         known_queues=frozenset(str(name) for name in queues),
         known_sounds=known_sounds(),
-        known_prompts=await known_prompt_names(tenant_id),
+        known_prompts=frozenset(str(name) for name in prompts),
         lookup_hosts=await lookup_hosts.allow_list(tenant_id),
     )
 

@@ -2,7 +2,7 @@
 
     python -m tests.bench.prompt_rss FILE [--module PATH]
 
-FILE is converted with ``voice_prompts.convert.convert_upload`` (or with the
+FILE is converted with ``hotline.audio_convert.convert_upload`` (or with the
 ``convert.py`` at PATH, e.g. an older one from ``git show``), and the peak
 resident set size of this process (the one Hotline's upload handler runs
 in) and of its largest child is printed.  A 16 MiB Opus file at 6 kbit/s
@@ -27,7 +27,7 @@ from types import ModuleType
 
 def _load(path: Path | None) -> ModuleType:
     if path is None:
-        from voice_prompts import convert
+        from hotline import audio_convert as convert
 
         return convert
     spec = importlib.util.spec_from_file_location("convert_under_test", path)

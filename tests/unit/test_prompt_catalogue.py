@@ -15,6 +15,8 @@ from admin_ui.app import create_app
 from ari_apps.ivr import services as flows
 from ari_apps.ivr.demo import MAIN_MENU, MAIN_MENU_NAME
 from ari_apps.ivr.runner import media_uri
+from hotline.audio_convert import PromptRejected
+from hotline.languages import asterisk_language
 from hotline.models import AuditEntry, Flow
 from hotline.models_prompts import Prompt, PromptVersion
 from hotline.settings import Settings, load_settings
@@ -22,8 +24,6 @@ from hotline.tenancy import home_tenant_id
 from tests.unit.stand_in import StandInCenter
 from tests.unit.test_prompt_convert import encoded_tone, make_wav, rms_dbfs, wav_format, wav_pcm
 from voice_prompts import services, tts
-from voice_prompts.convert import PromptRejected
-from voice_prompts.languages import asterisk_language
 from voice_prompts.services import PromptFiles
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from voice_prompts import convert
-from voice_prompts.convert import PromptRejected, check_upload, convert_upload, sniff_format
+from hotline import audio_convert as convert
+from hotline.audio_convert import PromptRejected, check_upload, convert_upload, sniff_format
 
 # format key -> (file extension, ffmpeg encoder arguments)
 ENCODINGS = {

@@ -4,7 +4,7 @@ decoding cut at the limit, and the work done in a confined child.
 The finding: a 16 MiB Opus file (hours at a low bitrate) was decoded whole,
 about 0.7 GiB of PCM, inside the call process, before its length was
 checked.  ``tests/bench/prompt_rss.py`` prints the peak RSS before and after
-(the numbers are in ``voice_prompts/convert.py``'s docstring).
+(the numbers are in ``hotline/audio_convert.py``'s docstring).
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from typing import Any
 
 import pytest
 
+from hotline import audio_convert as convert
 from hotline import sandbox
+from hotline.audio_convert import PromptRejected, convert_upload, decode_to_wideband
 from hotline.models_prompts import Prompt
 from tests.unit.ui_support import UiClient
-from voice_prompts import convert
 from voice_prompts import services as prompt_services
-from voice_prompts.convert import PromptRejected, convert_upload, decode_to_wideband
 from voice_prompts.services import PromptFiles
 
 pytestmark = pytest.mark.security
@@ -148,7 +148,7 @@ def test_given_an_upload_then_the_converting_child_runs_under_its_limits(
     real = sandbox.run_sync
 
     def spy(argv: Sequence[str], **options: Any) -> sandbox.Completed:
-        if "voice_prompts.convert_worker" in argv:
+        if "hotline.audio_convert_worker" in argv:
             commands.append(sandbox.command(argv, options["limits"], drop_privileges=False))
             assert options["timeout_s"] == convert.WORKER_TIMEOUT_S
         return real(argv, **options)

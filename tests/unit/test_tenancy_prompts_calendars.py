@@ -15,7 +15,9 @@ from admin_ui.shifts import services as shift_services
 from admin_ui.shifts.exceptions import CalendarInUse
 from ari_apps.ivr import routes
 from ari_apps.ivr import services as flows
+from hotline import audio_convert as convert
 from hotline.api_tokens import SCOPES
+from hotline.audio_convert import ConvertedPrompt
 from hotline.calendars import UnknownCalendar, resolve_calendars
 from hotline.models import AuditEntry, FlowVersion, Tenant
 from hotline.models_prompts import Prompt, PromptVersion
@@ -26,9 +28,8 @@ from tests.unit.test_prompt_convert import make_wav
 from tests.unit.test_tenancy import other_tenant_admin
 from tests.unit.test_ui_shifts import CALENDAR_FORM
 from tests.unit.ui_support import UiClient
-from voice_prompts import convert, tts
 from voice_prompts import services as prompt_services
-from voice_prompts.convert import ConvertedPrompt
+from voice_prompts import tts
 from voice_prompts.services import PromptFiles
 
 pytestmark = pytest.mark.security

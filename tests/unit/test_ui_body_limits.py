@@ -18,9 +18,9 @@ from admin_ui.app import create_app
 from admin_ui.web import body_limit
 from admin_ui.web.body_limit import FORM_LIMIT, ROUTE_LIMITS, limit_for
 from fax.documents import MAX_PDF_BYTES
+from hotline.audio_convert import MAX_UPLOAD_BYTES
 from tests.unit.stand_in import StandInCenter
 from tests.unit.ui_support import UiClient
-from voice_prompts.convert import MAX_UPLOAD_BYTES
 
 MIB = 1024 * 1024
 CHUNK = 64 * 1024

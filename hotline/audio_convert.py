@@ -20,7 +20,7 @@ Nothing is stored here.  The steps, in order:
 
 Steps 3 to 7 never run in the Hotline process.  ``convert_upload`` checks
 steps 1 and 2 and hands the rest to a child, ``python -m
-voice_prompts.convert_worker``, under rlimits (``WORKER_LIMITS``) and a
+hotline.audio_convert_worker``, under rlimits (``WORKER_LIMITS``) and a
 timeout; the child runs ffprobe and ffmpeg as ``nobody`` in a private
 directory under their own limits (``hotline.sandbox``).  A security review
 had a 16 MiB Opus file (six hours at 6 kbit/s) decode to about 0.7 GiB of
@@ -421,7 +421,7 @@ def wav_bytes(pcm: bytes, rate_hz: int) -> bytes:
 def convert_in_this_process(data: bytes, filename: str) -> ConvertedPrompt:
     """The whole pipeline (see the module docstring) in the calling process.
 
-    Only ``voice_prompts.convert_worker`` calls it: Hotline calls
+    Only ``hotline.audio_convert_worker`` calls it: Hotline calls
     ``convert_upload``, which runs this in a confined child.
     """
     fmt = check_upload(data, filename)
@@ -461,7 +461,7 @@ def convert_upload(data: bytes, filename: str) -> ConvertedPrompt:
         (work / WORKER_REQUEST).write_text(json.dumps({"filename": filename}), encoding="utf-8")
         try:
             done = sandbox.run_sync(
-                [sys.executable, "-P", "-s", "-B", "-m", "voice_prompts.convert_worker", str(work)],
+                [sys.executable, "-P", "-s", "-B", "-m", "hotline.audio_convert_worker", str(work)],
                 limits=WORKER_LIMITS,
                 workdir=work,
                 timeout_s=WORKER_TIMEOUT_S,

@@ -1,6 +1,6 @@
-"""``python -m voice_prompts.convert_worker DIR``: the child that converts one upload.
+"""``python -m hotline.audio_convert_worker DIR``: the child that converts one upload.
 
-See ``voice_prompts.convert``: the parent writes the upload and
+See ``hotline.audio_convert``: the parent writes the upload and
 ``request.json`` into DIR, sets this process's rlimits and timeout, and
 reads back ``result.json`` and the two audio files.  A refusal is a result,
 not a failure; any other failure (out of memory, killed) shows as the exit
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from voice_prompts.convert import (
+from hotline.audio_convert import (
     WORKER_NARROWBAND,
     WORKER_REQUEST,
     WORKER_RESULT,
