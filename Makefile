@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: deps run up down demo-call sandbox-reset security test test-unit test-integration check lint typecheck bench clean migration
+.PHONY: deps run up down demo-call sandbox-reset security test test-unit test-integration check lint typecheck imports bench clean migration
 
 deps:
 	@bash scripts/install-deps.sh
@@ -44,7 +44,11 @@ lint: deps
 typecheck: deps
 	.venv/bin/mypy hotline ari_apps agi_scripts admin_ui voice_prompts vm fax tests
 
-check: lint typecheck test
+# The layers (pyproject.toml, [tool.importlinter]; README: Architecture).
+imports: deps
+	.venv/bin/lint-imports --no-cache
+
+check: lint typecheck imports test
 
 # After a model change: writes hotline/migrations/NNNN_<NAME>.py from the
 # difference between the models and the migrations (README: Migrations).
