@@ -28,10 +28,13 @@ worked around here:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sqlite3
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Final
 
 from tortoise import connections
@@ -175,8 +178,10 @@ async def apply_migrations(config: dict[str, dict[str, Any]]) -> None:
         log.warning("database has migrations this version does not know: %s", unknown)
     if not plan:
         return
+    existing = await existing_columns(connection)
+    if existing.keys() - {"tortoise_migrations", "sqlite_sequence"}:
+        await asyncio.to_thread(keep_a_copy, connection, plan[0].migration.name)
     if not any(key.app_label == APP_LABEL for key in applied):
-        existing = await existing_columns(connection)
         initial = executor.loader.graph.nodes.get(MigrationKey(APP_LABEL, INITIAL))
         if initial is not None and _created_tables(initial) & existing.keys():
             await _adopt(executor, initial, existing)
@@ -184,6 +189,31 @@ async def apply_migrations(config: dict[str, dict[str, Any]]) -> None:
             await _migrate_empty(executor, plan)
             return
     await executor.migrate(direction="forward")
+
+
+def keep_a_copy(connection: BaseDBAsyncClient, first_pending: str) -> Path | None:
+    """Copy a SQLite database file aside before migrations change it.
+
+    The copy is ``<file>.before-<first pending migration>-<UTC time>``, private
+    like the database, made with SQLite's online backup (consistent even if
+    something else has the file open).  A failed upgrade is then undone by
+    putting the copy back.  PostgreSQL is the operator's to back up (pg_dump);
+    an in-memory database has nothing to keep.  None when nothing was copied.
+    """
+    filename = str(getattr(connection, "filename", "") or "")
+    if not filename or filename == ":memory:" or not Path(filename).is_file():
+        return None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    copy = Path(f"{filename}.before-{first_pending}-{stamp}")
+    source, target = sqlite3.connect(filename), sqlite3.connect(copy)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    copy.chmod(0o600)
+    log.warning("database copied to %s before migrating from %s", copy, first_pending)
+    return copy
 
 
 async def _migrate_empty(executor: _Executor, plan: list[PlanStep]) -> None:

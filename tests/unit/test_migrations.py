@@ -355,3 +355,41 @@ def test_if_not_exists_makes_every_create_safe() -> None:
         'CREATE UNIQUE INDEX IF NOT EXISTS "u" ON "a" ("x");\n'
         'CREATE TABLE IF NOT EXISTS "b" ("y" INT);'
     )
+
+
+def copies_of(database: Path) -> list[Path]:
+    return sorted(database.parent.glob(f"{database.name}.before-*"))
+
+
+async def test_given_pending_migrations_then_the_sqlite_file_is_copied_aside_first(
+    tmp_path: Path, next_release: dict[str, dict[str, Any]]
+) -> None:
+    old = tmp_path / "old.sqlite3"
+    load_pre_migration_database(old)
+    await fresh_database(old)  # this release: every migration applied
+    before = every_row(old)
+    assert copies_of(old)  # adopting it migrated too
+    for earlier in copies_of(old):
+        earlier.unlink()
+
+    await fresh_database(old)  # nothing pending: no copy
+    assert not copies_of(old)
+
+    await Tortoise.init(
+        config={"connections": {"default": f"sqlite://{old}"}, "apps": next_release}
+    )
+    try:
+        first = (await pending(next_release))[0]
+        await apply_migrations(next_release)
+    finally:
+        await Tortoise.close_connections()
+    (copy,) = copies_of(old)
+    assert copy.name.startswith(f"old.sqlite3.before-{first}-")
+    assert copy.stat().st_mode & 0o777 == 0o600
+    assert every_row(copy) == before  # exactly the database before the upgrade
+    assert every_row(old) != before
+
+
+async def test_given_an_empty_database_then_nothing_is_copied(tmp_path: Path) -> None:
+    await fresh_database(tmp_path / "new.sqlite3")
+    assert copies_of(tmp_path / "new.sqlite3") == []
