@@ -55,6 +55,7 @@ from ari_apps.ivr import stasis as ivr_stasis
 from ari_apps.ivr.events import DtmfReceived, PlaybackFinished, QueueExited
 from ari_apps.ivr.runner import FlowRunner, safe_fallback
 from ari_apps.provisioning import ensure_agent_endpoint
+from ari_apps.stasis_routes import StasisRoutes
 from fax.scheduler import ChannelWatchers, FaxBackScheduler
 from hotline import calls, tenancy
 from hotline.bus import EventBus
@@ -74,6 +75,10 @@ class StartUpFailed(Exception):
     def __init__(self, step: str, cause: BaseException) -> None:
         super().__init__(f"step '{step}': {type(cause).__name__}: {cause}")
         self.step = step
+
+
+# ``Stasis(hotline,service,<name>,arg...)``: a call service with no flow.
+DIRECT_SERVICE = "service"
 
 
 class CallCenter:
@@ -112,6 +117,11 @@ class CallCenter:
         self._start_up_step: str | None = None
         self._endpoint_events_subscribed = False
         self._run_task: asyncio.Task[None] | None = None
+        # Each feature claims the first Stasis() arguments it handles.
+        self.stasis_routes = StasisRoutes()
+        self.stasis_routes.claim_all(ivr_stasis.stasis_claims(self))
+        self.stasis_routes.claim_all(acd_stasis.stasis_claims(self))
+        self.stasis_routes.claim(DIRECT_SERVICE, self._start_direct_service)
 
     # -- lifecycle -------------------------------------------------------------
     async def start(self) -> None:
@@ -319,20 +329,12 @@ class CallCenter:
             await acd_stasis.feature_event(self, event)
 
     async def _stasis_start(self, event: AriEvent) -> None:
-        kind = event.args[0] if event.args else ""
-        if kind == "inbound":
-            await ivr_stasis.start_inbound(self, event)
-        elif kind == "agent":
-            await self.acd.leg_answered(event.channel_id or "")
-        elif kind == "feature":
-            await acd_stasis.start_feature(self, event)
-        elif kind == "test-flow":
-            await ivr_stasis.start_test_flow(self, event)
-        elif kind == "service":
-            await self._start_direct_service(event)
-        else:
+        handler = self.stasis_routes.handler_for(event.args)
+        if handler is None:
             log.warning("unexpected StasisStart %s args=%s", event.channel_id, event.args)
             await safe_fallback(self.ari, event.channel_id or "")
+            return
+        await handler(event)
 
     # -- call services -------------------------------------------------------------
     async def run_call_service(

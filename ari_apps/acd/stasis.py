@@ -25,6 +25,7 @@ from ari_apps.acd.services import AcdService
 from ari_apps.ari.client import AriClient
 from ari_apps.ari.errors import AriError
 from ari_apps.ari.events import CHANNEL_DESTROYED, PLAYBACK_FINISHED, STASIS_END, AriEvent
+from ari_apps.stasis_routes import StasisStartHandler
 from hotline.pause_reasons import phone_pause_reason
 from hotline.tenancy import pjsip_endpoint_of
 
@@ -103,3 +104,16 @@ async def feature_event(center: FeatureCodeHost, event: AriEvent) -> None:
             await center.ari.hangup(channel_id)
     if event.type in (STASIS_END, CHANNEL_DESTROYED):
         center.feature_channels.pop(channel_id, None)
+
+
+def stasis_claims(host: FeatureCodeHost) -> dict[str, StasisStartHandler]:
+    """The Stasis kinds the ACD handles: an agent's leg answering (the ACD
+    originates it with ``appArgs`` "agent") and the phones' feature codes."""
+
+    async def agent_leg(event: AriEvent) -> None:
+        await host.acd.leg_answered(event.channel_id or "")
+
+    async def feature(event: AriEvent) -> None:
+        await start_feature(host, event)
+
+    return {"agent": agent_leg, "feature": feature}

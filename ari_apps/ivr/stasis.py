@@ -20,6 +20,7 @@ from ari_apps.ivr.core import FlowSession
 from ari_apps.ivr.events import QueueExited
 from ari_apps.ivr.flow import FlowDefinition
 from ari_apps.ivr.runner import FlowRunner, safe_fallback
+from ari_apps.stasis_routes import StasisStartHandler
 from hotline import calls, tenancy
 from hotline.bus import EventBus
 from hotline.calendars import resolve_calendars
@@ -187,3 +188,16 @@ async def _enter_queue(center: FlowHost, runner: FlowRunner, command: EnterQueue
         options=options,
         on_exit=left_queue,
     )
+
+
+def stasis_claims(host: FlowHost) -> dict[str, StasisStartHandler]:
+    """The Stasis kinds flows handle: calls to a DID (the dialplan's
+    ``Stasis(hotline,inbound,<DID>)``) and the flow editor's test calls."""
+
+    async def inbound(event: AriEvent) -> None:
+        await start_inbound(host, event)
+
+    async def test_flow(event: AriEvent) -> None:
+        await start_test_flow(host, event)
+
+    return {"inbound": inbound, "test-flow": test_flow}
