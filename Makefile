@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: deps run up down demo-call sandbox-reset security test test-unit test-integration check lint typecheck imports bench clean migration
+.PHONY: deps run up down demo-call sandbox-reset security test test-unit test-integration check lint typecheck imports bench bench-acd clean migration
 
 deps:
 	@bash scripts/install-deps.sh
@@ -58,6 +58,10 @@ migration: deps
 
 bench: deps
 	$(PY) -m tests.bench.run_bench
+
+# The pure ACD core's routing decision at size (500 waiting, 200 agents, 20 queues).
+bench-acd: deps
+	$(PY) -m tests.bench.acd_core
 
 clean: down
 	rm -rf var

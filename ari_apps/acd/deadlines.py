@@ -46,8 +46,16 @@ from ari_apps.acd.status import estimated_wait_s, working_agent_count
 
 
 def run_due(state: AcdState, now: float, out: list[Command]) -> None:
-    """Ring timeouts, wrap-up ends, max-wait and leave-empty evictions due at ``now``."""
-    for caller in state.callers_in_order():
+    """Ring timeouts, wrap-up ends, max-wait and leave-empty evictions due at ``now``.
+
+    Every event runs this, so only the callers with something due are sorted
+    (in the order all callers are served, so commands keep that order): one
+    caller's timeout or eviction never makes another's due.
+    """
+    ring_due = [
+        c for c in state.callers.values() if c.ring_deadline is not None and c.ring_deadline <= now
+    ]
+    for caller in sorted(ring_due, key=WaitingCaller.order_key):
         if caller.ring_deadline is not None and caller.ring_deadline <= now:
             for agent_id in sorted(caller.ringing_agents):
                 out.append(CancelOffer(caller.call_id, agent_id, CANCEL_RING_TIMEOUT))
@@ -56,7 +64,8 @@ def run_due(state: AcdState, now: float, out: list[Command]) -> None:
         ends_at = agent.wrapup_ends_at
         if agent.state == AGENT_WRAP_UP and ends_at is not None and ends_at <= now:
             state.finish_after_call_work(agent, now, out)
-    for caller in state.callers_in_order():
+    wait_due = [c for c in state.callers.values() if _wait_may_end(state, c, now)]
+    for caller in sorted(wait_due, key=WaitingCaller.order_key):
         if caller.is_ringing:
             continue
         queue_deadline = _queue_deadline(state, caller)
@@ -69,6 +78,17 @@ def run_due(state: AcdState, now: float, out: list[Command]) -> None:
             for caller in state.callers_in_order(queue.config.name):
                 if not caller.is_ringing:
                     evict(state, caller, LEFT_LEAVE_EMPTY, now, out)
+
+
+def _wait_may_end(state: AcdState, caller: WaitingCaller, now: float) -> bool:
+    """A cheap superset of the callers whose wait ends at ``now``."""
+    if caller.is_ringing:
+        return False
+    own = caller.own_deadline()
+    if own is not None and own <= now:
+        return True
+    queue_deadline = _queue_deadline(state, caller)
+    return queue_deadline is not None and queue_deadline <= now
 
 
 def max_wait_deadline(state: AcdState, caller: WaitingCaller) -> float | None:
@@ -130,9 +150,20 @@ def _accepts_overflow(state: AcdState, queue: QueueRecord) -> bool:
 
 
 def announce_due(state: AcdState, now: float, out: list[Command]) -> None:
-    """Position (and estimated wait) announcements for callers still waiting."""
+    """Position (and estimated wait) announcements for callers still waiting.
+
+    A position needs the queue in order, so only queues with an
+    announcement due are sorted.
+    """
+    due_queues = {
+        c.queue
+        for c in state.callers.values()
+        if c.next_announce_at is not None and c.next_announce_at <= now and not c.is_ringing
+    }
     for queue in state.queues.values():
         config = queue.config
+        if config.name not in due_queues:
+            continue
         for position, caller in enumerate(state.callers_in_order(config.name), start=1):
             due = caller.next_announce_at
             if due is None or due > now or caller.is_ringing:
