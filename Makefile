@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: deps run up down demo-call sandbox-reset security test test-unit test-integration check lint typecheck imports bench bench-acd clean migration
+.PHONY: deps run up down demo-call sandbox-reset security test test-unit test-integration check lint typecheck imports coverage bench bench-acd clean migration
 
 deps:
 	@bash scripts/install-deps.sh
@@ -48,7 +48,12 @@ typecheck: deps
 imports: deps
 	.venv/bin/lint-imports --no-cache
 
-check: lint typecheck imports test
+# Unit-test coverage of the project's packages (pyproject.toml,
+# [tool.coverage]), with a floor that only ever rises.
+coverage: deps
+	$(PY) -m pytest -q --cov --cov-report=term:skip-covered tests/unit
+
+check: lint typecheck imports coverage test
 
 # After a model change: writes hotline/migrations/NNNN_<NAME>.py from the
 # difference between the models and the migrations (README: Migrations).
