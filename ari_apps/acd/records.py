@@ -7,11 +7,15 @@ and the frozen snapshots of ``status.py``.
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Final
 
 from ari_apps.acd.caller_options import CallerOptions
 from ari_apps.acd.commands import (
     AGENT_LOGGED_OUT,
+    AGENT_NOT_READY,
     AGENT_ON_CALL,
     AGENT_READY,
     AGENT_RINGING,
@@ -25,6 +29,40 @@ from ari_apps.acd.strategies import meets_required_skills
 WORKING_STATES = frozenset({AGENT_READY, AGENT_RINGING, AGENT_ON_CALL, AGENT_WRAP_UP})
 
 CallerOrderKey = tuple[int, float, int]
+
+# An agent's states and the moves between them, as data: ``AgentRecord.become``
+# refuses any other.  Why each move happens:
+# - logged_out -> ready / not_ready: login, ready or not; -> on_call: back
+#   from a logout during a call, or a call restored after a restart.
+# - ready -> ringing: offered a call; -> not_ready: the agent pauses.
+# - ringing -> on_call: answered; -> ready: the offer was missed, cancelled
+#   (answered elsewhere, caller gone) or the phone unregistered;
+#   -> not_ready: too many misses in a row, or the agent paused.
+# - on_call -> wrap_up: the call ended with after-call work; -> ready /
+#   not_ready: ended without it (not_ready if asked for during the call).
+# - wrap_up -> ready / not_ready: after-call work over or cut short.
+# - not_ready -> not_ready: another pause reason.
+# - every state but logged_out -> logged_out: logout; ready, not_ready and
+#   wrap_up -> on_call: a call restored after a restart.
+AGENT_TRANSITIONS: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
+    {
+        AGENT_LOGGED_OUT: frozenset({AGENT_READY, AGENT_NOT_READY, AGENT_ON_CALL}),
+        AGENT_READY: frozenset({AGENT_RINGING, AGENT_NOT_READY, AGENT_LOGGED_OUT, AGENT_ON_CALL}),
+        AGENT_RINGING: frozenset({AGENT_ON_CALL, AGENT_READY, AGENT_NOT_READY, AGENT_LOGGED_OUT}),
+        AGENT_ON_CALL: frozenset({AGENT_WRAP_UP, AGENT_READY, AGENT_NOT_READY, AGENT_LOGGED_OUT}),
+        AGENT_WRAP_UP: frozenset({AGENT_READY, AGENT_NOT_READY, AGENT_LOGGED_OUT, AGENT_ON_CALL}),
+        AGENT_NOT_READY: frozenset({AGENT_READY, AGENT_NOT_READY, AGENT_LOGGED_OUT, AGENT_ON_CALL}),
+    }
+)
+
+
+class IllegalAgentTransition(RuntimeError):
+    """A move ``AGENT_TRANSITIONS`` does not list: a bug in the core, so loud."""
+
+    def __init__(self, agent_id: str, current: str, wanted: str) -> None:
+        super().__init__(f"agent {agent_id!r}: no transition {current} -> {wanted}")
+        self.current = current
+        self.wanted = wanted
 
 
 @dataclass(slots=True)
@@ -90,9 +128,14 @@ class AgentRecord:
         return self.logged_in and self.registered and self.serves(queue)
 
     def become(self, state: str, reason: str | None, now: float) -> AgentStateChanged | None:
-        """Switch state; returns the command to emit, or None if nothing changed."""
+        """Switch state; returns the command to emit, or None if nothing changed.
+
+        Only along ``AGENT_TRANSITIONS``; anything else raises before any change.
+        """
         if state == self.state and reason == self.reason:
             return None
+        if state not in AGENT_TRANSITIONS.get(self.state, ()):
+            raise IllegalAgentTransition(self.agent_id, self.state, state)
         self.state = state
         self.reason = reason
         self.state_since = now
