@@ -50,7 +50,11 @@ from tests.bench.stats import (
 BENCH_APP = "hotline-bench"  # also named in asterisk/bench/hotline-bench.conf
 # Up to 300 so that the baseline's own limit is found on a 2-core box: a ratio
 # against a baseline that passed every step would only be an upper bound.
-DEFAULT_STEPS = "25,50,75,100,130,160,200,250,300"
+# Finer near where both halves have found their limit on 2 cores (200-250),
+# so that a capacity ratio is not decided by one coarse step.
+DEFAULT_STEPS = "25,50,75,100,130,160,180,200,215,230,250,275,300"
+# Hotline's own CPU per call (issue 13's target; 8.4 ms when it was set).
+HOTLINE_CPU_TARGET_MS = 4.0
 DEFAULT_BUDGET_S = 18 * 60
 
 
@@ -155,6 +159,9 @@ def print_report(results: dict[str, list[StepResult]], options: BenchOptions) ->
         extra = "n/a" if extra_ms is None else f"{extra_ms:.1f}"
     print(f"capacity_ratio={ratio}")
     print(f"p99_extra_ms={extra}")
+    cpu = hotline.hotline_cpu_ms_per_call if hotline is not None else None
+    shown = "n/a" if cpu is None else f"{cpu:.1f}"
+    print(f"hotline_cpu_ms_per_call={shown} (target <= {HOTLINE_CPU_TARGET_MS:.1f})")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
