@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from hotline.asterisk_account import share_file
 from hotline.asterisk_config import render_template
 from hotline.settings import REPO_ROOT, Settings
 from tests.bench.procs import asterisk_cli
@@ -45,7 +46,8 @@ def install_queue(settings: Settings, agent_extensions: list[str]) -> None:
     text = QUEUE_TEMPLATE.read_text(encoding="utf-8")
     target = settings.asterisk_etc / QUEUES_FILE
     target.write_text(render_template(text, {"BENCH_MEMBERS": members}, QUEUES_FILE))
-    target.chmod(0o640)
+    # Asterisk runs as its own account: the file is group asterisk, 0640.
+    share_file(target, settings.asterisk_root)
     asterisk_cli(settings, "module reload app_queue.so")
     shown = asterisk_cli(settings, f"queue show {NATIVE_QUEUE}")
     listed = set(re.findall(r"PJSIP/(\d+)\b", shown))
