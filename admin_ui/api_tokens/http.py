@@ -21,24 +21,13 @@ from admin_ui.api_tokens import services
 from admin_ui.api_tokens.services import TokenInput
 from admin_ui.users.exceptions import FieldError, FormInvalid, RefusedChange, UnknownObject
 from admin_ui.users.http import actor
-from admin_ui.users.services import Change, form_values
+from admin_ui.users.services import form_values
 from admin_ui.web import audit
 from admin_ui.web.rendering import is_htmx, render
 from hotline.api_tokens import ROLE_ACTIONS, SCOPES, ordered_scopes
 
 LIST_URL = "/api-tokens"
 NO_STORE = {"Cache-Control": "no-store"}
-
-
-async def _record(request: Request, change: Change) -> None:
-    await audit.record(
-        request,
-        change.action,
-        change.object_type,
-        change.object_id,
-        before=change.before,
-        after=change.after,
-    )
 
 
 async def _list(
@@ -95,7 +84,7 @@ async def create_token(request: Request) -> Response:
         created = await services.create_token(data, actor(request))
     except FormInvalid as error:
         return _form(request, data, error.errors, status_code=422)
-    await _record(request, created.change)
+    await audit.record_change(request, created.change)
     context = {"row": created.row, "clear_token": created.clear_token}
     return render(request, "api_tokens/created.html", context, headers=NO_STORE)
 
@@ -111,7 +100,7 @@ async def revoke_token(request: Request) -> Response:
         # htmx swaps only 2xx answers: the refusal comes in the partial.
         return await _list(request, refusal=refusal, status_code=200 if is_htmx(request) else 409)
     if change is not None:
-        await _record(request, change)
+        await audit.record_change(request, change)
     if is_htmx(request):
         return await _list(request, notice="api_tokens.revoked")
     return RedirectResponse(f"{LIST_URL}?done=revoked", status_code=303)

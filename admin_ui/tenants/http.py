@@ -21,23 +21,11 @@ from starlette.responses import RedirectResponse, Response
 from admin_ui.tenants import services
 from admin_ui.tenants.services import TenantInput
 from admin_ui.users.exceptions import FieldError, FormInvalid, UnknownObject
-from admin_ui.users.services import Change
 from admin_ui.web import audit
 from admin_ui.web.rendering import is_htmx, render
 
 LIST_URL = "/tenants"
 NOTICES = {"created": "tenants.created", "renamed": "tenants.renamed"}
-
-
-async def _record(request: Request, change: Change) -> None:
-    await audit.record(
-        request,
-        change.action,
-        change.object_type,
-        change.object_id,
-        before=change.before,
-        after=change.after,
-    )
 
 
 async def _context(
@@ -84,7 +72,7 @@ async def create_tenant(request: Request) -> Response:
             # htmx swaps only 2xx answers: the refusal comes in the partial.
             return render(request, "tenants/_create.html", context)
         return render(request, "tenants/list.html", context, status_code=422)
-    await _record(request, change)
+    await audit.record_change(request, change)
     if is_htmx(request):
         context = await _context(create_notice="tenants.created")
         return render(request, "tenants/_create.html", {**context, "refresh_list": True})
@@ -109,7 +97,7 @@ async def rename_tenant(request: Request) -> Response:
             return render(request, "tenants/_tenants.html", context)
         return render(request, "tenants/list.html", context, status_code=422)
     if change is not None:
-        await _record(request, change)
+        await audit.record_change(request, change)
     if is_htmx(request):
         return render(request, "tenants/_tenants.html", await _context(notice="tenants.renamed"))
     return RedirectResponse(f"{LIST_URL}?done=renamed", status_code=303)

@@ -27,14 +27,7 @@ def actor(request: Request) -> Principal:
 
 
 async def audited(request: Request, change: Change, location: str) -> Response:
-    await audit.record(
-        request,
-        change.action,
-        change.object_type,
-        change.object_id,
-        before=change.before,
-        after=change.after,
-    )
+    await audit.record_change(request, change)
     return RedirectResponse(location, status_code=303)
 
 

@@ -11,7 +11,7 @@ caller that knows better (sign-in, where nobody is signed in yet) passes
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.requests import Request
 
@@ -61,4 +61,31 @@ async def record(
         before=before,
         after=after,
         tenant_id=tenant_id if tenant_id is not None else tenant_of(request),
+    )
+
+
+class AuditedChange(Protocol):
+    """One change as a service describes it (``admin_ui.users.services.Change``)."""
+
+    @property
+    def action(self) -> str: ...
+    @property
+    def object_type(self) -> str: ...
+    @property
+    def object_id(self) -> int: ...
+    @property
+    def before(self) -> dict[str, Any] | None: ...
+    @property
+    def after(self) -> dict[str, Any] | None: ...
+
+
+async def record_change(request: Request, change: AuditedChange) -> AuditEntry:
+    """:func:`record` for a change a service returned."""
+    return await record(
+        request,
+        change.action,
+        change.object_type,
+        change.object_id,
+        before=change.before,
+        after=change.after,
     )
