@@ -11,7 +11,7 @@ signed-in user's or the API token's; see ``hotline/tenancy.py``): another
 tenant's document, job or fax DID is as unknown as a missing one.  Document
 numbers and fax DIDs are one numbering plan across tenants (callers key a
 document number; a DID rings one place), so the look-ups made during calls
-(``find_document``, ``is_fax_did``) stay global, and a number another tenant
+(``find_document``; the DID router in ``ari_apps/ivr/routes.py``) stay global, and a number another tenant
 holds is refused as "not available", saying no more.  Jobs made during a
 call belong to the tenant of their document (sent) or of their fax DID
 (received).
@@ -248,11 +248,6 @@ async def delete_document(number: str, *, tenant_id: int) -> dict[str, Any]:
 # -- fax DIDs ------------------------------------------------------------------------
 async def list_fax_dids(*, tenant_id: int) -> list[FaxDid]:
     return await scoped(FaxDid, tenant_id).order_by("number")
-
-
-async def is_fax_did(number: str) -> bool:
-    """Global on purpose: a DID rings one place, whichever tenant's it is."""
-    return await FaxDid.exists(number=number)
 
 
 async def save_fax_did(
