@@ -11,10 +11,10 @@ signed-in user's or the API token's; see ``hotline/tenancy.py``): another
 tenant's document, job or fax DID is as unknown as a missing one.  Document
 numbers and fax DIDs are one numbering plan across tenants (callers key a
 document number; a DID rings one place), so the look-ups made during calls
-(``find_document``; the DID router in ``ari_apps/ivr/routes.py``) stay global, and a number another tenant
-holds is refused as "not available", saying no more.  Jobs made during a
-call belong to the tenant of their document (sent) or of their fax DID
-(received).
+(``find_document``; the DID router in ``ari_apps/ivr/routes.py``) stay
+global, and a number another tenant holds is refused as "not available",
+saying no more.  Jobs made during a call belong to the tenant of their
+document (sent) or of their fax DID (received).
 """
 
 from __future__ import annotations
