@@ -108,12 +108,16 @@ async def _clear_box_count(harness: AriHarness, env: dict[str, str]) -> None:
     await opener.hangup()
 
 
-async def _login(harness: AriHarness, pin: str) -> SimCaller:
-    caller = await harness.call("8500", caller_id="5550188")
+async def _key_box_and_pin(caller: SimCaller, pin: str) -> None:
     await asyncio.sleep(0.8)
     await caller.press(f"{BOX}#")
     await asyncio.sleep(0.8)
     await caller.press(f"{pin}#")
+
+
+async def _login(harness: AriHarness, pin: str) -> SimCaller:
+    caller = await harness.call("8500", caller_id="5550188")
+    await _key_box_and_pin(caller, pin)
     return caller
 
 
@@ -449,10 +453,8 @@ async def test_given_a_flow_with_a_retrieval_node_then_the_owner_logs_in_and_hea
         caller = await harness.call("8000", caller_id="5550189")
         await asyncio.sleep(1.0)
         await caller.press("5")
-        await asyncio.sleep(1.0)
-        await caller.press(f"{BOX}#")
-        await asyncio.sleep(0.8)
-        await caller.press(f"{hotline_env['HOTLINE_DEMO_VM_PIN']}#")
+        await asyncio.sleep(0.2)
+        await _key_box_and_pin(caller, hotline_env["HOTLINE_DEMO_VM_PIN"])
         await asyncio.sleep(2.0)  # argon2 check, "you have 1 new message"
         await _assert_plays_message(caller, "the owner does not hear the message via the flow")
         await caller.hangup()
