@@ -32,15 +32,13 @@ from ari_apps.acd.events import (
 )
 from ari_apps.acd.events import Event as AcdEvent
 from ari_apps.acd.exceptions import AcdError
-from ari_apps.acd.services import AcdService, load_acd_config
+from ari_apps.acd.services import AcdService, AgentLegHold, load_acd_config
 from ari_apps.ari.client import AriClient
 from ari_apps.ari.errors import AriError
 from ari_apps.ari.events import (
     CHANNEL_DESTROYED,
-    CHANNEL_DTMF_RECEIVED,
     ENDPOINT_STATE_CHANGE,
     HANDLED_EVENT_TYPES,
-    PLAYBACK_FINISHED,
     STASIS_END,
     STASIS_START,
     AriEvent,
@@ -51,12 +49,13 @@ from ari_apps.call_services import (
     ServiceResult,
     load_call_services,
 )
+from ari_apps.channels import ChannelRegistry
 from ari_apps.ivr import stasis as ivr_stasis
-from ari_apps.ivr.events import DtmfReceived, PlaybackFinished, QueueExited
+from ari_apps.ivr.events import QueueExited
 from ari_apps.ivr.runner import FlowRunner, safe_fallback
 from ari_apps.provisioning import ensure_agent_endpoint
 from ari_apps.stasis_routes import StasisRoutes
-from fax.scheduler import ChannelWatchers, FaxBackScheduler
+from fax.scheduler import FaxBackScheduler
 from hotline import calls, tenancy
 from hotline.bus import EventBus
 from hotline.center import HealthCheck
@@ -81,6 +80,22 @@ class StartUpFailed(Exception):
 DIRECT_SERVICE = "service"
 
 
+class DirectServiceCall:
+    """Owns a channel running a call service without a flow (feature codes
+    such as ``*98``, fax DIDs) while the service, which borrows it, runs."""
+
+    feature = "service"
+
+    def __init__(self, channel_id: str, task: asyncio.Task[None]) -> None:
+        self.call_id = channel_id
+        self.task = task
+
+    async def on_channel_event(self, event: AriEvent) -> None:
+        # Only the channel's end reaches the owner while the service has it.
+        if event.is_channel_final:
+            self.task.cancel()
+
+
 class CallCenter:
     """Implements hotline.center.ContactCenter for the web layer."""
 
@@ -98,20 +113,20 @@ class CallCenter:
             on_connected=self.on_connected,
             event_types=HANDLED_EVENT_TYPES,
         )
-        self.acd = AcdService(self.ari, bus, settings.ari_app, self.on_queue_exit)
-        self.runners: dict[str, FlowRunner] = {}
-        self.feature_channels: dict[str, str] = {}  # channel id -> playback id
+        # Who has each channel: flows, agent legs, feature codes, services.
+        self.channels = ChannelRegistry()
+        self.acd = AcdService(
+            self.ari, bus, settings.ari_app, self.on_queue_exit, channels=self.channels
+        )
+        # The ACD behind flows' queue nodes, plugged into the flow engine.
+        self.queues: ivr_stasis.QueuePort = acd_stasis.FlowQueueHandOff(self.acd)
         # test call -> the draft it runs and the tenant of the flow tested
         self.test_flows: dict[str, tuple[dict[str, Any], int]] = {}
         self.call_services = load_call_services()
         self.voicemail = VoicemailBackground(settings, bus, self.ari)
-        self.service_calls: dict[str, CallServiceContext] = {}  # channel -> service using it
-        self._direct_services: dict[str, asyncio.Task[None]] = {}  # Stasis(...,service,...)
         self.http: aiohttp.ClientSession | None = None
-        # Channels Hotline originated outside a flow (fax-back legs): their
-        # owner sees every event, including a ChannelDestroyed before any StasisStart.
-        self.channel_watchers: ChannelWatchers = {}
-        self.fax_back = FaxBackScheduler(self.ari, settings, self.channel_watchers)
+        # Fax-back legs are observed: they may die before any StasisStart.
+        self.fax_back = FaxBackScheduler(self.ari, settings, self.channels.observers)
         self._acd_loaded = False
         self._ready = asyncio.Event()
         self._start_up_step: str | None = None
@@ -143,10 +158,24 @@ class CallCenter:
             await asyncio.gather(self._run_task, return_exceptions=True)
         for runner in self.runners.values():
             runner.close()
-        for task in self._direct_services.values():
-            task.cancel()
+        for service in self.channels.owned(DirectServiceCall).values():
+            service.task.cancel()
         if self.http is not None:
             await self.http.close()
+
+    @property
+    def runners(self) -> dict[str, FlowRunner]:
+        """The callers in flows, by channel (a view of the channel registry)."""
+        return self.channels.owned(FlowRunner)
+
+    @property
+    def service_calls(self) -> dict[str, CallServiceContext]:
+        """Channels lent to call services (a view of the channel registry)."""
+        return {
+            channel_id: borrower
+            for channel_id, borrower in self.channels.borrowers().items()
+            if isinstance(borrower, CallServiceContext)
+        }
 
     @property
     def ari_connected(self) -> bool:
@@ -299,34 +328,11 @@ class CallCenter:
 
     # -- ARI events --------------------------------------------------------------
     async def on_channel_event(self, event: AriEvent) -> None:
-        channel_id = event.channel_id
-        assert channel_id is not None
-        watcher = self.channel_watchers.get(channel_id)
-        if watcher is not None:
-            watcher(event)
+        self.channels.notify_observers(event)
         if event.type == STASIS_START:
             await self._stasis_start(event)
             return
-        service_call = self.service_calls.get(channel_id)
-        if service_call is not None:
-            # A call service has the channel: it sees every event in order.
-            service_call.deliver(event)
-        runner = self.runners.get(channel_id)
-        if runner is not None:
-            if service_call is None or event.is_channel_final:
-                await self._caller_event(runner, event)
-        elif channel_id in self._direct_services:
-            if event.is_channel_final:
-                self._direct_services.pop(channel_id).cancel()
-        elif channel_id in self.acd.legs:
-            if event.type in (STASIS_END, CHANNEL_DESTROYED):
-                await self.acd.leg_gone(channel_id, event.cause)
-        elif channel_id in self.acd.calls:
-            # An adopted caller (restart) whose flow session did not survive.
-            if event.type in (STASIS_END, CHANNEL_DESTROYED):
-                await self.acd.caller_gone(channel_id)
-        elif channel_id in self.feature_channels:
-            await acd_stasis.feature_event(self, event)
+        await self.channels.dispatch(event)
 
     async def _stasis_start(self, event: AriEvent) -> None:
         handler = self.stasis_routes.handler_for(event.args)
@@ -365,15 +371,12 @@ class CallCenter:
             variables=variables,
             tenant_id=tenant_id,
         )
-        self.service_calls[channel_id] = context
         try:
-            return await service.run(context, params)
+            with self.channels.lend(channel_id, context):
+                return await service.run(context, params)
         except (AriError, OSError, ValueError, LookupError, RuntimeError) as exc:
             log.exception("call %s: call service %s failed", call_id, name)
             return ServiceResult(OUTCOME_FAILED, {"service_error": str(exc)[:200]})
-        finally:
-            if self.service_calls.get(channel_id) is context:
-                del self.service_calls[channel_id]
 
     async def _start_direct_service(self, event: AriEvent) -> None:
         """``Stasis(hotline,service,<name>,arg...)``: a service without a flow."""
@@ -417,7 +420,7 @@ class CallCenter:
             self._direct_service(channel_id, name, params, caller_id, tenant_id),
             name=f"service-{name}-{channel_id}",
         )
-        self._direct_services[channel_id] = task
+        self.channels.own(channel_id, DirectServiceCall(channel_id, task))
 
     async def _direct_service(
         self,
@@ -449,26 +452,9 @@ class CallCenter:
             await calls.close_record(channel_id, "hangup")
             raise
         finally:
-            if self._direct_services.get(channel_id) is asyncio.current_task():
-                del self._direct_services[channel_id]
-
-    async def _caller_event(self, runner: FlowRunner, event: AriEvent) -> None:
-        if event.type == CHANNEL_DTMF_RECEIVED and event.digit:
-            await runner.feed(DtmfReceived(event.digit))
-        elif event.type == PLAYBACK_FINISHED and event.playback_id:
-            await runner.feed(PlaybackFinished(event.playback_id))
-        elif event.type in (STASIS_END, CHANNEL_DESTROYED):
-            await self.caller_gone(runner)
-
-    async def caller_gone(self, runner: FlowRunner) -> None:
-        if self.runners.pop(runner.channel_id, None) is None:
-            return
-        runner.close()
-        if runner.call_id in self.acd.calls:
-            await self.acd.caller_gone(runner.call_id)
-        else:
-            await calls.close_record(runner.call_id, "abandoned_in_ivr")
-        self.bus.publish("call", "ended", call_id=runner.call_id)
+            holder = self.channels.owner(channel_id)
+            if isinstance(holder, DirectServiceCall) and holder.task is asyncio.current_task():
+                self.channels.release(channel_id, holder)
 
     async def on_global_event(self, event: AriEvent) -> None:
         if event.type == ENDPOINT_STATE_CHANGE and event.endpoint:
@@ -491,12 +477,13 @@ class CallCenter:
         channel_id = event.channel_id
         if channel_id is None or event.type in (STASIS_END, CHANNEL_DESTROYED):
             return
-        runner = self.runners.pop(channel_id, None)
-        if runner is not None:
-            runner.close()
+        holder = self.channels.owner(channel_id)
+        if isinstance(holder, FlowRunner):
+            self.channels.release(channel_id, holder)
+            holder.close()
             with contextlib.suppress(Exception):
-                await calls.close_record(runner.call_id, "failed")
-        if channel_id in self.acd.legs:
+                await calls.close_record(holder.call_id, "failed")
+        if isinstance(holder, AgentLegHold):
             with contextlib.suppress(AriError):
                 await self.ari.hangup(channel_id)
             return
@@ -504,8 +491,8 @@ class CallCenter:
 
     # -- ACD -> flow ---------------------------------------------------------------
     async def on_queue_exit(self, call_id: str, outcome: str, goto_node: str | None) -> None:
-        runner = self.runners.get(call_id)
-        if runner is not None:
+        runner = self.channels.owner(call_id)
+        if isinstance(runner, FlowRunner):
             runner.in_queue = False
             await runner.feed(QueueExited(outcome, goto_node))
         elif outcome != "answered":

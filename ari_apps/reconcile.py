@@ -26,11 +26,10 @@ from typing import Any, Protocol
 from ari_apps.acd.events import CallerArrived, CallRestored
 from ari_apps.acd.exceptions import AcdError
 from ari_apps.acd.exits import EXIT_OVERFLOW
-from ari_apps.acd.services import AgentLeg, QueuedCall, queue_bridge_id
+from ari_apps.acd.services import AcdService, AgentLeg, QueuedCall, queue_bridge_id
 from ari_apps.ari.errors import AriError, AriNotFound
 from ari_apps.ari.events import AriEvent, parse_event
 from ari_apps.ivr import stasis as ivr_stasis
-from ari_apps.ivr.runner import FlowRunner
 from hotline import calls
 from hotline.models import ConnectedCall, WaitingCaller
 from hotline.settings import Settings
@@ -42,8 +41,7 @@ class ReconcileHost(ivr_stasis.FlowHost, Protocol):
     (``ari_apps.app.CallCenter`` is one): flows it restarts, and more."""
 
     settings: Settings
-
-    async def caller_gone(self, runner: FlowRunner) -> None: ...
+    acd: AcdService
 
     async def on_handler_error(self, event: AriEvent, exc: BaseException) -> None: ...
 
@@ -76,11 +74,9 @@ async def reconcile(center: ReconcileHost) -> None:
     acd = center.acd
     now = time.time()
 
-    # Forget in-memory calls whose channels vanished during an outage.
-    for channel_id in [c for c in center.runners if c not in channels]:
-        await center.caller_gone(center.runners[channel_id])
-    for channel_id in [c for c in acd.legs if c not in channels]:
-        await acd.leg_gone(channel_id, None)
+    # Forget in-memory calls whose channels vanished during an outage: their
+    # owners (flows, agent legs, adopted callers) clean up as on a hang-up.
+    await center.channels.forget_vanished(channels)
     for call_id in [c for c in acd.calls if acd.calls[c].channel_id not in channels]:
         await acd.caller_gone(call_id)
 
@@ -107,8 +103,8 @@ async def reconcile(center: ReconcileHost) -> None:
                 channels[row.call_id].get("caller", {}).get("number", ""),
             )
             queued.connected_leg = leg
-            acd.calls[row.call_id] = queued
-            acd.legs[leg.channel_id] = leg
+            acd.adopt_caller(queued)
+            acd.track_leg(leg)
             try:
                 await acd.handle_locked(
                     CallRestored(
@@ -124,7 +120,7 @@ async def reconcile(center: ReconcileHost) -> None:
                 # call cleanly rather than let an agent carry two calls.
                 log.warning("could not restore call %s in the ACD: %s", row.call_id, exc)
                 acd.calls.pop(row.call_id, None)
-                acd.legs.pop(leg.channel_id, None)
+                await acd.leg_gone(leg.channel_id, None)
                 for channel_id in (row.call_id, row.agent_channel_id):
                     await _hangup(center, channel_id)
                 await row.delete()
@@ -152,8 +148,10 @@ async def reconcile(center: ReconcileHost) -> None:
         except AriNotFound:
             await ari.create_bridge(bridge_id=bridge_id, type="mixing")
             await ari.add_channel(bridge_id, waiting.call_id)
-        acd.calls[waiting.call_id] = QueuedCall(
-            waiting.call_id, waiting.call_id, waiting.queue, bridge_id, waiting.caller_id
+        acd.adopt_caller(
+            QueuedCall(
+                waiting.call_id, waiting.call_id, waiting.queue, bridge_id, waiting.caller_id
+            )
         )
         try:
             await acd.handle_locked(
@@ -179,7 +177,7 @@ async def reconcile(center: ReconcileHost) -> None:
         args = stasis_args(channel, app)
         if args is None:
             continue
-        if channel_id in acd.calls or channel_id in acd.legs or channel_id in center.runners:
+        if channel_id in center.channels:
             continue
         kind = args[0] if args else ""
         if kind == "inbound":

@@ -34,6 +34,7 @@ from typing import Final
 from ari_apps.ari.client import AriClient
 from ari_apps.ari.errors import AriError, AriNotFound
 from ari_apps.ari.events import CHANNEL_DESTROYED, AriEvent
+from ari_apps.channels import ChannelObservers
 from fax import core, services
 from fax import guard as _guard  # noqa: F401  (registers fax.check_destination)
 from fax.calls import FAX_CONTEXT
@@ -55,8 +56,6 @@ PSTN_CONTEXT: Final = "to-pstn"
 # Waits for the dialled leg to be bridged, then SendFAX (see extensions.conf).
 FAX_BACK_EXTENSION: Final = "send-dialled"
 
-ChannelWatchers = dict[str, Callable[[AriEvent], None]]
-
 
 def leg_channel_id(job_id: int, attempt: int) -> str:
     return f"hl-fax-{job_id}-{attempt}"
@@ -77,7 +76,7 @@ class LegCauses:
 
 
 class FaxBackScheduler:
-    def __init__(self, ari: AriClient, settings: Settings, watchers: ChannelWatchers) -> None:
+    def __init__(self, ari: AriClient, settings: Settings, watchers: ChannelObservers) -> None:
         self._ari = ari
         self._settings = settings
         self._watchers = watchers

@@ -64,6 +64,8 @@ from ari_apps.acd.exits import (
 )
 from ari_apps.ari.client import AriClient
 from ari_apps.ari.errors import AriError, AriNotFound
+from ari_apps.ari.events import AriEvent
+from ari_apps.channels import ChannelRegistry
 from hotline import calls
 from hotline.bus import EventBus
 from hotline.models import Agent, Queue, QueueMember
@@ -112,6 +114,39 @@ class QueuedCall:
     extra: dict[str, Any] = field(default_factory=dict)
     # None for callers adopted after a restart: the global handler takes them.
     on_exit: QueueExitListener | None = None
+
+
+class AgentLegHold:
+    """The ACD's hold on an agent leg in the adapter's channel registry."""
+
+    feature = "acd.leg"
+
+    def __init__(self, service: AcdService, leg: AgentLeg) -> None:
+        self.service = service
+        self.leg = leg
+
+    @property
+    def call_id(self) -> str:
+        return self.leg.call_id
+
+    async def on_channel_event(self, event: AriEvent) -> None:
+        if event.is_channel_final:
+            await self.service.leg_gone(self.leg.channel_id, event.cause)
+
+
+class AdoptedCallerHold:
+    """The ACD's hold on a caller adopted after a restart whose flow did not
+    survive it; a caller who came through a flow is held by the flow."""
+
+    feature = "acd.caller"
+
+    def __init__(self, service: AcdService, call_id: str) -> None:
+        self.service = service
+        self.call_id = call_id
+
+    async def on_channel_event(self, event: AriEvent) -> None:
+        if event.is_channel_final:
+            await self.service.caller_gone(self.call_id)
 
 
 def queue_config(row: Queue) -> QueueConfig:
@@ -199,8 +234,18 @@ class SerialJobs:
 
 
 class AcdService:
-    def __init__(self, ari: AriClient, bus: EventBus, app: str, on_queue_exit: QueueExitHandler):
+    def __init__(
+        self,
+        ari: AriClient,
+        bus: EventBus,
+        app: str,
+        on_queue_exit: QueueExitHandler,
+        *,
+        channels: ChannelRegistry | None = None,
+    ):
         self.ari = ari
+        # The adapter's registry: agent legs and adopted callers are held there.
+        self.channels = channels if channels is not None else ChannelRegistry()
         self.bus = bus
         self.app = app
         self._on_queue_exit = on_queue_exit
@@ -208,7 +253,10 @@ class AcdService:
         self.lock = asyncio.Lock()
         self._lock_owner: asyncio.Task[Any] | None = None
         self.calls: dict[str, QueuedCall] = {}
-        self.legs: dict[str, AgentLeg] = {}  # agent leg channel id -> leg
+        # Agent leg channel id -> leg: what the ACD knows of each leg it
+        # holds in the registry (track_leg / _forget_leg keep both in step).
+        self.legs: dict[str, AgentLeg] = {}
+        self._leg_holds: dict[str, AgentLegHold] = {}
         self._leg_counter = 0
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -391,6 +439,24 @@ class AcdService:
             return
         await self.handle(CallerAbandoned(time.time(), call_id))
 
+    # -- holds in the channel registry ---------------------------------------------
+    def track_leg(self, leg: AgentLeg) -> None:
+        hold = AgentLegHold(self, leg)
+        self.channels.own(leg.channel_id, hold)
+        self.legs[leg.channel_id] = leg
+        self._leg_holds[leg.channel_id] = hold
+
+    def _forget_leg(self, channel_id: str) -> AgentLeg | None:
+        hold = self._leg_holds.pop(channel_id, None)
+        if hold is not None:
+            self.channels.release(channel_id, hold)
+        return self.legs.pop(channel_id, None)
+
+    def adopt_caller(self, queued: QueuedCall) -> None:
+        """A caller found alive after a restart, without their flow."""
+        self.channels.own(queued.channel_id, AdoptedCallerHold(self, queued.call_id))
+        self.calls[queued.call_id] = queued
+
     # -- agent legs -------------------------------------------------------------
     async def leg_answered(self, channel_id: str) -> None:
         leg = self.legs.get(channel_id)
@@ -408,12 +474,12 @@ class AcdService:
         )
         if not connected:
             # Answered too late (caller gone or another agent won): release it.
-            self.legs.pop(channel_id, None)
+            self._forget_leg(channel_id)
             with contextlib.suppress(AriError):
                 await self.ari.hangup(channel_id)
 
     async def leg_gone(self, channel_id: str, cause: int | None) -> None:
-        leg = self.legs.pop(channel_id, None)
+        leg = self._forget_leg(channel_id)
         if leg is None:
             return
         queued = self.calls.get(leg.call_id)
@@ -503,7 +569,7 @@ class AcdService:
         leg = AgentLeg(
             channel_id, command.call_id, command.agent_id, command.extension, command.queue
         )
-        self.legs[channel_id] = leg
+        self.track_leg(leg)
         caller_id = queued.caller_id if queued else None
 
         async def ring() -> None:
@@ -520,7 +586,7 @@ class AcdService:
                 )
             except AriError as exc:
                 # Unregistered or unreachable phone: Asterisk refuses at once.
-                self.legs.pop(channel_id, None)
+                self._forget_leg(channel_id)
                 log.info("offer to %s failed: %s", command.agent_id, exc)
                 self._spawn(self._offer_failed(command.call_id, command.agent_id, "unreachable"))
 

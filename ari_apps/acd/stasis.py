@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
+from ari_apps.acd.caller_options import parse_flow_options
 from ari_apps.acd.events import (
     AgentLoggedIn,
     AgentLoggedOut,
@@ -21,10 +22,15 @@ from ari_apps.acd.events import (
     Event,
 )
 from ari_apps.acd.exceptions import AcdError
+from ari_apps.acd.exits import QueueExit
 from ari_apps.acd.services import AcdService
 from ari_apps.ari.client import AriClient
 from ari_apps.ari.errors import AriError
-from ari_apps.ari.events import CHANNEL_DESTROYED, PLAYBACK_FINISHED, STASIS_END, AriEvent
+from ari_apps.ari.events import PLAYBACK_FINISHED, AriEvent
+from ari_apps.channels import ChannelRegistry
+from ari_apps.ivr.commands import EnterQueue
+from ari_apps.ivr.events import QueueExited
+from ari_apps.ivr.runner import FlowRunner
 from ari_apps.stasis_routes import StasisStartHandler
 from hotline.pause_reasons import phone_pause_reason
 from hotline.tenancy import pjsip_endpoint_of
@@ -36,7 +42,7 @@ class FeatureCodeHost(Protocol):
 
     ari: AriClient
     acd: AcdService
-    feature_channels: dict[str, str]  # channel id -> its confirmation's playback id
+    channels: ChannelRegistry
 
 
 log = logging.getLogger(__name__)
@@ -92,18 +98,61 @@ async def start_feature(center: FeatureCodeHost, event: AriEvent) -> None:
                 # As the API's pause does: a pause keyed during a call shows
                 # only after wrap-up, and must survive a restart until then.
                 center.acd.persist_pause_request(agent, paused=True, reason=acd_event.reason)
-    playback_id = f"hl-feature-{channel_id}"
-    center.feature_channels[channel_id] = playback_id
-    await center.ari.play(channel_id, media, playback_id=playback_id)
+    center.channels.own(channel_id, FeatureCodeCall(center.ari, channel_id))
+    await center.ari.play(channel_id, media, playback_id=f"hl-feature-{channel_id}")
 
 
-async def feature_event(center: FeatureCodeHost, event: AriEvent) -> None:
-    channel_id = event.channel_id or ""
-    if event.type == PLAYBACK_FINISHED:
-        with contextlib.suppress(AriError):
-            await center.ari.hangup(channel_id)
-    if event.type in (STASIS_END, CHANNEL_DESTROYED):
-        center.feature_channels.pop(channel_id, None)
+class FeatureCodeCall:
+    """Owns a feature-code call while its confirmation plays, then hangs up."""
+
+    feature = "acd.feature-code"
+
+    def __init__(self, ari: AriClient, channel_id: str) -> None:
+        self.ari = ari
+        self.call_id = channel_id
+
+    async def on_channel_event(self, event: AriEvent) -> None:
+        if event.type == PLAYBACK_FINISHED:
+            with contextlib.suppress(AriError):
+                await self.ari.hangup(self.call_id)
+
+
+class FlowQueueHandOff:
+    """The ACD behind flows' queue nodes (``ari_apps.ivr.stasis.QueuePort``).
+
+    The caller's flow keeps owning the channel while they wait and talk; the
+    ACD tells the flow how they left, with everything the exit carries (a
+    voicemail box too, which the generic exit handler cannot).
+    """
+
+    def __init__(self, acd: AcdService) -> None:
+        self.acd = acd
+
+    async def enter(self, runner: FlowRunner, command: EnterQueue) -> None:
+        variables: dict[str, Any] = dict(runner.session.variables)
+        # The node's parser already refused what the ACD cannot honour.
+        options = parse_flow_options(command.options, command.max_wait_s)
+
+        async def left_queue(queue_exit: QueueExit) -> None:
+            await runner.leave_queue(
+                QueueExited(queue_exit.outcome, queue_exit.goto_node, queue_exit.voicemail_box)
+            )
+
+        await self.acd.enqueue(
+            runner.call_id,
+            runner.channel_id,
+            command.queue,
+            command.priority,
+            str(variables.get("caller_id", "")),
+            options=options,
+            on_exit=left_queue,
+        )
+
+    def holds(self, call_id: str) -> bool:
+        return call_id in self.acd.calls
+
+    async def caller_gone(self, call_id: str) -> None:
+        await self.acd.caller_gone(call_id)
 
 
 def stasis_claims(host: FeatureCodeHost) -> dict[str, StasisStartHandler]:

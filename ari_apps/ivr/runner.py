@@ -18,6 +18,7 @@ import aiohttp
 
 from ari_apps.ari.client import AriClient
 from ari_apps.ari.errors import AriError, AriNotFound
+from ari_apps.ari.events import CHANNEL_DTMF_RECEIVED, PLAYBACK_FINISHED, AriEvent
 from ari_apps.call_services import OUTCOME_FAILED, ServiceResult
 from ari_apps.ivr.commands import (
     CancelTimer,
@@ -36,7 +37,9 @@ from ari_apps.ivr.commands import (
 from ari_apps.ivr.core import FlowSession
 from ari_apps.ivr.events import (
     CallServiceFinished,
+    DtmfReceived,
     Event,
+    PlaybackFinished,
     QueueExited,
     TimerExpired,
 )
@@ -48,6 +51,8 @@ log = logging.getLogger(__name__)
 
 EnterQueueHandler = Callable[["FlowRunner", EnterQueue], Awaitable[None]]
 CallServiceHandler = Callable[["FlowRunner", RunCallService], Awaitable[ServiceResult]]
+# The caller's channel left the application: whoever runs flows cleans up.
+GoneHandler = Callable[["FlowRunner"], Awaitable[None]]
 
 
 def media_uri(item: str) -> str:
@@ -65,6 +70,10 @@ def media_uri(item: str) -> str:
 
 
 class FlowRunner:
+    """Owns the caller's channel in the adapter's registry (ari_apps/channels.py)."""
+
+    feature = "ivr"
+
     def __init__(
         self,
         ari: AriClient,
@@ -74,6 +83,7 @@ class FlowRunner:
         http: aiohttp.ClientSession,
         on_enter_queue: EnterQueueHandler,
         on_call_service: CallServiceHandler | None = None,
+        on_gone: GoneHandler | None = None,
         agent_context: str = "hotline-agents",
         pstn_context: str = "to-pstn",
         tenant_id: int | None = None,
@@ -85,6 +95,7 @@ class FlowRunner:
         self._http = http
         self._on_enter_queue = on_enter_queue
         self._on_call_service = on_call_service
+        self._on_gone = on_gone
         self._agent_context = agent_context
         self._pstn_context = pstn_context
         # Whose host allow-list the flow's HTTP look-ups obey (None: the home tenant).
@@ -109,6 +120,15 @@ class FlowRunner:
             if self.closed:
                 return
             await self._execute(self.session.handle(event, self.now()))
+
+    async def on_channel_event(self, event: AriEvent) -> None:
+        """The caller's channel events, as the registry routes them."""
+        if event.type == CHANNEL_DTMF_RECEIVED and event.digit:
+            await self.feed(DtmfReceived(event.digit))
+        elif event.type == PLAYBACK_FINISHED and event.playback_id:
+            await self.feed(PlaybackFinished(event.playback_id))
+        elif event.is_channel_final and self._on_gone is not None:
+            await self._on_gone(self)
 
     async def leave_queue(self, exit_event: QueueExited) -> None:
         """The ACD let the caller go (answered, overflow, ...): the flow decides."""

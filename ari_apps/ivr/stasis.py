@@ -8,22 +8,37 @@ from typing import Any, Protocol
 
 import aiohttp
 
-from ari_apps.acd.caller_options import parse_flow_options
-from ari_apps.acd.exits import QueueExit
-from ari_apps.acd.services import AcdService
 from ari_apps.ari.client import AriClient
 from ari_apps.ari.events import AriEvent
 from ari_apps.call_services import ServiceResult
+from ari_apps.channels import ChannelRegistry
 from ari_apps.ivr import routes
 from ari_apps.ivr.commands import EnterQueue
 from ari_apps.ivr.core import FlowSession
-from ari_apps.ivr.events import QueueExited
 from ari_apps.ivr.flow import FlowDefinition
 from ari_apps.ivr.runner import FlowRunner, safe_fallback
 from ari_apps.stasis_routes import StasisStartHandler
 from hotline import calls, tenancy
 from hotline.bus import EventBus
 from hotline.calendars import resolve_calendars
+
+
+class QueuePort(Protocol):
+    """Where a flow's queue node hands its caller (``EnterQueue``).
+
+    Declared by the flow engine, implemented by the feature that runs queues
+    (the ACD: ``ari_apps/acd/stasis.py``) and plugged in by the composition
+    (``ari_apps/app.py``), so that flows never import the ACD.  The queue
+    answers the runner with ``FlowRunner.leave_queue`` when the caller leaves.
+    """
+
+    async def enter(self, runner: FlowRunner, command: EnterQueue) -> None: ...
+
+    def holds(self, call_id: str) -> bool:
+        """Whether the call is still in a queue (waiting or with an agent)."""
+        ...
+
+    async def caller_gone(self, call_id: str) -> None: ...
 
 
 class FlowHost(Protocol):
@@ -33,8 +48,8 @@ class FlowHost(Protocol):
     ari: AriClient
     http: aiohttp.ClientSession | None
     bus: EventBus
-    acd: AcdService
-    runners: dict[str, FlowRunner]
+    channels: ChannelRegistry
+    queues: QueuePort
     test_flows: dict[str, tuple[dict[str, Any], int]]
 
     async def start_service_call(
@@ -146,7 +161,7 @@ async def _run_flow(
         session,
         channel_id,
         http=center.http,
-        on_enter_queue=lambda r, cmd: _enter_queue(center, r, cmd),
+        on_enter_queue=center.queues.enter,
         on_call_service=lambda r, cmd: center.run_call_service(
             r.channel_id,
             r.call_id,
@@ -155,9 +170,10 @@ async def _run_flow(
             r.session.variables,
             tenant_id=r.tenant_id,
         ),
+        on_gone=lambda gone: caller_gone(center, gone),
         tenant_id=tenant_id,
     )
-    center.runners[channel_id] = runner
+    center.channels.own(channel_id, runner)
     center.bus.publish("call", "entered", call_id=channel_id, did=did, caller_id=caller_id)
     if channel_state != "Up":
         # The app answers, not [from-pstn]: a digit pressed before the flow
@@ -167,27 +183,20 @@ async def _run_flow(
     await runner.start()
 
 
-async def _enter_queue(center: FlowHost, runner: FlowRunner, command: EnterQueue) -> None:
-    variables: dict[str, Any] = dict(runner.session.variables)
-    # The node's parser already refused what the ACD cannot honour.
-    options = parse_flow_options(command.options, command.max_wait_s)
+async def caller_gone(center: FlowHost, runner: FlowRunner) -> None:
+    """The caller's channel left: end the flow, and their queue visit if any.
 
-    async def left_queue(queue_exit: QueueExit) -> None:
-        # Straight to this call's runner: the exit may carry a voicemail box,
-        # which the center's generic (call id, outcome, node) handler cannot.
-        await runner.leave_queue(
-            QueueExited(queue_exit.outcome, queue_exit.goto_node, queue_exit.voicemail_box)
-        )
-
-    await center.acd.enqueue(
-        runner.call_id,
-        runner.channel_id,
-        command.queue,
-        command.priority,
-        str(variables.get("caller_id", "")),
-        options=options,
-        on_exit=left_queue,
-    )
+    Safe to call twice (StasisEnd, then ChannelDestroyed; a reconcile that
+    finds the channel gone): only the call that still owned it counts.
+    """
+    if not center.channels.release(runner.channel_id, runner):
+        return
+    runner.close()
+    if center.queues.holds(runner.call_id):
+        await center.queues.caller_gone(runner.call_id)
+    else:
+        await calls.close_record(runner.call_id, "abandoned_in_ivr")
+    center.bus.publish("call", "ended", call_id=runner.call_id)
 
 
 def stasis_claims(host: FlowHost) -> dict[str, StasisStartHandler]:

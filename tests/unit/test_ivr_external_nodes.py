@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from ari_apps.acd.nodes import VOICEMAIL_SERVICE
 from ari_apps.ivr.commands import (
     CancelTimer,
     EnterQueue,
@@ -19,7 +20,6 @@ from ari_apps.ivr.commands import (
     StartTimer,
 )
 from ari_apps.ivr.events import CallServiceFinished, HttpLookupCompleted, QueueExited
-from ari_apps.ivr.node_external import VOICEMAIL_SERVICE
 from ari_apps.ivr.testing import ScriptedCall
 from ari_apps.ivr.validation import ValidationIssue, validate_flow
 from vm.nodes import SERVICE_NAME as VM_SERVICE_NAME
