@@ -50,9 +50,10 @@ from ari_apps.call_services import (
     load_call_services,
 )
 from ari_apps.channels import ChannelRegistry
+from ari_apps.executor import ChannelOpsExecutor, HangUp, SafeFallback
 from ari_apps.ivr import stasis as ivr_stasis
 from ari_apps.ivr.events import QueueExited
-from ari_apps.ivr.runner import FlowRunner, safe_fallback
+from ari_apps.ivr.runner import FlowRunner
 from ari_apps.provisioning import ensure_agent_endpoint
 from ari_apps.stasis_routes import StasisRoutes
 from fax.scheduler import FaxBackScheduler
@@ -115,8 +116,15 @@ class CallCenter:
         )
         # Who has each channel: flows, agent legs, feature codes, services.
         self.channels = ChannelRegistry()
+        # What every feature's decisions become: one vocabulary of channel operations.
+        self.ops = ChannelOpsExecutor(self.ari)
         self.acd = AcdService(
-            self.ari, bus, settings.ari_app, self.on_queue_exit, channels=self.channels
+            self.ari,
+            bus,
+            settings.ari_app,
+            self.on_queue_exit,
+            channels=self.channels,
+            ops=self.ops,
         )
         # The ACD behind flows' queue nodes, plugged into the flow engine.
         self.queues: ivr_stasis.QueuePort = acd_stasis.FlowQueueHandOff(self.acd)
@@ -338,7 +346,7 @@ class CallCenter:
         handler = self.stasis_routes.handler_for(event.args)
         if handler is None:
             log.warning("unexpected StasisStart %s args=%s", event.channel_id, event.args)
-            await safe_fallback(self.ari, event.channel_id or "")
+            await self.ops.run(SafeFallback(event.channel_id or ""))
             return
         await handler(event)
 
@@ -444,10 +452,9 @@ class CallCenter:
                 return  # the dialplan has the channel now
             if result.outcome == OUTCOME_FAILED:
                 # Never silence: the safe context announces, then hangs up.
-                await safe_fallback(self.ari, channel_id)
+                await self.ops.run(SafeFallback(channel_id))
                 return
-            with contextlib.suppress(AriError):
-                await self.ari.hangup(channel_id)
+            await self.ops.run_best_effort(HangUp(channel_id))
         except asyncio.CancelledError:
             await calls.close_record(channel_id, "hangup")
             raise
@@ -484,10 +491,9 @@ class CallCenter:
             with contextlib.suppress(Exception):
                 await calls.close_record(holder.call_id, "failed")
         if isinstance(holder, AgentLegHold):
-            with contextlib.suppress(AriError):
-                await self.ari.hangup(channel_id)
+            await self.ops.run_best_effort(HangUp(channel_id))
             return
-        await safe_fallback(self.ari, channel_id)
+        await self.ops.run(SafeFallback(channel_id))
 
     # -- ACD -> flow ---------------------------------------------------------------
     async def on_queue_exit(self, call_id: str, outcome: str, goto_node: str | None) -> None:
@@ -497,7 +503,7 @@ class CallCenter:
             await runner.feed(QueueExited(outcome, goto_node))
         elif outcome != "answered":
             # Adopted after a restart without its flow: say goodbye safely.
-            await safe_fallback(self.ari, call_id)
+            await self.ops.run(SafeFallback(call_id))
 
     # -- ContactCenter protocol (used by the web layer) -------------------------------
     def queue_names(self) -> list[str]:

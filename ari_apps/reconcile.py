@@ -18,7 +18,6 @@ restart we adopt what is still there and clean only what is truly orphaned:
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from typing import Any, Protocol
@@ -27,8 +26,9 @@ from ari_apps.acd.events import CallerArrived, CallRestored
 from ari_apps.acd.exceptions import AcdError
 from ari_apps.acd.exits import EXIT_OVERFLOW
 from ari_apps.acd.services import AcdService, AgentLeg, QueuedCall, queue_bridge_id
-from ari_apps.ari.errors import AriError, AriNotFound
+from ari_apps.ari.errors import AriNotFound
 from ari_apps.ari.events import AriEvent, parse_event
+from ari_apps.executor import AddToBridge, CreateBridge, DestroyBridge, HangUp
 from ari_apps.ivr import stasis as ivr_stasis
 from hotline import calls
 from hotline.models import ConnectedCall, WaitingCaller
@@ -61,8 +61,7 @@ def stasis_args(channel: dict[str, Any], app: str) -> list[str] | None:
 
 
 async def _hangup(center: ReconcileHost, channel_id: str) -> None:
-    with contextlib.suppress(AriError):
-        await center.ari.hangup(channel_id)
+    await center.ops.run_best_effort(HangUp(channel_id))
 
 
 async def reconcile(center: ReconcileHost) -> None:
@@ -146,8 +145,8 @@ async def reconcile(center: ReconcileHost) -> None:
         try:
             await ari.get_bridge(bridge_id)
         except AriNotFound:
-            await ari.create_bridge(bridge_id=bridge_id, type="mixing")
-            await ari.add_channel(bridge_id, waiting.call_id)
+            await center.ops.run(CreateBridge(bridge_id))
+            await center.ops.run(AddToBridge(bridge_id, waiting.call_id))
         acd.adopt_caller(
             QueuedCall(
                 waiting.call_id, waiting.call_id, waiting.queue, bridge_id, waiting.caller_id
@@ -198,8 +197,7 @@ async def reconcile(center: ReconcileHost) -> None:
             continue
         owner = bridge_id[len("hl-q-") :]
         if owner not in acd.calls:
-            with contextlib.suppress(AriError):
-                await ari.destroy_bridge(bridge_id)
+            await center.ops.run_best_effort(DestroyBridge(bridge_id))
 
 
 async def _restart_flow(center: ReconcileHost, event: AriEvent) -> None:

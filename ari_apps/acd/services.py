@@ -66,6 +66,18 @@ from ari_apps.ari.client import AriClient
 from ari_apps.ari.errors import AriError, AriNotFound
 from ari_apps.ari.events import AriEvent
 from ari_apps.channels import ChannelRegistry
+from ari_apps.executor import (
+    AddToBridge,
+    ChannelOpsExecutor,
+    CreateBridge,
+    DestroyBridge,
+    HangUp,
+    Originate,
+    PlayMedia,
+    RemoveFromBridge,
+    StartMusicOnHold,
+    StopMusicOnHold,
+)
 from hotline import calls
 from hotline.bus import EventBus
 from hotline.models import Agent, Queue, QueueMember
@@ -242,8 +254,11 @@ class AcdService:
         on_queue_exit: QueueExitHandler,
         *,
         channels: ChannelRegistry | None = None,
+        ops: ChannelOpsExecutor | None = None,
     ):
         self.ari = ari
+        # Every channel and bridge operation goes through the adapter's executor.
+        self.ops = ops if ops is not None else ChannelOpsExecutor(ari)
         # The adapter's registry: agent legs and adopted callers are held there.
         self.channels = channels if channels is not None else ChannelRegistry()
         self.bus = bus
@@ -373,17 +388,16 @@ class AcdService:
         """
         bridge_id = queue_bridge_id(call_id)
         try:
-            await self.ari.create_bridge(bridge_id=bridge_id, type="mixing", name=f"queue {queue}")
+            await self.ops.run(CreateBridge(bridge_id, name=f"queue {queue}"))
         except AriError:
             # Already there (a restarted Hotline adopting the caller).
             await self.ari.get_bridge(bridge_id)
         try:
-            await self.ari.add_channel(bridge_id, channel_id)
+            await self.ops.run(AddToBridge(bridge_id, channel_id))
         except AriError:
             # The caller hung up while we set up: nobody else knows this
             # bridge yet, so it would be left behind empty.
-            with contextlib.suppress(AriError):
-                await self.ari.destroy_bridge(bridge_id)
+            await self.ops.run_best_effort(DestroyBridge(bridge_id))
             raise
         self.calls[call_id] = QueuedCall(
             call_id, channel_id, queue, bridge_id, caller_id, on_exit=on_exit
@@ -462,8 +476,7 @@ class AcdService:
         leg = self.legs.get(channel_id)
         if leg is None:
             # An offer we no longer know about (e.g. from before a restart).
-            with contextlib.suppress(AriError):
-                await self.ari.hangup(channel_id)
+            await self.ops.run_best_effort(HangUp(channel_id))
             return
         leg.answered = True
         log.info("call %s: answered by %s", leg.call_id, leg.agent_id)
@@ -475,8 +488,7 @@ class AcdService:
         if not connected:
             # Answered too late (caller gone or another agent won): release it.
             self._forget_leg(channel_id)
-            with contextlib.suppress(AriError):
-                await self.ari.hangup(channel_id)
+            await self.ops.run_best_effort(HangUp(channel_id))
 
     async def leg_gone(self, channel_id: str, cause: int | None) -> None:
         leg = self._forget_leg(channel_id)
@@ -504,10 +516,8 @@ class AcdService:
         self.calls.pop(queued.call_id, None)
 
         async def finish() -> None:
-            with contextlib.suppress(AriError):
-                await self.ari.hangup(hang_up)
-            with contextlib.suppress(AriError):
-                await self.ari.destroy_bridge(queued.bridge_id)
+            await self.ops.run_best_effort(HangUp(hang_up))
+            await self.ops.run_best_effort(DestroyBridge(queued.bridge_id))
             await calls.close_record(queued.call_id, "answered")
             self.bus.publish("call", "ended", call_id=queued.call_id, queue=queued.queue)
 
@@ -537,7 +547,7 @@ class AcdService:
                 if queued is not None:
                     queued.queue = queue
                     bridge_id = queued.bridge_id
-                    self._jobs.run(call_id, lambda: self.ari.bridge_start_moh(bridge_id, moh))
+                    self._jobs.run(call_id, lambda: self.ops.run(StartMusicOnHold(bridge_id, moh)))
                 self._jobs.run(
                     call_id,
                     lambda: calls.add_event(
@@ -558,8 +568,7 @@ class AcdService:
 
     async def _hang_up_quietly(self, channel_ids: list[str]) -> None:
         for channel_id in channel_ids:
-            with contextlib.suppress(AriNotFound):
-                await self.ari.hangup(channel_id)
+            await self.ops.run_unless_gone(HangUp(channel_id))
 
     def _offer(self, command: OfferCall) -> None:
         queued = self.calls.get(command.call_id)
@@ -576,13 +585,15 @@ class AcdService:
             log.info("call %s: offered to %s (%s)", command.call_id, command.agent_id, channel_id)
             await calls.add_event(command.call_id, "offered", agent=command.agent_id)
             try:
-                await self.ari.originate(
-                    f"PJSIP/{command.extension}",
-                    channel_id=channel_id,
-                    app=self.app,
-                    app_args=["agent", command.call_id, command.agent_id],
-                    caller_id=caller_id,
-                    timeout_s=max(1, int(command.ring_timeout_s)),
+                await self.ops.run(
+                    Originate(
+                        f"PJSIP/{command.extension}",
+                        channel_id,
+                        self.app,
+                        ("agent", command.call_id, command.agent_id),
+                        caller_id=caller_id,
+                        timeout_s=max(1, int(command.ring_timeout_s)),
+                    )
                 )
             except AriError as exc:
                 # Unregistered or unreachable phone: Asterisk refuses at once.
@@ -632,9 +643,8 @@ class AcdService:
         async def bridge() -> None:
             # 409 "Bridge isn't playing music" when MOH never started (or
             # already stopped): that must not keep the caller from their agent.
-            with contextlib.suppress(AriError):
-                await self.ari.bridge_stop_moh(queued.bridge_id)
-            await self.ari.add_channel(queued.bridge_id, leg.channel_id)
+            await self.ops.run_best_effort(StopMusicOnHold(queued.bridge_id))
+            await self.ops.run(AddToBridge(queued.bridge_id, leg.channel_id))
             await calls.update_record(
                 command.call_id, agent_extension=leg.extension, answered_at=datetime.now(UTC)
             )
@@ -667,7 +677,7 @@ class AcdService:
         playback_id = f"hl-ann-{command.call_id}-{queued.announcements}"
 
         async def announce() -> None:
-            await self.ari.play(channel_id, media, playback_id=playback_id)
+            await self.ops.run(PlayMedia(channel_id, tuple(media), playback_id))
             await calls.add_event(
                 command.call_id,
                 "announced",
@@ -701,8 +711,7 @@ class AcdService:
 
             async def clean_up() -> None:
                 if queued is not None:
-                    with contextlib.suppress(AriError):
-                        await self.ari.destroy_bridge(queued.bridge_id)
+                    await self.ops.run_best_effort(DestroyBridge(queued.bridge_id))
                 await calls.close_record(call_id, "abandoned")
 
             self._jobs.run(call_id, clean_up)
@@ -735,8 +744,7 @@ class AcdService:
         # A playback started while it is still inside is queued on the bridge
         # channel and silently dropped when it leaves (no PlaybackFinished), so
         # the flow would wait forever: wait until Asterisk shows it gone.
-        with contextlib.suppress(AriError):
-            await self.ari.remove_channel(queued.bridge_id, queued.channel_id)
+        await self.ops.run_best_effort(RemoveFromBridge(queued.bridge_id, queued.channel_id))
         for _ in range(50):
             try:
                 bridge = await self.ari.get_bridge(queued.bridge_id)
@@ -745,8 +753,7 @@ class AcdService:
             if queued.channel_id not in bridge.get("channels", []):
                 break
             await asyncio.sleep(0.02)
-        with contextlib.suppress(AriError):
-            await self.ari.destroy_bridge(queued.bridge_id)
+        await self.ops.run_best_effort(DestroyBridge(queued.bridge_id))
         await self._tell_flow(queued, queue_exit)
 
 

@@ -8,7 +8,6 @@ ACD's lock; the core only gets the reason string in its event.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from typing import Any, Protocol
@@ -25,9 +24,9 @@ from ari_apps.acd.exceptions import AcdError
 from ari_apps.acd.exits import QueueExit
 from ari_apps.acd.services import AcdService
 from ari_apps.ari.client import AriClient
-from ari_apps.ari.errors import AriError
 from ari_apps.ari.events import PLAYBACK_FINISHED, AriEvent
 from ari_apps.channels import ChannelRegistry
+from ari_apps.executor import Answer, ChannelOpsExecutor, HangUp, PlayMedia
 from ari_apps.ivr.commands import EnterQueue
 from ari_apps.ivr.events import QueueExited
 from ari_apps.ivr.runner import FlowRunner
@@ -43,6 +42,7 @@ class FeatureCodeHost(Protocol):
     ari: AriClient
     acd: AcdService
     channels: ChannelRegistry
+    ops: ChannelOpsExecutor
 
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ async def start_feature(center: FeatureCodeHost, event: AriEvent) -> None:
     action = event.args[1] if len(event.args) > 1 else ""
     digits = event.args[2] if len(event.args) > 2 else None
     agent = agent_of(event)
-    await center.ari.answer(channel_id)
+    await center.ops.run(Answer(channel_id))
     acd_event = await acd_event_for(action, agent, digits) if agent else None
     media = "sound:beeperr"
     if agent and acd_event is not None:
@@ -98,8 +98,8 @@ async def start_feature(center: FeatureCodeHost, event: AriEvent) -> None:
                 # As the API's pause does: a pause keyed during a call shows
                 # only after wrap-up, and must survive a restart until then.
                 center.acd.persist_pause_request(agent, paused=True, reason=acd_event.reason)
-    center.channels.own(channel_id, FeatureCodeCall(center.ari, channel_id))
-    await center.ari.play(channel_id, media, playback_id=f"hl-feature-{channel_id}")
+    center.channels.own(channel_id, FeatureCodeCall(center.ops, channel_id))
+    await center.ops.run(PlayMedia(channel_id, (media,), f"hl-feature-{channel_id}"))
 
 
 class FeatureCodeCall:
@@ -107,14 +107,13 @@ class FeatureCodeCall:
 
     feature = "acd.feature-code"
 
-    def __init__(self, ari: AriClient, channel_id: str) -> None:
-        self.ari = ari
+    def __init__(self, ops: ChannelOpsExecutor, channel_id: str) -> None:
+        self.ops = ops
         self.call_id = channel_id
 
     async def on_channel_event(self, event: AriEvent) -> None:
         if event.type == PLAYBACK_FINISHED:
-            with contextlib.suppress(AriError):
-                await self.ari.hangup(self.call_id)
+            await self.ops.run_best_effort(HangUp(self.call_id))
 
 
 class FlowQueueHandOff:

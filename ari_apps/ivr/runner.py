@@ -9,7 +9,6 @@ a timer, a DTMF digit and a playback end never interleave inside the engine.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -17,9 +16,17 @@ from datetime import UTC, datetime
 import aiohttp
 
 from ari_apps.ari.client import AriClient
-from ari_apps.ari.errors import AriError, AriNotFound
+from ari_apps.ari.errors import AriNotFound
 from ari_apps.ari.events import CHANNEL_DTMF_RECEIVED, PLAYBACK_FINISHED, AriEvent
 from ari_apps.call_services import OUTCOME_FAILED, ServiceResult
+from ari_apps.executor import (
+    ChannelOpsExecutor,
+    ContinueInDialplan,
+    HangUp,
+    PlayMedia,
+    SetVariable,
+    StopMedia,
+)
 from ari_apps.ivr.commands import (
     CancelTimer,
     Command,
@@ -87,8 +94,11 @@ class FlowRunner:
         agent_context: str = "hotline-agents",
         pstn_context: str = "to-pstn",
         tenant_id: int | None = None,
+        ops: ChannelOpsExecutor | None = None,
     ) -> None:
         self.ari = ari
+        # Every channel operation goes through the adapter's executor.
+        self.ops = ops if ops is not None else ChannelOpsExecutor(ari)
         self.session = session
         self.channel_id = channel_id
         self.call_id = session.call_id
@@ -163,15 +173,16 @@ class FlowRunner:
     async def _execute_one(self, command: Command) -> None:
         match command:
             case Play(playback_id=playback_id, media=media):
-                await self.ari.play(
-                    self.channel_id,
-                    [media_uri(m) for m in media],
-                    playback_id=playback_id,
-                    lang=asterisk_language(self.session.variables.get("language")),
+                await self.ops.run(
+                    PlayMedia(
+                        self.channel_id,
+                        tuple(media_uri(m) for m in media),
+                        playback_id,
+                        lang=asterisk_language(self.session.variables.get("language")),
+                    )
                 )
             case StopPlayback(playback_id=playback_id):
-                with contextlib.suppress(AriNotFound):
-                    await self.ari.stop_playback(playback_id)
+                await self.ops.run_unless_gone(StopMedia(playback_id))
             case StartTimer(timer_id=timer_id, seconds=seconds):
                 loop = asyncio.get_running_loop()
                 self._timers[timer_id] = loop.call_later(
@@ -194,20 +205,20 @@ class FlowRunner:
                 if kind == "extension" and self.tenant_id is not None:
                     # The agents' context rings an extension only for a channel
                     # of the extension's tenant: a flow reaches its own agents.
-                    await self.ari.set_channel_variable(
-                        self.channel_id,
-                        "CHANNEL(accountcode)",
-                        tenancy.tenant_accountcode(self.tenant_id),
+                    await self.ops.run(
+                        SetVariable(
+                            self.channel_id,
+                            "CHANNEL(accountcode)",
+                            tenancy.tenant_accountcode(self.tenant_id),
+                        )
                     )
                 await calls.add_event(self.call_id, "transferred", target=target, kind=kind)
                 await calls.close_record(self.call_id, "transferred")
-                await self.ari.continue_in_dialplan(
-                    self.channel_id, context=context, extension=target, priority=1
-                )
+                await self.ops.run(ContinueInDialplan(self.channel_id, context, target))
             case Hangup(reason=reason):
                 await calls.add_event(self.call_id, "hangup", reason=reason)
                 await calls.close_record(self.call_id, "ivr_hangup")
-                await self.ari.hangup(self.channel_id)
+                await self.ops.run(HangUp(self.channel_id))
             case NodeEntered(node_id=node_id, kind=kind):
                 await calls.add_event(self.call_id, "node", node=node_id, kind=kind)
             case InputRecorded(node_id=node_id, kind=kind, value=value):
@@ -243,16 +254,3 @@ class FlowRunner:
         # (resolved addresses included); no redirects (ari_apps/ivr/lookup_http.py).
         allowed = await lookup_hosts.allow_list(self.tenant_id)
         await self.feed(await fetch(self._http, command, allowed))
-
-
-async def safe_fallback(ari: AriClient, channel_id: str) -> None:
-    """Send a call we cannot handle to the dialplan's safe context, or hang it up."""
-    try:
-        await ari.continue_in_dialplan(
-            channel_id, context="hotline-safe", extension="s", priority=1
-        )
-    except AriNotFound:
-        return
-    except AriError:
-        with contextlib.suppress(AriError):
-            await ari.hangup(channel_id)

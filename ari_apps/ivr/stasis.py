@@ -12,11 +12,12 @@ from ari_apps.ari.client import AriClient
 from ari_apps.ari.events import AriEvent
 from ari_apps.call_services import ServiceResult
 from ari_apps.channels import ChannelRegistry
+from ari_apps.executor import Answer, ChannelOpsExecutor, SafeFallback
 from ari_apps.ivr import routes
 from ari_apps.ivr.commands import EnterQueue
 from ari_apps.ivr.core import FlowSession
 from ari_apps.ivr.flow import FlowDefinition
-from ari_apps.ivr.runner import FlowRunner, safe_fallback
+from ari_apps.ivr.runner import FlowRunner
 from ari_apps.stasis_routes import StasisStartHandler
 from hotline import calls, tenancy
 from hotline.bus import EventBus
@@ -49,6 +50,7 @@ class FlowHost(Protocol):
     http: aiohttp.ClientSession | None
     bus: EventBus
     channels: ChannelRegistry
+    ops: ChannelOpsExecutor
     queues: QueuePort
     test_flows: dict[str, tuple[dict[str, Any], int]]
 
@@ -83,7 +85,7 @@ async def start_test_flow(center: FlowHost, event: AriEvent) -> None:
     channel_id = event.channel_id or ""
     pending = center.test_flows.pop(channel_id, None)
     if pending is None:
-        await safe_fallback(center.ari, channel_id)
+        await center.ops.run(SafeFallback(channel_id))
         return
     # The tested flow's tenant: its record, and its http_lookup allow-list.
     definition, tenant_id = pending
@@ -121,7 +123,7 @@ async def start_inbound(center: FlowHost, event: AriEvent) -> None:
         return
     if route is None:
         log.warning("call %s to %s: no published flow for this DID", channel_id, did)
-        await safe_fallback(center.ari, channel_id)
+        await center.ops.run(SafeFallback(channel_id))
         return
     await calls.open_record(
         channel_id,
@@ -172,6 +174,7 @@ async def _run_flow(
         ),
         on_gone=lambda gone: caller_gone(center, gone),
         tenant_id=tenant_id,
+        ops=center.ops,
     )
     center.channels.own(channel_id, runner)
     center.bus.publish("call", "entered", call_id=channel_id, did=did, caller_id=caller_id)
@@ -179,7 +182,7 @@ async def _run_flow(
         # The app answers, not [from-pstn]: a digit pressed before the flow
         # runs would be lost.  A channel that arrives answered (a test call
         # the admin's phone picked up, a dialplan of one's own) needs no answer.
-        await center.ari.answer(channel_id)
+        await center.ops.run(Answer(channel_id))
     await runner.start()
 
 

@@ -1,0 +1,216 @@
+"""The adapter's one command executor and its shared vocabulary of channel operations.
+
+Each pure core decides in its own words: the flow engine says ``Play``,
+``Transfer``, ``Hangup``; the ACD says ``OfferCall``, ``ConnectCall``,
+``Announce``.  Each feature's glue translates a decision into the
+operations below, and only this executor carries them out against ARI.  So
+every feature rings, bridges, plays and hangs up the same way, a new feature
+(outbound campaigns, the agent desk) learns one vocabulary rather than the
+ARI client's, and the rules about a channel that vanished under us live in
+one place:
+
+* ``run`` raises what ARI answered: the feature decides (a playback that
+  could not start must still be answered, an originate refused at once
+  means an unreachable phone);
+* ``run_unless_gone`` ignores only "no such channel, bridge or playback"
+  (404): the channel hung up meanwhile and its end event cleans up;
+* ``run_best_effort`` ignores any ARI error: clean-up steps (hang up the
+  other side, destroy a bridge) must not stop the steps after them.
+
+``SafeFallback`` is where a call goes when nobody can handle it: the
+dialplan's ``[hotline-safe]`` apologises and hangs up; if even that fails,
+the channel is hung up.  Never silence.
+
+Queries (``get_bridge``, ``list_channels``) are not operations: they change
+nothing, and their callers read the answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Final
+
+from ari_apps.ari.client import AriClient
+from ari_apps.ari.errors import AriError, AriNotFound
+
+SAFE_CONTEXT: Final = "hotline-safe"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    channel_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlayMedia:
+    """``media``: ARI media URIs (``sound:``, ``digits:``, ``number:``...)."""
+
+    channel_id: str
+    media: tuple[str, ...]
+    playback_id: str
+    lang: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StopMedia:
+    playback_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetVariable:
+    channel_id: str
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContinueInDialplan:
+    """The channel leaves Stasis for the dialplan (its StasisEnd follows)."""
+
+    channel_id: str
+    context: str
+    extension: str
+    priority: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class HangUp:
+    channel_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Originate:
+    """A new channel into our application, with the id we chose, so every
+    later event finds its owner; ``app_args`` route its StasisStart."""
+
+    endpoint: str
+    channel_id: str
+    app: str
+    app_args: tuple[str, ...]
+    caller_id: str | None = None
+    timeout_s: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class CreateBridge:
+    bridge_id: str
+    name: str | None = None
+    bridge_type: str = "mixing"
+
+
+@dataclass(frozen=True, slots=True)
+class AddToBridge:
+    bridge_id: str
+    channel_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveFromBridge:
+    bridge_id: str
+    channel_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DestroyBridge:
+    bridge_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class StartMusicOnHold:
+    bridge_id: str
+    moh_class: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StopMusicOnHold:
+    bridge_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SafeFallback:
+    channel_id: str
+    extension: str = "s"
+
+
+ChannelOp = (
+    Answer
+    | PlayMedia
+    | StopMedia
+    | SetVariable
+    | ContinueInDialplan
+    | HangUp
+    | Originate
+    | CreateBridge
+    | AddToBridge
+    | RemoveFromBridge
+    | DestroyBridge
+    | StartMusicOnHold
+    | StopMusicOnHold
+    | SafeFallback
+)
+
+
+class ChannelOpsExecutor:
+    def __init__(self, ari: AriClient) -> None:
+        self.ari = ari
+
+    async def run(self, op: ChannelOp) -> None:
+        ari = self.ari
+        match op:
+            case Answer(channel_id=channel_id):
+                await ari.answer(channel_id)
+            case PlayMedia(channel_id=channel_id, media=media, playback_id=playback, lang=lang):
+                await ari.play(channel_id, list(media), playback_id=playback, lang=lang)
+            case StopMedia(playback_id=playback_id):
+                await ari.stop_playback(playback_id)
+            case SetVariable(channel_id=channel_id, name=name, value=value):
+                await ari.set_channel_variable(channel_id, name, value)
+            case ContinueInDialplan():
+                await ari.continue_in_dialplan(
+                    op.channel_id, context=op.context, extension=op.extension, priority=op.priority
+                )
+            case HangUp(channel_id=channel_id):
+                await ari.hangup(channel_id)
+            case Originate():
+                await ari.originate(
+                    op.endpoint,
+                    channel_id=op.channel_id,
+                    app=op.app,
+                    app_args=list(op.app_args),
+                    caller_id=op.caller_id,
+                    timeout_s=op.timeout_s,
+                )
+            case CreateBridge(bridge_id=bridge_id, name=name, bridge_type=bridge_type):
+                await ari.create_bridge(bridge_id=bridge_id, type=bridge_type, name=name)
+            case AddToBridge(bridge_id=bridge_id, channel_id=channel_id):
+                await ari.add_channel(bridge_id, channel_id)
+            case RemoveFromBridge(bridge_id=bridge_id, channel_id=channel_id):
+                await ari.remove_channel(bridge_id, channel_id)
+            case DestroyBridge(bridge_id=bridge_id):
+                await ari.destroy_bridge(bridge_id)
+            case StartMusicOnHold(bridge_id=bridge_id, moh_class=moh_class):
+                await ari.bridge_start_moh(bridge_id, moh_class)
+            case StopMusicOnHold(bridge_id=bridge_id):
+                await ari.bridge_stop_moh(bridge_id)
+            case SafeFallback(channel_id=channel_id, extension=extension):
+                await self._safe_fallback(channel_id, extension)
+
+    async def run_unless_gone(self, op: ChannelOp) -> None:
+        with contextlib.suppress(AriNotFound):
+            await self.run(op)
+
+    async def run_best_effort(self, op: ChannelOp) -> None:
+        with contextlib.suppress(AriError):
+            await self.run(op)
+
+    async def _safe_fallback(self, channel_id: str, extension: str) -> None:
+        try:
+            await self.ari.continue_in_dialplan(
+                channel_id, context=SAFE_CONTEXT, extension=extension, priority=1
+            )
+        except AriNotFound:
+            return
+        except AriError:
+            with contextlib.suppress(AriError):
+                await self.ari.hangup(channel_id)
