@@ -22,6 +22,13 @@ CONTRACT_IDS = {
     "features",
     "flow-engine",
     "adapter",
+    "web-pages",
+    "web-no-telephony",
+    "web-flows",
+    "web-acd",
+    "web-voicemail",
+    "web-fax",
+    "web-prompts",
     "no-cycles",
 }
 
