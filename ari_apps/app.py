@@ -32,7 +32,9 @@ from ari_apps.acd.events import (
 )
 from ari_apps.acd.events import Event as AcdEvent
 from ari_apps.acd.exceptions import AcdError
-from ari_apps.acd.services import AcdService, AgentLegHold, load_acd_config
+from ari_apps.acd.live import AgentLegHold
+from ari_apps.acd.services import AcdService
+from ari_apps.acd.store import load_acd_config
 from ari_apps.ari.client import AriClient
 from ari_apps.ari.errors import AriError
 from ari_apps.ari.events import (

@@ -25,7 +25,8 @@ from typing import Any, Protocol
 from ari_apps.acd.events import CallerArrived, CallRestored
 from ari_apps.acd.exceptions import AcdError
 from ari_apps.acd.exits import EXIT_OVERFLOW
-from ari_apps.acd.services import AcdService, AgentLeg, QueuedCall, queue_bridge_id
+from ari_apps.acd.live import AgentLeg, QueuedCall, queue_bridge_id
+from ari_apps.acd.services import AcdService
 from ari_apps.ari.errors import AriNotFound
 from ari_apps.ari.events import AriEvent, parse_event
 from ari_apps.executor import AddToBridge, CreateBridge, DestroyBridge, HangUp

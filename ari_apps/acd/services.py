@@ -22,16 +22,12 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ari_apps.acd import store
 from ari_apps.acd.caller_options import CallerOptions
 from ari_apps.acd.commands import (
-    AGENT_LOGGED_OUT,
-    AGENT_NOT_READY,
-    AGENT_READY,
-    NOT_READY_AT_LOGIN,
     AgentStateChanged,
     Announce,
     CallerLeft,
@@ -42,7 +38,6 @@ from ari_apps.acd.commands import (
     OfferCall,
     Overflow,
 )
-from ari_apps.acd.config import AgentConfig, OverflowTarget, QueueConfig
 from ari_apps.acd.core import Acd
 from ari_apps.acd.events import (
     CallEnded,
@@ -62,9 +57,17 @@ from ari_apps.acd.exits import (
     QueueExit,
     queue_exits,
 )
+from ari_apps.acd.live import (
+    AdoptedCallerHold,
+    AgentLeg,
+    AgentLegHold,
+    QueuedCall,
+    QueueExitListener,
+    queue_bridge_id,
+)
+from ari_apps.acd.serial_jobs import SerialJobs
 from ari_apps.ari.client import AriClient
 from ari_apps.ari.errors import AriError, AriNotFound
-from ari_apps.ari.events import AriEvent
 from ari_apps.channels import ChannelRegistry
 from ari_apps.executor import (
     AddToBridge,
@@ -80,169 +83,14 @@ from ari_apps.executor import (
 )
 from hotline import calls
 from hotline.bus import EventBus
-from hotline.models import Agent, Queue, QueueMember
-from hotline.writer import (
-    WRITER,
-    Statement,
-    delete_statement,
-    update_statement,
-    upsert_statement,
-)
+from hotline.writer import WRITER
 
 log = logging.getLogger(__name__)
 
 QueueExitHandler = Callable[[str, str, str | None], Awaitable[None]]
-# Told how one caller left (enqueue's on_exit): whoever put them in the queue.
-QueueExitListener = Callable[[QueueExit], Awaitable[None]]
 
 # Q.850 causes on an agent leg that never answered, mapped to OfferFailed reasons.
 _CAUSE_REASONS = {17: "busy", 18: "no_answer", 19: "no_answer", 21: "rejected"}
-
-
-def queue_bridge_id(call_id: str) -> str:
-    # Deterministic, so a restarted Hotline finds the caller's bridge again.
-    return f"hl-q-{call_id}"
-
-
-@dataclass
-class AgentLeg:
-    channel_id: str
-    call_id: str
-    agent_id: str
-    extension: str
-    queue: str
-    answered: bool = False
-
-
-@dataclass
-class QueuedCall:
-    call_id: str
-    channel_id: str
-    queue: str
-    bridge_id: str
-    caller_id: str
-    connected_leg: AgentLeg | None = None
-    announcements: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
-    # None for callers adopted after a restart: the global handler takes them.
-    on_exit: QueueExitListener | None = None
-
-
-class AgentLegHold:
-    """The ACD's hold on an agent leg in the adapter's channel registry."""
-
-    feature = "acd.leg"
-
-    def __init__(self, service: AcdService, leg: AgentLeg) -> None:
-        self.service = service
-        self.leg = leg
-
-    @property
-    def call_id(self) -> str:
-        return self.leg.call_id
-
-    async def on_channel_event(self, event: AriEvent) -> None:
-        if event.is_channel_final:
-            await self.service.leg_gone(self.leg.channel_id, event.cause)
-
-
-class AdoptedCallerHold:
-    """The ACD's hold on a caller adopted after a restart whose flow did not
-    survive it; a caller who came through a flow is held by the flow."""
-
-    feature = "acd.caller"
-
-    def __init__(self, service: AcdService, call_id: str) -> None:
-        self.service = service
-        self.call_id = call_id
-
-    async def on_channel_event(self, event: AriEvent) -> None:
-        if event.is_channel_final:
-            await self.service.caller_gone(self.call_id)
-
-
-def queue_config(row: Queue) -> QueueConfig:
-    overflow = (
-        OverflowTarget(row.overflow_kind, row.overflow_target)
-        if row.overflow_kind and row.overflow_target
-        else None
-    )
-    return QueueConfig(
-        name=row.name,
-        strategy=row.strategy,
-        ring_timeout_s=float(row.ring_timeout_s),
-        wrapup_s=float(row.wrapup_s),
-        max_wait_s=float(row.max_wait_s) if row.max_wait_s else None,
-        overflow=overflow,
-        join_empty=row.join_empty,
-        leave_empty=row.leave_empty,
-        announce_position_every_s=float(row.announce_every_s) if row.announce_every_s else None,
-        announce_ewt=row.announce_ewt,
-        moh_class=row.moh_class,
-        required_skills=dict(row.required_skills or {}),
-        max_misses_before_not_ready=row.max_misses,
-        vip_caller_ids=frozenset(row.vip_caller_ids or ()),
-        vip_priority=row.vip_priority,
-    )
-
-
-async def load_acd_config() -> tuple[list[QueueConfig], list[AgentConfig], list[Agent]]:
-    queues = await Queue.all().order_by("id")
-    agents = await Agent.all().order_by("id")
-    memberships: dict[int, list[str]] = {}
-    for member in await QueueMember.all().prefetch_related("queue"):
-        memberships.setdefault(member.agent_id, []).append(member.queue.name)  # type: ignore[attr-defined]
-    agent_configs = [
-        AgentConfig(
-            agent_id=agent.extension,
-            extension=agent.extension,
-            skills=dict(agent.skills or {}),
-            queues=tuple(memberships.get(agent.id, ())),
-        )
-        for agent in agents
-    ]
-    return [queue_config(q) for q in queues], agent_configs, list(agents)
-
-
-class SerialJobs:
-    """Jobs run one after another per key (a call); different keys run at once.
-
-    A job that fails is logged and does not stop the jobs after it: the next
-    step of a call (hang-up, clean-up) must still happen.
-    """
-
-    def __init__(self) -> None:
-        self._tails: dict[str, asyncio.Task[None]] = {}
-
-    def run(self, key: str, job: Callable[[], Awaitable[None]]) -> None:
-        previous = self._tails.get(key)
-        task = asyncio.ensure_future(self._after(previous, job))
-        self._tails[key] = task
-        task.add_done_callback(lambda done: self._forget(key, done))
-
-    @staticmethod
-    async def _after(
-        previous: asyncio.Task[None] | None, job: Callable[[], Awaitable[None]]
-    ) -> None:
-        if previous is not None:
-            # Only the order matters here; the previous job logged its own failure.
-            await asyncio.wait([previous])
-        try:
-            await job()
-        except AriNotFound as exc:
-            log.info("ACD job: channel or bridge already gone (%s)", exc)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("ACD job failed")
-
-    def _forget(self, key: str, task: asyncio.Task[None]) -> None:
-        if self._tails.get(key) is task:
-            del self._tails[key]
-
-    def cancel(self) -> None:
-        for task in self._tails.values():
-            task.cancel()
 
 
 class AcdService:
@@ -301,7 +149,7 @@ class AcdService:
         # The row no longer matches what the ACD last wrote for this agent.
         self._persisted_agent_state.pop(agent_id, None)
 
-        WRITER.submit(_agent_update(agent_id, values), urgent=True)
+        WRITER.submit(store.agent_update(agent_id, values), urgent=True)
 
     def _spawn(self, coro: Awaitable[None]) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(coro)
@@ -413,12 +261,7 @@ class AcdService:
         }
 
         # Urgent: a restart gives the caller their place back from this row.
-        WRITER.submit(
-            upsert_statement(
-                "waiting_caller", "call_id", call_id, row, about=calls.call_row(call_id)
-            ),
-            urgent=True,
-        )
+        WRITER.submit(store.upsert_waiting(call_id, row), urgent=True)
         await calls.update_record(call_id, queue=queue)
         try:
             await self.handle(
@@ -521,7 +364,7 @@ class AcdService:
             await calls.close_record(queued.call_id, "answered")
             self.bus.publish("call", "ended", call_id=queued.call_id, queue=queued.queue)
 
-        WRITER.submit(_delete_connected(queued.call_id))
+        WRITER.submit(store.delete_connected(queued.call_id))
         self._jobs.run(queued.call_id, finish)
 
     # -- command dispatch ---------------------------------------------------------
@@ -561,7 +404,7 @@ class AcdService:
                 # Recorded only: where the caller goes is the batch's QueueExit.
                 calls.note_event(call_id, "overflow", kind=target.kind, target=target.target)
             case AgentStateChanged(agent_id=agent_id, state=state, reason=reason):
-                _persist_agent_state(agent_id, state, reason, self._persisted_agent_state)
+                store.persist_agent_state(agent_id, state, reason, self._persisted_agent_state)
                 self.bus.publish(
                     "agent", "state_changed", agent=agent_id, state=state, reason=reason
                 )
@@ -629,16 +472,7 @@ class AcdService:
         }
 
         # Urgent: a restart re-adopts the caller and agent as a pair from this row.
-        WRITER.submit(
-            upsert_statement(
-                "connected_call",
-                "call_id",
-                command.call_id,
-                row,
-                about=calls.call_row(command.call_id),
-            ),
-            urgent=True,
-        )
+        WRITER.submit(store.upsert_connected(command.call_id, row), urgent=True)
 
         async def bridge() -> None:
             # 409 "Bridge isn't playing music" when MOH never started (or
@@ -700,7 +534,7 @@ class AcdService:
             "queue", "caller_left", call_id=call_id, queue=command.queue, outcome=command.outcome
         )
         if command.is_final:
-            WRITER.submit(_delete_waiting(call_id))
+            WRITER.submit(store.delete_waiting(call_id))
 
     def _exit(self, queue_exit: QueueExit) -> None:
         """The caller is out of the Acd: tell their flow, or clean up after them."""
@@ -730,7 +564,7 @@ class AcdService:
         queued = self.calls.pop(queue_exit.call_id, None)
         if queued is None:
             return
-        WRITER.submit(_delete_waiting(queue_exit.call_id))
+        WRITER.submit(store.delete_waiting(queue_exit.call_id))
         self._jobs.run(queue_exit.call_id, lambda: self._release_then_resume(queued, queue_exit))
 
     async def _tell_flow(self, queued: QueuedCall, queue_exit: QueueExit) -> None:
@@ -755,40 +589,3 @@ class AcdService:
             await asyncio.sleep(0.02)
         await self.ops.run_best_effort(DestroyBridge(queued.bridge_id))
         await self._tell_flow(queued, queue_exit)
-
-
-# The ACD's rows for a call are written under the call's own name
-# (calls.call_row), so the writer keeps them in order with its timeline.
-def _delete_waiting(call_id: str) -> Statement:
-    return delete_statement("waiting_caller", "call_id", call_id, about=calls.call_row(call_id))
-
-
-def _delete_connected(call_id: str) -> Statement:
-    return delete_statement("connected_call", "call_id", call_id, about=calls.call_row(call_id))
-
-
-def _agent_update(agent_id: str, values: dict[str, Any]) -> Statement:
-    return update_statement("agent", "extension", agent_id, values, about=f"agent:{agent_id}")
-
-
-def _persist_agent_state(
-    agent_id: str, state: str, reason: str | None, persisted: dict[str, dict[str, Any]]
-) -> None:
-    """Queue the agent's own choices for the database, in order.
-
-    Only those persist; ringing, on_call and wrap_up are transient and must
-    not erase a pause requested during a call.
-    """
-    if state == AGENT_LOGGED_OUT:
-        values: dict[str, Any] = {"logged_in": False, "paused": False}
-    elif state == AGENT_READY:
-        values = {"logged_in": True, "paused": False, "pause_reason": ""}
-    elif state == AGENT_NOT_READY and reason != NOT_READY_AT_LOGIN:
-        values = {"logged_in": True, "paused": True, "pause_reason": reason or "paused"}
-    else:
-        return
-    if persisted.get(agent_id) == values:
-        return
-    persisted[agent_id] = values
-
-    WRITER.submit(_agent_update(agent_id, values), urgent=True)
