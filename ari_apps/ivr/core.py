@@ -20,8 +20,10 @@ Every node has ``kind`` plus its own fields; ``label``, ``description`` and
 ``ui`` (editor layout) are allowed everywhere and ignored by the engine;
 any other unknown field is an error. Node kinds and their fields are
 documented on their classes: play, goto, set_variable, hangup, transfer
-(nodes.py), menu, collect (node_input.py), queue, http_lookup
-(node_external.py), time_condition (node_time.py). Media items are
+(nodes.py), menu, collect (node_input.py), http_lookup (node_external.py),
+time_condition (node_time.py); features plug in more: queue
+(ari_apps/acd/nodes.py), voicemail, voicemail_access (vm/nodes.py),
+fax_on_demand (fax/nodes.py). Media items are
 ``sound:NAME``, ``prompt:NAME`` (prompt catalogue), ``digits:123`` or
 ``number:5``, and may contain ``${var}`` placeholders (templates.py).
 """
