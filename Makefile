@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: deps run up down demo-call sandbox-reset security test test-unit test-integration check lint typecheck imports coverage bench bench-acd clean migration
+.PHONY: deps run up down demo-call sandbox-reset security test test-unit test-integration check lint typecheck imports coverage bench bench-sip bench-acd clean migration
 
 deps:
 	@bash scripts/install-deps.sh
@@ -63,6 +63,11 @@ migration: deps
 
 bench: deps
 	$(PY) -m tests.bench.run_bench
+
+# The same benchmark with real-SIP callers: SIPp over UDP/RTP through the
+# sandbox's demo inbound trunk, the digit as an RFC 4733 event.
+bench-sip: deps
+	$(PY) -m tests.bench.run_bench --callers sip
 
 # The pure ACD core's routing decision at size (500 waiting, 200 agents, 20 queues).
 bench-acd: deps

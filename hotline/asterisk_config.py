@@ -36,7 +36,60 @@ def template_values(settings: Settings) -> dict[str, str]:
         "AGI_HOST": settings.agi_host,
         "AGI_PORT": str(settings.agi_port),
         "PJSIP_EXTRA": "",
+        "DEMO_TRUNK": demo_trunk(settings),
     }
+
+
+# The header a demo trunk caller sends (``make bench-sip`` does), and its values.
+DEMO_TRUNK_HEADER = "X-Hotline-Demo-Trunk"
+DEMO_TRUNK_ENDPOINT = "demo-trunk"
+DEMO_TRUNK_VALUE = "yes"
+# The benchmark's baseline half has its own DID in its own context
+# (asterisk/config/hotline-bench.conf); this twin of the trunk leads there.
+BENCH_BASELINE_TRUNK_ENDPOINT = "demo-trunk-bench-baseline"
+BENCH_BASELINE_TRUNK_VALUE = "bench-baseline"
+BENCH_BASELINE_CONTEXT = "hotline-bench-pstn"
+
+
+def demo_trunk(settings: Settings) -> str:
+    """An inbound trunk into ``[from-pstn]``: the pattern for a carrier's.
+
+    Only in the sandbox on a loopback SIP bind, where the only callers are
+    the benchmark's and the tests' own: whoever sends the header reaches the
+    DIDs as a PSTN caller would, with no password, as from a carrier that
+    the trunk trusts by address.  A real carrier trunk goes into
+    ``hotline-trunks.conf`` (admin UI, ``/dialplan``) and is identified by
+    the carrier's address instead: ``match = <carrier IP or network>``.
+    """
+    if settings.asterisk_mode != "sandbox" or settings.sip_host != "127.0.0.1":
+        return "; (no demo trunk: only the sandbox on a loopback SIP bind has one)"
+    lines = [
+        "; The demo inbound trunk (hotline/asterisk_config.py, demo_trunk): calls",
+        "; carrying the header below enter [from-pstn] with the dialled DID.",
+    ]
+    for name, context, value in (
+        (DEMO_TRUNK_ENDPOINT, "from-pstn", DEMO_TRUNK_VALUE),
+        (BENCH_BASELINE_TRUNK_ENDPOINT, BENCH_BASELINE_CONTEXT, BENCH_BASELINE_TRUNK_VALUE),
+    ):
+        lines += [
+            f"[{name}]",
+            "type = endpoint",
+            f"context = {context}",
+            "disallow = all",
+            "allow = alaw,ulaw",
+            "; RFC 4733 (2833) telephone-events, as carriers send digits.",
+            "dtmf_mode = rfc4733",
+            "direct_media = no",
+            "rtp_symmetric = yes",
+            "rewrite_contact = yes",
+            "",
+            f"[{name}]",
+            "type = identify",
+            f"endpoint = {name}",
+            f"match_header = {DEMO_TRUNK_HEADER}: {value}",
+            "",
+        ]
+    return "\n".join(lines)
 
 
 def render_template(text: str, values: dict[str, str], name: str) -> str:

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ari_apps.demo_call.phone import free_udp_port
+from hotline.asterisk_config import BENCH_BASELINE_TRUNK_VALUE, DEMO_TRUNK_VALUE
 from hotline.settings import Settings
 from tests.bench import bench_config, hotline_side
 from tests.bench.agents import (
@@ -28,6 +30,7 @@ from tests.bench.ari import BenchAri
 from tests.bench.caller import CallPlan
 from tests.bench.procs import asterisk_pid, cpu_seconds
 from tests.bench.ramp import StepPlan, drain_calls, run_step
+from tests.bench.sipp_callers import SippStep, run_sipp_step
 from tests.bench.stats import StepResult, format_step, ramp_is_over
 
 NATIVE_AGENT_BASE = 3001
@@ -36,6 +39,8 @@ HOTLINE_AGENT_BASE = 2001
 # cycle plus 3 s wrap-up, so a caller slot needs a bit more than one agent.
 AGENT_HEADROOM = 1.25
 WRAP_UP_S = 3.0  # both queues' wrap-up; idle time between steps
+# SIPp's RTP: away from Asterisk's (10000-20000) and the agents' (40000-48000).
+SIPP_MEDIA_PORT = 30000
 
 CpuSampler = Callable[[], tuple[float, float | None]]
 
@@ -48,6 +53,7 @@ class BenchOptions:
     call_s: float
     budget_s: float
     keep_failed: Path | None
+    callers: str = "ari"  # "ari": Local channels; "sip": SIPp through the demo trunk
 
     def step_estimate_s(self) -> float:
         """A step's length: new calls, the last call, judging, wrap-up."""
@@ -59,6 +65,17 @@ def agent_extensions(base: int, steps: tuple[int, ...]) -> list[str]:
     return [str(base + index) for index in range(count)]
 
 
+@dataclass(frozen=True)
+class SipTarget:
+    """Where a half's real-SIP callers go: a DID behind one of the demo trunks."""
+
+    did: str
+    trunk: str
+    sip_port: int
+    agent_log: Path
+    workdir: Path
+
+
 async def ramp(
     ari: BenchAri,
     half: str,
@@ -67,6 +84,7 @@ async def ramp(
     cpu: CpuSampler,
     deadline: float,
     extensions: list[str],
+    sip: SipTarget | None = None,
 ) -> list[StepResult]:
     """Raise the concurrency step by step until the limit is reached or time runs out."""
     results: list[StepResult] = []
@@ -74,18 +92,32 @@ async def ramp(
         if time.monotonic() + options.step_estimate_s() > deadline:
             print(f"  {half:<7} concurrency={concurrency}: skipped, time budget used up")
             break
-        plan = StepPlan(
-            half=half,
-            concurrency=concurrency,
-            duration_s=options.step_s,
-            keep_failed_in=options.keep_failed,
-            call=CallPlan(
-                endpoint=endpoint,
-                caller_context=bench_config.CALLER_CONTEXT,
+        if options.callers == "sip" and sip is not None:
+            sipp_step = SippStep(
+                half=half,
+                did=sip.did,
+                trunk=sip.trunk,
+                concurrency=concurrency,
+                duration_s=options.step_s,
                 call_s=options.call_s,
-            ),
-        )
-        step = await run_step(ari, plan, cpu)
+                sip_port=sip.sip_port,
+                local_port=free_udp_port(),
+                media_port=SIPP_MEDIA_PORT,
+            )
+            step = await run_sipp_step(sipp_step, sip.workdir, sip.agent_log, cpu)
+        else:
+            plan = StepPlan(
+                half=half,
+                concurrency=concurrency,
+                duration_s=options.step_s,
+                keep_failed_in=options.keep_failed,
+                call=CallPlan(
+                    endpoint=endpoint,
+                    caller_context=bench_config.CALLER_CONTEXT,
+                    call_s=options.call_s,
+                ),
+            )
+            step = await run_step(ari, plan, cpu)
         results.append(step)
         print(format_step(half, step), flush=True)
         forced = await drain_calls(ari, f"bench-{half}-", extensions)
@@ -127,8 +159,15 @@ async def run_native(
             # would only blur the baseline's column.
             return cpu_seconds(asterisk_pid(settings)) or 0.0, None
 
+        sip = SipTarget(
+            bench_config.NATIVE_DID,
+            BENCH_BASELINE_TRUNK_VALUE,
+            settings.sip_port,
+            pool.workdir / "baresip.log",
+            settings.var_dir / "bench" / "sipp-native",
+        )
         return await ramp(
-            ari, "native", bench_config.NATIVE_ENDPOINT, options, cpu, deadline, extensions
+            ari, "native", bench_config.NATIVE_ENDPOINT, options, cpu, deadline, extensions, sip
         )
     finally:
         with contextlib.suppress(Exception):
@@ -173,8 +212,22 @@ async def run_hotline(
         def cpu() -> tuple[float, float | None]:
             return cpu_seconds(asterisk_pid(settings)) or 0.0, cpu_seconds(pid)
 
+        sip = SipTarget(
+            hotline_side.HOTLINE_DID,
+            DEMO_TRUNK_VALUE,
+            settings.sip_port,
+            pool.workdir / "baresip.log",
+            settings.var_dir / "bench" / "sipp-hotline",
+        )
         return await ramp(
-            ari, "hotline", hotline_side.HOTLINE_ENDPOINT, options, cpu, deadline, extensions
+            ari,
+            "hotline",
+            hotline_side.HOTLINE_ENDPOINT,
+            options,
+            cpu,
+            deadline,
+            extensions,
+            sip,
         )
     finally:
         # Each step on its own: a failed drain must not leave bench agents

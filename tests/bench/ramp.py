@@ -127,7 +127,8 @@ async def drain_calls(
     side of calls whose callers already hung up.  Returns how many channels
     had to be hung up here.
     """
-    agent_prefixes = tuple(f"PJSIP/{ext}-" for ext in agent_extensions)
+    # The agents' legs, and real-SIP callers' channels on the demo trunks.
+    agent_prefixes = (*(f"PJSIP/{ext}-" for ext in agent_extensions), "PJSIP/demo-trunk")
 
     async def leftovers() -> list[str]:
         channels = await ari.request("GET", "/channels")

@@ -72,6 +72,12 @@ def parse_args(argv: Sequence[str] | None = None) -> BenchOptions:
     parser.add_argument(
         "--keep-failed", type=Path, metavar="DIR", help="save failed calls' recordings here"
     )
+    parser.add_argument(
+        "--callers",
+        choices=["ari", "sip"],
+        default="ari",
+        help="ari: Local channels in Asterisk; sip: SIPp over UDP/RTP via the demo trunk",
+    )
     args = parser.parse_args(argv)
     try:
         steps = tuple(sorted({int(value) for value in args.steps.split(",") if value.strip()}))
@@ -86,6 +92,7 @@ def parse_args(argv: Sequence[str] | None = None) -> BenchOptions:
         call_s=args.call_s,
         budget_s=args.budget_s,
         keep_failed=args.keep_failed,
+        callers=args.callers,
     )
 
 
@@ -159,6 +166,8 @@ def print_report(results: dict[str, list[StepResult]], options: BenchOptions) ->
         extra = "n/a" if extra_ms is None else f"{extra_ms:.1f}"
     print(f"capacity_ratio={ratio}")
     print(f"p99_extra_ms={extra}")
+    measured = "dial_to_answer" if options.callers == "sip" else "dial_to_first_audio"
+    print(f"p99_extra_measures={measured} callers={options.callers}")
     cpu = hotline.hotline_cpu_ms_per_call if hotline is not None else None
     shown = "n/a" if cpu is None else f"{cpu:.1f}"
     print(f"hotline_cpu_ms_per_call={shown} (target <= {HOTLINE_CPU_TARGET_MS:.1f})")

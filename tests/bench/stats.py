@@ -177,9 +177,17 @@ def p99_extra_ms(hotline: HalfSummary, native: HalfSummary) -> float | None:
     Answer-to-audio alone would flatter a service that answers late: Hotline
     answers only once its app has handled StasisStart, the dialplan at once.
     """
-    if hotline.first_sound_p99_ms is None or native.first_sound_p99_ms is None:
-        return None
-    return hotline.first_sound_p99_ms - native.first_sound_p99_ms
+    if hotline.first_sound_p99_ms is not None and native.first_sound_p99_ms is not None:
+        return hotline.first_sound_p99_ms - native.first_sound_p99_ms
+    if (
+        hotline.first_sound_p99_ms is None
+        and native.first_sound_p99_ms is None
+        and hotline.answer_p99_ms is not None
+        and native.answer_p99_ms is not None
+    ):
+        # Real-SIP callers (SIPp) hear no first audio: dial to answer it is.
+        return hotline.answer_p99_ms - native.answer_p99_ms
+    return None
 
 
 def _cell(value: float | int | None, unit: str = "") -> str:
