@@ -25,7 +25,8 @@ from hotline import live_status, pause_reasons
 from hotline.center import ContactCenter
 from hotline.errors import InvalidRequest
 from hotline.models import Tenant
-from vm import services as vm_services
+from vm.mailboxes import get_box
+from vm.messages import delete_message, list_messages, message_audio, message_json
 
 
 def _center(request: Request) -> ContactCenter:
@@ -169,21 +170,21 @@ async def publish_flow(request: Request) -> Response:
 
 async def list_voicemail_messages(request: Request) -> Response:
     principal = await require(request, "view")
-    box = await vm_services.get_box(request.path_params["box"], tenant_id=principal.tenant_id)
+    box = await get_box(request.path_params["box"], tenant_id=principal.tenant_id)
     return JSONResponse(
         [
-            vm_services.message_json(
+            message_json(
                 message,
                 str(request.url_for("voicemail_message_audio", message_id=message.id)),
             )
-            for message in await vm_services.list_messages(box)
+            for message in await list_messages(box)
         ]
     )
 
 
 async def voicemail_message_audio(request: Request) -> Response:
     principal = await require(request, "view")
-    message, data = await vm_services.message_audio(
+    message, data = await message_audio(
         request.path_params["message_id"], tenant_id=principal.tenant_id
     )
     return Response(
@@ -196,7 +197,7 @@ async def voicemail_message_audio(request: Request) -> Response:
 async def delete_voicemail_message(request: Request) -> Response:
     principal = await require(request, "edit")
     message_id = request.path_params["message_id"]
-    before = await vm_services.delete_message(message_id, tenant_id=principal.tenant_id)
+    before = await delete_message(message_id, tenant_id=principal.tenant_id)
     await audit.record(
         request,
         "voicemail_deleted",

@@ -5,7 +5,7 @@ extension when the line dropped), so the channel may already be dead: only
 GET VARIABLE is used, which Asterisk answers on dead channels too.
 
 Nothing reported here is trusted further than a channel variable can be:
-``HOTLINE_FAX_FILE`` is only read once ``fax.services.received_tiff_on_host``
+``HOTLINE_FAX_FILE`` is only read once ``fax.results.received_tiff_on_host``
 has found it inside the fax spool (no ``..``, symlinks resolved), and the
 server listens on loopback unless ``HOTLINE_AGI_HOST`` names another address.
 """
@@ -16,7 +16,7 @@ import logging
 from functools import lru_cache
 
 from agi_scripts.server import AgiSession
-from fax.services import FaxResult, record_fax_result
+from fax.results import FaxResult, record_fax_result
 from hotline.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)

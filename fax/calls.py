@@ -19,8 +19,10 @@ from ari_apps.call_services import (
     ServiceResult,
     register_call_service,
 )
-from fax import services
+from fax.catalogue import find_document
+from fax.jobs import create_inbound_job, create_same_call_job, fail_job
 from fax.paths import FaxPaths
+from fax.services import queue_fax_back
 from hotline.asterisk_account import asterisk_writable_dir
 from hotline.errors import InvalidRequest
 
@@ -52,7 +54,7 @@ class CheckDocument:
     name = "fax.check_document"
 
     async def run(self, call: CallServiceContext, params: Mapping[str, Any]) -> ServiceResult:
-        document = await services.find_document(str(params.get("document", "")))
+        document = await find_document(str(params.get("document", "")))
         if document is None:
             return ServiceResult(UNKNOWN)
         return ServiceResult(
@@ -71,17 +73,17 @@ class SendHere:
     name = "fax.send_here"
 
     async def run(self, call: CallServiceContext, params: Mapping[str, Any]) -> ServiceResult:
-        document = await services.find_document(str(params.get("document", "")))
+        document = await find_document(str(params.get("document", "")))
         if document is None:
             return ServiceResult(UNKNOWN)
-        job = await services.create_same_call_job(document, call.caller_id, call.call_id)
+        job = await create_same_call_job(document, call.caller_id, call.call_id)
         paths = FaxPaths.from_settings(call.settings)
         try:
             await _hand_to_dialplan(
                 call, job.id, str(paths.for_asterisk(Path(document.tiff_path))), "send"
             )
         except Exception as exc:
-            await services.fail_job(job.id, f"hand-off to the dialplan failed: {exc}")
+            await fail_job(job.id, f"hand-off to the dialplan failed: {exc}")
             raise
         return ServiceResult(SENDING, {"fax_job": str(job.id)}, handed_off=True)
 
@@ -92,13 +94,11 @@ class QueueFaxBack:
     name = "fax.queue_back"
 
     async def run(self, call: CallServiceContext, params: Mapping[str, Any]) -> ServiceResult:
-        document = await services.find_document(str(params.get("document", "")))
+        document = await find_document(str(params.get("document", "")))
         if document is None:
             return ServiceResult(UNKNOWN)
         try:
-            job = await services.queue_fax_back(
-                document, str(params.get("number", "")), call.call_id
-            )
+            job = await queue_fax_back(document, str(params.get("number", "")), call.call_id)
         except InvalidRequest as exc:
             return ServiceResult(OUTCOME_FAILED, {"service_error": exc.message})
         return ServiceResult(QUEUED, {"fax_job": str(job.id)})
@@ -111,7 +111,7 @@ class ReceiveFax:
 
     async def run(self, call: CallServiceContext, params: Mapping[str, Any]) -> ServiceResult:
         did = str(params.get("did", ""))
-        job = await services.create_inbound_job(did, call.caller_id, call.call_id)
+        job = await create_inbound_job(did, call.caller_id, call.call_id)
         paths = FaxPaths.from_settings(call.settings)
         tiff = paths.received_tiff(job.id)
         # Asterisk, unprivileged, writes the received pages here.
@@ -119,7 +119,7 @@ class ReceiveFax:
         try:
             await _hand_to_dialplan(call, job.id, str(paths.for_asterisk(tiff)), "receive")
         except Exception as exc:
-            await services.fail_job(job.id, f"hand-off to the dialplan failed: {exc}")
+            await fail_job(job.id, f"hand-off to the dialplan failed: {exc}")
             raise
         return ServiceResult(RECEIVING, {"fax_job": str(job.id)}, handed_off=True)
 

@@ -1,4 +1,5 @@
-"""Tortoise models of the voicemail feature (see vm/services.py for the rules)."""
+"""Tortoise models of the voicemail feature (see vm/store.py, vm/mailboxes.py and
+vm/messages.py for the rules)."""
 
 from __future__ import annotations
 

@@ -41,7 +41,7 @@ from ari_apps.call_services import CallServiceContext, ServiceResult, register_c
 from ari_apps.provisioning import AGENT_CONTEXT
 from hotline import dial_policy, outbound_guard, tenancy
 from hotline.errors import HotlineError
-from vm import access_store, services
+from vm import access_store
 from vm.access_core import (
     AccessSession,
     CallBack,
@@ -66,7 +66,9 @@ from vm.access_core import (
     StoreRequest,
     TimerFired,
 )
+from vm.messages import get_message, message_media
 from vm.nodes import ACCESS_OUTCOME_GOODBYE, ACCESS_SERVICE_NAME
+from vm.store import discard_recording, live_recording_name
 
 log = logging.getLogger(__name__)
 
@@ -235,10 +237,10 @@ class _AccessCall:
             name = self.recordings.pop(command.recording_id, "")
             with contextlib.suppress(AriError):
                 await ari.cancel_live_recording(name)
-            await asyncio.to_thread(services.discard_recording, name)
+            await asyncio.to_thread(discard_recording, name)
         elif isinstance(command, DiscardRecording):
             name = self.recordings.pop(command.recording_id, "")
-            await asyncio.to_thread(services.discard_recording, name)
+            await asyncio.to_thread(discard_recording, name)
         elif isinstance(command, SalvageGreeting):
             self._salvage(command)
         elif isinstance(command, MarkHeard):
@@ -261,19 +263,19 @@ class _AccessCall:
         for item in media:
             if item.startswith("voicemail:"):
                 try:
-                    message = await services.get_message(
+                    message = await get_message(
                         int(item.removeprefix("voicemail:")), tenant_id=self.call.tenant_id
                     )
                 except (HotlineError, ValueError):
                     continue
-                resolved.append(services.message_media(message))
+                resolved.append(message_media(message))
             else:
                 resolved.append(item)
         return resolved
 
     async def _start_recording(self, command: StartRecording) -> None:
         box = self.session.box or "unknown"
-        name = services.live_recording_name("greeting", box)
+        name = live_recording_name("greeting", box)
         self.recordings[command.recording_id] = name
         try:
             await self.call.ari.record(

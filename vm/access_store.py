@@ -1,4 +1,5 @@
-"""What the retrieval menu asks of the voicemail store, done through vm/services.py.
+"""What the retrieval menu asks of the voicemail store, done through vm/mailboxes.py,
+vm/messages.py and vm/greetings.py.
 
 Each ``StoreAction`` of the pure core becomes one service call and comes back
 as a ``StoreAnswered``.  Refusals (wrong box, bad PIN, missing message) are
@@ -20,10 +21,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+import vm.greetings
+import vm.mailboxes
+import vm.messages
+import vm.store
 from hotline import dial_policy, outbound_guard
 from hotline.errors import HotlineError
 from hotline.settings import Settings
-from vm import pin_guard, services
+from vm import pin_guard
 from vm.access_core import (
     LOCKED_OUT,
     OVER_LIMIT,
@@ -88,26 +93,26 @@ async def _run(
     if isinstance(action, CheckCallBack):
         return await _check_call_back(request_id, action, asker)
     if isinstance(action, LoadMessages):
-        box = await services.box_by_number(action.box, tenant_id=asker.tenant_id)
-        messages = await services.list_messages(box)
+        box = await vm.mailboxes.box_by_number(action.box, tenant_id=asker.tenant_id)
+        messages = await vm.messages.list_messages(box)
         infos = tuple(MessageInfo(str(m.id), not m.heard, m.caller_id) for m in messages)
         return StoreAnswered(request_id, True, infos)
     if isinstance(action, SaveMessage):
-        await services.save_message(int(action.message_id), tenant_id=asker.tenant_id)
+        await vm.messages.save_message(int(action.message_id), tenant_id=asker.tenant_id)
     elif isinstance(action, DeleteMessage):
-        await services.delete_message(int(action.message_id), tenant_id=asker.tenant_id)
+        await vm.messages.delete_message(int(action.message_id), tenant_id=asker.tenant_id)
     elif isinstance(action, ForwardMessage):
-        await services.forward_message(
+        await vm.messages.forward_message(
             int(action.message_id), action.to_box, tenant_id=asker.tenant_id
         )
     elif isinstance(action, ChangePin):
-        await services.set_pin(
-            await services.box_by_number(action.box, tenant_id=asker.tenant_id), action.pin
+        await vm.mailboxes.set_pin(
+            await vm.mailboxes.box_by_number(action.box, tenant_id=asker.tenant_id), action.pin
         )
     elif isinstance(action, SetGreeting):
         name = recordings[action.recording_id]
-        box = await services.box_by_number(action.box, tenant_id=asker.tenant_id)
-        await services.set_greeting_from_recording(box, action.kind, name)
+        box = await vm.mailboxes.box_by_number(action.box, tenant_id=asker.tenant_id)
+        await vm.greetings.set_greeting_from_recording(box, action.kind, name)
     return StoreAnswered(request_id, True)
 
 
@@ -131,15 +136,15 @@ async def _check_call_back(request_id: str, action: CheckCallBack, asker: Asker)
 
 async def mark_heard(message_id: str, tenant_id: int | None) -> None:
     try:
-        await services.mark_heard(int(message_id), tenant_id=tenant_id)
+        await vm.messages.mark_heard(int(message_id), tenant_id=tenant_id)
     except _REFUSALS:
         log.warning("voicemail access: message %s not marked heard", message_id, exc_info=True)
 
 
 def recording_duration_s(recording_name: str) -> float:
     """Length of a finished ARI recording (its WAV beside the store)."""
-    data = services.recording_file(recording_name).read_bytes()
-    return services.wav_duration_s(data)
+    data = vm.store.recording_file(recording_name).read_bytes()
+    return vm.store.wav_duration_s(data)
 
 
 async def salvage_greeting(
@@ -149,10 +154,10 @@ async def salvage_greeting(
     try:
         duration = await asyncio.to_thread(recording_duration_s, recording_name)
         if duration >= min_duration_s:
-            box = await services.box_by_number(box_number, tenant_id=tenant_id)
-            await services.set_greeting_from_recording(box, kind, recording_name)
+            box = await vm.mailboxes.box_by_number(box_number, tenant_id=tenant_id)
+            await vm.greetings.set_greeting_from_recording(box, kind, recording_name)
             log.info("voicemail %s: %s greeting kept after hang-up", box_number, kind)
             return
     except _REFUSALS:
         log.warning("voicemail %s: greeting after hang-up lost", box_number, exc_info=True)
-    await asyncio.to_thread(services.discard_recording, recording_name)
+    await asyncio.to_thread(vm.store.discard_recording, recording_name)

@@ -40,8 +40,12 @@ from ari_apps.call_services import (
 )
 from hotline.errors import NotFound
 from hotline.models_voicemail import Mailbox
-from vm import services
+from vm.greetings import greeting_media
+from vm.mailboxes import box_by_number
+from vm.messages import store_recording
 from vm.nodes import OUTCOME_NO_MESSAGE, OUTCOME_OPERATOR, OUTCOME_RECORDED, SERVICE_NAME
+from vm.notifications import email_notification
+from vm.store import discard_recording, live_recording_name
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +96,7 @@ class LeaveVoicemail:
         args = params.get("args") or []
         box_number = str(params.get("box") or (args[0] if args else ""))
         try:
-            box = await services.box_by_number(box_number)
+            box = await box_by_number(box_number)
             # A flow leaves messages in its own tenant's boxes only: box
             # numbers are one plan, so a number alone could name another's.
             if call.tenant_id is not None and box.tenant_id != call.tenant_id:
@@ -116,7 +120,7 @@ class LeaveVoicemail:
         self, call: CallServiceContext, box: Mailbox, kind: str, operator_enabled: bool
     ) -> str | None:
         """None to go on recording; an outcome when the caller chose otherwise."""
-        media = services.greeting_media(box, kind)
+        media = greeting_media(box, kind)
         items = [media] if media else stock_greeting(box, kind)
         playback_id = f"vm-greeting-{uuid.uuid4().hex[:12]}"
         await call.ari.play(call.channel_id, items, playback_id=playback_id)
@@ -149,7 +153,7 @@ class RecordingSession:
         self.max_length_s = max_length_s
         self.silence_s = silence_s
         self.operator_enabled = operator_enabled
-        self.name = services.live_recording_name("msg", box.number)
+        self.name = live_recording_name("msg", box.number)
         self.settled = False  # kept, discarded or handed to the after-hang-up task
 
     async def run(self) -> ServiceResult:
@@ -197,7 +201,7 @@ class RecordingSession:
                     return ServiceResult(OUTCOME_OPERATOR)
             elif event.type == RECORDING_FAILED and event.recording_name == self.name:
                 self.settled = True
-                await asyncio.to_thread(services.discard_recording, self.name)
+                await asyncio.to_thread(discard_recording, self.name)
                 return ServiceResult(OUTCOME_FAILED, {"service_error": "recording failed"})
             elif event.type == RECORDING_FINISHED and event.recording_name == self.name:
                 return await self._keep()
@@ -206,7 +210,7 @@ class RecordingSession:
         self.settled = True
         with contextlib.suppress(AriNotFound):
             await self.call.ari.cancel_live_recording(self.name)
-        await asyncio.to_thread(services.discard_recording, self.name)
+        await asyncio.to_thread(discard_recording, self.name)
 
     async def _keep(self) -> ServiceResult:
         self.settled = True
@@ -250,7 +254,7 @@ class RecordingSession:
 
 async def keep_recording(box: Mailbox, caller_id: str, recording_name: str, call_id: str) -> Any:
     """Store the recording as a message and mail it in the background."""
-    message = await services.store_recording(box, caller_id, recording_name, call_id, MIN_MESSAGE_S)
+    message = await store_recording(box, caller_id, recording_name, call_id, MIN_MESSAGE_S)
     log.info(
         "voicemail %s from %r: %s",
         box.number,
@@ -258,7 +262,7 @@ async def keep_recording(box: Mailbox, caller_id: str, recording_name: str, call
         f"message {message.id} ({message.duration_s} s)" if message else "too short, discarded",
     )
     if message is not None:
-        spawn_background(services.email_notification(message.id), name=f"vm-mail-{message.id}")
+        spawn_background(email_notification(message.id), name=f"vm-mail-{message.id}")
     return message
 
 

@@ -20,7 +20,7 @@ from hotline.models_toll_fraud import PinFailure, PinLockout
 from hotline.models_voicemail import Mailbox
 from hotline.outbound_guard import audit_pstn, caller_key
 from hotline.tenancy import scoped
-from vm import services
+from vm.mailboxes import check_pin
 from vm.pin_lockout import BOX, CALLER, POLICY, LockoutPolicy, counting_since, locked_until
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ async def check(
             return PinCheck.LOCKED
         boxes = Mailbox.all() if tenant_id is None else scoped(Mailbox, tenant_id)
         mailbox = await boxes.get_or_none(number=box)
-        if mailbox is not None and await services.check_pin(mailbox, pin):
+        if mailbox is not None and await check_pin(mailbox, pin):
             await PinFailure.filter(box=box).delete()
             return PinCheck.OPENED
         await PinFailure.filter(at__lt=at - policy.window).delete()

@@ -16,9 +16,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+import fax.catalogue
+import fax.dids
+import fax.jobs
+import fax.results
+import fax.services
 from admin_ui.auth import require
 from admin_ui.web import audit
-from fax import services
 from fax.documents import MAX_PDF_BYTES
 from hotline.errors import InvalidRequest
 from hotline.settings import Settings
@@ -35,7 +39,7 @@ def _document(document: Any) -> dict[str, Any]:
 
 async def list_documents(request: Request) -> Response:
     principal = await require(request, "view")
-    documents = await services.list_documents(tenant_id=principal.tenant_id)
+    documents = await fax.catalogue.list_documents(tenant_id=principal.tenant_id)
     return JSONResponse([_document(d) for d in documents])
 
 
@@ -48,7 +52,7 @@ async def upload_document(request: Request) -> Response:
         if not isinstance(upload, UploadFile):
             raise InvalidRequest("Attach the PDF as the multipart field 'file'.", {"field": "file"})
         data = await upload.read(MAX_PDF_BYTES + 1)
-    result = await services.upload_document(
+    result = await fax.catalogue.upload_document(
         _settings(request), number, title, data, principal.name, tenant_id=principal.tenant_id
     )
     await audit.record(
@@ -57,7 +61,7 @@ async def upload_document(request: Request) -> Response:
         "fax_document",
         result.document.number,
         before=result.previous,
-        after=services.document_snapshot(result.document),
+        after=fax.catalogue.document_snapshot(result.document),
         username=principal.name,
         source="api",
     )
@@ -70,25 +74,25 @@ async def list_jobs(request: Request) -> Response:
         limit = min(max(int(request.query_params.get("limit", "100")), 1), 500)
     except ValueError as exc:
         raise InvalidRequest("limit must be a number") from exc
-    jobs = await services.list_jobs(limit, tenant_id=principal.tenant_id)
-    return JSONResponse([services.job_snapshot(j) for j in jobs])
+    jobs = await fax.jobs.list_jobs(limit, tenant_id=principal.tenant_id)
+    return JSONResponse([fax.jobs.job_snapshot(j) for j in jobs])
 
 
 async def get_job(request: Request) -> Response:
     principal = await require(request, "view")
-    job = await services.get_job(request.path_params["job_id"], tenant_id=principal.tenant_id)
-    return JSONResponse(services.job_snapshot(job))
+    job = await fax.jobs.get_job(request.path_params["job_id"], tenant_id=principal.tenant_id)
+    return JSONResponse(fax.jobs.job_snapshot(job))
 
 
 async def get_job_pdf(request: Request) -> Response:
     principal = await require(request, "view")
-    job = await services.get_job(request.path_params["job_id"], tenant_id=principal.tenant_id)
-    return Response(services.received_pdf_bytes(job), media_type="application/pdf")
+    job = await fax.jobs.get_job(request.path_params["job_id"], tenant_id=principal.tenant_id)
+    return Response(fax.results.received_pdf_bytes(job), media_type="application/pdf")
 
 
 async def list_dids(request: Request) -> Response:
     principal = await require(request, "view")
-    rows = await services.list_fax_dids(tenant_id=principal.tenant_id)
+    rows = await fax.dids.list_fax_dids(tenant_id=principal.tenant_id)
     return JSONResponse([{"number": r.number, "email": r.email} for r in rows])
 
 
@@ -99,7 +103,7 @@ async def put_did(request: Request) -> Response:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InvalidRequest(f"request body is not valid JSON: {exc}") from exc
     email = body.get("email", "") if isinstance(body, dict) else ""
-    row, before = await services.save_fax_did(
+    row, before = await fax.dids.save_fax_did(
         request.path_params["number"], str(email), tenant_id=principal.tenant_id
     )
     after = {"number": row.number, "email": row.email}
@@ -118,7 +122,7 @@ async def put_did(request: Request) -> Response:
 
 async def delete_did(request: Request) -> Response:
     principal = await require(request, "edit")
-    before = await services.delete_fax_did(
+    before = await fax.dids.delete_fax_did(
         request.path_params["number"], tenant_id=principal.tenant_id
     )
     await audit.record(
@@ -135,7 +139,7 @@ async def delete_did(request: Request) -> Response:
 
 async def get_retry_policy(request: Request) -> Response:
     await require(request, "view")
-    return JSONResponse(services.policy_snapshot(await services.fax_back_policy()))
+    return JSONResponse(fax.services.policy_snapshot(await fax.services.fax_back_policy()))
 
 
 async def put_retry_policy(request: Request) -> Response:
@@ -146,10 +150,10 @@ async def put_retry_policy(request: Request) -> Response:
         raise InvalidRequest(f"request body is not valid JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise InvalidRequest("The body must be an object with max_attempts, first_delay_s, ...")
-    policy, before = await services.save_fax_back_policy(
+    policy, before = await fax.services.save_fax_back_policy(
         body.get("max_attempts", ""), body.get("first_delay_s", ""), body.get("max_delay_s", "")
     )
-    after = services.policy_snapshot(policy)
+    after = fax.services.policy_snapshot(policy)
     await audit.record(
         request,
         "fax_back_policy_saved",
@@ -165,10 +169,10 @@ async def put_retry_policy(request: Request) -> Response:
 
 async def retry_job(request: Request) -> Response:
     principal = await require(request, "edit")
-    job, before = await services.retry_fax_back_now(
+    job, before = await fax.jobs.retry_fax_back_now(
         request.path_params["job_id"], tenant_id=principal.tenant_id
     )
-    after = services.job_snapshot(job)
+    after = fax.jobs.job_snapshot(job)
     await audit.record(
         request,
         "fax_job_retried",

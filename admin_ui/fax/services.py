@@ -1,9 +1,10 @@
 """The fax pages' services: the catalogue, jobs and fax DIDs of ``fax``, seen from the UI.
 
-The domain lives in ``fax.services``; this module adds what only the pages
-need: which settings the request runs with, and how a refusal is named in
-the page's language (a catalogue key and its values, never the English
-message of the exception).  Every call takes the signed-in user's tenant
+The domain lives in ``fax`` (``catalogue``, ``dids``, ``jobs``, ``results``,
+and ``services`` for the fax-back retry policy); this module adds what only
+the pages need: which settings the request runs with, and how a refusal is
+named in the page's language (a catalogue key and its values, never the
+English message of the exception).  Every call takes the signed-in user's tenant
 (``tenant_id``): another tenant's document, job or fax DID is "not found".
 """
 
@@ -15,28 +16,26 @@ from typing import Any, Final
 
 from starlette.requests import Request
 
-from fax.documents import MAX_PAGES, MAX_PDF_BYTES, DocumentRejected
-from fax.services import (
-    JOB_STATUSES,
-    JobNotRetryable,
+from fax.catalogue import (
     NumberUnavailable,
     delete_document,
-    delete_fax_did,
     document_snapshot,
-    fax_back_policy,
     get_document,
-    get_job,
-    job_snapshot,
     list_documents,
-    list_fax_dids,
-    list_jobs,
-    policy_snapshot,
-    received_pdf_bytes,
-    retry_fax_back_now,
-    save_fax_back_policy,
-    save_fax_did,
     upload_document,
 )
+from fax.dids import delete_fax_did, list_fax_dids, save_fax_did
+from fax.documents import MAX_PAGES, MAX_PDF_BYTES, DocumentRejected
+from fax.jobs import (
+    JOB_STATUSES,
+    JobNotRetryable,
+    get_job,
+    job_snapshot,
+    list_jobs,
+    retry_fax_back_now,
+)
+from fax.results import received_pdf_bytes
+from fax.services import fax_back_policy, policy_snapshot, save_fax_back_policy
 from hotline.errors import InvalidRequest, NotFound
 from hotline.settings import Settings, load_settings
 

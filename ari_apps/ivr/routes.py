@@ -69,7 +69,7 @@ async def route_for(did: str) -> Route:
 
 
 async def _load(did: str) -> Route:
-    # A fax DID rings one place, whichever tenant's it is (fax/services.py).
+    # A fax DID rings one place, whichever tenant's it is (fax/dids.py).
     if await FaxDid.exists(number=did):
         return FaxRoute()
     row = await Did.get_or_none(number=did).prefetch_related("flow")

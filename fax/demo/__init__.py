@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Final
 
-from fax import services
+from fax.catalogue import upload_document
 from fax.documents import postscript_to_pdf
 from hotline.errors import InvalidRequest
 from hotline.models_fax import FaxDocument
@@ -42,7 +42,7 @@ async def seed_demo_document(settings: Settings, *, tenant_id: int) -> None:
             await postscript_to_pdf(SOURCE, pdf)
             data = pdf.read_bytes()
             title = existing.title if existing is not None else DEMO_DOCUMENT_TITLE
-            await services.upload_document(
+            await upload_document(
                 settings, DEMO_DOCUMENT_NUMBER, title, data, "seed", tenant_id=tenant_id
             )
         except (OSError, InvalidRequest, SandboxUnavailable) as exc:

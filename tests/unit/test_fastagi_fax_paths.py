@@ -24,7 +24,8 @@ from agi_scripts import fax_handlers
 from agi_scripts import server as agi_server
 from agi_scripts.handlers import HANDLERS
 from agi_scripts.server import FastAgiServer
-from fax import services
+from fax import results
+from fax.jobs import create_inbound_job
 from fax.paths import SPOOL_DIR, FaxPaths
 from hotline.models_fax import FaxJob
 from hotline.settings import Settings, load_settings
@@ -80,7 +81,7 @@ async def agi(seeded: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
 
 
 async def inbound_job() -> FaxJob:
-    return await services.create_inbound_job("8009", "5550199", "call-9")
+    return await create_inbound_job("8009", "5550199", "call-9")
 
 
 def write_pdf(path: Path) -> None:
@@ -155,7 +156,7 @@ async def test_given_a_fax_file_outside_the_spool_when_reported_then_refused_and
         await asyncio.to_thread(write_pdf, pdf)
         return 1
 
-    monkeypatch.setattr(services, "fax_tiff_to_pdf", spy)
+    monkeypatch.setattr(results, "fax_tiff_to_pdf", spy)
     job = await inbound_job()
     await report_fax(agi.bound_port, result_variables(job, escapes(seeded, secret)[case]))
     await job.refresh_from_db()
@@ -171,8 +172,8 @@ def test_given_a_reported_path_outside_the_spool_then_the_resolver_refuses_it(
 ) -> None:
     paths = FaxPaths.from_settings(seeded)
     fax_tiff(paths.on_host(SPOOL_DIR / "received.tif"))
-    with pytest.raises(services.FaxFileRefused):
-        services.received_tiff_on_host(paths, escapes(seeded, secret)[case], 7)
+    with pytest.raises(results.FaxFileRefused):
+        results.received_tiff_on_host(paths, escapes(seeded, secret)[case], 7)
 
 
 async def test_given_the_fax_file_hotline_named_when_reported_then_it_becomes_a_pdf(

@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from fax import documents, services
+from fax import documents
+from fax.catalogue import upload_document
 from fax.demo import SOURCE
 from fax.documents import MAX_PAGES, DocumentRejected, check_pdf
 from hotline import sandbox
@@ -117,7 +118,7 @@ async def test_given_a_postscript_polyglot_when_uploaded_then_refused_and_never_
     before = stored_files(seeded)
     try:
         with pytest.raises(DocumentRejected) as refused:
-            await services.upload_document(
+            await upload_document(
                 seeded,
                 "8",
                 "Price list",
@@ -138,7 +139,7 @@ async def test_given_a_pdf_with_a_postscript_tail_when_uploaded_then_gs_gets_onl
     seeded: Settings, demo_pdf: bytes, gs_spy: GsSpy
 ) -> None:
     tail = b"\n%!PS\n(HOTLINE-TAIL) print quit\n"
-    result = await services.upload_document(
+    result = await upload_document(
         seeded, "8", "Price list", demo_pdf + tail, "admin", tenant_id=await home_tenant_id()
     )
     assert result.document.pages == 2
@@ -152,7 +153,7 @@ async def test_given_a_pdf_with_a_postscript_tail_when_uploaded_then_gs_gets_onl
 async def test_given_an_upload_when_rendered_then_gs_runs_as_nobody_under_limits_in_a_private_dir(
     seeded: Settings, demo_pdf: bytes, gs_spy: GsSpy
 ) -> None:
-    await services.upload_document(
+    await upload_document(
         seeded, "8", "Price list", demo_pdf, "admin", tenant_id=await home_tenant_id()
     )
     [command] = gs_spy.commands
@@ -232,7 +233,7 @@ async def test_given_an_upload_then_it_is_never_parsed_in_hotlines_own_process(
 
     for name in ("check_pdf", "check_and_reserialise", "PdfReader"):
         monkeypatch.setattr(documents, name, not_here)
-    result = await services.upload_document(
+    result = await upload_document(
         seeded, "8", "Price list", demo_pdf, "admin", tenant_id=await home_tenant_id()
     )
     assert result.document.pages == 2
@@ -252,7 +253,7 @@ async def test_given_40000_pages_when_uploaded_then_refused_while_the_event_loop
     ticking = asyncio.create_task(ticker())
     try:
         with pytest.raises(DocumentRejected) as refused:
-            await services.upload_document(
+            await upload_document(
                 seeded, "8", "Big", many_pages(40_000), "admin", tenant_id=await home_tenant_id()
             )
     finally:

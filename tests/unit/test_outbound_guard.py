@@ -13,9 +13,11 @@ import pytest
 from ari_apps.ari import AriClient
 from ari_apps.ari.fake_server import FakeAriServer
 from ari_apps.call_services import CallServiceContext
-from fax import core, services
+from fax import core
+from fax.catalogue import get_document
 from fax.guard import CheckDestination
 from fax.scheduler import FaxBackScheduler
+from fax.services import queue_fax_back
 from hotline import dial_policy, outbound_guard
 from hotline.bus import EventBus
 from hotline.dial_policy import DEFAULT_ALLOW, DEFAULT_REFUSE, DialRules, check_number
@@ -191,8 +193,8 @@ async def test_given_a_queued_fax_back_to_a_premium_number_then_the_scheduler_ne
     seeded: Settings, ari: FakeAriServer, client: AriClient
 ) -> None:
     """Jobs queued before the rules, or retried by an operator, are checked again."""
-    document = await services.get_document("1", tenant_id=await home_tenant_id())
-    job = await services.queue_fax_back(document, "0900123456", "call-1")
+    document = await get_document("1", tenant_id=await home_tenant_id())
+    job = await queue_fax_back(document, "0900123456", "call-1")
     await FaxBackScheduler(client, seeded, {}).dial_due_jobs()
 
     job = await FaxJob.get(id=job.id)
@@ -207,8 +209,8 @@ async def test_given_an_allowed_fax_back_then_each_dial_is_audited_with_who_aske
 ) -> None:
     ari.respond("POST", "/channels", body={"id": "hl-fax"})
     await CheckDestination().run(_call(client, seeded, "5550123"), {"number": "5559000"})
-    document = await services.get_document("1", tenant_id=await home_tenant_id())
-    job = await services.queue_fax_back(document, "5559000", "call-1")
+    document = await get_document("1", tenant_id=await home_tenant_id())
+    job = await queue_fax_back(document, "5559000", "call-1")
     await FaxBackScheduler(client, seeded, {}).dial_due_jobs()
 
     assert [r for r in ari.requests if r.method == "POST" and r.path == "/channels"]

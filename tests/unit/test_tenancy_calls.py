@@ -36,9 +36,12 @@ from hotline.settings import Settings
 from tests.unit.test_prompt_convert import make_wav
 from tests.unit.test_vm_services import Vm
 from tests.unit.test_vm_services import vm as vm
-from vm import access_store, pin_guard, services
+from vm import access_store, pin_guard
 from vm.access_core import CheckPin, DeleteMessage, LoadMessages
+from vm.mailboxes import box_by_number
+from vm.messages import store_message
 from vm.pin_guard import PinCheck
+from vm.services import DEMO_BOX
 
 pytestmark = pytest.mark.security
 
@@ -117,9 +120,9 @@ async def test_given_an_agent_of_another_tenant_dials_star98_then_the_call_is_th
 
 
 # -- the phone menu ----------------------------------------------------------------------
-async def leave(box: str = services.DEMO_BOX) -> int:
-    target = await services.box_by_number(box)
-    message = await services.store_message(target, "5550100", make_wav(1.0), None, "call-1")
+async def leave(box: str = DEMO_BOX) -> int:
+    target = await box_by_number(box)
+    message = await store_message(target, "5550100", make_wav(1.0), None, "call-1")
     return message.id
 
 
@@ -133,17 +136,17 @@ async def test_given_a_call_of_another_tenant_then_a_demo_box_with_its_pin_does_
     foreign = access_store.Asker("5550101", seeded, other.id)
     own = access_store.Asker("5550102", seeded, home)
 
-    refused = await access_store.answer("r1", CheckPin(services.DEMO_BOX, pin), {}, foreign)
+    refused = await access_store.answer("r1", CheckPin(DEMO_BOX, pin), {}, foreign)
     unknown = await access_store.answer("r2", CheckPin("4242", pin), {}, foreign)
     assert (refused.ok, refused.error) == (False, "login incorrect")
     assert (unknown.ok, unknown.error) == (refused.ok, refused.error)
-    assert (await access_store.answer("r3", CheckPin(services.DEMO_BOX, pin), {}, own)).ok
+    assert (await access_store.answer("r3", CheckPin(DEMO_BOX, pin), {}, own)).ok
 
-    listed = await access_store.answer("r4", LoadMessages(services.DEMO_BOX), {}, foreign)
+    listed = await access_store.answer("r4", LoadMessages(DEMO_BOX), {}, foreign)
     deleted = await access_store.answer("r5", DeleteMessage(str(message_id)), {}, foreign)
     assert not listed.ok and not deleted.ok
     assert await VoicemailMessage.filter(id=message_id).exists()
-    assert (await access_store.answer("r6", LoadMessages(services.DEMO_BOX), {}, own)).ok
+    assert (await access_store.answer("r6", LoadMessages(DEMO_BOX), {}, own)).ok
 
 
 async def test_given_a_lockout_from_another_tenants_call_then_its_audit_row_is_that_tenants(
@@ -153,7 +156,7 @@ async def test_given_a_lockout_from_another_tenants_call_then_its_audit_row_is_t
     at = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
     results = [
         await pin_guard.check(
-            services.DEMO_BOX, "5550666", WRONG, at + timedelta(minutes=i), tenant_id=other.id
+            DEMO_BOX, "5550666", WRONG, at + timedelta(minutes=i), tenant_id=other.id
         )
         for i in range(5)
     ]

@@ -14,8 +14,17 @@ import pytest
 
 from admin_ui.fax import api as fax_api
 from admin_ui.fax import services as ui_services
-from fax import services
+from fax.catalogue import delete_document, get_document, list_documents
 from fax.demo import DEMO_DOCUMENT_NUMBER, DEMO_DOCUMENT_TITLE
+from fax.dids import delete_fax_did, list_fax_dids
+from fax.jobs import (
+    create_inbound_job,
+    create_same_call_job,
+    get_job,
+    list_jobs,
+    retry_fax_back_now,
+)
+from fax.services import queue_fax_back
 from hotline import seed
 from hotline.api_tokens import SCOPES
 from hotline.errors import NotFound
@@ -48,10 +57,10 @@ async def demo_rows() -> dict[str, FaxJob]:
     document = await FaxDocument.get(number=DEMO_NUMBER)
     assert document.tenant_id == home
     await FaxDid.create(number=DEMO_FAX_DID, email="fax@demo.test", tenant_id=home)
-    fax_back = await services.queue_fax_back(document, "5559000", "call-1")
+    fax_back = await queue_fax_back(document, "5559000", "call-1")
     fax_back.status, fax_back.attempts = "failed", fax_back.max_attempts
     await fax_back.save()
-    received = await services.create_inbound_job(DEMO_FAX_DID, "5550199", "call-2")
+    received = await create_inbound_job(DEMO_FAX_DID, "5550199", "call-2")
     pdf = Path(document.pdf_path).with_name("received-demo.pdf")
     pdf.write_bytes(b"%PDF-1.4 received")
     received.status, received.result_path = "done", str(pdf)
@@ -219,18 +228,18 @@ async def test_given_demo_ids_when_asked_of_the_services_for_another_tenant_then
     water = await Tenant.create(name="water")
     before = await fax_state()
     for call in (
-        services.get_document(DEMO_NUMBER, tenant_id=water.id),
-        services.delete_document(DEMO_NUMBER, tenant_id=water.id),
+        get_document(DEMO_NUMBER, tenant_id=water.id),
+        delete_document(DEMO_NUMBER, tenant_id=water.id),
         ui_services.document_pdf_bytes(DEMO_NUMBER, tenant_id=water.id),
-        services.get_job(jobs["fax_back"].id, tenant_id=water.id),
-        services.retry_fax_back_now(jobs["fax_back"].id, tenant_id=water.id),
-        services.delete_fax_did(DEMO_FAX_DID, tenant_id=water.id),
+        get_job(jobs["fax_back"].id, tenant_id=water.id),
+        retry_fax_back_now(jobs["fax_back"].id, tenant_id=water.id),
+        delete_fax_did(DEMO_FAX_DID, tenant_id=water.id),
     ):
         with pytest.raises(NotFound):
             await call
-    assert await services.list_documents(tenant_id=water.id) == []
-    assert await services.list_jobs(tenant_id=water.id) == []
-    assert await services.list_fax_dids(tenant_id=water.id) == []
+    assert await list_documents(tenant_id=water.id) == []
+    assert await list_jobs(tenant_id=water.id) == []
+    assert await list_fax_dids(tenant_id=water.id) == []
     assert await fax_state() == before
 
 
@@ -315,9 +324,9 @@ async def test_given_second_tenant_when_creating_then_rows_and_call_jobs_are_its
 
     # Jobs made during calls belong to the document's (or the fax DID's) tenant.
     document = await FaxDocument.get(number="7")
-    same_call = await services.create_same_call_job(document, "5550100", "call-7")
-    fax_back = await services.queue_fax_back(document, "5559001", "call-8")
-    inbound = await services.create_inbound_job("8011", "5550101", "call-9")
+    same_call = await create_same_call_job(document, "5550100", "call-7")
+    fax_back = await queue_fax_back(document, "5559001", "call-8")
+    inbound = await create_inbound_job("8011", "5550101", "call-9")
     assert {same_call.tenant_id, fax_back.tenant_id, inbound.tenant_id} == {water.id}
 
     await ui.get("/fax")

@@ -26,19 +26,31 @@ from tests.unit.test_tenancy import other_tenant_admin
 from tests.unit.test_vm_services import Vm
 from tests.unit.test_vm_services import vm as vm
 from tests.unit.ui_support import UiClient
-from vm import access_store, services
+from vm import access_store
 from vm.access_core import ForwardMessage
+from vm.greetings import set_greeting
+from vm.mailboxes import box_by_number, create_box, get_box, list_boxes
+from vm.messages import (
+    delete_message,
+    forward_message,
+    get_message,
+    message_audio,
+    save_message,
+    store_message,
+)
+from vm.services import DEMO_BOX, phone_mailboxes
+from vm.store import VoicemailRejected
 
 pytestmark = pytest.mark.security
 
-DEMO_BOXES = (services.DEMO_BOX, *seed.DEMO_AGENTS)
+DEMO_BOXES = (DEMO_BOX, *seed.DEMO_AGENTS)
 HTMX = {"HX-Request": "true"}
 
 
-async def leave(box: str = services.DEMO_BOX, caller: str = "5550100") -> int:
+async def leave(box: str = DEMO_BOX, caller: str = "5550100") -> int:
     """A message left by a call (call-time: the box is found by number)."""
-    target = await services.box_by_number(box)
-    message = await services.store_message(target, caller, make_wav(1.0), None, "call-1")
+    target = await box_by_number(box)
+    message = await store_message(target, caller, make_wav(1.0), None, "call-1")
     return message.id
 
 
@@ -70,7 +82,7 @@ async def api(ui: UiClient, method: str, path: str, headers: dict[str, str]) -> 
 
 async def test_given_demo_boxes_then_they_belong_to_the_demo_tenant(vm: Vm) -> None:
     home = await home_tenant_id()
-    numbers = [box.number for box in await services.list_boxes(tenant_id=home)]
+    numbers = [box.number for box in await list_boxes(tenant_id=home)]
     assert sorted(numbers) == sorted(DEMO_BOXES)
     assert not await Mailbox.filter(tenant_id=None).exists()
 
@@ -94,9 +106,7 @@ async def test_given_second_tenant_admin_when_touching_demo_boxes_then_404_and_u
     ui: UiClient, vm: Vm
 ) -> None:
     message_id = await leave()
-    await services.set_greeting(
-        await services.box_by_number(services.DEMO_BOX), "busy", make_wav(1.0)
-    )
+    await set_greeting(await box_by_number(DEMO_BOX), "busy", make_wav(1.0))
     await other_tenant_admin(ui)
     before = await demo_state(vm)
     missing = await ui.get("/voicemail/4242")
@@ -121,7 +131,7 @@ async def test_given_second_tenant_admin_when_touching_demo_boxes_then_404_and_u
         assert (await ui.get(f"/voicemail/{number}/greetings/busy/audio")).status_code == 404
         assert (await ui.post(f"/voicemail/{number}/greetings/busy/delete")).status_code == 404
 
-    message = f"/voicemail/{services.DEMO_BOX}/messages/{message_id}"
+    message = f"/voicemail/{DEMO_BOX}/messages/{message_id}"
     assert (await ui.get(f"{message}/audio")).status_code == 404
     assert (await ui.post(f"{message}/save")).status_code == 404
     assert (await ui.post(f"{message}/delete")).status_code == 404
@@ -134,7 +144,7 @@ async def test_given_second_tenant_box_when_reaching_a_demo_message_through_it_t
 ) -> None:
     message_id = await leave()
     other, _ = await other_tenant_admin(ui)
-    await services.create_box("7000", tenant_id=other.id, name="Water desk")
+    await create_box("7000", tenant_id=other.id, name="Water desk")
     before = await demo_state(vm)
 
     message = f"/voicemail/7000/messages/{message_id}"
@@ -147,7 +157,7 @@ async def test_given_second_tenant_box_when_reaching_a_demo_message_through_it_t
 
 async def test_given_second_tenant_admin_then_their_own_box_works(ui: UiClient, vm: Vm) -> None:
     other, _ = await other_tenant_admin(ui)
-    box = await services.create_box("7000", tenant_id=other.id, name="Water desk")
+    box = await create_box("7000", tenant_id=other.id, name="Water desk")
     assert box.tenant_id == other.id
     message_id = await leave("7000")
 
@@ -195,7 +205,7 @@ async def test_given_tokens_of_two_tenants_then_each_reads_its_own_messages(
 ) -> None:
     demo_message = await leave()
     other, _ = await other_tenant_admin(ui)
-    await services.create_box("7000", tenant_id=other.id)
+    await create_box("7000", tenant_id=other.id)
     water_message = await leave("7000")
     headers = await water_token(ui)
 
@@ -217,16 +227,16 @@ async def test_given_a_demo_box_number_when_another_tenant_creates_it_then_not_a
     other = await Tenant.create(name="water")
     before = await Mailbox.all().order_by("id").values()
 
-    with pytest.raises(services.VoicemailRejected) as rejected:
-        await services.create_box(seed.DEMO_AGENTS[0], tenant_id=other.id)
+    with pytest.raises(VoicemailRejected) as rejected:
+        await create_box(seed.DEMO_AGENTS[0], tenant_id=other.id)
     assert rejected.value.reason == "not_available" and rejected.value.field == "number"
     # Neutral: neither "exists" nor anything about the holder.
     assert "exists" not in rejected.value.message
     assert str(await home_tenant_id()) not in str(rejected.value.details)
     assert await Mailbox.all().order_by("id").values() == before
 
-    with pytest.raises(services.VoicemailRejected) as own:
-        await services.create_box(seed.DEMO_AGENTS[0], tenant_id=await home_tenant_id())
+    with pytest.raises(VoicemailRejected) as own:
+        await create_box(seed.DEMO_AGENTS[0], tenant_id=await home_tenant_id())
     assert own.value.reason == "exists"
 
 
@@ -235,17 +245,17 @@ async def test_given_another_tenant_when_calling_the_services_then_not_found(vm:
     other = await Tenant.create(name="water")
     before = await VoicemailMessage.all().order_by("id").values()
 
-    assert await services.list_boxes(tenant_id=other.id) == []
+    assert await list_boxes(tenant_id=other.id) == []
     with pytest.raises(NotFound):
-        await services.get_box(services.DEMO_BOX, tenant_id=other.id)
+        await get_box(DEMO_BOX, tenant_id=other.id)
     with pytest.raises(NotFound):
-        await services.get_message(message_id, tenant_id=other.id)
+        await get_message(message_id, tenant_id=other.id)
     with pytest.raises(NotFound):
-        await services.message_audio(message_id, tenant_id=other.id)
+        await message_audio(message_id, tenant_id=other.id)
     with pytest.raises(NotFound):
-        await services.save_message(message_id, tenant_id=other.id)
+        await save_message(message_id, tenant_id=other.id)
     with pytest.raises(NotFound):
-        await services.delete_message(message_id, tenant_id=other.id)
+        await delete_message(message_id, tenant_id=other.id)
 
     assert await VoicemailMessage.all().order_by("id").values() == before
 
@@ -258,13 +268,13 @@ async def test_given_a_box_of_another_tenant_when_forwarding_by_phone_then_unkno
 ) -> None:
     message_id = await leave()
     other = await Tenant.create(name="water")
-    await services.create_box("7000", tenant_id=other.id)
+    await create_box("7000", tenant_id=other.id)
     before = await VoicemailMessage.all().order_by("id").values()
 
     with pytest.raises(NotFound) as foreign:
-        await services.forward_message(message_id, "7000")
+        await forward_message(message_id, "7000")
     with pytest.raises(NotFound) as missing:
-        await services.forward_message(message_id, "4242")
+        await forward_message(message_id, "4242")
     assert foreign.value.message == missing.value.message.replace("4242", "7000")
 
     asker = access_store.Asker("5550100")
@@ -273,7 +283,7 @@ async def test_given_a_box_of_another_tenant_when_forwarding_by_phone_then_unkno
     assert await VoicemailMessage.all().order_by("id").values() == before
 
     # Within the tenant it still works.
-    copy = await services.forward_message(message_id, seed.DEMO_AGENTS[0])
+    copy = await forward_message(message_id, seed.DEMO_AGENTS[0])
     assert (await copy.mailbox).number == seed.DEMO_AGENTS[0]
 
 
@@ -281,13 +291,13 @@ async def test_given_a_box_of_another_tenant_owned_by_a_demo_extension_then_no_l
     vm: Vm,
 ) -> None:
     other = await Tenant.create(name="water")
-    await services.create_box("7000", tenant_id=other.id, kind="agent", owner=seed.DEMO_AGENTS[0])
-    await services.create_box("7001", tenant_id=other.id, kind="queue", owner=seed.DEMO_QUEUE)
+    await create_box("7000", tenant_id=other.id, kind="agent", owner=seed.DEMO_AGENTS[0])
+    await create_box("7001", tenant_id=other.id, kind="queue", owner=seed.DEMO_QUEUE)
 
-    shown = await services.phone_mailboxes(seed.DEMO_AGENTS[0])
+    shown = await phone_mailboxes(seed.DEMO_AGENTS[0])
     assert shown == f"{seed.DEMO_AGENTS[0]}@hotline,5000@hotline"
     await Agent.create(tenant=other, extension="2001", sip_password="x")
-    assert await services.phone_mailboxes("2001") == ""
+    assert await phone_mailboxes("2001") == ""
 
 
 async def test_given_a_flow_of_another_tenant_when_leaving_voicemail_in_a_demo_box_then_refused(

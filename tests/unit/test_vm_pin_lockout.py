@@ -17,10 +17,13 @@ from hotline.tenancy import home_tenant_id
 from tests.unit.test_vm_services import Vm
 from tests.unit.test_vm_services import vm as vm
 from tests.unit.ui_support import UiClient
-from vm import access_store, pin_guard, services
+from vm import access_store, pin_guard
 from vm.access_core import LOCKED_OUT, MIN_PIN_DIGITS, CheckPin
+from vm.mailboxes import get_box, set_pin
 from vm.pin_guard import PinCheck
 from vm.pin_lockout import POLICY, counting_since, locked_until
+from vm.services import demo_pin
+from vm.store import VoicemailRejected
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 WRONG = "000000"
@@ -141,9 +144,9 @@ async def test_given_a_lockout_ended_then_five_new_failures_are_needed(seeded: S
 async def test_given_a_pin_shorter_than_six_digits_then_it_cannot_be_set(
     vm: Vm, short: str
 ) -> None:
-    box = await services.get_box("1001", tenant_id=await home_tenant_id())
-    with pytest.raises(services.VoicemailRejected) as rejected:
-        await services.set_pin(box, short)
+    box = await get_box("1001", tenant_id=await home_tenant_id())
+    with pytest.raises(VoicemailRejected) as rejected:
+        await set_pin(box, short)
     assert rejected.value.reason == "bad_pin"
     assert MIN_PIN_DIGITS == 6
 
@@ -151,7 +154,7 @@ async def test_given_a_pin_shorter_than_six_digits_then_it_cannot_be_set(
 async def test_given_an_older_four_digit_pin_then_it_still_opens_its_box(vm: Vm) -> None:
     from admin_ui.web.security import hash_password
 
-    box = await services.get_box("1001", tenant_id=await home_tenant_id())
+    box = await get_box("1001", tenant_id=await home_tenant_id())
     box.pin_hash = hash_password("4321")  # set before the minimum rose
     await box.save(update_fields=["pin_hash"])
     assert await pin_guard.check("1001", "1001", "4321") is PinCheck.OPENED
@@ -162,13 +165,13 @@ async def test_given_a_four_digit_pin_in_the_voicemail_page_then_refused(
     ui: UiClient, vm: Vm
 ) -> None:
     await ui.login("supervisor")
-    before = (await services.get_box("1001", tenant_id=await home_tenant_id())).pin_hash
+    before = (await get_box("1001", tenant_id=await home_tenant_id())).pin_hash
     response = await ui.post(
         "/voicemail/1001/pin", {"pin": "1234", "pin_confirm": "1234"}, headers=HTMX
     )
     assert response.status_code == 422
     assert ui.last.context["error"]["key"] == "voicemail.error.bad_pin"
-    assert (await services.get_box("1001", tenant_id=await home_tenant_id())).pin_hash == before
+    assert (await get_box("1001", tenant_id=await home_tenant_id())).pin_hash == before
     assert 'pattern="[0-9]{6,10}"' in response.text
 
 
@@ -180,6 +183,6 @@ def test_the_generated_demo_pin_is_long_enough(tmp_path: Path) -> None:
 @pytest.mark.security
 def test_given_a_short_demo_pin_by_hand_then_new_demo_boxes_get_none(tmp_path: Path) -> None:
     settings = load_settings({"HOTLINE_VAR_DIR": str(tmp_path), "HOTLINE_DEMO_VM_PIN": "1234"})
-    assert services.demo_pin(settings) == ""
+    assert demo_pin(settings) == ""
     settings = load_settings({"HOTLINE_VAR_DIR": str(tmp_path), "HOTLINE_DEMO_VM_PIN": "123456"})
-    assert services.demo_pin(settings) == "123456"
+    assert demo_pin(settings) == "123456"

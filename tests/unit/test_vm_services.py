@@ -1,7 +1,9 @@
-"""vm.services over a seeded in-memory database with real files in tmp:
-messages (store, list, heard, save, delete, forward), PIN, greetings through
-the prompt pipeline, retention purge, MWI counts, email against a real
-aiosmtpd server, and the app_voicemail spool MWI fallback."""
+"""Voicemail's use cases (vm.store, vm.mailboxes, vm.messages, vm.greetings,
+vm.mwi_counts, vm.notifications, vm.retention) over a seeded in-memory
+database with real files in tmp: messages (store, list, heard, save, delete,
+forward), PIN, greetings through the prompt pipeline, retention purge, MWI
+counts, email against a real aiosmtpd server, and the app_voicemail spool MWI
+fallback."""
 
 from __future__ import annotations
 
@@ -22,8 +24,35 @@ from hotline.settings import Settings
 from hotline.tenancy import home_tenant_id
 from tests.integration.smtp import SMTP_HOST, Inbox, start_smtp_server
 from tests.unit.test_prompt_convert import make_wav
-from vm import services
+from vm.greetings import clear_greeting, greeting_media, set_greeting
+from vm.mailboxes import check_pin, get_box, set_pin, update_box
+from vm.messages import (
+    delete_message,
+    forward_message,
+    get_message,
+    list_messages,
+    mark_heard,
+    message_media,
+    save_message,
+    store_message,
+    store_recording,
+)
 from vm.mwi import SpoolMwi
+from vm.mwi_counts import mwi_counts
+from vm.notifications import email_notification
+from vm.retention import purge_expired
+from vm.services import phone_mailboxes
+from vm.store import (
+    STORE_NAME,
+    Runtime,
+    VoicemailRejected,
+    audio_file,
+    configure,
+    live_recording_name,
+    recording_file,
+    runtime,
+    wav_duration_s,
+)
 
 SMTP_PORT = 8027  # neither the integration inbox (8025) nor test_mail's (8026)
 
@@ -55,7 +84,7 @@ class Vm:
 
 @pytest.fixture
 async def vm(seeded: Settings, tmp_path: Path) -> Vm:
-    store = tmp_path / "recording" / services.STORE_NAME
+    store = tmp_path / "recording" / STORE_NAME
     mwi = RecordingMwi()
     bus = EventBus()
     subscription = bus.subscribe({"voicemail"})
@@ -67,13 +96,13 @@ async def vm(seeded: Settings, tmp_path: Path) -> Vm:
         original(event)
 
     subscription.offer = keep  # type: ignore[method-assign]
-    services.configure(services.Runtime(store=store, bus=bus, mwi=mwi, settings=seeded))
+    configure(Runtime(store=store, bus=bus, mwi=mwi, settings=seeded))
     return Vm(store, mwi, bus, events)
 
 
 async def test_given_wav_when_stored_then_file_row_duration_mwi_and_event(vm: Vm) -> None:
-    box = await services.get_box("5000", tenant_id=await home_tenant_id())
-    message = await services.store_message(box, "5550100", make_wav(2.0), None, "call-1")
+    box = await get_box("5000", tenant_id=await home_tenant_id())
+    message = await store_message(box, "5550100", make_wav(2.0), None, "call-1")
     assert message.duration_s == pytest.approx(2.0, abs=0.01)
     assert message.caller_id == "5550100" and message.folder == "new" and not message.heard
     stored = vm.store / message.audio_path
@@ -81,126 +110,124 @@ async def test_given_wav_when_stored_then_file_row_duration_mwi_and_event(vm: Vm
     assert stored.parent.name == "5000"
     assert vm.lamp("5000") == (1, 0)
     assert "message_stored" in vm.drain()
-    assert services.message_media(message) == (
+    assert message_media(message) == (
         f"recording:hotline-vm/{message.audio_path.removesuffix('.wav')}"
     )
 
 
 async def test_given_not_a_wav_when_stored_then_refused_and_nothing_kept(vm: Vm) -> None:
-    box = await services.get_box("5000", tenant_id=await home_tenant_id())
-    with pytest.raises(services.VoicemailRejected) as rejected:
-        await services.store_message(box, "5550100", b"not audio at all", None, "call-1")
+    box = await get_box("5000", tenant_id=await home_tenant_id())
+    with pytest.raises(VoicemailRejected) as rejected:
+        await store_message(box, "5550100", b"not audio at all", None, "call-1")
     assert rejected.value.reason == "not_wav"
     assert await VoicemailMessage.all().count() == 0
     assert not vm.store.exists() or not any(vm.store.rglob("*.wav"))
 
 
 async def test_heard_save_delete_move_the_counts_and_delete_removes_the_file(vm: Vm) -> None:
-    box = await services.get_box("5000", tenant_id=await home_tenant_id())
-    first = await services.store_message(box, "1", make_wav(1.0), None, "c1")
-    second = await services.store_message(box, "2", make_wav(1.5), None, "c2")
-    assert [m.id for m in await services.list_messages(box)] == [first.id, second.id]
-    assert await services.mwi_counts(box) == (2, 0)
+    box = await get_box("5000", tenant_id=await home_tenant_id())
+    first = await store_message(box, "1", make_wav(1.0), None, "c1")
+    second = await store_message(box, "2", make_wav(1.5), None, "c2")
+    assert [m.id for m in await list_messages(box)] == [first.id, second.id]
+    assert await mwi_counts(box) == (2, 0)
 
-    await services.mark_heard(first.id)
+    await mark_heard(first.id)
     assert vm.lamp("5000") == (1, 1)
-    saved = await services.save_message(second.id, tenant_id=await home_tenant_id())
+    saved = await save_message(second.id, tenant_id=await home_tenant_id())
     assert saved.folder == "saved" and saved.heard
     assert vm.lamp("5000") == (0, 2)
-    assert [m.id for m in await services.list_messages(box, "saved")] == [second.id]
+    assert [m.id for m in await list_messages(box, "saved")] == [second.id]
 
-    before = await services.delete_message(first.id, tenant_id=await home_tenant_id())
+    before = await delete_message(first.id, tenant_id=await home_tenant_id())
     assert before["caller_id"] == "1" and before["box"] == "5000"
     assert not (vm.store / first.audio_path).exists()
     assert vm.lamp("5000") == (0, 1)
     with pytest.raises(NotFound):
-        await services.get_message(first.id, tenant_id=await home_tenant_id())
+        await get_message(first.id, tenant_id=await home_tenant_id())
     assert {"message_heard", "message_saved", "message_deleted"} <= set(vm.drain())
 
 
 async def test_forward_copies_into_the_other_box_as_new(vm: Vm) -> None:
-    source = await services.get_box("5000", tenant_id=await home_tenant_id())
-    message = await services.store_message(source, "5550100", make_wav(1.0), None, "c1")
-    await services.mark_heard(message.id)
-    copy = await services.forward_message(message.id, "1001")
+    source = await get_box("5000", tenant_id=await home_tenant_id())
+    message = await store_message(source, "5550100", make_wav(1.0), None, "c1")
+    await mark_heard(message.id)
+    copy = await forward_message(message.id, "1001")
     assert copy.id != message.id and copy.caller_id == "5550100" and not copy.heard
     assert (vm.store / copy.audio_path).read_bytes() == (vm.store / message.audio_path).read_bytes()
     assert copy.audio_path.startswith("1001/")
     assert vm.lamp("1001") == (1, 0) and vm.lamp("5000") == (0, 1)
     with pytest.raises(NotFound):
-        await services.forward_message(message.id, "9999")
+        await forward_message(message.id, "9999")
 
 
 async def test_pin_is_hashed_checked_and_refused_when_malformed(vm: Vm) -> None:
-    box = await services.get_box("1001", tenant_id=await home_tenant_id())
-    await services.set_pin(box, "482913")
+    box = await get_box("1001", tenant_id=await home_tenant_id())
+    await set_pin(box, "482913")
     assert "482913" not in box.pin_hash
-    assert await services.check_pin(box, "482913")
-    assert not await services.check_pin(box, "000000")
+    assert await check_pin(box, "482913")
+    assert not await check_pin(box, "000000")
     for bad in ("12", "12345678901", "12ab"):
-        with pytest.raises(services.VoicemailRejected) as rejected:
-            await services.set_pin(box, bad)
+        with pytest.raises(VoicemailRejected) as rejected:
+            await set_pin(box, bad)
         assert rejected.value.reason == "bad_pin"
-    assert await services.check_pin(
-        await services.get_box("1001", tenant_id=await home_tenant_id()), "482913"
-    )
+    assert await check_pin(await get_box("1001", tenant_id=await home_tenant_id()), "482913")
     box.pin_hash = ""
-    assert not await services.check_pin(box, "")
+    assert not await check_pin(box, "")
 
 
 async def test_greeting_goes_through_the_prompt_pipeline_and_bad_audio_keeps_the_old(
     vm: Vm,
 ) -> None:
-    box = await services.get_box("5000", tenant_id=await home_tenant_id())
-    assert services.greeting_media(box, "unavailable") is None
-    await services.set_greeting(box, "unavailable", make_wav(2.0, rate=44100), "hello.wav")
-    media = services.greeting_media(box, "unavailable")
+    box = await get_box("5000", tenant_id=await home_tenant_id())
+    assert greeting_media(box, "unavailable") is None
+    await set_greeting(box, "unavailable", make_wav(2.0, rate=44100), "hello.wav")
+    media = greeting_media(box, "unavailable")
     assert media == "recording:hotline-vm/5000/greeting-unavailable"
     stored = vm.store / "5000" / "greeting-unavailable.wav"
-    assert services.wav_duration_s(stored.read_bytes()) > 1.0
+    assert wav_duration_s(stored.read_bytes()) > 1.0
     before = stored.read_bytes()
 
-    with pytest.raises(services.VoicemailRejected) as rejected:
-        await services.set_greeting(box, "unavailable", b"\x00garbage" * 50, "hello.wav")
+    with pytest.raises(VoicemailRejected) as rejected:
+        await set_greeting(box, "unavailable", b"\x00garbage" * 50, "hello.wav")
     assert rejected.value.field == "greeting"
     assert rejected.value.i18n_key.startswith("prompts.error.")
     assert stored.read_bytes() == before
 
-    await services.clear_greeting(box, "unavailable")
-    assert not stored.exists() and services.greeting_media(box, "unavailable") is None
+    await clear_greeting(box, "unavailable")
+    assert not stored.exists() and greeting_media(box, "unavailable") is None
 
 
 async def test_box_settings_are_validated_before_anything_is_saved(vm: Vm) -> None:
-    box = await services.get_box("5000", tenant_id=await home_tenant_id())
-    with pytest.raises(services.VoicemailRejected) as rejected:
-        await services.update_box(box, email="not an address", retention_days=10)
+    box = await get_box("5000", tenant_id=await home_tenant_id())
+    with pytest.raises(VoicemailRejected) as rejected:
+        await update_box(box, email="not an address", retention_days=10)
     assert rejected.value.reason == "bad_email"
-    with pytest.raises(services.VoicemailRejected):
-        await services.update_box(box, email="a@example.org", retention_days=0)
-    fresh = await services.get_box("5000", tenant_id=await home_tenant_id())
+    with pytest.raises(VoicemailRejected):
+        await update_box(box, email="a@example.org", retention_days=0)
+    fresh = await get_box("5000", tenant_id=await home_tenant_id())
     assert fresh.email == "support@example.org" and fresh.retention_days == 30
-    await services.update_box(fresh, email="desk@example.org", retention_days=None)
-    assert (await services.get_box("5000", tenant_id=await home_tenant_id())).retention_days is None
+    await update_box(fresh, email="desk@example.org", retention_days=None)
+    assert (await get_box("5000", tenant_id=await home_tenant_id())).retention_days is None
 
 
 async def test_purge_deletes_only_expired_messages_and_their_files(vm: Vm) -> None:
-    box = await services.get_box("5000", tenant_id=await home_tenant_id())  # retention 30 days
+    box = await get_box("5000", tenant_id=await home_tenant_id())  # retention 30 days
     now = datetime.now(UTC)
-    old = await services.store_message(
+    old = await store_message(
         box, "old", make_wav(1.0), None, "c1", received_at=now - timedelta(days=31)
     )
-    recent = await services.store_message(
+    recent = await store_message(
         box, "recent", make_wav(1.0), None, "c2", received_at=now - timedelta(days=29)
     )
-    kept_forever = await services.store_message(
-        await services.get_box("1001", tenant_id=await home_tenant_id()),  # no retention
+    kept_forever = await store_message(
+        await get_box("1001", tenant_id=await home_tenant_id()),  # no retention
         "ancient",
         make_wav(1.0),
         None,
         "c3",
         received_at=now - timedelta(days=3000),
     )
-    assert await services.purge_expired(now) == 1
+    assert await purge_expired(now) == 1
     remaining = {m.id for m in await VoicemailMessage.all()}
     assert remaining == {recent.id, kept_forever.id}
     assert not (vm.store / old.audio_path).exists()
@@ -210,27 +237,27 @@ async def test_purge_deletes_only_expired_messages_and_their_files(vm: Vm) -> No
 
 
 async def test_recording_from_ari_is_moved_in_or_discarded_when_too_short(vm: Vm) -> None:
-    box = await services.get_box("5000", tenant_id=await home_tenant_id())
+    box = await get_box("5000", tenant_id=await home_tenant_id())
     vm.store.parent.mkdir(parents=True, exist_ok=True)
-    long_name = services.live_recording_name("msg", "5000")
-    services.recording_file(long_name).write_bytes(make_wav(2.5))
-    message = await services.store_recording(box, "5550100", long_name, "c1", 1.0)
+    long_name = live_recording_name("msg", "5000")
+    recording_file(long_name).write_bytes(make_wav(2.5))
+    message = await store_recording(box, "5550100", long_name, "c1", 1.0)
     assert message is not None and message.duration_s == pytest.approx(2.5, abs=0.01)
-    assert not services.recording_file(long_name).exists()
+    assert not recording_file(long_name).exists()
     assert (vm.store / message.audio_path).is_file()
 
-    short_name = services.live_recording_name("msg", "5000")
-    services.recording_file(short_name).write_bytes(make_wav(0.4))
-    assert await services.store_recording(box, "5550100", short_name, "c2", 1.0) is None
-    assert not services.recording_file(short_name).exists()
+    short_name = live_recording_name("msg", "5000")
+    recording_file(short_name).write_bytes(make_wav(0.4))
+    assert await store_recording(box, "5550100", short_name, "c2", 1.0) is None
+    assert not recording_file(short_name).exists()
     assert await VoicemailMessage.all().count() == 1
 
 
 def test_paths_never_leave_the_store(vm: Vm) -> None:
     with pytest.raises(InvalidRequest):
-        services.audio_file("../../etc/passwd")
+        audio_file("../../etc/passwd")
     with pytest.raises(InvalidRequest):
-        services.recording_file("../escape")
+        recording_file("../escape")
 
 
 @pytest.fixture
@@ -244,38 +271,36 @@ async def test_email_carries_the_wav_and_its_status_is_kept(
     vm: Vm, seeded: Settings, inbox: Inbox
 ) -> None:
     settings = dataclasses.replace(seeded, smtp_host=SMTP_HOST, smtp_port=SMTP_PORT)
-    services.configure(dataclasses.replace(services.runtime(), settings=settings))
-    box = await services.get_box("5000", tenant_id=await home_tenant_id())
-    message = await services.store_message(box, "5550100", make_wav(1.0), None, "c1")
-    assert await services.email_notification(message.id) == "sent"
+    configure(dataclasses.replace(runtime(), settings=settings))
+    box = await get_box("5000", tenant_id=await home_tenant_id())
+    message = await store_message(box, "5550100", make_wav(1.0), None, "c1")
+    assert await email_notification(message.id) == "sent"
     mail = await inbox.wait_for(lambda m: "5550100" in str(m["Subject"]), timeout_s=10)
     assert "5000" in str(mail["Subject"]) and mail["To"] == "support@example.org"
     attachments = list(mail.iter_attachments())
     assert [a.get_content_type() for a in attachments] == ["audio/wav"]
     assert attachments[0].get_payload(decode=True) == make_wav(1.0)
-    assert (
-        await services.get_message(message.id, tenant_id=await home_tenant_id())
-    ).email_status == "sent"
+    assert (await get_message(message.id, tenant_id=await home_tenant_id())).email_status == "sent"
 
 
 async def test_email_failure_is_kept_on_the_message_and_nothing_is_lost(
     vm: Vm, seeded: Settings
 ) -> None:
     unreachable = dataclasses.replace(seeded, smtp_host="127.0.0.1", smtp_port=9)
-    services.configure(dataclasses.replace(services.runtime(), settings=unreachable))
-    box = await services.get_box("5000", tenant_id=await home_tenant_id())
-    message = await services.store_message(box, "5550100", make_wav(1.0), None, "c1")
-    assert await services.email_notification(message.id) == "failed"
-    kept = await services.get_message(message.id, tenant_id=await home_tenant_id())
+    configure(dataclasses.replace(runtime(), settings=unreachable))
+    box = await get_box("5000", tenant_id=await home_tenant_id())
+    message = await store_message(box, "5550100", make_wav(1.0), None, "c1")
+    assert await email_notification(message.id) == "failed"
+    kept = await get_message(message.id, tenant_id=await home_tenant_id())
     assert kept.email_status == "failed" and kept.email_error
     assert (vm.store / kept.audio_path).is_file()
 
-    services.configure(dataclasses.replace(services.runtime(), settings=seeded))
-    assert await services.email_notification(message.id) == "disabled"
+    configure(dataclasses.replace(runtime(), settings=seeded))
+    assert await email_notification(message.id) == "disabled"
 
 
 async def test_agent_phone_shows_its_own_box_and_its_queues_boxes(vm: Vm) -> None:
-    assert await services.phone_mailboxes("1001") == "1001@hotline,5000@hotline"
+    assert await phone_mailboxes("1001") == "1001@hotline,5000@hotline"
 
 
 @given(st.lists(st.tuples(st.integers(0, 12), st.integers(0, 12)), min_size=1, max_size=6))

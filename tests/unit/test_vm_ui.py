@@ -15,14 +15,15 @@ from tests.unit.test_prompt_convert import make_wav
 from tests.unit.test_vm_services import Vm
 from tests.unit.test_vm_services import vm as vm
 from tests.unit.ui_support import UiClient
-from vm import services
+from vm.mailboxes import check_pin, get_box
+from vm.messages import mark_heard, store_message
 
 HTMX = {"HX-Request": "true"}
 
 
 async def leave(box: str = "5000", caller: str = "5550100", seconds: float = 2.0) -> int:
-    message = await services.store_message(
-        await services.get_box(box, tenant_id=await home_tenant_id()),
+    message = await store_message(
+        await get_box(box, tenant_id=await home_tenant_id()),
         caller,
         make_wav(seconds),
         None,
@@ -85,7 +86,7 @@ async def test_api_delete_is_audited_removes_the_file_and_turns_the_lamp_off(
 
 async def test_inbox_lists_boxes_with_counts(ui: UiClient, vm: Vm) -> None:
     await leave()
-    await services.mark_heard(await leave())
+    await mark_heard(await leave())
     await ui.login("supervisor")
     response = await ui.get("/voicemail")
     assert response.status_code == 200
@@ -157,7 +158,7 @@ async def test_settings_bad_input_names_the_reason_and_saves_nothing(ui: UiClien
         "/voicemail/5000/settings", {"email": "a@example.org", "retention_days": "x"}, headers=HTMX
     )
     assert ui.last.context["error"]["key"] == "voicemail.error.bad_retention"
-    box = await services.get_box("5000", tenant_id=await home_tenant_id())
+    box = await get_box("5000", tenant_id=await home_tenant_id())
     assert box.email == "support@example.org" and box.retention_days == 30
     assert not await AuditEntry.exists(action="voicemail_box_updated")
 
@@ -167,7 +168,7 @@ async def test_settings_bad_input_names_the_reason_and_saves_nothing(ui: UiClien
         headers=HTMX,
     )
     assert ok.status_code == 200 and ui.last.context["notice"] == "settings"
-    box = await services.get_box("5000", tenant_id=await home_tenant_id())
+    box = await get_box("5000", tenant_id=await home_tenant_id())
     assert box.email == "desk@example.org" and box.retention_days is None
     entry = await AuditEntry.get(action="voicemail_box_updated")
     assert entry.before["retention_days"] == 30 and entry.after["retention_days"] is None
@@ -190,9 +191,7 @@ async def test_pin_change_checks_both_entries_and_never_audits_the_pin(
         "/voicemail/1001/pin", {"pin": "918273", "pin_confirm": "918273"}, headers=HTMX
     )
     assert response.status_code == 200 and ui.last.context["notice"] == "pin"
-    assert await services.check_pin(
-        await services.get_box("1001", tenant_id=await home_tenant_id()), "918273"
-    )
+    assert await check_pin(await get_box("1001", tenant_id=await home_tenant_id()), "918273")
     entry = await AuditEntry.get(action="voicemail_pin_changed")
     assert "918273" not in str(entry.before) + str(entry.after)
 
