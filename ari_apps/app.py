@@ -52,7 +52,7 @@ from ari_apps.call_services import (
     load_call_services,
 )
 from ari_apps.channels import ChannelRegistry
-from ari_apps.executor import ChannelOpsExecutor, HangUp, SafeFallback
+from ari_apps.executor import ChannelOpsExecutor, HangUp, Originate, SafeFallback
 from ari_apps.ivr import stasis as ivr_stasis
 from ari_apps.ivr.events import QueueExited
 from ari_apps.ivr.runner import FlowRunner
@@ -589,13 +589,15 @@ class CallCenter:
         channel_id = f"hl-test-call-{uuid.uuid4().hex[:12]}"
         self.test_flows[channel_id] = (definition, tenant_id)
         try:
-            await self.ari.originate(
-                f"PJSIP/{extension}",
-                channel_id=channel_id,
-                app=self.settings.ari_app,
-                app_args=["test-flow"],
-                caller_id='"Flow test" <8000>',
-                timeout_s=30,
+            await self.ops.run(
+                Originate(
+                    f"PJSIP/{extension}",
+                    channel_id,
+                    self.settings.ari_app,
+                    ("test-flow",),
+                    caller_id='"Flow test" <8000>',
+                    timeout_s=30,
+                )
             )
         except AriError as exc:
             self.test_flows.pop(channel_id, None)

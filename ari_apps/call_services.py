@@ -20,6 +20,7 @@ from typing import Any, Final, Protocol
 
 from ari_apps.ari.client import AriClient
 from ari_apps.ari.events import AriEvent
+from ari_apps.executor import ChannelOpsExecutor
 from hotline.bus import EventBus
 from hotline.settings import Settings
 
@@ -55,6 +56,8 @@ class CallServiceContext:
         tenant_id: int | None = None,
     ) -> None:
         self.ari = ari
+        # Channel operations go through the adapter's one executor.
+        self.ops = ChannelOpsExecutor(ari)
         # The tenant of the flow that lent the channel; None without a flow.
         self.tenant_id = tenant_id
         self.settings = settings

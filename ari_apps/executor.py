@@ -21,8 +21,10 @@ one place:
 dialplan's ``[hotline-safe]`` apologises and hangs up; if even that fails,
 the channel is hung up.  Never silence.
 
-Queries (``get_bridge``, ``list_channels``) are not operations: they change
-nothing, and their callers read the answer.
+Queries (``get_bridge``, ``list_channels``, a live recording's state) are
+not operations: they change nothing, and their callers read the answer.
+Start-up configuration (agent endpoints, event subscriptions of the whole
+application) belongs to the composition (``app.py``, ``provisioning.py``).
 """
 
 from __future__ import annotations
@@ -81,15 +83,70 @@ class HangUp:
 
 @dataclass(frozen=True, slots=True)
 class Originate:
-    """A new channel into our application, with the id we chose, so every
-    later event finds its owner; ``app_args`` route its StasisStart."""
+    """A new channel, with the id we chose, so every later event finds its
+    owner.  Into our application (``app``; ``app_args`` route its
+    StasisStart), or straight into the dialplan (``context``/``extension``,
+    no ``app``): a fax-back leg must run SendFAX, which Stasis cannot."""
 
     endpoint: str
     channel_id: str
-    app: str
-    app_args: tuple[str, ...]
+    app: str | None = None
+    app_args: tuple[str, ...] = ()
     caller_id: str | None = None
     timeout_s: int = 30
+    other_channel_id: str | None = None
+    context: str | None = None
+    extension: str | None = None
+    priority: int | None = None
+    variables: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StartRecording:
+    channel_id: str
+    name: str
+    max_duration_s: int | None = None
+    max_silence_s: int | None = None
+    beep: bool = False
+    terminate_on: str | None = None  # a DTMF key, "any" or None
+    file_format: str = "wav"
+
+
+@dataclass(frozen=True, slots=True)
+class StopRecording:
+    """End a live recording and keep what it recorded."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CancelRecording:
+    """End a live recording and discard what it recorded."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetMailboxCounts:
+    """A mailbox's message counts for the phones' lamps (``res_mwi_external``)."""
+
+    mailbox: str
+    new_messages: int
+    old_messages: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteMailbox:
+    mailbox: str
+
+
+@dataclass(frozen=True, slots=True)
+class WatchChannel:
+    """Subscribe our application to a channel that never enters it (a
+    fax-back leg), so its end reaches the registry's observers."""
+
+    app: str
+    channel_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +204,12 @@ ChannelOp = (
     | DestroyBridge
     | StartMusicOnHold
     | StopMusicOnHold
+    | StartRecording
+    | StopRecording
+    | CancelRecording
+    | SetMailboxCounts
+    | DeleteMailbox
+    | WatchChannel
     | SafeFallback
 )
 
@@ -176,10 +239,15 @@ class ChannelOpsExecutor:
                 await ari.originate(
                     op.endpoint,
                     channel_id=op.channel_id,
+                    other_channel_id=op.other_channel_id,
                     app=op.app,
-                    app_args=list(op.app_args),
+                    app_args=list(op.app_args) if op.app is not None else None,
                     caller_id=op.caller_id,
                     timeout_s=op.timeout_s,
+                    context=op.context,
+                    extension=op.extension,
+                    priority=op.priority,
+                    variables=dict(op.variables) or None,
                 )
             case CreateBridge(bridge_id=bridge_id, name=name, bridge_type=bridge_type):
                 await ari.create_bridge(bridge_id=bridge_id, type=bridge_type, name=name)
@@ -193,6 +261,31 @@ class ChannelOpsExecutor:
                 await ari.bridge_start_moh(bridge_id, moh_class)
             case StopMusicOnHold(bridge_id=bridge_id):
                 await ari.bridge_stop_moh(bridge_id)
+            case StartRecording():
+                await ari.record(
+                    op.channel_id,
+                    op.name,
+                    format=op.file_format,
+                    max_duration_s=op.max_duration_s,
+                    max_silence_s=op.max_silence_s,
+                    if_exists="overwrite",
+                    beep=op.beep,
+                    terminate_on=op.terminate_on,
+                )
+            case StopRecording(name=name):
+                await ari.stop_live_recording(name)
+            case CancelRecording(name=name):
+                await ari.cancel_live_recording(name)
+            case SetMailboxCounts(mailbox=mailbox, new_messages=new, old_messages=old):
+                await ari.update_mailbox(mailbox, old_messages=old, new_messages=new)
+            case DeleteMailbox(mailbox=mailbox):
+                await ari.delete_mailbox(mailbox)
+            case WatchChannel(app=app, channel_id=channel_id):
+                await ari.request(
+                    "POST",
+                    f"/applications/{app}/subscription",
+                    params={"eventSource": f"channel:{channel_id}"},
+                )
             case SafeFallback(channel_id=channel_id, extension=extension):
                 await self._safe_fallback(channel_id, extension)
 

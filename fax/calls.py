@@ -19,6 +19,7 @@ from ari_apps.call_services import (
     ServiceResult,
     register_call_service,
 )
+from ari_apps.executor import ContinueInDialplan, SetVariable
 from fax.catalogue import find_document
 from fax.jobs import create_inbound_job, create_same_call_job, fail_job
 from fax.paths import FaxPaths
@@ -41,11 +42,9 @@ RECEIVING: Final = "receiving"
 async def _hand_to_dialplan(
     call: CallServiceContext, job_id: int, asterisk_file: str, extension: str
 ) -> None:
-    await call.ari.set_channel_variable(call.channel_id, "HOTLINE_FAX_JOB", str(job_id))
-    await call.ari.set_channel_variable(call.channel_id, "HOTLINE_FAX_FILE", asterisk_file)
-    await call.ari.continue_in_dialplan(
-        call.channel_id, context=FAX_CONTEXT, extension=extension, priority=1
-    )
+    await call.ops.run(SetVariable(call.channel_id, "HOTLINE_FAX_JOB", str(job_id)))
+    await call.ops.run(SetVariable(call.channel_id, "HOTLINE_FAX_FILE", asterisk_file))
+    await call.ops.run(ContinueInDialplan(call.channel_id, FAX_CONTEXT, extension))
 
 
 class CheckDocument:

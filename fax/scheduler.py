@@ -35,6 +35,7 @@ from ari_apps.ari.client import AriClient
 from ari_apps.ari.errors import AriError, AriNotFound
 from ari_apps.ari.events import CHANNEL_DESTROYED, AriEvent
 from ari_apps.channels import ChannelObservers
+from ari_apps.executor import ChannelOpsExecutor, Originate, WatchChannel
 from fax import core, services
 from fax import guard as _guard  # noqa: F401  (registers fax.check_destination)
 from fax.calls import FAX_CONTEXT
@@ -80,6 +81,7 @@ class FaxBackScheduler:
         self._ari = ari
         self._settings = settings
         self._watchers = watchers
+        self._ops = ChannelOpsExecutor(ari)
         self._task: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[None]] = set()
 
@@ -124,19 +126,21 @@ class FaxBackScheduler:
                 # Straight into the dialplan, not through Stasis: a channel
                 # originated into an app has no PBX to continue into, so
                 # /continue would hang it up instead of running SendFAX.
-                await self._ari.originate(
-                    f"Local/{job.remote_number}@{PSTN_CONTEXT}/n",
-                    channel_id=channel_id,
-                    other_channel_id=far_id,
-                    context=FAX_CONTEXT,
-                    extension=FAX_BACK_EXTENSION,
-                    priority=1,
-                    variables={
-                        "HOTLINE_FAX_JOB": str(job.id),
-                        "HOTLINE_FAX_FILE": str(paths.for_asterisk(Path(document.tiff_path))),
-                    },
-                    caller_id='"Hotline fax"',
-                    timeout_s=DIAL_TIMEOUT_S,
+                await self._ops.run(
+                    Originate(
+                        f"Local/{job.remote_number}@{PSTN_CONTEXT}/n",
+                        channel_id,
+                        other_channel_id=far_id,
+                        context=FAX_CONTEXT,
+                        extension=FAX_BACK_EXTENSION,
+                        priority=1,
+                        variables=(
+                            ("HOTLINE_FAX_JOB", str(job.id)),
+                            ("HOTLINE_FAX_FILE", str(paths.for_asterisk(Path(document.tiff_path)))),
+                        ),
+                        caller_id='"Hotline fax"',
+                        timeout_s=DIAL_TIMEOUT_S,
+                    )
                 )
                 # Events of a channel outside Stasis only come when asked for.
                 await self._subscribe(channel_id)
@@ -191,11 +195,7 @@ class FaxBackScheduler:
         return True
 
     async def _subscribe(self, channel_id: str) -> None:
-        await self._ari.request(
-            "POST",
-            f"/applications/{self._settings.ari_app}/subscription",
-            params={"eventSource": f"channel:{channel_id}"},
-        )
+        await self._ops.run(WatchChannel(self._settings.ari_app, channel_id))
 
     def _forget(self, channel_id: str) -> None:
         self._watchers.pop(channel_id, None)

@@ -22,13 +22,13 @@ continues in the dialplan: ``handed_off``), or the caller's hang-up.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections import deque
 from collections.abc import Mapping
 from typing import Any, Final
 
+from ari_apps import executor as ops
 from ari_apps.ari.errors import AriError
 from ari_apps.ari.events import (
     CHANNEL_DTMF_RECEIVED,
@@ -162,8 +162,9 @@ class _AccessCall:
             self.live_deadline = None
             recording_id = self.session.recording_id
             if recording_id is not None:
-                with contextlib.suppress(AriError):
-                    await self.call.ari.stop_live_recording(self.recordings[recording_id])
+                await self.call.ops.run_best_effort(
+                    ops.StopRecording(self.recordings[recording_id])
+                )
         elif self.timer is None and self.live_deadline is None:
             log.warning("call %s: voicemail access idle too long", self.call.call_id)
             self._hung_up_now()
@@ -211,20 +212,21 @@ class _AccessCall:
             await self._one(command)
 
     async def _one(self, command: Command) -> None:
-        call, ari = self.call, self.call.ari
+        call = self.call
         if isinstance(command, Play):
             media = await self._resolve(command.media)
             try:
                 if not media:
                     raise LookupError("nothing playable")
-                await ari.play(call.channel_id, media, playback_id=command.playback_id)
+                await call.ops.run(
+                    ops.PlayMedia(call.channel_id, tuple(media), command.playback_id)
+                )
             except (AriError, LookupError) as error:
                 # The core waits for PlaybackDone: answer it ourselves.
                 log.warning("call %s: playback %s failed: %s", call.call_id, media, error)
                 self.internal.append(PlaybackDone(command.playback_id))
         elif isinstance(command, StopPlayback):
-            with contextlib.suppress(AriError):
-                await ari.stop_playback(command.playback_id)
+            await call.ops.run_best_effort(ops.StopMedia(command.playback_id))
         elif isinstance(command, StartTimer):
             self.timer = (command.timer_id, self.loop.time() + command.seconds)
         elif isinstance(command, CancelTimer):
@@ -235,8 +237,7 @@ class _AccessCall:
         elif isinstance(command, CancelRecording):
             self.live_deadline = None
             name = self.recordings.pop(command.recording_id, "")
-            with contextlib.suppress(AriError):
-                await ari.cancel_live_recording(name)
+            await call.ops.run_best_effort(ops.CancelRecording(name))
             await asyncio.to_thread(discard_recording, name)
         elif isinstance(command, DiscardRecording):
             name = self.recordings.pop(command.recording_id, "")
@@ -278,14 +279,14 @@ class _AccessCall:
         name = live_recording_name("greeting", box)
         self.recordings[command.recording_id] = name
         try:
-            await self.call.ari.record(
-                self.call.channel_id,
-                name,
-                format="wav",
-                max_duration_s=command.max_duration_s,
-                if_exists="overwrite",
-                beep=True,
-                terminate_on="#",
+            await self.call.ops.run(
+                ops.StartRecording(
+                    self.call.channel_id,
+                    name,
+                    max_duration_s=command.max_duration_s,
+                    beep=True,
+                    terminate_on="#",
+                )
             )
         except AriError as error:
             log.warning("call %s: greeting recording failed: %s", self.call.call_id, error)
@@ -298,13 +299,15 @@ class _AccessCall:
             if command.context == AGENT_CONTEXT and self.call.tenant_id is not None:
                 # An agent's extension rings only for a channel of its tenant
                 # (a caller from 8500 has no mark of its own): see tenancy.
-                await self.call.ari.set_channel_variable(
-                    self.call.channel_id,
-                    "CHANNEL(accountcode)",
-                    tenancy.tenant_accountcode(self.call.tenant_id),
+                await self.call.ops.run(
+                    ops.SetVariable(
+                        self.call.channel_id,
+                        "CHANNEL(accountcode)",
+                        tenancy.tenant_accountcode(self.call.tenant_id),
+                    )
                 )
-            await self.call.ari.continue_in_dialplan(
-                self.call.channel_id, context=command.context, extension=command.number, priority=1
+            await self.call.ops.run(
+                ops.ContinueInDialplan(self.call.channel_id, command.context, command.number)
             )
         except AriError as error:
             log.warning("call %s: call back %s failed: %s", self.call.call_id, command, error)

@@ -38,6 +38,14 @@ from ari_apps.call_services import (
     ServiceResult,
     register_call_service,
 )
+from ari_apps.executor import (
+    CancelRecording,
+    ChannelOpsExecutor,
+    PlayMedia,
+    StartRecording,
+    StopMedia,
+    StopRecording,
+)
 from hotline.errors import NotFound
 from hotline.models_voicemail import Mailbox
 from vm.greetings import greeting_media
@@ -123,7 +131,7 @@ class LeaveVoicemail:
         media = greeting_media(box, kind)
         items = [media] if media else stock_greeting(box, kind)
         playback_id = f"vm-greeting-{uuid.uuid4().hex[:12]}"
-        await call.ari.play(call.channel_id, items, playback_id=playback_id)
+        await call.ops.run(PlayMedia(call.channel_id, tuple(items), playback_id))
         while True:
             event = await call.next_event(GREETING_TIMEOUT_S)
             if event is None or event.is_channel_final:
@@ -132,10 +140,10 @@ class LeaveVoicemail:
                 return None
             if event.type == CHANNEL_DTMF_RECEIVED:
                 if event.digit == "0" and operator_enabled:
-                    await _stop_playback(call.ari, playback_id)
+                    await call.ops.run_unless_gone(StopMedia(playback_id))
                     return OUTCOME_OPERATOR
                 if event.digit == "#":  # skip the greeting
-                    await _stop_playback(call.ari, playback_id)
+                    await call.ops.run_unless_gone(StopMedia(playback_id))
                     return None
 
 
@@ -159,15 +167,15 @@ class RecordingSession:
     async def run(self) -> ServiceResult:
         call = self.call
         try:
-            await call.ari.record(
-                call.channel_id,
-                self.name,
-                format="wav",
-                max_duration_s=self.max_length_s,
-                max_silence_s=self.silence_s or None,
-                if_exists="overwrite",
-                beep=True,
-                terminate_on="#",
+            await call.ops.run(
+                StartRecording(
+                    call.channel_id,
+                    self.name,
+                    max_duration_s=self.max_length_s,
+                    max_silence_s=self.silence_s or None,
+                    beep=True,
+                    terminate_on="#",
+                )
             )
             log.info("call %s: recording %s started", call.call_id, self.name)
             return await self._wait()
@@ -188,8 +196,7 @@ class RecordingSession:
             log.debug("call %s: voicemail event %s", call.call_id, event and event.type)
             if event is None:
                 # RecordingFinished never came: stop it, keep what was said.
-                with contextlib.suppress(AriError):
-                    await call.ari.stop_live_recording(self.name)
+                await call.ops.run_best_effort(StopRecording(self.name))
                 deadline = asyncio.get_running_loop().time() + RECORDING_CLOSE_WAIT_S
                 continue
             if event.is_channel_final:
@@ -208,8 +215,7 @@ class RecordingSession:
 
     async def _discard(self) -> None:
         self.settled = True
-        with contextlib.suppress(AriNotFound):
-            await self.call.ari.cancel_live_recording(self.name)
+        await self.call.ops.run_unless_gone(CancelRecording(self.name))
         await asyncio.to_thread(discard_recording, self.name)
 
     async def _keep(self) -> ServiceResult:
@@ -227,8 +233,8 @@ class RecordingSession:
         # "Your message has been saved" — the flow then says goodbye.
         playback_id = f"vm-saved-{uuid.uuid4().hex[:12]}"
         with contextlib.suppress(AriError):
-            await self.call.ari.play(
-                self.call.channel_id, "sound:vm-msgsaved", playback_id=playback_id
+            await self.call.ops.run(
+                PlayMedia(self.call.channel_id, ("sound:vm-msgsaved",), playback_id)
             )
             while (event := await self.call.next_event(10.0)) is not None:
                 if event.is_channel_final or (
@@ -290,18 +296,12 @@ async def finish_after_hangup(
         await asyncio.sleep(0.2)
     else:
         # Still "recording" with no channel: never leave it behind.
-        with contextlib.suppress(AriError):
-            await ari.stop_live_recording(recording_name)
+        await ChannelOpsExecutor(ari).run_best_effort(StopRecording(recording_name))
         await asyncio.sleep(0.5)
     try:
         await keep_recording(box, caller_id, recording_name, call_id)
     except (OSError, ValueError):
         log.exception("voicemail for box %s after hang-up could not be kept", box.number)
-
-
-async def _stop_playback(ari: AriClient, playback_id: str) -> None:
-    with contextlib.suppress(AriNotFound):
-        await ari.stop_playback(playback_id)
 
 
 register_call_service(LeaveVoicemail())

@@ -35,6 +35,7 @@ from typing import Final
 
 from ari_apps.ari.client import AriClient
 from ari_apps.ari.errors import AriNotFound
+from ari_apps.executor import ChannelOpsExecutor, DeleteMailbox, SetMailboxCounts
 
 log = logging.getLogger(__name__)
 
@@ -79,15 +80,14 @@ class AriMwi:
 
     def __init__(self, ari: AriClient, fallback: SpoolMwi) -> None:
         self.ari = ari
+        self.ops = ChannelOpsExecutor(ari)
         self.fallback = fallback
         self.ari_mailboxes: bool | None = None  # unknown until the first try
 
     async def set_mwi(self, mailbox: str, new_messages: int, old_messages: int) -> None:
         if self.ari_mailboxes is not False:
             try:
-                await self.ari.update_mailbox(
-                    mailbox, old_messages=old_messages, new_messages=new_messages
-                )
+                await self.ops.run(SetMailboxCounts(mailbox, new_messages, old_messages))
                 self.ari_mailboxes = True
                 return
             except AriNotFound:
@@ -101,6 +101,6 @@ class AriMwi:
 
     async def clear_mwi(self, mailbox: str) -> None:
         if self.ari_mailboxes:
-            await self.ari.delete_mailbox(mailbox)
+            await self.ops.run(DeleteMailbox(mailbox))
         else:
             await self.fallback.clear_mwi(mailbox)
