@@ -190,6 +190,34 @@ class SafeFallback:
     extension: str = "s"
 
 
+# How Asterisk says each key of a ``digits:`` item (main/say.c reads these
+# files in the playback's language).
+_DIGIT_SOUNDS: Final = {
+    **{digit: f"sound:digits/{digit}" for digit in "0123456789"},
+    "*": "sound:digits/star",
+    "#": "sound:digits/pound",
+}
+
+
+def stoppable_media(item: str) -> tuple[str, ...]:
+    """A media URI as items a stop can cut off: ``digits:`` spelled out.
+
+    Asterisk quirk (res/stasis/stasis_app_playback.c): stopping a playback
+    of several media works only while a ``sound:`` (or recording, tone)
+    item plays.  ``digits:`` and ``number:`` items are said with no stop
+    key, so a stop that lands on one of them is lost, and the playback goes
+    on with its next item: a caller who keys a choice during "press 1" hears
+    the rest of the menu before anything happens.  Spelled out as sounds,
+    every part of a menu prompt can be cut off.  (``number:`` stays: how a
+    number is said depends on the language.)
+    """
+    if item.startswith("digits:"):
+        keys = item[len("digits:") :]
+        if keys and all(key in _DIGIT_SOUNDS for key in keys):
+            return tuple(_DIGIT_SOUNDS[key] for key in keys)
+    return (item,)
+
+
 ChannelOp = (
     Answer
     | PlayMedia
@@ -224,7 +252,8 @@ class ChannelOpsExecutor:
             case Answer(channel_id=channel_id):
                 await ari.answer(channel_id)
             case PlayMedia(channel_id=channel_id, media=media, playback_id=playback, lang=lang):
-                await ari.play(channel_id, list(media), playback_id=playback, lang=lang)
+                stoppable = [uri for item in media for uri in stoppable_media(item)]
+                await ari.play(channel_id, stoppable, playback_id=playback, lang=lang)
             case StopMedia(playback_id=playback_id):
                 await ari.stop_playback(playback_id)
             case SetVariable(channel_id=channel_id, name=name, value=value):

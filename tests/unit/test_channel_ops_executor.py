@@ -115,3 +115,21 @@ async def test_given_a_caller_already_gone_then_the_safe_fallback_does_nothing_m
     ari.respond("POST", "/channels/c1/continue", status=404, body={"message": "gone"})
     await ChannelOpsExecutor(client).run(SafeFallback("c1"))
     assert len(ari.requests) == 1
+
+
+async def test_given_digits_in_a_prompt_then_each_key_is_a_sound_a_stop_can_cut_off(
+    ari: FakeAriServer, client: AriClient
+) -> None:
+    await ChannelOpsExecutor(client).run(
+        PlayMedia("c1", ("sound:vm-press", "digits:1*#", "number:25", "digits:12a"), "pb-9")
+    )
+    assert ari.requests[0].query["media"] == ",".join(
+        [
+            "sound:vm-press",
+            "sound:digits/1",
+            "sound:digits/star",
+            "sound:digits/pound",
+            "number:25",
+            "digits:12a",
+        ]
+    )
