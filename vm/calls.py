@@ -18,7 +18,6 @@ live recording is always stopped or cancelled.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Mapping
@@ -38,20 +37,41 @@ from ari_apps.call_services import (
     ServiceResult,
     register_call_service,
 )
-from ari_apps.executor import (
-    CancelRecording,
-    ChannelOpsExecutor,
-    PlayMedia,
-    StartRecording,
-    StopMedia,
-    StopRecording,
-)
+from ari_apps.executor import CancelRecording as ExecutorCancelRecording
+from ari_apps.executor import ChannelOpsExecutor, PlayMedia, StopMedia
+from ari_apps.executor import StartRecording as ExecutorStartRecording
+from ari_apps.executor import StopRecording as ExecutorStopRecording
 from hotline.errors import NotFound
 from hotline.models_voicemail import Mailbox
 from vm.greetings import greeting_media
+from vm.leave_core import (
+    RECORDING,
+    RECORDING_CLOSE_WAIT_S,
+    CancelRecording,
+    Command,
+    DigitPressed,
+    DiscardRecording,
+    Event,
+    Finish,
+    FinishAfterHangUp,
+    HungUp,
+    KeepMessage,
+    LeaveOptions,
+    LeaveSession,
+    MessageKept,
+    Play,
+    PlaybackDone,
+    RecordingFailed,
+    RecordingFinished,
+    StartRecording,
+    StartTimer,
+    StopPlayback,
+    StopRecording,
+    TimerFired,
+)
 from vm.mailboxes import box_by_number
 from vm.messages import store_recording
-from vm.nodes import OUTCOME_NO_MESSAGE, OUTCOME_OPERATOR, OUTCOME_RECORDED, SERVICE_NAME
+from vm.nodes import SERVICE_NAME
 from vm.notifications import email_notification
 from vm.store import discard_recording, live_recording_name
 
@@ -59,11 +79,6 @@ log = logging.getLogger(__name__)
 
 # Shorter than this is a hang-up after the beep, not a message.
 MIN_MESSAGE_S: Final = 1.0
-# How long Asterisk may take to close a recording after the caller hung up.
-RECORDING_CLOSE_WAIT_S: Final = 10.0
-# Guard on top of max_length_s in case RecordingFinished never comes.
-RECORDING_GRACE_S: Final = 10.0
-GREETING_TIMEOUT_S: Final = 120.0
 
 # Detached work (messages finished after a hang-up, e-mails) must outlive the
 # call's task; keep references so the loop does not drop them.
@@ -117,139 +132,137 @@ class LeaveVoicemail:
         max_length_s = int(params.get("max_length_s") or box.max_message_s)
         silence_s = int(params.get("silence_s", 5))
 
-        choice = await self._play_greeting(call, box, greeting_kind, operator_enabled)
-        log.info("call %s: voicemail %s greeting done -> %s", call.call_id, box.number, choice)
-        if choice is not None:
-            return ServiceResult(choice)
-        recording = RecordingSession(call, box, max_length_s, silence_s, operator_enabled)
-        return await recording.run()
-
-    async def _play_greeting(
-        self, call: CallServiceContext, box: Mailbox, kind: str, operator_enabled: bool
-    ) -> str | None:
-        """None to go on recording; an outcome when the caller chose otherwise."""
-        media = greeting_media(box, kind)
-        items = [media] if media else stock_greeting(box, kind)
-        playback_id = f"vm-greeting-{uuid.uuid4().hex[:12]}"
-        await call.ops.run(PlayMedia(call.channel_id, tuple(items), playback_id))
-        while True:
-            event = await call.next_event(GREETING_TIMEOUT_S)
-            if event is None or event.is_channel_final:
-                return OUTCOME_NO_MESSAGE
-            if event.type == PLAYBACK_FINISHED and event.playback_id == playback_id:
-                return None
-            if event.type == CHANNEL_DTMF_RECEIVED:
-                if event.digit == "0" and operator_enabled:
-                    await call.ops.run_unless_gone(StopMedia(playback_id))
-                    return OUTCOME_OPERATOR
-                if event.digit == "#":  # skip the greeting
-                    await call.ops.run_unless_gone(StopMedia(playback_id))
-                    return None
+        media = greeting_media(box, greeting_kind)
+        options = LeaveOptions(
+            greeting=(media,) if media else tuple(stock_greeting(box, greeting_kind)),
+            max_length_s=max_length_s,
+            silence_s=silence_s,
+            operator=operator_enabled,
+        )
+        return await LeaveCall(call, box, options).run()
 
 
-class RecordingSession:
-    def __init__(
-        self,
-        call: CallServiceContext,
-        box: Mailbox,
-        max_length_s: int,
-        silence_s: int,
-        operator_enabled: bool,
-    ) -> None:
+class LeaveCall:
+    """Runs ``vm/leave_core.py``'s decisions on one lent channel."""
+
+    def __init__(self, call: CallServiceContext, box: Mailbox, options: LeaveOptions) -> None:
         self.call = call
         self.box = box
-        self.max_length_s = max_length_s
-        self.silence_s = silence_s
-        self.operator_enabled = operator_enabled
+        self.session = LeaveSession(f"vm-{uuid.uuid4().hex[:12]}", options)
         self.name = live_recording_name("msg", box.number)
-        self.settled = False  # kept, discarded or handed to the after-hang-up task
+        self.loop = asyncio.get_running_loop()
+        self.timer: tuple[int, float] | None = None  # (id, when it fires)
+        self.pending: list[Event] = []  # answers the adapter gives itself
+        self.result: ServiceResult | None = None
 
     async def run(self) -> ServiceResult:
-        call = self.call
         try:
-            await call.ops.run(
-                StartRecording(
-                    call.channel_id,
-                    self.name,
-                    max_duration_s=self.max_length_s,
-                    max_silence_s=self.silence_s or None,
-                    beep=True,
-                    terminate_on="#",
-                )
-            )
-            log.info("call %s: recording %s started", call.call_id, self.name)
-            return await self._wait()
+            await self._execute(self.session.start())
+            while self.result is None:
+                if self.pending:
+                    await self._execute(self.session.handle(self.pending.pop(0)))
+                    continue
+                event = await self._next_event()
+                if event is not None:
+                    await self._execute(self.session.handle(event))
         except asyncio.CancelledError:
-            # The caller hung up and the flow runner cancelled us.
-            self._finish_after_hangup()
+            # The caller hung up and the flow runner cancelled us: what the
+            # hang-up needs (finishing a message) must not wait for I/O.
+            for command in self.session.handle(HungUp()):
+                if isinstance(command, FinishAfterHangUp):
+                    self._finish_after_hangup()
             raise
-        finally:
-            if not self.settled:
+        except Exception:
+            # Whatever failed, a live recording is never left behind.
+            if self.session.state == RECORDING:
                 self._finish_after_hangup()
+            raise
+        log.info("call %s: voicemail %s -> %s", self.call.call_id, self.box.number, self.result)
+        return self.result
 
-    async def _wait(self) -> ServiceResult:
-        call = self.call
-        deadline = asyncio.get_running_loop().time() + self.max_length_s + RECORDING_GRACE_S
-        while True:
-            remaining = deadline - asyncio.get_running_loop().time()
-            event = await call.next_event(max(remaining, 0.1))
-            log.debug("call %s: voicemail event %s", call.call_id, event and event.type)
-            if event is None:
-                # RecordingFinished never came: stop it, keep what was said.
-                await call.ops.run_best_effort(StopRecording(self.name))
-                deadline = asyncio.get_running_loop().time() + RECORDING_CLOSE_WAIT_S
-                continue
-            if event.is_channel_final:
-                self._finish_after_hangup()
-                return ServiceResult(OUTCOME_NO_MESSAGE)
-            if event.type == CHANNEL_DTMF_RECEIVED and event.digit == "0":
-                if self.operator_enabled:
-                    await self._discard()
-                    return ServiceResult(OUTCOME_OPERATOR)
-            elif event.type == RECORDING_FAILED and event.recording_name == self.name:
-                self.settled = True
+    async def _next_event(self) -> Event | None:
+        timeout = None if self.timer is None else max(self.timer[1] - self.loop.time(), 0.0)
+        event = await self.call.next_event(timeout if timeout is not None else 3600.0)
+        if event is None:
+            if self.timer is None:
+                return None
+            timer_id, self.timer = self.timer[0], None
+            return TimerFired(timer_id)
+        if event.is_channel_final:
+            return HungUp()
+        if event.type == CHANNEL_DTMF_RECEIVED and event.digit:
+            return DigitPressed(event.digit)
+        if event.type == PLAYBACK_FINISHED and event.playback_id:
+            return PlaybackDone(event.playback_id)
+        if event.recording_name == self.name:
+            if event.type == RECORDING_FINISHED:
+                return RecordingFinished()
+            if event.type == RECORDING_FAILED:
+                return RecordingFailed()
+        return None
+
+    async def _execute(self, commands: list[Command]) -> None:
+        for command in commands:
+            await self._one(command)
+
+    async def _one(self, command: Command) -> None:
+        call, ops = self.call, self.call.ops
+        match command:
+            case Play(playback_id=playback_id, media=media):
+                try:
+                    await ops.run(PlayMedia(call.channel_id, media, playback_id))
+                except AriError as error:
+                    # The core waits for the playback's end: answer it ourselves.
+                    log.warning("call %s: playback %s failed: %s", call.call_id, media, error)
+                    self.pending.append(PlaybackDone(playback_id))
+            case StopPlayback(playback_id=playback_id):
+                await ops.run_unless_gone(StopMedia(playback_id))
+            case StartRecording(max_length_s=max_length_s, silence_s=silence_s):
+                try:
+                    await ops.run(
+                        ExecutorStartRecording(
+                            call.channel_id,
+                            self.name,
+                            max_duration_s=max_length_s,
+                            max_silence_s=silence_s or None,
+                            beep=True,
+                            terminate_on="#",
+                        )
+                    )
+                except AriError as error:
+                    log.warning("call %s: recording failed to start: %s", call.call_id, error)
+                    self.pending.append(RecordingFailed())
+                else:
+                    log.info("call %s: recording %s started", call.call_id, self.name)
+            case StopRecording():
+                await ops.run_best_effort(ExecutorStopRecording(self.name))
+            case CancelRecording():
+                await ops.run_unless_gone(ExecutorCancelRecording(self.name))
+            case DiscardRecording():
                 await asyncio.to_thread(discard_recording, self.name)
-                return ServiceResult(OUTCOME_FAILED, {"service_error": "recording failed"})
-            elif event.type == RECORDING_FINISHED and event.recording_name == self.name:
-                return await self._keep()
-
-    async def _discard(self) -> None:
-        self.settled = True
-        await self.call.ops.run_unless_gone(CancelRecording(self.name))
-        await asyncio.to_thread(discard_recording, self.name)
-
-    async def _keep(self) -> ServiceResult:
-        self.settled = True
-        # The caller may hang up right now, and the flow runner then cancels
-        # this service: storing runs as its own task so a cancel cannot cut
-        # it in half (file moved, no row) or lose the message.
-        storing = spawn_background(
-            keep_recording(self.box, self.call.caller_id, self.name, self.call.call_id),
-            name=f"vm-keep-{self.name}",
-        )
-        message = await asyncio.shield(storing)
-        if message is None:
-            return ServiceResult(OUTCOME_NO_MESSAGE)
-        # "Your message has been saved" — the flow then says goodbye.
-        playback_id = f"vm-saved-{uuid.uuid4().hex[:12]}"
-        with contextlib.suppress(AriError):
-            await self.call.ops.run(
-                PlayMedia(self.call.channel_id, ("sound:vm-msgsaved",), playback_id)
-            )
-            while (event := await self.call.next_event(10.0)) is not None:
-                if event.is_channel_final or (
-                    event.type == PLAYBACK_FINISHED and event.playback_id == playback_id
-                ):
-                    break
-        return ServiceResult(
-            OUTCOME_RECORDED,
-            {"vm_message_id": str(message.id), "vm_duration_s": f"{message.duration_s:.1f}"},
-        )
+            case KeepMessage():
+                # The caller may hang up right now, and the flow runner then
+                # cancels this service: storing runs as its own task so a
+                # cancel cannot cut it in half (file moved, no row).
+                storing = spawn_background(
+                    keep_recording(self.box, call.caller_id, self.name, call.call_id),
+                    name=f"vm-keep-{self.name}",
+                )
+                message = await asyncio.shield(storing)
+                kept = (
+                    MessageKept(message.id, float(message.duration_s))
+                    if message is not None
+                    else MessageKept(None)
+                )
+                self.pending.append(kept)
+            case FinishAfterHangUp():
+                self._finish_after_hangup()
+            case StartTimer(timer_id=timer_id, seconds=seconds):
+                self.timer = (timer_id, self.loop.time() + seconds)
+            case Finish(outcome=outcome, variables=variables):
+                self.result = ServiceResult(outcome, dict(variables))
 
     def _finish_after_hangup(self) -> None:
-        if self.settled:
-            return
-        self.settled = True
         spawn_background(
             finish_after_hangup(
                 self.call.ari, self.box, self.call.caller_id, self.name, self.call.call_id
@@ -296,7 +309,7 @@ async def finish_after_hangup(
         await asyncio.sleep(0.2)
     else:
         # Still "recording" with no channel: never leave it behind.
-        await ChannelOpsExecutor(ari).run_best_effort(StopRecording(recording_name))
+        await ChannelOpsExecutor(ari).run_best_effort(ExecutorStopRecording(recording_name))
         await asyncio.sleep(0.5)
     try:
         await keep_recording(box, caller_id, recording_name, call_id)
