@@ -32,24 +32,90 @@ play announce them:
   cannot be chosen again), ``*`` main menu.  ``4`` (temporary greeting in
   the stock prompt) is not offered and counts as invalid.
 
-Playing a message marks it heard (the MWI lamp follows).  In every menu
-invalid keys and timeouts re-prompt; the third in a row says goodbye.
-Digits are ignored while the store works or goodbye plays, so a DTMF flood
-cannot stack requests.  Hang-up ends the session at once; a greeting being
-recorded is kept only if it is at least ``MIN_GREETING_S`` long.
+Playing a message marks it heard (the MWI lamp follows).  Invalid keys and
+timeouts re-prompt; the third in a row says goodbye at login and in the
+main and message menus, and goes back a menu in mailbox options and in the
+forward and new-PIN entries.  Advanced options and the entries after login
+go back a menu on the first timeout; advanced options re-prompts invalid
+keys without counting them.  Digits are ignored while the store works or
+goodbye plays, so a DTMF flood cannot stack requests.  Hang-up ends the
+session at once; a greeting being recorded is kept only if it is at least
+``MIN_GREETING_S`` long.
+
+The menu is data, like h11's ``_state.py``: ``ACCESS_TRANSITIONS`` lists the
+moves between states (any other one raises ``IllegalAccessTransition``), and
+``KEYS``/``OTHER_KEY``/``ON_TIMEOUT``/``ON_SUBMIT`` at the end of this module
+say what a key, a pause and an entry's ``#`` do in each state; each set of
+tables has its rules above it.  The events, commands, states,
+``ACCESS_TRANSITIONS`` and the prompt builders live in ``vm/access_menu.py``
+and are re-exported here, so callers import ``vm.access_core`` only.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from types import MappingProxyType
 from typing import Final
 
-from ari_apps.ivr.commands import CancelTimer as CancelTimer
-from ari_apps.ivr.commands import Play as Play
-from ari_apps.ivr.commands import StartTimer as StartTimer
-from ari_apps.ivr.commands import StopPlayback as StopPlayback
+from vm.access_menu import ACCESS_TRANSITIONS as ACCESS_TRANSITIONS
+from vm.access_menu import ADVANCED as ADVANCED
+from vm.access_menu import BUSY as BUSY
+from vm.access_menu import CONFIRM_PIN as CONFIRM_PIN
+from vm.access_menu import ENDED as ENDED
+from vm.access_menu import ENTRY_STATES as ENTRY_STATES
+from vm.access_menu import FORWARD_BOX as FORWARD_BOX
+from vm.access_menu import GOODBYE_STATE as GOODBYE_STATE
+from vm.access_menu import GREETING_INTRO as GREETING_INTRO
+
+# The menu's vocabulary (events, commands, states, ACCESS_TRANSITIONS, prompts),
+from vm.access_menu import LOCKED_OUT as LOCKED_OUT
+from vm.access_menu import LOGIN_BOX as LOGIN_BOX
+from vm.access_menu import LOGIN_PIN as LOGIN_PIN
+from vm.access_menu import MAIN as MAIN
+from vm.access_menu import MESSAGE as MESSAGE
+from vm.access_menu import NEW_PIN as NEW_PIN
+from vm.access_menu import NOT_STARTED as NOT_STARTED
+from vm.access_menu import OPTIONS as OPTIONS
+from vm.access_menu import OVER_LIMIT as OVER_LIMIT
+from vm.access_menu import RECORDING as RECORDING
+from vm.access_menu import CallBack as CallBack
+from vm.access_menu import CancelRecording as CancelRecording
+from vm.access_menu import CancelTimer as CancelTimer
+from vm.access_menu import ChangePin as ChangePin
+from vm.access_menu import CheckCallBack as CheckCallBack
+from vm.access_menu import CheckPin as CheckPin
+from vm.access_menu import Command as Command
+from vm.access_menu import DeleteMessage as DeleteMessage
+from vm.access_menu import DigitPressed as DigitPressed
+from vm.access_menu import DiscardRecording as DiscardRecording
+from vm.access_menu import Event as Event
+from vm.access_menu import ForwardMessage as ForwardMessage
+from vm.access_menu import Hangup as Hangup
+from vm.access_menu import HungUp as HungUp
+from vm.access_menu import IllegalAccessTransition as IllegalAccessTransition
+from vm.access_menu import LoadMessages as LoadMessages
+from vm.access_menu import MarkHeard as MarkHeard
+from vm.access_menu import MessageInfo as MessageInfo
+from vm.access_menu import Play as Play
+from vm.access_menu import PlaybackDone as PlaybackDone
+from vm.access_menu import RecordingDone as RecordingDone
+from vm.access_menu import RecordingFailed as RecordingFailed
+from vm.access_menu import SalvageGreeting as SalvageGreeting
+from vm.access_menu import SaveMessage as SaveMessage
+from vm.access_menu import SetGreeting as SetGreeting
+from vm.access_menu import StartRecording as StartRecording
+from vm.access_menu import StartTimer as StartTimer
+from vm.access_menu import StopPlayback as StopPlayback
+from vm.access_menu import StoreAction as StoreAction
+from vm.access_menu import StoreAnswered as StoreAnswered
+from vm.access_menu import StoreRequest as StoreRequest
+from vm.access_menu import TimerFired as TimerFired
+from vm.access_menu import count_media as count_media
+from vm.access_menu import main_menu_media as main_menu_media
+from vm.access_menu import message_header_media as message_header_media
+from vm.access_menu import message_help_media as message_help_media
 
 # Six digits: a million PINs, against the lockout's few guesses per quarter hour.
 MIN_PIN_DIGITS: Final = 6
@@ -75,216 +141,6 @@ TRY_LATER: Final = "sound:please-try-call-later"  # "Please try your call again 
 # "Your call cannot be completed as dialed. Please check the number and dial again."
 CANNOT_DIAL: Final = "sound:cannot-complete-as-dialed"
 
-# StoreAnswered.error values the menu branches on.
-LOCKED_OUT: Final = "locked"  # CheckPin: the box or the caller is locked out
-OVER_LIMIT: Final = "over_limit"  # CheckCallBack: the caller or the number had enough today
-
-
-# -- what the store knows about a message ---------------------------------------------
-@dataclass(frozen=True, slots=True)
-class MessageInfo:
-    message_id: str
-    is_new: bool
-    caller_id: str = ""
-
-
-# -- events ----------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class DigitPressed:
-    digit: str
-
-
-@dataclass(frozen=True, slots=True)
-class PlaybackDone:
-    playback_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class TimerFired:
-    timer_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class RecordingDone:
-    recording_id: str
-    duration_s: float
-
-
-@dataclass(frozen=True, slots=True)
-class RecordingFailed:
-    recording_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class StoreAnswered:
-    """The store's answer; ``messages`` only for LoadMessages."""
-
-    request_id: str
-    ok: bool
-    messages: tuple[MessageInfo, ...] = ()
-    error: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class HungUp:
-    pass
-
-
-Event = (
-    DigitPressed
-    | PlaybackDone
-    | TimerFired
-    | RecordingDone
-    | RecordingFailed
-    | StoreAnswered
-    | HungUp
-)
-
-
-# -- store actions -----------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class CheckPin:
-    box: str
-    pin: str
-
-
-@dataclass(frozen=True, slots=True)
-class LoadMessages:
-    box: str
-
-
-@dataclass(frozen=True, slots=True)
-class SaveMessage:
-    message_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class DeleteMessage:
-    message_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class ForwardMessage:
-    message_id: str
-    to_box: str
-
-
-@dataclass(frozen=True, slots=True)
-class ChangePin:
-    box: str
-    pin: str
-
-
-@dataclass(frozen=True, slots=True)
-class CheckCallBack:
-    """May the caller's channel go to ``number`` in ``context`` (toll-fraud rules)?"""
-
-    number: str
-    context: str
-
-
-@dataclass(frozen=True, slots=True)
-class SetGreeting:
-    """Store recording ``recording_id`` as the box's ``kind`` greeting, then drop it."""
-
-    box: str
-    kind: str
-    recording_id: str
-
-
-StoreAction = (
-    CheckPin
-    | LoadMessages
-    | SaveMessage
-    | DeleteMessage
-    | ForwardMessage
-    | ChangePin
-    | SetGreeting
-    | CheckCallBack
-)
-
-
-# -- commands ----------------------------------------------------------------------------
-# Play, StopPlayback, StartTimer and CancelTimer are the flow engine's own
-# (imported above): the same playback and timer contract, one definition.
-# Here Play's media may also be ``voicemail:<message id>``, which the
-# adapter resolves to the message audio.
-
-
-@dataclass(frozen=True, slots=True)
-class StartRecording:
-    """Record the caller after a beep; ``#`` ends it (the adapter passes terminateOn)."""
-
-    recording_id: str
-    max_duration_s: int
-
-
-@dataclass(frozen=True, slots=True)
-class CancelRecording:
-    """Stop the live recording and throw it away."""
-
-    recording_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class DiscardRecording:
-    """A finished recording nobody wants: delete the stored file."""
-
-    recording_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class SalvageGreeting:
-    """The caller hung up while recording a greeting: once the recording is
-    stored, keep it as ``kind`` greeting if it lasts ``min_duration_s``, else drop it."""
-
-    recording_id: str
-    box: str
-    kind: str
-    min_duration_s: float
-
-
-@dataclass(frozen=True, slots=True)
-class MarkHeard:
-    """Fire and forget: no answer expected."""
-
-    message_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class StoreRequest:
-    request_id: str
-    action: StoreAction
-
-
-@dataclass(frozen=True, slots=True)
-class CallBack:
-    """Continue the caller's channel in ``context`` at ``number`` (ends the session)."""
-
-    number: str
-    context: str
-
-
-@dataclass(frozen=True, slots=True)
-class Hangup:
-    reason: str
-
-
-Command = (
-    Play
-    | StopPlayback
-    | StartTimer
-    | CancelTimer
-    | StartRecording
-    | CancelRecording
-    | DiscardRecording
-    | SalvageGreeting
-    | MarkHeard
-    | StoreRequest
-    | CallBack
-    | Hangup
-)
-
 
 def callback_target(caller_id: str) -> CallBack | None:
     """Where calling ``caller_id`` back goes, or None when it is not a number."""
@@ -295,49 +151,12 @@ def callback_target(caller_id: str) -> CallBack | None:
     return CallBack(number, context)
 
 
-def count_media(new: int, old: int) -> tuple[str, ...]:
-    """ "You have N new and M old messages" from stock prompts."""
-    if new == 0 and old == 0:
-        return ("sound:vm-youhave", "sound:vm-no", "sound:vm-messages")
-    media = ["sound:vm-youhave"]
-    if new:
-        media += [f"number:{new}", "sound:vm-INBOX", _messages_word(new)]
-    if new and old:
-        media.append("sound:vm-and")
-    if old:
-        media += [f"number:{old}", "sound:vm-Old", _messages_word(old)]
-    return tuple(media)
-
-
-def _messages_word(count: int) -> str:
-    return "sound:vm-message" if count == 1 else "sound:vm-messages"
-
-
-# States.  "busy" waits for the store; "ended" ignores everything.
-LOGIN_BOX: Final = "login_box"
-LOGIN_PIN: Final = "login_pin"
-BUSY: Final = "busy"
-MAIN: Final = "main"
-MESSAGE: Final = "message"
-ADVANCED: Final = "advanced"
-FORWARD_BOX: Final = "forward_box"
-OPTIONS: Final = "options"
-GREETING_INTRO: Final = "greeting_intro"
-RECORDING: Final = "recording"
-NEW_PIN: Final = "new_pin"
-CONFIRM_PIN: Final = "confirm_pin"
-GOODBYE_STATE: Final = "goodbye"
-ENDED: Final = "ended"
-
-_COLLECTING: Final = frozenset({LOGIN_BOX, LOGIN_PIN, FORWARD_BOX, NEW_PIN, CONFIRM_PIN})
-
-
 class AccessSession:
     """One caller in the retrieval menu.  ``start`` once, then ``handle`` each event."""
 
     def __init__(self, session_id: str) -> None:
         self.session_id = session_id
-        self.state = ""
+        self._state: str = NOT_STARTED
         self.box: str | None = None
         self.messages: list[MessageInfo] = []
         self.index = 0
@@ -347,7 +166,7 @@ class AccessSession:
         self._timer: str | None = None
         self._recording: tuple[str, str] | None = None  # (recording id, greeting kind)
         self._request: tuple[str, StoreAction] | None = None
-        self._after_play = "wait"  # what PlaybackDone leads to: wait | record | hangup
+        self._after_play = "wait"  # what PlaybackDone leads to: a key of AFTER_PLAY
         self._digits = ""
         self._attempts = 0
         self._login_failures = 0
@@ -355,8 +174,13 @@ class AccessSession:
         self._greeting_kind = ""
 
     @property
+    def state(self) -> str:
+        """Read-only: it changes only in ``_become``, along ``ACCESS_TRANSITIONS``."""
+        return self._state
+
+    @property
     def finished(self) -> bool:
-        return self.state == ENDED
+        return self._state == ENDED
 
     @property
     def awaiting_store(self) -> bool:
@@ -368,7 +192,7 @@ class AccessSession:
 
     # -- public API ----------------------------------------------------------------
     def start(self, box: str | None = None) -> list[Command]:
-        if self.state:
+        if self._state != NOT_STARTED:
             raise RuntimeError("start() called twice")
         out: list[Command] = []
         if box:
@@ -379,20 +203,21 @@ class AccessSession:
         return out
 
     def handle(self, event: Event) -> list[Command]:
-        if not self.state:
+        if self._state == NOT_STARTED:
             raise RuntimeError("handle() called before start()")
         out: list[Command] = []
-        if self.state == ENDED:
+        if self._state == ENDED:
             return out
         if isinstance(event, HungUp):
             self._hung_up(out)
         elif isinstance(event, DigitPressed):
             if len(event.digit) == 1 and event.digit in "0123456789*#ABCD":
-                self._digit(event.digit, out)
+                key = event.digit
+                KEYS[self._state].get(key, OTHER_KEY[self._state])(self, key, out)
         elif isinstance(event, PlaybackDone):
             if event.playback_id == self._playback:
                 self._playback = None
-                self._played(out)
+                AFTER_PLAY[self._after_play](self, out)
         elif isinstance(event, TimerFired):
             if event.timer_id == self._timer:
                 self._timer = None
@@ -411,6 +236,12 @@ class AccessSession:
         return out
 
     # -- plumbing ---------------------------------------------------------------------
+    def _become(self, state: str) -> None:
+        """The one place the state changes: along ``ACCESS_TRANSITIONS`` or not at all."""
+        if state not in ACCESS_TRANSITIONS.get(self._state, ()):
+            raise IllegalAccessTransition(self.session_id, self._state, state)
+        self._state = state
+
     def _new_id(self, kind: str) -> str:
         self._counter += 1
         return f"{self.session_id}-{kind}-{self._counter}"
@@ -435,20 +266,20 @@ class AccessSession:
         out.append(StartTimer(self._timer, seconds))
 
     def _ask_store(self, out: list[Command], action: StoreAction) -> None:
+        self._become(BUSY)
         self._quiet(out)
-        self.state = BUSY
         request_id = self._new_id("rq")
         self._request = (request_id, action)
         out.append(StoreRequest(request_id, action))
 
     def _enter(self, state: str, out: list[Command], media: Sequence[str]) -> None:
         """Go to a menu or entry state: fresh buffer, prompt, then wait."""
-        self.state = state
+        self._become(state)
         self._digits = ""
         self._play(out, media)
 
     def _goodbye(self, out: list[Command], prefix: Sequence[str] = ()) -> None:
-        self.state = GOODBYE_STATE
+        self._become(GOODBYE_STATE)
         self._play(out, (*prefix, GOODBYE), after="hangup")
 
     def _fail_attempt(self, out: list[Command], retry: Sequence[str], state: str) -> None:
@@ -474,24 +305,10 @@ class AccessSession:
         self._enter(MAIN, out, (*prefix, *self._main_media()))
 
     def _main_media(self) -> tuple[str, ...]:
-        new = sum(1 for message in self.messages if message.is_new)
-        media = list(count_media(new, len(self.messages) - new))
-        if self.messages:
-            folder = "sound:vm-INBOX" if new else "sound:vm-Old"
-            media += ["sound:vm-onefor", folder, "sound:vm-messages"]
-        media.append("sound:vm-opts")
-        return tuple(media)
+        return main_menu_media(self.messages)
 
     def _message_help(self) -> tuple[str, ...]:
-        media: list[str] = []
-        if self.index > 0:
-            media.append("sound:vm-prev")
-        media += ["sound:vm-advopts", "sound:vm-repeat"]
-        if self.index < len(self.messages) - 1:
-            media.append("sound:vm-next")
-        media += ["sound:vm-delete", "sound:vm-toforward", "sound:vm-savemessage"]
-        media.append("sound:vm-helpexit")
-        return tuple(media)
+        return message_help_media(self.index, len(self.messages))
 
     def _message_menu(self, out: list[Command], prefix: Sequence[str] = ()) -> None:
         self._enter(MESSAGE, out, (*prefix, *self._message_help()))
@@ -503,132 +320,200 @@ class AccessSession:
     def _play_message(self, out: list[Command], prefix: Sequence[str] = ()) -> None:
         self._attempts = 0
         message = self.messages[self.index]
-        if self.index == 0:
-            header: tuple[str, ...] = ("sound:vm-first", "sound:vm-message")
-        elif self.index == len(self.messages) - 1:
-            header = ("sound:vm-last", "sound:vm-message")
-        else:
-            header = ("sound:vm-message", f"number:{self.index + 1}")
-        if re.fullmatch(r"[0-9]{1,20}", message.caller_id):
-            header += ("sound:vm-from", f"digits:{message.caller_id}")
+        header = message_header_media(self.index, len(self.messages), message.caller_id)
         self._enter(MESSAGE, out, (*prefix, *header, f"voicemail:{message.message_id}"))
         if message.is_new:
             # Heard as soon as it starts, like VoiceMailMain: the lamp follows.
             out.append(MarkHeard(message.message_id))
             self.messages[self.index] = replace(message, is_new=False)
 
-    # -- event handlers ------------------------------------------------------------------
-    def _hung_up(self, out: list[Command]) -> None:
-        if self._recording is not None:
-            recording_id, kind = self._recording
-            assert self.box is not None
-            out.append(SalvageGreeting(recording_id, self.box, kind, MIN_GREETING_S))
-            self._recording = None
-        self._playback = self._timer = None
-        self.state = ENDED
+    # -- re-prompts: ON_TIMEOUT's, and OTHER_KEY's with "sorry" in front ------------------
+    def _retry_login_box(self, out: list[Command]) -> None:
+        self._fail_attempt(out, ("sound:vm-login",), LOGIN_BOX)
 
-    def _played(self, out: list[Command]) -> None:
-        if self._after_play == "hangup":
-            self.state = ENDED
-            out.append(Hangup("goodbye"))
-        elif self._after_play == "record":
-            self.state = RECORDING
-            recording_id = self._new_id("rec")
-            self._recording = (recording_id, self._greeting_kind)
-            out.append(StartRecording(recording_id, GREETING_MAX_S[self._greeting_kind]))
+    def _retry_login_pin(self, out: list[Command]) -> None:
+        self._fail_attempt(out, ("sound:vm-password",), LOGIN_PIN)
+
+    def _retry_main(self, out: list[Command], prefix: Sequence[str] = ()) -> None:
+        self._fail_attempt(out, (*prefix, *self._main_media()), MAIN)
+
+    def _retry_message(self, out: list[Command], prefix: Sequence[str] = ()) -> None:
+        self._fail_attempt(out, (*prefix, *self._message_help()), MESSAGE)
+
+    def _retry_options(self, out: list[Command], prefix: Sequence[str] = ()) -> None:
+        """Like ``_fail_attempt``, but the third goes back to the main menu."""
+        self._attempts += 1
+        if self._attempts >= MAX_ATTEMPTS:
+            self._main(out, prefix)
         else:
-            self._wait(out, DIGIT_TIMEOUT_S if self.state in _COLLECTING else MENU_TIMEOUT_S)
+            self._enter(OPTIONS, out, (*prefix, "sound:vm-options"))
 
-    def _timed_out(self, out: list[Command]) -> None:
-        state = self.state
-        if state in _COLLECTING and self._digits:
-            self._submit(out)
-        elif state in (LOGIN_BOX, LOGIN_PIN):
-            retry = ("sound:vm-login",) if state == LOGIN_BOX else ("sound:vm-password",)
-            self._fail_attempt(out, retry, state)
-        elif state == MAIN:
-            self._fail_attempt(out, self._main_media(), MAIN)
-        elif state == MESSAGE:
-            self._fail_attempt(out, self._message_help(), MESSAGE)
-        elif state in (ADVANCED, FORWARD_BOX):
-            self._message_menu(out)
-        elif state in (NEW_PIN, CONFIRM_PIN):
-            self._options(out)
-        elif state == OPTIONS:
-            self._attempts += 1
-            if self._attempts >= MAX_ATTEMPTS:
-                self._main(out)
-            else:
-                self._enter(OPTIONS, out, ("sound:vm-options",))
+    def _no_timer(self, out: list[Command]) -> None:
+        """ON_TIMEOUT of the states that ask nothing and so run no timer."""
 
-    def _digit(self, digit: str, out: list[Command]) -> None:
-        state = self.state
-        if state in _COLLECTING:
-            self._collect(digit, out)
-        elif state == MAIN:
-            self._main_key(digit, out)
-        elif state == MESSAGE:
-            self._message_key(digit, out)
-        elif state == ADVANCED:
-            self._advanced_key(digit, out)
-        elif state == OPTIONS:
-            self._options_key(digit, out)
-        elif state == GREETING_INTRO:
-            if digit == "*":
-                self._options(out)
-            elif digit == "#":  # skip the instructions, record now
-                self._quiet(out)
-                self._after_play = "record"
-                self._played(out)
-        elif state == RECORDING and digit == "*" and self._recording is not None:
+    # -- what PlaybackDone leads to (AFTER_PLAY) --------------------------------------------
+    def _await_key(self, out: list[Command]) -> None:
+        self._wait(out, DIGIT_TIMEOUT_S if self._state in ENTRY_STATES else MENU_TIMEOUT_S)
+
+    def _start_recording(self, out: list[Command]) -> None:
+        self._become(RECORDING)
+        recording_id = self._new_id("rec")
+        self._recording = (recording_id, self._greeting_kind)
+        out.append(StartRecording(recording_id, GREETING_MAX_S[self._greeting_kind]))
+
+    def _end_after_goodbye(self, out: list[Command]) -> None:
+        self._become(ENDED)
+        out.append(Hangup("goodbye"))
+
+    # -- keys (KEYS and OTHER_KEY) -----------------------------------------------------------
+    def _ignore(self, key: str, out: list[Command]) -> None:
+        """Keys while the store works, goodbye plays, a greeting's instructions play
+        or it records (where ``#`` is ARI's terminateOn)."""
+
+    def _collect(self, key: str, out: list[Command]) -> None:
+        self._quiet(out)
+        if len(self._digits) < MAX_ENTRY_DIGITS:
+            self._digits += key
+        self._wait(out, DIGIT_TIMEOUT_S)
+
+    def _submit_key(self, key: str, out: list[Command]) -> None:
+        self._quiet(out)
+        self._submit(out)
+
+    def _to_main(self, key: str, out: list[Command]) -> None:
+        self._main(out)
+
+    def _to_message_menu(self, key: str, out: list[Command]) -> None:
+        self._message_menu(out)
+
+    def _to_options(self, key: str, out: list[Command]) -> None:
+        self._options(out)
+
+    def _listen(self, key: str, out: list[Command]) -> None:
+        """``1`` from the first message (the new ones come first), ``2`` from the first old one."""
+        start = 0
+        if key == "2":
+            start = next((i for i, m in enumerate(self.messages) if not m.is_new), -1)
+        if not self.messages or start < 0:
+            self._main(out, ("sound:vm-nomore",), reset=False)
+            return
+        self.index = start
+        self._play_message(out)
+
+    def _main_help(self, key: str, out: list[Command]) -> None:
+        self._main(out, reset=False)
+
+    def _say_goodbye(self, key: str, out: list[Command]) -> None:
+        self._goodbye(out)
+
+    def _main_invalid(self, key: str, out: list[Command]) -> None:
+        self._retry_main(out, (SORRY,))
+
+    def _previous(self, key: str, out: list[Command]) -> None:
+        if self.index > 0:
+            self.index -= 1
+            self._play_message(out)
+        else:
+            self._message_menu(out, ("sound:vm-nomore",))
+
+    def _repeat(self, key: str, out: list[Command]) -> None:
+        self._play_message(out)
+
+    def _next(self, key: str, out: list[Command]) -> None:
+        if self.index < len(self.messages) - 1:
+            self.index += 1
+            self._play_message(out)
+        else:
+            self._message_menu(out, ("sound:vm-nomore",))
+
+    def _delete(self, key: str, out: list[Command]) -> None:
+        self._ask_store(out, DeleteMessage(self.messages[self.index].message_id))
+
+    def _save(self, key: str, out: list[Command]) -> None:
+        self._ask_store(out, SaveMessage(self.messages[self.index].message_id))
+
+    def _ask_forward_box(self, key: str, out: list[Command]) -> None:
+        self._attempts = 0
+        self._enter(FORWARD_BOX, out, ("sound:vm-extension", "sound:vm-then-pound"))
+
+    def _advanced(self, key: str, out: list[Command]) -> None:
+        self._enter(ADVANCED, out, ("sound:vm-tocallback", "sound:vm-starmain"))
+
+    def _message_invalid(self, key: str, out: list[Command]) -> None:
+        self._retry_message(out, (SORRY,))
+
+    def _call_back(self, key: str, out: list[Command]) -> None:
+        target = callback_target(self.messages[self.index].caller_id)
+        if target is None:
+            self._message_menu(out, ("sound:vm-nonumber",))
+        else:
+            self._ask_store(out, CheckCallBack(target.number, target.context))
+
+    def _advanced_invalid(self, key: str, out: list[Command]) -> None:
+        self._enter(ADVANCED, out, (SORRY, "sound:vm-tocallback", "sound:vm-starmain"))
+
+    def _greeting_intro(self, key: str, out: list[Command]) -> None:
+        self._greeting_kind = OPTION_GREETINGS[key]
+        self._become(GREETING_INTRO)
+        self._play(out, (GREETING_PROMPTS[self._greeting_kind],), after="record")
+
+    def _ask_new_pin(self, key: str, out: list[Command]) -> None:
+        self._attempts = 0
+        self._enter(NEW_PIN, out, ("sound:vm-newpassword",))
+
+    def _options_invalid(self, key: str, out: list[Command]) -> None:
+        self._retry_options(out, (SORRY,))
+
+    def _record_now(self, key: str, out: list[Command]) -> None:
+        """``#`` during the greeting instructions skips them."""
+        self._quiet(out)
+        self._start_recording(out)
+
+    def _cancel_recording(self, key: str, out: list[Command]) -> None:
+        if self._recording is not None:
             out.append(CancelRecording(self._recording[0]))
             self._recording = None
             self._options(out)
-        # BUSY, GOODBYE and RECORDING (other keys; '#' is ARI's terminateOn) ignore digits.
 
-    def _collect(self, digit: str, out: list[Command]) -> None:
-        if digit == "*" and self.state in (FORWARD_BOX, NEW_PIN, CONFIRM_PIN):
-            self._quiet(out)
-            if self.state == FORWARD_BOX:
-                self._message_menu(out)
-            else:
-                self._options(out)
-            return
-        self._quiet(out)
-        if digit == "#":
-            self._submit(out)
-            return
-        if len(self._digits) < MAX_ENTRY_DIGITS:
-            self._digits += digit
-        self._wait(out, DIGIT_TIMEOUT_S)
+    # -- entries (ON_SUBMIT) ----------------------------------------------------------------
+    def _timed_out(self, out: list[Command]) -> None:
+        if self._state in ENTRY_STATES and self._digits:
+            self._submit(out)  # rule 4: a pause after digits is a #
+        else:
+            ON_TIMEOUT[self._state](self, out)
 
     def _submit(self, out: list[Command]) -> None:
         entered, self._digits = self._digits, ""
-        state = self.state
-        if state == LOGIN_BOX:
-            self.box = entered
-            self._ask_pin(out)
-        elif state == LOGIN_PIN:
+        ON_SUBMIT[self._state](self, entered, out)
+
+    def _submit_box(self, entered: str, out: list[Command]) -> None:
+        self.box = entered
+        self._ask_pin(out)
+
+    def _submit_pin(self, entered: str, out: list[Command]) -> None:
+        assert self.box is not None
+        self._ask_store(out, CheckPin(self.box, entered))
+
+    def _submit_forward_box(self, entered: str, out: list[Command]) -> None:
+        if not entered.isdigit():
+            self._fail_forward(out)
+        else:
+            message = self.messages[self.index]
+            self._ask_store(out, ForwardMessage(message.message_id, entered))
+
+    def _submit_new_pin(self, entered: str, out: list[Command]) -> None:
+        if not entered.isdigit() or len(entered) < MIN_PIN_DIGITS:
+            self._pin_retry(out, "sound:vm-invalid-password")
+        else:
+            self._first_pin = entered
+            self._enter(CONFIRM_PIN, out, ("sound:vm-reenterpassword",))
+
+    def _submit_confirm_pin(self, entered: str, out: list[Command]) -> None:
+        if entered != self._first_pin:
+            self._pin_retry(out, "sound:vm-mismatch")
+        else:
             assert self.box is not None
-            self._ask_store(out, CheckPin(self.box, entered))
-        elif state == FORWARD_BOX:
-            if not entered.isdigit():
-                self._fail_forward(out)
-            else:
-                message = self.messages[self.index]
-                self._ask_store(out, ForwardMessage(message.message_id, entered))
-        elif state == NEW_PIN:
-            if not entered.isdigit() or len(entered) < MIN_PIN_DIGITS:
-                self._pin_retry(out, "sound:vm-invalid-password")
-            else:
-                self._first_pin = entered
-                self._enter(CONFIRM_PIN, out, ("sound:vm-reenterpassword",))
-        elif state == CONFIRM_PIN:
-            if entered != self._first_pin:
-                self._pin_retry(out, "sound:vm-mismatch")
-            else:
-                assert self.box is not None
-                self._ask_store(out, ChangePin(self.box, entered))
+            self._ask_store(out, ChangePin(self.box, entered))
 
     def _pin_retry(self, out: list[Command], reason: str) -> None:
         self._first_pin = ""
@@ -645,86 +530,15 @@ class AccessSession:
         else:
             self._enter(FORWARD_BOX, out, ("sound:pbx-invalid", "sound:vm-extension"))
 
-    def _main_key(self, digit: str, out: list[Command]) -> None:
-        if digit in "12":
-            start = 0
-            if digit == "2":
-                start = next((i for i, m in enumerate(self.messages) if not m.is_new), -1)
-            if not self.messages or start < 0:
-                self._main(out, ("sound:vm-nomore",), reset=False)
-                return
-            self.index = start
-            self._play_message(out)
-        elif digit == "0":
-            self._options(out)
-        elif digit == "*":
-            self._main(out, reset=False)
-        elif digit == "#":
-            self._goodbye(out)
-        else:
-            self._fail_attempt(out, (SORRY, *self._main_media()), MAIN)
-
-    def _message_key(self, digit: str, out: list[Command]) -> None:
-        last = len(self.messages) - 1
-        message = self.messages[self.index]
-        if digit == "4":
-            if self.index > 0:
-                self.index -= 1
-                self._play_message(out)
-            else:
-                self._message_menu(out, ("sound:vm-nomore",))
-        elif digit == "5":
-            self._play_message(out)
-        elif digit == "6":
-            if self.index < last:
-                self.index += 1
-                self._play_message(out)
-            else:
-                self._message_menu(out, ("sound:vm-nomore",))
-        elif digit == "7":
-            self._ask_store(out, DeleteMessage(message.message_id))
-        elif digit == "9":
-            self._ask_store(out, SaveMessage(message.message_id))
-        elif digit == "8":
-            self._attempts = 0
-            self._enter(FORWARD_BOX, out, ("sound:vm-extension", "sound:vm-then-pound"))
-        elif digit == "3":
-            self._enter(ADVANCED, out, ("sound:vm-tocallback", "sound:vm-starmain"))
-        elif digit == "*":
-            self._message_menu(out)
-        elif digit == "#":
-            self._main(out)
-        else:
-            self._fail_attempt(out, (SORRY, *self._message_help()), MESSAGE)
-
-    def _advanced_key(self, digit: str, out: list[Command]) -> None:
-        if digit == "2":
-            target = callback_target(self.messages[self.index].caller_id)
-            if target is None:
-                self._message_menu(out, ("sound:vm-nonumber",))
-                return
-            self._ask_store(out, CheckCallBack(target.number, target.context))
-        elif digit == "*":
-            self._message_menu(out)
-        else:
-            self._enter(ADVANCED, out, (SORRY, "sound:vm-tocallback", "sound:vm-starmain"))
-
-    def _options_key(self, digit: str, out: list[Command]) -> None:
-        if digit in OPTION_GREETINGS:
-            self._greeting_kind = OPTION_GREETINGS[digit]
-            self.state = GREETING_INTRO
-            self._play(out, (GREETING_PROMPTS[self._greeting_kind],), after="record")
-        elif digit == "5":
-            self._attempts = 0
-            self._enter(NEW_PIN, out, ("sound:vm-newpassword",))
-        elif digit in "*#":
-            self._main(out)
-        else:
-            self._attempts += 1
-            if self._attempts >= MAX_ATTEMPTS:
-                self._main(out, (SORRY,))
-            else:
-                self._enter(OPTIONS, out, (SORRY, "sound:vm-options"))
+    # -- hang-up, recordings and the store's answers ------------------------------------------
+    def _hung_up(self, out: list[Command]) -> None:
+        if self._recording is not None:
+            recording_id, kind = self._recording
+            assert self.box is not None
+            out.append(SalvageGreeting(recording_id, self.box, kind, MIN_GREETING_S))
+            self._recording = None
+        self._playback = self._timer = None
+        self._become(ENDED)
 
     def _recording_ended(self, event: RecordingDone | RecordingFailed, out: list[Command]) -> None:
         recording_id, kind = self._recording or ("", "")
@@ -778,15 +592,127 @@ class AccessSession:
             if answer.ok:
                 self._message_menu(out, ("sound:vm-msgforwarded",))
             else:
-                self.state = FORWARD_BOX
-                self._fail_forward(out)
+                self._fail_forward(out)  # back in the forward entry, or the message menu
         elif isinstance(action, ChangePin):
             self._options(out, ("sound:vm-passchanged",) if answer.ok else (SORRY,))
         elif isinstance(action, CheckCallBack):
             if answer.ok:
-                self.state = ENDED
+                self._become(ENDED)
                 out.append(CallBack(action.number, action.context))
             else:
                 self._message_menu(out, (TRY_LATER if answer.error == OVER_LIMIT else CANNOT_DIAL,))
         else:  # SetGreeting
             self._options(out, ("sound:vm-msgsaved",) if answer.ok else (SORRY,))
+
+
+# -- what each key, pause and # does, per state ---------------------------------------------
+# The session decides nothing by its state but through these tables; where an
+# action may lead is ACCESS_TRANSITIONS' business (vm/access_menu.py).  Rules:
+#
+# 1. KEYS, OTHER_KEY and ON_TIMEOUT have one row per live state (LIVE_STATES:
+#    started, not ENDED; handle() ignores everything once ENDED).
+# 2. A key goes to KEYS[state][key]; a key that row does not list goes to
+#    OTHER_KEY[state]: "sorry" and the menu again in a menu, the digit kept in
+#    an entry, nothing where the caller is not asked anything (BUSY,
+#    GREETING_INTRO, RECORDING, GOODBYE_STATE).
+# 3. The entries (ENTRY_STATES: digits then #) list # as _submit_key, which
+#    hands the digits to ON_SUBMIT[state]; ON_SUBMIT has one row per entry.
+# 4. The menu's timer going off goes to ON_TIMEOUT[state], except in an entry
+#    with digits typed, where the pause is a # (rule 3).  The states that ask
+#    nothing run no timer: their ON_TIMEOUT is _no_timer.
+# 5. Actions are AccessSession methods: KeyAction takes the key (or, in
+#    ON_SUBMIT, the digits entered), Step takes nothing.
+#
+# tests/unit/test_vm_access_transitions.py checks rules 1 and 3.
+_S = AccessSession
+KeyAction = Callable[[AccessSession, str, list[Command]], None]
+Step = Callable[[AccessSession, list[Command]], None]
+
+KEYS: Final[Mapping[str, Mapping[str, KeyAction]]] = MappingProxyType(
+    {
+        LOGIN_BOX: {"#": _S._submit_key},
+        LOGIN_PIN: {"#": _S._submit_key},
+        BUSY: {},
+        MAIN: {
+            "1": _S._listen,
+            "2": _S._listen,
+            "0": _S._to_options,
+            "*": _S._main_help,
+            "#": _S._say_goodbye,
+        },
+        MESSAGE: {
+            "3": _S._advanced,
+            "4": _S._previous,
+            "5": _S._repeat,
+            "6": _S._next,
+            "7": _S._delete,
+            "8": _S._ask_forward_box,
+            "9": _S._save,
+            "*": _S._to_message_menu,
+            "#": _S._to_main,
+        },
+        ADVANCED: {"2": _S._call_back, "*": _S._to_message_menu},
+        FORWARD_BOX: {"#": _S._submit_key, "*": _S._to_message_menu},
+        OPTIONS: {
+            "1": _S._greeting_intro,
+            "2": _S._greeting_intro,
+            "3": _S._greeting_intro,
+            "5": _S._ask_new_pin,
+            "*": _S._to_main,
+            "#": _S._to_main,
+        },
+        GREETING_INTRO: {"*": _S._to_options, "#": _S._record_now},
+        RECORDING: {"*": _S._cancel_recording},
+        NEW_PIN: {"#": _S._submit_key, "*": _S._to_options},
+        CONFIRM_PIN: {"#": _S._submit_key, "*": _S._to_options},
+        GOODBYE_STATE: {},
+    }
+)
+OTHER_KEY: Final[Mapping[str, KeyAction]] = MappingProxyType(
+    {
+        LOGIN_BOX: _S._collect,
+        LOGIN_PIN: _S._collect,
+        BUSY: _S._ignore,
+        MAIN: _S._main_invalid,
+        MESSAGE: _S._message_invalid,
+        ADVANCED: _S._advanced_invalid,
+        FORWARD_BOX: _S._collect,
+        OPTIONS: _S._options_invalid,
+        GREETING_INTRO: _S._ignore,
+        RECORDING: _S._ignore,
+        NEW_PIN: _S._collect,
+        CONFIRM_PIN: _S._collect,
+        GOODBYE_STATE: _S._ignore,
+    }
+)
+ON_TIMEOUT: Final[Mapping[str, Step]] = MappingProxyType(
+    {
+        LOGIN_BOX: _S._retry_login_box,
+        LOGIN_PIN: _S._retry_login_pin,
+        BUSY: _S._no_timer,
+        MAIN: _S._retry_main,
+        MESSAGE: _S._retry_message,
+        ADVANCED: _S._message_menu,
+        FORWARD_BOX: _S._message_menu,
+        OPTIONS: _S._retry_options,
+        GREETING_INTRO: _S._no_timer,
+        RECORDING: _S._no_timer,
+        NEW_PIN: _S._options,
+        CONFIRM_PIN: _S._options,
+        GOODBYE_STATE: _S._no_timer,
+    }
+)
+ON_SUBMIT: Final[Mapping[str, KeyAction]] = MappingProxyType(
+    {
+        LOGIN_BOX: _S._submit_box,
+        LOGIN_PIN: _S._submit_pin,
+        FORWARD_BOX: _S._submit_forward_box,
+        NEW_PIN: _S._submit_new_pin,
+        CONFIRM_PIN: _S._submit_confirm_pin,
+    }
+)
+# What the end of a prompt leads to (AccessSession._after_play): wait for a key,
+# record a greeting after its instructions, or hang up after goodbye.
+AFTER_PLAY: Final[Mapping[str, Step]] = MappingProxyType(
+    {"wait": _S._await_key, "record": _S._start_recording, "hangup": _S._end_after_goodbye}
+)
