@@ -31,6 +31,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
+# The channel's events, as the voicemail menu takes them too.
+from vm.access_menu import DigitPressed as DigitPressed
+from vm.access_menu import HungUp as HungUp
+from vm.access_menu import PlaybackDone as PlaybackDone
 from vm.nodes import OUTCOME_NO_MESSAGE, OUTCOME_OPERATOR, OUTCOME_RECORDED
 
 GREETING: Final = "greeting"
@@ -78,16 +82,6 @@ class IllegalLeaveTransition(RuntimeError):
 
 # -- events ------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
-class DigitPressed:
-    digit: str
-
-
-@dataclass(frozen=True, slots=True)
-class PlaybackDone:
-    playback_id: str
-
-
-@dataclass(frozen=True, slots=True)
 class RecordingFinished:
     pass
 
@@ -106,11 +100,6 @@ class MessageKept:
 @dataclass(frozen=True, slots=True)
 class TimerFired:
     timer_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class HungUp:
-    pass
 
 
 Event = (
