@@ -32,6 +32,7 @@ from typing import Final, Self
 from ari_apps.ivr.commands import Command, InputRecorded, RunCallService
 from ari_apps.ivr.config import ConfigReader
 from ari_apps.ivr.events import CallServiceFinished
+from ari_apps.ivr.menu_core import DigitEntry
 from ari_apps.ivr.node_input import PromptingActivation
 from ari_apps.ivr.registry import Activation, NodeContext, NodeSpec, Step, register_node_kind
 
@@ -158,10 +159,10 @@ class _Stage(Enum):
 
 class _FaxActivation(PromptingActivation):
     def __init__(self, spec: FaxOnDemandNode, context: NodeContext) -> None:
-        super().__init__(context)
+        super().__init__(context, spec.max_attempts)
         self.spec = spec
         self.stage = _Stage.DOCUMENT
-        self.digits: list[str] = []
+        self.entry = DigitEntry(MAX_DIGITS)
         self.document = ""
         self.number = ""
         self.request_id: str | None = None
@@ -170,7 +171,7 @@ class _FaxActivation(PromptingActivation):
     def _prompt(self, stage: _Stage, media: tuple[str, ...]) -> Command:
         """Enter ``stage`` playing ``media``; the wait for digits starts when it ends."""
         self.stage = stage
-        self.digits = []
+        self.entry.clear()
         return self._play_then_wait(media, self.spec.timeout_s)
 
     def _service(self, stage: _Stage, name: str, **params: str) -> Command:
@@ -188,14 +189,13 @@ class _FaxActivation(PromptingActivation):
     def _failed(self, commands: list[Command], stage: _Stage, kind: str, value: str) -> Step:
         """Invalid or missing input at ``stage``: re-prompt, or give up."""
         commands.append(InputRecorded(self.spec.node_id, kind, value))
-        self.attempts += 1
-        if self.attempts >= self.spec.max_attempts:
+        if self.attempts.fail():
             return Step.go_or_hangup(self.spec.on_invalid, "fax_attempts_exhausted", *commands)
         retry = self.spec.invalid_prompt if kind == "invalid" else ()
         return Step.stay(*commands, self._prompt(stage, retry + self._stage_prompt(stage)))
 
     def _next_stage(self, stage: _Stage, media: tuple[str, ...]) -> Command:
-        self.attempts = 0  # each question gets its own attempts
+        self.attempts.reset()  # each question gets its own attempts
         return self._prompt(stage, media)
 
     # -- events -------------------------------------------------------------------------
@@ -203,9 +203,8 @@ class _FaxActivation(PromptingActivation):
         return Step.stay(self._prompt(_Stage.DOCUMENT, self.spec.document_prompt))
 
     def on_playback_finished(self, playback_id: str) -> Step:
-        if playback_id != self.playback_id:
+        if not self.prompt.prompt_done(playback_id):
             return Step()
-        self.playback_id = None
         if self.stage is _Stage.START:
             return Step.stay(self._service(_Stage.SENDING, "fax.send_here", document=self.document))
         if self.stage is _Stage.QUEUED:
@@ -229,19 +228,15 @@ class _FaxActivation(PromptingActivation):
         if self.stage not in (_Stage.DOCUMENT, _Stage.NUMBER):
             return Step()  # digits while a service runs or the last prompt plays
         commands = self._interrupt()
-        if digit == "#":
-            return self._complete(commands)
-        self.digits.append(digit)
-        if len(self.digits) >= MAX_DIGITS:
+        if self.entry.press(digit):
             return self._complete(commands)
         commands.append(self._start_timer(self.spec.inter_digit_timeout_s))
         return Step.stay(*commands)
 
     def on_timer(self, timer_id: str) -> Step:
-        if timer_id != self.timer_id:
+        if not self.prompt.timer_fired(timer_id):
             return Step()
-        self.timer_id = None
-        if self.stage in (_Stage.DOCUMENT, _Stage.NUMBER) and self.digits:
+        if self.stage in (_Stage.DOCUMENT, _Stage.NUMBER) and self.entry.digits:
             return self._complete([])
         if self.stage in (_Stage.DOCUMENT, _Stage.NUMBER, _Stage.CHOICE):
             return self._failed([], self.stage, "timeout", "")
@@ -250,8 +245,7 @@ class _FaxActivation(PromptingActivation):
         return Step()
 
     def _complete(self, commands: list[Command]) -> Step:
-        value = "".join(self.digits)
-        self.digits = []
+        value = self.entry.take()
         if not value or not value.isdigit():
             return self._failed(commands, self.stage, "invalid", value)
         commands.append(InputRecorded(self.spec.node_id, "digits", value))
@@ -300,8 +294,7 @@ class _FaxActivation(PromptingActivation):
         reason = event.variables.get("fax_refusal", event.outcome)[:64]
         recorded = InputRecorded(self.spec.node_id, "fax_back_refused", reason)
         if event.outcome == DESTINATION_REFUSED:
-            self.attempts += 1
-            if self.attempts < self.spec.max_attempts:
+            if not self.attempts.fail():
                 retry = self.spec.refused_prompt + self.spec.number_prompt
                 return Step.stay(recorded, self._prompt(_Stage.NUMBER, retry))
             return Step.stay(recorded, self._prompt(_Stage.REFUSED, self.spec.refused_prompt))

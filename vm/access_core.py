@@ -59,6 +59,7 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Final
 
+from ari_apps.ivr.menu_core import Attempts, DigitEntry, PromptWait
 from vm.access_menu import ACCESS_TRANSITIONS as ACCESS_TRANSITIONS
 from vm.access_menu import ADVANCED as ADVANCED
 from vm.access_menu import BUSY as BUSY
@@ -162,14 +163,13 @@ class AccessSession:
         self.index = 0
         self._box_given = False
         self._counter = 0
-        self._playback: str | None = None
-        self._timer: str | None = None
+        self._prompt = PromptWait()  # the menu core: one prompt, one timer
         self._recording: tuple[str, str] | None = None  # (recording id, greeting kind)
         self._request: tuple[str, StoreAction] | None = None
         self._after_play = "wait"  # what PlaybackDone leads to: a key of AFTER_PLAY
-        self._digits = ""
-        self._attempts = 0
-        self._login_failures = 0
+        self._entry = DigitEntry(MAX_ENTRY_DIGITS, terminator=None, ends_when_full=False)
+        self._attempts = Attempts(MAX_ATTEMPTS)
+        self._login_failures = Attempts(MAX_ATTEMPTS)  # across box/PIN re-entries
         self._first_pin = ""
         self._greeting_kind = ""
 
@@ -215,12 +215,10 @@ class AccessSession:
                 key = event.digit
                 KEYS[self._state].get(key, OTHER_KEY[self._state])(self, key, out)
         elif isinstance(event, PlaybackDone):
-            if event.playback_id == self._playback:
-                self._playback = None
+            if self._prompt.prompt_done(event.playback_id):
                 AFTER_PLAY[self._after_play](self, out)
         elif isinstance(event, TimerFired):
-            if event.timer_id == self._timer:
-                self._timer = None
+            if self._prompt.timer_fired(event.timer_id):
                 self._timed_out(out)
         elif isinstance(event, RecordingDone | RecordingFailed):
             if self._recording and event.recording_id == self._recording[0]:
@@ -248,22 +246,15 @@ class AccessSession:
 
     def _quiet(self, out: list[Command]) -> None:
         """Stop the prompt and the timer (barge-in, leaving a menu)."""
-        if self._playback is not None:
-            out.append(StopPlayback(self._playback))
-            self._playback = None
-        if self._timer is not None:
-            out.append(CancelTimer(self._timer))
-            self._timer = None
+        out.extend(self._prompt.quiet())
 
     def _play(self, out: list[Command], media: Sequence[str], after: str = "wait") -> None:
         self._quiet(out)
-        self._playback = self._new_id("pb")
         self._after_play = after
-        out.append(Play(self._playback, tuple(media)))
+        out.append(self._prompt.playing(Play(self._new_id("pb"), tuple(media))))
 
     def _wait(self, out: list[Command], seconds: float) -> None:
-        self._timer = self._new_id("tm")
-        out.append(StartTimer(self._timer, seconds))
+        out.append(self._prompt.waiting(StartTimer(self._new_id("tm"), seconds)))
 
     def _ask_store(self, out: list[Command], action: StoreAction) -> None:
         self._become(BUSY)
@@ -275,7 +266,7 @@ class AccessSession:
     def _enter(self, state: str, out: list[Command], media: Sequence[str]) -> None:
         """Go to a menu or entry state: fresh buffer, prompt, then wait."""
         self._become(state)
-        self._digits = ""
+        self._entry.clear()
         self._play(out, media)
 
     def _goodbye(self, out: list[Command], prefix: Sequence[str] = ()) -> None:
@@ -284,24 +275,23 @@ class AccessSession:
 
     def _fail_attempt(self, out: list[Command], retry: Sequence[str], state: str) -> None:
         """An invalid key or a timeout: re-prompt, or goodbye after the third."""
-        self._attempts += 1
-        if self._attempts >= MAX_ATTEMPTS:
+        if self._attempts.fail():
             self._goodbye(out)
         else:
             self._enter(state, out, retry)
 
     # -- prompts of each state -----------------------------------------------------------
     def _ask_box(self, out: list[Command], media: Sequence[str] = ("sound:vm-login",)) -> None:
-        self._attempts = 0
+        self._attempts.reset()
         self._enter(LOGIN_BOX, out, media)
 
     def _ask_pin(self, out: list[Command], prefix: Sequence[str] = ()) -> None:
-        self._attempts = 0
+        self._attempts.reset()
         self._enter(LOGIN_PIN, out, (*prefix, "sound:vm-password"))
 
     def _main(self, out: list[Command], prefix: Sequence[str] = (), reset: bool = True) -> None:
         if reset:
-            self._attempts = 0
+            self._attempts.reset()
         self._enter(MAIN, out, (*prefix, *self._main_media()))
 
     def _main_media(self) -> tuple[str, ...]:
@@ -314,11 +304,11 @@ class AccessSession:
         self._enter(MESSAGE, out, (*prefix, *self._message_help()))
 
     def _options(self, out: list[Command], prefix: Sequence[str] = ()) -> None:
-        self._attempts = 0
+        self._attempts.reset()
         self._enter(OPTIONS, out, (*prefix, "sound:vm-options"))
 
     def _play_message(self, out: list[Command], prefix: Sequence[str] = ()) -> None:
-        self._attempts = 0
+        self._attempts.reset()
         message = self.messages[self.index]
         header = message_header_media(self.index, len(self.messages), message.caller_id)
         self._enter(MESSAGE, out, (*prefix, *header, f"voicemail:{message.message_id}"))
@@ -342,8 +332,7 @@ class AccessSession:
 
     def _retry_options(self, out: list[Command], prefix: Sequence[str] = ()) -> None:
         """Like ``_fail_attempt``, but the third goes back to the main menu."""
-        self._attempts += 1
-        if self._attempts >= MAX_ATTEMPTS:
+        if self._attempts.fail():
             self._main(out, prefix)
         else:
             self._enter(OPTIONS, out, (*prefix, "sound:vm-options"))
@@ -372,8 +361,7 @@ class AccessSession:
 
     def _collect(self, key: str, out: list[Command]) -> None:
         self._quiet(out)
-        if len(self._digits) < MAX_ENTRY_DIGITS:
-            self._digits += key
+        self._entry.press(key)  # never complete here: # is KEYS' _submit_key
         self._wait(out, DIGIT_TIMEOUT_S)
 
     def _submit_key(self, key: str, out: list[Command]) -> None:
@@ -433,7 +421,7 @@ class AccessSession:
         self._ask_store(out, SaveMessage(self.messages[self.index].message_id))
 
     def _ask_forward_box(self, key: str, out: list[Command]) -> None:
-        self._attempts = 0
+        self._attempts.reset()
         self._enter(FORWARD_BOX, out, ("sound:vm-extension", "sound:vm-then-pound"))
 
     def _advanced(self, key: str, out: list[Command]) -> None:
@@ -458,7 +446,7 @@ class AccessSession:
         self._play(out, (GREETING_PROMPTS[self._greeting_kind],), after="record")
 
     def _ask_new_pin(self, key: str, out: list[Command]) -> None:
-        self._attempts = 0
+        self._attempts.reset()
         self._enter(NEW_PIN, out, ("sound:vm-newpassword",))
 
     def _options_invalid(self, key: str, out: list[Command]) -> None:
@@ -477,13 +465,13 @@ class AccessSession:
 
     # -- entries (ON_SUBMIT) ----------------------------------------------------------------
     def _timed_out(self, out: list[Command]) -> None:
-        if self._state in ENTRY_STATES and self._digits:
+        if self._state in ENTRY_STATES and self._entry.digits:
             self._submit(out)  # rule 4: a pause after digits is a #
         else:
             ON_TIMEOUT[self._state](self, out)
 
     def _submit(self, out: list[Command]) -> None:
-        entered, self._digits = self._digits, ""
+        entered = self._entry.take()
         ON_SUBMIT[self._state](self, entered, out)
 
     def _submit_box(self, entered: str, out: list[Command]) -> None:
@@ -517,15 +505,13 @@ class AccessSession:
 
     def _pin_retry(self, out: list[Command], reason: str) -> None:
         self._first_pin = ""
-        self._attempts += 1
-        if self._attempts >= MAX_ATTEMPTS:
+        if self._attempts.fail():
             self._options(out, (reason,))
         else:
             self._enter(NEW_PIN, out, (reason, "sound:vm-newpassword"))
 
     def _fail_forward(self, out: list[Command]) -> None:
-        self._attempts += 1
-        if self._attempts >= MAX_ATTEMPTS:
+        if self._attempts.fail():
             self._message_menu(out, ("sound:pbx-invalid",))
         else:
             self._enter(FORWARD_BOX, out, ("sound:pbx-invalid", "sound:vm-extension"))
@@ -537,7 +523,7 @@ class AccessSession:
             assert self.box is not None
             out.append(SalvageGreeting(recording_id, self.box, kind, MIN_GREETING_S))
             self._recording = None
-        self._playback = self._timer = None
+        self._prompt.forget()
         self._become(ENDED)
 
     def _recording_ended(self, event: RecordingDone | RecordingFailed, out: list[Command]) -> None:
@@ -557,10 +543,10 @@ class AccessSession:
             if answer.ok:
                 self._ask_store(out, LoadMessages(action.box))
                 return
-            self._login_failures += 1
+            last_try = self._login_failures.fail()
             if answer.error == LOCKED_OUT:
                 self._goodbye(out, ("sound:vm-incorrect", TRY_LATER))
-            elif self._login_failures >= MAX_ATTEMPTS:
+            elif last_try:
                 self._goodbye(out, ("sound:vm-incorrect",))
             elif self._box_given:
                 self._ask_pin(out, ("sound:vm-incorrect",))

@@ -12,57 +12,46 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Self
 
-from ari_apps.ivr.commands import CancelTimer, Command, InputRecorded, StopPlayback
+from ari_apps.ivr.commands import Command, InputRecorded
 from ari_apps.ivr.config import ConfigReader
 from ari_apps.ivr.events import DTMF_DIGITS
+from ari_apps.ivr.menu_core import Attempts, DigitEntry, PromptWait
 from ari_apps.ivr.registry import Activation, NodeContext, NodeSpec, Step, register_node_kind
 from ari_apps.ivr.templates import READ_ONLY_VARIABLES
 
 
 class PromptingActivation(Activation):
-    """Shared prompt/barge-in/timer bookkeeping of nodes that wait for digits
-    (menu, collect, and feature nodes such as fax on demand)."""
+    """Nodes that wait for digits (menu, collect, and feature nodes such as fax
+    on demand), on the shared menu core (``menu_core.py``): one prompt and one
+    timer, barge-in, and the pause starting after the prompt."""
 
-    def __init__(self, context: NodeContext) -> None:
+    def __init__(self, context: NodeContext, max_attempts: int) -> None:
         self.context = context
-        self.attempts = 0
-        self.playback_id: str | None = None
-        self.timer_id: str | None = None
+        self.prompt = PromptWait()
+        self.attempts = Attempts(max_attempts)
 
     def _play_then_wait(self, media: tuple[str, ...], wait_s: float) -> Command:
         play = self.context.play(media)
         if play is not None:
-            self.playback_id = play.playback_id
-            return play
+            return self.prompt.playing(play)
         return self._start_timer(wait_s)
 
     def _start_timer(self, seconds: float) -> Command:
-        timer = self.context.start_timer(seconds)
-        self.timer_id = timer.timer_id
-        return timer
+        return self.prompt.waiting(self.context.start_timer(seconds))
 
     def _interrupt(self) -> list[Command]:
         """Stop the prompt and the pending timer because a digit arrived."""
         commands: list[Command] = []
-        if self.playback_id is not None:
-            commands.append(StopPlayback(self.playback_id))
-            self.playback_id = None
-        if self.timer_id is not None:
-            commands.append(CancelTimer(self.timer_id))
-            self.timer_id = None
+        commands.extend(self.prompt.quiet())
         return commands
 
     def _prompt_finished(self, playback_id: str, wait_s: float) -> Step:
-        if playback_id != self.playback_id:
+        if not self.prompt.prompt_done(playback_id):
             return Step()
-        self.playback_id = None
         return Step.stay(self._start_timer(wait_s))
 
     def _is_current_timer(self, timer_id: str) -> bool:
-        if timer_id != self.timer_id:
-            return False
-        self.timer_id = None
-        return True
+        return self.prompt.timer_fired(timer_id)
 
 
 @register_node_kind("menu")
@@ -124,7 +113,7 @@ class MenuNode(NodeSpec):
 
 class _MenuActivation(PromptingActivation):
     def __init__(self, spec: MenuNode, context: NodeContext) -> None:
-        super().__init__(context)
+        super().__init__(context, spec.max_attempts)
         self.spec = spec
 
     def start(self) -> Step:
@@ -150,8 +139,7 @@ class _MenuActivation(PromptingActivation):
     def _failed(
         self, commands: list[Command], branch: str | None, retry_prompt: tuple[str, ...]
     ) -> Step:
-        self.attempts += 1
-        if self.attempts >= self.spec.max_attempts:
+        if self.attempts.fail():
             target = branch or self.spec.on_exhausted
             return Step.go_or_hangup(target, "menu_attempts_exhausted", *commands)
         media = retry_prompt + self.spec.prompt
@@ -248,15 +236,15 @@ class CollectNode(NodeSpec):
 
 class _CollectActivation(PromptingActivation):
     def __init__(self, spec: CollectNode, context: NodeContext) -> None:
-        super().__init__(context)
+        super().__init__(context, spec.max_attempts)
         self.spec = spec
-        self.digits: list[str] = []
+        self.entry = DigitEntry(spec.max_length, spec.terminator)
 
     def start(self) -> Step:
         return Step.stay(self._prompt(()))
 
     def _prompt(self, prefix: tuple[str, ...]) -> Command:
-        self.digits = []
+        self.entry.clear()
         return self._play_then_wait(prefix + self.spec.prompt, self.spec.first_digit_timeout_s)
 
     def on_playback_finished(self, playback_id: str) -> Step:
@@ -264,10 +252,7 @@ class _CollectActivation(PromptingActivation):
 
     def on_dtmf(self, digit: str) -> Step:
         commands = self._interrupt()
-        if digit == self.spec.terminator:
-            return self._complete(commands)
-        self.digits.append(digit)
-        if len(self.digits) >= self.spec.max_length:
+        if self.entry.press(digit):
             return self._complete(commands)
         commands.append(self._start_timer(self.spec.inter_digit_timeout_s))
         return Step.stay(*commands)
@@ -275,7 +260,7 @@ class _CollectActivation(PromptingActivation):
     def on_timer(self, timer_id: str) -> Step:
         if not self._is_current_timer(timer_id):
             return Step()
-        if self.digits:
+        if self.entry.digits:
             return self._complete([])
         return self._failed([InputRecorded(self.spec.node_id, "timeout", "")])
 
@@ -283,7 +268,7 @@ class _CollectActivation(PromptingActivation):
         return "*" * len(value) if self.spec.sensitive else value
 
     def _complete(self, commands: list[Command]) -> Step:
-        value = "".join(self.digits)
+        value = self.entry.take()
         if self.spec.is_valid(value):
             self.context.set_variable(self.spec.variable, value)
             recorded = InputRecorded(self.spec.node_id, "digits", self._recorded_value(value))
@@ -292,7 +277,6 @@ class _CollectActivation(PromptingActivation):
         return self._failed(commands)
 
     def _failed(self, commands: list[Command]) -> Step:
-        self.attempts += 1
-        if self.attempts >= self.spec.max_attempts:
+        if self.attempts.fail():
             return Step.go_or_hangup(self.spec.on_invalid, "collect_attempts_exhausted", *commands)
         return Step.stay(*commands, self._prompt(self.spec.retry_prompt))
