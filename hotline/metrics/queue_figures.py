@@ -70,6 +70,9 @@ class QueueFigures:
     service_level: float | None = None
     asa_s: float | None = None
     aht_s: float | None = None
+    avg_talk_s: float | None = None
+    avg_wrap_up_s: float | None = None
+    avg_wait_s: float | None = None
     abandon_rate: float | None = None
     longest_wait_now_s: float | None = None
     agent_connect_rate: float | None = None
@@ -88,6 +91,9 @@ DEFINITIONS: Final[Mapping[str, str]] = MappingProxyType(
         " − callback requested).",
         "asa_s": "Mean wait of answered calls.",
         "aht_s": "Mean of talk + hold + wrap-up over answered calls.",
+        "avg_talk_s": "Mean talk time of answered calls, from the agent's answer (平均通话时间).",
+        "avg_wrap_up_s": "Mean wrap-up after answered calls (平均案头处理时长).",
+        "avg_wait_s": "Mean wait of answered and abandoned calls (平均等待时间).",
         "abandon_rate": "(Abandoned − short abandoned) ÷ (offered − short abandoned).",
         "longest_wait_now_s": "Age of the oldest caller still waiting.",
         "agent_connect_rate": "Answered ÷ calls that reached a queue (人工接通率).",
@@ -115,6 +121,9 @@ def queue_figures(
     destinations: Counter[str] = Counter()
     answered_waits: list[float] = []
     handle_times: list[float] = []
+    talk_times: list[float] = []
+    wrap_ups: list[float] = []
+    resolved_waits: list[float] = []  # answered and abandoned
     longest: float | None = None
     calls_answered: set[str] = set()
     calls_offered: set[str] = set()
@@ -130,11 +139,15 @@ def queue_figures(
             answered += 1
             calls_answered.add(visit.call_id)
             answered_waits.append(wait)
+            resolved_waits.append(wait)
             in_threshold += wait <= threshold
-            if visit.handle_s is not None:
+            if visit.handle_s is not None and visit.talk_s is not None:
                 handle_times.append(visit.handle_s)
+                talk_times.append(visit.talk_s)
+                wrap_ups.append(visit.wrap_up_s)
         elif visit.outcome == ABANDONED:
             abandoned += 1
+            resolved_waits.append(wait)
             if wait <= targets.short_abandon_s:
                 short += 1
             elif wait <= threshold:
@@ -171,6 +184,9 @@ def queue_figures(
         service_level=_ratio(sl_good, sl_base),
         asa_s=_mean(answered_waits),
         aht_s=_mean(handle_times),
+        avg_talk_s=_mean(talk_times),
+        avg_wrap_up_s=_mean(wrap_ups),
+        avg_wait_s=_mean(resolved_waits),
         abandon_rate=_ratio(abandoned - short, offered - short),
         longest_wait_now_s=longest,
         agent_connect_rate=_ratio(len(calls_answered), len(calls_offered)),

@@ -116,6 +116,29 @@ def test_given_answered_calls_then_aht_is_talk_hold_and_wrap_up() -> None:
         visit(5, ANSWERED, "c"),  # still talking: not in AHT yet
     )
     assert result.aht_s == pytest.approx((150 + 50) / 2)
+    assert result.avg_talk_s == pytest.approx((100 + 50) / 2)
+    assert result.avg_wrap_up_s == pytest.approx(30 / 2)
+
+
+def test_given_the_seeds_scripted_day_then_the_figures_match_the_hand_computed_ones() -> None:
+    """OP-11: 10 calls, 2 abandoned after 40 s, 8 answered with known waits and talk."""
+    waits = [5, 10, 15, 18, 22, 25, 30, 8]
+    talks = [120.0, 180.0, 60.0, 240.0, 90.0, 150.0, 200.0, 100.0]
+    answered = [
+        visit(w, ANSWERED, f"a{i}", talk_s=t, wrap_up_s=30.0)
+        for i, (w, t) in enumerate(zip(waits, talks, strict=True))
+    ]
+    abandoned = [visit(40, ABANDONED, "x1"), visit(40, ABANDONED, "x2")]
+    result = figures(*answered, *abandoned, sl_threshold_s=30)
+    assert (result.offered, result.answered, result.abandoned) == (10, 8, 2)
+    assert result.asa_s == pytest.approx(sum(waits) / 8)  # 16.625 s
+    assert result.avg_talk_s == pytest.approx(sum(talks) / 8)  # 142.5 s
+    assert result.aht_s == pytest.approx(sum(talks) / 8 + 30)
+    assert result.avg_wait_s == pytest.approx((sum(waits) + 80) / 10)
+    assert result.service_level == pytest.approx(8 / 10)  # all 8 within 30 s
+    assert result.abandon_rate == pytest.approx(2 / 10)
+    assert result.agent_connect_rate == pytest.approx(8 / 10)
+    assert result.timely_answer_rate == pytest.approx(1.0)
 
 
 def test_given_an_overflow_into_another_queue_then_it_counts_in_both_and_is_marked_moved() -> None:
