@@ -10,8 +10,8 @@
 - ``last_used_at`` is written at most once a minute per token, not on every
   request.
 
-Who may create or revoke which token is the admin UI's rule
-(``admin_ui/api_tokens/services.py``); this module has no web dependency.
+Who may create or revoke which token is the rule of managing them
+(``hotline/accounts/api_token_admin.py``); this module has no web dependency.
 """
 
 from __future__ import annotations

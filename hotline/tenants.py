@@ -1,9 +1,10 @@
 """Tenants themselves: list them with counts, create one with its first
 administrator, rename one.
 
-The platform operator's page (``admin_ui/tenants``) calls these; who may
-(users of the home tenant only), validation and the audit log are its
-business, and this module has no web dependency.
+The platform operator's use cases (``hotline/accounts/tenant_admin.py``,
+behind the ``admin_ui/tenants`` pages) call these; who may (users of the
+home tenant only) is the pages' business, validation and what the audit log
+records are those use cases', and this module has no web dependency.
 
 A new tenant's first administrator gets the built-in "administrator" role
 the way ``hotline/seed.py`` gives the demo administrator theirs: through a

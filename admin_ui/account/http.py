@@ -1,4 +1,9 @@
-"""Login, logout, language switch and the dashboard."""
+"""Login, logout, language switch and the dashboard.
+
+Signing in and the user's language are the kernel's
+(``hotline/accounts/own_account.py``); ending every session on logout too
+(``hotline/accounts/sessions.py``).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,14 @@ import secrets
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from admin_ui.account import services
 from admin_ui.web import audit, sessions
 from admin_ui.web.csrf import csrf_ok
 from admin_ui.web.rendering import current_user, is_htmx, render
 from admin_ui.web.routing import client_ip, signed_in_user
 from admin_ui.web.security import LoginThrottle
 from hotline import live_status
+from hotline.accounts import own_account
+from hotline.accounts.sessions import end_all_sessions
 from hotline.center import ContactCenter
 
 # The sign-in form is urlencoded.  Anything else (multipart above all, which
@@ -52,7 +58,7 @@ async def login_submit(request: Request) -> Response:
         )
     throttle: LoginThrottle = request.app.state.login_throttle
     ip = client_ip(request)
-    result = await services.sign_in(throttle, username, str(form.get("password", "")), ip)
+    result = await own_account.sign_in(throttle, username, str(form.get("password", "")), ip)
     if result.user_id is None:
         await audit.record(
             request,
@@ -98,7 +104,7 @@ async def logout(request: Request) -> Response:
     user = await signed_in_user(request)
     if user is not None:
         # Every copy of the session ends, not only this browser's cookie.
-        await sessions.end_all_sessions(user.user_id)
+        await end_all_sessions(user.user_id)
         await audit.record(
             request,
             "logout",
@@ -116,7 +122,7 @@ async def set_language(request: Request) -> Response:
         return render(request, "errors/403.html", {"reason": "csrf_failed"}, status_code=403)
     form = await request.form()
     user = await signed_in_user(request)
-    language = await services.set_language(
+    language = await own_account.set_language(
         user.user_id if user else None, str(form.get("language", "en"))
     )
     request.session["language"] = language

@@ -8,6 +8,9 @@
   the session cookie, and the page is sent with ``Cache-Control: no-store``.
 - ``POST /api-tokens/{id}/revoke``: revoke; a plain form gets a 303 back
   to the list.
+
+Who may create or revoke which token is the kernel's
+(``hotline/accounts/api_token_admin.py``).
 """
 
 from __future__ import annotations
@@ -17,17 +20,22 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from admin_ui.api_tokens import services
-from admin_ui.api_tokens.services import TokenInput
-from admin_ui.users.exceptions import FieldError, FormInvalid, RefusedChange, UnknownObject
-from admin_ui.users.http import actor
-from admin_ui.users.services import form_values
 from admin_ui.web import audit
-from admin_ui.web.rendering import is_htmx, render
+from admin_ui.web.rendering import current_user, is_htmx, render
+from hotline.accounts import api_token_admin
+from hotline.accounts.api_token_admin import TokenInput
+from hotline.accounts.errors import FieldError, FormInvalid, RefusedChange, UnknownObject
+from hotline.accounts.principal import Principal
 from hotline.api_tokens import ROLE_ACTIONS, SCOPES, ordered_scopes
 
 LIST_URL = "/api-tokens"
 NO_STORE = {"Cache-Control": "no-store"}
+
+
+def actor(request: Request) -> Principal:
+    user = current_user(request)
+    assert user is not None  # the guard signed the user in
+    return user
 
 
 async def _list(
@@ -37,7 +45,7 @@ async def _list(
     refusal: FieldError | None = None,
     status_code: int = 200,
 ) -> Response:
-    tokens = await services.list_tokens(request.state.user)
+    tokens = await api_token_admin.list_tokens(request.state.user)
     context = {"tokens": tokens, "notice": notice, "refusal": refusal}
     template = "api_tokens/_tokens.html" if is_htmx(request) else "api_tokens/list.html"
     return render(request, template, context, status_code=status_code)
@@ -58,11 +66,11 @@ def _form(
     context: dict[str, Any] = {
         "form": form,
         "errors": errors or {},
-        "roles": services.roles_for(user),
+        "roles": api_token_admin.roles_for(user),
         "role_actions": {role: ordered_scopes(acts) for role, acts in ROLE_ACTIONS.items()},
         "scopes": SCOPES,
-        "may_skip_expiry": services.may_skip_expiry(user),
-        "max_days": services.MAX_EXPIRY_DAYS,
+        "may_skip_expiry": api_token_admin.may_skip_expiry(user),
+        "max_days": api_token_admin.MAX_EXPIRY_DAYS,
     }
     return render(request, "api_tokens/form.html", context, status_code=status_code)
 
@@ -76,12 +84,12 @@ async def create_token(request: Request) -> Response:
     data = TokenInput(
         name=str(form.get("name", "")),
         role=str(form.get("role", "")),
-        scopes=form_values(form, "scopes"),
+        scopes=tuple(str(scope) for scope in form.getlist("scopes")),
         expires_days=str(form.get("expires_days", "")),
         never_expires=form.get("never_expires") == "on",
     )
     try:
-        created = await services.create_token(data, actor(request))
+        created = await api_token_admin.create_token(data, actor(request))
     except FormInvalid as error:
         return _form(request, data, error.errors, status_code=422)
     await audit.record_change(request, created.change)
@@ -91,7 +99,7 @@ async def create_token(request: Request) -> Response:
 
 async def revoke_token(request: Request) -> Response:
     try:
-        change = await services.revoke_token(request.path_params["token_id"], actor(request))
+        change = await api_token_admin.revoke_token(request.path_params["token_id"], actor(request))
     except UnknownObject as error:
         context = {"message": error.message}
         return render(request, "api_tokens/not_found.html", context, status_code=404)

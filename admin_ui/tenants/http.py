@@ -9,6 +9,9 @@ tenant, permission and CSRF).
   again with the refused fields (422).
 - ``POST /tenants/{tenant_id}/rename``: rename; without htmx a 303 back to
   the list, or the page again with the refusal (422).
+
+The rules of managing tenants are the kernel's
+(``hotline/accounts/tenant_admin.py``).
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from admin_ui.tenants import services
-from admin_ui.tenants.services import TenantInput
-from admin_ui.users.exceptions import FieldError, FormInvalid, UnknownObject
 from admin_ui.web import audit
 from admin_ui.web.rendering import is_htmx, render
+from hotline.accounts import tenant_admin
+from hotline.accounts.credentials import MIN_PASSWORD_LENGTH
+from hotline.accounts.errors import FieldError, FormInvalid, UnknownObject
+from hotline.accounts.tenant_admin import TenantInput
 
 LIST_URL = "/tenants"
 NOTICES = {"created": "tenants.created", "renamed": "tenants.renamed"}
@@ -39,7 +43,7 @@ async def _context(
     rename_error: FieldError | None = None,
 ) -> dict[str, Any]:
     return {
-        "tenants": await services.list_tenants(),
+        "tenants": await tenant_admin.list_tenants(),
         "form": form or TenantInput(),
         "errors": errors or {},
         "notice": notice,
@@ -47,7 +51,7 @@ async def _context(
         "rename_id": rename_id,
         "rename_value": rename_value,
         "rename_error": rename_error,
-        "min_password": services.MIN_PASSWORD_LENGTH,
+        "min_password": MIN_PASSWORD_LENGTH,
     }
 
 
@@ -65,7 +69,7 @@ async def create_tenant(request: Request) -> Response:
         admin_password=str(form.get("admin_password", "")),
     )
     try:
-        change = await services.create_tenant(data)
+        change = await tenant_admin.create_tenant(data)
     except FormInvalid as error:
         context = await _context(form=data.without_password(), errors=error.errors)
         if is_htmx(request):
@@ -84,7 +88,7 @@ async def rename_tenant(request: Request) -> Response:
     form = await request.form()
     name = str(form.get("name", ""))
     try:
-        change = await services.rename_tenant(tenant_id, name)
+        change = await tenant_admin.rename_tenant(tenant_id, name)
     except UnknownObject as error:
         return render(
             request, "tenants/not_found.html", {"message": error.message}, status_code=404

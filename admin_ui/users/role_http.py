@@ -1,4 +1,7 @@
-"""Roles pages: a permission matrix per custom role; built-in roles read-only."""
+"""Roles pages: a permission matrix per custom role; built-in roles read-only.
+
+The use cases are the kernel's (``hotline/accounts/roles.py``).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +10,16 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from admin_ui.users import role_services
-from admin_ui.users.exceptions import FieldError, FormInvalid, RefusedChange, UnknownObject
-from admin_ui.users.http import actor, audited, not_found, refusal_of
-from admin_ui.users.role_services import RoleInput, RoleRow
-from admin_ui.users.services import form_values
+from admin_ui.users.http import actor, audited, form_values, not_found, refusal_of
 from admin_ui.web.rendering import render
+from hotline.accounts import roles
+from hotline.accounts.errors import FieldError, FormInvalid, RefusedChange, UnknownObject
+from hotline.accounts.roles import RoleInput, RoleRow
 
 
 async def list_roles(request: Request) -> Response:
     notice = "roles.deleted" if request.query_params.get("deleted") else None
-    context = {"roles": await role_services.list_roles(actor(request)), "notice": notice}
+    context = {"roles": await roles.list_roles(actor(request)), "notice": notice}
     return render(request, "users/roles.html", context)
 
 
@@ -34,7 +36,7 @@ async def _role_form(
     context: dict[str, Any] = {
         "row": row,
         "form": form,
-        "matrix": role_services.permission_matrix(form.permissions),
+        "matrix": roles.permission_matrix(form.permissions),
         "read_only": row is not None and row.builtin,
         "errors": errors or {},
         "refusal": refusal,
@@ -55,7 +57,7 @@ async def new_role(request: Request) -> Response:
 async def create_role(request: Request) -> Response:
     data = await _role_input(request)
     try:
-        change = await role_services.create_role(data, actor(request))
+        change = await roles.create_role(data, actor(request))
     except FormInvalid as error:
         return await _role_form(request, row=None, form=data, errors=error.errors, status_code=422)
     return await audited(request, change, f"/roles/{change.object_id}?saved=1")
@@ -67,7 +69,7 @@ def _input_of(row: RoleRow) -> RoleInput:
 
 async def show_role(request: Request) -> Response:
     try:
-        row = await role_services.get_role(request.path_params["role_id"], actor(request))
+        row = await roles.get_role(request.path_params["role_id"], actor(request))
     except UnknownObject as error:
         return not_found(request, error)
     notice = "roles.saved" if request.query_params.get("saved") else None
@@ -78,14 +80,14 @@ async def update_role(request: Request) -> Response:
     role_id = request.path_params["role_id"]
     data = await _role_input(request)
     try:
-        change = await role_services.update_role(role_id, data, actor(request))
+        change = await roles.update_role(role_id, data, actor(request))
     except UnknownObject as error:
         return not_found(request, error)
     except FormInvalid as error:
-        row = await role_services.get_role(role_id, actor(request))
+        row = await roles.get_role(role_id, actor(request))
         return await _role_form(request, row=row, form=data, errors=error.errors, status_code=422)
     except RefusedChange as error:
-        row = await role_services.get_role(role_id, actor(request))
+        row = await roles.get_role(role_id, actor(request))
         return await _role_form(
             request, row=row, form=_input_of(row), refusal=refusal_of(error), status_code=409
         )
@@ -95,11 +97,11 @@ async def update_role(request: Request) -> Response:
 async def delete_role(request: Request) -> Response:
     role_id = request.path_params["role_id"]
     try:
-        change = await role_services.delete_role(role_id, actor(request))
+        change = await roles.delete_role(role_id, actor(request))
     except UnknownObject as error:
         return not_found(request, error)
     except RefusedChange as error:
-        row = await role_services.get_role(role_id, actor(request))
+        row = await roles.get_role(role_id, actor(request))
         return await _role_form(
             request, row=row, form=_input_of(row), refusal=refusal_of(error), status_code=409
         )

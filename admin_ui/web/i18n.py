@@ -13,8 +13,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
-LANGUAGES: Final = {"en": "English", "zh-CN": "简体中文"}
-DEFAULT_LANGUAGE: Final = "en"
+from hotline.languages import DEFAULT_LANGUAGE as DEFAULT_LANGUAGE
+from hotline.languages import LANGUAGES as LANGUAGE_CODES
+
+# The kernel's languages (a user's language is checked against them in
+# hotline/accounts), each with the name the language switch shows.
+_NAMES: Final = {"en": "English", "zh-CN": "简体中文"}
+LANGUAGES: Final = {code: _NAMES[code] for code in LANGUAGE_CODES}
 CATALOGUE_DIR: Final = Path(__file__).resolve().parent.parent / "i18n"
 
 

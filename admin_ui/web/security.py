@@ -2,13 +2,17 @@
 
 - Passwords are argon2 hashes, checked in worker threads
   (``hotline/passwords.py``, which voicemail PINs share).
+- Who is signed in (``Principal``) and a group's IP allow-list
+  (``ip_allowed``) are the kernel's (``hotline/accounts/principal.py``), so
+  the use cases of ``hotline/accounts`` take the same actor the guard loads;
+  the client IP they check is decided in ``client_address.py``.
 - Login throttling counts failures per (account, client IP) and per client
   IP across accounts, in a sliding window.  Past a limit that pair (or IP)
   waits a short, growing delay.  A guesser slows only themself down: the
   real user, from their own address, is never locked out by someone else's
-  failures.  A wrong password never signs anyone in.
-- A group's IP allow-list restricts where its members may work from (the
-  client IP is decided in ``client_address.py``).
+  failures.  A wrong password never signs anyone in.  Sign-in
+  (``hotline/accounts/own_account.py``) takes the throttle through the
+  ``SignInThrottle`` port it declares.
 """
 
 from __future__ import annotations
@@ -19,77 +23,14 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from admin_ui.web.client_address import parse_address
-from hotline.models import User
+
+# Re-exported: the guard (routing.py) and the pages (rendering.py) name the
+# signed-in user through this module.
+from hotline.accounts.principal import Principal as Principal
+from hotline.accounts.principal import ip_allowed as ip_allowed
+from hotline.accounts.principal import load_principal as load_principal
 from hotline.passwords import hash_password as hash_password
-from hotline.passwords import new_password_hash as new_password_hash
-from hotline.passwords import password_matches as password_matches
 from hotline.passwords import verify_password as verify_password
-from hotline.tenancy import home_tenant_id
-
-
-@dataclass(frozen=True)
-class Principal:
-    user_id: int
-    username: str
-    display_name: str
-    language: str
-    permissions: frozenset[str]
-    roles: tuple[str, ...]
-    ip_allowlist: tuple[str, ...]
-    phone_extension: str | None
-    # Every query of this user sees this tenant's rows only (hotline/tenancy.py).
-    tenant_id: int
-    # The user works in the home tenant (the platform operator's): only such
-    # users may manage the tenants themselves (/tenants).
-    home_tenant: bool = False
-
-    def can(self, permission: str) -> bool:
-        return permission in self.permissions
-
-
-async def load_principal(user_id: int) -> Principal | None:
-    user = await User.get_or_none(id=user_id, is_active=True)
-    if user is None:
-        return None
-    permissions: set[str] = set()
-    roles: set[str] = set()
-    allowlist: list[str] = []
-    for group in await user.groups.all().prefetch_related("roles"):
-        allowlist.extend(group.ip_allowlist or [])
-        for role in group.roles:
-            roles.add(role.name)
-            permissions.update(role.permissions or [])
-    home = await home_tenant_id()
-    tenant_id = user.tenant_id if user.tenant_id is not None else home
-    return Principal(
-        user_id=user.id,
-        username=user.username,
-        display_name=user.display_name or user.username,
-        language=user.language,
-        permissions=frozenset(permissions),
-        roles=tuple(sorted(roles)),
-        ip_allowlist=tuple(allowlist),
-        phone_extension=user.phone_extension,
-        tenant_id=tenant_id,
-        home_tenant=tenant_id == home,
-    )
-
-
-def ip_allowed(ip: str, allowlist: tuple[str, ...] | list[str]) -> bool:
-    """An empty allow-list allows everyone; otherwise the IP must match a CIDR."""
-    if not allowlist:
-        return True
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return False
-    for entry in allowlist:
-        try:
-            if address in ipaddress.ip_network(entry, strict=False):
-                return True
-        except ValueError:
-            continue
-    return False
 
 
 def _throttle_key(ip: str) -> str:

@@ -1,12 +1,9 @@
-"""Ending sessions: a logout or a new password signs out every copy of a session.
+"""A session cookie's user, honoured only at the user's current session version.
 
-A session is a signed cookie (Starlette's ``SessionMiddleware``), valid for
-8 hours wherever it is presented: clearing it in one browser does nothing to
-a copy taken earlier.  So each user has a version (``user_session_epoch``),
-each session records the version it was issued under, and a request whose
-session carries an older version is treated as signed out.  Logging out,
-a password reset (by the user or an administrator) and deactivation bump the
-version, which ends all of that user's sessions on every device at once.
+A session is a signed cookie (Starlette's ``SessionMiddleware``); ending one
+for good means bumping its user's version (``hotline/accounts/sessions.py``,
+which says why).  This module writes the version into a fresh session and
+refuses a session that carries an older one.
 """
 
 from __future__ import annotations
@@ -14,29 +11,10 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
-
-from hotline.models_sessions import UserSessionEpoch
+from hotline.accounts.sessions import current_version
 
 USER_KEY = "user_id"
 VERSION_KEY = "session_version"
-
-
-async def current_version(user_id: int) -> int:
-    row = await UserSessionEpoch.get_or_none(user_id=user_id)
-    return row.version if row is not None else 0
-
-
-async def end_all_sessions(user_id: int) -> int:
-    """Sign the user out everywhere; returns the new version."""
-    bumped = await UserSessionEpoch.filter(user_id=user_id).update(version=F("version") + 1)
-    if not bumped:
-        try:
-            await UserSessionEpoch.create(user_id=user_id, version=1)
-        except IntegrityError:  # a concurrent request created the row first
-            await UserSessionEpoch.filter(user_id=user_id).update(version=F("version") + 1)
-    return await current_version(user_id)
 
 
 async def begin(session: MutableMapping[str, Any], user_id: int) -> None:

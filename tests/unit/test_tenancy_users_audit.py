@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from admin_ui.audit import services as audit_services
-from admin_ui.users.exceptions import LastAdministrator
-from admin_ui.users.guards import ensure_an_administrator_remains
+from hotline import audit_log as audit_services
 from hotline import outbound_guard
+from hotline.accounts.errors import LastAdministrator
+from hotline.accounts.guards import ensure_an_administrator_remains
 from hotline.errors import NotFound
 from hotline.models import AuditEntry, Role, Tenant, User, UserGroup
 from hotline.settings import Settings

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from admin_ui.users import services as user_services
+from hotline.accounts import credentials as user_services
 from hotline.models import AuditEntry, Role, Tenant, User, UserGroup
 from hotline.settings import Settings
 from hotline.tenancy import home_tenant_id

@@ -11,7 +11,7 @@ import pytest
 from starlette.routing import Route
 
 from admin_ui.app import create_app
-from admin_ui.audit.services import AuditFilters, diff, parse_filters
+from hotline.audit_log import AuditFilters, diff, parse_filters
 from hotline.models import AuditEntry
 from tests.unit.stand_in import StandInCenter
 from tests.unit.ui_support import UiClient

@@ -11,8 +11,9 @@ from starlette.routing import Mount, Route
 from admin_ui.app import create_app
 from admin_ui.web.i18n import CATALOGUE_DIR, LANGUAGES, catalogue
 from admin_ui.web.routing import PUBLIC, route_permission
-from admin_ui.web.security import LoginThrottle, ip_allowed
+from admin_ui.web.security import LoginThrottle
 from hotline import seed
+from hotline.accounts.principal import ip_allowed
 from hotline.models import AuditEntry, Role, User
 from hotline.permissions import ALL_PERMISSIONS, BUILTIN_ROLES
 from hotline.settings import Settings

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from admin_ui.web.sessions import current_version
+from hotline.accounts.sessions import current_version
 from hotline.models import User
 from tests.unit.ui_support import PASSWORD, UiClient
 

@@ -11,8 +11,8 @@ import pytest
 from starlette.routing import Route
 
 from admin_ui.app import create_app
-from admin_ui.users.role_services import permission_matrix
 from admin_ui.web.routing import PUBLIC, route_permission
+from hotline.accounts.roles import permission_matrix
 from hotline.models import AuditEntry, Role, User, UserGroup
 from hotline.permissions import ALL_PERMISSIONS
 from tests.unit.stand_in import StandInCenter

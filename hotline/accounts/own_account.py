@@ -1,23 +1,43 @@
-"""Signing in and out, and the user's language."""
+"""One's own account: signing in, and the user's language.
+
+Signing out is ending every session of the user (``sessions.py``); the web
+does it on logout.
+"""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Protocol
 
-from admin_ui.web.i18n import LANGUAGES
-from admin_ui.web.security import (
-    LoginThrottle,
-    hash_password,
-    ip_allowed,
-    load_principal,
-    password_matches,
-)
+from hotline.accounts.principal import ip_allowed, load_principal
+from hotline.languages import DEFAULT_LANGUAGE, LANGUAGES
 from hotline.models import User
+from hotline.passwords import hash_password, password_matches
 
 # Verifying against a real hash even for unknown users keeps the response
 # time the same, so timing does not tell which usernames exist.
 _DUMMY_HASH = hash_password(secrets.token_hex(16))
+
+
+class SignInThrottle(Protocol):
+    """What sign-in needs of the failure counts that slow a guesser down.
+
+    The web keeps them in memory, per client address
+    (``admin_ui/web/security.py``, ``LoginThrottle``).
+    """
+
+    def retry_after(self, username: str, ip: str) -> float:
+        """Seconds before another attempt is allowed (0: go ahead)."""
+        ...
+
+    def failed(self, username: str, ip: str) -> float:
+        """Count a failure; returns its time (``succeeded`` can withdraw it)."""
+        ...
+
+    def succeeded(self, username: str, ip: str, counted_at: float | None = None) -> None:
+        """Forget the pair's failures, and withdraw the attempt counted at ``counted_at``."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -27,7 +47,7 @@ class LoginResult:
     retry_after_s: int = 0
 
 
-async def sign_in(throttle: LoginThrottle, username: str, password: str, ip: str) -> LoginResult:
+async def sign_in(throttle: SignInThrottle, username: str, password: str, ip: str) -> LoginResult:
     username = username.strip()
     wait = throttle.retry_after(username, ip)
     if wait > 0:
@@ -50,7 +70,7 @@ async def sign_in(throttle: LoginThrottle, username: str, password: str, ip: str
 
 async def set_language(user_id: int | None, language: str) -> str:
     if language not in LANGUAGES:
-        language = "en"
+        language = DEFAULT_LANGUAGE
     if user_id is not None:
         await User.filter(id=user_id).update(language=language)
     return language

@@ -13,16 +13,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from admin_ui.users.exceptions import (
+from hotline.accounts.changes import Change
+from hotline.accounts.errors import (
     BuiltinRoleReadOnly,
     FieldError,
     FormInvalid,
     RoleInUse,
     UnknownObject,
 )
-from admin_ui.users.guards import ensure_actor_outranks_roles, missing_permissions
-from admin_ui.users.services import Change
-from admin_ui.web.security import Principal
+from hotline.accounts.guards import ensure_actor_outranks_roles, missing_permissions
+from hotline.accounts.principal import Principal
 from hotline.models import Role, UserGroup
 from hotline.permissions import ACTIONS, ALL_PERMISSIONS, FUNCTIONS
 from hotline.tenancy import owned_or_unowned, scoped

@@ -1,12 +1,14 @@
-"""API tokens page: who may create or revoke which token, and audit snapshots.
+"""API tokens as administrators manage them: who may create or revoke which
+token, and audit snapshots.
 
 The tokens themselves (secret, digest, scope, expiry, status) are
-``hotline/api_tokens.py``; this module adds the admin UI's rules:
+``hotline/api_tokens.py``; this module adds the rules of managing them
+(the /api-tokens pages, ``admin_ui/api_tokens``):
 
 - Nobody issues a token stronger than themselves: a token's role must be
-  a built-in role whose permissions the creator all holds (the users
-  pages' outrank rule), so only an administrator issues administrator
-  tokens.  The same rule guards revocation.
+  a built-in role whose permissions the creator all holds (the users'
+  outrank rule, ``guards.py``), so only an administrator issues
+  administrator tokens.  The same rule guards revocation.
 - The scope is a non-empty subset of what the role may do through the API.
 - Tokens expire after 1 to 365 days (90 by default); only administrators
   may issue one that never expires.
@@ -21,11 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from admin_ui.users.exceptions import FieldError, FormInvalid, OutranksActor, UnknownObject
-from admin_ui.users.guards import ADMIN_ROLE, missing_permissions
-from admin_ui.users.services import Change
-from admin_ui.web.security import Principal
 from hotline import api_tokens
+from hotline.accounts.changes import Change
+from hotline.accounts.errors import FieldError, FormInvalid, OutranksActor, UnknownObject
+from hotline.accounts.guards import ADMIN_ROLE, missing_permissions
+from hotline.accounts.principal import Principal
 from hotline.api_tokens import ROLE_ACTIONS, SCOPES, TOKEN_ROLES
 from hotline.models import ApiToken
 from hotline.permissions import BUILTIN_ROLES

@@ -1,7 +1,8 @@
 """Reading the audit log: filters, pages, pretty before/after and a compact diff.
 
 The log is append-only (``AuditEntry.save``/``delete`` refuse changes);
-nothing here writes to it.
+nothing here writes to it (the web does, ``admin_ui/web/audit.py``).  The
+/audit pages (``admin_ui/audit``) show what this finds.
 
 Each tenant reads its own rows (``AuditEntry.tenant_id``); rows of no tenant
 (from before tenants, or PSTN-side) are the home tenant's

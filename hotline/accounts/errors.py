@@ -1,4 +1,4 @@
-"""Errors of the users, groups and roles pages.
+"""Errors of accounts and permissions: users, groups, roles, API tokens, tenants.
 
 Each carries a stable ``error_id``, an HTTP status and details; the pages
 show them through i18n keys (``message_key``) so both languages say why.
@@ -73,4 +73,13 @@ class RoleInUse(RefusedChange):
 
 
 class UnknownObject(NotFound):
-    """No such user, group or role (also for ids that are not numbers)."""
+    """No such user, group, role, API token or tenant (also for ids that are not numbers)."""
+
+
+def object_id(raw: str | int) -> int:
+    """A user's or a group's id as a path gives it; one that is not a number
+    is as unknown as a missing one."""
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise UnknownObject(f"no such object {raw!r}") from None

@@ -1,12 +1,14 @@
-"""Tenants page: validation, and what the audit log records.
+"""Tenants as the platform operator manages them: validation, and what the
+audit log records.
 
 The tenants themselves are ``hotline/tenants.py``; this module adds the
-admin UI's rules:
+rules of managing them (the /tenants pages, ``admin_ui/tenants``, which only
+the home tenant's users reach):
 
 - A tenant's name is required, at most 100 characters, and unique (ignoring
   case).  A new tenant comes with its first administrator, whose username
-  and password follow the users pages' rules (``admin_ui/users/services.py``:
-  one username namespace across tenants, the password policy, argon2).
+  and password follow every user's rules (``credentials.py``: one username
+  namespace across tenants, the password policy; argon2).
 - A refused form creates nothing and names each refused field; the tenant,
   its administrators' group and its administrator are created in one
   transaction.
@@ -22,16 +24,15 @@ from typing import Any, Final
 
 from tortoise.exceptions import IntegrityError
 
-from admin_ui.users import services as user_services
-from admin_ui.users.exceptions import FieldError, FormInvalid, UnknownObject
-from admin_ui.users.services import Change
-from admin_ui.web.security import new_password_hash
 from hotline import tenants
+from hotline.accounts import credentials
+from hotline.accounts.changes import Change
+from hotline.accounts.errors import FieldError, FormInvalid, UnknownObject
 from hotline.models import Tenant
+from hotline.passwords import new_password_hash
 from hotline.tenants import MAX_NAME_LENGTH, TenantSummary
 
 OBJECT_TYPE: Final = "tenant"
-MIN_PASSWORD_LENGTH: Final = user_services.MIN_PASSWORD_LENGTH
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,10 @@ async def _create_errors(data: TenantInput) -> dict[str, FieldError]:
     name_error = await _name_error(data.name.strip())
     if name_error:
         errors["name"] = name_error
-    username_error = await user_services.username_error(data.admin_username.strip())
+    username_error = await credentials.username_error(data.admin_username.strip())
     if username_error:
         errors["admin_username"] = username_error
-    password_error = user_services.password_error(data.admin_password)
+    password_error = credentials.password_error(data.admin_password)
     if password_error:
         errors["admin_password"] = password_error
     return errors

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from admin_ui.users.exceptions import LastAdministrator, OutranksActor
+from hotline.accounts.errors import LastAdministrator, OutranksActor
 from hotline.models import Role, User, UserGroup
 from hotline.tenancy import scoped
 
