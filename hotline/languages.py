@@ -1,4 +1,5 @@
-"""Prompt languages and the names Asterisk uses for them.
+"""Languages: of prompts (and the names Asterisk uses for them), and the ones
+a user may pick for the admin UI (``hotline/accounts``).
 
 Asterisk finds ``sound:hotline/NAME`` for a playback in language L under
 ``sounds/L/hotline/NAME.*``; for ``zh_CN`` it tries ``zh_CN``, then ``zh``

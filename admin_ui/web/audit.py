@@ -2,7 +2,7 @@
 
 Each row records the tenant whose user or API token acted
 (``AuditEntry.tenant_id``), so each tenant reads its own log only
-(``admin_ui/audit/services.py``).  :func:`record` takes it from the request:
+(``hotline/audit_log.py``).  :func:`record` takes it from the request:
 the signed-in UI user (``request.state.user``) or the API token's principal
 (``request.state.api_principal``, set by ``admin_ui.auth.authenticate``); a
 caller that knows better (sign-in, where nobody is signed in yet) passes
@@ -65,7 +65,7 @@ async def record(
 
 
 class AuditedChange(Protocol):
-    """One change as a service describes it (``admin_ui.users.services.Change``)."""
+    """One change as a service describes it (``hotline.accounts.changes.Change``)."""
 
     @property
     def action(self) -> str: ...

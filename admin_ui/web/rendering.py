@@ -16,7 +16,7 @@ from starlette.templating import Jinja2Templates
 
 from admin_ui.web.csrf import csrf_token
 from admin_ui.web.i18n import LANGUAGES, translate
-from admin_ui.web.security import Principal
+from hotline.accounts.principal import Principal
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))

@@ -23,7 +23,7 @@ from admin_ui.web import sessions
 from admin_ui.web.client_address import client_address
 from admin_ui.web.csrf import csrf_ok
 from admin_ui.web.rendering import is_htmx, render
-from admin_ui.web.security import Principal, ip_allowed, load_principal
+from hotline.accounts.principal import Principal, ip_allowed, load_principal
 from hotline.permissions import ALL_PERMISSIONS
 
 Handler = Callable[[Request], Awaitable[Response]]

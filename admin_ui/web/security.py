@@ -23,12 +23,6 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from admin_ui.web.client_address import parse_address
-
-# Re-exported: the guard (routing.py) and the pages (rendering.py) name the
-# signed-in user through this module.
-from hotline.accounts.principal import Principal as Principal
-from hotline.accounts.principal import ip_allowed as ip_allowed
-from hotline.accounts.principal import load_principal as load_principal
 from hotline.passwords import hash_password as hash_password
 from hotline.passwords import verify_password as verify_password
 

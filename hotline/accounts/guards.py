@@ -19,8 +19,7 @@ from collections.abc import Iterable
 from hotline.accounts.errors import LastAdministrator, OutranksActor
 from hotline.models import Role, User, UserGroup
 from hotline.tenancy import scoped
-
-ADMIN_ROLE = "administrator"
+from hotline.tenants import ADMIN_ROLE as ADMIN_ROLE  # the built-in role, one name
 
 
 async def ensure_an_administrator_remains(
