@@ -7,11 +7,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from admin_ui.agents import pause_reason_services, services
-from admin_ui.queues.forms import FieldError, FormInvalid, text
+from admin_ui.agents.forms import values_from_form
+from admin_ui.queues.forms import text
 from admin_ui.queues.http import editor_for
 from admin_ui.web.rendering import is_htmx, language_of, render, tenant_of
+from ari_apps.acd import agent_settings, agent_supervision, pause_reason_settings
 from hotline.center import ContactCenter
+from hotline.field_input import FieldError, FormInvalid
 
 # A generated password is on this one response only: no caching anywhere.
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -30,7 +32,7 @@ async def _form_page(
         "agent_extension": extension,
         "values": values,
         "errors": errors or {},
-        "queues": await services.queue_choices(tenant_of(request)),
+        "queues": await agent_settings.queue_choices(tenant_of(request)),
         "status": center.agent_status(extension) if extension else None,
         "saved": request.query_params.get("saved") == "1",
     }
@@ -38,12 +40,15 @@ async def _form_page(
 
 
 async def _list_page(
-    request: Request, *, refused: services.ActionResult | None = None, status_code: int = 200
+    request: Request,
+    *,
+    refused: agent_supervision.ActionResult | None = None,
+    status_code: int = 200,
 ) -> Response:
     tenant_id = tenant_of(request)
     context = {
-        "rows": await services.live_rows(request.app.state.center, tenant_id),
-        "pause_reasons": await pause_reason_services.choices_by_tenant(
+        "rows": await agent_supervision.live_rows(request.app.state.center, tenant_id),
+        "pause_reasons": await pause_reason_settings.choices_by_tenant(
             tenant_id, language_of(request)
         ),
         "refused": refused,
@@ -57,18 +62,18 @@ async def list_agents(request: Request) -> Response:
 
 
 async def new_agent(request: Request) -> Response:
-    return await _form_page(request, extension=None, values=services.blank_values())
+    return await _form_page(request, extension=None, values=agent_settings.blank_values())
 
 
-def _password_page(request: Request, new: services.NewPassword, *, created: bool) -> Response:
+def _password_page(request: Request, new: agent_settings.NewPassword, *, created: bool) -> Response:
     context = {"extension": new.extension, "password": new.password, "created": created}
     return render(request, "agents/password.html", context, headers=_NO_STORE)
 
 
 async def create_agent(request: Request) -> Response:
-    values = services.values_from_form(await request.form())
+    values = values_from_form(await request.form())
     try:
-        new = await services.create_agent(editor_for(request), tenant_of(request), values)
+        new = await agent_settings.create_agent(editor_for(request), tenant_of(request), values)
     except FormInvalid as invalid:
         return await _form_page(
             request, extension=None, values=values, errors=invalid.errors, status_code=422
@@ -77,18 +82,20 @@ async def create_agent(request: Request) -> Response:
 
 
 async def edit_agent(request: Request) -> Response:
-    agent = await services.get_agent(tenant_of(request), request.path_params["extension"])
+    agent = await agent_settings.get_agent(tenant_of(request), request.path_params["extension"])
     return await _form_page(
-        request, extension=agent.extension, values=await services.values_of(agent)
+        request, extension=agent.extension, values=await agent_settings.values_of(agent)
     )
 
 
 async def update_agent(request: Request) -> Response:
     tenant_id = tenant_of(request)
-    extension = (await services.get_agent(tenant_id, request.path_params["extension"])).extension
-    values = services.values_from_form(await request.form(), extension)
+    extension = (
+        await agent_settings.get_agent(tenant_id, request.path_params["extension"])
+    ).extension
+    values = values_from_form(await request.form(), extension)
     try:
-        await services.update_agent(editor_for(request), tenant_id, extension, values)
+        await agent_settings.update_agent(editor_for(request), tenant_id, extension, values)
     except FormInvalid as invalid:
         return await _form_page(
             request, extension=extension, values=values, errors=invalid.errors, status_code=422
@@ -97,7 +104,7 @@ async def update_agent(request: Request) -> Response:
 
 
 async def reset_password(request: Request) -> Response:
-    new = await services.reset_password(
+    new = await agent_settings.reset_password(
         editor_for(request), tenant_of(request), request.path_params["extension"]
     )
     return _password_page(request, new, created=False)
@@ -105,7 +112,7 @@ async def reset_password(request: Request) -> Response:
 
 async def agent_action(request: Request) -> Response:
     form = await request.form()
-    result = await services.agent_action(
+    result = await agent_supervision.agent_action(
         editor_for(request),
         tenant_of(request),
         request.path_params["extension"],

@@ -14,10 +14,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from admin_ui.agents import pause_reason_services as services
-from admin_ui.queues.forms import FieldError, FormInvalid
+from admin_ui.agents.forms import pause_reason_values_from_form
 from admin_ui.queues.http import editor_for
 from admin_ui.web.rendering import is_htmx, render, tenant_of
+from ari_apps.acd import pause_reason_settings
+from hotline.field_input import FieldError, FormInvalid
 
 LIST_URL = "/agents/pause-reasons"
 # What a plain form post did, shown after its 303 (?done=...).
@@ -37,8 +38,8 @@ async def _list(
     status_code: int = 200,
 ) -> Response:
     context = {
-        "reasons": await services.reasons(tenant_of(request)),
-        "values": values or services.blank_values(),
+        "reasons": await pause_reason_settings.reasons(tenant_of(request)),
+        "values": values or pause_reason_settings.blank_values(),
         "errors": errors or {},
         "notice": notice,
     }
@@ -58,9 +59,9 @@ async def list_reasons(request: Request) -> Response:
 
 
 async def create_reason(request: Request) -> Response:
-    values = services.values_from_form(await request.form())
+    values = pause_reason_values_from_form(await request.form())
     try:
-        await services.create_reason(editor_for(request), tenant_of(request), values)
+        await pause_reason_settings.create_reason(editor_for(request), tenant_of(request), values)
     except FormInvalid as invalid:
         status_code = _refused_status(request)
         return await _list(request, values=values, errors=invalid.errors, status_code=status_code)
@@ -69,7 +70,7 @@ async def create_reason(request: Request) -> Response:
 
 async def _set_active(request: Request, active: bool) -> Response:
     code = request.path_params["code"]
-    await services.set_active(editor_for(request), tenant_of(request), code, active)
+    await pause_reason_settings.set_active(editor_for(request), tenant_of(request), code, active)
     return await _changed(request, "activated" if active else "deactivated")
 
 
@@ -96,22 +97,24 @@ async def _form(
 
 
 async def edit_reason(request: Request) -> Response:
-    row = await services.get_reason(tenant_of(request), request.path_params["code"])
+    row = await pause_reason_settings.get_reason(tenant_of(request), request.path_params["code"])
     saved = request.query_params.get("saved") == "1"
-    return await _form(request, row.code, services.values_of(row), saved=saved)
+    return await _form(request, row.code, pause_reason_settings.values_of(row), saved=saved)
 
 
 async def update_reason(request: Request) -> Response:
     tenant_id = tenant_of(request)
-    code = (await services.get_reason(tenant_id, request.path_params["code"])).code
-    values = services.values_from_form(await request.form()) | {"code": code}
+    code = (await pause_reason_settings.get_reason(tenant_id, request.path_params["code"])).code
+    values = pause_reason_values_from_form(await request.form()) | {"code": code}
     try:
-        row = await services.update_reason(editor_for(request), tenant_id, code, values)
+        row = await pause_reason_settings.update_reason(
+            editor_for(request), tenant_id, code, values
+        )
     except FormInvalid as invalid:
         status_code = _refused_status(request)
         return await _form(request, code, values, errors=invalid.errors, status_code=status_code)
     if is_htmx(request):
-        return await _form(request, code, services.values_of(row), saved=True)
+        return await _form(request, code, pause_reason_settings.values_of(row), saved=True)
     return RedirectResponse(f"{LIST_URL}/{code}?saved=1", status_code=303)
 
 

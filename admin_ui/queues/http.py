@@ -7,12 +7,14 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from admin_ui.queues import services
-from admin_ui.queues.exceptions import QueueInUse
-from admin_ui.queues.forms import Editor, FieldError, FormInvalid
+from admin_ui.queues.forms import values_from_form
 from admin_ui.web import audit
 from admin_ui.web.rendering import is_htmx, render, tenant_of
+from ari_apps.acd import queue_overview, queue_removal, queue_settings
+from ari_apps.acd.queue_removal import QueueInUse
+from ari_apps.acd.settings_edit import Editor
 from hotline.center import ContactCenter
+from hotline.field_input import FieldError, FormInvalid
 
 
 def editor_for(request: Request) -> Editor:
@@ -40,9 +42,9 @@ async def _form_page(
         "values": values,
         "errors": errors or {},
         "refusal": refusal,
-        "strategies": services.STRATEGY_NAMES,
-        "overflow_kinds": services.OVERFLOW_KIND_NAMES,
-        "agents": await services.agent_choices(tenant_of(request)),
+        "strategies": queue_settings.STRATEGY_NAMES,
+        "overflow_kinds": queue_settings.OVERFLOW_KIND_NAMES,
+        "agents": await queue_settings.agent_choices(tenant_of(request)),
         "saved": request.query_params.get("saved") == "1",
     }
     return render(request, "queues/edit.html", context, status_code=status_code)
@@ -51,7 +53,7 @@ async def _form_page(
 async def list_queues(request: Request) -> Response:
     center: ContactCenter = request.app.state.center
     context = {
-        "rows": await services.live_rows(center, tenant_of(request)),
+        "rows": await queue_overview.live_rows(center, tenant_of(request)),
         "deleted": request.query_params.get("deleted", ""),
     }
     template = "queues/_live.html" if is_htmx(request) else "queues/list.html"
@@ -59,13 +61,13 @@ async def list_queues(request: Request) -> Response:
 
 
 async def new_queue(request: Request) -> Response:
-    return await _form_page(request, name=None, values=services.blank_values())
+    return await _form_page(request, name=None, values=queue_settings.blank_values())
 
 
 async def create_queue(request: Request) -> Response:
-    values = services.values_from_form(await request.form())
+    values = values_from_form(await request.form())
     try:
-        queue = await services.create_queue(editor_for(request), tenant_of(request), values)
+        queue = await queue_settings.create_queue(editor_for(request), tenant_of(request), values)
     except FormInvalid as invalid:
         return await _form_page(
             request, name=None, values=values, errors=invalid.errors, status_code=422
@@ -74,16 +76,16 @@ async def create_queue(request: Request) -> Response:
 
 
 async def edit_queue(request: Request) -> Response:
-    queue = await services.get_queue(tenant_of(request), request.path_params["name"])
-    return await _form_page(request, name=queue.name, values=await services.values_of(queue))
+    queue = await queue_settings.get_queue(tenant_of(request), request.path_params["name"])
+    return await _form_page(request, name=queue.name, values=await queue_settings.values_of(queue))
 
 
 async def update_queue(request: Request) -> Response:
     tenant_id = tenant_of(request)
-    name = (await services.get_queue(tenant_id, request.path_params["name"])).name
-    values = services.values_from_form(await request.form(), name)
+    name = (await queue_settings.get_queue(tenant_id, request.path_params["name"])).name
+    values = values_from_form(await request.form(), name)
     try:
-        await services.update_queue(editor_for(request), tenant_id, name, values)
+        await queue_settings.update_queue(editor_for(request), tenant_id, name, values)
     except FormInvalid as invalid:
         return await _form_page(
             request, name=name, values=values, errors=invalid.errors, status_code=422
@@ -95,13 +97,13 @@ async def delete_queue(request: Request) -> Response:
     tenant_id = tenant_of(request)
     name = request.path_params["name"]
     try:
-        await services.delete_queue(editor_for(request), tenant_id, name)
+        await queue_removal.delete_queue(editor_for(request), tenant_id, name)
     except QueueInUse as refusal:
-        queue = await services.get_queue(tenant_id, name)
+        queue = await queue_settings.get_queue(tenant_id, name)
         return await _form_page(
             request,
             name=name,
-            values=await services.values_of(queue),
+            values=await queue_settings.values_of(queue),
             refusal=refusal,
             status_code=409,
         )

@@ -32,7 +32,7 @@ async def center(seeded: Settings, call_center: CallCenter) -> AsyncIterator[Cal
 
 
 async def delete_billing() -> None:
-    """What admin_ui.queues.services.delete_queue does to the database."""
+    """What ari_apps.acd.queue_removal.delete_queue does to the database."""
     billing = await Queue.get(name="billing")
     await QueueMember.filter(queue=billing).delete()
     await billing.delete()

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from admin_ui.queues import services as queue_services
-from admin_ui.shifts import services as shift_services
+from ari_apps.acd import queue_removal as queue_services
 from ari_apps.ivr import services as flows
 from hotline import seed
 from hotline.models import Agent, AuditEntry, Flow, Queue, QueueMember, Tenant
 from hotline.models_pause_reasons import PauseReason
 from hotline.models_shifts import BusinessCalendar, ShiftException, ShiftPattern
+from hotline.shifts import week as shift_services
 from hotline.tenancy import home_tenant_id
 from tests.unit.test_tenancy import other_tenant_admin
 from tests.unit.test_ui_agents import agent_form
