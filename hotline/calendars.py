@@ -9,12 +9,17 @@ without republishing flows.
 Calendars belong to a tenant (hotline/tenancy.py): a flow's calendar names
 are looked up among its own tenant's calendars only, at validation and when
 a call starts, so another tenant's calendar is as unknown as a missing one.
+
+Whether a calendar is one a ``time_condition`` node accepts is the flow
+engine's parser's call (``check_calendar``): the engine registers it here
+(``judge_calendars_with``), because the kernel may not import the engine and
+a second copy of its rules here would drift from the one calls run.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +61,28 @@ class CalendarSpec:
             "hours": [dict(weekly) for weekly in self.hours],
             "holidays": list(self.holiday_dates),
         }
+
+
+CalendarJudge = Callable[[CalendarSpec], None]
+# The flow engine's parser (ari_apps/ivr/validation.py registers it on import).
+_judge: CalendarJudge | None = None
+
+
+def judge_calendars_with(judge: CalendarJudge) -> None:
+    """Let ``judge`` say which calendars a time_condition node accepts (the flow engine's)."""
+    global _judge
+    _judge = judge
+
+
+def check_calendar(spec: CalendarSpec) -> None:
+    """Raise CalendarInvalid unless a time_condition node would accept ``spec``.
+
+    Fails loudly when no judge was registered: storing an unchecked calendar
+    could make a published flow fail when a call starts.
+    """
+    if _judge is None:
+        raise RuntimeError("no calendar judge: the flow engine (ari_apps.ivr) is not loaded")
+    _judge(spec)
 
 
 def _time_condition_nodes(definition: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:

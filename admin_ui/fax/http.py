@@ -16,10 +16,16 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from admin_ui.fax import services
+import fax.catalogue
+import fax.dids
+import fax.document_pdf
+import fax.jobs
+import fax.results
+import fax.services
+from admin_ui.fax import pages
 from admin_ui.web import audit
 from admin_ui.web.rendering import current_user, is_htmx, render, tenant_of
-from fax.documents import MAX_PDF_BYTES
+from fax.documents import MAX_PAGES, MAX_PDF_BYTES
 from hotline.errors import InvalidRequest, NotFound
 
 _EMPTY_UPLOAD = {"number": "", "title": ""}
@@ -61,12 +67,12 @@ async def _documents(
     status_code: int = 200,
 ) -> Response:
     context = {
-        "documents": await services.list_documents(tenant_id=tenant_of(request)),
+        "documents": await fax.catalogue.list_documents(tenant_id=tenant_of(request)),
         "form": form or dict(_EMPTY_UPLOAD),
         "error": error,
         "notice": notice,
-        "limit_mb": services.PDF_LIMIT_MB,
-        "limit_pages": services.MAX_PAGES,
+        "limit_mb": pages.PDF_LIMIT_MB,
+        "limit_pages": MAX_PAGES,
     }
     template = "fax/_documents.html" if is_htmx(request) else "fax/documents.html"
     return render(request, template, context, status_code=status_code)
@@ -89,8 +95,8 @@ async def _store(
     request: Request, number: str, title: str, data: bytes, typed: dict[str, str]
 ) -> Response:
     try:
-        result = await services.upload_document(
-            services.current_settings(request),
+        result = await fax.catalogue.upload_document(
+            pages.current_settings(request),
             number,
             title,
             data,
@@ -99,7 +105,7 @@ async def _store(
         )
     except InvalidRequest as refused:
         return await _documents(
-            request, form=typed, error=services.rejection("upload", refused), status_code=422
+            request, form=typed, error=pages.rejection("upload", refused), status_code=422
         )
     document = result.document
     await audit.record(
@@ -108,7 +114,7 @@ async def _store(
         "fax_document",
         document.number,
         before=result.previous,
-        after=services.document_snapshot(document),
+        after=fax.catalogue.document_snapshot(document),
     )
     if not is_htmx(request):
         return RedirectResponse(f"/fax?uploaded={document.number}", status_code=303)
@@ -124,7 +130,7 @@ async def replace(request: Request) -> Response:
     number = str(request.path_params["number"])
     typed, data = await _read_upload(request, {"title": ""})
     try:
-        existing = await services.get_document(number, tenant_id=tenant_of(request))
+        existing = await fax.catalogue.get_document(number, tenant_id=tenant_of(request))
     except NotFound:
         error = {"field": None, "key": "fax.error.not_found", "values": {"number": number}}
         return await _documents(request, error=error, status_code=404)
@@ -136,7 +142,7 @@ async def replace(request: Request) -> Response:
 async def delete(request: Request) -> Response:
     number = str(request.path_params["number"])
     try:
-        before = await services.delete_document(number, tenant_id=tenant_of(request))
+        before = await fax.catalogue.delete_document(number, tenant_id=tenant_of(request))
     except NotFound:
         error = {"field": None, "key": "fax.error.not_found", "values": {"number": number}}
         return await _documents(request, error=error, status_code=404)
@@ -149,7 +155,7 @@ async def delete(request: Request) -> Response:
 async def document_pdf(request: Request) -> Response:
     number = str(request.path_params["number"])
     try:
-        data = await services.document_pdf_bytes(number, tenant_id=tenant_of(request))
+        data = await fax.document_pdf.document_pdf_bytes(number, tenant_id=tenant_of(request))
     except NotFound as missing:
         return Response(missing.message, status_code=404, media_type="text/plain")
     # inline: the browser's own viewer is the preview.
@@ -172,14 +178,14 @@ async def _jobs(
     partial: str = "fax/_jobs.html",
 ) -> Response:
     wanted = request.query_params.get("status", "")
-    status = wanted if wanted in services.JOB_STATUSES else None
-    policy = services.policy_snapshot(await services.fax_back_policy())
+    status = wanted if wanted in fax.jobs.JOB_STATUSES else None
+    policy = fax.services.policy_snapshot(await fax.services.fax_back_policy())
     context = {
         "jobs": [
-            services.job_snapshot(job)
-            for job in await services.list_jobs(200, status, tenant_id=tenant_of(request))
+            fax.jobs.job_snapshot(job)
+            for job in await fax.jobs.list_jobs(200, status, tenant_id=tenant_of(request))
         ],
-        "statuses": services.JOB_STATUSES,
+        "statuses": fax.jobs.JOB_STATUSES,
         "status": status or "",
         "error": error,
         "notice": notice,
@@ -202,8 +208,8 @@ async def jobs_page(request: Request) -> Response:
 
 async def job_pdf(request: Request) -> Response:
     try:
-        job = await services.get_job(_job_id(request), tenant_id=tenant_of(request))
-        data = services.received_pdf_bytes(job)
+        job = await fax.jobs.get_job(_job_id(request), tenant_id=tenant_of(request))
+        data = fax.results.received_pdf_bytes(job)
     except NotFound as missing:
         return Response(missing.message, status_code=404, media_type="text/plain")
     disposition = f'attachment; filename="fax-{request.path_params["job_id"]}.pdf"'
@@ -214,14 +220,14 @@ async def job_pdf(request: Request) -> Response:
 
 async def retry(request: Request) -> Response:
     try:
-        job, before = await services.retry_fax_back_now(
+        job, before = await fax.jobs.retry_fax_back_now(
             _job_id(request), tenant_id=tenant_of(request)
         )
     except NotFound:
         value = str(request.path_params["job_id"])
         error = {"key": "fax.error.job_not_found", "values": {"value": value}}
         return await _jobs(request, error=error, status_code=404)
-    except services.JobNotRetryable as refused:
+    except fax.jobs.JobNotRetryable as refused:
         error = {
             "key": f"fax.error.retry.{refused.reason}",
             "values": {"value": refused.details["id"]},
@@ -233,7 +239,7 @@ async def retry(request: Request) -> Response:
         "fax_job",
         job.id,
         before=before,
-        after=services.job_snapshot(job),
+        after=fax.jobs.job_snapshot(job),
     )
     if not is_htmx(request):
         return RedirectResponse(f"/fax/jobs?retried={job.id}", status_code=303)
@@ -247,18 +253,18 @@ async def save_policy(request: Request) -> Response:
             for key in ("max_attempts", "first_delay_s", "max_delay_s")
         }
     try:
-        policy, before = await services.save_fax_back_policy(
+        policy, before = await fax.services.save_fax_back_policy(
             typed["max_attempts"], typed["first_delay_s"], typed["max_delay_s"]
         )
     except InvalidRequest as refused:
         return await _jobs(
             request,
             policy_form=typed,
-            policy_error=services.rejection("policy", refused),
+            policy_error=pages.rejection("policy", refused),
             status_code=422,
             partial="fax/_policy.html",
         )
-    after = services.policy_snapshot(policy)
+    after = fax.services.policy_snapshot(policy)
     await audit.record(
         request, "fax_back_policy_saved", "fax_back_policy", "1", before=before, after=after
     )
@@ -277,7 +283,7 @@ async def _dids(
     status_code: int = 200,
 ) -> Response:
     context = {
-        "dids": await services.list_fax_dids(tenant_id=tenant_of(request)),
+        "dids": await fax.dids.list_fax_dids(tenant_id=tenant_of(request)),
         "form": form or dict(_EMPTY_DID),
         "error": error,
         "notice": notice,
@@ -294,12 +300,12 @@ async def save_did(request: Request) -> Response:
     async with request.form() as form:
         typed = {key: str(form.get(key, "")).strip() for key in _EMPTY_DID}
     try:
-        row, before = await services.save_fax_did(
+        row, before = await fax.dids.save_fax_did(
             typed["number"], typed["email"], tenant_id=tenant_of(request)
         )
     except InvalidRequest as refused:
         return await _dids(
-            request, form=typed, error=services.rejection("did", refused), status_code=422
+            request, form=typed, error=pages.rejection("did", refused), status_code=422
         )
     after = {"number": row.number, "email": row.email}
     await audit.record(request, "fax_did_saved", "fax_did", row.number, before=before, after=after)
@@ -311,7 +317,7 @@ async def save_did(request: Request) -> Response:
 async def delete_did(request: Request) -> Response:
     number = str(request.path_params["number"])
     try:
-        before = await services.delete_fax_did(number, tenant_id=tenant_of(request))
+        before = await fax.dids.delete_fax_did(number, tenant_id=tenant_of(request))
     except NotFound:
         error = {"field": None, "key": "fax.error.did_not_found", "values": {"number": number}}
         return await _dids(request, error=error, status_code=404)

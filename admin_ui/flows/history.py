@@ -1,9 +1,9 @@
-"""Version history of a flow: the list, diffs between versions, rollback.
+"""The version pages of a flow: the list, diffs between versions, rollback.
 
-Rollback publishes the old definition as a NEW version (history is never
-rewritten) and resets the draft to it; see ``ari_apps.ivr.services.rollback``.
-Every function works in the signed-in user's tenant (``tenant_id``): another
-tenant's flow is "not found".
+What each page shows; the history itself is the flow engine's
+(``ari_apps.ivr.flow_versions``: a definition by version, rollback, which
+publishes the old definition as a NEW version).  Every function works in the
+signed-in user's tenant (``tenant_id``): another tenant's flow is "not found".
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import difflib
 import json
 from typing import Any
 
-from admin_ui.flows.services import Outcome
+from admin_ui.flows.editor import Outcome
+from ari_apps.ivr import flow_versions
 from ari_apps.ivr import services as flow_service
-from hotline.errors import FlowInvalid, InvalidRequest
+from hotline.errors import FlowInvalid
 
 
 async def versions_context(
@@ -31,24 +32,22 @@ async def versions_context(
 
 async def rollback(flow_id: int, tenant_id: int, version: int, username: str) -> Outcome:
     try:
-        result = await flow_service.rollback(flow_id, version, username, tenant_id=tenant_id)
+        rolled_back = await flow_versions.roll_back(flow_id, tenant_id, version, username)
     except FlowInvalid as error:
         issues = error.details.get("issues", [])
         message = "; ".join(f"{issue['node_id'] or 'flow'}: {issue['message']}" for issue in issues)
         return Outcome(
             await versions_context(flow_id, tenant_id, message or error.message), status=422
         )
-    definition = await flow_service.version_definition(
-        flow_id, result["version"], tenant_id=tenant_id
-    )
+    new_version = rolled_back.version
     return Outcome(
         await versions_context(flow_id, tenant_id),
         audit=(
             "rollback",
             {"to_version": version},
-            {"version": result["version"], "definition": definition},
+            {"version": new_version, "definition": rolled_back.definition},
         ),
-        notice=("flows.rolled_back", {"version": version, "new_version": result["version"]}),
+        notice=("flows.rolled_back", {"version": version, "new_version": new_version}),
     )
 
 
@@ -80,14 +79,6 @@ def diff_rows(old: Any, new: Any) -> list[dict[str, Any]]:
     return rows
 
 
-async def _definition(flow_id: int, tenant_id: int, which: str) -> Any:
-    if which == "draft":
-        return (await flow_service.get_flow(flow_id, tenant_id=tenant_id))["draft"]
-    if not which.isdigit():
-        raise InvalidRequest(f"{which!r} is not a version number", {"field": "version"})
-    return await flow_service.version_definition(flow_id, int(which), tenant_id=tenant_id)
-
-
 async def diff_context(
     flow_id: int, tenant_id: int, from_version: str, to_version: str
 ) -> dict[str, Any]:
@@ -97,8 +88,8 @@ async def diff_context(
     from_version = from_version or live
     to_version = to_version or "draft"
     rows = diff_rows(
-        await _definition(flow_id, tenant_id, from_version),
-        await _definition(flow_id, tenant_id, to_version),
+        await flow_versions.definition_of(flow_id, tenant_id, from_version),
+        await flow_versions.definition_of(flow_id, tenant_id, to_version),
     )
     return {
         "flow": {"id": flow["id"], "name": flow["name"]},

@@ -1,9 +1,11 @@
 """Flow list, editor, publish, versions, diff, rollback, DIDs and test calls.
 
 Thin handlers: the guard has signed in and authorised the user; each handler
-parses, makes one service call, audits what changed and renders.  Without
-JavaScript every form is a plain POST answered by a 303 to the page (or the
-page itself with the error and what was typed); htmx gets the partial.
+parses, makes one call (into ``editor``, ``history`` or ``lookup_hosts``, the
+pages' state over the flow engine's use cases), audits what changed and
+renders.  Without JavaScript every form is a plain POST answered by a 303 to
+the page (or the page itself with the error and what was typed); htmx gets
+the partial.
 Every handler works in the signed-in user's tenant (:func:`tenant_of`).
 """
 
@@ -16,9 +18,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from admin_ui.flows import history, services
+from admin_ui.flows import editor, history, lookup_hosts
 from admin_ui.web import audit
 from admin_ui.web.rendering import current_user, is_htmx, render, tenant_of
+from ari_apps.ivr import flow_views, lookup_allow_list
+from ari_apps.ivr import services as flow_service
 from hotline.errors import Conflict, InvalidRequest, NotFound
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -40,8 +44,15 @@ def _not_found_as_page(handler: Handler) -> Handler:
     return wrapped
 
 
+def parse_id(text: str) -> int:
+    """A path id; anything but digits is simply a page that does not exist."""
+    if not text.isdigit():
+        raise NotFound(f"no flow {text!r}")
+    return int(text)
+
+
 def _flow_id(request: Request) -> int:
-    return services.parse_id(str(request.path_params["flow_id"]))
+    return parse_id(str(request.path_params["flow_id"]))
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -61,7 +72,7 @@ def _take_notice(request: Request) -> Any:
 async def _respond(
     request: Request,
     flow_id: int,
-    outcome: services.Outcome,
+    outcome: editor.Outcome,
     *,
     page: str = "flows/editor.html",
     partial: str = "flows/_editor.html",
@@ -86,13 +97,15 @@ async def _list_context(
     tenant_id: int,
     name: str = "",
     error: str | None = None,
-    hosts: services.HostsOutcome | None = None,
+    hosts: lookup_hosts.HostsOutcome | None = None,
 ) -> dict[str, Any]:
     return {
-        "flows": await services.flow_rows(tenant_id),
+        "flows": await flow_views.flow_rows(tenant_id),
         "name": name,
         "error": error,
-        "hosts": hosts.hosts if hosts is not None else await services.lookup_hosts(tenant_id),
+        "hosts": hosts.hosts
+        if hosts is not None
+        else await lookup_allow_list.allowed_hosts(tenant_id),
         "hosts_error": hosts.error if hosts is not None else None,
         "hosts_typed": hosts.typed if hosts is not None else "",
     }
@@ -105,7 +118,7 @@ async def flow_list(request: Request) -> Response:
 async def flow_create(request: Request) -> Response:
     name = (await _form(request)).get("name", "")
     try:
-        created = await services.create_flow(name, tenant_of(request))
+        created = await flow_service.create_flow(name, tenant_id=tenant_of(request))
     except (InvalidRequest, Conflict) as error:
         context = await _list_context(tenant_of(request), name, error.message)
         return render(request, "flows/list.html", context, status_code=error.status_code)
@@ -118,7 +131,7 @@ async def flow_create(request: Request) -> Response:
 
 @_not_found_as_page
 async def flow_editor(request: Request) -> Response:
-    context = await services.editor_context(_flow_id(request), tenant_of(request))
+    context = await editor.editor_context(_flow_id(request), tenant_of(request))
     context["notice"] = _take_notice(request)
     template = "flows/_editor.html" if is_htmx(request) else "flows/editor.html"
     return render(request, template, context)
@@ -128,7 +141,7 @@ async def flow_editor(request: Request) -> Response:
 async def node_save(request: Request) -> Response:
     flow_id = _flow_id(request)
     node_id = str(request.path_params["node_id"])
-    outcome = await services.save_node(flow_id, tenant_of(request), node_id, await _form(request))
+    outcome = await editor.save_node(flow_id, tenant_of(request), node_id, await _form(request))
     return await _respond(request, flow_id, outcome, back=f"/flows/{flow_id}#node-{node_id}")
 
 
@@ -136,7 +149,7 @@ async def node_save(request: Request) -> Response:
 async def node_add(request: Request) -> Response:
     flow_id = _flow_id(request)
     form = await _form(request)
-    outcome = await services.add_node(
+    outcome = await editor.add_node(
         flow_id, tenant_of(request), form.get("node_id", ""), form.get("kind", "")
     )
     return await _respond(request, flow_id, outcome)
@@ -146,7 +159,7 @@ async def node_add(request: Request) -> Response:
 async def node_delete(request: Request) -> Response:
     flow_id = _flow_id(request)
     node_id = str(request.path_params["node_id"])
-    outcome = await services.delete_node(flow_id, tenant_of(request), node_id)
+    outcome = await editor.delete_node(flow_id, tenant_of(request), node_id)
     return await _respond(request, flow_id, outcome)
 
 
@@ -154,7 +167,7 @@ async def node_delete(request: Request) -> Response:
 async def start_set(request: Request) -> Response:
     flow_id = _flow_id(request)
     start = (await _form(request)).get("start", "")
-    outcome = await services.set_start(flow_id, tenant_of(request), start)
+    outcome = await editor.set_start(flow_id, tenant_of(request), start)
     return await _respond(request, flow_id, outcome)
 
 
@@ -162,14 +175,14 @@ async def start_set(request: Request) -> Response:
 async def draft_replace(request: Request) -> Response:
     flow_id = _flow_id(request)
     text = (await _form(request)).get("definition", "")
-    outcome = await services.replace_draft(flow_id, tenant_of(request), text)
+    outcome = await editor.replace_draft(flow_id, tenant_of(request), text)
     return await _respond(request, flow_id, outcome)
 
 
 @_not_found_as_page
 async def flow_publish(request: Request) -> Response:
     flow_id = _flow_id(request)
-    outcome = await services.publish(flow_id, tenant_of(request), _username(request))
+    outcome = await editor.publish(flow_id, tenant_of(request), _username(request))
     return await _respond(request, flow_id, outcome)
 
 
@@ -177,7 +190,7 @@ async def flow_publish(request: Request) -> Response:
 async def did_assign(request: Request) -> Response:
     flow_id = _flow_id(request)
     number = (await _form(request)).get("number", "")
-    outcome = await services.assign_did(flow_id, tenant_of(request), number)
+    outcome = await editor.assign_did(flow_id, tenant_of(request), number)
     return await _respond(request, flow_id, outcome)
 
 
@@ -185,7 +198,7 @@ async def did_assign(request: Request) -> Response:
 async def did_unassign(request: Request) -> Response:
     flow_id = _flow_id(request)
     number = str(request.path_params["number"])
-    outcome = await services.unassign_did(flow_id, tenant_of(request), number)
+    outcome = await editor.unassign_did(flow_id, tenant_of(request), number)
     return await _respond(request, flow_id, outcome)
 
 
@@ -194,7 +207,7 @@ async def flow_test_call(request: Request) -> Response:
     flow_id = _flow_id(request)
     user = current_user(request)
     extension = user.phone_extension if user else None
-    outcome = await services.test_call(
+    outcome = await editor.test_call(
         flow_id, tenant_of(request), extension, request.app.state.center
     )
     return await _respond(request, flow_id, outcome)
@@ -211,7 +224,7 @@ async def version_list(request: Request) -> Response:
 @_not_found_as_page
 async def version_rollback(request: Request) -> Response:
     flow_id = _flow_id(request)
-    version = services.parse_id(str(request.path_params["version"]))
+    version = parse_id(str(request.path_params["version"]))
     outcome = await history.rollback(flow_id, tenant_of(request), version, _username(request))
     return await _respond(
         request,
@@ -238,7 +251,7 @@ async def version_diff(request: Request) -> Response:
     return render(request, template, context)
 
 
-async def _hosts_changed(request: Request, outcome: services.HostsOutcome) -> Response:
+async def _hosts_changed(request: Request, outcome: lookup_hosts.HostsOutcome) -> Response:
     if outcome.error is not None:
         context = await _list_context(tenant_of(request), hosts=outcome)
         return render(request, "flows/list.html", context, status_code=outcome.status)
@@ -252,11 +265,11 @@ async def _hosts_changed(request: Request, outcome: services.HostsOutcome) -> Re
 
 async def lookup_host_add(request: Request) -> Response:
     text = (await _form(request)).get("entries", "")
-    outcome = await services.add_lookup_hosts(text, _username(request), tenant_of(request))
+    outcome = await lookup_hosts.add_lookup_hosts(text, _username(request), tenant_of(request))
     return await _hosts_changed(request, outcome)
 
 
 async def lookup_host_remove(request: Request) -> Response:
     entry = (await _form(request)).get("entry", "")
-    outcome = await services.remove_lookup_host(entry, tenant_of(request))
+    outcome = await lookup_hosts.remove_lookup_host(entry, tenant_of(request))
     return await _hosts_changed(request, outcome)

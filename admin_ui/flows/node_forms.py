@@ -152,11 +152,6 @@ def registered_kinds() -> list[str]:
     return sorted(NODE_KINDS)
 
 
-def skeleton(kind: str) -> dict[str, Any]:
-    """A new node of ``kind``: just its kind; validation lists what it still needs."""
-    return {"kind": kind}
-
-
 def node_values(raw: Any) -> dict[str, Any]:
     """What each field of the node's form shows, from the node's JSON."""
     node: dict[str, Any] = raw if isinstance(raw, dict) else {}

@@ -9,12 +9,12 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from admin_ui.prompts import services
 from admin_ui.web import audit
 from admin_ui.web.rendering import current_user, is_htmx, render, tenant_of
 from hotline.audio_convert import ACCEPTED_EXTENSIONS, MAX_UPLOAD_BYTES, PromptRejected
 from hotline.errors import NotFound
 from hotline.languages import LANGUAGES
+from voice_prompts import preview, services
 from voice_prompts.services import CATEGORIES, NAME_PATTERN
 
 _EMPTY_FORM = {"name": "", "category": "other", "language": "en"}
@@ -151,7 +151,7 @@ async def audio(request: Request) -> Response:
     version_text = request.query_params.get("version", "")
     version = int(version_text) if version_text.isdigit() else None
     try:
-        data = await services.audio(
+        data = await preview.audio(
             request.path_params["name"], language, version, tenant_id=tenant_of(request)
         )
     except NotFound as missing:

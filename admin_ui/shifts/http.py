@@ -1,4 +1,4 @@
-"""Handlers of the shifts pages: parse, one service call, render.
+"""Handlers of the shifts pages: parse, one use case of ``hotline.shifts``, render.
 
 Each page has one htmx swap target; htmx requests get its partial, plain
 requests the whole page, and plain form posts a 303 back to the page.
@@ -14,13 +14,15 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from admin_ui.shifts import forms, planner, services
-from admin_ui.shifts.exceptions import CalendarInUse, FormInvalid
-from admin_ui.shifts.schedule import WEEKDAY_KEYS
+from admin_ui.shifts import forms
 from admin_ui.web import audit
 from admin_ui.web.rendering import is_htmx, render, tenant_of
 from hotline.errors import NotFound
 from hotline.offload import JobBusy, JobError, JobFailed, JobTimedOut
+from hotline.shifts import agent_schedules, business_calendars, planner, week
+from hotline.shifts.exceptions import CalendarInUse, FormInvalid
+from hotline.shifts.schedule import WEEKDAY_KEYS
+from hotline.shifts.schedule_input import iso_date
 
 PLANNER_DEFAULTS: Mapping[str, str] = {
     "calls": "",
@@ -59,14 +61,14 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 async def overview(request: Request) -> Response:
-    chosen = forms.iso_date(request.query_params.get("week", "")) or date.today()
-    week = await services.week_overview(tenant_of(request), chosen)
-    return _show(request, "shifts/overview.html", "shifts/_week.html", {"week": week})
+    chosen = iso_date(request.query_params.get("week", "")) or date.today()
+    shown = await week.week_overview(tenant_of(request), chosen)
+    return _show(request, "shifts/overview.html", "shifts/_week.html", {"week": shown})
 
 
 async def _agent_context(tenant_id: int, extension: str, **overrides: Any) -> dict[str, Any]:
     context: dict[str, Any] = {
-        "schedule": await services.agent_schedule(tenant_id, extension),
+        "schedule": await agent_schedules.agent_schedule(tenant_id, extension),
         "weekdays": WEEKDAY_KEYS,
         "pattern_form": {"weekday": "mon", "start": "09:00", "end": "17:00"},
         "pattern_errors": {},
@@ -93,11 +95,17 @@ async def _agent_change(request: Request, kind: str, action: str) -> Response:
     form = await _form(request)
     try:
         if action == "create":
-            adder = services.add_pattern if kind == "pattern" else services.add_exception
+            adder = (
+                agent_schedules.add_pattern if kind == "pattern" else agent_schedules.add_exception
+            )
             change = await adder(tenant_id, extension, form)
         else:
             item_id = request.path_params["item_id"]
-            deleter = services.delete_pattern if kind == "pattern" else services.delete_exception
+            deleter = (
+                agent_schedules.delete_pattern
+                if kind == "pattern"
+                else agent_schedules.delete_exception
+            )
             change = await deleter(tenant_id, extension, item_id)
     except NotFound as error:
         raise _not_found(error) from error
@@ -134,7 +142,7 @@ async def delete_exception(request: Request) -> Response:
 
 
 async def calendars_page(request: Request) -> Response:
-    calendars = await services.list_calendars(tenant_of(request))
+    calendars = await business_calendars.list_calendars(tenant_of(request))
     context = {"calendars": calendars, "form": {}, "errors": {}}
     return render(request, "shifts/calendars.html", context)
 
@@ -143,9 +151,9 @@ async def create_calendar(request: Request) -> Response:
     tenant_id = tenant_of(request)
     form = await _form(request)
     try:
-        change = await services.create_calendar(tenant_id, form)
+        change = await business_calendars.create_calendar(tenant_id, form)
     except FormInvalid as error:
-        context = {"calendars": await services.list_calendars(tenant_id), "form": form}
+        context = {"calendars": await business_calendars.list_calendars(tenant_id), "form": form}
         context["errors"] = error.errors
         return _show(request, "shifts/calendars.html", "shifts/_calendar_form.html", context, 422)
     await audit.record(request, "create", "calendar", change.object_id, after=change.after)
@@ -153,7 +161,7 @@ async def create_calendar(request: Request) -> Response:
 
 
 async def _calendar_context(tenant_id: int, name: str, **overrides: Any) -> dict[str, Any]:
-    calendar = await services.get_calendar(tenant_id, name)
+    calendar = await business_calendars.get_calendar(tenant_id, name)
     form = forms.calendar_form_values(calendar["timezone"], calendar["hours"], calendar["holidays"])
     context: dict[str, Any] = {
         "calendar": calendar,
@@ -178,7 +186,7 @@ async def update_calendar(request: Request) -> Response:
     name = request.path_params["name"]
     form = await _form(request)
     try:
-        change = await services.update_calendar(tenant_of(request), name, form)
+        change = await business_calendars.update_calendar(tenant_of(request), name, form)
     except NotFound as error:
         raise _not_found(error) from error
     except FormInvalid as error:
@@ -202,7 +210,7 @@ async def delete_calendar(request: Request) -> Response:
     tenant_id = tenant_of(request)
     name = request.path_params["name"]
     try:
-        change = await services.delete_calendar(tenant_id, name)
+        change = await business_calendars.delete_calendar(tenant_id, name)
     except NotFound as error:
         raise _not_found(error) from error
     except CalendarInUse as error:

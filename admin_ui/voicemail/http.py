@@ -17,17 +17,19 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from admin_ui.voicemail import services
 from admin_ui.web import audit
 from admin_ui.web.rendering import is_htmx, render, tenant_of
 from hotline.audio_convert import ACCEPTED_EXTENSIONS, MAX_UPLOAD_BYTES
 from hotline.errors import NotFound
+from hotline.models_voicemail import GREETING_KINDS
+from vm import mailbox_admin
+from vm.store import VoicemailRejected
 
 # The file picker offers every extension the prompt pipeline accepts.
 _ACCEPT = ",".join([f".{ext}" for ext in ACCEPTED_EXTENSIONS] + ["audio/*"])
 
 
-def _error(rejected: services.VoicemailRejected) -> dict[str, Any]:
+def _error(rejected: VoicemailRejected) -> dict[str, Any]:
     return {"field": rejected.field, "key": rejected.i18n_key, "values": rejected.values}
 
 
@@ -44,7 +46,7 @@ def _not_found(missing: NotFound) -> Response:
 
 async def boxes_page(request: Request) -> Response:
     template = "voicemail/_boxes.html" if is_htmx(request) else "voicemail/list.html"
-    return render(request, template, {"rows": await services.box_rows(tenant_of(request))})
+    return render(request, template, {"rows": await mailbox_admin.box_rows(tenant_of(request))})
 
 
 async def _box(
@@ -58,7 +60,7 @@ async def _box(
     status_code: int = 200,
 ) -> Response:
     try:
-        view = await services.box_view(number, tenant_of(request))
+        view = await mailbox_admin.box_view(number, tenant_of(request))
     except NotFound as missing:
         return _not_found(missing)
     context = {
@@ -71,7 +73,7 @@ async def _box(
             "retention_days": str(view.box.retention_days or ""),
         },
         "accept": _ACCEPT,
-        "greeting_kinds": services.GREETING_KINDS,
+        "greeting_kinds": GREETING_KINDS,
     }
     template = partial if is_htmx(request) else "voicemail/box.html"
     return render(request, template, context, status_code=status_code)
@@ -101,12 +103,12 @@ async def save_settings(request: Request) -> Response:
     async with request.form() as form:
         typed = {key: str(form.get(key, "")).strip() for key in ("email", "retention_days")}
     try:
-        before, after = await services.update_settings(
+        before, after = await mailbox_admin.update_settings(
             number, typed["email"], typed["retention_days"], tenant_of(request)
         )
     except NotFound as missing:
         return _not_found(missing)
-    except services.VoicemailRejected as rejected:
+    except VoicemailRejected as rejected:
         return await _box(
             request,
             number,
@@ -126,10 +128,10 @@ async def change_pin(request: Request) -> Response:
     async with request.form() as form:
         pin, confirm = str(form.get("pin", "")).strip(), str(form.get("pin_confirm", "")).strip()
     try:
-        await services.set_pin(number, pin, confirm, tenant_of(request))
+        await mailbox_admin.set_pin(number, pin, confirm, tenant_of(request))
     except NotFound as missing:
         return _not_found(missing)
-    except services.VoicemailRejected as rejected:
+    except VoicemailRejected as rejected:
         return await _box(
             request, number, "voicemail/_settings.html", error=_error(rejected), status_code=422
         )
@@ -147,10 +149,10 @@ async def upload_greeting(request: Request) -> Response:
             data = await upload.read(MAX_UPLOAD_BYTES + 1)
             filename = upload.filename or ""
     try:
-        await services.upload_greeting(number, kind, data, filename, tenant_of(request))
+        await mailbox_admin.upload_greeting(number, kind, data, filename, tenant_of(request))
     except NotFound as missing:
         return _not_found(missing)
-    except services.VoicemailRejected as rejected:
+    except VoicemailRejected as rejected:
         return await _box(
             request, number, "voicemail/_settings.html", error=_error(rejected), status_code=422
         )
@@ -162,7 +164,7 @@ async def upload_greeting(request: Request) -> Response:
 async def delete_greeting(request: Request) -> Response:
     number, kind = request.path_params["box"], request.path_params["kind"]
     try:
-        await services.delete_greeting(number, kind, tenant_of(request))
+        await mailbox_admin.delete_greeting(number, kind, tenant_of(request))
     except NotFound as missing:
         return _not_found(missing)
     await audit.record(
@@ -173,7 +175,7 @@ async def delete_greeting(request: Request) -> Response:
 
 async def greeting_audio(request: Request) -> Response:
     try:
-        data = await services.greeting_audio(
+        data = await mailbox_admin.greeting_audio(
             request.path_params["box"], request.path_params["kind"], tenant_of(request)
         )
     except NotFound as missing:
@@ -183,7 +185,7 @@ async def greeting_audio(request: Request) -> Response:
 
 async def message_audio(request: Request) -> Response:
     try:
-        data = await services.message_audio(
+        data = await mailbox_admin.message_audio(
             request.path_params["box"], _message_id(request), tenant_of(request)
         )
     except NotFound as missing:
@@ -195,7 +197,7 @@ async def save_message(request: Request) -> Response:
     number = request.path_params["box"]
     try:
         message_id = _message_id(request)
-        after = await services.save_message(number, message_id, tenant_of(request))
+        after = await mailbox_admin.save_message(number, message_id, tenant_of(request))
     except NotFound as missing:
         return _not_found(missing)
     await audit.record(request, "voicemail_saved", "voicemail_message", message_id, after=after)
@@ -206,7 +208,7 @@ async def delete_message(request: Request) -> Response:
     number = request.path_params["box"]
     try:
         message_id = _message_id(request)
-        before = await services.delete_message(number, message_id, tenant_of(request))
+        before = await mailbox_admin.delete_message(number, message_id, tenant_of(request))
     except NotFound as missing:
         return _not_found(missing)
     await audit.record(request, "voicemail_deleted", "voicemail_message", message_id, before=before)

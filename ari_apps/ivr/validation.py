@@ -41,7 +41,7 @@ from ari_apps.ivr.flow import FlowDefinition, load_flow_document
 from ari_apps.ivr.node_external import HttpLookupNode
 from ari_apps.ivr.registry import NodeSpec, parse_node
 from ari_apps.ivr.templates import BUILTIN_VARIABLES, static_media_name, variables_in
-from hotline.calendars import CalendarInvalid, CalendarSpec
+from hotline.calendars import CalendarInvalid, CalendarSpec, judge_calendars_with
 from hotline.lookup_policy import HostAllowList
 
 # Safe as a URL path segment, an HTML id and a CSS selector: no "/", ".",
@@ -231,3 +231,7 @@ def check_calendar(spec: CalendarSpec) -> None:
         FlowDefinition.from_json(probe)
     except FlowDefinitionError as error:
         raise CalendarInvalid(str(error), {"reason": str(error)}) from error
+
+
+# The calendar pages live in the kernel, which cannot import this parser.
+judge_calendars_with(check_calendar)

@@ -13,10 +13,11 @@ import httpx
 import pytest
 
 from admin_ui.fax import api as fax_api
-from admin_ui.fax import services as ui_services
+from admin_ui.fax import pages as ui_services
 from fax.catalogue import delete_document, get_document, list_documents
 from fax.demo import DEMO_DOCUMENT_NUMBER, DEMO_DOCUMENT_TITLE
 from fax.dids import delete_fax_did, list_fax_dids
+from fax.document_pdf import document_pdf_bytes
 from fax.jobs import (
     create_inbound_job,
     create_same_call_job,
@@ -230,7 +231,7 @@ async def test_given_demo_ids_when_asked_of_the_services_for_another_tenant_then
     for call in (
         get_document(DEMO_NUMBER, tenant_id=water.id),
         delete_document(DEMO_NUMBER, tenant_id=water.id),
-        ui_services.document_pdf_bytes(DEMO_NUMBER, tenant_id=water.id),
+        document_pdf_bytes(DEMO_NUMBER, tenant_id=water.id),
         get_job(jobs["fax_back"].id, tenant_id=water.id),
         retry_fax_back_now(jobs["fax_back"].id, tenant_id=water.id),
         delete_fax_did(DEMO_FAX_DID, tenant_id=water.id),

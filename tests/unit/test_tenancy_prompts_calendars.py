@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 
-from admin_ui.shifts import services as shift_services
-from admin_ui.shifts.exceptions import CalendarInUse
 from ari_apps.ivr import routes
 from ari_apps.ivr import services as flows
 from hotline import audio_convert as convert
@@ -22,6 +20,8 @@ from hotline.calendars import UnknownCalendar, resolve_calendars
 from hotline.models import AuditEntry, FlowVersion, Tenant
 from hotline.models_prompts import Prompt, PromptVersion
 from hotline.models_shifts import BusinessCalendar
+from hotline.shifts import business_calendars as shift_services
+from hotline.shifts.exceptions import CalendarInUse
 from hotline.tenancy import home_tenant_id
 from tests.unit.test_api_tokens import bearer, create_token
 from tests.unit.test_prompt_convert import make_wav

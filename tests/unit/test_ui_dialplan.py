@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from admin_ui.dialplan import services
+from admin_ui.dialplan import http as dialplan_http
+from hotline import dialplan_drafts as services
 from hotline.dialplan_apply import CliResult, DialplanApplier
 from hotline.models import AuditEntry
 from hotline.models_dialplan import DialplanDraft, DialplanVersion
@@ -75,8 +76,8 @@ class FakeAsterisk:
 def asterisk(tmp_path: Path, seeded: Settings, monkeypatch: pytest.MonkeyPatch) -> FakeAsterisk:
     fake = FakeAsterisk(tmp_path / "etc")
     applier = DialplanApplier(fake.etc, fake)
-    monkeypatch.setattr(services, "applier_of", lambda state: applier)
-    monkeypatch.setattr(services, "settings_of", lambda state: seeded)
+    monkeypatch.setattr(dialplan_http, "applier_of", lambda state: applier)
+    monkeypatch.setattr(dialplan_http, "settings_of", lambda state: seeded)
     return fake
 
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from admin_ui.fax import services as ui_services
+from admin_ui.fax import pages as ui_services
 from fax import services as fax_services
 from fax.documents import MAX_PAGES, MAX_PDF_BYTES
 from hotline.models import AuditEntry

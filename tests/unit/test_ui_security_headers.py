@@ -12,12 +12,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from admin_ui.fax import services as fax_services
-from admin_ui.prompts import services as prompt_services
 from admin_ui.web.headers import PAGE_POLICY, SecurityHeadersMiddleware
 from admin_ui.web.rendering import TEMPLATE_DIR
+from fax import document_pdf as fax_services
 from tests.unit.test_ui_security import sample_path, ui_routes
 from tests.unit.ui_support import UiClient
+from voice_prompts import preview as prompt_services
 
 STATIC_DIR = TEMPLATE_DIR.parent / "static"
 VENDORED = {"htmx-2.0.11.min.js"}

@@ -14,13 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from admin_ui.shifts import planner, planner_job
-from admin_ui.shifts.planner import PlannerResult
-from admin_ui.shifts.schedule import WorkRange, scheduled_per_interval
-from admin_ui.shifts.services import WeekOverview
 from hotline.erlang import ServiceTarget, TooManyAgents, plan_staffing
 from hotline.models import AuditEntry, Flow
 from hotline.models_shifts import BusinessCalendar, ShiftException, ShiftPattern
+from hotline.shifts import planner, planner_job
+from hotline.shifts.planner import PlannerResult
+from hotline.shifts.schedule import WorkRange, scheduled_per_interval
+from hotline.shifts.week import WeekOverview
 from tests.unit.ui_support import UiClient
 
 GOLDEN_DIR = Path(__file__).parent / "golden" / "shifts"

@@ -1,19 +1,22 @@
-"""Drafts, checks, diffs and applies of the custom dialplan and SIP trunks."""
+"""The custom dialplan and SIP trunk documents as edited: drafts, reviews, applies, versions.
+
+A draft is saved whatever the check says (nothing typed is lost); applying
+goes through ``DialplanApplier`` (check, write, reload, verify, roll back) and
+records every attempt as a ``DialplanVersion``, applied or not.  A review
+remembers the applied version it was made against, so an apply from a stale
+review is refused rather than overwriting someone else's change.  Texts that
+reach the audit log are masked (``audit_text``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from hotline.asterisk_config import TEMPLATE_DIR, render_template, template_values
 from hotline.dialplan_apply import KINDS, ApplyResult, DialplanApplier
 from hotline.dialplan_check import CheckResult, mask_secrets, unified_diff
-from hotline.errors import InvalidRequest, NotFound
+from hotline.errors import NotFound
 from hotline.models_dialplan import DialplanDraft, DialplanVersion
-from hotline.settings import Settings, load_settings
-
-# The secrets Hotline puts into its own rendered config.
-_SECRET_VALUES = ("ARI_PASSWORD", "AMI_SECRET")
 
 
 @dataclass(frozen=True)
@@ -27,32 +30,6 @@ class Review:
     # The applied version the diff was made against; an apply from this
     # review is refused if someone else applied in between.
     base_version: int | None
-
-
-@dataclass(frozen=True)
-class RenderedFile:
-    name: str
-    text: str
-
-
-def kind_or_404(kind: str) -> str:
-    if kind not in KINDS:
-        raise NotFound(f"no such config document: {kind}", {"kind": kind})
-    return kind
-
-
-def settings_of(state: Any) -> Settings:
-    settings = getattr(state, "settings", None)
-    return settings if isinstance(settings, Settings) else load_settings()
-
-
-def applier_of(state: Any) -> DialplanApplier:
-    """The app's applier; built from the settings on first use."""
-    applier = getattr(state, "dialplan_applier", None)
-    if not isinstance(applier, DialplanApplier):
-        applier = DialplanApplier.from_settings(settings_of(state))
-        state.dialplan_applier = applier
-    return applier
 
 
 async def applied_text(kind: str) -> str:
@@ -90,20 +67,6 @@ async def version(kind: str, version_id: int) -> DialplanVersion:
     return found
 
 
-def version_id(value: str) -> int:
-    if not value.isdigit():
-        raise NotFound(f"no version {value}", {"version_id": value})
-    return int(value)
-
-
-def require_text(form: Any) -> str:
-    text = form.get("text")
-    if not isinstance(text, str):
-        raise InvalidRequest("the text field is required", {"field": "text"})
-    # Browsers send CRLF from a textarea; Asterisk files use LF.
-    return text.replace("\r\n", "\n")
-
-
 async def review(kind: str, text: str, stasis_app: str) -> Review:
     check = KINDS[kind].check(text, stasis_app)
     diff = unified_diff(await applied_text(kind), text, label=KINDS[kind].filename)
@@ -136,19 +99,3 @@ async def apply(
 
 def audit_text(text: str) -> str:
     return mask_secrets(text)
-
-
-def rendered_config(settings: Settings) -> list[RenderedFile]:
-    """What Hotline renders for Asterisk (render_all's output), secrets masked."""
-    values = template_values(settings)
-    secrets = [values[key] for key in _SECRET_VALUES if values.get(key)]
-    files: list[RenderedFile] = []
-    for template in sorted(TEMPLATE_DIR.glob("*.conf")):
-        try:
-            text = render_template(template.read_text(encoding="utf-8"), values, template.name)
-        except KeyError as exc:
-            text = f"; {exc}"
-        for secret in secrets:
-            text = text.replace(secret, "********")
-        files.append(RenderedFile(template.name, mask_secrets(text)))
-    return files

@@ -2,13 +2,13 @@
 
 Why a child process: with every input bounded (``hotline.erlang``) the worst
 request, 96 intervals each needing ~5 000 agents and 2 000 agents' schedules
-to count, still costs 30-55 ms of CPU (``python -m admin_ui.shifts.planner_job
+to count, still costs 30-55 ms of CPU (``python -m hotline.shifts.planner_job
 --bench`` on the shared 2-core dev box: 29 and 33 ms for its two cases when
 idle, 46 and 54 ms under load).  That is far more than the few milliseconds
 a handler may hold the event loop that carries the calls, and a thread would
-hold the GIL for as long.  So the handler reads the database, and this
-module does all the arithmetic out of the loop's process under a hard time
-limit.
+hold the GIL for as long.  So ``planner.py`` reads the database on the loop,
+and this module does all the arithmetic out of the loop's process under a
+hard time limit.
 
 Everything here is pure and JSON in, JSON out; ``main`` is the child.
 """
@@ -21,7 +21,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any, Final
 
-from admin_ui.shifts.schedule import WorkRange, scheduled_per_interval
 from hotline.erlang import (
     IntervalPlan,
     PlannerInputError,
@@ -29,8 +28,9 @@ from hotline.erlang import (
     TooManyAgents,
     plan_staffing,
 )
+from hotline.shifts.schedule import WorkRange, scheduled_per_interval
 
-MODULE: Final = "admin_ui.shifts.planner_job"
+MODULE: Final = "hotline.shifts.planner_job"
 
 
 def job_request(

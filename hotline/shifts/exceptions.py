@@ -1,4 +1,8 @@
-"""Errors of the shifts pages: which form field is wrong and why."""
+"""Errors of the shifts use cases: which form field is wrong and why, or a calendar in use.
+
+The field errors are i18n keys, so the page shows the reason in its language
+and the same key reaches the log.
+"""
 
 from __future__ import annotations
 

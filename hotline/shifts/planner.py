@@ -1,8 +1,8 @@
 """The staffing planner: required agents per interval against those scheduled.
 
-The handler's side: read the form and the schedules, hand the arithmetic to
-a child process (planner_job, through hotline.offload), turn its answer into
-rows.  Nothing here computes on the event loop.
+The event loop's side: read the form and the schedules, hand the arithmetic
+to a child process (planner_job, through hotline.offload), turn its answer
+into rows.  Nothing here computes on the event loop.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
-from admin_ui.shifts import forms, planner_job
-from admin_ui.shifts.exceptions import FormInvalid
-from admin_ui.shifts.schedule import clock
-from admin_ui.shifts.services import ranges_on
 from hotline import offload
 from hotline.erlang import IntervalPlan, PlannerInputError, ServiceTarget, TooManyAgents
+from hotline.shifts import planner_input, planner_job
+from hotline.shifts.exceptions import FormInvalid
+from hotline.shifts.schedule import clock
+from hotline.shifts.week import ranges_on
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ async def plan(tenant_id: int, form: Mapping[str, Any], today: date) -> PlannerR
     """Required against the tenant's scheduled agents per interval; the
     arithmetic runs in a child process (offload.JobError when it does not
     answer in time)."""
-    parsed = forms.planner(form, today)
+    parsed = planner_input.planner(form, today)
     target = ServiceTarget(
         parsed.service_level, parsed.answer_within_s, parsed.max_occupancy, parsed.shrinkage
     )

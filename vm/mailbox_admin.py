@@ -1,10 +1,12 @@
-"""The voicemail pages' services: vm's boxes, messages and greetings seen from
-the web inbox.
+"""The web inbox's use cases: a tenant's boxes with their counts, one box's
+messages and greetings, and its settings (email, retention, PIN).
 
 Everything here names the box it acts on, and a message is only found
 through its box, so a form for box A can never touch a message of box B.
 Everything works in one tenant (``tenant_id``, the signed-in user's): another
-tenant's box or message is as unknown as a missing one.
+tenant's box or message is as unknown as a missing one.  The pieces are
+voicemail's own: ``mailboxes``, ``messages``, ``greetings``, ``mwi_counts``
+and ``store``; a refusal is ``vm.store.VoicemailRejected``.
 """
 
 from __future__ import annotations
@@ -20,10 +22,7 @@ import vm.mwi_counts
 import vm.store
 from hotline.errors import NotFound
 from hotline.models_voicemail import GREETING_KINDS, Mailbox, VoicemailMessage
-
-__all__ = ["GREETING_KINDS", "VoicemailRejected"]
-
-VoicemailRejected = vm.store.VoicemailRejected
+from vm.store import VoicemailRejected
 
 
 @dataclass(frozen=True)
