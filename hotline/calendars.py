@@ -10,19 +10,19 @@ Calendars belong to a tenant (hotline/tenancy.py): a flow's calendar names
 are looked up among its own tenant's calendars only, at validation and when
 a call starts, so another tenant's calendar is as unknown as a missing one.
 
-Whether a calendar is one a ``time_condition`` node accepts is the flow
-engine's parser's call (``check_calendar``): the engine registers it here
-(``judge_calendars_with``), because the kernel may not import the engine and
-a second copy of its rules here would drift from the one calls run.
+Whether a calendar is one a ``time_condition`` node accepts is decided by
+the one hours grammar both read (``hotline/business_hours.py``,
+``check_calendar``).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hotline.business_hours import HoursInvalid, parse_holidays, parse_hours, parse_timezone
 from hotline.errors import HotlineError
 from hotline.models_shifts import BusinessCalendar
 from hotline.tenancy import scoped
@@ -63,26 +63,18 @@ class CalendarSpec:
         }
 
 
-CalendarJudge = Callable[[CalendarSpec], None]
-# The flow engine's parser (ari_apps/ivr/validation.py registers it on import).
-_judge: CalendarJudge | None = None
-
-
-def judge_calendars_with(judge: CalendarJudge) -> None:
-    """Let ``judge`` say which calendars a time_condition node accepts (the flow engine's)."""
-    global _judge
-    _judge = judge
-
-
 def check_calendar(spec: CalendarSpec) -> None:
     """Raise CalendarInvalid unless a time_condition node would accept ``spec``.
 
-    Fails loudly when no judge was registered: storing an unchecked calendar
-    could make a published flow fail when a call starts.
+    The node reads hours with the same grammar (``hotline/business_hours.py``),
+    so a stored calendar can never make a published flow fail when a call starts.
     """
-    if _judge is None:
-        raise RuntimeError("no calendar judge: the flow engine (ari_apps.ivr) is not loaded")
-    _judge(spec)
+    try:
+        parse_timezone(spec.timezone)
+        parse_hours([dict(weekly) for weekly in spec.hours])
+        parse_holidays(list(spec.holiday_dates))
+    except HoursInvalid as error:
+        raise CalendarInvalid(str(error), {"reason": str(error)}) from error
 
 
 def _time_condition_nodes(definition: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:

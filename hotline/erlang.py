@@ -17,7 +17,7 @@ a real centre stays inside.  The worst request the bounds admit (96
 intervals, each needing 4 999 agents: 2 499.5 Erlangs under a 50 % occupancy
 cap) takes 0.42 s per interval with the old search (~40 s for the day) and
 about 25 ms for all 96 with this one (CPython 3.11, one core of the 2-core
-dev box; ``python -m admin_ui.shifts.planner_job --bench`` measures it).
+dev box; ``python -m hotline.shifts.planner_job --bench`` measures it).
 """
 
 from __future__ import annotations

@@ -37,11 +37,10 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from ari_apps.ivr.exceptions import FlowDefinitionError
-from ari_apps.ivr.flow import FlowDefinition, load_flow_document
+from ari_apps.ivr.flow import load_flow_document
 from ari_apps.ivr.node_external import HttpLookupNode
 from ari_apps.ivr.registry import NodeSpec, parse_node
 from ari_apps.ivr.templates import BUILTIN_VARIABLES, static_media_name, variables_in
-from hotline.calendars import CalendarInvalid, CalendarSpec, judge_calendars_with
 from hotline.lookup_policy import HostAllowList
 
 # Safe as a URL path segment, an HTML id and a CSS selector: no "/", ".",
@@ -212,26 +211,3 @@ def _variable_issues(
         for name in sorted(used - defined):
             message = f"variable {name!r} is used but never set"
             yield ValidationIssue(node_id, "unknown_variable", message)
-
-
-def check_calendar(spec: CalendarSpec) -> None:
-    """Raise CalendarInvalid unless a time_condition node would accept ``spec``.
-
-    The flow engine's own parser is the judge, so a stored calendar can never
-    make a published flow fail when a call starts.
-    """
-    probe = {
-        "start": "probe",
-        "nodes": {
-            "probe": {"kind": "time_condition", **spec.node_fields(), "open": "x", "closed": "x"},
-            "x": {"kind": "hangup"},
-        },
-    }
-    try:
-        FlowDefinition.from_json(probe)
-    except FlowDefinitionError as error:
-        raise CalendarInvalid(str(error), {"reason": str(error)}) from error
-
-
-# The calendar pages live in the kernel, which cannot import this parser.
-judge_calendars_with(check_calendar)

@@ -9,12 +9,12 @@ import pytest
 
 from ari_apps.ivr.commands import Hangup, InputRecorded
 from ari_apps.ivr.testing import ScriptedCall
-from ari_apps.ivr.validation import check_calendar
 from hotline.calendars import (
     CalendarInvalid,
     CalendarSpec,
     UnknownCalendar,
     apply_calendars,
+    check_calendar,
     referenced_calendars,
     resolve_calendars,
     spec_of,
