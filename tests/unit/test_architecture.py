@@ -30,6 +30,7 @@ CONTRACT_IDS = {
     "web-voicemail",
     "web-fax",
     "web-prompts",
+    "web-kernel-pages",
     "no-cycles",
 }
 
@@ -120,3 +121,92 @@ def test_features_change_calls_only_through_the_command_executor() -> None:
 def test_the_executor_check_sees_a_direct_call() -> None:
     # The check itself must not be blind: it finds the executor's own calls.
     assert _direct_ari_calls(ROOT / "ari_apps" / "executor.py")
+
+
+# What each page package of the web may call of the features: its own
+# feature's use-case modules, and for the flow editor the engine's public
+# definitions (node kinds, validation, errors) it renders.  Anything else
+# (a core, glue, store, live state) is out of reach of the pages; the kernel
+# (hotline.*) is everyone's.  Pages not listed call the kernel only.
+PAGE_USE_CASES: dict[str, frozenset[str]] = {
+    "agents": frozenset(
+        {
+            "ari_apps.acd.agent_settings",
+            "ari_apps.acd.agent_supervision",
+            "ari_apps.acd.pause_reason_settings",
+        }
+    ),
+    "queues": frozenset(
+        {
+            "ari_apps.acd.queue_overview",
+            "ari_apps.acd.queue_removal",
+            "ari_apps.acd.queue_settings",
+            "ari_apps.acd.settings_edit",
+        }
+    ),
+    "flows": frozenset(
+        {
+            "ari_apps.ivr.flow_drafts",
+            "ari_apps.ivr.flow_views",
+            "ari_apps.ivr.flow_versions",
+            "ari_apps.ivr.lookup_allow_list",
+            "ari_apps.ivr.services",
+            "ari_apps.ivr.validation",
+            "ari_apps.ivr.registry",
+            "ari_apps.ivr.exceptions",
+        }
+    ),
+    "voicemail": frozenset({"vm.mailbox_admin", "vm.store"}),
+    "fax": frozenset(
+        {
+            "fax.catalogue",
+            "fax.dids",
+            "fax.document_pdf",
+            "fax.documents",
+            "fax.jobs",
+            "fax.results",
+            "fax.services",
+        }
+    ),
+    "prompts": frozenset({"voice_prompts.preview", "voice_prompts.services"}),
+    # The JSON API (admin_ui/api.py) and the web's shared parts.
+    "api": frozenset({"ari_apps.ivr.services", "vm.mailboxes", "vm.messages"}),
+    "web": frozenset({"fax.documents"}),
+}
+FEATURE_ROOTS = ("ari_apps", "vm", "fax", "voice_prompts")
+
+
+def _feature_imports(path: Path) -> set[str]:
+    """Feature modules a file imports, ``from pkg import module`` resolved to the module."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                submodule = f"{node.module}.{alias.name}"
+                is_module = (ROOT / (submodule.replace(".", "/") + ".py")).exists()
+                found.add(submodule if is_module else node.module)
+    return {name for name in found if name.split(".")[0] in FEATURE_ROOTS}
+
+
+def _page_of(path: Path) -> str:
+    relative = path.relative_to(ROOT / "admin_ui")
+    return relative.parts[0] if len(relative.parts) > 1 else relative.stem
+
+
+def test_each_page_calls_only_its_own_features_use_cases() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in sorted((ROOT / "admin_ui").rglob("*.py"))
+        for module in sorted(_feature_imports(path))
+        if module not in PAGE_USE_CASES.get(_page_of(path), frozenset())
+    ]
+    assert offenders == [], "\n".join(offenders)
+
+
+def test_the_page_check_sees_a_features_internals(tmp_path: Path) -> None:
+    # Not blind: both import forms of a core or glue module are found.
+    page = tmp_path / "page.py"
+    page.write_text("from ari_apps.acd import core\nimport vm.calls\nfrom hotline import db\n")
+    assert _feature_imports(page) == {"ari_apps.acd.core", "vm.calls"}
