@@ -89,6 +89,12 @@ class Queue(Model):
     max_misses = fields.IntField(default=2)
     vip_caller_ids: Any = fields.JSONField(default=list)
     vip_priority = fields.IntField(default=10)
+    # The queue's figures (hotline/metrics; defaults are METRICS.md's): the
+    # service level is answered within sl_threshold_s, against sl_target_pct;
+    # abandons within short_abandon_s are left out of the rates.
+    sl_threshold_s = fields.IntField(default=20, db_default=20)
+    sl_target_pct = fields.IntField(default=80, db_default=80)
+    short_abandon_s = fields.IntField(default=5, db_default=5)
 
     class Meta:
         table = "queue"

@@ -42,6 +42,9 @@ from hotline.schema_migrations import (
 )
 from hotline.settings import load_settings
 
+# Tables the migrations after the last release without migrations create
+# (0004_live_operations: the agent state log).
+TABLES_ADDED_SINCE = frozenset({"agent_state_log"})
 PRE_MIGRATION_DUMP = Path(__file__).parent / "golden" / "migrations" / "pre_migration.sql"
 MIGRATIONS_DIR = Path(hotline.migrations.__file__).parent
 
@@ -153,9 +156,11 @@ async def test_given_an_empty_sqlite_file_when_init_db_then_every_migration_runs
     assert [row[1:3] for row in applied(database)] == [
         ("models", name) for name in migration_names()
     ]
-    # Every table generate_schemas made, M2M tables included, and the recorder.
+    # Every table generate_schemas made, M2M tables included, the recorder,
+    # and the tables later migrations created.
     load_pre_migration_database(tmp_path / "old.sqlite3")
-    assert set(tables(database)) == {*tables(tmp_path / "old.sqlite3"), "tortoise_migrations"}
+    expected = {*tables(tmp_path / "old.sqlite3"), "tortoise_migrations", *TABLES_ADDED_SINCE}
+    assert set(tables(database)) == expected
 
 
 async def test_given_empty_databases_when_the_second_replays_the_first_then_schemas_match(
