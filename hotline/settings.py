@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hotline import dial_policy
 
@@ -131,6 +132,9 @@ class Settings:
     lookup_allowed_hosts: str = ""
     # Days the seeded HOTLINE_API_TOKEN stays valid after it was first seeded (0: no expiry).
     api_token_ttl_days: int = 0
+    # The site's time zone (IANA): figures' intervals and "today" follow its
+    # clock (METRICS.md); times are stored in UTC.
+    site_timezone: str = "UTC"
 
     @property
     def ari_url(self) -> str:
@@ -214,7 +218,16 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         callback_per_number_day=int(get("HOTLINE_CALLBACK_PER_NUMBER_DAY", "3")),
         lookup_allowed_hosts=get("HOTLINE_LOOKUP_ALLOWED_HOSTS", ""),
         api_token_ttl_days=_non_negative(get, "HOTLINE_API_TOKEN_TTL_DAYS", "0"),
+        site_timezone=_time_zone(get("HOTLINE_TIMEZONE", "UTC")),
     )
+
+
+def _time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"HOTLINE_TIMEZONE: {name!r} is not an IANA time zone") from None
+    return name
 
 
 def _non_negative(get: Callable[[str, str], str], name: str, default: str) -> int:

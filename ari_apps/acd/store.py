@@ -10,6 +10,7 @@ them in order with the call's timeline.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from ari_apps.acd.commands import AGENT_LOGGED_OUT, AGENT_NOT_READY, AGENT_READY, NOT_READY_AT_LOGIN
@@ -107,3 +108,19 @@ def persist_agent_state(
     persisted[agent_id] = values
 
     WRITER.submit(agent_update(agent_id, values), urgent=True)
+
+
+_LOG_AGENT_STATE = (
+    'INSERT INTO "agent_state_log" ("agent", "state", "reason", "at") VALUES (?, ?, ?, ?)'
+)
+
+
+def log_agent_state(agent_id: str, state: str, reason: str | None, at: datetime) -> None:
+    """Queue one row of the agent's state log (time in state, occupancy: hotline/metrics).
+
+    Every change is logged, transient ones too (ringing, on call, wrap-up):
+    the figures need them all.  Not urgent: a ``kill -9`` may lose the last
+    50 ms of the log, never who is logged in (``persist_agent_state``).
+    """
+    params = (agent_id, state, reason or "", at)
+    WRITER.submit(Statement(_LOG_AGENT_STATE, params, f"agent:{agent_id}"))
