@@ -32,6 +32,7 @@ from admin_ui.shifts import plugin as shifts
 from admin_ui.tenants import plugin as tenants
 from admin_ui.users import plugin as users
 from admin_ui.voicemail import plugin as voicemail
+from admin_ui.wallboard import plugin as wallboard
 from admin_ui.web.body_limit import BodyLimitMiddleware
 from admin_ui.web.client_address import trusted_networks
 from admin_ui.web.headers import SecurityHeadersMiddleware
@@ -88,6 +89,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 # The UI features, in navigation order.  Each contributes ``routes``.
 FEATURES = (
     account,
+    wallboard,
     flows,
     prompts,
     fax,

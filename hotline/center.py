@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from hotline.bus import EventBus
+
 
 @dataclass(frozen=True, slots=True)
 class HealthCheck:
@@ -25,6 +27,11 @@ class HealthCheck:
 class ContactCenter(Protocol):
     @property
     def ari_connected(self) -> bool: ...
+
+    @property
+    def bus(self) -> EventBus:
+        """Call, agent and queue events as they happen (live pages subscribe)."""
+        ...
 
     def asterisk_health(self) -> HealthCheck:
         """Connected to Asterisk with every start-up step done, or why not."""

@@ -11,6 +11,9 @@ from typing import Final
 
 FUNCTIONS: Final = (
     "dashboard",
+    # The live board of queues and agents (/wallboard): the supervisors'
+    # screen and the room's TV.
+    "wallboard",
     "flows",
     "prompts",
     "queues",
@@ -57,7 +60,16 @@ BUILTIN_ROLES: Final[dict[str, frozenset[str]]] = {
     "administrator": frozenset(ALL_PERMISSIONS),
     "supervisor": frozenset(
         _grant(
-            ("dashboard", "queues", "agents", "shifts", "prompts", "fax", "voicemail"),
+            (
+                "dashboard",
+                "wallboard",
+                "queues",
+                "agents",
+                "shifts",
+                "prompts",
+                "fax",
+                "voicemail",
+            ),
             ("view", "edit"),
         )
         | _grant(("flows", "audit"), ("view",))
@@ -67,7 +79,7 @@ BUILTIN_ROLES: Final[dict[str, frozenset[str]]] = {
         _grant(("dashboard", "flows", "dialplan", "prompts", "fax"), ("view", "edit", "publish"))
         | _grant(("queues", "agents"), ("view",))
     ),
-    "agent": frozenset(_grant(("dashboard", "queues", "shifts"), ("view",))),
+    "agent": frozenset(_grant(("dashboard", "wallboard", "queues", "shifts"), ("view",))),
     "auditor": frozenset(_grant(FUNCTIONS, ("view",))),
 }
 

@@ -46,6 +46,18 @@ def language_of(request: Request) -> str:
     return chosen if isinstance(chosen, str) and chosen in LANGUAGES else "en"
 
 
+def render_fragment(request: Request, template: str, context: dict[str, Any]) -> str:
+    """A partial as text, for a server-sent event (no response around it)."""
+    language = language_of(request)
+    full_context: dict[str, Any] = {
+        "language": language,
+        "t": lambda key, **values: translate(language, key, **values),
+        "path": request.url.path,
+    }
+    full_context.update(context)
+    return templates.get_template(template).render(full_context)
+
+
 def render(
     request: Request,
     template: str,

@@ -17,7 +17,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from ari_apps import demo_data
 from ari_apps.ivr import services as flows
 from ari_apps.ivr.demo import MAIN_MENU
 from hotline import calls
+from hotline.bus import EventBus
 from hotline.center import HealthCheck
 from hotline.db import close_db, init_db
 from hotline.errors import FlowInvalid
@@ -340,9 +341,15 @@ async def test_given_process_used_sqlite_before_when_switching_to_postgres_then_
 class IdleCenter:
     """A contact center with nothing going on; only health reads it here."""
 
+    idle_bus: EventBus = field(default_factory=EventBus)
+
     @property
     def ari_connected(self) -> bool:
         return True
+
+    @property
+    def bus(self) -> EventBus:
+        return self.idle_bus
 
     def asterisk_health(self) -> HealthCheck:
         return HealthCheck(True)

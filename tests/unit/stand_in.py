@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from hotline.bus import EventBus
 from hotline.center import HealthCheck
 from hotline.errors import InvalidRequest, NotFound
 
@@ -19,6 +20,7 @@ class StandInCenter:
     """Holds queue and agent state in dicts and records every agent action."""
 
     connected: bool = True
+    bus: EventBus = field(default_factory=EventBus)
     not_connected_reason: str = "ARI websocket: ClientConnectorError: connection refused"
     queues: dict[str, dict[str, Any]] = field(
         default_factory=lambda: {

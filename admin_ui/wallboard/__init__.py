@@ -1,0 +1,1 @@
+"""The live wallboard (/wallboard): queues, agents, calls by interval, abandoned calls."""

@@ -1,0 +1,13 @@
+"""Routes of the wallboard."""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from admin_ui.wallboard import http
+from admin_ui.web.routing import ui_route
+
+routes: list[Route] = [
+    ui_route("/wallboard", http.board_page, "wallboard:view"),
+    ui_route("/wallboard/stream", http.board_stream, "wallboard:view"),
+]
