@@ -8,7 +8,9 @@ a missing one, and nothing about it changes (``hotline/tenancy.py``).
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -24,6 +26,7 @@ from hotline import calls as calls_service
 from hotline import live_status, pause_reasons
 from hotline.center import ContactCenter
 from hotline.errors import InvalidRequest
+from hotline.metrics import reports
 from hotline.models import Tenant
 from vm.mailboxes import get_box
 from vm.messages import delete_message, list_messages, message_audio, message_json
@@ -210,12 +213,24 @@ async def delete_voicemail_message(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def queue_report(request: Request) -> Response:
+    principal = await require(request, "view")
+    settings = getattr(request.app.state, "settings", None)
+    zone = ZoneInfo(settings.site_timezone if settings is not None else "UTC")
+    since, until = reports.parse_period(
+        request.query_params.get("from"), request.query_params.get("to"), zone
+    )
+    rows = await reports.queue_report(principal.tenant_id, since, until, datetime.now(UTC))
+    return JSONResponse(rows)
+
+
 async def openapi(request: Request) -> Response:
     return JSONResponse(openapi_document())
 
 
 routes = [
     Route("/openapi.json", openapi),
+    Route("/reports/queues", queue_report),
     Route("/queues", list_queues),
     Route("/queues/{name}", get_queue),
     Route("/agents", list_agents),

@@ -40,6 +40,11 @@ def openapi_document() -> dict[str, Any]:
         "servers": [{"url": "/api/v1"}],
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "paths": {
+            "/reports/queues": {
+                "get": _op(
+                    "Queue figures over a period (METRICS.md): query 'from' and 'to', ISO 8601"
+                )
+            },
             "/queues": {"get": _op("Status of every queue")},
             "/queues/{name}": {"get": _op("Status of one queue", params=("name",))},
             "/agents": {"get": _op("State of every agent")},
