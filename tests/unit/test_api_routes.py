@@ -147,6 +147,12 @@ class RouteCase:
 def route_cases(flow_id: int) -> list[RouteCase]:
     return [
         RouteCase("GET", "/queues", "/queues", VIEWERS),
+        RouteCase(
+            "GET",
+            "/reports/queues",
+            "/reports/queues?from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z",
+            VIEWERS,
+        ),
         RouteCase("GET", "/queues/{name}", "/queues/support", VIEWERS),
         RouteCase("GET", "/agents", "/agents", VIEWERS),
         RouteCase("GET", "/agents/{extension}", "/agents/1001", VIEWERS),
