@@ -42,6 +42,16 @@ DEMO_DID = "8000"
 DEMO_FLOW = "Main menu"
 DEMO_QUEUE = "support"
 DEMO_AGENTS = ("1001", "1002")
+# The demo's people (a contract: outside checks sign in as them): an agent
+# user per demo agent, tied to its extension, and a supervisor whose phone is
+# extension 1009.  They share HOTLINE_DEMO_USER_PASSWORD.
+DEMO_SUPERVISOR_EXTENSION = "1009"
+DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (
+    ("agent1001", "Agent 1001", "agent", "1001"),
+    ("agent1002", "Agent 1002", "agent", "1002"),
+    ("supervisor", "Supervisor", "supervisor", DEMO_SUPERVISOR_EXTENSION),
+)
+DEMO_ROLE_GROUPS = {"agent": "Agents", "supervisor": "Supervisors"}
 # (code, digits after *23, English, Chinese): the reasons the agents page
 # offered before the list moved to the database; the first is the default.
 DEMO_PAUSE_REASONS = (
@@ -178,6 +188,7 @@ async def seed_demo(
             tenant=tenant,
         )
         await admin.groups.add(admins)
+    await _seed_demo_users(settings, tenant)
     digest = token_digest(settings.api_token)
     # HOTLINE_API_TOKEN names the one seeded token: when it changes, the one
     # seeded before stops working instead of staying valid for ever.
@@ -188,6 +199,28 @@ async def seed_demo(
         SEEDED_TOKEN_NAME, settings.api_token, settings.api_token_ttl_days
     )
     await adopt_tenantless_rows(tenant)
+
+
+async def _seed_demo_users(settings: Settings, tenant: Tenant) -> None:
+    """The demo's agent and supervisor users, created once (a changed password stays)."""
+    if not settings.demo_user_password:
+        return  # no generated secret (a bare test database): no demo people
+    for username, display_name, role, extension in DEMO_USERS:
+        group, _ = await UserGroup.get_or_create(
+            name=DEMO_ROLE_GROUPS[role], defaults={"tenant": tenant}
+        )
+        if not await group.roles.filter(name=role).exists():
+            await group.roles.add(await Role.get(name=role))
+        if await User.exists(username=username):
+            continue
+        user = await User.create(
+            username=username,
+            password_hash=demo_secret_hash(settings.demo_user_password),
+            display_name=display_name,
+            phone_extension=extension,
+            tenant=tenant,
+        )
+        await user.groups.add(group)
 
 
 async def adopt_tenantless_rows(tenant: Tenant) -> None:

@@ -27,6 +27,8 @@ GENERATED_SECRETS = (
     "HOTLINE_DEMO_SIP_PASSWORD",
     "HOTLINE_SESSION_SECRET",
     "HOTLINE_DEMO_VM_PIN",
+    # The demo users' shared password (agent1001, agent1002, supervisor).
+    "HOTLINE_DEMO_USER_PASSWORD",
 )
 # Secrets a phone keypad must be able to enter.
 NUMERIC_SECRETS = frozenset({"HOTLINE_DEMO_VM_PIN"})
@@ -117,6 +119,7 @@ class Settings:
     smtp_sender: str = "hotline@localhost"
     smtp_starttls: bool = False
     demo_vm_pin: str = ""  # PIN of the demo voicemail boxes (5000, 1001, 1002)
+    demo_user_password: str = ""  # agent1001, agent1002 and supervisor
     # Reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs).  Empty:
     # the header is ignored and the TCP peer is the client, whatever it says.
     trusted_proxies: tuple[str, ...] = ()
@@ -200,6 +203,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         api_token=get("HOTLINE_API_TOKEN", ""),
         demo_sip_password=get("HOTLINE_DEMO_SIP_PASSWORD", ""),
         demo_vm_pin=get("HOTLINE_DEMO_VM_PIN", ""),
+        demo_user_password=get("HOTLINE_DEMO_USER_PASSWORD", ""),
         session_secret=get("HOTLINE_SESSION_SECRET", ""),
         # Behind a TLS-terminating proxy: mark the session cookie Secure.
         web_https=get("HOTLINE_WEB_HTTPS", "no").lower() in ("1", "yes", "true"),
@@ -292,4 +296,5 @@ def contract_env(settings: Settings, hotline_pid: int | None) -> dict[str, str]:
         "HOTLINE_API_TOKEN": settings.api_token,
         "HOTLINE_DEMO_SIP_PASSWORD": settings.demo_sip_password,
         "HOTLINE_DEMO_VM_PIN": settings.demo_vm_pin,
+        "HOTLINE_DEMO_USER_PASSWORD": settings.demo_user_password,
     }
