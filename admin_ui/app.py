@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from admin_ui import api
+from admin_ui import api, metrics_http
 from admin_ui.account import plugin as account
 from admin_ui.agents import plugin as agents
 from admin_ui.api_tokens import plugin as api_tokens
@@ -117,6 +117,7 @@ def create_app(
     openapi_endpoint.permission = "public"  # type: ignore[attr-defined]
     routes: list[Route | Mount] = [
         Route("/healthz", healthz),
+        Route("/metrics", metrics_http.metrics),
         Mount("/api/v1", routes=api.routes),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
