@@ -102,12 +102,16 @@ async def create_user(
         name=name, defaults={"ip_allowlist": allowlist or [], "tenant": tenant}
     )
     await group.roles.add(await Role.get(name=role))
-    user = await User.create(
+    # The demo seed has a "supervisor" of its own (issue 14's demo people):
+    # the tests sign in as that one, with the tests' password.
+    user, _ = await User.update_or_create(
         username=username,
-        password_hash=hash_password(PASSWORD),
-        display_name=username,
-        # As the UI creates users: in a tenant (the home one unless told).
-        tenant=tenant,
+        defaults={
+            "password_hash": hash_password(PASSWORD),
+            "display_name": username,
+            # As the UI creates users: in a tenant (the home one unless told).
+            "tenant": tenant,
+        },
     )
     await user.groups.add(group)
     return user
