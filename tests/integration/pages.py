@@ -24,6 +24,8 @@ SAMPLES: Final = {
 }
 # Pages that only show their interesting part for a query.
 QUERIES: Final = {"/shifts/planner": "?calls=100,120&aht=180"}
+# GET routes that are not pages a person opens.
+NOT_PAGES: Final = {"/wallboard/stream": "the wallboard's server-sent events"}
 
 
 def admin_pages() -> list[str]:
@@ -33,6 +35,8 @@ def admin_pages() -> list[str]:
     for feature in FEATURES:
         for route in feature.routes:
             if "GET" not in (route.methods or ()) or route_permission(route) == PUBLIC:
+                continue
+            if route.path in NOT_PAGES:
                 continue
             if "{" not in route.path:
                 pages.append(route.path + QUERIES.get(route.path, ""))
