@@ -63,10 +63,11 @@ class SipPhone:
     workdir: Path
     tone_hz: int = 440
     auto_answer: bool = True
-    # MWI subscriptions: the voicemail tests need them; the demo phone does
-    # not.  baresip 1.0 re-subscribes at once after a 503, which a busy
-    # Asterisk answers, so each subscribing phone can feed an overload.
-    mwi: bool = True
+    # MWI subscriptions: off unless a test watches the lamp.  baresip 1.0
+    # can fall into re-subscribing at once after each challenge (seen after
+    # an Asterisk restart: thousands of SUBSCRIBE/401 a second from one
+    # phone), which starves Asterisk's SIP queues until contacts drop.
+    mwi: bool = False
     process: subprocess.Popen[bytes] | None = None
     ctrl_port: int = field(default_factory=free_tcp_port)
     local_port: int = field(default_factory=free_udp_port)

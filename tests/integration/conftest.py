@@ -8,6 +8,7 @@ Asterisk or mounted /proc behind.  Tests in test_first_run.py run first.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -164,6 +165,26 @@ async def ensure_registered(api: Api, phones: dict[str, SipPhone]) -> None:
         except AssertionError:
             if round_left == 1:
                 raise
+
+
+@contextlib.asynccontextmanager
+async def mwi_subscribed(api: Api, phone: SipPhone) -> AsyncIterator[SipPhone]:
+    """``phone`` restarted with its MWI subscription on, and off again after.
+
+    Only the test that watches the lamp subscribes: baresip 1.0 can loop on
+    SUBSCRIBE challenges, and a looping phone in every test starves Asterisk.
+    """
+    phone.stop()
+    phone.mwi = True
+    phone.start()
+    try:
+        await ensure_registered(api, {phone.extension: phone})
+        yield phone
+    finally:
+        phone.stop()
+        phone.mwi = False
+        phone.start()
+        await ensure_registered(api, {phone.extension: phone})
 
 
 @pytest.fixture

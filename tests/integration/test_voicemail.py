@@ -26,7 +26,7 @@ from tests.integration.audio import (
     tone_ratio,
     tone_sound,
 )
-from tests.integration.conftest import Api
+from tests.integration.conftest import Api, mwi_subscribed
 from tests.integration.harness import AriHarness, SimCaller
 from tests.integration.phones import SipPhone, wait_until
 from tests.integration.smtp import Inbox
@@ -139,7 +139,18 @@ async def test_given_demo_caller_when_pressing_2_and_speaking_then_message_mail_
     smtp_inbox: Inbox,
     clean_pbx: None,
 ) -> None:
-    mwi = await agents_ready["1001"].watch_mwi()
+    async with mwi_subscribed(api, agents_ready["1001"]) as phone:
+        await _message_waiting_lamp_follows_the_box(harness, api, hotline_env, smtp_inbox, phone)
+
+
+async def _message_waiting_lamp_follows_the_box(
+    harness: AriHarness,
+    api: Api,
+    hotline_env: dict[str, str],
+    smtp_inbox: Inbox,
+    phone: SipPhone,
+) -> None:
+    mwi = await phone.watch_mwi()
     try:
         caller, before = await _caller_at_the_beep(harness, api, hotline_env, "5550123")
         await _play_tone(caller, hotline_env, TONE_S)
