@@ -307,6 +307,13 @@ class _Connection(asyncio.Protocol):
             self._waiter = None
             self._parser = None
 
+    def time_out(self) -> None:
+        """The answer is overdue: the exchange raises TimeoutError (and the
+        pool drops the connection, whose state is then unknown)."""
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(TimeoutError())
+
     def close(self) -> None:
         self.closed = True
         if self.transport is not None:
@@ -319,6 +326,14 @@ class Http1Pool:
     A request that finds its connection closed before any answer is sent
     again once on a fresh connection: the server processed nothing (a
     keep-alive connection it had just dropped, or a session over its limit).
+
+    ``timeout_s`` bounds a whole request.  While it waits for its answer,
+    which is nearly always, one timer serves every request in flight (the
+    oldest deadline's; ``_watch``); only waiting for a free slot or for a new
+    connection takes a timeout of its own.  An ``asyncio.timeout`` around
+    every request, a timer made and cancelled each time, cost about 5 us of
+    the 45 us of CPU a request takes here (a dozen requests a call under
+    ``make bench``).
     """
 
     def __init__(
@@ -338,38 +353,60 @@ class Http1Pool:
         self._idle: list[_Connection] = []
         self._slots: asyncio.Semaphore | None = None
         self._closed = False
+        # Exchanges waiting for their answer, with their deadlines (loop time).
+        self._deadlines: dict[_Connection, float] = {}
+        self._watcher: asyncio.TimerHandle | None = None
+        self._watcher_at = 0.0
 
     @property
     def idle_connections(self) -> int:
         return sum(1 for connection in self._idle if not connection.closed)
 
-    async def request(self, request: bytes) -> Response:
+    async def request(self, request: bytes, timeout_s: float | None = None) -> Response:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self._limit)
-        async with self._slots:
-            for attempt in (1, 2):
-                connection = await self._connection()
-                try:
-                    response = await connection.exchange(request)
-                except ClosedUnanswered:
-                    connection.close()
-                    if attempt == 2:
-                        raise
-                    continue
-                except BaseException:
-                    # A timeout, a cancellation or garbage mid-response: the
-                    # connection's state is unknown, so it is not reused.
-                    connection.close()
+        deadline = None if timeout_s is None else asyncio.get_running_loop().time() + timeout_s
+        if self._slots.locked():
+            async with asyncio.timeout_at(deadline):
+                await self._slots.acquire()
+        else:
+            await self._slots.acquire()  # a free slot: no wait
+        try:
+            return await self._request(request, deadline)
+        finally:
+            self._slots.release()
+
+    async def _request(self, request: bytes, deadline: float | None) -> Response:
+        for attempt in (1, 2):
+            connection = self._idle_connection()
+            if connection is None:
+                async with asyncio.timeout_at(deadline):
+                    connection = await self._connect()
+            if deadline is not None:
+                self._watch(connection, deadline)
+            try:
+                response = await connection.exchange(request)
+            except ClosedUnanswered:
+                connection.close()
+                if attempt == 2:
                     raise
-                if response.keep_alive and not connection.closed and not self._closed:
-                    connection.idle_since = time.monotonic()
-                    self._idle.append(connection)
-                else:
-                    connection.close()
-                return response
+                continue
+            except BaseException:
+                # A timeout, a cancellation or garbage mid-response: the
+                # connection's state is unknown, so it is not reused.
+                connection.close()
+                raise
+            finally:
+                self._deadlines.pop(connection, None)
+            if response.keep_alive and not connection.closed and not self._closed:
+                connection.idle_since = time.monotonic()
+                self._idle.append(connection)
+            else:
+                connection.close()
+            return response
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _connection(self) -> _Connection:
+    def _idle_connection(self) -> _Connection | None:
         now = time.monotonic()
         while self._idle:
             # Most recently used first: it is the least likely to be timed out.
@@ -377,14 +414,47 @@ class Http1Pool:
             if not connection.closed and now - connection.idle_since < self._keepalive_s:
                 return connection
             connection.close()
+        return None
+
+    async def _connect(self) -> _Connection:
         loop = asyncio.get_running_loop()
         _, protocol = await loop.create_connection(
             _Connection, self._host, self._port, ssl=self._ssl
         )
         return protocol
 
+    def _watch(self, connection: _Connection, deadline: float) -> None:
+        """Time the exchange out at ``deadline``; the one timer is moved only
+        when this deadline comes before the one it is set for."""
+        self._deadlines[connection] = deadline
+        if self._watcher is None or deadline < self._watcher_at:
+            if self._watcher is not None:
+                self._watcher.cancel()
+            self._watcher_at = deadline
+            self._watcher = asyncio.get_running_loop().call_at(deadline, self._time_out_overdue)
+
+    def _time_out_overdue(self) -> None:
+        self._watcher = None
+        # A timer may fire a hair before its time on the loop's clock.
+        now = asyncio.get_running_loop().time() + 0.001
+        # At most ``limit`` exchanges are in flight.
+        for connection, deadline in list(self._deadlines.items()):
+            if deadline <= now:
+                del self._deadlines[connection]
+                connection.time_out()
+        if self._deadlines:
+            self._watch_earliest()
+
+    def _watch_earliest(self) -> None:
+        deadline = min(self._deadlines.values())
+        self._watcher_at = deadline
+        self._watcher = asyncio.get_running_loop().call_at(deadline, self._time_out_overdue)
+
     def close(self) -> None:
         self._closed = True
         for connection in self._idle:
             connection.close()
         self._idle.clear()
+        if self._watcher is not None:
+            self._watcher.cancel()
+            self._watcher = None

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from urllib.parse import quote, urlencode
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ari_apps.ari import AriClient, AriConflict, AriError, AriNotFound, AriUnavailable
 from ari_apps.ari.fake_server import FakeAriServer, RecordedRequest
+from ari_apps.ari.rest_base import Query, _encode_query, query_string, segment
 
 
 def only_request(ari: FakeAriServer) -> RecordedRequest:
@@ -366,3 +370,27 @@ async def test_given_closed_client_then_a_late_request_opens_no_new_session(
     with pytest.raises(AriUnavailable, match="closed"):
         await client.list_channels()
     assert client._session is None
+
+
+# -- URL encoding: the fast paths spell everything as urllib does ---------------
+
+texts = st.text(alphabet=st.characters(codec="utf-8"), max_size=30) | st.sampled_from(
+    ["bench-hotline-00227;2", "hl-q-call 1", "PJSIP/1001", "sound:hello-world", "a,b:c/d@e~f"]
+)
+
+
+@given(texts)
+def test_a_path_segment_is_quoted_as_urllib_quotes_it(value: str) -> None:
+    assert segment(value) == quote(value, safe=":@-._~")
+
+
+@given(
+    st.dictionaries(
+        texts,
+        texts | st.none() | st.booleans() | st.integers() | st.lists(texts, max_size=3),
+        max_size=6,
+    )
+)
+def test_a_query_string_is_what_urlencode_made_of_it(params: Query) -> None:
+    expected = urlencode(_encode_query(params), quote_via=quote, safe=":/,@")
+    assert query_string(params) == expected

@@ -332,6 +332,58 @@ async def test_a_cancelled_request_does_not_leave_its_connection_for_the_next(
     assert second.body == b"second"
 
 
+async def test_an_answer_overdue_times_out_and_its_connection_is_not_reused(
+    serve: Callable[[Handler], Awaitable[int]],
+) -> None:
+    connections = 0
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        # The first connection answers too late; later ones at once.
+        await answer_each_request(reader, writer, NO_CONTENT, delay_s=0.5 * (connections == 1))
+
+    pool = pool_for(await serve(handler))
+    with pytest.raises(TimeoutError):
+        await pool.request(REQUEST, timeout_s=0.05)
+    second = await pool.request(REQUEST, timeout_s=5)
+    pool.close()
+
+    assert (second.status, connections) == (204, 2)
+
+
+async def test_each_exchange_in_flight_times_out_at_its_own_deadline(
+    serve: Callable[[Handler], Awaitable[int]],
+) -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await answer_each_request(reader, writer, NO_CONTENT, delay_s=0.3)
+
+    pool = pool_for(await serve(handler))
+    # The patient one is first in flight, its deadline far off: the impatient
+    # one must time out long before the server answers either.
+    patient = asyncio.ensure_future(pool.request(REQUEST, timeout_s=5))
+    await asyncio.sleep(0.01)
+    with pytest.raises(TimeoutError):
+        await pool.request(REQUEST, timeout_s=0.05)
+    assert (await patient).status == 204
+    pool.close()
+
+
+async def test_waiting_for_a_free_connection_counts_against_the_timeout(
+    serve: Callable[[Handler], Awaitable[int]],
+) -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await answer_each_request(reader, writer, NO_CONTENT, delay_s=0.3)
+
+    pool = pool_for(await serve(handler), limit=1)
+    busy = asyncio.ensure_future(pool.request(REQUEST))
+    await asyncio.sleep(0.01)
+    with pytest.raises(TimeoutError):
+        await pool.request(REQUEST, timeout_s=0.05)
+    assert (await busy).status == 204
+    pool.close()
+
+
 def test_the_pool_works_on_uvloop_which_hotline_runs_on() -> None:
     # uvloop's transports are not asyncio.Transport subclasses.
     async def scenario() -> list[bytes]:
