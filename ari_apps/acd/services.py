@@ -18,7 +18,6 @@ the lock (EnterQueue), and awaiting it here would deadlock.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Collection
@@ -121,22 +120,24 @@ class AcdService:
         self.legs: dict[str, AgentLeg] = {}
         self._leg_holds: dict[str, AgentLegHold] = {}
         self._leg_counter = 0
-        self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._jobs = SerialJobs()
         # What each agent's row last got, so "ready again after wrap-up" on
         # every call does not rewrite an unchanged row.
         self._persisted_agent_state: dict[str, dict[str, Any]] = {}
-        self._ticker: asyncio.Task[None] | None = None
+        # The Acd's next deadline and the timer that sends its Tick (see _plan_tick).
+        self._ticking = False
+        self._tick_at: float | None = None
+        self._tick_timer: asyncio.TimerHandle | None = None
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> None:
-        self._ticker = asyncio.create_task(self._tick_loop(), name="acd-ticker")
+        self._ticking = True
+        self._plan_tick()
 
     async def stop(self) -> None:
-        if self._ticker is not None:
-            self._ticker.cancel()
-            await asyncio.gather(self._ticker, return_exceptions=True)
+        self._ticking = False
+        self._cancel_tick()
         self._jobs.cancel()
         for task in list(self._tasks):
             task.cancel()
@@ -156,26 +157,47 @@ class AcdService:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _tick_loop(self) -> None:
-        """Send the Acd a Tick at each of its deadlines (ring timeouts, wrap-up
-        ends, announcements, max wait); any handled event wakes us to
-        recompute the next deadline."""
-        while True:
-            try:
-                deadline = self.acd.next_deadline()
-                timeout = None if deadline is None else max(0.0, deadline - time.time())
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=timeout)
-                if deadline is not None and time.time() >= deadline:
-                    log.debug("ACD tick for deadline %.3f", deadline)
-                    await self.handle(Tick(now=time.time()))
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # The ticker must outlive any one bad tick, or wrap-ups never end.
-                log.exception("ACD tick failed")
-                await asyncio.sleep(0.5)
+    def _plan_tick(self) -> None:
+        """Time the Tick for the Acd's next deadline (ring timeouts, wrap-up
+        ends, announcements, max wait); run after every handled event.
+
+        A timer on the event loop, re-armed only when the deadline moved.
+        It was a task waiting on ``asyncio.wait_for``, woken by every event
+        the Acd handled (three or four a call): each wake made a task for the
+        wait and a timer, both thrown away at the next event.
+        """
+        if not self._ticking:
+            return
+        deadline = self.acd.next_deadline()
+        if deadline == self._tick_at and self._tick_timer is not None:
+            return
+        self._cancel_tick()
+        if deadline is None:
+            return
+        self._tick_at = deadline
+        delay = max(0.0, deadline - time.time())
+        self._tick_timer = asyncio.get_running_loop().call_later(delay, self._tick_due)
+
+    def _cancel_tick(self) -> None:
+        if self._tick_timer is not None:
+            self._tick_timer.cancel()
+        self._tick_timer = None
+        self._tick_at = None
+
+    def _tick_due(self) -> None:
+        self._tick_timer = None
+        self._tick_at = None
+        self._spawn(self._tick())
+
+    async def _tick(self) -> None:
+        try:
+            # Plans the next tick once handled (handle_locked).
+            await self.handle(Tick(now=time.time()))
+        except Exception:
+            # Ticking must outlive any one bad tick, or wrap-ups never end.
+            log.exception("ACD tick failed")
+            await asyncio.sleep(0.5)
+            self._plan_tick()
 
     # -- the one entry point for events --------------------------------------
     async def handle(self, event: Event) -> list[Command]:
@@ -196,7 +218,7 @@ class AcdService:
         # After the bookkeeping: an exit needs the whole batch (see exits.py).
         for queue_exit in queue_exits(commands):
             self._exit(queue_exit)
-        self._wake.set()
+        self._plan_tick()
         return commands
 
     async def remove_queues_except(self, configured: Collection[str], now: float) -> None:

@@ -145,3 +145,31 @@ async def test_given_voicemail_overflow_then_the_callers_flow_is_told_the_box(
     # Out of its queue bridge before the flow talks to the caller again.
     paths = [(r.method, r.path) for r in ari.requests]
     assert ("POST", "/bridges/hl-q-c1/removeChannel") in paths
+
+
+async def test_given_a_started_service_when_the_max_wait_passes_then_its_own_tick_lets_go(
+    ari: FakeAriServer, ari_client: AriClient
+) -> None:
+    # No test sends a Tick here: the service's timer must, at the deadline.
+    told: list[tuple[str, str, str | None]] = []
+    heard = asyncio.Event()
+
+    async def on_queue_exit(call_id: str, outcome: str, goto_node: str | None) -> None:
+        told.append((call_id, outcome, goto_node))
+        heard.set()
+
+    service = AcdService(ari_client, EventBus(), "hotline", on_queue_exit)
+    service.acd = Acd(
+        [queue(max_wait_s=1, overflow=OverflowTarget("flow_node", "after-hours"))], []
+    )
+    ari.respond("GET", "/bridges/hl-q-c1", status=404, body={"message": "Bridge not found"})
+    await calls.open_record(
+        "c1", did="8000", caller_id="5550100", tenant_id=None, flow_version_id=None
+    )
+    service.start()
+    try:
+        await service.enqueue("c1", "c1", "sales", 0, "5550100")
+        await asyncio.wait_for(heard.wait(), 10.0)
+    finally:
+        await service.stop()
+    assert told == [("c1", "overflow", "after-hours")]
