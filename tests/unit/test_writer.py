@@ -236,6 +236,22 @@ async def test_a_failing_statement_is_dropped_alone_and_the_rest_commit(database
     assert [row.call_id for row in await ConnectedCall.all()] == ["good"]
 
 
+async def test_a_failed_batch_is_rolled_back_whole_before_the_retry(database: None) -> None:
+    tenant = await Tenant.create(name="t")
+    await calls.open_record(
+        "c1", did="8000", caller_id="555", tenant_id=tenant.id, flow_version_id=1
+    )
+    await WRITER.flush()
+    # One batch: a timeline entry (not idempotent), then a statement that fails.
+    await calls.add_event("c1", "input", node="menu", value="1")
+    WRITER.submit(Statement('INSERT INTO "connected_call" ("call_id") VALUES (?)', ("x",), "x"))
+    await WRITER.flush()
+
+    detail = await calls.call_detail("c1", tenant_id=tenant.id)
+    # Written once, by the retry: the failed batch left nothing behind.
+    assert [event["kind"] for event in detail["timeline"]] == ["entered", "input"]
+
+
 # -- gathering writes into batches ----------------------------------------------
 
 WAITING_ROW: dict[str, object] = {
