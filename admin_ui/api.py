@@ -20,6 +20,8 @@ from admin_ui.auth import require
 from admin_ui.fax.api import ROUTES as FAX_ROUTES
 from admin_ui.openapi import openapi_document
 from admin_ui.prompts.api import ROUTES as PROMPT_ROUTES
+from admin_ui.recordings.api import ROUTES as RECORDING_ROUTES
+from admin_ui.recordings.api import recording_fields
 from admin_ui.web import audit
 from ari_apps.ivr import services as flows_service
 from hotline import calls as calls_service
@@ -115,7 +117,9 @@ async def recent_calls(request: Request) -> Response:
 async def get_call(request: Request) -> Response:
     principal = await require(request, "view")
     call_id = request.path_params["call_id"]
-    return JSONResponse(await calls_service.call_detail(call_id, tenant_id=principal.tenant_id))
+    detail = await calls_service.call_detail(call_id, tenant_id=principal.tenant_id)
+    detail.update(await recording_fields(request, call_id))
+    return JSONResponse(detail)
 
 
 async def list_flows(request: Request) -> Response:
@@ -240,6 +244,7 @@ routes = [
     Route("/calls/live", live_calls),
     Route("/calls/recent", recent_calls),
     Route("/calls/{call_id}", get_call),
+    *RECORDING_ROUTES,
     Route("/flows", list_flows),
     Route("/flows/{flow_id:int}", get_flow),
     Route("/flows/{flow_id:int}/draft", put_draft, methods=["PUT"]),

@@ -6,6 +6,7 @@ from typing import Any
 
 from admin_ui.fax.api import OPENAPI_PATHS as FAX_PATHS
 from admin_ui.prompts.api import OPENAPI_PATHS as PROMPT_PATHS
+from admin_ui.recordings.api import OPENAPI_PATHS as RECORDING_PATHS
 
 _BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
@@ -67,8 +68,13 @@ def openapi_document() -> dict[str, Any]:
             "/calls/live": {"get": _op("Calls in progress")},
             "/calls/recent": {"get": _op("Recent call records (?limit=)")},
             "/calls/{call_id}": {
-                "get": _op("A call record with its timeline", params=("call_id",))
+                "get": _op(
+                    "A call record with its timeline, its recording {status, duration_s,"
+                    " size_bytes, ...} and recording_url while the file is kept",
+                    params=("call_id",),
+                )
             },
+            **RECORDING_PATHS,
             "/flows": {"get": _op("Flows with their published version")},
             "/flows/{flow_id}": {"get": _op("A flow: draft and versions", params=("flow_id",))},
             "/flows/{flow_id}/draft": {

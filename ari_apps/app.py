@@ -57,6 +57,8 @@ from ari_apps.ivr import stasis as ivr_stasis
 from ari_apps.ivr.events import QueueExited
 from ari_apps.ivr.runner import FlowRunner
 from ari_apps.provisioning import ensure_agent_endpoint
+from ari_apps.recordings.services import STASIS_KIND as RECORDING_STASIS_KIND
+from ari_apps.recordings.services import CallRecorder
 from ari_apps.stasis_routes import StasisRoutes
 from fax.scheduler import FaxBackScheduler
 from hotline import calls, tenancy
@@ -128,6 +130,9 @@ class CallCenter:
             channels=self.channels,
             ops=self.ops,
         )
+        # Queue conversations recorded per their queue's policy.
+        self.recorder = CallRecorder(self.ari, self.ops, settings.ari_app, settings.var_dir)
+        self.acd.conversation_observers.append(self.recorder)
         # The ACD behind flows' queue nodes, plugged into the flow engine.
         self.queues: ivr_stasis.QueuePort = acd_stasis.FlowQueueHandOff(self.acd)
         # test call -> the draft it runs and the tenant of the flow tested
@@ -147,12 +152,14 @@ class CallCenter:
         self.stasis_routes.claim_all(ivr_stasis.stasis_claims(self))
         self.stasis_routes.claim_all(acd_stasis.stasis_claims(self))
         self.stasis_routes.claim(DIRECT_SERVICE, self._start_direct_service)
+        self.stasis_routes.claim(RECORDING_STASIS_KIND, self._recording_snoop_started)
 
     # -- lifecycle -------------------------------------------------------------
     async def start(self) -> None:
         self.http = aiohttp.ClientSession()
         self._run_task = asyncio.create_task(self.ari.run(), name="ari")
         self.acd.start()
+        self.recorder.start()
         self.fax_back.start()
         self.voicemail.start()
 
@@ -160,6 +167,7 @@ class CallCenter:
         # Callers stay in Stasis when we go: Asterisk keeps them in their
         # bridges (with MOH) and the next start adopts them.
         await self.acd.stop()
+        await self.recorder.stop()
         await self.fax_back.stop()
         await self.voicemail.stop()
         await self.ari.close()
@@ -351,6 +359,11 @@ class CallCenter:
             await self.ops.run(SafeFallback(event.channel_id or ""))
             return
         await handler(event)
+
+    async def _recording_snoop_started(self, event: AriEvent) -> None:
+        # A recorder's snoop channel: it only records, and the recorder
+        # hangs it up when the conversation ends.
+        self.recorder.snoop_started(event.channel_id or "")
 
     # -- call services -------------------------------------------------------------
     async def run_call_service(

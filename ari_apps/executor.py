@@ -113,6 +113,20 @@ class StartRecording:
 
 
 @dataclass(frozen=True, slots=True)
+class Snoop:
+    """A new channel ``snoop_id`` in ``app`` that hears (``spy``) and/or
+    speaks into (``whisper``) ``channel_id``: "in" is that party's voice,
+    "out" what they hear, "both" or "none"."""
+
+    channel_id: str
+    snoop_id: str
+    app: str
+    app_args: str
+    spy: str = "none"
+    whisper: str = "none"
+
+
+@dataclass(frozen=True, slots=True)
 class StopRecording:
     """End a live recording and keep what it recorded."""
 
@@ -233,6 +247,7 @@ ChannelOp = (
     | StartMusicOnHold
     | StopMusicOnHold
     | StartRecording
+    | Snoop
     | StopRecording
     | CancelRecording
     | SetMailboxCounts
@@ -300,6 +315,15 @@ class ChannelOpsExecutor:
                     if_exists="overwrite",
                     beep=op.beep,
                     terminate_on=op.terminate_on,
+                )
+            case Snoop():
+                await ari.snoop(
+                    op.channel_id,
+                    app=op.app,
+                    snoop_id=op.snoop_id,
+                    spy=op.spy,
+                    whisper=op.whisper,
+                    app_args=op.app_args,
                 )
             case StopRecording(name=name):
                 await ari.stop_live_recording(name)

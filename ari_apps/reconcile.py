@@ -31,6 +31,7 @@ from ari_apps.ari.errors import AriNotFound
 from ari_apps.ari.events import AriEvent, parse_event
 from ari_apps.executor import AddToBridge, CreateBridge, DestroyBridge, HangUp
 from ari_apps.ivr import stasis as ivr_stasis
+from ari_apps.recordings.services import CallRecorder
 from hotline import calls
 from hotline.models import ConnectedCall, WaitingCaller
 from hotline.settings import Settings
@@ -43,6 +44,7 @@ class ReconcileHost(ivr_stasis.FlowHost, Protocol):
 
     settings: Settings
     acd: AcdService
+    recorder: CallRecorder
 
     async def on_handler_error(self, event: AriEvent, exc: BaseException) -> None: ...
 
@@ -172,12 +174,16 @@ async def reconcile(center: ReconcileHost) -> None:
             continue
         log.info("adopted waiting caller %s in %s", waiting.call_id, waiting.queue)
 
+    # Recordings of the conversations adopted above go on; the others are
+    # finished (below) from what Asterisk kept.
+    recording_snoops = await center.recorder.adopt(set(acd.calls))
+
     # Channels in our app that no persisted state explains.
     for channel_id, channel in channels.items():
         args = stasis_args(channel, app)
         if args is None:
             continue
-        if channel_id in center.channels:
+        if channel_id in center.channels or channel_id in recording_snoops:
             continue
         kind = args[0] if args else ""
         if kind == "inbound":
@@ -190,6 +196,8 @@ async def reconcile(center: ReconcileHost) -> None:
             # Ringing agent legs and feature-code calls from before the restart.
             log.info("hanging up orphaned %s channel %s", kind or "unknown", channel_id)
             await _hangup(center, channel_id)
+
+    center.recorder.finish_unfinished()
 
     # Our queue bridges that no call owns any more.
     for bridge in await ari.list_bridges():

@@ -95,6 +95,12 @@ class Queue(Model):
     sl_threshold_s = fields.IntField(default=20, db_default=20)
     sl_target_pct = fields.IntField(default=80, db_default=80)
     short_abandon_s = fields.IntField(default=5, db_default=5)
+    # Recordings (hotline/recordings): "none", "all" or "sample" (a
+    # record_sample_pct share of answered calls); files older than
+    # recording_retention_days are purged daily (None keeps them).
+    record_policy = fields.CharField(max_length=8, default="none", db_default="none")
+    record_sample_pct = fields.IntField(default=100, db_default=100)
+    recording_retention_days = fields.IntField(null=True)
 
     class Meta:
         table = "queue"

@@ -157,6 +157,9 @@ async def seed_demo(
             ring_timeout_s=15,
             wrapup_s=3,
             announce_every_s=30,
+            # The demo queue records every call (issue 14's contract).
+            record_policy="all",
+            recording_retention_days=90,
         )
     for extension in DEMO_AGENTS:
         agent = await Agent.get_or_none(extension=extension)

@@ -43,6 +43,7 @@ SCOPED: Final[dict[str, str]] = {
     "QueueMember": "queue__tenant_id",
     "CallRecord": "tenant_id",
     "CallEvent": "call__tenant_id",
+    "CallRecording": "tenant_id",
     "User": "tenant_id",
     "UserSessionEpoch": "user__tenant_id",
     "UserGroup": "tenant_id",

@@ -37,6 +37,7 @@ from ari_apps.acd.commands import (
     OfferCall,
     Overflow,
 )
+from ari_apps.acd.conversations import Conversation, ConversationObserver
 from ari_apps.acd.core import Acd
 from ari_apps.acd.events import (
     CallEnded,
@@ -122,6 +123,9 @@ class AcdService:
         self._leg_counter = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._jobs = SerialJobs()
+        # Told when a caller and an agent are put together, and when that
+        # ends (recordings; see conversations.py).
+        self.conversation_observers: list[ConversationObserver] = []
         # What each agent's row last got, so "ready again after wrap-up" on
         # every call does not rewrite an unchanged row.
         self._persisted_agent_state: dict[str, dict[str, Any]] = {}
@@ -381,6 +385,7 @@ class AcdService:
         self.calls.pop(queued.call_id, None)
 
         async def finish() -> None:
+            await self._tell_observers_ended(queued.call_id)
             await self.ops.run_best_effort(HangUp(hang_up))
             await self.ops.run_best_effort(DestroyBridge(queued.bridge_id))
             await calls.close_record(queued.call_id, "answered")
@@ -388,6 +393,20 @@ class AcdService:
 
         WRITER.submit(store.delete_connected(queued.call_id))
         self._jobs.run(queued.call_id, finish)
+
+    async def _tell_observers_started(self, conversation: Conversation) -> None:
+        for observer in self.conversation_observers:
+            try:
+                await observer.conversation_started(conversation)
+            except Exception:  # an observer must never cost the caller their agent
+                log.exception("call %s: conversation observer failed", conversation.call_id)
+
+    async def _tell_observers_ended(self, call_id: str) -> None:
+        for observer in self.conversation_observers:
+            try:
+                await observer.conversation_ended(call_id)
+            except Exception:
+                log.exception("call %s: conversation observer failed", call_id)
 
     # -- command dispatch ---------------------------------------------------------
     def _dispatch(self, command: Command) -> None:
@@ -427,6 +446,7 @@ class AcdService:
                 calls.note_event(call_id, "overflow", kind=target.kind, target=target.target)
             case AgentStateChanged(agent_id=agent_id, state=state, reason=reason):
                 store.persist_agent_state(agent_id, state, reason, self._persisted_agent_state)
+                store.log_agent_state(agent_id, state, reason, datetime.now(UTC))
                 self.bus.publish(
                     "agent", "state_changed", agent=agent_id, state=state, reason=reason
                 )
@@ -501,6 +521,17 @@ class AcdService:
             # already stopped): that must not keep the caller from their agent.
             await self.ops.run_best_effort(StopMusicOnHold(queued.bridge_id))
             await self.ops.run(AddToBridge(queued.bridge_id, leg.channel_id))
+            await self._tell_observers_started(
+                Conversation(
+                    command.call_id,
+                    queued.channel_id,
+                    leg.channel_id,
+                    queued.bridge_id,
+                    command.queue,
+                    leg.extension,
+                    queued.caller_id,
+                )
+            )
             await calls.update_record(
                 command.call_id, agent_extension=leg.extension, answered_at=datetime.now(UTC)
             )

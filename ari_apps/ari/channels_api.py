@@ -172,6 +172,29 @@ class ChannelsApi(AriHttp):
         }
         return await self._object("POST", _channel(channel_id, "/record"), params=params)
 
+    async def snoop(
+        self,
+        channel_id: str,
+        *,
+        app: str,
+        snoop_id: str,
+        spy: str = "none",
+        whisper: str = "none",
+        app_args: str | None = None,
+    ) -> JsonObject:
+        """POST /channels/{id}/snoop: a new channel, in ``app``, that hears
+        (``spy``) and/or speaks into (``whisper``) ``channel_id``.  Directions
+        are Asterisk's: "in" is the audio coming in from that channel's party
+        (their voice), "out" what is sent out to them (what they hear)."""
+        params: Query = {
+            "app": app,
+            "snoopId": snoop_id,
+            "spy": spy,
+            "whisper": whisper,
+            "appArgs": app_args,
+        }
+        return await self._object("POST", _channel(channel_id, "/snoop"), params=params)
+
     async def send_dtmf(
         self,
         channel_id: str,

@@ -199,4 +199,3 @@ async def _abandoned(
 
 def interval_label(start: datetime) -> str:
     return start.strftime("%H:%M")
-

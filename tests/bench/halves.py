@@ -194,14 +194,15 @@ async def run_hotline(
     print(f"hotline: {len(extensions)} agents {extensions[0]}..{extensions[-1]}", flush=True)
     bridges_before = {b["id"] for b in await ari.request("GET", "/bridges")}
     hotline_side.stop(settings)
+    recording_policy: str | None = None
     try:
         try:
-            await hotline_side.add_bench_agents(settings, extensions)
+            recording_policy = await hotline_side.add_bench_agents(settings, extensions)
         except hotline_side.DemoNotSeeded:
             # First start ever: let Hotline seed the demo tenant, then retry.
             hotline_side.restart_hotline(settings)
             hotline_side.stop(settings)
-            await hotline_side.add_bench_agents(settings, extensions)
+            recording_policy = await hotline_side.add_bench_agents(settings, extensions)
         pid = hotline_side.restart_hotline(settings)
         await wait_hotline_ready(ari, settings, extensions)
         pool.start()
@@ -237,7 +238,7 @@ async def run_hotline(
         pool.stop()
         hotline_side.stop(settings)
         # Only rows the bench made (add_bench_agents refuses taken extensions).
-        removed = await hotline_side.remove_bench_agents(settings, extensions)
+        removed = await hotline_side.remove_bench_agents(settings, extensions, recording_policy)
         with contextlib.suppress(Exception):
             await delete_endpoints(ari, removed)
             await drop_new_empty_bridges(ari, bridges_before)

@@ -3,6 +3,9 @@
 Hotline provisions a PJSIP endpoint for every agent in its database when it
 starts, so the bench adds its agents to the demo "support" queue while
 Hotline is stopped, starts it, and undoes both afterwards.
+
+The demo queue records every call; the baseline (app_queue) records none,
+so for the run the bench turns the queue's recording off, and back after.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ class ExtensionTaken(RuntimeError):
     """A real agent already uses an extension the bench wants."""
 
 
-async def add_bench_agents(settings: Settings, extensions: list[str]) -> None:
+async def add_bench_agents(settings: Settings, extensions: list[str]) -> str:
+    """Add the agents; returns the queue's recording policy, now off."""
     await init_db(settings.database_url)
     try:
         tenant = await Tenant.get_or_none(name=DEMO_TENANT)
@@ -55,14 +59,22 @@ async def add_bench_agents(settings: Settings, extensions: list[str]) -> None:
                     logged_in=True,
                 )
             await QueueMember.get_or_create(queue=queue, agent=agent)
+        recording_policy = queue.record_policy
+        await Queue.filter(id=queue.id).update(record_policy="none")
+        return recording_policy
     finally:
         await close_db()
 
 
-async def remove_bench_agents(settings: Settings, extensions: list[str]) -> list[str]:
-    """Delete the bench's own agent rows (never an agent somebody else made)."""
+async def remove_bench_agents(
+    settings: Settings, extensions: list[str], recording_policy: str | None
+) -> list[str]:
+    """Delete the bench's own agent rows (never an agent somebody else made)
+    and give the demo queue back its recording policy."""
     await init_db(settings.database_url)
     try:
+        if recording_policy is not None:
+            await Queue.filter(name=DEMO_QUEUE).update(record_policy=recording_policy)
         agents = await Agent.filter(extension__in=extensions, name__startswith=BENCH_AGENT_NAME)
         for agent in agents:
             await QueueMember.filter(agent=agent).delete()

@@ -20,15 +20,23 @@ class Audio:
         return len(self.samples) / self.rate if self.rate else 0.0
 
 
-def read_wav(data: bytes) -> Audio:
+def read_wav(data: bytes, channel: int = 0) -> Audio:
+    """One channel of a 16-bit WAV (the first unless told)."""
     with wave.open(io.BytesIO(data)) as wav:
         if wav.getsampwidth() != 2:
             raise ValueError(f"expected 16-bit WAV, got {wav.getsampwidth() * 8}-bit")
         frames = wav.readframes(wav.getnframes())
         channels = wav.getnchannels()
         rate = wav.getframerate()
+    if not 0 <= channel < channels:
+        raise ValueError(f"the WAV has {channels} channel(s), not a channel {channel}")
     values = struct.unpack(f"<{len(frames) // 2}h", frames)
-    return Audio(rate=rate, samples=tuple(values[::channels]))
+    return Audio(rate=rate, samples=tuple(values[channel::channels]))
+
+
+def wav_channels(data: bytes) -> int:
+    with wave.open(io.BytesIO(data)) as wav:
+        return int(wav.getnchannels())
 
 
 def rms(samples: tuple[int, ...] | list[int]) -> float:

@@ -68,7 +68,7 @@ async def api(seeded: Settings) -> AsyncIterator[Api]:
     flow = await Flow.get(name="Main menu")
     center = StandInCenter()
     checked: ContactCenter = center  # the stand-in must keep the protocol's shape
-    transport = httpx.ASGITransport(app=create_app(checked))
+    transport = httpx.ASGITransport(app=create_app(checked, settings=seeded))
     async with httpx.AsyncClient(transport=transport, base_url="http://hotline.test") as client:
         yield Api(client, center, tokens, flow.id)
 
@@ -167,6 +167,19 @@ def route_cases(flow_id: int) -> list[RouteCase]:
         RouteCase("GET", "/calls/live", "/calls/live", VIEWERS),
         RouteCase("GET", "/calls/recent", "/calls/recent", VIEWERS),
         RouteCase("GET", "/calls/{call_id}", "/calls/call-1", VIEWERS),
+        # call-1 was not recorded: an allowed role hears so (404), others 403.
+        RouteCase("GET", "/calls/{call_id}/recording", "/calls/call-1/recording", VIEWERS, 404),
+        RouteCase(
+            "POST",
+            "/recordings/erasure",
+            "/recordings/erasure",
+            ADMINISTRATORS,
+            body={
+                "caller_id": "5550100",
+                "from": "2026-01-01T00:00:00Z",
+                "to": "2026-02-01T00:00:00Z",
+            },
+        ),
         RouteCase("GET", "/flows", "/flows", VIEWERS),
         RouteCase("GET", "/flows/{flow_id}", f"/flows/{flow_id}", VIEWERS),
         RouteCase(

@@ -31,6 +31,7 @@ CONTRACT_IDS = {
     "web-fax",
     "web-prompts",
     "web-kernel-pages",
+    "recordings-observe",
     "no-cycles",
 }
 

@@ -1,0 +1,1 @@
+"""Call recordings on the web: the API's WAV, erasure and purge (audited)."""

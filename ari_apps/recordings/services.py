@@ -1,0 +1,267 @@
+"""Record a queue conversation, each party on a channel of its own.
+
+Asterisk cannot record a channel that sits in a bridge, and a bridge
+recording mixes both parties into one mono track.  So each party gets a
+snoop channel that hears only that party (``spy=in``: the audio coming in
+from their phone), and each snoop channel records a mono file.  When the
+conversation ends both are fetched through ARI (Asterisk's recording
+directory may be another machine's or a chroot's), joined into one stereo
+WAV (caller left, agent right: ``hotline.recordings.core.join_sides``) and
+deleted from Asterisk.
+
+A snoop channel ends with the channel it spies on; the recorder also hangs
+both up as soon as the conversation ends, since the caller's channel can
+outlive it (a survey, a transfer).  After a restart the recordings of
+adopted conversations go on (``adopt``), and any other unfinished row is
+finished from whatever Asterisk kept (``finish_unfinished``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Collection, Coroutine
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from ari_apps.acd.conversations import Conversation
+from ari_apps.ari.client import AriClient
+from ari_apps.ari.errors import AriError, AriNotFound
+from ari_apps.executor import ChannelOpsExecutor, HangUp, Snoop, StartRecording
+from hotline.models import Queue
+from hotline.models_recording import CallRecording
+from hotline.recordings.core import should_record
+from hotline.recordings.services import purge_expired, store_sides
+from hotline.recordings.store import start_row, unfinished
+
+log = logging.getLogger(__name__)
+
+STASIS_KIND: Final = "recording"
+SIDES: Final = ("caller", "agent")
+# Asterisk writes a recording's file when its channel hangs up; the stored
+# recording shows up in ARI a moment later.
+FETCH_ATTEMPTS: Final = 25
+FETCH_INTERVAL_S: Final = 0.2
+# The retention purge runs hourly, so a file goes within the hour its queue's
+# retention ends.
+PURGE_INTERVAL_S: Final = 3600.0
+SNOOP_START_TIMEOUT_S: Final = 5.0
+
+
+def snoop_channel_id(recording_id: int, side: str) -> str:
+    return f"hl-rec-{recording_id}-{side}"
+
+
+def staging_name(recording_id: int, side: str) -> str:
+    """The recording's name in Asterisk (its recording directory, no extension)."""
+    return f"hotline-rec-{recording_id}-{side}"
+
+
+@dataclass
+class ActiveRecording:
+    row: CallRecording
+    sides: list[str] = field(default_factory=list)
+
+
+class CallRecorder:
+    """The ACD's ``ConversationObserver`` that records per the queue's policy."""
+
+    def __init__(
+        self,
+        ari: AriClient,
+        ops: ChannelOpsExecutor,
+        app: str,
+        var_dir: Path,
+        *,
+        draw: Callable[[], float] = random.random,
+    ) -> None:
+        self.ari = ari
+        self.ops = ops
+        self.app = app
+        self.var_dir = var_dir
+        self._draw = draw
+        self.active: dict[str, ActiveRecording] = {}
+        self._starting: dict[str, asyncio.Task[None]] = {}
+        # Snoop channel id -> set on its StasisStart (see _record_side).
+        self._snoops_in_stasis: dict[str, asyncio.Event] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- the ACD's conversation events -------------------------------------------
+    async def conversation_started(self, conversation: Conversation) -> None:
+        """Returns at once; the start runs beside the call."""
+        task = asyncio.create_task(self._start(conversation), name="recording-start")
+        self._starting[conversation.call_id] = task
+        task.add_done_callback(lambda _: self._starting.pop(conversation.call_id, None))
+
+    async def conversation_ended(self, call_id: str) -> None:
+        self._spawn(self._end(call_id), "recording-finish")
+
+    # -- start and finish -------------------------------------------------------------
+    async def _start(self, conversation: Conversation) -> None:
+        try:
+            queue = await Queue.get_or_none(name=conversation.queue)
+            if queue is None or not should_record(
+                queue.record_policy, queue.record_sample_pct, self._draw()
+            ):
+                return
+            row = await start_row(
+                conversation.call_id,
+                tenant_id=queue.tenant_id,  # type: ignore[attr-defined]
+                queue=conversation.queue,
+                agent_extension=conversation.agent_extension,
+                caller_id=conversation.caller_id,
+            )
+            active = ActiveRecording(row)
+            self.active[conversation.call_id] = active
+            parties = {
+                "caller": conversation.caller_channel_id,
+                "agent": conversation.agent_channel_id,
+            }
+            for side in SIDES:
+                if await self._record_side(row.id, side, parties[side]):
+                    active.sides.append(side)
+            log.info(
+                "call %s: recording %s started (%s)",
+                conversation.call_id,
+                row.id,
+                "+".join(active.sides) or "no side",
+            )
+        except Exception:
+            log.exception("call %s: recording could not start", conversation.call_id)
+
+    async def _record_side(self, recording_id: int, side: str, channel_id: str) -> bool:
+        snoop_id = snoop_channel_id(recording_id, side)
+        in_stasis = self._snoops_in_stasis[snoop_id] = asyncio.Event()
+        try:
+            await self.ops.run(
+                Snoop(
+                    channel_id,
+                    snoop_id,
+                    self.app,
+                    f"{STASIS_KIND},{recording_id},{side}",
+                    spy="in",
+                )
+            )
+            # Asterisk quirk: the snoop request returns before the new channel
+            # is in our application, and recording it until then answers 409
+            # "Channel not in Stasis application".  Its StasisStart says when.
+            await asyncio.wait_for(in_stasis.wait(), SNOOP_START_TIMEOUT_S)
+            await self.ops.run(StartRecording(snoop_id, staging_name(recording_id, side)))
+        except (AriError, TimeoutError) as exc:
+            # E.g. that party hung up in the meantime: record what remains.
+            log.warning("recording %s: the %s side could not start: %r", recording_id, side, exc)
+            await self._hang_up(snoop_id)
+            return False
+        finally:
+            self._snoops_in_stasis.pop(snoop_id, None)
+        return True
+
+    def snoop_started(self, channel_id: str) -> None:
+        """A snoop channel's StasisStart (routed here by the adapter)."""
+        in_stasis = self._snoops_in_stasis.get(channel_id)
+        if in_stasis is not None:
+            in_stasis.set()
+
+    async def _end(self, call_id: str) -> None:
+        starting = self._starting.get(call_id)
+        if starting is not None:
+            await asyncio.gather(starting, return_exceptions=True)
+        active = self.active.pop(call_id, None)
+        if active is None:
+            return
+        await self._finish(active.row)
+
+    async def _finish(self, row: CallRecording) -> None:
+        try:
+            for side in SIDES:
+                await self._hang_up(snoop_channel_id(row.id, side))
+            audio = {side: await self._fetch(staging_name(row.id, side)) for side in SIDES}
+            await store_sides(self.var_dir, row, audio["caller"], audio["agent"])
+            log.info(
+                "call %s: recording %s %s (%s s)", row.call_id, row.id, row.status, row.duration_s
+            )
+        except Exception:
+            log.exception("call %s: recording %s could not be finished", row.call_id, row.id)
+
+    async def _fetch(self, name: str) -> bytes | None:
+        """The stored recording's bytes, deleted from Asterisk; None if none."""
+        for _ in range(FETCH_ATTEMPTS):
+            try:
+                data = await self.ari.get_stored_recording_file(name)
+            except AriNotFound:
+                await asyncio.sleep(FETCH_INTERVAL_S)
+                continue
+            try:
+                await self.ari.delete_stored_recording(name)
+            except AriError as exc:
+                log.warning("stored recording %s could not be deleted: %s", name, exc)
+            return data
+        return None
+
+    async def _hang_up(self, channel_id: str) -> None:
+        try:
+            # Usually already gone, with the channel it spied on.
+            await self.ops.run_unless_gone(HangUp(channel_id))
+        except AriError as exc:
+            log.warning("snoop channel %s could not be hung up: %s", channel_id, exc)
+
+    # -- restarts -----------------------------------------------------------------------
+    async def adopt(self, live_call_ids: Collection[str]) -> set[str]:
+        """After a restart: keep recording the conversations that were adopted.
+
+        Returns the snoop channel ids that belong to them; any other snoop
+        channel is an orphan for the caller to hang up.
+        """
+        kept: set[str] = set()
+        for row in await unfinished():
+            if row.call_id in live_call_ids and row.call_id not in self.active:
+                self.active[row.call_id] = ActiveRecording(row, list(SIDES))
+                kept.update(snoop_channel_id(row.id, side) for side in SIDES)
+        return kept
+
+    def finish_unfinished(self) -> None:
+        """Finish, in the background, every row left "recording" that no live
+        conversation owns (Hotline stopped during the call, or the call
+        ended while it was away)."""
+        self._spawn(self._finish_unfinished(), "recording-sweep")
+
+    async def _finish_unfinished(self) -> None:
+        rows = await unfinished()
+        # Read after the query: a conversation starting meanwhile owns its row.
+        owned = {active.row.id for active in self.active.values()}
+        for row in rows:
+            if row.id not in owned and row.call_id not in self._starting:
+                await self._finish(row)
+
+    # -- retention -------------------------------------------------------------------------
+    def start(self) -> None:
+        self._spawn(self._purge_loop(), "recording-purge")
+
+    async def _purge_loop(self) -> None:
+        while True:
+            try:
+                purged = await purge_expired(self.var_dir, datetime.now(UTC))
+                if purged:
+                    log.info("recording retention: %d expired recordings removed", purged)
+            except Exception:  # keep purging on the next round
+                log.exception("recording retention purge failed")
+            await asyncio.sleep(PURGE_INTERVAL_S)
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def _spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(coroutine, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def stop(self) -> None:
+        """Let finishing recordings land (a stop during a call leaves the
+        conversation and its snoops to the next start)."""
+        for task in self._tasks:
+            if task.get_name() == "recording-purge":
+                task.cancel()
+        pending = [*self._tasks, *self._starting.values()]
+        if pending:
+            await asyncio.wait(pending, timeout=10)
