@@ -23,6 +23,7 @@ from admin_ui.account import plugin as account
 from admin_ui.agents import plugin as agents
 from admin_ui.api_tokens import plugin as api_tokens
 from admin_ui.audit import plugin as audit_log
+from admin_ui.desk import plugin as desk
 from admin_ui.dialplan import plugin as dialplan
 from admin_ui.fax import plugin as fax
 from admin_ui.flows import plugin as flows
@@ -89,6 +90,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 # The UI features, in navigation order.  Each contributes ``routes``.
 FEATURES = (
     account,
+    desk,
     wallboard,
     flows,
     prompts,

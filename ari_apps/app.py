@@ -28,6 +28,7 @@ from ari_apps.acd.events import (
     AgentLoggedOut,
     AgentNotReady,
     AgentReady,
+    AgentWrapUpExtended,
     QueueConfigured,
 )
 from ari_apps.acd.events import Event as AcdEvent
@@ -99,6 +100,10 @@ class DirectServiceCall:
         # Only the channel's end reaches the owner while the service has it.
         if event.is_channel_final:
             self.task.cancel()
+
+
+# What one "extend" on the desk adds to an agent's wrap-up.
+WRAP_UP_EXTENSION_S = 30.0
 
 
 class CallCenter:
@@ -566,6 +571,7 @@ class CallCenter:
             "state_since": status.state_since,
             "offered_call_id": status.offered_call_id,
             "connected_call_id": status.connected_call_id,
+            "wrap_up_ends_at": status.wrapup_ends_at,
         }
 
     async def agent_action(self, extension: str, action: str, reason: str | None) -> dict[str, Any]:
@@ -577,6 +583,7 @@ class CallCenter:
             "logout": AgentLoggedOut(now, extension),
             "ready": AgentReady(now, extension),
             "pause": AgentNotReady(now, extension, reason or "paused"),
+            "extend": AgentWrapUpExtended(now, extension, WRAP_UP_EXTENSION_S),
         }
         if action not in events:
             raise InvalidRequest(f"unknown action {action!r}; use one of {sorted(events)}")
@@ -616,6 +623,21 @@ class CallCenter:
             self.test_flows.pop(channel_id, None)
             raise InvalidRequest(f"could not ring {extension}: {exc.message}") from exc
         return channel_id
+
+    def call_context(self, call_id: str) -> dict[str, Any] | None:
+        runner = next((r for r in self.runners.values() if r.call_id == call_id), None)
+        if runner is None:
+            return None
+        variables = dict(runner.session.variables)
+        queued = self.acd.calls.get(call_id)
+        return {
+            "call_id": call_id,
+            "caller_id": variables.get("caller_id", ""),
+            "dialed_number": variables.get("dialed_number", ""),
+            "queue": queued.queue if queued is not None else None,
+            "variables": variables,
+            "tenant_id": runner.tenant_id,
+        }
 
     def live_calls(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = []

@@ -137,3 +137,33 @@ async def call_detail(call_id: str, *, tenant_id: int) -> dict[str, Any]:
         {"at": event.at.isoformat(), "kind": event.kind, "data": event.data} for event in events
     ]
     return detail
+
+
+async def previous_calls(
+    caller_id: str, *, tenant_id: int, before_call: str, limit: int = 5
+) -> list[dict[str, Any]]:
+    """The caller's earlier calls, newest first (the agent desk's history)."""
+    if not caller_id:
+        return []
+    await flush()
+    records = await _records_of(tenant_id)
+    rows = (
+        await records.filter(caller_id=caller_id)
+        .exclude(call_id=before_call)
+        .order_by("-started_at")
+        .limit(limit)
+    )
+    return [_record_dict(row) for row in rows]
+
+
+async def joined_queue_at(call_id: str) -> datetime | None:
+    """When the call first joined a queue (its wait starts there), if it did."""
+    await flush()
+    event = await CallEvent.filter(call_id=call_id, kind="queue_joined").order_by("id").first()
+    return event.at if event is not None else None
+
+
+async def answered_at(call_id: str) -> datetime | None:
+    await flush()
+    record = await CallRecord.get_or_none(call_id=call_id)
+    return record.answered_at if record is not None else None

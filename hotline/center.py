@@ -49,6 +49,13 @@ class ContactCenter(Protocol):
         self, extension: str, action: str, reason: str | None
     ) -> dict[str, Any]: ...
 
+    def call_context(self, call_id: str) -> dict[str, Any] | None:
+        """What the caller's flow knows of a live call, for the agent's
+        screen pop: ``{call_id, caller_id, dialed_number, queue, variables}``
+        (``variables``: every flow variable, e.g. digits the caller keyed);
+        None for a call no flow holds."""
+        ...
+
     def live_calls(self) -> list[dict[str, Any]]:
         """Every call in progress; a call running a flow has a ``tenant_id``
         (its flow's), which ``hotline.live_status`` filters on and hides."""

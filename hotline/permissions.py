@@ -11,6 +11,9 @@ from typing import Final
 
 FUNCTIONS: Final = (
     "dashboard",
+    # The agent desk (/desk): an agent's own state and screen pop; only for
+    # users tied to an agent extension (User.phone_extension).
+    "desk",
     # The live board of queues and agents (/wallboard): the supervisors'
     # screen and the room's TV.
     "wallboard",
@@ -62,6 +65,7 @@ BUILTIN_ROLES: Final[dict[str, frozenset[str]]] = {
         _grant(
             (
                 "dashboard",
+                "desk",
                 "wallboard",
                 "queues",
                 "agents",
@@ -79,7 +83,10 @@ BUILTIN_ROLES: Final[dict[str, frozenset[str]]] = {
         _grant(("dashboard", "flows", "dialplan", "prompts", "fax"), ("view", "edit", "publish"))
         | _grant(("queues", "agents"), ("view",))
     ),
-    "agent": frozenset(_grant(("dashboard", "wallboard", "queues", "shifts"), ("view",))),
+    "agent": frozenset(
+        _grant(("dashboard", "wallboard", "queues", "shifts"), ("view",))
+        | _grant(("desk",), ("view", "edit"))
+    ),
     "auditor": frozenset(_grant(FUNCTIONS, ("view",))),
 }
 

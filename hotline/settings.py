@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hotline import dial_policy
@@ -81,6 +82,15 @@ def ensure_secrets(path: Path) -> dict[str, str]:
     return existing
 
 
+# Flow variables the agent desk shows masked unless HOTLINE_SCREEN_POP_MASKED says otherwise.
+DEFAULT_SCREEN_POP_MASKED: Final[tuple[str, ...]] = (
+    "id_number",
+    "id_card",
+    "card_number",
+    "bank_account",
+)
+
+
 @dataclass(frozen=True)
 class Settings:
     var_dir: Path
@@ -138,6 +148,11 @@ class Settings:
     # The site's time zone (IANA): figures' intervals and "today" follow its
     # clock (METRICS.md); times are stored in UTC.
     site_timezone: str = "UTC"
+    # The agent desk's screen pop (hotline/desk.py): a link into the business
+    # system ({caller_id}, {dialed_number}, {call_id} or any flow variable),
+    # and the flow variables shown masked (all but their last 4 characters).
+    screen_pop_url: str = ""
+    screen_pop_masked: tuple[str, ...] = DEFAULT_SCREEN_POP_MASKED
 
     @property
     def ari_url(self) -> str:
@@ -223,7 +238,24 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         lookup_allowed_hosts=get("HOTLINE_LOOKUP_ALLOWED_HOSTS", ""),
         api_token_ttl_days=_non_negative(get, "HOTLINE_API_TOKEN_TTL_DAYS", "0"),
         site_timezone=_time_zone(get("HOTLINE_TIMEZONE", "UTC")),
+        screen_pop_url=_screen_pop_url(get("HOTLINE_SCREEN_POP_URL", "")),
+        screen_pop_masked=tuple(
+            name.strip()
+            for name in get("HOTLINE_SCREEN_POP_MASKED", ",".join(DEFAULT_SCREEN_POP_MASKED)).split(
+                ","
+            )
+            if name.strip()
+        ),
     )
+
+
+def _screen_pop_url(template: str) -> str:
+    """Only a web address: a ``javascript:`` link would run in the desk's page."""
+    if template and not template.lower().startswith(("http://", "https://")):
+        raise ValueError(
+            f"HOTLINE_SCREEN_POP_URL must start with http:// or https://: {template!r}"
+        )
+    return template
 
 
 def _time_zone(name: str) -> str:

@@ -16,6 +16,7 @@ from ari_apps.acd.commands import (
     AGENT_ON_CALL,
     AGENT_READY,
     AGENT_RINGING,
+    AGENT_WRAP_UP,
     CANCEL_AGENT_UNAVAILABLE,
     NOT_READY_AT_LOGIN,
     Command,
@@ -27,8 +28,9 @@ from ari_apps.acd.events import (
     AgentNotReady,
     AgentPauseToggled,
     AgentReady,
+    AgentWrapUpExtended,
 )
-from ari_apps.acd.exceptions import AgentNotLoggedInError
+from ari_apps.acd.exceptions import AgentNotLoggedInError, NotInWrapUpError
 from ari_apps.acd.records import AgentRecord
 from ari_apps.acd.state import AcdState, emit
 
@@ -39,7 +41,12 @@ AgentEvent = (
     | AgentNotReady
     | AgentPauseToggled
     | AgentDeviceChanged
+    | AgentWrapUpExtended
 )
+
+# However often an agent extends, wrap-up never ends more than this far ahead:
+# a forgotten desk must not keep an agent out of the queue for the day.
+MAX_WRAP_UP_AHEAD_S = 600.0
 
 
 def handle_agent_event(state: AcdState, event: AgentEvent, out: list[Command]) -> None:
@@ -60,6 +67,15 @@ def handle_agent_event(state: AcdState, event: AgentEvent, out: list[Command]) -
             _toggle_pause(state, agent, event, out)
         case AgentDeviceChanged():
             _device_changed(state, agent, event, out)
+        case AgentWrapUpExtended():
+            _extend_wrap_up(agent, event)
+
+
+def _extend_wrap_up(agent: AgentRecord, event: AgentWrapUpExtended) -> None:
+    if agent.state != AGENT_WRAP_UP or agent.wrapup_ends_at is None:
+        raise NotInWrapUpError(agent.agent_id, agent.state)
+    extended = max(agent.wrapup_ends_at, event.now) + max(0.0, event.seconds)
+    agent.wrapup_ends_at = min(extended, event.now + MAX_WRAP_UP_AHEAD_S)
 
 
 def _require_logged_in(agent: AgentRecord) -> None:

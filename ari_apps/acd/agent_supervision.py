@@ -23,7 +23,7 @@ from hotline.models import Agent
 from hotline.pause_reasons import UnknownPauseReason, reason_for_pause
 from hotline.tenancy import scoped
 
-ACTIONS: Final = ("login", "logout", "pause", "ready")
+ACTIONS: Final = ("login", "logout", "pause", "ready", "extend")
 
 
 @dataclass(frozen=True)

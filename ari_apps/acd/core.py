@@ -56,6 +56,7 @@ from ari_apps.acd.events import (
     AgentNotReady,
     AgentPauseToggled,
     AgentReady,
+    AgentWrapUpExtended,
     CallEnded,
     CallerAbandoned,
     CallerArrived,
@@ -131,6 +132,7 @@ class Acd:
                 | AgentNotReady()
                 | AgentPauseToggled()
                 | AgentDeviceChanged()
+                | AgentWrapUpExtended()
             ):
                 handle_agent_event(self._state, event, out)
             case QueueConfigured():

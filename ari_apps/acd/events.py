@@ -87,6 +87,15 @@ class AgentPauseToggled:
 
 
 @dataclass(frozen=True, slots=True)
+class AgentWrapUpExtended:
+    """The agent needs longer after the call: wrap-up ends ``seconds`` later."""
+
+    now: float
+    agent_id: str
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
 class AgentDeviceChanged:
     """The agent's phone (un)registered. Agents start unregistered."""
 
@@ -183,6 +192,7 @@ Event = (
     | AgentNotReady
     | AgentPauseToggled
     | AgentDeviceChanged
+    | AgentWrapUpExtended
     | OfferAnswered
     | OfferFailed
     | CallEnded

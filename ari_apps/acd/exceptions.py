@@ -79,6 +79,16 @@ class AgentNotLoggedInError(AcdError):
         self.agent_id = agent_id
 
 
+class NotInWrapUpError(AcdError):
+    """Wrap-up can only be extended while the agent is in it."""
+
+    error_id = "acd_not_in_wrap_up"
+    http_status = 409
+
+    def __init__(self, agent_id: str, state: str) -> None:
+        super().__init__(f"agent {agent_id!r} is {state}, not in wrap-up", {"agent_id": agent_id})
+
+
 class QueueInUseError(AcdError):
     """A queue cannot be removed while other queues overflow into it."""
 

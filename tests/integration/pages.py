@@ -25,7 +25,10 @@ SAMPLES: Final = {
 # Pages that only show their interesting part for a query.
 QUERIES: Final = {"/shifts/planner": "?calls=100,120&aht=180"}
 # GET routes that are not pages a person opens.
-NOT_PAGES: Final = {"/wallboard/stream": "the wallboard's server-sent events"}
+NOT_PAGES: Final = {
+    "/wallboard/stream": "the wallboard's server-sent events",
+    "/desk/stream": "the desk's server-sent events",
+}
 
 
 def admin_pages() -> list[str]:

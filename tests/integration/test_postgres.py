@@ -366,6 +366,9 @@ class IdleCenter:
     def agent_status(self, extension: str) -> dict[str, Any] | None:
         return None
 
+    def call_context(self, call_id: str) -> dict[str, Any] | None:
+        return None
+
     async def agent_action(self, extension: str, action: str, reason: str | None) -> dict[str, Any]:
         raise AssertionError("not used")
 

@@ -12,7 +12,7 @@ from hotline.bus import EventBus
 from hotline.center import HealthCheck
 from hotline.errors import InvalidRequest, NotFound
 
-AGENT_ACTIONS = ("login", "logout", "pause", "ready")
+AGENT_ACTIONS = ("login", "logout", "pause", "ready", "extend")
 
 
 @dataclass
@@ -50,6 +50,8 @@ class StandInCenter:
     calls: list[dict[str, Any]] = field(
         default_factory=lambda: [{"call_id": "live-1", "stage": "ivr", "node": "menu"}]
     )
+    # call id -> what call_context answers (the screen pop's flow data)
+    call_contexts: dict[str, dict[str, Any]] = field(default_factory=dict)
     actions: list[tuple[str, str, str | None]] = field(default_factory=list)
     reloads: int = 0
     # (extension, definition, tenant id) of every test call started
@@ -76,6 +78,9 @@ class StandInCenter:
     def agent_status(self, extension: str) -> dict[str, Any] | None:
         return self.agents.get(extension)
 
+    def call_context(self, call_id: str) -> dict[str, Any] | None:
+        return self.call_contexts.get(call_id)
+
     async def agent_action(self, extension: str, action: str, reason: str | None) -> dict[str, Any]:
         # Same contract as the real CallCenter: unknown agent, then unknown action.
         if extension not in self.agents:
@@ -83,6 +88,12 @@ class StandInCenter:
         if action not in AGENT_ACTIONS:
             raise InvalidRequest(f"unknown action {action!r}; use one of {list(AGENT_ACTIONS)}")
         self.actions.append((extension, action, reason))
+        if action == "extend":
+            current = self.agents[extension]
+            if current.get("state") != "wrap_up":
+                raise InvalidRequest(f"agent {extension!r} is not in wrap-up")
+            current["wrap_up_ends_at"] = (current.get("wrap_up_ends_at") or 0.0) + 30.0
+            return current
         state = {"login": "ready", "logout": "logged_out", "pause": "not_ready", "ready": "ready"}
         self.agents[extension] = {
             "registered": self.agents[extension].get("registered", False),

@@ -130,6 +130,13 @@ def test_the_executor_check_sees_a_direct_call() -> None:
 # (a core, glue, store, live state) is out of reach of the pages; the kernel
 # (hotline.*) is everyone's.  Pages not listed call the kernel only.
 PAGE_USE_CASES: dict[str, frozenset[str]] = {
+    "desk": frozenset(
+        {
+            "ari_apps.acd.agent_supervision",
+            "ari_apps.acd.pause_reason_settings",
+            "ari_apps.acd.settings_edit",
+        }
+    ),
     "agents": frozenset(
         {
             "ari_apps.acd.agent_settings",

@@ -1,0 +1,1 @@
+"""The agent desk (/desk): state, screen pop and history, live over SSE."""

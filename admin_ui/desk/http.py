@@ -1,0 +1,147 @@
+"""The desk page, its live stream and the agent's own state buttons.
+
+The page renders the desk once; ``/desk/stream`` then sends the desk's
+partial as an SSE ``desk`` event (htmx's SSE extension swaps it in) at once,
+after every call, agent or queue event (settled for ``SETTLE_S``), and every
+``REFRESH_S``.  A reconnecting EventSource is resynchronised by that first
+event.  The pop is there while the phone rings, before anyone answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from sse_starlette import EventSourceResponse
+from starlette.requests import Request
+from starlette.responses import Response
+
+from admin_ui.desk import view
+from admin_ui.web import audit
+from admin_ui.web.csrf import csrf_token
+from admin_ui.web.rendering import (
+    current_user,
+    is_htmx,
+    language_of,
+    render,
+    render_fragment,
+    tenant_of,
+)
+from ari_apps.acd import agent_supervision, pause_reason_settings
+from ari_apps.acd.settings_edit import Editor
+from hotline.center import ContactCenter
+from hotline.desk import Desk, NotAnAgent, desk_for
+from hotline.settings import DEFAULT_SCREEN_POP_MASKED, Settings
+
+SETTLE_S: Final = 0.1
+REFRESH_S: Final = 5.0
+KEEP_ALIVE_S: Final = 15
+
+
+def _center(request: Request) -> ContactCenter:
+    center: ContactCenter = request.app.state.center
+    return center
+
+
+def _editor(request: Request) -> Editor:
+    async def record(
+        action: str, object_type: str, object_id: str, *, before: Any = None, after: Any = None
+    ) -> object:
+        # "desk_" tells the agent's own change from a supervisor's on /agents.
+        return await audit.record(
+            request, f"desk_{action}", object_type, object_id, before=before, after=after
+        )
+
+    return Editor(center=_center(request), audit=record)
+
+
+def _settings(request: Request) -> Settings | None:
+    return getattr(request.app.state, "settings", None)
+
+
+def _extension(request: Request) -> str | None:
+    user = current_user(request)
+    return user.phone_extension if user is not None else None
+
+
+async def _desk(request: Request) -> Desk:
+    settings = _settings(request)
+    return await desk_for(
+        _center(request),
+        _extension(request),
+        tenant_of(request),
+        datetime.now(UTC),
+        url_template=settings.screen_pop_url if settings else "",
+        masked=settings.screen_pop_masked if settings else DEFAULT_SCREEN_POP_MASKED,
+    )
+
+
+async def _context(request: Request, desk: Desk) -> dict[str, Any]:
+    tenant = tenant_of(request)
+    reasons = (await pause_reason_settings.choices_by_tenant(tenant, language_of(request))).get(
+        tenant, []
+    )
+    user = current_user(request)
+    can_edit = user is not None and user.can("desk:edit")
+    return view.desk_context(desk, reasons, csrf_token(request), can_edit=can_edit)
+
+
+async def desk_page(request: Request) -> Response:
+    try:
+        desk = await _desk(request)
+    except NotAnAgent as refused:
+        return render(request, "desk/page.html", {"not_an_agent": refused.message})
+    return render(request, "desk/page.html", await _context(request, desk))
+
+
+async def _desk_event(request: Request) -> dict[str, Any]:
+    context = await _context(request, await _desk(request))
+    return {"event": "desk", "data": render_fragment(request, view.PARTIAL, context)}
+
+
+async def _one_desk(request: Request) -> AsyncIterator[dict[str, Any]]:
+    yield await _desk_event(request)
+
+
+async def desk_stream(request: Request) -> Response:
+    await _desk(request)  # not an agent: refused before any stream starts
+    if "text/event-stream" not in request.headers.get("accept", ""):
+        return EventSourceResponse(_one_desk(request), ping=KEEP_ALIVE_S)
+    subscription = _center(request).bus.subscribe({"call", "agent", "queue"})
+
+    async def events() -> AsyncIterator[dict[str, Any]]:
+        try:
+            while True:
+                yield await _desk_event(request)
+                try:
+                    await asyncio.wait_for(subscription.get(), timeout=REFRESH_S)
+                    await asyncio.sleep(SETTLE_S)
+                except TimeoutError:
+                    pass
+                while not subscription.queue.empty():
+                    subscription.queue.get_nowait()
+        finally:
+            subscription.close()
+
+    return EventSourceResponse(events(), ping=KEEP_ALIVE_S)
+
+
+async def change_state(request: Request) -> Response:
+    """The agent's own login / logout / ready / pause (with a reason), audited."""
+    desk = await _desk(request)
+    form = await request.form()
+    result = await agent_supervision.agent_action(
+        _editor(request),
+        tenant_of(request),
+        desk.extension,
+        str(form.get("action", "")),
+        str(form.get("reason", "")),
+    )
+    context = await _context(request, await _desk(request))
+    context["refused"] = result if result.error is not None else None
+    if is_htmx(request):
+        return render(request, view.PARTIAL, context)
+    status_code = 409 if result.error is not None else 200
+    return render(request, "desk/page.html", context, status_code=status_code)

@@ -1,0 +1,14 @@
+"""Routes of the agent desk."""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from admin_ui.desk import http
+from admin_ui.web.routing import ui_route
+
+routes: list[Route] = [
+    ui_route("/desk", http.desk_page, "desk:view"),
+    ui_route("/desk/stream", http.desk_stream, "desk:view"),
+    ui_route("/desk/state", http.change_state, "desk:edit", methods=("POST",)),
+]

@@ -1,0 +1,153 @@
+"""The agent desk's view: the agent's live state and, while a call rings or
+is connected, its screen pop.
+
+An agent is a user tied to an agent extension (``User.phone_extension``) of
+their own tenant.  The pop is built before the phone is answered, from what
+the caller's flow holds (``ContactCenter.call_context``: the number called,
+the digits keyed in the IVR) and from the call records (how long the caller
+waited, their previous calls).  Flow variables named in
+``HOTLINE_SCREEN_POP_MASKED`` (ID and card numbers) show only their last
+four characters; ``HOTLINE_SCREEN_POP_URL`` becomes a link into the business
+system with the call's values filled in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from string import Formatter
+from typing import Any, Final
+from urllib.parse import quote
+
+from hotline import calls
+from hotline.center import ContactCenter
+from hotline.errors import HotlineError
+from hotline.models import Agent
+from hotline.tenancy import scoped
+
+# Flow variables every call has; the pop shows them in their own places.
+_BUILT_IN: Final = frozenset({"call_id", "caller_id", "dialed_number", "language"})
+VISIBLE_TAIL: Final = 4
+HISTORY_LENGTH: Final = 5
+
+
+class NotAnAgent(HotlineError):
+    """The signed-in user is not tied to an agent extension of their tenant."""
+
+    error_id = "not-an-agent"
+    # Not 403: the role may use the desk; this user is just not an agent.
+    status_code = 409
+
+
+@dataclass(frozen=True)
+class ScreenPop:
+    call_id: str
+    stage: str  # "ringing" or "on_call"
+    caller_id: str
+    dialed_number: str
+    queue: str | None
+    # The flow's own variables (keyed digits, lookups), masked where configured.
+    variables: tuple[tuple[str, str], ...]
+    waited_s: float | None
+    previous_calls: tuple[dict[str, Any], ...]
+    business_url: str | None
+
+
+@dataclass(frozen=True)
+class Desk:
+    extension: str
+    agent_name: str
+    status: dict[str, Any] | None  # the live ACD's view; None before it knows the agent
+    pop: ScreenPop | None
+
+
+def mask(value: str) -> str:
+    """All but the last four characters hidden (and always some stars)."""
+    tail = value[-VISIBLE_TAIL:] if len(value) > VISIBLE_TAIL else ""
+    return "*" * max(3, len(value) - len(tail)) + tail
+
+
+def business_url(template: str, values: dict[str, str]) -> str | None:
+    """``template`` with each ``{name}`` replaced by its URL-encoded value
+    (an unknown name by nothing); None without a template."""
+    if not template:
+        return None
+    out: list[str] = []
+    for literal, field_name, _, _ in Formatter().parse(template):
+        out.append(literal)
+        if field_name is not None:
+            out.append(quote(values.get(field_name, ""), safe=""))
+    return "".join(out)
+
+
+async def agent_for(extension: str | None, tenant_id: int) -> Agent:
+    if not extension:
+        raise NotAnAgent("your user is not tied to an agent extension")
+    agent = await scoped(Agent, tenant_id).get_or_none(extension=extension)
+    if agent is None:
+        raise NotAnAgent(f"extension {extension} is not an agent of your tenant")
+    return agent
+
+
+async def desk_for(
+    center: ContactCenter,
+    extension: str | None,
+    tenant_id: int,
+    now: datetime,
+    *,
+    url_template: str = "",
+    masked: tuple[str, ...] = (),
+) -> Desk:
+    agent = await agent_for(extension, tenant_id)
+    status = center.agent_status(agent.extension)
+    pop = None
+    if status is not None:
+        call_id = status.get("connected_call_id") or status.get("offered_call_id")
+        if call_id:
+            stage = "on_call" if status.get("connected_call_id") else "ringing"
+            pop = await _screen_pop(
+                center, str(call_id), stage, tenant_id, now, url_template, masked
+            )
+    return Desk(agent.extension, agent.name, status, pop)
+
+
+async def _screen_pop(
+    center: ContactCenter,
+    call_id: str,
+    stage: str,
+    tenant_id: int,
+    now: datetime,
+    url_template: str,
+    masked: tuple[str, ...],
+) -> ScreenPop:
+    context = center.call_context(call_id) or {}
+    variables: dict[str, str] = {
+        str(name): str(value) for name, value in (context.get("variables") or {}).items()
+    }
+    caller_id = str(context.get("caller_id") or variables.get("caller_id", ""))
+    dialed = str(context.get("dialed_number") or variables.get("dialed_number", ""))
+    joined = await calls.joined_queue_at(call_id)
+    # The wait ends when the agent answers; while ringing it still runs.
+    waited_until = (await calls.answered_at(call_id) if stage == "on_call" else None) or now
+    shown = tuple(
+        (name, mask(value) if name in masked else value)
+        for name, value in sorted(variables.items())
+        if name not in _BUILT_IN
+    )
+    history = await calls.previous_calls(
+        caller_id, tenant_id=tenant_id, before_call=call_id, limit=HISTORY_LENGTH
+    )
+    # The link carries what the agent may see: masked values stay masked.
+    link_values = {**variables, **dict(shown), "call_id": call_id, "caller_id": caller_id}
+    link_values["dialed_number"] = dialed
+    return ScreenPop(
+        call_id=call_id,
+        stage=stage,
+        caller_id=caller_id,
+        dialed_number=dialed,
+        queue=context.get("queue"),
+        variables=shown,
+        waited_s=None if joined is None else max(0.0, (waited_until - joined).total_seconds()),
+        previous_calls=tuple(history),
+        business_url=business_url(url_template, link_values),
+    )
