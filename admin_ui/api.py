@@ -28,7 +28,7 @@ from hotline import calls as calls_service
 from hotline import live_status, pause_reasons
 from hotline.center import ContactCenter
 from hotline.errors import InvalidRequest
-from hotline.metrics import reports
+from hotline.metrics import agent_report, reports, surveys
 from hotline.models import Tenant
 from vm.mailboxes import get_box
 from vm.messages import delete_message, list_messages, message_audio, message_json
@@ -228,6 +228,29 @@ async def queue_report(request: Request) -> Response:
     return JSONResponse(rows)
 
 
+async def agents_report(request: Request) -> Response:
+    """Per agent over a period (METRICS.md "Agents" and CSAT)."""
+    principal = await require(request, "view")
+    settings = getattr(request.app.state, "settings", None)
+    zone = ZoneInfo(settings.site_timezone if settings is not None else "UTC")
+    since, until = reports.parse_period(
+        request.query_params.get("from"), request.query_params.get("to"), zone
+    )
+    rows = await agent_report.agent_report(principal.tenant_id, since, until, datetime.now(UTC))
+    return JSONResponse(rows)
+
+
+async def survey_report(request: Request) -> Response:
+    """Post-call survey figures (METRICS.md CSAT) per queue and per agent."""
+    principal = await require(request, "view")
+    settings = getattr(request.app.state, "settings", None)
+    zone = ZoneInfo(settings.site_timezone if settings is not None else "UTC")
+    since, until = reports.parse_period(
+        request.query_params.get("from"), request.query_params.get("to"), zone
+    )
+    return JSONResponse(await surveys.survey_report(principal.tenant_id, since, until))
+
+
 async def openapi(request: Request) -> Response:
     return JSONResponse(openapi_document())
 
@@ -235,6 +258,8 @@ async def openapi(request: Request) -> Response:
 routes = [
     Route("/openapi.json", openapi),
     Route("/reports/queues", queue_report),
+    Route("/reports/surveys", survey_report),
+    Route("/reports/agents", agents_report),
     Route("/queues", list_queues),
     Route("/queues/{name}", get_queue),
     Route("/agents", list_agents),

@@ -46,6 +46,19 @@ def openapi_document() -> dict[str, Any]:
                     "Queue figures over a period (METRICS.md): query 'from' and 'to', ISO 8601"
                 )
             },
+            "/reports/agents": {
+                "get": _op(
+                    "Per agent (METRICS.md): calls, talk_s, avg_talk_s, wrap_up_s, aht_s,"
+                    " seconds_in_state, not_ready_by_reason, occupancy, utilisation, surveyed,"
+                    " rated, csat; 'from' and 'to'"
+                )
+            },
+            "/reports/surveys": {
+                "get": _op(
+                    "Post-call survey figures per queue and agent (METRICS.md CSAT): surveyed,"
+                    " rated, satisfied, csat, response_rate, mean_rating; 'from' and 'to'"
+                )
+            },
             "/queues": {"get": _op("Status of every queue")},
             "/queues/{name}": {"get": _op("Status of one queue", params=("name",))},
             "/agents": {"get": _op("State of every agent")},

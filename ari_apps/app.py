@@ -61,6 +61,7 @@ from ari_apps.provisioning import ensure_agent_endpoint
 from ari_apps.recordings.services import STASIS_KIND as RECORDING_STASIS_KIND
 from ari_apps.recordings.services import CallRecorder
 from ari_apps.stasis_routes import StasisRoutes
+from ari_apps.survey.services import SurveyHandOff
 from fax.scheduler import FaxBackScheduler
 from hotline import calls, tenancy
 from hotline.bus import EventBus
@@ -138,6 +139,8 @@ class CallCenter:
         # Queue conversations recorded per their queue's policy.
         self.recorder = CallRecorder(self.ari, self.ops, settings.ari_app, settings.var_dir)
         self.acd.conversation_observers.append(self.recorder)
+        # A caller whose agent hung up first goes to their queue's survey.
+        self.acd.after_conversation = SurveyHandOff(self)
         # The ACD behind flows' queue nodes, plugged into the flow engine.
         self.queues: ivr_stasis.QueuePort = acd_stasis.FlowQueueHandOff(self.acd)
         # test call -> the draft it runs and the tenant of the flow tested

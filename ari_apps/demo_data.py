@@ -11,12 +11,17 @@ from __future__ import annotations
 from typing import Final
 
 from ari_apps.ivr.demo import MAIN_MENU
+from ari_apps.survey.demo import seed_demo_survey
 from fax.demo import seed_demo_document
 from hotline import seed
 from hotline.settings import Settings
 from vm.services import seed_demo_voicemail
 
-FEATURES: Final[tuple[seed.FeatureDemo, ...]] = (seed_demo_voicemail, seed_demo_document)
+FEATURES: Final[tuple[seed.FeatureDemo, ...]] = (
+    seed_demo_voicemail,
+    seed_demo_document,
+    seed_demo_survey,
+)
 
 
 async def seed_demo(settings: Settings) -> None:

@@ -18,15 +18,19 @@ from datetime import datetime
 from string import Formatter
 from typing import Any, Final
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from hotline import calls
 from hotline.center import ContactCenter
 from hotline.errors import HotlineError
+from hotline.metrics import surveys
+from hotline.metrics.surveys import SurveyFigures
 from hotline.models import Agent
 from hotline.tenancy import scoped
 
 # Flow variables every call has; the pop shows them in their own places.
 _BUILT_IN: Final = frozenset({"call_id", "caller_id", "dialed_number", "language"})
+_UTC: Final = ZoneInfo("UTC")
 VISIBLE_TAIL: Final = 4
 HISTORY_LENGTH: Final = 5
 
@@ -59,6 +63,8 @@ class Desk:
     agent_name: str
     status: dict[str, Any] | None  # the live ACD's view; None before it knows the agent
     pop: ScreenPop | None
+    # The agent's own post-call survey figures today (site clock).
+    survey_today: SurveyFigures
 
 
 def mask(value: str) -> str:
@@ -97,6 +103,7 @@ async def desk_for(
     *,
     url_template: str = "",
     masked: tuple[str, ...] = (),
+    zone: ZoneInfo = _UTC,
 ) -> Desk:
     agent = await agent_for(extension, tenant_id)
     status = center.agent_status(agent.extension)
@@ -108,7 +115,10 @@ async def desk_for(
             pop = await _screen_pop(
                 center, str(call_id), stage, tenant_id, now, url_template, masked
             )
-    return Desk(agent.extension, agent.name, status, pop)
+    midnight = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = await surveys.responses(tenant_id, midnight, now, agent=agent.extension)
+    survey_today = surveys.survey_figures(row.rating for row in today)
+    return Desk(agent.extension, agent.name, status, pop, survey_today)
 
 
 async def _screen_pop(

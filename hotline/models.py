@@ -101,6 +101,9 @@ class Queue(Model):
     record_policy = fields.CharField(max_length=8, default="none", db_default="none")
     record_sample_pct = fields.IntField(default=100, db_default=100)
     recording_retention_days = fields.IntField(null=True)
+    # The flow (by name, in the queue's tenant) a caller is handed to when
+    # the agent hangs up first: the post-call survey.  None: no survey.
+    survey_flow = fields.CharField(max_length=100, null=True)
 
     class Meta:
         table = "queue"

@@ -44,6 +44,7 @@ SCOPED: Final[dict[str, str]] = {
     "CallRecord": "tenant_id",
     "CallEvent": "call__tenant_id",
     "CallRecording": "tenant_id",
+    "SurveyResponse": "tenant_id",
     "User": "tenant_id",
     "UserSessionEpoch": "user__tenant_id",
     "UserGroup": "tenant_id",

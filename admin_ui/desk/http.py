@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 from sse_starlette import EventSourceResponse
 from starlette.requests import Request
@@ -75,6 +76,7 @@ async def _desk(request: Request) -> Desk:
         datetime.now(UTC),
         url_template=settings.screen_pop_url if settings else "",
         masked=settings.screen_pop_masked if settings else DEFAULT_SCREEN_POP_MASKED,
+        zone=ZoneInfo(settings.site_timezone if settings else "UTC"),
     )
 
 

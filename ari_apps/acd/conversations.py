@@ -28,3 +28,12 @@ class ConversationObserver(Protocol):
     async def conversation_started(self, conversation: Conversation) -> None: ...
 
     async def conversation_ended(self, call_id: str) -> None: ...
+
+
+class AfterConversation(Protocol):
+    """Who may take the caller on when the agent hangs up first (the
+    post-call survey).  The caller is already out of the queue's bridge and
+    their call record closed; True keeps their channel up for the taker,
+    False lets the ACD hang up as before."""
+
+    async def take_caller(self, conversation: Conversation) -> bool: ...

@@ -37,7 +37,11 @@ from ari_apps.acd.commands import (
     OfferCall,
     Overflow,
 )
-from ari_apps.acd.conversations import Conversation, ConversationObserver
+from ari_apps.acd.conversations import (
+    AfterConversation,
+    Conversation,
+    ConversationObserver,
+)
 from ari_apps.acd.core import Acd
 from ari_apps.acd.events import (
     CallEnded,
@@ -126,6 +130,8 @@ class AcdService:
         # Told when a caller and an agent are put together, and when that
         # ends (recordings; see conversations.py).
         self.conversation_observers: list[ConversationObserver] = []
+        # Who may take the caller on when the agent hangs up first (a survey).
+        self.after_conversation: AfterConversation | None = None
         # What each agent's row last got, so "ready again after wrap-up" on
         # every call does not rewrite an unchanged row.
         self._persisted_agent_state: dict[str, dict[str, Any]] = {}
@@ -366,7 +372,7 @@ class AcdService:
         queued = self.calls.get(leg.call_id)
         if queued is not None and queued.connected_leg is leg:
             await self.handle(CallEnded(time.time(), leg.call_id, leg.agent_id))
-            self._end_connected(queued, hang_up=queued.channel_id)
+            self._end_connected(queued, hang_up=queued.channel_id, agent_left=leg)
             return
         if leg.answered:
             # A connected call the caller's side already ended (caller_gone).
@@ -381,11 +387,16 @@ class AcdService:
         )
         await self.handle(OfferFailed(time.time(), leg.call_id, leg.agent_id, reason))
 
-    def _end_connected(self, queued: QueuedCall, hang_up: str) -> None:
+    def _end_connected(
+        self, queued: QueuedCall, hang_up: str, agent_left: AgentLeg | None = None
+    ) -> None:
         self.calls.pop(queued.call_id, None)
 
         async def finish() -> None:
             await self._tell_observers_ended(queued.call_id)
+            if agent_left is not None and self.after_conversation is not None:
+                await self._hand_caller_on(queued, agent_left)
+                return
             await self.ops.run_best_effort(HangUp(hang_up))
             await self.ops.run_best_effort(DestroyBridge(queued.bridge_id))
             await calls.close_record(queued.call_id, "answered")
@@ -393,6 +404,31 @@ class AcdService:
 
         WRITER.submit(store.delete_connected(queued.call_id))
         self._jobs.run(queued.call_id, finish)
+
+    async def _hand_caller_on(self, queued: QueuedCall, leg: AgentLeg) -> None:
+        """The agent hung up first: out of the bridge, then to whoever takes
+        the caller on (a survey), else hung up as usual."""
+        assert self.after_conversation is not None
+        await self.ops.run_best_effort(RemoveFromBridge(queued.bridge_id, queued.channel_id))
+        await self.ops.run_best_effort(DestroyBridge(queued.bridge_id))
+        await calls.close_record(queued.call_id, "answered")
+        self.bus.publish("call", "ended", call_id=queued.call_id, queue=queued.queue)
+        conversation = Conversation(
+            queued.call_id,
+            queued.channel_id,
+            leg.channel_id,
+            queued.bridge_id,
+            queued.queue,
+            leg.extension,
+            queued.caller_id,
+        )
+        try:
+            taken = await self.after_conversation.take_caller(conversation)
+        except Exception:  # the caller must never be left hanging in silence
+            log.exception("call %s: could not hand the caller on", queued.call_id)
+            taken = False
+        if not taken:
+            await self.ops.run_best_effort(HangUp(queued.channel_id))
 
     async def _tell_observers_started(self, conversation: Conversation) -> None:
         for observer in self.conversation_observers:

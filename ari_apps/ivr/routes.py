@@ -75,7 +75,17 @@ async def _load(did: str) -> Route:
     row = await Did.get_or_none(number=did).prefetch_related("flow")
     if row is None:
         return None
-    flow: Flow = row.flow
+    return await _published(row.flow)
+
+
+async def published_flow(name: str, tenant_id: int) -> FlowRoute | None:
+    """The published version of the tenant's flow ``name`` (not cached: a
+    flow run by name, such as a post-call survey, is rare next to DIDs)."""
+    flow = await Flow.get_or_none(tenant_id=tenant_id, name=name)
+    return None if flow is None else await _published(flow)
+
+
+async def _published(flow: Flow) -> FlowRoute | None:
     if flow.published_version_id is None:
         return None
     version = await FlowVersion.get_or_none(id=flow.published_version_id)

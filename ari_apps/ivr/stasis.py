@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 import aiohttp
@@ -152,13 +152,54 @@ async def _run_flow(
     channel_state: str | None,
     tenant_id: int | None = None,
 ) -> None:
-    session = FlowSession(
-        definition,
+    runner = _runner(
+        center,
         channel_id,
+        definition,
         {"caller_id": caller_id, "dialed_number": did, "language": "en"},
+        tenant_id,
+        lambda gone: caller_gone(center, gone),
     )
+    center.channels.own(channel_id, runner)
+    center.bus.publish("call", "entered", call_id=channel_id, did=did, caller_id=caller_id)
+    if channel_state != "Up":
+        # The app answers, not [from-pstn]: a digit pressed before the flow
+        # runs would be lost.  A channel that arrives answered (a test call
+        # the admin's phone picked up, a dialplan of one's own) needs no answer.
+        await center.ops.run(Answer(channel_id))
+    await runner.start()
+
+
+async def continue_with_flow(
+    center: FlowHost,
+    channel_id: str,
+    definition: FlowDefinition,
+    variables: Mapping[str, str],
+    *,
+    tenant_id: int | None,
+    on_gone: Callable[[FlowRunner], Awaitable[None]],
+) -> FlowRunner:
+    """Run another flow on a channel of ours that is already up (a caller
+    whose agent hung up, sent to the post-call survey).  Whoever held the
+    channel must have released it; ``on_gone`` hears the end instead of the
+    usual call-record close (the call's record is already closed)."""
+    runner = _runner(center, channel_id, definition, variables, tenant_id, on_gone)
+    center.channels.own(channel_id, runner)
+    await runner.start()
+    return runner
+
+
+def _runner(
+    center: FlowHost,
+    channel_id: str,
+    definition: FlowDefinition,
+    variables: Mapping[str, str],
+    tenant_id: int | None,
+    on_gone: Callable[[FlowRunner], Awaitable[None]],
+) -> FlowRunner:
+    session = FlowSession(definition, channel_id, variables)
     assert center.http is not None
-    runner = FlowRunner(
+    return FlowRunner(
         center.ari,
         session,
         channel_id,
@@ -172,18 +213,10 @@ async def _run_flow(
             r.session.variables,
             tenant_id=r.tenant_id,
         ),
-        on_gone=lambda gone: caller_gone(center, gone),
+        on_gone=on_gone,
         tenant_id=tenant_id,
         ops=center.ops,
     )
-    center.channels.own(channel_id, runner)
-    center.bus.publish("call", "entered", call_id=channel_id, did=did, caller_id=caller_id)
-    if channel_state != "Up":
-        # The app answers, not [from-pstn]: a digit pressed before the flow
-        # runs would be lost.  A channel that arrives answered (a test call
-        # the admin's phone picked up, a dialplan of one's own) needs no answer.
-        await center.ops.run(Answer(channel_id))
-    await runner.start()
 
 
 async def caller_gone(center: FlowHost, runner: FlowRunner) -> None:

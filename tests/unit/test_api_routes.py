@@ -149,6 +149,18 @@ def route_cases(flow_id: int) -> list[RouteCase]:
         RouteCase("GET", "/queues", "/queues", VIEWERS),
         RouteCase(
             "GET",
+            "/reports/agents",
+            "/reports/agents?from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z",
+            VIEWERS,
+        ),
+        RouteCase(
+            "GET",
+            "/reports/surveys",
+            "/reports/surveys?from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z",
+            VIEWERS,
+        ),
+        RouteCase(
+            "GET",
             "/reports/queues",
             "/reports/queues?from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z",
             VIEWERS,
@@ -503,9 +515,12 @@ async def test_given_seeded_demo_when_listing_and_getting_flows_then_main_menu_v
     api: Api,
 ) -> None:
     listed = (await api.get("/flows", "auditor")).json()
-    assert [(f["id"], f["name"], f["published_version"]) for f in listed] == [
-        (api.flow_id, "Main menu", 1)
+    # The demo's menu and its post-call survey, each published once.
+    assert sorted((f["name"], f["published_version"]) for f in listed) == [
+        ("Main menu", 1),
+        ("Post-call survey", 1),
     ]
+    assert api.flow_id in {f["id"] for f in listed}
     flow = (await api.get(f"/flows/{api.flow_id}", "auditor")).json()
     assert flow["draft"] == MAIN_MENU
     assert [(v["version"], v["published_by"], v["live"]) for v in flow["versions"]] == [

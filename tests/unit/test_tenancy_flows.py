@@ -17,6 +17,7 @@ from ari_apps.ari.events import parse_event
 from ari_apps.ivr import services as flows
 from ari_apps.ivr.demo import MAIN_MENU
 from ari_apps.ivr.stasis import start_test_flow
+from ari_apps.survey.demo import SURVEY_FLOW
 from hotline import calls, live_status, lookup_hosts, seed
 from hotline.api_tokens import SCOPES
 from hotline.errors import Conflict, FlowInvalid, NotFound
@@ -124,7 +125,8 @@ async def test_given_second_tenant_admin_when_listing_flows_then_only_their_own(
     # And the demo tenant's administrator does not see theirs.
     await ui.login("administrator")
     await ui.get("/flows")
-    assert [row["name"] for row in ui.last.context["flows"]] == [seed.DEMO_FLOW]
+    # The demo tenant's own: its menu and its post-call survey.
+    assert [row["name"] for row in ui.last.context["flows"]] == [seed.DEMO_FLOW, SURVEY_FLOW]
     assert (await ui.get(f"/flows/{created.id}")).status_code == 404
 
 
