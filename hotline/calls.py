@@ -95,6 +95,8 @@ def _record_dict(record: CallRecord) -> dict[str, Any]:
         "answered_at": iso(record.answered_at),
         "ended_at": iso(record.ended_at),
         "disposition": record.disposition,
+        "agent_disposition": record.agent_disposition,
+        "agent_notes": record.agent_notes,
     }
 
 

@@ -14,7 +14,7 @@ system with the call's values filled in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from string import Formatter
 from typing import Any, Final
 from urllib.parse import quote
@@ -22,10 +22,10 @@ from zoneinfo import ZoneInfo
 
 from hotline import calls
 from hotline.center import ContactCenter
-from hotline.errors import HotlineError
+from hotline.errors import HotlineError, InvalidRequest
 from hotline.metrics import surveys
 from hotline.metrics.surveys import SurveyFigures
-from hotline.models import Agent
+from hotline.models import Agent, CallRecord, Queue
 from hotline.tenancy import scoped
 
 # Flow variables every call has; the pop shows them in their own places.
@@ -65,6 +65,8 @@ class Desk:
     pop: ScreenPop | None
     # The agent's own post-call survey figures today (site clock).
     survey_today: SurveyFigures
+    # The call whose outcome the agent records (on it, or just after it).
+    outcome: CallOutcome | None = None
 
 
 def mask(value: str) -> str:
@@ -118,7 +120,9 @@ async def desk_for(
     midnight = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     today = await surveys.responses(tenant_id, midnight, now, agent=agent.extension)
     survey_today = surveys.survey_figures(row.rating for row in today)
-    return Desk(agent.extension, agent.name, status, pop, survey_today)
+    connected = str(status.get("connected_call_id") or "") if status is not None else ""
+    outcome = await outcome_call(agent.extension, tenant_id, now, connected or None)
+    return Desk(agent.extension, agent.name, status, pop, survey_today, outcome)
 
 
 async def _screen_pop(
@@ -161,3 +165,84 @@ async def _screen_pop(
         previous_calls=tuple(history),
         business_url=business_url(url_template, link_values),
     )
+
+
+# -- the outcome of a call (disposition and notes) ---------------------------------------
+MAX_NOTES_CHARS: Final = 2000
+# A call stays on the desk for its outcome this long after it ended.
+OUTCOME_WINDOW: Final = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    call_id: str
+    caller_id: str
+    queue: str | None
+    codes: tuple[tuple[str, str], ...]  # (code, label) of the queue, in order
+    disposition: str | None
+    notes: str
+
+
+def _codes(queue: Queue | None) -> tuple[tuple[str, str], ...]:
+    raw = queue.disposition_codes if queue is not None else None
+    if not isinstance(raw, list):
+        return ()
+    return tuple(
+        (str(item["code"]), str(item.get("label") or item["code"]))
+        for item in raw
+        if isinstance(item, dict) and item.get("code")
+    )
+
+
+async def outcome_call(
+    extension: str, tenant_id: int, now: datetime, connected_call_id: str | None
+) -> CallOutcome | None:
+    """The call the agent records an outcome for: the one they are on, else
+    their last answered call of the past hour."""
+    records = scoped(CallRecord, tenant_id)
+    if connected_call_id:
+        record = await records.get_or_none(call_id=connected_call_id)
+    else:
+        record = (
+            await records.filter(agent_extension=extension, answered_at__gte=now - OUTCOME_WINDOW)
+            .order_by("-answered_at")
+            .first()
+        )
+    if record is None:
+        return None
+    queue = await scoped(Queue, tenant_id).get_or_none(name=record.queue) if record.queue else None
+    return CallOutcome(
+        record.call_id,
+        record.caller_id,
+        record.queue,
+        _codes(queue),
+        record.agent_disposition,
+        record.agent_notes or "",
+    )
+
+
+async def save_outcome(
+    extension: str, tenant_id: int, call_id: str, code: str, notes: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Record the agent's disposition and notes on their call; (before, after)."""
+    record = await scoped(CallRecord, tenant_id).get_or_none(call_id=call_id)
+    if record is None or record.agent_extension != extension:
+        raise InvalidRequest(f"call {call_id!r} is not one of your calls", {"field": "call_id"})
+    queue = await scoped(Queue, tenant_id).get_or_none(name=record.queue) if record.queue else None
+    codes = [known for known, _ in _codes(queue)]
+    if code not in codes:
+        raise InvalidRequest(
+            f"code: {code!r} is not an outcome of queue {record.queue!r} (one of {codes})",
+            {"field": "code"},
+        )
+    if len(notes) > MAX_NOTES_CHARS:
+        raise InvalidRequest(
+            f"notes: at most {MAX_NOTES_CHARS} characters ({len(notes)} given)",
+            {"field": "notes"},
+        )
+    before = {"disposition": record.agent_disposition, "notes": record.agent_notes}
+    record.agent_disposition = code
+    record.agent_notes = notes.strip()
+    await record.save(update_fields=["agent_disposition", "agent_notes"])
+    await calls.add_event(call_id, "disposition", code=code, agent=extension)
+    return before, {"disposition": code, "notes": record.agent_notes}

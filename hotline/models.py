@@ -104,6 +104,9 @@ class Queue(Model):
     # The flow (by name, in the queue's tenant) a caller is handed to when
     # the agent hangs up first: the post-call survey.  None: no survey.
     survey_flow = fields.CharField(max_length=100, null=True)
+    # The outcomes an agent picks for a call of this queue on the desk
+    # (dispositions), in order: [{"code": ..., "label": ...}].
+    disposition_codes: Any = fields.JSONField(null=True)  # None: none yet
 
     class Meta:
         table = "queue"
@@ -182,6 +185,10 @@ class CallRecord(Model):
     answered_at = fields.DatetimeField(null=True)
     ended_at = fields.DatetimeField(null=True)
     disposition = fields.CharField(max_length=32, null=True)
+    # What the agent recorded on the desk: one of the queue's disposition
+    # codes and free notes (the call's outcome for the business).
+    agent_disposition = fields.CharField(max_length=32, null=True)
+    agent_notes = fields.TextField(null=True)
 
     class Meta:
         table = "call_record"

@@ -7,7 +7,7 @@ are created, so a restart never undoes an edit.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Sequence
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from argon2 import PasswordHasher
 from tortoise.expressions import Q
@@ -41,6 +41,13 @@ SEEDED_TOKEN_NAME = "demo admin"
 DEMO_DID = "8000"
 DEMO_FLOW = "Main menu"
 DEMO_QUEUE = "support"
+# The outcomes a demo agent picks on the desk after a call.
+DEMO_DISPOSITIONS: Final[list[dict[str, str]]] = [
+    {"code": "resolved", "label": "Resolved"},
+    {"code": "follow_up", "label": "Needs follow-up"},
+    {"code": "complaint", "label": "Complaint"},
+    {"code": "wrong_number", "label": "Wrong number"},
+]
 DEMO_AGENTS = ("1001", "1002")
 # The demo's people (a contract: outside checks sign in as them): an agent
 # user per demo agent, tied to its extension, and a supervisor whose phone is
@@ -160,6 +167,7 @@ async def seed_demo(
             # The demo queue records every call (issue 14's contract).
             record_policy="all",
             recording_retention_days=90,
+            disposition_codes=DEMO_DISPOSITIONS,
         )
     for extension in DEMO_AGENTS:
         agent = await Agent.get_or_none(extension=extension)

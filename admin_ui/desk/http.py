@@ -33,7 +33,8 @@ from admin_ui.web.rendering import (
 from ari_apps.acd import agent_supervision, pause_reason_settings
 from ari_apps.acd.settings_edit import Editor
 from hotline.center import ContactCenter
-from hotline.desk import Desk, NotAnAgent, desk_for
+from hotline.desk import Desk, NotAnAgent, desk_for, save_outcome
+from hotline.errors import InvalidRequest
 from hotline.settings import DEFAULT_SCREEN_POP_MASKED, Settings
 
 SETTLE_S: Final = 0.1
@@ -128,6 +129,34 @@ async def desk_stream(request: Request) -> Response:
             subscription.close()
 
     return EventSourceResponse(events(), ping=KEEP_ALIVE_S)
+
+
+async def record_outcome(request: Request) -> Response:
+    """The agent's disposition and notes for their call, audited."""
+    desk = await _desk(request)
+    form = await request.form()
+    call_id = str(form.get("call_id", ""))
+    refused: str | None = None
+    try:
+        before, after = await save_outcome(
+            desk.extension,
+            tenant_of(request),
+            call_id,
+            str(form.get("code", "")),
+            str(form.get("notes", "")),
+        )
+    except InvalidRequest as error:
+        refused = error.message
+    else:
+        await audit.record(request, "desk_disposition", "call", call_id, before=before, after=after)
+    context = await _context(request, await _desk(request))
+    context["outcome_refused"] = refused
+    context["outcome_saved"] = refused is None
+    if is_htmx(request):
+        return render(request, view.PARTIAL, context)
+    return render(
+        request, "desk/page.html", context, status_code=400 if refused is not None else 200
+    )
 
 
 async def change_state(request: Request) -> Response:

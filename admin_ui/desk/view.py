@@ -39,4 +39,7 @@ def desk_context(
         "reasons": reasons,
         "csrf_token": csrf_token,
         "refused": None,
+        "outcome_refused": None,
+        "outcome_saved": False,
+        "can_edit": can_edit,
     }

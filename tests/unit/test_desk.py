@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from hotline import calls
 from hotline.desk import NotAnAgent, business_url, desk_for, mask
 from hotline.models import AuditEntry, CallEvent, CallRecord, User
 from hotline.settings import Settings
@@ -271,3 +272,72 @@ async def test_given_no_wrap_up_then_extending_is_refused_on_the_desk(ui: UiClie
     response = await ui.post("/desk/state", {"action": "extend"}, headers={"HX-Request": "true"})
     assert 'data-testid="desk-refused"' in response.text
     assert not await AuditEntry.exists(action="desk_agent_extend")
+
+
+# -- the outcome of a call ------------------------------------------------------------------
+async def _answered_by_1001(call_id: str = "done-1;2") -> None:
+    now = datetime.now(UTC)
+    await CallRecord.create(
+        call_id=call_id,
+        tenant_id=await home_tenant_id(),
+        caller_id="5550160",
+        queue="support",
+        agent_extension="1001",
+        started_at=now - timedelta(minutes=3),
+        answered_at=now - timedelta(minutes=2),
+        ended_at=now - timedelta(minutes=1),
+        disposition="answered",
+    )
+
+
+async def test_given_a_call_just_ended_then_the_agent_records_its_outcome_and_it_is_audited(
+    ui: UiClient,
+) -> None:
+    await _answered_by_1001()
+    await _agent_at(ui, "1001")
+    page = await ui.get("/desk")
+    assert 'data-testid="desk-outcome"' in page.text
+    assert 'value="follow_up"' in page.text  # the demo queue's codes
+    response = await ui.post(
+        "/desk/outcome",
+        {"call_id": "done-1;2", "code": "follow_up", "notes": "Call back about the meter"},
+        headers={"HX-Request": "true"},
+    )
+    assert 'data-testid="desk-outcome-saved"' in response.text
+    record = await CallRecord.get(call_id="done-1;2")
+    assert (record.agent_disposition, record.agent_notes) == (
+        "follow_up",
+        "Call back about the meter",
+    )
+    await calls.flush()  # timeline events go through the ordered writer
+    assert await CallEvent.exists(call_id="done-1;2", kind="disposition")
+    entry = await AuditEntry.get(action="desk_disposition")
+    assert (entry.username, entry.object_id) == ("agent", "done-1;2")
+    assert entry.after == {"disposition": "follow_up", "notes": "Call back about the meter"}
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"call_id": "done-1;2", "code": "nonsense", "notes": ""}, "code: &#39;nonsense&#39;"),
+        ({"call_id": "done-1;2", "code": "resolved", "notes": "x" * 2001}, "notes: at most"),
+        ({"call_id": "someone-elses", "code": "resolved", "notes": ""}, "not one of your calls"),
+    ],
+)
+async def test_given_a_bad_outcome_then_the_desk_names_the_field_and_saves_nothing(
+    ui: UiClient, form: dict[str, str], message: str
+) -> None:
+    await _answered_by_1001()
+    await CallRecord.create(
+        call_id="someone-elses",
+        tenant_id=await home_tenant_id(),
+        queue="support",
+        agent_extension="1002",
+        started_at=datetime.now(UTC),
+    )
+    await _agent_at(ui, "1001")
+    await ui.get("/desk")
+    response = await ui.post("/desk/outcome", form, headers={"HX-Request": "true"})
+    assert message in response.text
+    assert (await CallRecord.get(call_id="done-1;2")).agent_disposition is None
+    assert not await AuditEntry.exists(action="desk_disposition")
