@@ -74,10 +74,22 @@ def join_sides(caller: bytes | None, agent: bytes | None) -> JoinedAudio:
     shorter side (its channel hung up first) is padded with silence.  With
     one side missing the file is that side alone, in mono.
     """
-    sides = [(name, data) for name, data in (("caller", caller), ("agent", agent)) if data]
-    if not sides:
-        raise RecordingAudioError("neither side left any audio")
-    decoded = [(name, *_pcm16_mono(data, name)) for name, data in sides]
+    decoded: list[tuple[str, int, array[int]]] = []
+    problems: list[str] = []
+    for name, data in (("caller", caller), ("agent", agent)):
+        if not data:
+            problems.append(f"the {name} side left no audio")
+            continue
+        try:
+            rate, samples = _pcm16_mono(data, name)
+        except RecordingAudioError as error:
+            # A call hung up at the answer leaves Asterisk a header-less
+            # file: keep the other side rather than lose both.
+            problems.append(str(error))
+            continue
+        decoded.append((name, rate, samples))
+    if not decoded:
+        raise RecordingAudioError("; ".join(problems) or "neither side left any audio")
     rates = {rate for _, rate, _ in decoded}
     if len(rates) != 1:
         raise RecordingAudioError(f"the two sides differ in sample rate: {sorted(rates)}")

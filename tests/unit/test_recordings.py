@@ -97,6 +97,14 @@ def test_given_two_sides_then_caller_is_left_and_agent_right_padded_to_the_longe
     assert max(abs(s) for s in right[RATE + 10 :]) == 0, "the agent's missing second is silence"
 
 
+def test_given_one_side_unreadable_then_the_other_is_kept_in_mono() -> None:
+    # A call hung up at the answer leaves Asterisk a file without a header.
+    joined = join_sides(b"", tone_wav(880, 1.0))
+    assert joined.channels == 1
+    joined = join_sides(b"RIFF\x00", tone_wav(880, 1.0))
+    assert joined.channels == 1
+
+
 def test_given_one_side_only_then_the_file_is_that_side_in_mono() -> None:
     joined = join_sides(None, tone_wav(880, 1.0))
     assert joined.channels == 1
@@ -106,7 +114,7 @@ def test_given_one_side_only_then_the_file_is_that_side_in_mono() -> None:
 @pytest.mark.parametrize(
     ("caller", "agent", "message"),
     [
-        (None, None, "neither side"),
+        (None, None, "caller side left no audio; the agent side left no audio"),
         (b"not a wav", None, "caller side is not a WAV"),
         (tone_wav(440, 0.5), tone_wav(440, 0.5, rate=16000), "differ in sample rate"),
         (None, tone_wav(440, 0.5, channels=2), "agent side is not 16-bit mono"),
@@ -468,7 +476,7 @@ async def test_given_asterisk_kept_nothing_then_the_recording_is_failed_not_stor
     row = await CallRecording.get(call_id=CONVERSATION.call_id)
     assert row.status == "failed"
     assert row.file_path is None
-    assert "neither side" in row.removed_reason
+    assert "left no audio" in row.removed_reason
 
 
 async def test_given_a_restart_then_live_conversations_are_adopted_and_the_rest_finished(
