@@ -28,9 +28,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from admin_ui.wallboard import view
-from admin_ui.web.rendering import render, render_fragment, tenant_of
+from admin_ui.web import audit
+from admin_ui.web.rendering import is_htmx, language_of, render, render_fragment, tenant_of
 from hotline.center import ContactCenter
+from hotline.errors import HotlineError, InvalidRequest
+from hotline.live_status import agent_statuses, check_agent
 from hotline.metrics.wallboard import Wallboard, wallboard
+from hotline.pause_reasons import active_reasons, reason_for_pause
 
 SETTLE_S: Final = 0.25
 REFRESH_S: Final = 5.0
@@ -63,6 +67,8 @@ async def _one_board(request: Request) -> AsyncIterator[dict[str, Any]]:
 async def board_page(request: Request) -> Response:
     big = request.query_params.get("big") == "1"
     context = view.board_context(await _board(request))
+    if not big:
+        context.update(await _control_context(request))
     template = "wallboard/big.html" if big else "wallboard/page.html"
     return render(request, template, {**context, "big": big})
 
@@ -88,3 +94,55 @@ async def board_stream(request: Request) -> Response:
             subscription.close()
 
     return EventSourceResponse(events(), ping=KEEP_ALIVE_S)
+
+
+# -- supervisor control: force an agent's state, with a reason (audited) --------------
+FORCED_ACTIONS: Final = ("logout", "pause")
+CONTROL_PARTIAL: Final = "wallboard/_control.html"
+
+
+async def _control_context(request: Request) -> dict[str, Any]:
+    tenant = tenant_of(request)
+    reasons = [(r.code, r.label(language_of(request))) for r in await active_reasons(tenant)]
+    agents = sorted(await agent_statuses(_center(request), tenant), key=lambda a: a["extension"])
+    return {
+        "control_agents": agents,
+        "control_reasons": reasons,
+        "control_error": None,
+        "control_done": None,
+    }
+
+
+async def force_agent_state(request: Request) -> Response:
+    """A supervisor logs an agent out or makes them not ready, with a reason."""
+    form = await request.form()
+    extension = str(form.get("extension", ""))
+    action = str(form.get("action", ""))
+    reason = str(form.get("reason", "")).strip()
+    error: str | None = None
+    result: dict[str, Any] | None = None
+    try:
+        if action not in FORCED_ACTIONS:
+            raise InvalidRequest(f"action: one of {list(FORCED_ACTIONS)}", {"field": "action"})
+        if not reason:
+            raise InvalidRequest("reason: say why (it goes in the audit log)", {"field": "reason"})
+        await check_agent(tenant_of(request), extension)
+        pause_reason = await reason_for_pause(extension, reason) if action == "pause" else None
+        before = _center(request).agent_status(extension)
+        result = await _center(request).agent_action(extension, action, pause_reason)
+        await audit.record(
+            request,
+            f"agent_forced_{action}",
+            "agent",
+            extension,
+            before={"state": (before or {}).get("state"), "reason": (before or {}).get("reason")},
+            after={"state": result.get("state"), "reason": result.get("reason"), "why": reason},
+        )
+    except HotlineError as refused:
+        error = refused.message
+    context = await _control_context(request)
+    context["control_error"] = error
+    context["control_done"] = None if error else {"extension": extension, "action": action}
+    return render(
+        request, CONTROL_PARTIAL, context, status_code=200 if is_htmx(request) or not error else 400
+    )

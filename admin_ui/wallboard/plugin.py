@@ -10,4 +10,5 @@ from admin_ui.web.routing import ui_route
 routes: list[Route] = [
     ui_route("/wallboard", http.board_page, "wallboard:view"),
     ui_route("/wallboard/stream", http.board_stream, "wallboard:view"),
+    ui_route("/wallboard/control", http.force_agent_state, "agents:edit", methods=("POST",)),
 ]

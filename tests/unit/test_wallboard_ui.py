@@ -115,3 +115,56 @@ async def test_given_an_event_source_then_a_bus_event_brings_the_next_board(
     assert second["event"] == "board"
     await events.aclose()
     assert ui.center.bus._subscriptions == []  # a closed stream stops listening
+
+
+# -- supervisor control -------------------------------------------------------------------
+async def test_given_a_supervisor_when_forcing_an_agent_not_ready_then_it_is_done_and_audited(
+    ui: UiClient,
+) -> None:
+    from hotline.models import AuditEntry
+
+    await ui.login("supervisor")
+    page = await ui.get("/wallboard")
+    assert 'data-testid="wallboard-control"' in page.text
+    response = await ui.post(
+        "/wallboard/control",
+        {"extension": "1001", "action": "pause", "reason": "meeting"},
+        headers={"HX-Request": "true"},
+    )
+    assert 'data-testid="wallboard-control-done"' in response.text
+    assert ui.center.actions[-1] == ("1001", "pause", "meeting")
+    entry = await AuditEntry.get(action="agent_forced_pause")
+    assert (entry.username, entry.object_id) == ("supervisor", "1001")
+    assert entry.after["why"] == "meeting" and entry.ip
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"extension": "1001", "action": "pause", "reason": ""}, "reason:"),
+        ({"extension": "1001", "action": "ready", "reason": "meeting"}, "action:"),
+        ({"extension": "4242", "action": "logout", "reason": "meeting"}, "4242"),
+    ],
+)
+async def test_given_a_bad_control_request_then_nothing_changes_and_it_says_why(
+    ui: UiClient, form: dict[str, str], message: str
+) -> None:
+    await ui.login("supervisor")
+    await ui.get("/wallboard")
+    response = await ui.post("/wallboard/control", form, headers={"HX-Request": "true"})
+    assert 'data-testid="wallboard-control-error"' in response.text
+    assert message in response.text
+    assert ui.center.actions == []
+
+
+async def test_given_an_agent_then_the_wallboard_has_no_control_and_refuses_it(
+    ui: UiClient,
+) -> None:
+    await ui.login("agent")
+    page = await ui.get("/wallboard")
+    assert 'data-testid="wallboard-control"' not in page.text
+    response = await ui.post(
+        "/wallboard/control", {"extension": "1001", "action": "logout", "reason": "meeting"}
+    )
+    assert response.status_code == 403
+    assert ui.center.actions == []
