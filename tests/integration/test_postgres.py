@@ -244,7 +244,8 @@ async def test_given_postgres_when_restarted_and_seeded_again_then_demo_tenant_e
     await demo_data.seed_demo(database)
 
     assert await Tenant.all().count() == 1
-    assert await Flow.all().count() == 1
+    # The main menu and the post-call survey, each once.
+    assert await Flow.all().count() == 2
     assert await FlowVersion.all().count() == 1
     queue = await Queue.get(name="support")
     assert queue.wrapup_s == 3
