@@ -60,5 +60,11 @@ def values_from_form(form: Form, name: str | None = None) -> dict[str, Any]:
         "max_misses": text(form, "max_misses"),
         "vip_caller_ids": text(form, "vip_caller_ids"),
         "vip_priority": text(form, "vip_priority"),
+        "sl_threshold_s": text(form, "sl_threshold_s"),
+        "sl_target_pct": text(form, "sl_target_pct"),
+        "short_abandon_s": text(form, "short_abandon_s"),
+        "record_policy": text(form, "record_policy"),
+        "record_sample_pct": text(form, "record_sample_pct"),
+        "recording_retention_days": text(form, "recording_retention_days"),
         "members": texts(form, "members"),
     }

@@ -37,6 +37,15 @@ OVERFLOW_KIND_NAMES = tuple(sorted(OVERFLOW_KINDS))
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _RESERVED_NAMES = frozenset({"new"})
 _CALLER_ID = re.compile(r"^\+?[0-9*#]{1,32}$")
+RECORD_POLICIES = ("none", "all", "sample")
+# Bounds of the figures' and recordings' integer fields (None: unbounded).
+_BOUNDS: dict[str, tuple[int, int | None]] = {
+    "sl_threshold_s": (1, 3600),
+    "sl_target_pct": (1, 100),
+    "short_abandon_s": (0, 600),
+    "record_sample_pct": (1, 100),
+    "recording_retention_days": (1, None),
+}
 
 # InvalidConfigError field -> form field.
 _CONFIG_FIELDS = {
@@ -68,6 +77,12 @@ def blank_values() -> dict[str, Any]:
         "max_misses": "2",
         "vip_caller_ids": "",
         "vip_priority": "10",
+        "sl_threshold_s": "20",
+        "sl_target_pct": "80",
+        "short_abandon_s": "5",
+        "record_policy": "none",
+        "record_sample_pct": "100",
+        "recording_retention_days": "",
         "members": [],
     }
 
@@ -95,6 +110,12 @@ async def values_of(queue: Queue) -> dict[str, Any]:
         "max_misses": str(queue.max_misses),
         "vip_caller_ids": "\n".join(queue.vip_caller_ids or []),
         "vip_priority": str(queue.vip_priority),
+        "sl_threshold_s": str(queue.sl_threshold_s),
+        "sl_target_pct": str(queue.sl_target_pct),
+        "short_abandon_s": str(queue.short_abandon_s),
+        "record_policy": queue.record_policy,
+        "record_sample_pct": str(queue.record_sample_pct),
+        "recording_retention_days": _opt(queue.recording_retention_days),
         "members": sorted(m.agent.extension for m in members),
     }
 
@@ -115,6 +136,12 @@ _AUDITED_FIELDS = (
     "max_misses",
     "vip_caller_ids",
     "vip_priority",
+    "sl_threshold_s",
+    "sl_target_pct",
+    "short_abandon_s",
+    "record_policy",
+    "record_sample_pct",
+    "recording_retention_days",
 )
 
 
@@ -160,7 +187,18 @@ async def _parse(tenant_id: int, values: dict[str, Any], *, creating: bool) -> d
         "max_misses": check.integer("max_misses", values["max_misses"]),
         "vip_caller_ids": _caller_ids(check, values["vip_caller_ids"]),
         "vip_priority": check.integer("vip_priority", values["vip_priority"]),
+        "record_policy": values["record_policy"],
     }
+    for bounded, (low, high) in _BOUNDS.items():
+        optional = bounded == "recording_retention_days"
+        number = check.integer(bounded, values[bounded], optional=optional)
+        if number is not None and high is None and number < low:
+            check.fail(bounded, "queues.error.at_least", value=number, low=low)
+        elif number is not None and high is not None and not low <= number <= high:
+            check.fail(bounded, "queues.error.range", value=number, low=low, high=high)
+        fields[bounded] = number
+    if fields["record_policy"] not in RECORD_POLICIES:
+        check.fail("record_policy", "queues.error.choice")
     if fields["overflow_target"] and not fields["overflow_kind"]:
         check.fail("overflow_kind", "queues.error.required")
     if fields["overflow_kind"] == OVERFLOW_QUEUE and fields["overflow_target"]:

@@ -6,6 +6,8 @@ import os
 import re
 from pathlib import Path
 
+import pytest
+
 from hotline.models import Agent, AuditEntry, Flow, Queue, QueueMember
 from tests.unit.ui_support import UiClient
 
@@ -47,6 +49,12 @@ def queue_form(**overrides: str | list[str]) -> dict[str, str | list[str]]:
         "max_misses": "2",
         "vip_caller_ids": "+4930123\n5551234",
         "vip_priority": "20",
+        "sl_threshold_s": "30",
+        "sl_target_pct": "90",
+        "short_abandon_s": "8",
+        "record_policy": "sample",
+        "record_sample_pct": "25",
+        "recording_retention_days": "90",
         "members": ["1001"],
     }
     form.update(overrides)
@@ -337,3 +345,77 @@ async def test_given_chinese_then_queue_page_is_translated(ui: UiClient) -> None
     await ui.post("/language", {"language": "zh-CN", "next": "/queues"})
     response = await ui.post("/queues", queue_form(ring_timeout_s="0"))
     assert "振铃超时（秒）：必须大于 0" in response.text
+
+
+async def test_given_service_level_and_recording_fields_then_saved_audited_and_shown_again(
+    ui: UiClient,
+) -> None:
+    await ui.login("supervisor")
+    response = await ui.post(
+        "/queues/support", queue_form(name="support", overflow_kind="", overflow_target="")
+    )
+    assert response.status_code == 303
+    queue = await Queue.get(name="support")
+    assert (queue.sl_threshold_s, queue.sl_target_pct, queue.short_abandon_s) == (30, 90, 8)
+    assert (queue.record_policy, queue.record_sample_pct) == ("sample", 25)
+    assert queue.recording_retention_days == 90
+    entry = await AuditEntry.get(action="update", object_type="queue", object_id="support")
+    assert entry.before["sl_threshold_s"] == 20 and entry.after["sl_threshold_s"] == 30
+    assert entry.after["record_policy"] == "sample"
+    assert entry.after["recording_retention_days"] == 90
+    assert entry.after["sl_target_pct"] == 90 and entry.after["short_abandon_s"] == 8
+    assert entry.after["record_sample_pct"] == 25
+    page = await ui.get("/queues/support")
+    values = ui.last.context["values"]
+    assert values["sl_threshold_s"] == "30" and values["sl_target_pct"] == "90"
+    assert values["short_abandon_s"] == "8" and values["record_policy"] == "sample"
+    assert values["record_sample_pct"] == "25" and values["recording_retention_days"] == "90"
+    assert 'id="queue-service-level"' in page.text and 'id="queue-recording"' in page.text
+    assert '<option value="sample" selected>' in page.text
+
+
+async def test_given_empty_retention_then_recordings_are_kept_forever(ui: UiClient) -> None:
+    await ui.login("supervisor")
+    response = await ui.post(
+        "/queues/support",
+        queue_form(recording_retention_days="", overflow_kind="", overflow_target=""),
+    )
+    assert response.status_code == 303
+    assert (await Queue.get(name="support")).recording_retention_days is None
+    await ui.get("/queues/support")
+    assert ui.last.context["values"]["recording_retention_days"] == ""
+
+
+@pytest.mark.parametrize(
+    ("field", "bad", "message"),
+    [
+        ("sl_threshold_s", "0", "queues.error.range"),
+        ("sl_threshold_s", "3601", "queues.error.range"),
+        ("sl_threshold_s", "", "queues.error.required"),
+        ("sl_target_pct", "0", "queues.error.range"),
+        ("sl_target_pct", "101", "queues.error.range"),
+        ("short_abandon_s", "-1", "queues.error.range"),
+        ("short_abandon_s", "601", "queues.error.range"),
+        ("short_abandon_s", "x", "queues.error.integer"),
+        ("record_policy", "some", "queues.error.choice"),
+        ("record_sample_pct", "0", "queues.error.range"),
+        ("record_sample_pct", "101", "queues.error.range"),
+        ("recording_retention_days", "0", "queues.error.at_least"),
+        ("recording_retention_days", "1.5", "queues.error.integer"),
+    ],
+)
+async def test_given_bad_service_level_or_recording_value_then_refused_naming_it(
+    ui: UiClient, field: str, bad: str, message: str
+) -> None:
+    await ui.login("supervisor")
+    before = dict(await Queue.get(name="support").values())
+    form = queue_form(overflow_kind="", overflow_target="", **{field: bad})
+    response = await ui.post("/queues/support", form)
+    assert response.status_code == 422
+    assert set(ui.last.context["errors"]) == {field}
+    assert ui.last.context["errors"][field].message == message
+    assert ui.last.context["values"][field] == bad
+    assert f'id="error-{field}"' in response.text
+    assert dict(await Queue.get(name="support").values()) == before
+    assert not await AuditEntry.exists(action="update", object_type="queue")
+    assert ui.center.reloads == 0
