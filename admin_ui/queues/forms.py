@@ -66,5 +66,6 @@ def values_from_form(form: Form, name: str | None = None) -> dict[str, Any]:
         "record_policy": text(form, "record_policy"),
         "record_sample_pct": text(form, "record_sample_pct"),
         "recording_retention_days": text(form, "recording_retention_days"),
+        "survey_flow": text(form, "survey_flow"),
         "members": texts(form, "members"),
     }

@@ -27,7 +27,7 @@ from ari_apps.acd.exceptions import InvalidConfigError
 from ari_apps.acd.settings_edit import Editor, SettingsParser, config_error
 from ari_apps.acd.strategies import LONGEST_IDLE, STRATEGIES
 from hotline.errors import NotFound
-from hotline.models import Agent, Queue, QueueMember
+from hotline.models import Agent, Flow, Queue, QueueMember
 from hotline.models_voicemail import Mailbox
 from hotline.tenancy import scoped
 
@@ -83,6 +83,7 @@ def blank_values() -> dict[str, Any]:
         "record_policy": "none",
         "record_sample_pct": "100",
         "recording_retention_days": "",
+        "survey_flow": "",
         "members": [],
     }
 
@@ -116,6 +117,7 @@ async def values_of(queue: Queue) -> dict[str, Any]:
         "record_policy": queue.record_policy,
         "record_sample_pct": str(queue.record_sample_pct),
         "recording_retention_days": _opt(queue.recording_retention_days),
+        "survey_flow": queue.survey_flow or "",
         "members": sorted(m.agent.extension for m in members),
     }
 
@@ -142,6 +144,7 @@ _AUDITED_FIELDS = (
     "record_policy",
     "record_sample_pct",
     "recording_retention_days",
+    "survey_flow",
 )
 
 
@@ -199,6 +202,11 @@ async def _parse(tenant_id: int, values: dict[str, Any], *, creating: bool) -> d
         fields[bounded] = number
     if fields["record_policy"] not in RECORD_POLICIES:
         check.fail("record_policy", "queues.error.choice")
+    # The post-call survey: a flow of the queue's tenant, by name; empty: none.
+    survey_flow = str(values.get("survey_flow", "")).strip()
+    fields["survey_flow"] = survey_flow or None
+    if survey_flow and not await scoped(Flow, tenant_id).filter(name=survey_flow).exists():
+        check.fail("survey_flow", "queues.error.unknown_flow", value=survey_flow)
     if fields["overflow_target"] and not fields["overflow_kind"]:
         check.fail("overflow_kind", "queues.error.required")
     if fields["overflow_kind"] == OVERFLOW_QUEUE and fields["overflow_target"]:

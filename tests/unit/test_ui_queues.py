@@ -419,3 +419,16 @@ async def test_given_bad_service_level_or_recording_value_then_refused_naming_it
     assert dict(await Queue.get(name="support").values()) == before
     assert not await AuditEntry.exists(action="update", object_type="queue")
     assert ui.center.reloads == 0
+
+
+async def test_given_a_survey_flow_then_only_a_flow_of_the_tenant_is_accepted(
+    ui: UiClient,
+) -> None:
+    await ui.login("supervisor")
+    response = await ui.post("/queues", queue_form(survey_flow="No such flow"))
+    assert response.status_code == 422
+    assert set(ui.last.context["errors"]) == {"survey_flow"}
+    assert not await Queue.exists(name="billing")
+    response = await ui.post("/queues", queue_form(survey_flow="Post-call survey"))
+    assert response.status_code in (200, 303)
+    assert (await Queue.get(name="billing")).survey_flow == "Post-call survey"
