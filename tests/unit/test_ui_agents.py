@@ -141,6 +141,12 @@ async def test_given_edit_then_skills_and_membership_saved_reloaded_and_audited(
             "wrapup_s": "0",
             "max_misses": "0",
             "vip_priority": "10",
+            "sl_threshold_s": "20",
+            "sl_target_pct": "80",
+            "short_abandon_s": "5",
+            "record_policy": "none",
+            "record_sample_pct": "100",
+            "recording_retention_days": "",
         },
     )
     assert ui.center.reloads == 1
