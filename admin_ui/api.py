@@ -22,6 +22,7 @@ from admin_ui.openapi import openapi_document
 from admin_ui.prompts.api import ROUTES as PROMPT_ROUTES
 from admin_ui.recordings.api import ROUTES as RECORDING_ROUTES
 from admin_ui.recordings.api import recording_fields
+from admin_ui.reports.api import ROUTES as REPORT_ROUTES
 from admin_ui.web import audit
 from ari_apps.ivr import services as flows_service
 from hotline import calls as calls_service
@@ -258,6 +259,7 @@ async def openapi(request: Request) -> Response:
 routes = [
     Route("/openapi.json", openapi),
     Route("/reports/queues", queue_report),
+    *REPORT_ROUTES,
     Route("/reports/surveys", survey_report),
     Route("/reports/agents", agents_report),
     Route("/queues", list_queues),

@@ -29,6 +29,7 @@ from admin_ui.fax import plugin as fax
 from admin_ui.flows import plugin as flows
 from admin_ui.prompts import plugin as prompts
 from admin_ui.queues import plugin as queues
+from admin_ui.reports import plugin as reports
 from admin_ui.shifts import plugin as shifts
 from admin_ui.tenants import plugin as tenants
 from admin_ui.users import plugin as users
@@ -92,6 +93,7 @@ FEATURES = (
     account,
     desk,
     wallboard,
+    reports,
     flows,
     prompts,
     fax,

@@ -7,6 +7,7 @@ from typing import Any
 from admin_ui.fax.api import OPENAPI_PATHS as FAX_PATHS
 from admin_ui.prompts.api import OPENAPI_PATHS as PROMPT_PATHS
 from admin_ui.recordings.api import OPENAPI_PATHS as RECORDING_PATHS
+from admin_ui.reports.api import OPENAPI_PATHS as REPORT_PATHS
 
 _BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
@@ -46,6 +47,7 @@ def openapi_document() -> dict[str, Any]:
                     "Queue figures over a period (METRICS.md): query 'from' and 'to', ISO 8601"
                 )
             },
+            **REPORT_PATHS,
             "/reports/agents": {
                 "get": _op(
                     "Per agent (METRICS.md): calls, talk_s, avg_talk_s, wrap_up_s, aht_s,"

@@ -17,6 +17,9 @@ FUNCTIONS: Final = (
     # The live board of queues and agents (/wallboard): the supervisors'
     # screen and the room's TV.
     "wallboard",
+    # Figures over any past period and their CSV/XLSX exports (/reports):
+    # they only read stored calls, so "view" is all there is.
+    "reports",
     "flows",
     "prompts",
     "queues",
@@ -41,12 +44,15 @@ PUBLISHABLE: Final = frozenset({"flows", "dialplan"})
 # staffing, not for everyone who may read the schedules (agents do).
 PLANNABLE: Final = frozenset({"shifts"})
 _ONLY_FOR: Final = {"publish": PUBLISHABLE, "plan": PLANNABLE}
+# Functions that only read: no "edit" (or any other action) to grant.
+VIEW_ONLY: Final = frozenset({"reports"})
 
 ALL_PERMISSIONS: Final = tuple(
     f"{function}:{action}"
     for function in FUNCTIONS
     for action in ACTIONS
     if function in _ONLY_FOR.get(action, (function,))
+    and (action == "view" or function not in VIEW_ONLY)
 )
 
 
@@ -76,7 +82,7 @@ BUILTIN_ROLES: Final[dict[str, frozenset[str]]] = {
             ),
             ("view", "edit"),
         )
-        | _grant(("flows", "audit"), ("view",))
+        | _grant(("flows", "audit", "reports"), ("view",))
         | {"shifts:plan"}
     ),
     "telecom engineer": frozenset(

@@ -28,6 +28,8 @@ QUERIES: Final = {"/shifts/planner": "?calls=100,120&aht=180"}
 NOT_PAGES: Final = {
     "/wallboard/stream": "the wallboard's server-sent events",
     "/desk/stream": "the desk's server-sent events",
+    "/reports/queues.csv": "a download (the queue report as CSV)",
+    "/reports/queues.xlsx": "a download (the queue report as XLSX)",
 }
 
 

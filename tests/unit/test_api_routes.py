@@ -165,6 +165,18 @@ def route_cases(flow_id: int) -> list[RouteCase]:
             "/reports/queues?from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z",
             VIEWERS,
         ),
+        RouteCase(
+            "GET",
+            "/reports/queues.csv",
+            "/reports/queues.csv?from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z",
+            VIEWERS,
+        ),
+        RouteCase(
+            "GET",
+            "/reports/queues.xlsx",
+            "/reports/queues.xlsx?from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z",
+            VIEWERS,
+        ),
         RouteCase("GET", "/queues/{name}", "/queues/support", VIEWERS),
         RouteCase("GET", "/agents", "/agents", VIEWERS),
         RouteCase("GET", "/agents/{extension}", "/agents/1001", VIEWERS),

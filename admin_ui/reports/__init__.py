@@ -1,0 +1,1 @@
+"""The reports (/reports): queue figures over any past period, with CSV and XLSX exports."""

@@ -1,0 +1,56 @@
+"""The report page and its exports.
+
+``/reports`` renders the filter form and the result; the form's htmx
+request gets the result's partial only (``reports/_result.html``), a
+browser without JavaScript the whole page.  The export links carry the
+form's query to ``/reports/queues.csv`` and ``.xlsx``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from admin_ui.reports import view
+from admin_ui.reports.exports import queue_export, site_zone
+from admin_ui.web.rendering import is_htmx, render, tenant_of
+from hotline.errors import InvalidRequest
+from hotline.metrics import reports
+
+
+async def report_page(request: Request) -> Response:
+    zone, now = site_zone(request), datetime.now(UTC)
+    error: str | None = None
+    try:
+        period = view.period_of(request.query_params, zone, now)
+    except InvalidRequest as refused:
+        error = refused.message
+        period = view.period_of({}, zone, now)
+    rows = await reports.queue_report(tenant_of(request), period.since, period.until, now)
+    context = view.result_context(rows, period, error)
+    template = view.PARTIAL if is_htmx(request) else "reports/page.html"
+    return render(request, template, context, status_code=400 if error else 200)
+
+
+async def _queue_file(request: Request, file_format: str) -> Response:
+    now = datetime.now(UTC)
+    period = view.period_of(request.query_params, site_zone(request), now)
+    rows = await reports.queue_report(tenant_of(request), period.since, period.until, now)
+    return await queue_export(
+        request,
+        view.chosen(rows, period.queue),
+        file_format,
+        period.since,
+        period.until,
+        queue=period.queue or None,
+    )
+
+
+async def queue_csv(request: Request) -> Response:
+    return await _queue_file(request, "csv")
+
+
+async def queue_xlsx(request: Request) -> Response:
+    return await _queue_file(request, "xlsx")

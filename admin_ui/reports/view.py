@@ -1,0 +1,124 @@
+"""The report page as the templates show it: the period, the rows as text, the chart.
+
+The form asks for whole days in the site's time zone, "to" included (a
+supervisor picks 1 to 30 November, not 1 November to 1 December); the
+period is then checked by ``reports.parse_period``, as the API's is.
+Every figure is formatted here once: rates as percentages, times as m:ss,
+"–" for an empty denominator (METRICS.md).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Final
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from hotline.errors import InvalidRequest
+from hotline.metrics import reports
+from hotline.metrics.queue_figures import shown
+
+PARTIAL: Final = "reports/_result.html"
+# The table's columns: every figure of the API's contract, in its order.
+COUNTS: Final = (
+    "offered",
+    "answered",
+    "abandoned",
+    "short_abandoned",
+    "overflowed",
+    "callbacks",
+    "answered_within_sl",
+)
+RATES: Final = ("service_level", "abandon_rate", "agent_connect_rate", "timely_answer_rate")
+TIMES: Final = ("asa_s", "aht_s", "avg_talk_s", "avg_wrap_up_s")
+COLUMNS: Final = (*COUNTS, "overflowed_by_rule", *RATES, *TIMES)
+
+
+@dataclass(frozen=True)
+class Period:
+    first_day: date
+    last_day: date
+    since: datetime
+    until: datetime
+    queue: str
+
+    def query(self) -> str:
+        """The form's query string, for the export links."""
+        values = {"from": self.first_day.isoformat(), "to": self.last_day.isoformat()}
+        if self.queue:
+            values["queue"] = self.queue
+        return urlencode(values)
+
+
+def _day(name: str, raw: str | None, default: date) -> date:
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise InvalidRequest(
+            f"'{name}': {raw[:40]!r} is not a date (YYYY-MM-DD)", {"field": name}
+        ) from None
+
+
+def period_of(query: Mapping[str, str], zone: ZoneInfo, now: datetime) -> Period:
+    """The form's period; today (site time) when a day is left out."""
+    today = now.astimezone(zone).date()
+    first = _day("from", query.get("from"), today)
+    last = _day("to", query.get("to"), today)
+    if last < first:
+        raise InvalidRequest("'to' must not be before 'from'", {"field": "to"})
+    since = datetime.combine(first, time(), zone)
+    until = datetime.combine(last + timedelta(days=1), time(), zone)
+    since, until = reports.parse_period(since.isoformat(), until.isoformat(), zone)
+    return Period(first, last, since, until, (query.get("queue") or "").strip())
+
+
+def chosen(rows: Sequence[dict[str, Any]], queue: str) -> list[dict[str, Any]]:
+    """The rows of the chosen queue, or all of them."""
+    return [row for row in rows if not queue or row["queue"] == queue]
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "–"
+    whole = round(value)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def _by_rule(value: Mapping[str, int] | None) -> str:
+    if not value:
+        return "–"
+    return ", ".join(f"{rule} {count}" for rule, count in sorted(value.items()))
+
+
+def shown_row(row: Mapping[str, Any]) -> dict[str, str]:
+    cells = {name: shown(row.get(name)) for name in COUNTS}
+    cells.update({name: shown(row.get(name), percent=True, digits=1) for name in RATES})
+    cells.update({name: seconds(row.get(name)) for name in TIMES})
+    cells["overflowed_by_rule"] = _by_rule(row.get("overflowed_by_rule"))
+    return {"queue": str(row["queue"]), **cells}
+
+
+def result_context(
+    all_rows: Sequence[dict[str, Any]], period: Period, error: str | None = None
+) -> dict[str, Any]:
+    rows = chosen(all_rows, period.queue)
+    series = {
+        "labels": [row["queue"] for row in rows],
+        "offered": [row["offered"] for row in rows],
+        "answered": [row["answered"] for row in rows],
+        "abandoned": [row["abandoned"] for row in rows],
+    }
+    return {
+        "period": period,
+        "queues": [row["queue"] for row in all_rows],
+        "rows": [shown_row(row) for row in rows],
+        "columns": COLUMNS,
+        "series_json": json.dumps(series, ensure_ascii=False, separators=(",", ":")),
+        "export_query": period.query(),
+        "error": error,
+    }
