@@ -218,13 +218,18 @@ async def delete_voicemail_message(request: Request) -> Response:
     return Response(status_code=204)
 
 
-async def queue_report(request: Request) -> Response:
-    principal = await require(request, "view")
+def _period(request: Request) -> tuple[datetime, datetime]:
+    """A report's ``from``/``to``; a time without an offset is the site's."""
     settings = getattr(request.app.state, "settings", None)
     zone = ZoneInfo(settings.site_timezone if settings is not None else "UTC")
-    since, until = reports.parse_period(
+    return reports.parse_period(
         request.query_params.get("from"), request.query_params.get("to"), zone
     )
+
+
+async def queue_report(request: Request) -> Response:
+    principal = await require(request, "view")
+    since, until = _period(request)
     rows = await reports.queue_report(principal.tenant_id, since, until, datetime.now(UTC))
     return JSONResponse(rows)
 
@@ -232,11 +237,7 @@ async def queue_report(request: Request) -> Response:
 async def agents_report(request: Request) -> Response:
     """Per agent over a period (METRICS.md "Agents" and CSAT)."""
     principal = await require(request, "view")
-    settings = getattr(request.app.state, "settings", None)
-    zone = ZoneInfo(settings.site_timezone if settings is not None else "UTC")
-    since, until = reports.parse_period(
-        request.query_params.get("from"), request.query_params.get("to"), zone
-    )
+    since, until = _period(request)
     rows = await agent_report.agent_report(principal.tenant_id, since, until, datetime.now(UTC))
     return JSONResponse(rows)
 
@@ -244,11 +245,7 @@ async def agents_report(request: Request) -> Response:
 async def survey_report(request: Request) -> Response:
     """Post-call survey figures (METRICS.md CSAT) per queue and per agent."""
     principal = await require(request, "view")
-    settings = getattr(request.app.state, "settings", None)
-    zone = ZoneInfo(settings.site_timezone if settings is not None else "UTC")
-    since, until = reports.parse_period(
-        request.query_params.get("from"), request.query_params.get("to"), zone
-    )
+    since, until = _period(request)
     return JSONResponse(await surveys.survey_report(principal.tenant_id, since, until))
 
 
