@@ -272,6 +272,7 @@ class CallCenter:
         # Queues deleted from the database leave the live ACD now, after the
         # agents' new memberships (which no longer name them) are in.
         await self.acd.remove_queues_except({queue.name for queue in queues}, now)
+        await self.recorder.reload_policies()
         for agent in agents:
             if agent.extension in known_agents or not agent.logged_in:
                 continue

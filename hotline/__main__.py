@@ -103,6 +103,14 @@ def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # The format names neither source line, thread nor process: skip
+    # gathering them for every record (the logging HOWTO's "Optimization"
+    # knobs).  Walking the stack for the caller was most of the cost of the
+    # two lines each queue call logs.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     # uvloop's event loop does the websocket reads and the REST round trips
     # to ARI (dozens per call) for less CPU than asyncio's pure-Python loop;
     # measured with `make bench`, where Hotline's CPU sets its latency.
