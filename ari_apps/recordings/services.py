@@ -131,9 +131,7 @@ class CallRecorder:
     async def _start(self, conversation: Conversation) -> None:
         try:
             policy = await self._policy_of(conversation.queue)
-            if policy is None or not should_record(
-                policy.policy, policy.sample_pct, self._draw()
-            ):
+            if policy is None or not should_record(policy.policy, policy.sample_pct, self._draw()):
                 return
             row = await start_row(
                 conversation.call_id,
