@@ -23,6 +23,7 @@ from admin_ui.prompts.api import ROUTES as PROMPT_ROUTES
 from admin_ui.recordings.api import ROUTES as RECORDING_ROUTES
 from admin_ui.recordings.api import recording_fields
 from admin_ui.reports.api import ROUTES as REPORT_ROUTES
+from admin_ui.wallboard.api import ROUTES as MONITORING_ROUTES
 from admin_ui.web import audit
 from ari_apps.ivr import services as flows_service
 from hotline import calls as calls_service
@@ -269,6 +270,7 @@ routes = [
     Route("/calls/recent", recent_calls),
     Route("/calls/{call_id}", get_call),
     *RECORDING_ROUTES,
+    *MONITORING_ROUTES,
     Route("/flows", list_flows),
     Route("/flows/{flow_id:int}", get_flow),
     Route("/flows/{flow_id:int}/draft", put_draft, methods=["PUT"]),

@@ -8,6 +8,7 @@ from admin_ui.fax.api import OPENAPI_PATHS as FAX_PATHS
 from admin_ui.prompts.api import OPENAPI_PATHS as PROMPT_PATHS
 from admin_ui.recordings.api import OPENAPI_PATHS as RECORDING_PATHS
 from admin_ui.reports.api import OPENAPI_PATHS as REPORT_PATHS
+from admin_ui.wallboard.api import OPENAPI_PATHS as MONITORING_PATHS
 
 _BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
@@ -90,6 +91,7 @@ def openapi_document() -> dict[str, Any]:
                 )
             },
             **RECORDING_PATHS,
+            **MONITORING_PATHS,
             "/flows": {"get": _op("Flows with their published version")},
             "/flows/{flow_id}": {"get": _op("A flow: draft and versions", params=("flow_id",))},
             "/flows/{flow_id}/draft": {

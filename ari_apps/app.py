@@ -57,15 +57,18 @@ from ari_apps.executor import ChannelOpsExecutor, HangUp, Originate, SafeFallbac
 from ari_apps.ivr import stasis as ivr_stasis
 from ari_apps.ivr.events import QueueExited
 from ari_apps.ivr.runner import FlowRunner
+from ari_apps.monitoring.services import SNOOP_STASIS_KIND as MONITOR_SNOOP_KIND
+from ari_apps.monitoring.services import SUPERVISOR_STASIS_KIND as MONITOR_SUPERVISOR_KIND
+from ari_apps.monitoring.services import MonitorService
 from ari_apps.provisioning import ensure_agent_endpoint
 from ari_apps.recordings.services import STASIS_KIND as RECORDING_STASIS_KIND
 from ari_apps.recordings.services import CallRecorder
 from ari_apps.stasis_routes import StasisRoutes
 from ari_apps.survey.services import SurveyHandOff
 from fax.scheduler import FaxBackScheduler
-from hotline import calls, tenancy
+from hotline import calls, seed, tenancy
 from hotline.bus import EventBus
-from hotline.center import HealthCheck
+from hotline.center import Actor, HealthCheck
 from hotline.errors import InvalidRequest, NotFound
 from hotline.models import Agent
 from hotline.settings import Settings
@@ -139,6 +142,9 @@ class CallCenter:
         # Queue conversations recorded per their queue's policy.
         self.recorder = CallRecorder(self.ari, self.ops, settings.ari_app, settings.var_dir)
         self.acd.conversation_observers.append(self.recorder)
+        # Supervisors' listen, whisper and barge on those conversations.
+        self.monitoring = MonitorService(self.ops, self.channels, settings.ari_app, bus)
+        self.acd.conversation_observers.append(self.monitoring)
         # A caller whose agent hung up first goes to their queue's survey.
         self.acd.after_conversation = SurveyHandOff(self)
         # The ACD behind flows' queue nodes, plugged into the flow engine.
@@ -161,6 +167,8 @@ class CallCenter:
         self.stasis_routes.claim_all(acd_stasis.stasis_claims(self))
         self.stasis_routes.claim(DIRECT_SERVICE, self._start_direct_service)
         self.stasis_routes.claim(RECORDING_STASIS_KIND, self._recording_snoop_started)
+        self.stasis_routes.claim(MONITOR_SUPERVISOR_KIND, self.monitoring.supervisor_answered)
+        self.stasis_routes.claim(MONITOR_SNOOP_KIND, self._monitoring_snoop_started)
 
     # -- lifecycle -------------------------------------------------------------
     async def start(self) -> None:
@@ -173,7 +181,9 @@ class CallCenter:
 
     async def stop(self) -> None:
         # Callers stay in Stasis when we go: Asterisk keeps them in their
-        # bridges (with MOH) and the next start adopts them.
+        # bridges (with MOH) and the next start adopts them.  Supervisors
+        # listening in do not: their sessions end (and are audited) now.
+        await self.monitoring.stop_all()
         await self.acd.stop()
         await self.recorder.stop()
         await self.fax_back.stop()
@@ -323,6 +333,27 @@ class CallCenter:
                 await vm_services.phone_mailboxes(agent.extension),
                 accountcode=tenancy.tenant_accountcode(agent.tenant_id),  # type: ignore[attr-defined]
             )
+        await self._provision_demo_supervisor_phone()
+
+    async def _provision_demo_supervisor_phone(self) -> None:
+        """The demo supervisor's phone (1009), which monitoring rings.
+
+        Monitoring rings whatever PJSIP endpoint a supervisor's user names
+        (``User.phone_extension``): an agent's phone, or one the PBX's
+        administrators configured (``hotline-trunks.conf``).  The demo has
+        no such configuration, so with a demo SIP password Hotline
+        provisions 1009 itself, like an agent's phone but in no queue and
+        not an agent: it is never offered calls nor counted as staff.
+        """
+        extension = seed.DEMO_SUPERVISOR_EXTENSION
+        if not self.settings.demo_sip_password or await Agent.exists(extension=extension):
+            return
+        await ensure_agent_endpoint(
+            self.ari,
+            extension,
+            self.settings.demo_sip_password,
+            accountcode=tenancy.tenant_accountcode(await tenancy.home_tenant_id()),
+        )
 
     async def _subscribe_endpoint_events(self) -> None:
         """Endpoint state events tell us when phones (un)register.
@@ -373,6 +404,9 @@ class CallCenter:
         # A recorder's snoop channel: it only records, and the recorder
         # hangs it up when the conversation ends.
         self.recorder.snoop_started(event.channel_id or "")
+
+    async def _monitoring_snoop_started(self, event: AriEvent) -> None:
+        self.monitoring.snoop_started(event)
 
     # -- call services -------------------------------------------------------------
     async def run_call_service(
@@ -627,6 +661,22 @@ class CallCenter:
             self.test_flows.pop(channel_id, None)
             raise InvalidRequest(f"could not ring {extension}: {exc.message}") from exc
         return channel_id
+
+    def monitoring_sessions(self) -> list[dict[str, Any]]:
+        return self.monitoring.session_list()
+
+    async def start_monitoring(
+        self, agent: str, supervisor: str, mode: str, actor: Actor
+    ) -> dict[str, Any]:
+        if agent not in self.acd.acd.agent_ids():
+            raise NotFound(f"no agent {agent!r}")
+        return await self.monitoring.start(agent, supervisor, mode, actor)
+
+    async def change_monitoring(self, session_id: str, mode: str, actor: Actor) -> dict[str, Any]:
+        return await self.monitoring.change_mode(session_id, mode, actor)
+
+    async def stop_monitoring(self, session_id: str, actor: Actor) -> dict[str, Any]:
+        return await self.monitoring.stop(session_id, actor)
 
     def call_context(self, call_id: str) -> dict[str, Any] | None:
         runner = next((r for r in self.runners.values() if r.call_id == call_id), None)

@@ -31,6 +31,8 @@ from ari_apps.ari.errors import AriNotFound
 from ari_apps.ari.events import AriEvent, parse_event
 from ari_apps.executor import AddToBridge, CreateBridge, DestroyBridge, HangUp
 from ari_apps.ivr import stasis as ivr_stasis
+from ari_apps.monitoring.services import BRIDGE_PREFIX as MONITOR_BRIDGE_PREFIX
+from ari_apps.monitoring.services import MonitorService
 from ari_apps.recordings.services import CallRecorder
 from hotline import calls
 from hotline.models import ConnectedCall, WaitingCaller
@@ -45,6 +47,7 @@ class ReconcileHost(ivr_stasis.FlowHost, Protocol):
     settings: Settings
     acd: AcdService
     recorder: CallRecorder
+    monitoring: MonitorService
 
     async def on_handler_error(self, event: AriEvent, exc: BaseException) -> None: ...
 
@@ -199,13 +202,18 @@ async def reconcile(center: ReconcileHost) -> None:
 
     center.recorder.finish_unfinished()
 
-    # Our queue bridges that no call owns any more.
+    # Our queue bridges that no call owns any more, and supervisors'
+    # monitoring bridges of sessions that did not survive (a restart ends
+    # them; their phones were hung up above as orphans).
+    live_monitor_bridges = {
+        f"{MONITOR_BRIDGE_PREFIX}{session_id}" for session_id in center.monitoring.sessions
+    }
     for bridge in await ari.list_bridges():
         bridge_id = str(bridge.get("id", ""))
-        if not bridge_id.startswith("hl-q-"):
-            continue
-        owner = bridge_id[len("hl-q-") :]
-        if owner not in acd.calls:
+        if bridge_id.startswith("hl-q-"):
+            if bridge_id[len("hl-q-") :] not in acd.calls:
+                await center.ops.run_best_effort(DestroyBridge(bridge_id))
+        elif bridge_id.startswith(MONITOR_BRIDGE_PREFIX) and bridge_id not in live_monitor_bridges:
             await center.ops.run_best_effort(DestroyBridge(bridge_id))
 
 

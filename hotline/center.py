@@ -24,6 +24,17 @@ class HealthCheck:
         return {"ok": self.ok, "reason": self.reason}
 
 
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who asks the contact center for something the audit log keeps:
+    the signed-in user or API token, and the address they came from."""
+
+    username: str
+    ip: str
+    tenant_id: int | None
+    source: str = "ui"
+
+
 class ContactCenter(Protocol):
     @property
     def ari_connected(self) -> bool: ...
@@ -55,6 +66,25 @@ class ContactCenter(Protocol):
         (``variables``: every flow variable, e.g. digits the caller keyed);
         None for a call no flow holds."""
         ...
+
+    def monitoring_sessions(self) -> list[dict[str, Any]]:
+        """Supervisors listening to agents now: ``{session_id, call_id, agent,
+        supervisor, mode, state, started_by, started_at}`` each."""
+        ...
+
+    async def start_monitoring(
+        self, agent: str, supervisor: str, mode: str, actor: Actor
+    ) -> dict[str, Any]:
+        """Ring phone ``supervisor`` and join it to ``agent``'s conversation
+        in ``mode`` (listen, whisper or barge); audited.  Raises
+        InvalidRequest naming the field at fault."""
+        ...
+
+    async def change_monitoring(
+        self, session_id: str, mode: str, actor: Actor
+    ) -> dict[str, Any]: ...
+
+    async def stop_monitoring(self, session_id: str, actor: Actor) -> dict[str, Any]: ...
 
     def live_calls(self) -> list[dict[str, Any]]:
         """Every call in progress; a call running a flow has a ``tenant_id``

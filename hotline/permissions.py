@@ -17,6 +17,9 @@ FUNCTIONS: Final = (
     # The live board of queues and agents (/wallboard): the supervisors'
     # screen and the room's TV.
     "wallboard",
+    # Listening to agents' calls (listen, whisper, barge from /wallboard):
+    # a privacy matter, so apart from seeing the board.
+    "monitoring",
     # Figures over any past period and their CSV/XLSX exports (/reports):
     # they only read stored calls, so "view" is all there is.
     "reports",
@@ -73,6 +76,7 @@ BUILTIN_ROLES: Final[dict[str, frozenset[str]]] = {
                 "dashboard",
                 "desk",
                 "wallboard",
+                "monitoring",
                 "queues",
                 "agents",
                 "shifts",

@@ -23,6 +23,7 @@ import fax.results
 import fax.services
 from admin_ui.auth import require
 from admin_ui.web import audit
+from admin_ui.web.openapi_ops import operation as _op
 from fax.documents import MAX_PDF_BYTES
 from hotline.errors import InvalidRequest
 from hotline.settings import Settings
@@ -199,25 +200,6 @@ ROUTES = [
     Route("/fax/dids/{number}", put_did, methods=["PUT"]),
     Route("/fax/dids/{number}", delete_did, methods=["DELETE"]),
 ]
-
-
-def _op(summary: str, params: tuple[str, ...] = (), body: dict[str, Any] | None = None) -> Any:
-    operation: dict[str, Any] = {
-        "summary": summary,
-        "security": [{"bearer": []}],
-        "parameters": [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in params
-        ],
-        "responses": {
-            "200": {"description": "OK", "content": {"application/json": {}}},
-            "401": {"description": "missing, unknown, revoked or expired bearer token"},
-            "403": {"description": "the token's role or scope may not do this"},
-        },
-    }
-    if body is not None:
-        operation["requestBody"] = {"required": True, "content": body}
-    return operation
 
 
 _UPLOAD = {

@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from admin_ui.auth import Principal, require
 from admin_ui.web import audit
+from admin_ui.web.openapi_ops import operation
 from admin_ui.web.routing import client_ip
 from hotline import calls as calls_service
 from hotline.errors import InvalidRequest
@@ -159,24 +160,11 @@ _ERASURE = {
 }
 
 
+_NOT_RECORDED = "no such call, not recorded, or the file is gone"
+
+
 def _op(summary: str, params: tuple[str, ...] = (), body: Any = None) -> dict[str, Any]:
-    operation: dict[str, Any] = {
-        "summary": summary,
-        "security": [{"bearer": []}],
-        "parameters": [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in params
-        ],
-        "responses": {
-            "200": {"description": "OK"},
-            "401": {"description": "missing, unknown, revoked or expired bearer token"},
-            "403": {"description": "the token's role or scope may not do this"},
-            "404": {"description": "no such call, not recorded, or the file is gone"},
-        },
-    }
-    if body is not None:
-        operation["requestBody"] = {"required": True, "content": body}
-    return operation
+    return operation(summary, params, body, not_found=_NOT_RECORDED)
 
 
 OPENAPI_PATHS: dict[str, Any] = {

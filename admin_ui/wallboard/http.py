@@ -18,7 +18,7 @@ and waits keep counting.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -29,13 +29,24 @@ from starlette.responses import Response
 
 from admin_ui.wallboard import view
 from admin_ui.web import audit
-from admin_ui.web.rendering import is_htmx, language_of, render, render_fragment, tenant_of
-from hotline.center import ContactCenter
-from hotline.errors import HotlineError, InvalidRequest
+from admin_ui.web.rendering import (
+    current_user,
+    is_htmx,
+    language_of,
+    render,
+    render_fragment,
+    tenant_of,
+)
+from admin_ui.web.routing import client_ip
+from hotline.center import Actor, ContactCenter
+from hotline.errors import HotlineError, InvalidRequest, NotFound
 from hotline.live_status import agent_statuses, check_agent
 from hotline.metrics.wallboard import Wallboard, wallboard
 from hotline.pause_reasons import active_reasons, reason_for_pause
 
+# The monitoring modes, as ari_apps.monitoring.core names them (the web
+# does not import the ARI side; the center refuses any other).
+MONITOR_MODES: Final = ("listen", "whisper", "barge")
 SETTLE_S: Final = 0.25
 REFRESH_S: Final = 5.0
 KEEP_ALIVE_S: Final = 15
@@ -69,6 +80,7 @@ async def board_page(request: Request) -> Response:
     context = view.board_context(await _board(request))
     if not big:
         context.update(await _control_context(request))
+        context.update(await _monitor_context(request))
     template = "wallboard/big.html" if big else "wallboard/page.html"
     return render(request, template, {**context, "big": big})
 
@@ -145,4 +157,98 @@ async def force_agent_state(request: Request) -> Response:
     context["control_done"] = None if error else {"extension": extension, "action": action}
     return render(
         request, CONTROL_PARTIAL, context, status_code=200 if is_htmx(request) or not error else 400
+    )
+
+
+# -- monitoring: listen, whisper and barge on the supervisor's own phone -------------
+MONITOR_PARTIAL: Final = "wallboard/_monitor.html"
+
+
+def _actor(request: Request) -> Actor:
+    user = current_user(request)
+    return Actor(
+        username=user.username if user is not None else "anonymous",
+        ip=client_ip(request),
+        tenant_id=tenant_of(request),
+    )
+
+
+async def _monitor_context(request: Request) -> dict[str, Any]:
+    """The agents one may listen to (on a call, of this tenant) and the
+    sessions now.  Not part of the SSE board, like the control form."""
+    center = _center(request)
+    tenant = tenant_of(request)
+    agents = await agent_statuses(center, tenant)
+    visible = {agent["extension"] for agent in agents}
+    user = current_user(request)
+    return {
+        "monitor_agents": sorted(a["extension"] for a in agents if a["state"] == "on_call"),
+        "monitor_sessions": [s for s in center.monitoring_sessions() if s["agent"] in visible],
+        "monitor_modes": MONITOR_MODES,
+        "monitor_phone": (user.phone_extension if user is not None else None) or "",
+        "monitor_error": None,
+    }
+
+
+async def monitor_panel(request: Request) -> Response:
+    return render(request, MONITOR_PARTIAL, await _monitor_context(request))
+
+
+async def start_monitoring(request: Request) -> Response:
+    """Ring the signed-in supervisor's own phone and join it to an agent's call."""
+    form = await request.form()
+    agent = str(form.get("agent", ""))
+    mode = str(form.get("mode", ""))
+    user = current_user(request)
+    phone = (user.phone_extension if user is not None else None) or ""
+
+    async def act() -> None:
+        await check_agent(tenant_of(request), agent)
+        await _center(request).start_monitoring(agent, phone, mode, _actor(request))
+
+    return await _monitor_result(request, act)
+
+
+async def change_monitoring(request: Request) -> Response:
+    form = await request.form()
+    session_id = request.path_params["session_id"]
+
+    async def act() -> None:
+        await _own_session(request, session_id)
+        await _center(request).change_monitoring(
+            session_id, str(form.get("mode", "")), _actor(request)
+        )
+
+    return await _monitor_result(request, act)
+
+
+async def stop_monitoring(request: Request) -> Response:
+    session_id = request.path_params["session_id"]
+
+    async def act() -> None:
+        await _own_session(request, session_id)
+        await _center(request).stop_monitoring(session_id, _actor(request))
+
+    return await _monitor_result(request, act)
+
+
+async def _own_session(request: Request, session_id: str) -> None:
+    """A session on another tenant's agent is "not found", like a missing one."""
+    for session in _center(request).monitoring_sessions():
+        if session["session_id"] == session_id:
+            await check_agent(tenant_of(request), session["agent"])
+            return
+    raise NotFound(f"no monitoring session {session_id}")
+
+
+async def _monitor_result(request: Request, act: Callable[[], Awaitable[None]]) -> Response:
+    error: str | None = None
+    try:
+        await act()
+    except HotlineError as refused:
+        error = refused.message
+    context = await _monitor_context(request)
+    context["monitor_error"] = error
+    return render(
+        request, MONITOR_PARTIAL, context, status_code=200 if is_htmx(request) or not error else 400
     )

@@ -11,4 +11,18 @@ routes: list[Route] = [
     ui_route("/wallboard", http.board_page, "wallboard:view"),
     ui_route("/wallboard/stream", http.board_stream, "wallboard:view"),
     ui_route("/wallboard/control", http.force_agent_state, "agents:edit", methods=("POST",)),
+    ui_route("/wallboard/monitor", http.monitor_panel, "monitoring:edit"),
+    ui_route("/wallboard/monitor", http.start_monitoring, "monitoring:edit", methods=("POST",)),
+    ui_route(
+        "/wallboard/monitor/{session_id}/mode",
+        http.change_monitoring,
+        "monitoring:edit",
+        methods=("POST",),
+    ),
+    ui_route(
+        "/wallboard/monitor/{session_id}/stop",
+        http.stop_monitoring,
+        "monitoring:edit",
+        methods=("POST",),
+    ),
 ]

@@ -34,7 +34,7 @@ from ari_apps.ivr import services as flows
 from ari_apps.ivr.demo import MAIN_MENU
 from hotline import calls
 from hotline.bus import EventBus
-from hotline.center import HealthCheck
+from hotline.center import Actor, HealthCheck
 from hotline.db import close_db, init_db
 from hotline.errors import FlowInvalid
 from hotline.models import (
@@ -375,6 +375,20 @@ class IdleCenter:
 
     def live_calls(self) -> list[dict[str, Any]]:
         return []
+
+    def monitoring_sessions(self) -> list[dict[str, Any]]:
+        return []
+
+    async def start_monitoring(
+        self, agent: str, supervisor: str, mode: str, actor: Actor
+    ) -> dict[str, Any]:
+        raise AssertionError("not used")
+
+    async def change_monitoring(self, session_id: str, mode: str, actor: Actor) -> dict[str, Any]:
+        raise AssertionError("not used")
+
+    async def stop_monitoring(self, session_id: str, actor: Actor) -> dict[str, Any]:
+        raise AssertionError("not used")
 
     async def reload_config(self) -> None:
         raise AssertionError("not used")

@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ari_apps.monitoring.core import MODES
 from hotline.bus import EventBus
-from hotline.center import HealthCheck
+from hotline.center import Actor, HealthCheck
 from hotline.errors import InvalidRequest, NotFound
 
 AGENT_ACTIONS = ("login", "logout", "pause", "ready", "extend")
@@ -54,6 +55,10 @@ class StandInCenter:
     call_contexts: dict[str, dict[str, Any]] = field(default_factory=dict)
     actions: list[tuple[str, str, str | None]] = field(default_factory=list)
     reloads: int = 0
+    # Agents in a conversation now (who may be monitored), and the sessions.
+    talking: set[str] = field(default_factory=lambda: {"1001"})
+    monitor_sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    monitor_actions: list[tuple[str, str, Actor]] = field(default_factory=list)
     # (extension, definition, tenant id) of every test call started
     test_calls: list[tuple[str, dict[str, Any], int]] = field(default_factory=list)
 
@@ -105,6 +110,52 @@ class StandInCenter:
 
     def live_calls(self) -> list[dict[str, Any]]:
         return self.calls
+
+    def monitoring_sessions(self) -> list[dict[str, Any]]:
+        return list(self.monitor_sessions.values())
+
+    async def start_monitoring(
+        self, agent: str, supervisor: str, mode: str, actor: Actor
+    ) -> dict[str, Any]:
+        # Same refusals as the real service, in the same order.
+        if agent not in self.agents:
+            raise NotFound(f"no agent {agent!r}")
+        if mode not in MODES:
+            raise InvalidRequest(f"mode: one of {list(MODES)}", {"field": "mode"})
+        if not supervisor:
+            raise InvalidRequest("supervisor: no phone", {"field": "supervisor"})
+        if agent not in self.talking:
+            raise InvalidRequest(f"agent: {agent} is not talking", {"field": "agent"})
+        session_id = f"stand-in-{len(self.monitor_actions) + 1}"
+        session = {
+            "session_id": session_id,
+            "call_id": f"call-of-{agent}",
+            "agent": agent,
+            "supervisor": supervisor,
+            "mode": mode,
+            "state": "ringing",
+            "started_by": actor.username,
+            "started_at": 0.0,
+        }
+        self.monitor_sessions[session_id] = session
+        self.monitor_actions.append(("start", session_id, actor))
+        return session
+
+    async def change_monitoring(self, session_id: str, mode: str, actor: Actor) -> dict[str, Any]:
+        if session_id not in self.monitor_sessions:
+            raise NotFound(f"no monitoring session {session_id}")
+        if mode not in MODES:
+            raise InvalidRequest(f"mode: one of {list(MODES)}", {"field": "mode"})
+        self.monitor_sessions[session_id]["mode"] = mode
+        self.monitor_actions.append(("change", session_id, actor))
+        return self.monitor_sessions[session_id]
+
+    async def stop_monitoring(self, session_id: str, actor: Actor) -> dict[str, Any]:
+        session = self.monitor_sessions.pop(session_id, None)
+        if session is None:
+            raise NotFound(f"no monitoring session {session_id}")
+        self.monitor_actions.append(("stop", session_id, actor))
+        return {**session, "state": "ended"}
 
     async def reload_config(self) -> None:
         self.reloads += 1

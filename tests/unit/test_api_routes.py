@@ -204,6 +204,27 @@ def route_cases(flow_id: int) -> list[RouteCase]:
                 "to": "2026-02-01T00:00:00Z",
             },
         ),
+        RouteCase("GET", "/monitoring", "/monitoring", VIEWERS),
+        RouteCase(
+            "POST",
+            "/monitoring",
+            "/monitoring",
+            AGENT_CONTROLLERS,
+            201,
+            body={"agent": "1001", "supervisor": "1002", "mode": "listen"},
+        ),
+        # No such session: an allowed role hears so (404), others 403.
+        RouteCase(
+            "POST",
+            "/monitoring/{session_id}/mode",
+            "/monitoring/none/mode",
+            AGENT_CONTROLLERS,
+            404,
+            body={"mode": "barge"},
+        ),
+        RouteCase(
+            "POST", "/monitoring/{session_id}/stop", "/monitoring/none/stop", AGENT_CONTROLLERS, 404
+        ),
         RouteCase("GET", "/flows", "/flows", VIEWERS),
         RouteCase("GET", "/flows/{flow_id}", f"/flows/{flow_id}", VIEWERS),
         RouteCase(

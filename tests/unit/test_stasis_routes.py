@@ -44,8 +44,9 @@ def test_every_stasis_kind_the_dialplan_and_originates_use_is_claimed(
     dialplan = (ROOT / "asterisk/config/extensions.conf").read_text()
     from_dialplan = set(re.findall(r"Stasis\(@@ARI_APP@@,([a-z-]+)", dialplan))
     assert from_dialplan == {"inbound", "feature", "service"}
-    # appArgs of the ACD's legs, test calls and the recorder's snoop channels
-    originated = {"agent", "test-flow", "recording"}
+    # appArgs of the ACD's legs, test calls, the recorder's snoop channels,
+    # and monitoring's supervisor phones and snoop channels
+    originated = {"agent", "test-flow", "recording", "monitor", "monitor-snoop"}
     assert call_center.stasis_routes.kinds == from_dialplan | originated
 
 
