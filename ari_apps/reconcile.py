@@ -206,7 +206,7 @@ async def reconcile(center: ReconcileHost) -> None:
     # monitoring bridges of sessions that did not survive (a restart ends
     # them; their phones were hung up above as orphans).
     live_monitor_bridges = {
-        f"{MONITOR_BRIDGE_PREFIX}{session_id}" for session_id in center.monitoring.sessions
+        s.bridge_id for s in center.monitoring.sessions.values() if s.bridge_id is not None
     }
     for bridge in await ari.list_bridges():
         bridge_id = str(bridge.get("id", ""))

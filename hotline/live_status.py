@@ -13,7 +13,7 @@ from typing import Any
 
 from hotline.center import ContactCenter
 from hotline.errors import NotFound
-from hotline.models import Agent, Queue
+from hotline.models import Agent, Queue, User
 from hotline.tenancy import home_tenant_id, scoped
 
 
@@ -51,6 +51,18 @@ async def check_agent(tenant_id: int, extension: str) -> None:
     anything about the agent is read or done."""
     if not await scoped(Agent, tenant_id).filter(extension=extension).exists():
         raise NotFound(f"no agent {extension!r}")
+
+
+async def check_phone(tenant_id: int, extension: str) -> None:
+    """NotFound unless ``extension`` is a phone of the tenant: an agent's, or
+    the one a user of the tenant is tied to (a supervisor's, say)."""
+    if await scoped(Agent, tenant_id).filter(extension=extension).exists():
+        return
+    if (
+        not extension
+        or not await scoped(User, tenant_id).filter(phone_extension=extension).exists()
+    ):
+        raise NotFound(f"no phone {extension!r}")
 
 
 async def agent_status(center: ContactCenter, tenant_id: int, extension: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from admin_ui.web.openapi_ops import operation
 from admin_ui.web.routing import client_ip
 from hotline.center import Actor, ContactCenter
 from hotline.errors import InvalidRequest, NotFound
-from hotline.live_status import agent_statuses, check_agent
+from hotline.live_status import agent_statuses, check_agent, check_phone
 
 
 def _center(request: Request) -> ContactCenter:
@@ -60,7 +60,7 @@ async def start_session(request: Request) -> Response:
     agent, supervisor = str(body.get("agent", "")), str(body.get("supervisor", ""))
     await check_agent(principal.tenant_id, agent)
     # The phone that rings must be a phone of the same tenant too.
-    await check_agent(principal.tenant_id, supervisor)
+    await check_phone(principal.tenant_id, supervisor)
     session = await _center(request).start_monitoring(
         agent, supervisor, str(body.get("mode", "")), _actor(request, principal)
     )

@@ -246,7 +246,10 @@ class MonitorService:
                 # Not attached yet: the answer attaches in the new mode.
                 session.mode = mode
             elif core.takes(session.state, core.MODE_CHANGED):
-                await self._detach(session)
+                # Listen <-> whisper swaps the snoop only; the supervisor stays
+                # in the session's bridge and hears no gap but the swap's.
+                keep_bridge = not core.attachment_for(mode).joins_conversation
+                await self._detach(session, keep_bridge=keep_bridge)
                 session.mode = mode
                 session.state = core.next_state(session.state, core.MODE_CHANGED)
                 await self._attach(session)
@@ -327,11 +330,14 @@ class MonitorService:
     async def _attach_snoop(
         self, session: MonitorSession, conversation: Conversation, attachment: core.Attachment
     ) -> None:
-        bridge_id = f"{BRIDGE_PREFIX}{session.session_id}"
         if session.bridge_id is None:
+            # A new id each time: Asterisk may still hold a bridge just
+            # destroyed under the old one (409 "already exists").
+            bridge_id = f"{BRIDGE_PREFIX}{session.session_id}-{next(self._counter)}"
             await self.ops.run(CreateBridge(bridge_id, name=f"monitor {session.agent_extension}"))
             session.bridge_id = bridge_id
             await self.ops.run(AddToBridge(bridge_id, session.supervisor_channel_id))
+        bridge_id = session.bridge_id
         snoop_id = f"{session.supervisor_channel_id}-snoop-{next(self._counter)}"
         ready = self._snoops_in_stasis[snoop_id] = asyncio.Event()
         try:
@@ -354,8 +360,9 @@ class MonitorService:
             self._snoops_in_stasis.pop(snoop_id, None)
         await self.ops.run(AddToBridge(bridge_id, snoop_id))
 
-    async def _detach(self, session: MonitorSession) -> None:
-        """Take the attachment down, keeping the supervisor's phone call."""
+    async def _detach(self, session: MonitorSession, *, keep_bridge: bool = False) -> None:
+        """Take the attachment down, keeping the supervisor's phone call (and,
+        with ``keep_bridge``, the supervisor in the session's bridge)."""
         if session.snoop_id is not None:
             snoop_id, session.snoop_id = session.snoop_id, None
             await self.ops.run_best_effort(HangUp(snoop_id))
@@ -365,7 +372,7 @@ class MonitorService:
             await self.ops.run_best_effort(
                 RemoveFromBridge(bridge_id, session.supervisor_channel_id)
             )
-        if session.bridge_id is not None:
+        if session.bridge_id is not None and not keep_bridge:
             bridge_id, session.bridge_id = session.bridge_id, None
             await self.ops.run_best_effort(DestroyBridge(bridge_id))
 

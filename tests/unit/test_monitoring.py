@@ -171,8 +171,8 @@ async def test_given_an_agent_on_a_call_when_listening_then_the_supervisor_hears
     await _answered(service, sid)
     (snoop,) = ops.of(Snoop)
     assert (snoop.channel_id, snoop.spy, snoop.whisper) == ("hl-agent-1001-1", "both", "none")
-    bridge = f"hl-monb-{sid}"
-    assert ops.of(CreateBridge)[0].bridge_id == bridge
+    bridge = ops.of(CreateBridge)[0].bridge_id
+    assert bridge.startswith(f"hl-monb-{sid}-")
     assert [(a.bridge_id, a.channel_id) for a in ops.of(AddToBridge)] == [
         (bridge, f"hl-mon-{sid}"),
         (bridge, snoop.snoop_id),
@@ -211,12 +211,13 @@ async def test_given_a_live_session_when_the_mode_changes_then_the_old_attachmen
     sid = (await service.start("1001", "1009", "listen", ACTOR))["session_id"]
     await _answered(service, sid)
     (snoop,) = ops.of(Snoop)
+    bridge = ops.of(CreateBridge)[0].bridge_id
     ops.ran.clear()
     changed = await service.change_mode(sid, "barge", Actor("boss", "10.0.0.7", None))
     assert changed["mode"] == "barge" and changed["state"] == core.ACTIVE
     assert ops.ran == [
         HangUp(snoop.snoop_id),
-        DestroyBridge(f"hl-monb-{sid}"),
+        DestroyBridge(bridge),
         AddToBridge("hl-q-caller-1;2", f"hl-mon-{sid}"),
     ]
     assert registry.owner(snoop.snoop_id) is None
@@ -227,6 +228,24 @@ async def test_given_a_live_session_when_the_mode_changes_then_the_old_attachmen
     await service.change_mode(sid, "whisper", ACTOR)
     assert ops.ran[0] == RemoveFromBridge("hl-q-caller-1;2", f"hl-mon-{sid}")
     assert ops.of(Snoop)[0].whisper == "out"
+    # A bridge of its own again, under a new id (Asterisk may still hold the old).
+    assert ops.of(CreateBridge)[0].bridge_id not in (bridge, "")
+
+
+async def test_given_listen_when_switching_to_whisper_then_only_the_snoop_is_swapped(
+    seeded: Settings,
+) -> None:
+    ops = FakeOps()
+    service, _ = await _service(ops)
+    sid = (await service.start("1001", "1009", "listen", ACTOR))["session_id"]
+    await _answered(service, sid)
+    old_snoop = ops.of(Snoop)[0].snoop_id
+    bridge = ops.of(CreateBridge)[0].bridge_id
+    ops.ran.clear()
+    await service.change_mode(sid, "whisper", ACTOR)
+    (new_snoop,) = ops.of(Snoop)
+    assert ops.ran == [HangUp(old_snoop), new_snoop, AddToBridge(bridge, new_snoop.snoop_id)]
+    assert new_snoop.whisper == "out"
 
 
 async def test_given_the_conversation_ends_then_the_supervisor_is_hung_up_and_it_is_audited(
@@ -240,7 +259,7 @@ async def test_given_the_conversation_ends_then_the_supervisor_is_hung_up_and_it
     await service.conversation_ended(CONVERSATION.call_id)
     hung_up = {op.channel_id for op in ops.of(HangUp)}
     assert hung_up == {snoop_id, f"hl-mon-{sid}"}
-    assert DestroyBridge(f"hl-monb-{sid}") in ops.ran
+    assert [op.bridge_id for op in ops.of(DestroyBridge)] == [ops.of(CreateBridge)[0].bridge_id]
     assert service.sessions == {} and len(registry) == 0
     stopped = await AuditEntry.get(action="monitor_stopped")
     assert (stopped.username, stopped.after["why"]) == ("supervisor", "conversation_ended")
@@ -258,7 +277,7 @@ async def test_given_the_supervisor_hangs_up_then_the_session_ends_without_hangi
         parse_event({"type": "ChannelDestroyed", "channel": {"id": f"hl-mon-{sid}"}})
     )
     assert [op.channel_id for op in ops.of(HangUp)] == [snoop_id]
-    assert DestroyBridge(f"hl-monb-{sid}") in ops.ran
+    assert [op.bridge_id for op in ops.of(DestroyBridge)] == [ops.of(CreateBridge)[0].bridge_id]
     assert service.sessions == {}
     stopped = await AuditEntry.get(action="monitor_stopped")
     assert stopped.after["why"] == "supervisor_hung_up"
@@ -287,7 +306,7 @@ async def test_given_the_snoop_never_starts_then_the_session_ends_and_nothing_is
     await _answered(service, sid)
     snoop_id = ops.of(Snoop)[0].snoop_id
     assert {op.channel_id for op in ops.of(HangUp)} == {snoop_id, f"hl-mon-{sid}"}
-    assert DestroyBridge(f"hl-monb-{sid}") in ops.ran
+    assert [op.bridge_id for op in ops.of(DestroyBridge)] == [ops.of(CreateBridge)[0].bridge_id]
     assert service.sessions == {} and len(registry) == 0
     assert (await AuditEntry.get(action="monitor_stopped")).after["why"] == "attach_failed"
 
