@@ -23,6 +23,7 @@ from admin_ui.account import plugin as account
 from admin_ui.agents import plugin as agents
 from admin_ui.api_tokens import plugin as api_tokens
 from admin_ui.audit import plugin as audit_log
+from admin_ui.calls import plugin as calls
 from admin_ui.desk import plugin as desk
 from admin_ui.dialplan import plugin as dialplan
 from admin_ui.fax import plugin as fax
@@ -94,6 +95,7 @@ FEATURES = (
     desk,
     wallboard,
     reports,
+    calls,
     flows,
     prompts,
     fax,

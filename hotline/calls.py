@@ -119,9 +119,14 @@ async def _records_of(tenant_id: int) -> QuerySet[CallRecord]:
     return rows
 
 
-async def recent_calls(limit: int, *, tenant_id: int) -> list[dict[str, Any]]:
+async def recent_calls(
+    limit: int, *, tenant_id: int, caller_id: str = ""
+) -> list[dict[str, Any]]:
+    """The tenant's latest calls, newest first; only ``caller_id``'s if given."""
     await flush()
     records = await _records_of(tenant_id)
+    if caller_id:
+        records = records.filter(caller_id=caller_id)
     rows = await records.order_by("-started_at").limit(limit)
     return [_record_dict(row) for row in rows]
 

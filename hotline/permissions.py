@@ -23,6 +23,9 @@ FUNCTIONS: Final = (
     # Figures over any past period and their CSV/XLSX exports (/reports):
     # they only read stored calls, so "view" is all there is.
     "reports",
+    # Past calls, their timelines and recordings (/calls): every listen and
+    # download of a recording is audited.  Only read: "view" is all there is.
+    "calls",
     "flows",
     "prompts",
     "queues",
@@ -48,7 +51,7 @@ PUBLISHABLE: Final = frozenset({"flows", "dialplan"})
 PLANNABLE: Final = frozenset({"shifts"})
 _ONLY_FOR: Final = {"publish": PUBLISHABLE, "plan": PLANNABLE}
 # Functions that only read: no "edit" (or any other action) to grant.
-VIEW_ONLY: Final = frozenset({"reports"})
+VIEW_ONLY: Final = frozenset({"reports", "calls"})
 
 ALL_PERMISSIONS: Final = tuple(
     f"{function}:{action}"
@@ -86,7 +89,7 @@ BUILTIN_ROLES: Final[dict[str, frozenset[str]]] = {
             ),
             ("view", "edit"),
         )
-        | _grant(("flows", "audit", "reports"), ("view",))
+        | _grant(("flows", "audit", "reports", "calls"), ("view",))
         | {"shifts:plan"}
     ),
     "telecom engineer": frozenset(

@@ -19,24 +19,18 @@ from starlette.routing import Route
 from admin_ui.auth import Principal, require
 from admin_ui.web import audit
 from admin_ui.web.openapi_ops import operation
+from admin_ui.web.rendering import app_settings
 from admin_ui.web.routing import client_ip
 from hotline import calls as calls_service
 from hotline.errors import InvalidRequest
 from hotline.models_recording import CallRecording
 from hotline.recordings import services as recordings
 from hotline.recordings.store import STATUS_STORED
-from hotline.settings import Settings, load_settings
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings | None = getattr(request.app.state, "settings", None)
-    # An app made without settings (a bare create_app) reads the environment's.
-    return settings if settings is not None else load_settings()
 
 
 async def recording_fields(request: Request, call_id: str) -> dict[str, Any]:
     """What ``GET /calls/{id}`` adds: the recording's state and where its WAV is."""
-    row = await recordings.call_recording(_settings(request).var_dir, call_id)
+    row = await recordings.call_recording(app_settings(request).var_dir, call_id)
     url = None
     if row is not None and row.status == STATUS_STORED:
         url = str(request.url_for("call_recording_audio", call_id=call_id))
@@ -51,7 +45,7 @@ async def call_recording_audio(request: Request) -> Response:
     call_id = request.path_params["call_id"]
     # Another tenant's call is "no call", before anything about its recording.
     await calls_service.call_detail(call_id, tenant_id=principal.tenant_id)
-    row, data = await recordings.recording_audio(_settings(request).var_dir, call_id)
+    row, data = await recordings.recording_audio(app_settings(request).var_dir, call_id)
     download = request.query_params.get("download") in ("1", "true")
     await _audit_access(request, principal, row, "downloaded" if download else "played")
     disposition = "attachment" if download else "inline"
@@ -116,7 +110,7 @@ async def erase_recordings(request: Request) -> Response:
         principal.name, client_ip(request), "api", tenant_id=principal.tenant_id
     )
     result = await recordings.erase(
-        _settings(request).var_dir,
+        app_settings(request).var_dir,
         erasure,
         tenant_id=principal.tenant_id,
         actor=actor,

@@ -17,6 +17,7 @@ from starlette.templating import Jinja2Templates
 from admin_ui.web.csrf import csrf_token
 from admin_ui.web.i18n import LANGUAGES, translate
 from hotline.accounts.principal import Principal
+from hotline.settings import Settings, load_settings
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
@@ -49,9 +50,11 @@ def language_of(request: Request) -> str:
 def render_fragment(request: Request, template: str, context: dict[str, Any]) -> str:
     """A partial as text, for a server-sent event (no response around it)."""
     language = language_of(request)
+    user = current_user(request)
     full_context: dict[str, Any] = {
         "language": language,
         "t": lambda key, **values: translate(language, key, **values),
+        "can": (lambda permission: user is not None and user.can(permission)),
         "path": request.url.path,
     }
     full_context.update(context)
@@ -81,3 +84,10 @@ def render(
     return templates.TemplateResponse(
         request, template, full_context, status_code=status_code, headers=headers
     )
+
+
+def app_settings(request: Request) -> Settings:
+    """The app's settings; an app made without them (a bare ``create_app``
+    in tests) reads the environment's."""
+    settings = getattr(request.app.state, "settings", None)
+    return settings if isinstance(settings, Settings) else load_settings()

@@ -30,6 +30,8 @@ NOT_PAGES: Final = {
     "/desk/stream": "the desk's server-sent events",
     "/reports/queues.csv": "a download (the queue report as CSV)",
     "/reports/queues.xlsx": "a download (the queue report as XLSX)",
+    "/calls/{call_id}/recording.wav": "a recording's audio",
+    "/wallboard/monitor": "the monitoring panel alone (htmx refreshes it)",
 }
 
 

@@ -4,12 +4,14 @@ each party on its own channel, served to the API token; erasure removes it."""
 from __future__ import annotations
 
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from playwright.async_api import Browser
 
 from tests.integration.audio import read_wav, tone_ratio, tone_sound, wav_channels
 from tests.integration.conftest import Api
@@ -35,7 +37,46 @@ def _staging_files(env: dict[str, str]) -> list[str]:
     return sorted(path.name for path in directory.glob("hotline-rec-*"))
 
 
+async def _played_in_the_browser(
+    browser: Browser, env: dict[str, str], call_id: str, duration_s: float
+) -> None:
+    web = env["HOTLINE_WEB_URL"]
+    page = await browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        await page.goto(web + "/login")
+        await page.fill("input[name=username]", "supervisor")
+        await page.fill("input[name=password]", env["HOTLINE_DEMO_USER_PASSWORD"])
+        await page.click("button[type=submit]")
+        await page.wait_for_url(web + "/")
+        await page.goto(f"{web}/calls/{urllib.parse.quote(call_id)}")
+        player = page.locator("[data-testid=call-recording-player]")
+        await player.wait_for()
+        await page.wait_for_function(
+            "() => document.querySelector('[data-testid=call-recording-player]').readyState >= 1",
+            timeout=10_000,
+        )
+        shown = await player.evaluate("audio => audio.duration")
+        assert abs(shown - duration_s) < 0.5, (shown, duration_s)
+        seekable_end = await player.evaluate(
+            "audio => audio.seekable.length ? audio.seekable.end(0) : 0"
+        )
+        assert seekable_end >= duration_s - 0.5, "the browser cannot seek in the recording"
+        reached = await player.evaluate(
+            """audio => new Promise(resolve => {
+                audio.addEventListener('seeked', () => resolve(audio.currentTime), {once: true});
+                audio.currentTime = audio.duration / 2;
+            })"""
+        )
+        assert abs(reached - duration_s / 2) < 0.5, reached
+        assert errors == []
+    finally:
+        await page.close()
+
+
 async def test_given_the_demo_queue_when_an_agent_answers_then_both_parties_are_recorded_apart(
+    browser: Browser,
     harness: AriHarness,
     api: Api,
     hotline_env: dict[str, str],
@@ -80,6 +121,10 @@ async def test_given_the_demo_queue_when_an_agent_answers_then_both_parties_are_
     assert tone_ratio(agent_side, AGENT_TONE_HZ) > 0.5, "the agent is not on the right"
     assert tone_ratio(agent_side, CALLER_TONE_HZ) < 0.2, "the caller leaks into the agent's side"
     assert tone_ratio(caller_side, AGENT_TONE_HZ) < 0.2, "the agent leaks into the caller's side"
+
+    # Played in a real browser from the call's page: the player gets the
+    # audio's length and seeks in it (the server answers byte ranges).
+    await _played_in_the_browser(browser, hotline_env, call_id, recording["duration_s"])
 
     # Nothing left behind in Asterisk: snoop channels (clean_pbx) and staging files.
     async def staging_cleared() -> bool:
