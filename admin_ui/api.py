@@ -27,7 +27,7 @@ from admin_ui.wallboard.api import ROUTES as MONITORING_ROUTES
 from admin_ui.web import audit
 from ari_apps.ivr import services as flows_service
 from hotline import calls as calls_service
-from hotline import live_status, pause_reasons
+from hotline import desk, live_status, pause_reasons
 from hotline.center import ContactCenter
 from hotline.errors import InvalidRequest
 from hotline.metrics import agent_report, reports, surveys
@@ -114,6 +114,33 @@ async def recent_calls(request: Request) -> Response:
     except ValueError as exc:
         raise InvalidRequest("limit must be an integer") from exc
     return JSONResponse(await calls_service.recent_calls(limit, tenant_id=principal.tenant_id))
+
+
+async def set_disposition(request: Request) -> Response:
+    """The outcome of a call for the agent who answered it (disposition code
+    of the call's queue, notes), as the desk records it; audited."""
+    principal = await require(request, "agent-control")
+    call_id = request.path_params["call_id"]
+    body = await _json_body(request)
+    if not isinstance(body, dict):
+        raise InvalidRequest("request body: a JSON object with code and notes")
+    agent, before, after = await desk.save_outcome_of_call(
+        principal.tenant_id, call_id, str(body.get("code", "")), str(body.get("notes") or "")
+    )
+    await audit.record(
+        request,
+        "call_disposition",
+        "call",
+        call_id,
+        before=before,
+        after={**after, "agent": agent},
+        username=principal.name,
+        source="api",
+    )
+    _center(request).bus.publish(
+        "call", "disposition", call_id=call_id, agent=agent, disposition=after["disposition"]
+    )
+    return JSONResponse({"call_id": call_id, "agent": agent, **after})
 
 
 async def get_call(request: Request) -> Response:
@@ -269,6 +296,7 @@ routes = [
     Route("/calls/live", live_calls),
     Route("/calls/recent", recent_calls),
     Route("/calls/{call_id}", get_call),
+    Route("/calls/{call_id}/disposition", set_disposition, methods=["POST"]),
     *RECORDING_ROUTES,
     *MONITORING_ROUTES,
     Route("/flows", list_flows),

@@ -90,6 +90,14 @@ def openapi_document() -> dict[str, Any]:
                     params=("call_id",),
                 )
             },
+            "/calls/{call_id}/disposition": {
+                "post": _op(
+                    "Record the call's outcome for the agent who answered it: {code (one of"
+                    " the queue's disposition codes), notes}; audited",
+                    body=True,
+                    params=("call_id",),
+                )
+            },
             **RECORDING_PATHS,
             **MONITORING_PATHS,
             "/flows": {"get": _op("Flows with their published version")},

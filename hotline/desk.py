@@ -221,6 +221,22 @@ async def outcome_call(
     )
 
 
+async def save_outcome_of_call(
+    tenant_id: int, call_id: str, code: str, notes: str
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """The outcome of a call, for whoever answered it (the API's way, where a
+    business system records what its agent chose); (agent, before, after)."""
+    # The calls the tenant sees, as GET /calls/{id} does (NotFound otherwise).
+    agent = (await calls.call_detail(call_id, tenant_id=tenant_id))["agent"]
+    if not agent:
+        raise InvalidRequest(
+            f"call {call_id!r} was not answered by an agent: it has no outcome to record",
+            {"field": "call_id"},
+        )
+    before, after = await save_outcome(agent, tenant_id, call_id, code, notes)
+    return str(agent), before, after
+
+
 async def save_outcome(
     extension: str, tenant_id: int, call_id: str, code: str, notes: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:

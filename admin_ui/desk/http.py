@@ -149,6 +149,13 @@ async def record_outcome(request: Request) -> Response:
         refused = error.message
     else:
         await audit.record(request, "desk_disposition", "call", call_id, before=before, after=after)
+        _center(request).bus.publish(
+            "call",
+            "disposition",
+            call_id=call_id,
+            agent=desk.extension,
+            disposition=after["disposition"],
+        )
     context = await _context(request, await _desk(request))
     context["outcome_refused"] = refused
     context["outcome_saved"] = refused is None

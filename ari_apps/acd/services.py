@@ -505,6 +505,13 @@ class AcdService:
         async def ring() -> None:
             log.info("call %s: offered to %s (%s)", command.call_id, command.agent_id, channel_id)
             await calls.add_event(command.call_id, "offered", agent=command.agent_id)
+            self.bus.publish(
+                "call",
+                "ringing",
+                call_id=command.call_id,
+                agent=command.agent_id,
+                queue=command.queue,
+            )
             try:
                 await self.ops.run(
                     Originate(

@@ -191,6 +191,15 @@ def route_cases(flow_id: int) -> list[RouteCase]:
         RouteCase("GET", "/calls/live", "/calls/live", VIEWERS),
         RouteCase("GET", "/calls/recent", "/calls/recent", VIEWERS),
         RouteCase("GET", "/calls/{call_id}", "/calls/call-1", VIEWERS),
+        # call-1 has no agent: an allowed role is told so (400), others 403.
+        RouteCase(
+            "POST",
+            "/calls/{call_id}/disposition",
+            "/calls/call-1/disposition",
+            AGENT_CONTROLLERS,
+            400,
+            body={"code": "resolved"},
+        ),
         # call-1 was not recorded: an allowed role hears so (404), others 403.
         RouteCase("GET", "/calls/{call_id}/recording", "/calls/call-1/recording", VIEWERS, 404),
         RouteCase(

@@ -15,6 +15,8 @@ from hotline.models import AuditEntry, CallEvent, CallRecord, User
 from hotline.settings import Settings
 from hotline.tenancy import home_tenant_id
 from tests.unit.stand_in import StandInCenter
+from tests.unit.test_api_routes import Api
+from tests.unit.test_api_routes import api as api  # the fixture, re-exported
 from tests.unit.ui_support import UiClient
 
 NOW = datetime(2026, 12, 5, 9, 30, tzinfo=UTC)
@@ -341,3 +343,38 @@ async def test_given_a_bad_outcome_then_the_desk_names_the_field_and_saves_nothi
     assert message in response.text
     assert (await CallRecord.get(call_id="done-1;2")).agent_disposition is None
     assert not await AuditEntry.exists(action="desk_disposition")
+
+
+# -- the same outcome through the API (a business system's own desk) -----------------
+async def test_given_the_api_when_recording_an_outcome_then_it_is_the_answering_agents_and_audited(
+    api: Api,
+) -> None:
+    await _answered_by_1001()
+    events = api.center.bus.subscribe({"call"})
+    response = await api.client.post(
+        "/api/v1/calls/done-1;2/disposition",
+        json={"code": "complaint", "notes": "Water pressure low"},
+        headers=api.auth("supervisor"),
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "call_id": "done-1;2",
+        "agent": "1001",
+        "disposition": "complaint",
+        "notes": "Water pressure low",
+    }
+    record = await CallRecord.get(call_id="done-1;2")
+    assert record.agent_disposition == "complaint"
+    entry = await AuditEntry.get(action="call_disposition")
+    assert (entry.source, entry.after["agent"]) == ("api", "1001")
+    published = events.queue.get_nowait()
+    assert (published.kind, published.data["disposition"]) == ("disposition", "complaint")
+
+    refused = await api.client.post(
+        "/api/v1/calls/done-1;2/disposition",
+        json={"code": "nonsense"},
+        headers=api.auth("supervisor"),
+    )
+    assert refused.status_code == 400
+    assert refused.json()["details"] == {"field": "code"}
+    assert (await CallRecord.get(call_id="done-1;2")).agent_disposition == "complaint"
