@@ -119,9 +119,7 @@ async def _records_of(tenant_id: int) -> QuerySet[CallRecord]:
     return rows
 
 
-async def recent_calls(
-    limit: int, *, tenant_id: int, caller_id: str = ""
-) -> list[dict[str, Any]]:
+async def recent_calls(limit: int, *, tenant_id: int, caller_id: str = "") -> list[dict[str, Any]]:
     """The tenant's latest calls, newest first; only ``caller_id``'s if given."""
     await flush()
     records = await _records_of(tenant_id)
