@@ -95,6 +95,9 @@ class Queue(Model):
     sl_threshold_s = fields.IntField(default=20, db_default=20)
     sl_target_pct = fields.IntField(default=80, db_default=80)
     short_abandon_s = fields.IntField(default=5, db_default=5)
+    # A returning caller waits this long for the agent who last served them
+    # (OP-04's "familiar agent"); 0: off.
+    familiar_agent_s = fields.IntField(default=0, db_default=0)
     # Recordings (hotline/recordings): "none", "all" or "sample" (a
     # record_sample_pct share of answered calls); files older than
     # recording_retention_days are purged daily (None keeps them).

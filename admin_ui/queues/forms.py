@@ -63,6 +63,8 @@ def values_from_form(form: Form, name: str | None = None) -> dict[str, Any]:
         "sl_threshold_s": text(form, "sl_threshold_s"),
         "sl_target_pct": text(form, "sl_target_pct"),
         "short_abandon_s": text(form, "short_abandon_s"),
+        # Blank (or a form from before the field) is off.
+        "familiar_agent_s": text(form, "familiar_agent_s") or "0",
         "record_policy": text(form, "record_policy"),
         "record_sample_pct": text(form, "record_sample_pct"),
         "recording_retention_days": text(form, "recording_retention_days"),

@@ -70,6 +70,7 @@ def _arrived(state: AcdState, event: CallerArrived, out: list[Command]) -> None:
         queue_entered_at=joined_at,
         arrival_seq=next(state.arrivals),
         options=event.options,
+        familiar_agent=event.familiar_agent,
     )
     state.enqueue(caller, queue, event.now, out)
 

@@ -67,6 +67,9 @@ class QueueConfig:
     agent is made not_ready with reason "missed"; 0 disables it.
     ``handle_time_window``: how many completed calls the rolling average
     handle time (used for estimated wait) is taken over.
+    ``familiar_agent_s``: a returning caller is kept for the agent who last
+    served them (熟悉的业务代表) for this long after joining, if that agent is
+    logged in and serves the queue; 0 turns it off.
     """
 
     name: str
@@ -85,6 +88,7 @@ class QueueConfig:
     vip_caller_ids: frozenset[str] = frozenset()
     vip_priority: int = 10
     handle_time_window: int = 20
+    familiar_agent_s: float = 0.0
 
     def __post_init__(self) -> None:
         subject = f"queue {self.name!r}"
@@ -101,6 +105,7 @@ class QueueConfig:
             raise InvalidConfigError(subject, "announce_position_every_s", "must be positive")
         if self.max_misses_before_not_ready < 0:
             raise InvalidConfigError(subject, "max_misses_before_not_ready", "must be >= 0")
+        _check_non_negative(subject, "familiar_agent_s", self.familiar_agent_s)
         if self.handle_time_window < 1:
             raise InvalidConfigError(subject, "handle_time_window", "must be >= 1")
         if self.overflow is not None and self.overflow == OverflowTarget(OVERFLOW_QUEUE, self.name):

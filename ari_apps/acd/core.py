@@ -167,6 +167,10 @@ class Acd:
         agent = self._state.agents.get(agent_id)
         return None if agent is None else agent.registered
 
+    def queue_config(self, name: str) -> QueueConfig | None:
+        queue = self._state.queues.get(name)
+        return None if queue is None else queue.config
+
     def queue_names(self) -> tuple[str, ...]:
         return tuple(self._state.queues)
 
@@ -184,7 +188,9 @@ class Acd:
 
     def _route(self, now: float, out: list[Command]) -> None:
         state = self._state
-        plans = plan_offers(state.callers.values(), state.agents.values(), state.queues, self._rng)
+        plans = plan_offers(
+            state.callers.values(), state.agents.values(), state.queues, self._rng, now
+        )
         for plan in plans:
             caller = plan.caller
             queue = state.queues[caller.queue].config

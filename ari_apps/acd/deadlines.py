@@ -46,7 +46,8 @@ from ari_apps.acd.status import estimated_wait_s, working_agent_count
 
 
 def run_due(state: AcdState, now: float, out: list[Command]) -> None:
-    """Ring timeouts, wrap-up ends, max-wait and leave-empty evictions due at ``now``.
+    """Ring timeouts, wrap-up ends, familiar-agent waits, max-wait and
+    leave-empty evictions due at ``now``.
 
     Every event runs this, so only the callers with something due are sorted
     (in the order all callers are served, so commands keep that order): one
@@ -64,6 +65,12 @@ def run_due(state: AcdState, now: float, out: list[Command]) -> None:
         ends_at = agent.wrapup_ends_at
         if agent.state == AGENT_WRAP_UP and ends_at is not None and ends_at <= now:
             state.finish_after_call_work(agent, now, out)
+    for caller in state.callers.values():
+        # The wait for a familiar agent is over: any agent may take them now
+        # (and next_deadline stops asking for a Tick at that time).
+        familiar_until = caller.familiar_until(state.queues[caller.queue].config)
+        if familiar_until is not None and familiar_until <= now:
+            caller.familiar_agent = None
     wait_due = [c for c in state.callers.values() if _wait_may_end(state, c, now)]
     for caller in sorted(wait_due, key=WaitingCaller.order_key):
         if caller.is_ringing:
@@ -194,6 +201,10 @@ def next_deadline(state: AcdState) -> float | None:
             deadlines.append(max_wait)
         if caller.next_announce_at is not None:
             deadlines.append(caller.next_announce_at)
+        # The end of the wait for a familiar agent: others may take them then.
+        familiar_until = caller.familiar_until(state.queues[caller.queue].config)
+        if familiar_until is not None:
+            deadlines.append(familiar_until)
     for agent in state.agents.values():
         if agent.state == AGENT_WRAP_UP and agent.wrapup_ends_at is not None:
             deadlines.append(agent.wrapup_ends_at)

@@ -30,6 +30,8 @@ class CallerArrived:
     (it is also the start of their max-wait time); None means ``now``.
     ``options``: what the caller's flow asked for this call (their own max
     wait, skills, music, announcements; see ``caller_options.py``).
+    ``familiar_agent``: the agent who last served this caller, if the adapter
+    looked (the queue's ``familiar_agent_s`` decides whether it matters).
     """
 
     now: float
@@ -39,6 +41,7 @@ class CallerArrived:
     caller_id: str = ""
     joined_at: float | None = None
     options: CallerOptions = field(default_factory=CallerOptions)
+    familiar_agent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,7 @@ _BOUNDS: dict[str, tuple[int, int | None]] = {
     "sl_threshold_s": (1, 3600),
     "sl_target_pct": (1, 100),
     "short_abandon_s": (0, 600),
+    "familiar_agent_s": (0, 600),
     "record_sample_pct": (1, 100),
     "recording_retention_days": (1, None),
 }
@@ -80,6 +81,7 @@ def blank_values() -> dict[str, Any]:
         "sl_threshold_s": "20",
         "sl_target_pct": "80",
         "short_abandon_s": "5",
+        "familiar_agent_s": "0",
         "record_policy": "none",
         "record_sample_pct": "100",
         "recording_retention_days": "",
@@ -114,6 +116,7 @@ async def values_of(queue: Queue) -> dict[str, Any]:
         "sl_threshold_s": str(queue.sl_threshold_s),
         "sl_target_pct": str(queue.sl_target_pct),
         "short_abandon_s": str(queue.short_abandon_s),
+        "familiar_agent_s": str(queue.familiar_agent_s),
         "record_policy": queue.record_policy,
         "record_sample_pct": str(queue.record_sample_pct),
         "recording_retention_days": _opt(queue.recording_retention_days),
@@ -141,6 +144,7 @@ _AUDITED_FIELDS = (
     "sl_threshold_s",
     "sl_target_pct",
     "short_abandon_s",
+    "familiar_agent_s",
     "record_policy",
     "record_sample_pct",
     "recording_retention_days",
@@ -263,6 +267,7 @@ def _validate_with_acd(name: str, fields: dict[str, Any]) -> None:
             max_misses_before_not_ready=fields["max_misses"],
             vip_caller_ids=frozenset(fields["vip_caller_ids"]),
             vip_priority=fields["vip_priority"],
+            familiar_agent_s=float(fields["familiar_agent_s"] or 0),
         )
     except InvalidConfigError as error:
         raise config_error(error, _CONFIG_FIELDS) from error

@@ -161,6 +161,7 @@ class WaitingCaller:
     ring_deadline: float | None = None
     visited_queues: set[str] = field(default_factory=set)
     options: CallerOptions = field(default_factory=CallerOptions)
+    familiar_agent: str | None = None
 
     def order_key(self) -> CallerOrderKey:
         """Higher priority first, then earlier join, then earlier arrival."""
@@ -174,6 +175,12 @@ class WaitingCaller:
         """When the caller's own max wait ends (counted from joining the ACD)."""
         max_wait_s = self.options.max_wait_s
         return None if max_wait_s is None else self.joined_at + max_wait_s
+
+    def familiar_until(self, config: QueueConfig) -> float | None:
+        """Until when this caller is kept for their familiar agent (None: not)."""
+        if self.familiar_agent is None or config.familiar_agent_s <= 0:
+            return None
+        return self.queue_entered_at + config.familiar_agent_s
 
     def accepts(self, agent: AgentRecord) -> bool:
         """The agent has the skills this caller asked for (beyond the queue's)."""

@@ -20,6 +20,12 @@ Ringing callers are skipped: a caller is offered to one agent at a time
 A caller who asked for skills of their own (``caller_options.py``) is only
 offered to agents who also have those; for ranking, the strategy sees the
 queue's and the caller's requirements together (the higher level of each).
+
+A returning caller whose queue keeps callers for their familiar agent
+(``QueueConfig.familiar_agent_s``) is offered only to the agent who last
+served them until that time is up, while that agent is logged in and
+serves the queue; others take the callers behind them meanwhile.  An agent
+logged out (or gone from the queue) is not waited for.
 """
 
 from __future__ import annotations
@@ -43,9 +49,11 @@ def plan_offers(
     agents: Iterable[AgentRecord],
     queues: Mapping[str, QueueRecord],
     rng: random.Random,
+    now: float = 0.0,
 ) -> list[PlannedOffer]:
     """Decide who rings for whom now. Updates each queue's round-robin memory
     (it is part of the decision), mutates nothing else."""
+    agents = list(agents)
     free = [agent for agent in agents if agent.is_free()]
     if not free:
         return []
@@ -64,6 +72,9 @@ def plan_offers(
             break
         queue = queues[caller.queue]
         eligible = {a.agent_id: a for a in free if a.serves(queue.config) and caller.accepts(a)}
+        kept_for = _kept_for(caller, queue, agents, now)
+        if kept_for is not None:
+            eligible = {kept_for: eligible[kept_for]} if kept_for in eligible else {}
         if not eligible:
             continue
         strategy = STRATEGIES[queue.config.strategy]
@@ -101,3 +112,24 @@ def _combined(queue_skills: Mapping[str, int], caller: WaitingCaller) -> Mapping
     for skill, level in own.items():
         combined[skill] = max(level, combined.get(skill, 0))
     return combined
+
+
+def _kept_for(
+    caller: WaitingCaller, queue: QueueRecord, agents: list[AgentRecord], now: float
+) -> str | None:
+    """The familiar agent this caller is kept for now, or None."""
+    until = caller.familiar_until(queue.config)
+    if until is None or now >= until:
+        return None
+    return caller.familiar_agent if familiar_is_waited_for(caller, queue, agents) else None
+
+
+def familiar_is_waited_for(
+    caller: WaitingCaller, queue: QueueRecord, agents: Iterable[AgentRecord]
+) -> bool:
+    """Whether the caller's familiar agent is one worth waiting for: logged
+    in, their phone registered, serving the caller's queue."""
+    return any(
+        agent.agent_id == caller.familiar_agent and agent.staffs(queue.config)
+        for agent in agents
+    )

@@ -295,6 +295,7 @@ class AcdService:
         # Urgent: a restart gives the caller their place back from this row.
         WRITER.submit(store.upsert_waiting(call_id, row), urgent=True)
         await calls.update_record(call_id, queue=queue)
+        familiar = await self._familiar_agent(call_id, queue, caller_id)
         try:
             await self.handle(
                 CallerArrived(
@@ -305,12 +306,23 @@ class AcdService:
                     caller_id,
                     joined_at=joined,
                     options=options or CallerOptions(),
+                    familiar_agent=familiar,
                 )
             )
         except AcdError as exc:
             # E.g. a flow version that still names a deleted queue.
             log.warning("call %s refused by queue %s: %s", call_id, queue, exc)
             self.hand_back(call_id, EXIT_OVERFLOW)
+
+    async def _familiar_agent(self, call_id: str, queue: str, caller_id: str) -> str | None:
+        """The agent who last served this caller, when the queue waits for them."""
+        config = self.acd.queue_config(queue)
+        if config is None or config.familiar_agent_s <= 0 or not caller_id:
+            return None
+        agent = await store.last_agent_of(caller_id, queue)
+        if agent is not None:
+            calls.note_event(call_id, "familiar_agent", agent=agent)
+        return agent
 
     def hand_back(self, call_id: str, outcome: str) -> None:
         """Take a caller the Acd does not hold out of our bridge, back to their flow."""

@@ -10,13 +10,13 @@ them in order with the call's timeline.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
 
 from ari_apps.acd.commands import AGENT_LOGGED_OUT, AGENT_NOT_READY, AGENT_READY, NOT_READY_AT_LOGIN
 from ari_apps.acd.config import AgentConfig, OverflowTarget, QueueConfig
 from hotline import calls
-from hotline.models import Agent, Queue, QueueMember
+from hotline.models import Agent, CallRecord, Queue, QueueMember
 from hotline.writer import WRITER, Statement, delete_statement, update_statement, upsert_statement
 
 
@@ -42,6 +42,7 @@ def queue_config(row: Queue) -> QueueConfig:
         max_misses_before_not_ready=row.max_misses,
         vip_caller_ids=frozenset(row.vip_caller_ids or ()),
         vip_priority=row.vip_priority,
+        familiar_agent_s=float(row.familiar_agent_s),
     )
 
 
@@ -61,6 +62,26 @@ async def load_acd_config() -> tuple[list[QueueConfig], list[AgentConfig], list[
         for agent in agents
     ]
     return [queue_config(q) for q in queues], agent_configs, list(agents)
+
+
+# How far back a caller's last agent is looked for ("familiar agent").
+FAMILIAR_LOOKBACK: Final = timedelta(days=90)
+
+
+async def last_agent_of(caller_id: str, queue: str) -> str | None:
+    """The agent who last answered ``caller_id`` in ``queue`` (90 days back)."""
+    record = (
+        await CallRecord.filter(
+            caller_id=caller_id,
+            queue=queue,
+            agent_extension__isnull=False,
+            answered_at__gte=datetime.now(UTC) - FAMILIAR_LOOKBACK,
+        )
+        .order_by("-answered_at")
+        .only("agent_extension")
+        .first()
+    )
+    return None if record is None else record.agent_extension
 
 
 def upsert_waiting(call_id: str, row: dict[str, Any]) -> Statement:
