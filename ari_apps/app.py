@@ -678,6 +678,11 @@ class CallCenter:
     async def stop_monitoring(self, session_id: str, actor: Actor) -> dict[str, Any]:
         return await self.monitoring.stop(session_id, actor)
 
+    async def force_release(self, agent: str, actor: Actor) -> dict[str, Any]:
+        if agent not in self.acd.acd.agent_ids():
+            raise NotFound(f"no agent {agent!r}")
+        return await self.monitoring.release(agent, actor)
+
     def call_context(self, call_id: str) -> dict[str, Any] | None:
         runner = next((r for r in self.runners.values() if r.call_id == call_id), None)
         if runner is None:

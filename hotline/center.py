@@ -86,6 +86,10 @@ class ContactCenter(Protocol):
 
     async def stop_monitoring(self, session_id: str, actor: Actor) -> dict[str, Any]: ...
 
+    async def force_release(self, agent: str, actor: Actor) -> dict[str, Any]:
+        """End ``agent``'s call with a caller (hang the caller up); audited."""
+        ...
+
     def live_calls(self) -> list[dict[str, Any]]:
         """Every call in progress; a call running a flow has a ``tenant_id``
         (its flow's), which ``hotline.live_status`` filters on and hides."""

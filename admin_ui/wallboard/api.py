@@ -86,8 +86,16 @@ async def stop_session(request: Request) -> Response:
     return JSONResponse(session)
 
 
+async def release_call(request: Request) -> Response:
+    principal = await require(request, "agent-control")
+    agent = str((await _body(request)).get("agent", ""))
+    await check_agent(principal.tenant_id, agent)
+    return JSONResponse(await _center(request).force_release(agent, _actor(request, principal)))
+
+
 ROUTES: list[Route] = [
     Route("/monitoring", list_sessions),
+    Route("/monitoring/release", release_call, methods=["POST"]),
     Route("/monitoring", start_session, methods=["POST"]),
     Route("/monitoring/{session_id}/mode", change_session, methods=["POST"]),
     Route("/monitoring/{session_id}/stop", stop_session, methods=["POST"]),
@@ -125,6 +133,21 @@ OPENAPI_PATHS: dict[str, Any] = {
             body=_START,
             not_found=_NOT_FOUND,
         ),
+    },
+    "/monitoring/release": {
+        "post": operation(
+            "Force release: end the agent's call with a caller ({agent}); audited",
+            body={
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["agent"],
+                        "properties": {"agent": {"type": "string"}},
+                    }
+                }
+            },
+            not_found=_NOT_FOUND,
+        )
     },
     "/monitoring/{session_id}/mode": {
         "post": operation(

@@ -232,6 +232,18 @@ async def stop_monitoring(request: Request) -> Response:
     return await _monitor_result(request, act)
 
 
+async def force_release(request: Request) -> Response:
+    """End an agent's call (强拆): the caller is hung up; audited."""
+    form = await request.form()
+    agent = str(form.get("agent", ""))
+
+    async def act() -> None:
+        await check_agent(tenant_of(request), agent)
+        await _center(request).force_release(agent, _actor(request))
+
+    return await _monitor_result(request, act)
+
+
 async def _own_session(request: Request, session_id: str) -> None:
     """A session on another tenant's agent is "not found", like a missing one."""
     for session in _center(request).monitoring_sessions():

@@ -14,6 +14,9 @@ routes: list[Route] = [
     ui_route("/wallboard/monitor", http.monitor_panel, "monitoring:edit"),
     ui_route("/wallboard/monitor", http.start_monitoring, "monitoring:edit", methods=("POST",)),
     ui_route(
+        "/wallboard/monitor/release", http.force_release, "monitoring:edit", methods=("POST",)
+    ),
+    ui_route(
         "/wallboard/monitor/{session_id}/mode",
         http.change_monitoring,
         "monitoring:edit",

@@ -130,6 +130,5 @@ def familiar_is_waited_for(
     """Whether the caller's familiar agent is one worth waiting for: logged
     in, their phone registered, serving the caller's queue."""
     return any(
-        agent.agent_id == caller.familiar_agent and agent.staffs(queue.config)
-        for agent in agents
+        agent.agent_id == caller.familiar_agent and agent.staffs(queue.config) for agent in agents
     )

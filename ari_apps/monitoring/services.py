@@ -267,6 +267,24 @@ class MonitorService:
         await self.end(session, core.STOPPED, actor)
         return session.as_dict()
 
+    async def release(self, agent_extension: str, actor: Actor) -> dict[str, Any]:
+        """Force release (强拆): end the agent's call by hanging up the caller;
+        the ACD then ends the conversation as on any hang-up.  Audited."""
+        conversation = self.conversation_of_agent(agent_extension)
+        if conversation is None:
+            raise InvalidRequest(
+                f"agent: {agent_extension} is not talking to a caller now", {"field": "agent"}
+            )
+        await self.ops.run_best_effort(HangUp(conversation.caller_channel_id))
+        facts = {
+            "agent": agent_extension,
+            "call_id": conversation.call_id,
+            "caller_id": conversation.caller_id,
+        }
+        await audit(actor, "call_force_released", conversation.call_id, facts)
+        log.info("call %s: released by %s", conversation.call_id, actor.username)
+        return facts
+
     def _session(self, session_id: str) -> MonitorSession:
         session = self.sessions.get(session_id)
         if session is None:

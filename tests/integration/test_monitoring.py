@@ -235,4 +235,11 @@ async def test_given_a_session_when_the_supervisor_stops_it_then_the_call_goes_o
     await wait_until(phone_gone, 10, "the supervisor's phone call to end")
     assert await caller.is_up(), "stopping monitoring must not end the call"
     assert (await api.get(f"/agents/{agent}"))["connected_call_id"] == call_id
-    await caller.hangup()
+    # Force release (强拆): the supervisor ends the call; the caller is hung up.
+    released = await api.post("/monitoring/release", {"agent": agent})
+    assert released["call_id"] == call_id
+
+    async def caller_gone() -> bool:
+        return not await caller.is_up()
+
+    await wait_until(caller_gone, 10, "the released call's caller to be hung up")

@@ -390,6 +390,9 @@ class IdleCenter:
     async def stop_monitoring(self, session_id: str, actor: Actor) -> dict[str, Any]:
         raise AssertionError("not used")
 
+    async def force_release(self, agent: str, actor: Actor) -> dict[str, Any]:
+        raise AssertionError("not used")
+
     async def reload_config(self) -> None:
         raise AssertionError("not used")
 

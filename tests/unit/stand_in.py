@@ -150,6 +150,14 @@ class StandInCenter:
         self.monitor_actions.append(("change", session_id, actor))
         return self.monitor_sessions[session_id]
 
+    async def force_release(self, agent: str, actor: Actor) -> dict[str, Any]:
+        if agent not in self.agents:
+            raise NotFound(f"no agent {agent!r}")
+        if agent not in self.talking:
+            raise InvalidRequest(f"agent: {agent} is not talking", {"field": "agent"})
+        self.monitor_actions.append(("release", agent, actor))
+        return {"agent": agent, "call_id": f"call-of-{agent}"}
+
     async def stop_monitoring(self, session_id: str, actor: Actor) -> dict[str, Any]:
         session = self.monitor_sessions.pop(session_id, None)
         if session is None:

@@ -216,6 +216,13 @@ def route_cases(flow_id: int) -> list[RouteCase]:
         RouteCase("GET", "/monitoring", "/monitoring", VIEWERS),
         RouteCase(
             "POST",
+            "/monitoring/release",
+            "/monitoring/release",
+            AGENT_CONTROLLERS,
+            body={"agent": "1001"},
+        ),
+        RouteCase(
+            "POST",
             "/monitoring",
             "/monitoring",
             AGENT_CONTROLLERS,

@@ -368,6 +368,21 @@ async def test_given_asterisk_refuses_the_ring_then_no_session_is_left(seeded: S
     assert service.sessions == {} and len(registry) == 0
 
 
+async def test_given_a_talking_agent_when_released_then_the_caller_is_hung_up_and_it_is_audited(
+    seeded: Settings,
+) -> None:
+    ops = FakeOps()
+    service, _ = await _service(ops)
+    released = await service.release("1001", Actor("boss", "10.0.0.7", None))
+    assert released["call_id"] == CONVERSATION.call_id
+    assert ops.ran == [HangUp(CONVERSATION.caller_channel_id)]
+    entry = await AuditEntry.get(action="call_force_released")
+    assert (entry.username, entry.ip, entry.object_id) == ("boss", "10.0.0.7", "caller-1;2")
+    with pytest.raises(InvalidRequest) as refused:
+        await service.release("1002", ACTOR)
+    assert refused.value.details == {"field": "agent"}
+
+
 # -- the wallboard and the API (stand-in center) ----------------------------------------------
 async def _supervisor_with_phone(ui: UiClient, extension: str | None = "1009") -> None:
     await ui.login("supervisor")
@@ -423,3 +438,15 @@ async def test_given_an_agent_then_monitoring_is_neither_shown_nor_allowed(ui: U
     response = await ui.post("/wallboard/monitor", {"agent": "1002", "mode": "listen"})
     assert response.status_code == 403
     assert ui.center.monitor_actions == []
+
+
+async def test_given_a_supervisor_when_ending_an_agents_call_then_it_is_done(ui: UiClient) -> None:
+    ui.center.agents["1001"]["state"] = "on_call"
+    await _supervisor_with_phone(ui)
+    await ui.get("/wallboard")
+    response = await ui.post(
+        "/wallboard/monitor/release", {"agent": "1001"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    action, agent, actor = ui.center.monitor_actions[-1]
+    assert (action, agent, actor.username) == ("release", "1001", "supervisor")
