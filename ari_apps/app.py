@@ -662,6 +662,12 @@ class CallCenter:
             raise InvalidRequest(f"could not ring {extension}: {exc.message}") from exc
         return channel_id
 
+    def ari_health(self) -> dict[str, float | None]:
+        return {
+            "reconnects": float(max(0, self.ari.connections - 1)),
+            "event_lag_s": self.ari.event_lag_s,
+        }
+
     def monitoring_sessions(self) -> list[dict[str, Any]]:
         return self.monitoring.session_list()
 

@@ -44,6 +44,11 @@ class ContactCenter(Protocol):
         """Call, agent and queue events as they happen (live pages subscribe)."""
         ...
 
+    def ari_health(self) -> dict[str, float | None]:
+        """For ``/metrics``: ``reconnects`` (sessions after the first) and
+        ``event_lag_s`` (Asterisk's stamp to our read, sampled; None before any)."""
+        ...
+
     def asterisk_health(self) -> HealthCheck:
         """Connected to Asterisk with every start-up step done, or why not."""
         ...

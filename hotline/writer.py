@@ -164,6 +164,11 @@ class BackgroundWriter:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._hurry: asyncio.Event | None = None
 
+    @property
+    def pending(self) -> int:
+        """Writes submitted and not yet committed (``/metrics``)."""
+        return self._queue.qsize() if self._queue is not None else 0
+
     def submit(self, write: Statement, *, urgent: bool = False) -> None:
         """Queue a write; ``urgent`` commits it without waiting to gather more."""
         queue = self._ensure_running()

@@ -19,7 +19,8 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Collection
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Final
 
 import aiohttp
 import orjson
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 ConnectionCallback = Callable[[], Awaitable[None]]
 Sleep = Callable[[float], Awaitable[None]]
 
+EVENT_LAG_SAMPLE_EVERY: Final = 16
 _EXPECTED_CONNECT_ERRORS = (aiohttp.ClientError, OSError, TimeoutError, ConnectionError)
 
 
@@ -72,6 +74,14 @@ class AriClient(ChannelsApi, ResourcesApi):
         self.on_disconnected = on_disconnected
         self.event_types = frozenset(event_types) if event_types is not None else None
         self.connect_attempts = 0
+        # Sessions that came up (websocket and start-up): all but the first
+        # are reconnects, which /metrics exports.
+        self.connections = 0
+        # Seconds from Asterisk stamping an event to our reading it, sampled
+        # every EVENT_LAG_SAMPLE_EVERY events (parsing every timestamp would
+        # cost CPU on the call path for a health figure).
+        self.event_lag_s: float | None = None
+        self._events_until_lag_sample = 0
         self._backoff_initial_s = backoff_initial_s
         self._backoff_max_s = backoff_max_s
         self._stable_connection_s = stable_connection_s
@@ -158,6 +168,7 @@ class AriClient(ChannelsApi, ResourcesApi):
                     else:
                         connected_at = loop.time()
                         self._connected = True
+                        self.connections += 1
                         await self._read_events(ws)
                         self._connect_failure = f"ARI websocket closed (code {ws.close_code})"
                         log.warning("%s", self._connect_failure)
@@ -241,7 +252,21 @@ class AriClient(ChannelsApi, ResourcesApi):
         if not isinstance(payload, dict):
             log.warning("ARI sent a non-object websocket message: %.200s", text)
             return
-        self.dispatcher.dispatch(parse_event(payload))
+        event = parse_event(payload)
+        self._events_until_lag_sample -= 1
+        if self._events_until_lag_sample <= 0:
+            self._events_until_lag_sample = EVENT_LAG_SAMPLE_EVERY
+            self._sample_event_lag(event.timestamp)
+        self.dispatcher.dispatch(event)
+
+    def _sample_event_lag(self, timestamp: str | None) -> None:
+        if not timestamp:
+            return
+        try:
+            stamped = datetime.fromisoformat(timestamp)
+        except ValueError:
+            return
+        self.event_lag_s = max(0.0, (datetime.now(UTC) - stamped).total_seconds())
 
     async def _notify(self, callback: ConnectionCallback | None, name: str) -> None:
         if callback is None:

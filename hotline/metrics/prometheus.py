@@ -27,6 +27,7 @@ from hotline.metrics.agent_figures import AGENT_STATES
 from hotline.metrics.intervals import day_bounds
 from hotline.metrics.reports import queue_report
 from hotline.models import Tenant
+from hotline.writer import WRITER
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -73,7 +74,31 @@ def _live_families(center: ContactCenter) -> list[GaugeMetricFamily | CounterMet
         "hotline_bus_events", "Call, agent and queue events published since start"
     )
     published.add_metric([], float(center.bus.published))
-    return [waiting, longest, by_state, agents_family, connected, published]
+    return [waiting, longest, by_state, agents_family, connected, published, *_health(center)]
+
+
+def _health(center: ContactCenter) -> list[GaugeMetricFamily | CounterMetricFamily]:
+    """Hotline's own health: ARI reconnects, event lag, the writer's backlog."""
+    ari = center.ari_health()
+    reconnects = CounterMetricFamily(
+        "hotline_ari_reconnects", "ARI sessions re-established after the first since start"
+    )
+    reconnects.add_metric([], float(ari.get("reconnects") or 0.0))
+    families: list[GaugeMetricFamily | CounterMetricFamily] = [reconnects]
+    lag = ari.get("event_lag_s")
+    if lag is not None:  # no sample yet: left out rather than a false 0
+        event_lag = GaugeMetricFamily(
+            "hotline_ari_event_lag_seconds",
+            "Seconds from Asterisk stamping an ARI event to Hotline reading it (sampled)",
+        )
+        event_lag.add_metric([], lag)
+        families.append(event_lag)
+    backlog = GaugeMetricFamily(
+        "hotline_writer_queue_depth", "Database writes submitted and not yet committed"
+    )
+    backlog.add_metric([], float(WRITER.pending))
+    families.append(backlog)
+    return families
 
 
 _TODAY = (

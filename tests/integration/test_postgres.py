@@ -376,6 +376,9 @@ class IdleCenter:
     def live_calls(self) -> list[dict[str, Any]]:
         return []
 
+    def ari_health(self) -> dict[str, float | None]:
+        return {"reconnects": 0.0, "event_lag_s": None}
+
     def monitoring_sessions(self) -> list[dict[str, Any]]:
         return []
 

@@ -111,6 +111,9 @@ class StandInCenter:
     def live_calls(self) -> list[dict[str, Any]]:
         return self.calls
 
+    def ari_health(self) -> dict[str, float | None]:
+        return {"reconnects": 2.0, "event_lag_s": 0.004}
+
     def monitoring_sessions(self) -> list[dict[str, Any]]:
         return list(self.monitor_sessions.values())
 

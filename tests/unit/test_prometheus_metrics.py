@@ -51,6 +51,10 @@ async def test_given_a_waiting_caller_and_calls_today_then_metrics_carry_them_pe
     assert ("hotline_queue_asa_today_seconds", queue) not in found
     assert all(name.startswith("hotline_") for name, _ in found)
     assert found[("hotline_agents", (("state", "ready"),))] >= 1
+    # Hotline's own health.
+    assert found[("hotline_ari_reconnects_total", ())] == 2.0
+    assert found[("hotline_ari_event_lag_seconds", ())] == 0.004
+    assert ("hotline_writer_queue_depth", ()) in found
 
 
 async def test_given_no_token_or_another_tenants_token_then_metrics_are_refused(
