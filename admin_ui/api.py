@@ -96,6 +96,28 @@ async def agent_action(request: Request) -> Response:
     return JSONResponse(result)
 
 
+async def agent_call_action(request: Request) -> Response:
+    """Hold, resume or transfer the agent's call ({action, target}); audited."""
+    principal = await require(request, "agent-control")
+    body = await _json_body(request) if await request.body() else {}
+    if not isinstance(body, dict):
+        raise InvalidRequest("request body: a JSON object with action (and target)")
+    extension = request.path_params["extension"]
+    await live_status.check_agent(principal.tenant_id, extension)
+    action, target = str(body.get("action", "")), str(body.get("target") or "")
+    result = await _center(request).call_action(extension, action, target)
+    await audit.record(
+        request,
+        f"call_{action}",
+        "agent",
+        extension,
+        after=result,
+        username=principal.name,
+        source="api",
+    )
+    return JSONResponse(result)
+
+
 async def list_pause_reasons(request: Request) -> Response:
     principal = await require(request, "view")
     tenant = await Tenant.get(id=principal.tenant_id)
@@ -291,6 +313,8 @@ routes = [
     Route("/queues/{name}", get_queue),
     Route("/agents", list_agents),
     Route("/agents/{extension}", get_agent),
+    # Before the state actions: "call" is no agent state.
+    Route("/agents/{extension}/call", agent_call_action, methods=["POST"]),
     Route("/agents/{extension}/{action:str}", agent_action, methods=["POST"]),
     Route("/pause-reasons", list_pause_reasons),
     Route("/calls/live", live_calls),

@@ -66,6 +66,16 @@ def openapi_document() -> dict[str, Any]:
             "/queues/{name}": {"get": _op("Status of one queue", params=("name",))},
             "/agents": {"get": _op("State of every agent")},
             "/agents/{extension}": {"get": _op("State of one agent", params=("extension",))},
+            "/agents/{extension}/call": {
+                "post": _op(
+                    "The agent's call: {action: hold | resume | transfer, target:"
+                    " queue:<name> | extension:<digits>}; a blind transfer to an extension"
+                    " that does not answer in 20 s sends the caller back to their queue"
+                    " first in line; audited",
+                    body=True,
+                    params=("extension",),
+                )
+            },
             "/agents/{extension}/{action}": {
                 "post": _op(
                     "login, logout, pause (body: {reason}, an active pause reason's code;"

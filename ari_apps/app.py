@@ -610,6 +610,7 @@ class CallCenter:
             "offered_call_id": status.offered_call_id,
             "connected_call_id": status.connected_call_id,
             "wrap_up_ends_at": status.wrapup_ends_at,
+            "held": self.acd.control.is_held(extension),
         }
 
     async def agent_action(self, extension: str, action: str, reason: str | None) -> dict[str, Any]:
@@ -688,6 +689,35 @@ class CallCenter:
         if agent not in self.acd.acd.agent_ids():
             raise NotFound(f"no agent {agent!r}")
         return await self.monitoring.release(agent, actor)
+
+    async def call_action(self, extension: str, action: str, target: str) -> dict[str, Any]:
+        if extension not in self.acd.acd.agent_ids():
+            raise NotFound(f"no agent {extension!r}")
+        control = self.acd.control
+        if action == "hold":
+            await control.hold(extension)
+        elif action == "resume":
+            await control.resume(extension)
+        elif action == "transfer":
+            kind, _, value = target.partition(":")
+            if kind == "queue":
+                await control.transfer_to_queue(extension, value)
+            elif kind == "extension":
+                await control.transfer_to_extension(extension, value)
+            else:
+                raise InvalidRequest(
+                    "target: queue:<name> or extension:<digits>", {"field": "target"}
+                )
+        else:
+            raise InvalidRequest(
+                f"action: one of hold, resume, transfer; not {action!r}", {"field": "action"}
+            )
+        return {
+            "agent": extension,
+            "action": action,
+            "target": target or None,
+            "held": control.is_held(extension),
+        }
 
     def call_context(self, call_id: str) -> dict[str, Any] | None:
         runner = next((r for r in self.runners.values() if r.call_id == call_id), None)

@@ -65,6 +65,13 @@ class ContactCenter(Protocol):
         self, extension: str, action: str, reason: str | None
     ) -> dict[str, Any]: ...
 
+    async def call_action(self, extension: str, action: str, target: str) -> dict[str, Any]:
+        """The agent's hands on their call: ``hold``, ``resume``, or
+        ``transfer`` to ``target`` ("queue:<name>" or "extension:<digits>").
+        Raises InvalidRequest naming the field at fault; answers
+        ``{agent, action, target, held}``."""
+        ...
+
     def call_context(self, call_id: str) -> dict[str, Any] | None:
         """What the caller's flow knows of a live call, for the agent's
         screen pop: ``{call_id, caller_id, dialed_number, queue, variables}``

@@ -34,7 +34,8 @@ from ari_apps.acd import agent_supervision, pause_reason_settings
 from ari_apps.acd.settings_edit import Editor
 from hotline.center import ContactCenter
 from hotline.desk import Desk, NotAnAgent, desk_for, save_outcome
-from hotline.errors import InvalidRequest
+from hotline.errors import HotlineError, InvalidRequest
+from hotline.live_status import queue_names
 from hotline.settings import DEFAULT_SCREEN_POP_MASKED, Settings
 
 SETTLE_S: Final = 0.1
@@ -88,7 +89,9 @@ async def _context(request: Request, desk: Desk) -> dict[str, Any]:
     )
     user = current_user(request)
     can_edit = user is not None and user.can("desk:edit")
-    return view.desk_context(desk, reasons, csrf_token(request), can_edit=can_edit)
+    context = view.desk_context(desk, reasons, csrf_token(request), can_edit=can_edit)
+    context["transfer_queues"] = sorted(await queue_names(tenant))
+    return context
 
 
 async def desk_page(request: Request) -> Response:
@@ -159,6 +162,30 @@ async def record_outcome(request: Request) -> Response:
     context = await _context(request, await _desk(request))
     context["outcome_refused"] = refused
     context["outcome_saved"] = refused is None
+    if is_htmx(request):
+        return render(request, view.PARTIAL, context)
+    return render(
+        request, "desk/page.html", context, status_code=400 if refused is not None else 200
+    )
+
+
+async def call_control(request: Request) -> Response:
+    """Hold, resume, or blind transfer of the agent's own call; audited."""
+    desk = await _desk(request)
+    form = await request.form()
+    action = str(form.get("action", ""))
+    kind = str(form.get("target_kind", ""))
+    value = str(form.get("queue" if kind == "queue" else "extension", "")).strip()
+    target = f"{kind}:{value}" if action == "transfer" else ""
+    refused: str | None = None
+    try:
+        result = await _center(request).call_action(desk.extension, action, target)
+    except HotlineError as error:
+        refused = error.message
+    else:
+        await audit.record(request, f"desk_call_{action}", "agent", desk.extension, after=result)
+    context = await _context(request, await _desk(request))
+    context["call_refused"] = refused
     if is_htmx(request):
         return render(request, view.PARTIAL, context)
     return render(

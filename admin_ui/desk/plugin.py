@@ -12,4 +12,5 @@ routes: list[Route] = [
     ui_route("/desk/stream", http.desk_stream, "desk:view"),
     ui_route("/desk/state", http.change_state, "desk:edit", methods=("POST",)),
     ui_route("/desk/outcome", http.record_outcome, "desk:edit", methods=("POST",)),
+    ui_route("/desk/call", http.call_control, "desk:edit", methods=("POST",)),
 ]

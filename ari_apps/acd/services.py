@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ari_apps.acd import store
+from ari_apps.acd.call_control import CallControl
 from ari_apps.acd.caller_options import CallerOptions
 from ari_apps.acd.commands import (
     AgentStateChanged,
@@ -139,6 +140,8 @@ class AcdService:
         self._ticking = False
         self._tick_at: float | None = None
         self._tick_timer: asyncio.TimerHandle | None = None
+        # Hold, resume and transfers of connected calls (the desk's buttons).
+        self.control = CallControl(self)
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> None:
@@ -332,6 +335,7 @@ class AcdService:
         """The caller's channel left Stasis: abandon or end their call."""
         queued = self.calls.get(call_id)
         if queued is None:
+            await self.control.caller_gone(call_id)  # perhaps being transferred
             return
         if queued.connected_leg is not None:
             leg = queued.connected_leg
@@ -346,6 +350,13 @@ class AcdService:
         self.channels.own(leg.channel_id, hold)
         self.legs[leg.channel_id] = leg
         self._leg_holds[leg.channel_id] = hold
+
+    def forget_leg(self, channel_id: str) -> AgentLeg | None:
+        """Stop tracking a leg (its later events are then nobody's)."""
+        return self._forget_leg(channel_id)
+
+    async def tell_observers_ended(self, call_id: str) -> None:
+        await self._tell_observers_ended(call_id)
 
     def _forget_leg(self, channel_id: str) -> AgentLeg | None:
         hold = self._leg_holds.pop(channel_id, None)

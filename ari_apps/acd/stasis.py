@@ -12,6 +12,7 @@ import logging
 import time
 from typing import Any, Protocol
 
+from ari_apps.acd.call_control import TRANSFER_STASIS_KIND
 from ari_apps.acd.caller_options import parse_flow_options
 from ari_apps.acd.events import (
     AgentLoggedIn,
@@ -148,7 +149,7 @@ class FlowQueueHandOff:
         )
 
     def holds(self, call_id: str) -> bool:
-        return call_id in self.acd.calls
+        return call_id in self.acd.calls or self.acd.control.holds(call_id)
 
     async def caller_gone(self, call_id: str) -> None:
         await self.acd.caller_gone(call_id)
@@ -164,4 +165,7 @@ def stasis_claims(host: FeatureCodeHost) -> dict[str, StasisStartHandler]:
     async def feature(event: AriEvent) -> None:
         await start_feature(host, event)
 
-    return {"agent": agent_leg, "feature": feature}
+    async def transfer_target(event: AriEvent) -> None:
+        await host.acd.control.target_answered(event)
+
+    return {"agent": agent_leg, "feature": feature, TRANSFER_STASIS_KIND: transfer_target}

@@ -96,13 +96,23 @@ def visits_from_timeline(call_id: str, entries: Iterable[TimelineEntry]) -> list
     """The queue visits of one call, in order, from its timeline entries.
 
     Talk time runs from the agent's answer to the call's end (``ended``) or to
-    a transfer away (``transferred``), whichever comes first.  Wrap-up and hold
-    are not on the call's timeline; the caller of this adds them.
+    a transfer away (``transferred``), whichever comes first, less the time
+    the caller was on hold (``held`` to ``resumed``), which is hold time.
+    Wrap-up is not on the call's timeline; the caller of this adds it.
     """
     visits: list[QueueVisit] = []
     open_visit: QueueVisit | None = None
     talking: int | None = None  # index in visits of the answered visit still talking
+    held_since: datetime | None = None  # the talking visit's caller is on hold
+    held_s = 0.0
     for entry in sorted(entries, key=lambda e: e.at):
+        if entry.kind == "held" and held_since is None:
+            held_since = entry.at
+            continue
+        if entry.kind == "resumed" and held_since is not None:
+            held_s += max(0.0, (entry.at - held_since).total_seconds())
+            held_since = None
+            continue
         if entry.kind == "queue_joined":
             open_visit = QueueVisit(call_id, str(entry.data.get("queue", "")), entry.at)
         elif entry.kind == "answered":
@@ -126,9 +136,14 @@ def visits_from_timeline(call_id: str, entries: Iterable[TimelineEntry]) -> list
         elif entry.kind in ("ended", "transferred") and talking is not None:
             answered = visits[talking]
             assert answered.left_at is not None
-            talk_s = max(0.0, (entry.at - answered.left_at).total_seconds())
-            visits[talking] = replace(answered, talk_s=talk_s)
+            if held_since is not None:  # ended while on hold
+                held_s += max(0.0, (entry.at - held_since).total_seconds())
+                held_since = None
+            elapsed = max(0.0, (entry.at - answered.left_at).total_seconds())
+            # METRICS.md: AHT is talk + hold + wrap-up, so held time is hold, not talk.
+            visits[talking] = replace(answered, talk_s=max(0.0, elapsed - held_s), hold_s=held_s)
             talking = None
+            held_s = 0.0
     if open_visit is not None:
         visits.append(open_visit)  # still waiting, or answered and not yet left
     return _with_moves(visits)

@@ -393,6 +393,9 @@ class IdleCenter:
     async def stop_monitoring(self, session_id: str, actor: Actor) -> dict[str, Any]:
         raise AssertionError("not used")
 
+    async def call_action(self, extension: str, action: str, target: str) -> dict[str, Any]:
+        raise AssertionError("not used")
+
     async def force_release(self, agent: str, actor: Actor) -> dict[str, Any]:
         raise AssertionError("not used")
 

@@ -59,6 +59,7 @@ class StandInCenter:
     talking: set[str] = field(default_factory=lambda: {"1001"})
     monitor_sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
     monitor_actions: list[tuple[str, str, Actor]] = field(default_factory=list)
+    call_actions: list[tuple[str, str, str]] = field(default_factory=list)
     # (extension, definition, tenant id) of every test call started
     test_calls: list[tuple[str, dict[str, Any], int]] = field(default_factory=list)
 
@@ -152,6 +153,23 @@ class StandInCenter:
         self.monitor_sessions[session_id]["mode"] = mode
         self.monitor_actions.append(("change", session_id, actor))
         return self.monitor_sessions[session_id]
+
+    async def call_action(self, extension: str, action: str, target: str) -> dict[str, Any]:
+        if extension not in self.agents:
+            raise NotFound(f"no agent {extension!r}")
+        if action not in ("hold", "resume", "transfer"):
+            raise InvalidRequest(f"action: not {action!r}", {"field": "action"})
+        if extension not in self.talking:
+            raise InvalidRequest(f"agent: {extension} is not on a call", {"field": "agent"})
+        if action == "transfer" and not target.startswith(("queue:", "extension:")):
+            raise InvalidRequest("target: queue:<name> or extension:<digits>", {"field": "target"})
+        self.call_actions.append((extension, action, target))
+        return {
+            "agent": extension,
+            "action": action,
+            "target": target or None,
+            "held": action == "hold",
+        }
 
     async def force_release(self, agent: str, actor: Actor) -> dict[str, Any]:
         if agent not in self.agents:

@@ -187,6 +187,13 @@ def route_cases(flow_id: int) -> list[RouteCase]:
             AGENT_CONTROLLERS,
             body={"reason": "lunch"},
         ),
+        RouteCase(
+            "POST",
+            "/agents/{extension}/call",
+            "/agents/1001/call",
+            AGENT_CONTROLLERS,
+            body={"action": "hold"},
+        ),
         RouteCase("GET", "/pause-reasons", "/pause-reasons", VIEWERS),
         RouteCase("GET", "/calls/live", "/calls/live", VIEWERS),
         RouteCase("GET", "/calls/recent", "/calls/recent", VIEWERS),

@@ -1,0 +1,110 @@
+"""Hold and transfer on real calls: the caller stops hearing the agent on hold
+and hears them again on resume; a blind transfer reaches the extension that
+answers; one that cannot be reached sends the caller back to the queue,
+where an agent answers them again (OP-05: never dropped)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.integration.audio import tone_ratio
+from tests.integration.conftest import Api
+from tests.integration.harness import AriHarness, SimCaller
+from tests.integration.phones import SipPhone, wait_until
+
+pytestmark = pytest.mark.asterisk
+
+AGENT_HZ = 440
+
+
+@pytest.fixture
+async def only_1001(api: Api, agents_ready: dict[str, SipPhone]) -> AsyncIterator[None]:
+    """1001 takes the queue's calls; 1002 is paused (its phone still answers
+    calls rung to it directly, as a transfer does)."""
+    await api.post("/agents/1002/pause", {"reason": "other"})
+    try:
+        yield
+    finally:
+        await api.post("/agents/1002/ready")
+
+
+async def _answered_by_1001(api: Api, harness: AriHarness, number: str) -> SimCaller:
+    caller = await harness.call("8000", caller_id=number)
+    await caller.press("1")
+    call_id = f"{caller.channel_id};2"
+
+    async def answered() -> bool:
+        return bool((await api.get("/agents/1001"))["connected_call_id"] == call_id)
+
+    await wait_until(answered, 20, f"1001 to answer {call_id}")
+    return caller
+
+
+async def _timeline(api: Api, caller: SimCaller) -> list[str]:
+    return [e["kind"] for e in (await api.get(f"/calls/{caller.channel_id};2"))["timeline"]]
+
+
+async def test_given_a_call_on_hold_then_the_caller_stops_hearing_the_agent_until_resumed(
+    harness: AriHarness, api: Api, only_1001: None, clean_pbx: None
+) -> None:
+    caller = await _answered_by_1001(api, harness, "5550301")
+    assert tone_ratio(await caller.listen(1.5), AGENT_HZ) > 0.5
+    held = await api.post("/agents/1001/call", {"action": "hold"})
+    assert held["held"] is True and (await api.get("/agents/1001"))["held"] is True
+    assert tone_ratio(await caller.listen(1.5), AGENT_HZ) < 0.1, "the caller hears the agent"
+    await api.post("/agents/1001/call", {"action": "resume"})
+    assert tone_ratio(await caller.listen(1.5), AGENT_HZ) > 0.5
+    await caller.hangup()
+
+    async def closed() -> bool:
+        return "ended" in await _timeline(api, caller)
+
+    await wait_until(closed, 10, "the call to be closed")
+    kinds = await _timeline(api, caller)
+    assert kinds.index("held") < kinds.index("resumed")
+
+
+async def test_given_a_blind_transfer_to_an_extension_then_whoever_answers_gets_the_caller(
+    harness: AriHarness, api: Api, only_1001: None, clean_pbx: None
+) -> None:
+    caller = await _answered_by_1001(api, harness, "5550302")
+    await api.post("/agents/1001/call", {"action": "transfer", "target": "extension:1002"})
+
+    async def transfer_answered() -> bool:
+        return "transfer_answered" in await _timeline(api, caller)
+
+    await wait_until(transfer_answered, 20, "extension 1002 to answer the transfer")
+    # The agent is free of it (wrap-up, then ready); the caller hears 1002.
+    assert (await api.get("/agents/1001"))["connected_call_id"] is None
+    assert tone_ratio(await caller.listen(1.5), AGENT_HZ) > 0.5
+    bridges = [b for b in await harness.bridges() if caller.channel_id + ";2" in b["channels"]]
+    assert len(bridges) == 1 and any(c.startswith("hl-xfer-") for c in bridges[0]["channels"])
+    await caller.hangup()
+
+    async def closed() -> bool:
+        return "ended" in await _timeline(api, caller)
+
+    await wait_until(closed, 10, "the transferred call to be closed")
+    # clean_pbx: the transfer's leg and the bridge are gone with the caller.
+
+
+async def test_given_a_transfer_nobody_can_take_then_the_caller_is_back_in_the_queue_and_answered(
+    harness: AriHarness, api: Api, only_1001: None, clean_pbx: None
+) -> None:
+    caller = await _answered_by_1001(api, harness, "5550303")
+    call_id = f"{caller.channel_id};2"
+    # No phone has extension 1999: Asterisk refuses at once.
+    await api.post("/agents/1001/call", {"action": "transfer", "target": "extension:1999"})
+
+    async def answered_again() -> bool:
+        kinds = await _timeline(api, caller)
+        return "transfer_failed" in kinds and kinds.count("answered") == 2
+
+    await wait_until(answered_again, 30, "the caller to be answered again from the queue")
+    assert (await api.get("/agents/1001"))["connected_call_id"] == call_id
+    assert await caller.is_up()
+    kinds = await _timeline(api, caller)
+    assert kinds.count("queue_joined") == 2
+    await caller.hangup()
