@@ -611,6 +611,7 @@ class CallCenter:
             "connected_call_id": status.connected_call_id,
             "wrap_up_ends_at": status.wrapup_ends_at,
             "held": self.acd.control.is_held(extension),
+            "consulting": self.acd.control.consulting(extension),
         }
 
     async def agent_action(self, extension: str, action: str, reason: str | None) -> dict[str, Any]:
@@ -698,6 +699,15 @@ class CallCenter:
             await control.hold(extension)
         elif action == "resume":
             await control.resume(extension)
+        elif action == "consult":
+            kind, _, value = target.partition(":")
+            if kind != "extension":
+                raise InvalidRequest("target: extension:<digits>", {"field": "target"})
+            await control.consult(extension, value)
+        elif action == "complete":
+            await control.complete_consult(extension)
+        elif action == "cancel":
+            await control.cancel_consult(extension)
         elif action == "transfer":
             kind, _, value = target.partition(":")
             if kind == "queue":
@@ -710,13 +720,15 @@ class CallCenter:
                 )
         else:
             raise InvalidRequest(
-                f"action: one of hold, resume, transfer; not {action!r}", {"field": "action"}
+                f"action: one of hold, resume, transfer, consult, complete, cancel; not {action!r}",
+                {"field": "action"},
             )
         return {
             "agent": extension,
             "action": action,
             "target": target or None,
             "held": control.is_held(extension),
+            "consulting": control.consulting(extension),
         }
 
     def call_context(self, call_id: str) -> dict[str, Any] | None:

@@ -174,9 +174,10 @@ async def call_control(request: Request) -> Response:
     desk = await _desk(request)
     form = await request.form()
     action = str(form.get("action", ""))
-    kind = str(form.get("target_kind", ""))
+    # A consultation is always with an extension.
+    kind = "extension" if action == "consult" else str(form.get("target_kind", ""))
     value = str(form.get("queue" if kind == "queue" else "extension", "")).strip()
-    target = f"{kind}:{value}" if action == "transfer" else ""
+    target = f"{kind}:{value}" if action in ("transfer", "consult") else ""
     refused: str | None = None
     try:
         result = await _center(request).call_action(desk.extension, action, target)

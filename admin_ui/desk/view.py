@@ -36,6 +36,7 @@ def desk_context(
         "wrap_up_ends_at": status.get("wrap_up_ends_at"),
         "registered": status.get("registered"),
         "held": bool(status.get("held")),
+        "consulting": status.get("consulting"),
         "transfer_queues": [],
         "call_refused": None,
         "actions": actions_for(status.get("state")) if can_edit else [],

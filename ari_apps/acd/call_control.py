@@ -13,6 +13,13 @@ queue or to an extension (the desk's buttons and the API).
   answers (``transfer_core`` decides each step).  A busy, unanswered or
   unreachable extension sends the caller back to the queue they came from,
   ahead of the others: a transferred call is never dropped (OP-05).
+* **Consult (attended) transfer:** the caller is put on hold and the agent
+  rings the extension; once it answers, the two talk in a bridge of their
+  own.  **Complete** hands the caller to the extension (the agent's part
+  ends, as in a blind transfer that was answered); **cancel**, or the
+  extension not answering or hanging up, brings the agent back to the
+  caller.  If the caller or the agent goes meanwhile, the consult leg is
+  hung up with the call.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from ari_apps.channels import ChannelRegistry
 from ari_apps.executor import (
     AddToBridge,
     ChannelOpsExecutor,
+    CreateBridge,
     DestroyBridge,
     HangUp,
     Originate,
@@ -51,11 +59,43 @@ from hotline.writer import WRITER
 log = logging.getLogger(__name__)
 
 TRANSFER_STASIS_KIND: Final = "transfer"
+CONSULT_STASIS_KIND: Final = "consult"
 TRANSFER_RING_S: Final = 20
 # A caller whose transfer failed goes back ahead of everyone of normal (0)
 # and VIP (10, the default) priority.
 FALLBACK_PRIORITY: Final = 100
 _EXTENSION = re.compile(r"^[0-9]{2,15}$")
+
+
+@dataclass
+class Consult:
+    """An agent's consultation with an extension while their caller holds."""
+
+    call_id: str
+    agent_id: str
+    target_channel_id: str
+    extension: str
+    bridge_id: str
+    answered: bool = False
+    over: bool = False
+
+
+@dataclass
+class ConsultLegHold:
+    control: CallControl
+    consult: Consult
+
+    @property
+    def feature(self) -> str:
+        return "acd.consult"
+
+    @property
+    def call_id(self) -> str:
+        return self.consult.call_id
+
+    async def on_channel_event(self, event: AriEvent) -> None:
+        if event.is_channel_final:
+            await self.control.consult_leg_gone(self.consult)
 
 
 class CallHost(Protocol):
@@ -121,6 +161,7 @@ class CallControl:
     def __init__(self, acd: CallHost) -> None:
         self.acd = acd
         self.transfers: dict[str, TransferredCall] = {}
+        self.consults: dict[str, Consult] = {}  # by call id
         self._counter = itertools.count(1)
 
     def holds(self, call_id: str) -> bool:
@@ -155,6 +196,13 @@ class CallControl:
         queued.extra["held_at"] = None
         await calls.add_event(queued.call_id, "resumed", agent=agent_id)
         self._publish(queued, "resumed", agent_id)
+
+    def consulting(self, agent_id: str) -> dict[str, Any] | None:
+        """The agent's consultation now: ``{extension, answered}``, or None."""
+        for consult in self.consults.values():
+            if consult.agent_id == agent_id and not consult.over:
+                return {"extension": consult.extension, "answered": consult.answered}
+        return None
 
     def is_held(self, agent_id: str) -> bool:
         try:
@@ -243,6 +291,123 @@ class CallControl:
                 await self.acd.ops.run_best_effort(DestroyBridge(queued.bridge_id))
                 await calls.close_record(queued.call_id, "answered")
                 self.acd.bus.publish("call", "ended", call_id=queued.call_id, queue=queued.queue)
+
+    # -- consult transfer -----------------------------------------------------------------
+    async def consult(self, agent_id: str, extension: str) -> None:
+        if not _EXTENSION.match(extension):
+            raise InvalidRequest(
+                f"extension: 2 to 15 digits, not {extension!r}", {"field": "target"}
+            )
+        queued, leg = self._call_of(agent_id)
+        if queued.call_id in self.consults:
+            raise InvalidRequest("target: already consulting; complete or cancel first")
+        if extension == leg.extension:
+            raise InvalidRequest("extension: that is your own phone", {"field": "target"})
+        await self.hold(agent_id)
+        n = next(self._counter)
+        consult = Consult(
+            queued.call_id, agent_id, f"hl-cons-{n}-{int(time.time())}", extension, f"hl-cb-{n}"
+        )
+        self.consults[queued.call_id] = consult
+        self.acd.channels.own(consult.target_channel_id, ConsultLegHold(self, consult))
+        await calls.add_event(queued.call_id, "consult", agent=agent_id, extension=extension)
+        try:
+            await self.acd.ops.run(
+                Originate(
+                    f"PJSIP/{extension}",
+                    consult.target_channel_id,
+                    self.acd.app,
+                    (CONSULT_STASIS_KIND, queued.call_id),
+                    caller_id=f'"Agent {leg.extension}" <{leg.extension}>',
+                    timeout_s=TRANSFER_RING_S,
+                )
+            )
+        except AriError as refused:
+            log.info("call %s: consult with %s refused: %s", queued.call_id, extension, refused)
+            await self.consult_leg_gone(consult)
+
+    async def consult_answered(self, event: AriEvent) -> None:
+        call_id = event.args[1] if len(event.args) > 1 else ""
+        consult = self.consults.get(call_id)
+        if consult is None or consult.target_channel_id != event.channel_id or consult.over:
+            await self.acd.ops.run_best_effort(HangUp(event.channel_id or ""))
+            return
+        try:
+            queued, leg = self._call_of(consult.agent_id)
+        except InvalidRequest:
+            await self.consult_leg_gone(consult)
+            return
+        consult.answered = True
+        await self.acd.ops.run(CreateBridge(consult.bridge_id, name=f"consult {call_id}"))
+        await self.acd.ops.run(AddToBridge(consult.bridge_id, leg.channel_id))
+        await self.acd.ops.run(AddToBridge(consult.bridge_id, consult.target_channel_id))
+        await calls.add_event(queued.call_id, "consult_answered", extension=consult.extension)
+        self._publish(queued, "consult_answered", consult.agent_id)
+
+    async def complete_consult(self, agent_id: str) -> None:
+        queued, leg = self._call_of(agent_id)
+        consult = self.consults.get(queued.call_id)
+        if consult is None or not consult.answered or consult.over:
+            raise InvalidRequest("action: no answered consultation to complete")
+        consult.over = True
+        self.consults.pop(queued.call_id, None)
+        # The target's leg becomes the transfer's: its end is then the call's.
+        owner = self.acd.channels.owner(consult.target_channel_id)
+        if owner is not None:
+            self.acd.channels.release(consult.target_channel_id, owner)
+        await self.acd.ops.run_best_effort(
+            RemoveFromBridge(consult.bridge_id, consult.target_channel_id)
+        )
+        await self._release_agent(queued, leg, {"extension": consult.extension, "consulted": "yes"})
+        await self.acd.ops.run_best_effort(DestroyBridge(consult.bridge_id))
+        transfer = TransferredCall(queued, consult.target_channel_id, consult.extension)
+        self.transfers[queued.call_id] = transfer
+        self.acd.channels.own(transfer.target_channel_id, TransferLegHold(self, transfer))
+        await self.step(transfer, core.TARGET_ANSWERED)
+
+    async def cancel_consult(self, agent_id: str) -> None:
+        queued, _ = self._call_of(agent_id)
+        consult = self.consults.get(queued.call_id)
+        if consult is None:
+            raise InvalidRequest("action: not consulting")
+        await self._end_consult(consult, "consult_cancelled")
+
+    async def consult_leg_gone(self, consult: Consult) -> None:
+        """The extension did not answer, hung up, or could not be rung: the
+        agent is back with their caller."""
+        await self._end_consult(consult, "consult_ended")
+
+    async def drop_consult(self, call_id: str) -> None:
+        """The call ended (caller or agent gone): the consultation goes too."""
+        consult = self.consults.get(call_id)
+        if consult is None:
+            return
+        consult.over = True
+        self.consults.pop(call_id, None)
+        self._release_consult_leg(consult)
+        await self.acd.ops.run_best_effort(HangUp(consult.target_channel_id))
+        await self.acd.ops.run_best_effort(DestroyBridge(consult.bridge_id))
+
+    async def _end_consult(self, consult: Consult, kind: str) -> None:
+        if consult.over:
+            return
+        consult.over = True
+        self.consults.pop(consult.call_id, None)
+        self._release_consult_leg(consult)
+        await self.acd.ops.run_best_effort(HangUp(consult.target_channel_id))
+        await self.acd.ops.run_best_effort(DestroyBridge(consult.bridge_id))
+        await calls.add_event(consult.call_id, kind, extension=consult.extension)
+        try:
+            await self.resume(consult.agent_id)
+        except InvalidRequest:
+            return  # the call itself is over
+        except AriError:
+            log.warning("call %s: agent not back after the consult", consult.call_id)
+
+    def _release_consult_leg(self, consult: Consult) -> None:
+        owner = self.acd.channels.owner(consult.target_channel_id)
+        if owner is not None:
+            self.acd.channels.release(consult.target_channel_id, owner)
 
     # -- shared steps -----------------------------------------------------------------------
     async def _release_agent(

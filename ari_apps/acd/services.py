@@ -416,6 +416,7 @@ class AcdService:
         self.calls.pop(queued.call_id, None)
 
         async def finish() -> None:
+            await self.control.drop_consult(queued.call_id)
             await self._tell_observers_ended(queued.call_id)
             if agent_left is not None and self.after_conversation is not None:
                 await self._hand_caller_on(queued, agent_left)

@@ -12,7 +12,7 @@ import logging
 import time
 from typing import Any, Protocol
 
-from ari_apps.acd.call_control import TRANSFER_STASIS_KIND
+from ari_apps.acd.call_control import CONSULT_STASIS_KIND, TRANSFER_STASIS_KIND
 from ari_apps.acd.caller_options import parse_flow_options
 from ari_apps.acd.events import (
     AgentLoggedIn,
@@ -168,4 +168,12 @@ def stasis_claims(host: FeatureCodeHost) -> dict[str, StasisStartHandler]:
     async def transfer_target(event: AriEvent) -> None:
         await host.acd.control.target_answered(event)
 
-    return {"agent": agent_leg, "feature": feature, TRANSFER_STASIS_KIND: transfer_target}
+    async def consult_target(event: AriEvent) -> None:
+        await host.acd.control.consult_answered(event)
+
+    return {
+        "agent": agent_leg,
+        "feature": feature,
+        TRANSFER_STASIS_KIND: transfer_target,
+        CONSULT_STASIS_KIND: consult_target,
+    }

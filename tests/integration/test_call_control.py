@@ -108,3 +108,55 @@ async def test_given_a_transfer_nobody_can_take_then_the_caller_is_back_in_the_q
     kinds = await _timeline(api, caller)
     assert kinds.count("queue_joined") == 2
     await caller.hangup()
+
+
+async def _consult_answered(api: Api, caller: SimCaller) -> None:
+    async def answered() -> bool:
+        return "consult_answered" in await _timeline(api, caller)
+
+    await wait_until(answered, 20, "extension 1002 to answer the consultation")
+
+
+async def test_given_a_consultation_then_complete_hands_the_caller_to_the_extension(
+    harness: AriHarness, api: Api, only_1001: None, clean_pbx: None
+) -> None:
+    caller = await _answered_by_1001(api, harness, "5550304")
+    await api.post("/agents/1001/call", {"action": "consult", "target": "extension:1002"})
+    await _consult_answered(api, caller)
+    status = await api.get("/agents/1001")
+    assert status["held"] is True and status["consulting"] == {
+        "extension": "1002",
+        "answered": True,
+    }
+    # The caller holds: they hear neither the agent nor the extension.
+    assert tone_ratio(await caller.listen(1.5), AGENT_HZ) < 0.1
+    await api.post("/agents/1001/call", {"action": "complete"})
+
+    async def with_1002() -> bool:
+        return "transfer_answered" in await _timeline(api, caller)
+
+    await wait_until(with_1002, 10, "the caller to be put through to 1002")
+    assert (await api.get("/agents/1001"))["connected_call_id"] is None
+    assert tone_ratio(await caller.listen(1.5), AGENT_HZ) > 0.5
+    await caller.hangup()
+
+    async def closed() -> bool:
+        return "ended" in await _timeline(api, caller)
+
+    await wait_until(closed, 10, "the call to be closed")
+
+
+async def test_given_a_consultation_when_cancelled_then_the_agent_is_back_with_the_caller(
+    harness: AriHarness, api: Api, only_1001: None, clean_pbx: None
+) -> None:
+    caller = await _answered_by_1001(api, harness, "5550305")
+    call_id = f"{caller.channel_id};2"
+    await api.post("/agents/1001/call", {"action": "consult", "target": "extension:1002"})
+    await _consult_answered(api, caller)
+    back = await api.post("/agents/1001/call", {"action": "cancel"})
+    assert back["held"] is False and back["consulting"] is None
+    assert tone_ratio(await caller.listen(1.5), AGENT_HZ) > 0.5
+    assert (await api.get("/agents/1001"))["connected_call_id"] == call_id
+    kinds = await _timeline(api, caller)
+    assert kinds.index("consult_answered") < kinds.index("consult_cancelled")
+    await caller.hangup()

@@ -157,11 +157,11 @@ class StandInCenter:
     async def call_action(self, extension: str, action: str, target: str) -> dict[str, Any]:
         if extension not in self.agents:
             raise NotFound(f"no agent {extension!r}")
-        if action not in ("hold", "resume", "transfer"):
+        if action not in ("hold", "resume", "transfer", "consult", "complete", "cancel"):
             raise InvalidRequest(f"action: not {action!r}", {"field": "action"})
         if extension not in self.talking:
             raise InvalidRequest(f"agent: {extension} is not on a call", {"field": "agent"})
-        if action == "transfer" and not target.startswith(("queue:", "extension:")):
+        if action in ("transfer", "consult") and not target.startswith(("queue:", "extension:")):
             raise InvalidRequest("target: queue:<name> or extension:<digits>", {"field": "target"})
         self.call_actions.append((extension, action, target))
         return {

@@ -45,8 +45,16 @@ def test_every_stasis_kind_the_dialplan_and_originates_use_is_claimed(
     from_dialplan = set(re.findall(r"Stasis\(@@ARI_APP@@,([a-z-]+)", dialplan))
     assert from_dialplan == {"inbound", "feature", "service"}
     # appArgs of the ACD's legs, test calls, the recorder's snoop channels,
-    # and monitoring's supervisor phones and snoop channels
-    originated = {"agent", "test-flow", "recording", "monitor", "monitor-snoop"}
+    # monitoring's supervisor phones and snoop channels, transfer and consult legs
+    originated = {
+        "agent",
+        "test-flow",
+        "recording",
+        "monitor",
+        "monitor-snoop",
+        "transfer",
+        "consult",
+    }
     assert call_center.stasis_routes.kinds == from_dialplan | originated
 
 
