@@ -25,6 +25,7 @@ from admin_ui.recordings.api import recording_fields
 from admin_ui.reports.api import ROUTES as REPORT_ROUTES
 from admin_ui.wallboard.api import ROUTES as MONITORING_ROUTES
 from admin_ui.web import audit
+from admin_ui.webhooks.api import ROUTES as WEBHOOK_ROUTES
 from ari_apps.ivr import services as flows_service
 from hotline import calls as calls_service
 from hotline import desk, live_status, pause_reasons
@@ -317,6 +318,7 @@ routes = [
     Route("/agents/{extension}/call", agent_call_action, methods=["POST"]),
     Route("/agents/{extension}/{action:str}", agent_action, methods=["POST"]),
     Route("/pause-reasons", list_pause_reasons),
+    *WEBHOOK_ROUTES,
     Route("/calls/live", live_calls),
     Route("/calls/recent", recent_calls),
     Route("/calls/{call_id}", get_call),

@@ -40,6 +40,7 @@ from admin_ui.web.body_limit import BodyLimitMiddleware
 from admin_ui.web.client_address import trusted_networks
 from admin_ui.web.headers import SecurityHeadersMiddleware
 from admin_ui.web.security import LoginThrottle
+from admin_ui.webhooks import plugin as webhooks
 from hotline.center import ContactCenter, HealthCheck
 from hotline.errors import HotlineError
 from hotline.models import Tenant
@@ -105,6 +106,7 @@ FEATURES = (
     shifts,
     users,
     api_tokens,
+    webhooks,
     audit_log,
     dialplan,
     tenants,

@@ -9,6 +9,7 @@ from admin_ui.prompts.api import OPENAPI_PATHS as PROMPT_PATHS
 from admin_ui.recordings.api import OPENAPI_PATHS as RECORDING_PATHS
 from admin_ui.reports.api import OPENAPI_PATHS as REPORT_PATHS
 from admin_ui.wallboard.api import OPENAPI_PATHS as MONITORING_PATHS
+from admin_ui.webhooks.api import OPENAPI_PATHS as WEBHOOK_PATHS
 
 _BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
@@ -121,6 +122,7 @@ def openapi_document() -> dict[str, Any]:
             "/flows/{flow_id}/publish": {
                 "post": _op("Publish the draft as a new version", params=("flow_id",))
             },
+            **WEBHOOK_PATHS,
             **PROMPT_PATHS,
             **FAX_PATHS,
             "/voicemail/boxes/{box}/messages": {

@@ -20,6 +20,7 @@ from hotline.center import ContactCenter
 from hotline.db import close_db, init_db
 from hotline.private_files import make_var_private
 from hotline.settings import Settings, load_settings
+from hotline.webhooks.services import WebhookDispatcher
 
 log = logging.getLogger("hotline")
 
@@ -49,6 +50,10 @@ async def serve(settings: Settings) -> None:
 
     await agi.start()
     await center.start()
+    # Call events to business systems (hotline/webhooks): resumes the
+    # deliveries a previous run left pending.
+    webhooks = WebhookDispatcher(bus)
+    await webhooks.start()
     web_task = asyncio.create_task(web.serve(), name="web")
     log.info("hotline started: web %s, ARI %s", settings.web_url, settings.ari_url)
     stop_task = asyncio.create_task(stop.wait(), name="stop")
@@ -57,6 +62,7 @@ async def serve(settings: Settings) -> None:
     finally:
         web.should_exit = True
         await center.stop()
+        await webhooks.stop()
         await agi.stop()
         await asyncio.gather(web_task, return_exceptions=True)
         stop_task.cancel()

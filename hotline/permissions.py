@@ -34,6 +34,9 @@ FUNCTIONS: Final = (
     "users",
     "roles",
     "api_tokens",
+    # Business systems subscribed to call events (/webhooks): where the
+    # events go and how each delivery went.
+    "webhooks",
     "audit",
     "dialplan",
     "fax",

@@ -61,6 +61,8 @@ SCOPED: Final[dict[str, str]] = {
     "FaxDocument": "tenant_id",
     "FaxJob": "tenant_id",
     "FaxDid": "tenant_id",
+    "WebhookSubscription": "tenant_id",
+    "WebhookDelivery": "subscription__tenant_id",
 }
 
 # Scoped, with rows no tenant owns that every tenant sees: built-in roles

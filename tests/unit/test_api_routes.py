@@ -132,6 +132,8 @@ async def test_given_database_broken_when_health_checked_then_503_naming_databas
 VIEWERS = frozenset({"auditor", "supervisor", "administrator"})
 AGENT_CONTROLLERS = frozenset({"supervisor", "administrator"})
 ADMINISTRATORS = frozenset({"administrator"})
+# Where call events go is not a supervisor's business (webhooks:view).
+WEBHOOK_READERS = frozenset({"auditor", "administrator"})
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,15 @@ def route_cases(flow_id: int) -> list[RouteCase]:
             body={"action": "hold"},
         ),
         RouteCase("GET", "/pause-reasons", "/pause-reasons", VIEWERS),
+        # Webhooks: no subscription 999999 in any tenant.
+        RouteCase("GET", "/webhooks", "/webhooks", WEBHOOK_READERS),
+        RouteCase(
+            "GET",
+            "/webhooks/{webhook_id}/deliveries",
+            "/webhooks/999999/deliveries",
+            WEBHOOK_READERS,
+            404,
+        ),
         RouteCase("GET", "/calls/live", "/calls/live", VIEWERS),
         RouteCase("GET", "/calls/recent", "/calls/recent", VIEWERS),
         RouteCase("GET", "/calls/{call_id}", "/calls/call-1", VIEWERS),

@@ -44,7 +44,15 @@ from hotline.settings import load_settings
 
 # Tables the migrations after the last release without migrations create
 # (0004_live_operations: the agent state log).
-TABLES_ADDED_SINCE = frozenset({"agent_state_log", "call_recording", "survey_response"})
+TABLES_ADDED_SINCE = frozenset(
+    {
+        "agent_state_log",
+        "call_recording",
+        "survey_response",
+        "webhook_delivery",
+        "webhook_subscription",
+    }
+)
 PRE_MIGRATION_DUMP = Path(__file__).parent / "golden" / "migrations" / "pre_migration.sql"
 MIGRATIONS_DIR = Path(hotline.migrations.__file__).parent
 

@@ -1,0 +1,1 @@
+"""The webhooks pages (/webhooks) and API (/api/v1/webhooks)."""
