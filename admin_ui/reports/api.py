@@ -10,12 +10,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from admin_ui.auth import require
-from admin_ui.reports.exports import queue_export, site_zone
+from admin_ui.reports.exports import queue_export, report_export, site_zone
 from hotline.metrics import reports
+from hotline.metrics.report_kinds import KINDS
 
 
 async def _queue_file(request: Request, file_format: str) -> Response:
@@ -37,9 +38,43 @@ async def queue_report_xlsx(request: Request) -> Response:
     return await _queue_file(request, "xlsx")
 
 
+async def _rows(request: Request) -> tuple[Any, list[dict[str, Any]], datetime, datetime]:
+    principal = await require(request, "view")
+    since, until = reports.parse_period(
+        request.query_params.get("from"), request.query_params.get("to"), site_zone(request)
+    )
+    kind = request.url.path.rsplit("/", 1)[-1].partition(".")[0]
+    rows = await KINDS[kind].rows(principal.tenant_id, since, until, datetime.now(UTC))
+    return principal, rows, since, until
+
+
+async def report_json(request: Request) -> Response:
+    """The disposition and entry reports as JSON (rows; null is "–")."""
+    _, rows, _, _ = await _rows(request)
+    return JSONResponse(rows)
+
+
+async def report_file(request: Request) -> Response:
+    principal, rows, since, until = await _rows(request)
+    kind, _, file_format = request.url.path.rsplit("/", 1)[-1].partition(".")
+    return await report_export(
+        request, kind, rows, file_format, since, until, username=principal.name, source="api"
+    )
+
+
+# The queue report's JSON is admin_ui/api.py's (its contract); agents' too.
+_JSON_KINDS = ("dispositions", "entries")
+_FILE_KINDS = ("agents", "dispositions", "entries")
+
 ROUTES = [
     Route("/reports/queues.csv", queue_report_csv),
     Route("/reports/queues.xlsx", queue_report_xlsx),
+    *(Route(f"/reports/{kind}", report_json) for kind in _JSON_KINDS),
+    *(
+        Route(f"/reports/{kind}.{file_format}", report_file)
+        for kind in _FILE_KINDS
+        for file_format in ("csv", "xlsx")
+    ),
 ]
 
 
@@ -71,6 +106,33 @@ OPENAPI_PATHS: dict[str, Any] = {
         "get": _op(
             "Queue report as XLSX: " + _SAME_ROWS,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    },
+    **{
+        f"/reports/{kind}.{file_format}": {
+            "get": _op(
+                f"The {kind} report as {file_format.upper()} (?from=&to=, ISO 8601); audited",
+                media,
+            )
+        }
+        for kind in _FILE_KINDS
+        for file_format, media in (
+            ("csv", "text/csv"),
+            ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )
+    },
+    "/reports/dispositions": {
+        "get": _op(
+            "Per queue and outcome code: {queue, disposition, calls, share 0-1} of answered calls"
+            " started in [from, to)",
+            "application/json",
+        )
+    },
+    "/reports/entries": {
+        "get": _op(
+            "Per number dialled: {did, calls, reached_queue, dropped_in_ivr, ivr_drop_rate,"
+            " dropped_at} for calls started in [from, to)",
+            "application/json",
         )
     },
 }

@@ -22,6 +22,7 @@ from admin_ui.web import audit
 from hotline.errors import InvalidRequest
 from hotline.metrics import export, reports
 from hotline.metrics.queue_figures import QueueFigures
+from hotline.metrics.report_kinds import KINDS
 
 FORMATS: Final = ("csv", "xlsx")
 # The contract's field names, for the header of a file without rows.
@@ -45,6 +46,32 @@ async def queue_export(
     source: str = "ui",
     queue: str | None = None,
 ) -> Response:
+    return await report_export(
+        request,
+        "queues",
+        rows,
+        file_format,
+        since,
+        until,
+        username=username,
+        source=source,
+        queue=queue,
+    )
+
+
+async def report_export(
+    request: Request,
+    kind: str,
+    rows: Sequence[dict[str, Any]],
+    file_format: str,
+    since: datetime,
+    until: datetime,
+    *,
+    username: str | None = None,
+    source: str = "ui",
+    queue: str | None = None,
+) -> Response:
+    """Any standard report (``hotline.metrics.report_kinds``) as a file, audited."""
     if file_format not in FORMATS:
         raise InvalidRequest(f"format: one of {list(FORMATS)}", {"field": "format"})
     after: dict[str, Any] = {
@@ -58,19 +85,19 @@ async def queue_export(
         request,
         "report_exported",
         "report",
-        "queues",
+        kind,
         after=after,
         username=username,
         source=source,
     )
-    name = export.file_name("queues", since, until, site_zone(request), file_format)
+    name = export.file_name(kind, since, until, site_zone(request), file_format)
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    columns = export.columns_of(rows) or list(QUEUE_FIELDS)
+    columns = export.columns_of(rows) or list(KINDS[kind].empty_columns)
     media_type = export.MEDIA_TYPES[file_format]
     if file_format == "csv":
         return StreamingResponse(
             export.csv_chunks(rows, columns), media_type=media_type, headers=headers
         )
     # CPU work (zip and XML): off the event loop, which serves calls' screens too.
-    body = await run_in_threadpool(export.xlsx_bytes, rows, columns, sheet="queues")
+    body = await run_in_threadpool(export.xlsx_bytes, rows, columns, sheet=kind)
     return Response(body, media_type=media_type, headers=headers)

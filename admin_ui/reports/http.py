@@ -13,11 +13,12 @@ from datetime import UTC, datetime
 from starlette.requests import Request
 from starlette.responses import Response
 
-from admin_ui.reports import view
-from admin_ui.reports.exports import queue_export, site_zone
+from admin_ui.reports import tables, view
+from admin_ui.reports.exports import queue_export, report_export, site_zone
 from admin_ui.web.rendering import is_htmx, render, tenant_of
 from hotline.errors import InvalidRequest
 from hotline.metrics import reports
+from hotline.metrics.report_kinds import KINDS
 
 
 async def report_page(request: Request) -> Response:
@@ -46,6 +47,31 @@ async def _queue_file(request: Request, file_format: str) -> Response:
         period.until,
         queue=period.queue or None,
     )
+
+
+async def table_page(request: Request) -> Response:
+    """The agent, disposition and entry reports: one page each, same form."""
+    kind = request.url.path.rsplit("/", 1)[-1]
+    zone, now = site_zone(request), datetime.now(UTC)
+    error: str | None = None
+    try:
+        period = view.period_of(request.query_params, zone, now)
+    except InvalidRequest as refused:
+        error = refused.message
+        period = view.period_of({}, zone, now)
+    rows = await KINDS[kind].rows(tenant_of(request), period.since, period.until, now)
+    context = tables.table_context(kind, rows, period, error)
+    template = "reports/_table.html" if is_htmx(request) else "reports/table.html"
+    return render(request, template, context, status_code=400 if error else 200)
+
+
+async def table_file(request: Request) -> Response:
+    """``/reports/<kind>.csv`` or ``.xlsx`` for the agent, disposition and entry reports."""
+    kind, _, file_format = request.url.path.rsplit("/", 1)[-1].partition(".")
+    now = datetime.now(UTC)
+    period = view.period_of(request.query_params, site_zone(request), now)
+    rows = await KINDS[kind].rows(tenant_of(request), period.since, period.until, now)
+    return await report_export(request, kind, rows, file_format, period.since, period.until)
 
 
 async def queue_csv(request: Request) -> Response:

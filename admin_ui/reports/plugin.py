@@ -5,10 +5,17 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from admin_ui.reports import http
+from admin_ui.reports.tables import TABLE_KINDS
 from admin_ui.web.routing import ui_route
 
 routes: list[Route] = [
     ui_route("/reports", http.report_page, "reports:view"),
     ui_route("/reports/queues.csv", http.queue_csv, "reports:view"),
     ui_route("/reports/queues.xlsx", http.queue_xlsx, "reports:view"),
+    *(ui_route(f"/reports/{kind}", http.table_page, "reports:view") for kind in TABLE_KINDS),
+    *(
+        ui_route(f"/reports/{kind}.{file_format}", http.table_file, "reports:view")
+        for kind in TABLE_KINDS
+        for file_format in ("csv", "xlsx")
+    ),
 ]

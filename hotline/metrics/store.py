@@ -23,7 +23,7 @@ from hotline.tenancy import home_tenant_id
 from hotline.writer import WRITER
 
 # The timeline kinds a visit is read from.
-VISIT_KINDS = ("queue_joined", "answered", "queue_left", "ended", "transferred")
+VISIT_KINDS = ("queue_joined", "answered", "queue_left", "ended", "transferred", "held", "resumed")
 # How far from the end of a call the agent's wrap-up may begin and still be
 # that call's: the ACD moves the agent as it learns of the hang-up.
 WRAP_UP_SLACK = timedelta(seconds=5)

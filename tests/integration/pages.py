@@ -31,6 +31,11 @@ NOT_PAGES: Final = {
     "/reports/queues.csv": "a download (the queue report as CSV)",
     "/reports/queues.xlsx": "a download (the queue report as XLSX)",
     "/calls/{call_id}/recording.wav": "a recording's audio",
+    **{
+        f"/reports/{kind}.{file_format}": "a download (a report as a file)"
+        for kind in ("agents", "dispositions", "entries")
+        for file_format in ("csv", "xlsx")
+    },
     "/wallboard/monitor": "the monitoring panel alone (htmx refreshes it)",
 }
 

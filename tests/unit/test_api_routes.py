@@ -179,6 +179,20 @@ def route_cases(flow_id: int) -> list[RouteCase]:
             "/reports/queues.xlsx?from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z",
             VIEWERS,
         ),
+        *(
+            RouteCase(
+                "GET", path, f"{path}?from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z", VIEWERS
+            )
+            for path in (
+                "/reports/dispositions",
+                "/reports/entries",
+                *(
+                    f"/reports/{kind}.{file_format}"
+                    for kind in ("agents", "dispositions", "entries")
+                    for file_format in ("csv", "xlsx")
+                ),
+            )
+        ),
         RouteCase("GET", "/queues/{name}", "/queues/support", VIEWERS),
         RouteCase("GET", "/agents", "/agents", VIEWERS),
         RouteCase("GET", "/agents/{extension}", "/agents/1001", VIEWERS),

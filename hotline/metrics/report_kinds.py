@@ -1,0 +1,67 @@
+"""Every standard report by name: what the report pages, their exports and
+the API share.  Each gives rows (dicts, METRICS.md's names; null for "–")
+for a tenant and a period."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from hotline.metrics import agent_report, call_reports, reports
+from hotline.metrics.queue_figures import QueueFigures
+
+Rows = list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportKind:
+    name: str
+    rows: Callable[[int, datetime, datetime, datetime], Awaitable[Rows]]
+    # The header of a file without rows.
+    empty_columns: tuple[str, ...]
+
+
+async def _dispositions(tenant_id: int, since: datetime, until: datetime, now: datetime) -> Rows:
+    return await call_reports.disposition_report(tenant_id, since, until)
+
+
+async def _entries(tenant_id: int, since: datetime, until: datetime, now: datetime) -> Rows:
+    return await call_reports.entry_report(tenant_id, since, until)
+
+
+KINDS: Final[dict[str, ReportKind]] = {
+    "queues": ReportKind(
+        "queues", reports.queue_report, tuple(reports.queue_row("", QueueFigures()))
+    ),
+    "agents": ReportKind(
+        "agents",
+        agent_report.agent_report,
+        (
+            "agent",
+            "name",
+            "calls",
+            "talk_s",
+            "avg_talk_s",
+            "wrap_up_s",
+            "aht_s",
+            "seconds_in_state",
+            "not_ready_by_reason",
+            "logged_in_s",
+            "occupancy",
+            "utilisation",
+            "surveyed",
+            "rated",
+            "csat",
+        ),
+    ),
+    "dispositions": ReportKind(
+        "dispositions", _dispositions, ("queue", "disposition", "calls", "share")
+    ),
+    "entries": ReportKind(
+        "entries",
+        _entries,
+        ("did", "calls", "reached_queue", "dropped_in_ivr", "ivr_drop_rate", "dropped_at"),
+    ),
+}
