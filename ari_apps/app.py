@@ -54,6 +54,7 @@ from ari_apps.call_services import (
 )
 from ari_apps.channels import ChannelRegistry
 from ari_apps.executor import ChannelOpsExecutor, HangUp, Originate, SafeFallback
+from ari_apps.flow_handoff import FlowHandOff
 from ari_apps.ivr import stasis as ivr_stasis
 from ari_apps.ivr.events import QueueExited
 from ari_apps.ivr.runner import FlowRunner
@@ -145,6 +146,8 @@ class CallCenter:
         # Supervisors' listen, whisper and barge on those conversations.
         self.monitoring = MonitorService(self.ops, self.channels, settings.ari_app, bus)
         self.acd.conversation_observers.append(self.monitoring)
+        # Transfers to a flow: the ACD hands the caller to the flow engine.
+        self.acd.control.flows = FlowHandOff(self)
         # A caller whose agent hung up first goes to their queue's survey.
         self.acd.after_conversation = SurveyHandOff(self)
         # The ACD behind flows' queue nodes, plugged into the flow engine.
@@ -712,11 +715,13 @@ class CallCenter:
             kind, _, value = target.partition(":")
             if kind == "queue":
                 await control.transfer_to_queue(extension, value)
+            elif kind == "flow":
+                await control.transfer_to_flow(extension, value)
             elif kind == "extension":
                 await control.transfer_to_extension(extension, value)
             else:
                 raise InvalidRequest(
-                    "target: queue:<name> or extension:<digits>", {"field": "target"}
+                    "target: queue:<name>, flow:<name> or extension:<digits>", {"field": "target"}
                 )
         else:
             raise InvalidRequest(

@@ -25,7 +25,7 @@ from hotline.center import ContactCenter
 from hotline.errors import HotlineError, InvalidRequest
 from hotline.metrics import surveys
 from hotline.metrics.surveys import SurveyFigures
-from hotline.models import Agent, CallRecord, Queue
+from hotline.models import Agent, CallRecord, Flow, Queue
 from hotline.tenancy import scoped
 
 # Flow variables every call has; the pop shows them in their own places.
@@ -262,3 +262,14 @@ async def save_outcome(
     await record.save(update_fields=["agent_disposition", "agent_notes"])
     await calls.add_event(call_id, "disposition", code=code, agent=extension)
     return before, {"disposition": code, "notes": record.agent_notes}
+
+
+async def published_flow_names(tenant_id: int) -> list[str]:
+    """The tenant's flows a caller can be transferred to (published ones)."""
+    names = await (
+        scoped(Flow, tenant_id)
+        .filter(published_version_id__isnull=False)
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    return [str(name) for name in names]

@@ -33,7 +33,7 @@ from admin_ui.web.rendering import (
 from ari_apps.acd import agent_supervision, pause_reason_settings
 from ari_apps.acd.settings_edit import Editor
 from hotline.center import ContactCenter
-from hotline.desk import Desk, NotAnAgent, desk_for, save_outcome
+from hotline.desk import Desk, NotAnAgent, desk_for, published_flow_names, save_outcome
 from hotline.errors import HotlineError, InvalidRequest
 from hotline.live_status import queue_names
 from hotline.settings import DEFAULT_SCREEN_POP_MASKED, Settings
@@ -91,6 +91,7 @@ async def _context(request: Request, desk: Desk) -> dict[str, Any]:
     can_edit = user is not None and user.can("desk:edit")
     context = view.desk_context(desk, reasons, csrf_token(request), can_edit=can_edit)
     context["transfer_queues"] = sorted(await queue_names(tenant))
+    context["transfer_flows"] = await published_flow_names(tenant)
     return context
 
 
@@ -176,7 +177,7 @@ async def call_control(request: Request) -> Response:
     action = str(form.get("action", ""))
     # A consultation is always with an extension.
     kind = "extension" if action == "consult" else str(form.get("target_kind", ""))
-    value = str(form.get("queue" if kind == "queue" else "extension", "")).strip()
+    value = str(form.get(kind if kind in ("queue", "flow") else "extension", "")).strip()
     target = f"{kind}:{value}" if action in ("transfer", "consult") else ""
     refused: str | None = None
     try:

@@ -38,6 +38,7 @@ def desk_context(
         "held": bool(status.get("held")),
         "consulting": status.get("consulting"),
         "transfer_queues": [],
+        "transfer_flows": [],
         "call_refused": None,
         "actions": actions_for(status.get("state")) if can_edit else [],
         "reasons": reasons,

@@ -98,6 +98,15 @@ class ConsultLegHold:
             await self.control.consult_leg_gone(self.consult)
 
 
+class FlowPort(Protocol):
+    """Where a caller goes for a transfer to a flow (``ari_apps/flow_handoff.py``,
+    plugged in by the adapter): the ACD knows no flows."""
+
+    async def check(self, queue: str, flow: str) -> None: ...
+
+    async def run(self, call_id: str, channel_id: str, queue: str, flow: str) -> bool: ...
+
+
 class CallHost(Protocol):
     """What call control needs of the ACD's service (``AcdService`` is it);
     a protocol, so the service can hold its call control without a cycle."""
@@ -162,6 +171,7 @@ class CallControl:
         self.acd = acd
         self.transfers: dict[str, TransferredCall] = {}
         self.consults: dict[str, Consult] = {}  # by call id
+        self.flows: FlowPort | None = None
         self._counter = itertools.count(1)
 
     def holds(self, call_id: str) -> bool:
@@ -218,6 +228,19 @@ class CallControl:
         queued, leg = self._call_of(agent_id)
         await self._release_agent(queued, leg, {"queue": queue})
         await self._requeue(queued, queue, priority=0)
+
+    async def transfer_to_flow(self, agent_id: str, flow: str) -> None:
+        queued, leg = self._call_of(agent_id)
+        if self.flows is None:
+            raise InvalidRequest("target: flows cannot take calls here", {"field": "target"})
+        await self.flows.check(queued.queue, flow)
+        await self._release_agent(queued, leg, {"flow": flow})
+        await self.acd.ops.run_best_effort(StopMusicOnHold(queued.bridge_id))
+        await self.acd.ops.run_best_effort(RemoveFromBridge(queued.bridge_id, queued.channel_id))
+        await self.acd.ops.run_best_effort(DestroyBridge(queued.bridge_id))
+        if not await self.flows.run(queued.call_id, queued.channel_id, queued.queue, flow):
+            await calls.add_event(queued.call_id, "transfer_failed", flow=flow)
+            await self._requeue(queued, queued.queue, priority=FALLBACK_PRIORITY)
 
     async def transfer_to_extension(self, agent_id: str, extension: str) -> None:
         if not _EXTENSION.match(extension):

@@ -5,6 +5,7 @@ where an agent answers them again (OP-05: never dropped)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -160,3 +161,28 @@ async def test_given_a_consultation_when_cancelled_then_the_agent_is_back_with_t
     kinds = await _timeline(api, caller)
     assert kinds.index("consult_answered") < kinds.index("consult_cancelled")
     await caller.hangup()
+
+
+async def test_given_a_transfer_to_a_flow_then_the_flow_runs_on_the_caller_with_their_data(
+    harness: AriHarness, api: Api, only_1001: None, clean_pbx: None
+) -> None:
+    caller = await _answered_by_1001(api, harness, "5550306")
+    # The demo's "Post-call survey" is a published flow of the demo tenant.
+    result = await api.post(
+        "/agents/1001/call", {"action": "transfer", "target": "flow:Post-call survey"}
+    )
+    assert result["target"] == "flow:Post-call survey"
+    assert (await api.get("/agents/1001"))["connected_call_id"] is None
+    await asyncio.sleep(1.0)  # the flow's prompt starts
+    await caller.press("4")
+
+    async def flow_over() -> bool:
+        return not await caller.is_up()
+
+    await wait_until(flow_over, 30, "the flow to thank the caller and hang up")
+    timeline = (await api.get(f"/calls/{caller.channel_id};2"))["timeline"]
+    kinds = [e["kind"] for e in timeline]
+    transferred = kinds.index("transferred")
+    assert timeline[transferred]["data"]["flow"] == "Post-call survey"
+    assert "node" in kinds[transferred:], "the flow ran no node"
+    assert kinds.count("ended") == 1

@@ -161,7 +161,9 @@ class StandInCenter:
             raise InvalidRequest(f"action: not {action!r}", {"field": "action"})
         if extension not in self.talking:
             raise InvalidRequest(f"agent: {extension} is not on a call", {"field": "agent"})
-        if action in ("transfer", "consult") and not target.startswith(("queue:", "extension:")):
+        if action in ("transfer", "consult") and not target.startswith(
+            ("queue:", "flow:", "extension:")
+        ):
             raise InvalidRequest("target: queue:<name> or extension:<digits>", {"field": "target"})
         self.call_actions.append((extension, action, target))
         return {
