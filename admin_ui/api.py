@@ -269,19 +269,28 @@ async def delete_voicemail_message(request: Request) -> Response:
     return Response(status_code=204)
 
 
+def _zone(request: Request) -> ZoneInfo:
+    settings = getattr(request.app.state, "settings", None)
+    return ZoneInfo(settings.site_timezone if settings is not None else "UTC")
+
+
 def _period(request: Request) -> tuple[datetime, datetime]:
     """A report's ``from``/``to``; a time without an offset is the site's."""
-    settings = getattr(request.app.state, "settings", None)
-    zone = ZoneInfo(settings.site_timezone if settings is not None else "UTC")
     return reports.parse_period(
-        request.query_params.get("from"), request.query_params.get("to"), zone
+        request.query_params.get("from"), request.query_params.get("to"), _zone(request)
     )
 
 
 async def queue_report(request: Request) -> Response:
     principal = await require(request, "view")
     since, until = _period(request)
-    rows = await reports.queue_report(principal.tenant_id, since, until, datetime.now(UTC))
+    by = request.query_params.get("by")
+    if by:  # per interval, day, week or month: a row per queue and period
+        rows = await reports.queue_report_by(
+            principal.tenant_id, since, until, datetime.now(UTC), by, _zone(request)
+        )
+    else:
+        rows = await reports.queue_report(principal.tenant_id, since, until, datetime.now(UTC))
     return JSONResponse(rows)
 
 

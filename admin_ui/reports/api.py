@@ -24,7 +24,13 @@ async def _queue_file(request: Request, file_format: str) -> Response:
     since, until = reports.parse_period(
         request.query_params.get("from"), request.query_params.get("to"), site_zone(request)
     )
-    rows = await reports.queue_report(principal.tenant_id, since, until, datetime.now(UTC))
+    by = request.query_params.get("by")
+    if by:
+        rows = await reports.queue_report_by(
+            principal.tenant_id, since, until, datetime.now(UTC), by, site_zone(request)
+        )
+    else:
+        rows = await reports.queue_report(principal.tenant_id, since, until, datetime.now(UTC))
     return await queue_export(
         request, rows, file_format, since, until, username=principal.name, source="api"
     )

@@ -9,6 +9,7 @@ form's query to ``/reports/queues.csv`` and ``.xlsx``.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -29,16 +30,25 @@ async def report_page(request: Request) -> Response:
     except InvalidRequest as refused:
         error = refused.message
         period = view.period_of({}, zone, now)
-    rows = await reports.queue_report(tenant_of(request), period.since, period.until, now)
+    rows = await _queue_rows(request, period, now)
     context = view.result_context(rows, period, error)
     template = view.PARTIAL if is_htmx(request) else "reports/page.html"
     return render(request, template, context, status_code=400 if error else 200)
 
 
+async def _queue_rows(request: Request, period: view.Period, now: datetime) -> list[Any]:
+    """The whole period's rows, or a row per queue and interval, day, week or month."""
+    if period.by:
+        return await reports.queue_report_by(
+            tenant_of(request), period.since, period.until, now, period.by, site_zone(request)
+        )
+    return await reports.queue_report(tenant_of(request), period.since, period.until, now)
+
+
 async def _queue_file(request: Request, file_format: str) -> Response:
     now = datetime.now(UTC)
     period = view.period_of(request.query_params, site_zone(request), now)
-    rows = await reports.queue_report(tenant_of(request), period.since, period.until, now)
+    rows = await _queue_rows(request, period, now)
     return await queue_export(
         request,
         view.chosen(rows, period.queue),

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from hotline.errors import InvalidRequest
 from hotline.metrics import reports
+from hotline.metrics.intervals import GRAINS
 from hotline.metrics.queue_figures import shown
 
 PARTIAL: Final = "reports/_result.html"
@@ -44,12 +45,15 @@ class Period:
     since: datetime
     until: datetime
     queue: str
+    by: str = ""  # "" (the whole period), or one of intervals.GRAINS
 
     def query(self) -> str:
         """The form's query string, for the export links."""
         values = {"from": self.first_day.isoformat(), "to": self.last_day.isoformat()}
         if self.queue:
             values["queue"] = self.queue
+        if self.by:
+            values["by"] = self.by
         return urlencode(values)
 
 
@@ -74,7 +78,10 @@ def period_of(query: Mapping[str, str], zone: ZoneInfo, now: datetime) -> Period
     since = datetime.combine(first, time(), zone)
     until = datetime.combine(last + timedelta(days=1), time(), zone)
     since, until = reports.parse_period(since.isoformat(), until.isoformat(), zone)
-    return Period(first, last, since, until, (query.get("queue") or "").strip())
+    by = (query.get("by") or "").strip()
+    if by and by not in GRAINS:
+        raise InvalidRequest(f"'by': one of {list(GRAINS)}", {"field": "by"})
+    return Period(first, last, since, until, (query.get("queue") or "").strip(), by)
 
 
 def chosen(rows: Sequence[dict[str, Any]], queue: str) -> list[dict[str, Any]]:
@@ -100,7 +107,10 @@ def shown_row(row: Mapping[str, Any]) -> dict[str, str]:
     cells.update({name: shown(row.get(name), percent=True, digits=1) for name in RATES})
     cells.update({name: seconds(row.get(name)) for name in TIMES})
     cells["overflowed_by_rule"] = _by_rule(row.get("overflowed_by_rule"))
-    return {"queue": str(row["queue"]), **cells}
+    period = str(row.get("period") or "")
+    # A grouped row's period, as its local start: "2026-12-05 09:15".
+    shown_period = period[:16].replace("T", " ") if period else ""
+    return {"queue": str(row["queue"]), "period": shown_period, **cells}
 
 
 def result_context(
@@ -108,14 +118,18 @@ def result_context(
 ) -> dict[str, Any]:
     rows = chosen(all_rows, period.queue)
     series = {
-        "labels": [row["queue"] for row in rows],
+        "labels": [
+            f"{shown['period']} {row['queue']}".strip()
+            for row, shown in zip(rows, (shown_row(r) for r in rows), strict=True)
+        ],
         "offered": [row["offered"] for row in rows],
         "answered": [row["answered"] for row in rows],
         "abandoned": [row["abandoned"] for row in rows],
     }
     return {
         "period": period,
-        "queues": [row["queue"] for row in all_rows],
+        "queues": sorted({row["queue"] for row in all_rows}),
+        "grains": GRAINS,
         "rows": [shown_row(row) for row in rows],
         "columns": COLUMNS,
         "series_json": json.dumps(series, ensure_ascii=False, separators=(",", ":")),

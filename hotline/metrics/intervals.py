@@ -55,3 +55,33 @@ def by_interval(
     for visit in visits:
         groups[interval_start(visit.entered_at, minutes, zone)].append(visit)
     return dict(sorted(groups.items()))
+
+
+# The queue report's groupings (METRICS.md: a call belongs to the interval,
+# day, week or month in which it entered the queue, in the site's time zone).
+GRAINS: Final = ("interval", "day", "week", "month")
+
+
+def period_start(at: datetime, grain: str, zone: ZoneInfo, minutes: int = 15) -> datetime:
+    """The local start of the ``grain`` holding ``at``: its interval, day,
+    week (from Monday) or month."""
+    if grain == "interval":
+        return interval_start(at, minutes, zone)
+    local = at.astimezone(zone).date()
+    if grain == "week":
+        local -= timedelta(days=local.weekday())
+    elif grain == "month":
+        local = local.replace(day=1)
+    elif grain != "day":
+        raise ValueError(f"grain: one of {GRAINS}, not {grain!r}")
+    return datetime.combine(local, time(0), zone)
+
+
+def by_period(
+    visits: Iterable[QueueVisit], grain: str, zone: ZoneInfo, minutes: int = 15
+) -> dict[datetime, list[QueueVisit]]:
+    """Visits grouped by the period they entered the queue in, in time order."""
+    groups: defaultdict[datetime, list[QueueVisit]] = defaultdict(list)
+    for visit in visits:
+        groups[period_start(visit.entered_at, grain, zone, minutes)].append(visit)
+    return dict(sorted(groups.items()))

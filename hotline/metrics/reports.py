@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hotline.errors import InvalidRequest
+from hotline.metrics.intervals import GRAINS, by_period
 from hotline.metrics.queue_figures import QueueFigures, queue_figures
 from hotline.metrics.store import agent_state_changes, queue_visits, with_wrap_up
 from hotline.metrics.visits import QueueVisit
@@ -110,3 +111,27 @@ def _by_queue(visits: list[QueueVisit]) -> dict[str, list[QueueVisit]]:
     for visit in visits:
         grouped[visit.queue].append(visit)
     return grouped
+
+
+async def queue_report_by(
+    tenant_id: int, since: datetime, until: datetime, now: datetime, grain: str, zone: ZoneInfo
+) -> list[dict[str, Any]]:
+    """The queue report per ``grain`` (interval, day, week, month): a row per
+    queue and period that had calls, ``period`` the period's local start
+    (ISO 8601), queues in name order within each period."""
+    if grain not in GRAINS:
+        raise InvalidRequest(f"by: one of {list(GRAINS)}, not {grain!r}", {"field": "by"})
+    queues = {queue.name: queue for queue in await scoped(Queue, tenant_id)}
+    extensions = await scoped(Agent, tenant_id).values_list("extension", flat=True)
+    visits = await queue_visits(tenant_id, since, until)
+    changes = await agent_state_changes([str(e) for e in extensions], since, now)
+    visits = with_wrap_up(visits, changes, now)
+    rows = []
+    for start, in_period in by_period(visits, grain, zone).items():
+        for name, queue_visits_ in sorted(_by_queue(in_period).items()):
+            queue = queues.get(name)
+            if queue is None:
+                continue  # a queue deleted since: its calls stay in the stored records
+            figures = queue_figures(queue_visits_, targets_of(queue), now)
+            rows.append({"period": start.isoformat(), **queue_row(name, figures)})
+    return rows

@@ -121,3 +121,34 @@ async def test_given_an_auditor_token_then_the_report_is_readable(api: Api) -> N
         "/reports/queues?from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z", role="auditor"
     )
     assert response.status_code == 200
+
+
+async def test_given_calls_on_two_days_then_the_report_per_day_has_a_row_per_queue_and_day(
+    api: Api,
+) -> None:
+    name = "support"
+    for call_id, day in (("d1", DAY), ("d2", DAY), ("d3", DAY + timedelta(days=1))):
+        await _visit(
+            call_id,
+            name,
+            day + timedelta(hours=10),
+            (5, "queue_left", {"queue": name, "outcome": "abandoned"}),
+        )
+    query = "from=2026-11-30T00:00:00Z&to=2026-12-02T00:00:00Z"
+    by_day = (await api.get(f"/reports/queues?{query}&by=day")).json()
+    assert [(r["period"][:10], r["queue"], r["offered"]) for r in by_day] == [
+        ("2026-11-30", name, 2),
+        ("2026-12-01", name, 1),
+    ]
+    by_month = (await api.get(f"/reports/queues?{query}&by=month")).json()
+    assert [(r["period"][:10], r["offered"]) for r in by_month] == [
+        ("2026-11-01", 2),
+        ("2026-12-01", 1),
+    ]
+    (week,) = (await api.get(f"/reports/queues?{query}&by=week")).json()
+    assert (week["period"][:10], week["offered"]) == ("2026-11-30", 3)  # from Monday
+    bad = await api.get(f"/reports/queues?{query}&by=fortnight")
+    assert bad.status_code == 400 and bad.json()["details"] == {"field": "by"}
+    # Without "by": one row per queue over the whole period, as the contract says.
+    whole = (await api.get(f"/reports/queues?{query}")).json()
+    assert "period" not in whole[0]

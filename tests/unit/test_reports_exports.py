@@ -210,3 +210,17 @@ async def test_given_a_ui_export_then_the_file_comes_and_an_audit_row_is_written
         "to": "2026-12-01T00:00:00+00:00",
         "queue": name,
     }
+
+
+async def test_given_the_page_per_day_then_each_row_names_its_day(ui: UiClient) -> None:
+    await _store_calls()
+    await ui.login("supervisor")
+    page = await ui.get("/reports?from=2026-11-01&to=2026-12-31&by=day")
+    assert page.status_code == 200
+    rows = ui.last.context["rows"]
+    assert rows and all(len(row["period"]) == 16 for row in rows)  # "YYYY-MM-DD HH:MM"
+    assert 'data-field="period"' in page.text
+    assert ui.last.context["period"].by == "day"
+    assert "by=day" in ui.last.context["export_query"]
+    bad = await ui.get("/reports?from=2026-11-01&to=2026-12-31&by=year")
+    assert bad.status_code == 400
