@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from admin_ui.reports import http
+from admin_ui.reports import http, saved
 from admin_ui.reports.tables import TABLE_KINDS
 from admin_ui.web.routing import ui_route
 
 routes: list[Route] = [
     ui_route("/reports", http.report_page, "reports:view"),
     ui_route("/reports/queues.csv", http.queue_csv, "reports:view"),
+    # Before /reports/{kind}: "saved" is no standard report.
+    ui_route("/reports/saved", saved.saved_list, "reports:view"),
+    ui_route("/reports/saved", saved.create_saved, "reports:view", methods=("POST",)),
+    # The files before the page: {report_id} alone would swallow "3.csv".
+    ui_route("/reports/saved/{report_id}.csv", saved.saved_file, "reports:view"),
+    ui_route("/reports/saved/{report_id}.xlsx", saved.saved_file, "reports:view"),
+    ui_route("/reports/saved/{report_id}", saved.saved_page, "reports:view"),
+    ui_route(
+        "/reports/saved/{report_id}/delete", saved.delete_saved, "reports:view", methods=("POST",)
+    ),
     ui_route("/reports/queues.xlsx", http.queue_xlsx, "reports:view"),
     *(ui_route(f"/reports/{kind}", http.table_page, "reports:view") for kind in TABLE_KINDS),
     *(

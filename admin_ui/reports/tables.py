@@ -34,17 +34,33 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "dispositions": ("queue", "disposition", "calls", "share"),
     "entries": ("did", "calls", "reached_queue", "dropped_in_ivr", "ivr_drop_rate", "dropped_at"),
 }
-_RATES: Final = frozenset({"occupancy", "utilisation", "csat", "share", "ivr_drop_rate"})
-_TIMES: Final = frozenset({"talk_s", "avg_talk_s", "wrap_up_s", "aht_s", "logged_in_s"})
+_RATES: Final = frozenset(
+    {
+        "occupancy",
+        "utilisation",
+        "csat",
+        "share",
+        "ivr_drop_rate",
+        "service_level",
+        "abandon_rate",
+        "agent_connect_rate",
+        "timely_answer_rate",
+    }
+)
+_TIMES: Final = frozenset(
+    {"talk_s", "avg_talk_s", "wrap_up_s", "aht_s", "logged_in_s", "asa_s", "avg_wrap_up_s"}
+)
 _TIME_LISTS: Final = frozenset({"seconds_in_state", "not_ready_by_reason"})
 
 
-def _cell(column: str, value: Any) -> str:
+def cell(column: str, value: Any) -> str:
     if column in _RATES:
         return shown(value, percent=True, digits=1)
     if column in _TIMES:
         return seconds(value)
-    if column in _TIME_LISTS:
+    if column == "period" and isinstance(value, str):
+        return value[:16].replace("T", " ")
+    if column in _TIME_LISTS or column == "overflowed_by_rule":
         if not isinstance(value, Mapping) or not value:
             return "–"
         return ", ".join(f"{name} {seconds(v)}" for name, v in sorted(value.items()))
@@ -62,7 +78,7 @@ def table_context(
         "kinds": TABLE_KINDS,
         "period": period,
         "columns": columns,
-        "rows": [{c: _cell(c, row.get(c)) for c in columns} for row in rows],
+        "rows": [{c: cell(c, row.get(c)) for c in columns} for row in rows],
         "export_query": period.query(),
         "error": error,
     }

@@ -48,6 +48,7 @@ TABLES_ADDED_SINCE = frozenset(
     {
         "agent_state_log",
         "call_recording",
+        "saved_report",
         "survey_response",
         "webhook_delivery",
         "webhook_subscription",
