@@ -6,7 +6,8 @@ The caller's current flow (waiting at its queue node) is closed and the
 named flow of the queue's tenant runs on the channel from its start, with
 the variables the caller already gave (an account number keyed earlier is
 still there).  When it ends, the call's record is closed as answered (the
-agent did answer it) and the call's end is published.
+agent did answer it) unless the flow closed it itself, and the call's end
+is published.
 """
 
 from __future__ import annotations
@@ -58,7 +59,10 @@ class FlowHandOff:
 
         async def over(runner: FlowRunner) -> None:
             self.host.channels.release(runner.channel_id, runner)
-            await calls.close_record(call_id, "answered")
+            # A flow that ended by itself (a hangup node, say) closed the
+            # record already; a caller who hung up during it did not.
+            if not await calls.is_closed(call_id):
+                await calls.close_record(call_id, "answered")
             self.host.bus.publish("call", "ended", call_id=call_id, queue=queue)
 
         log.info("call %s: to the flow %r", call_id, flow)

@@ -75,6 +75,12 @@ async def close_record(call_id: str, disposition: str) -> None:
     await add_event(call_id, "ended", disposition=disposition)
 
 
+async def is_closed(call_id: str) -> bool:
+    """Whether the call's record has its end already (its first close counts)."""
+    await flush()
+    return await CallRecord.filter(call_id=call_id, ended_at__isnull=False).exists()
+
+
 async def flush() -> None:
     """Wait until every timeline write submitted so far is committed."""
     await WRITER.flush()
