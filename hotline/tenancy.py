@@ -63,6 +63,7 @@ SCOPED: Final[dict[str, str]] = {
     "FaxDid": "tenant_id",
     "WebhookSubscription": "tenant_id",
     "WebhookDelivery": "subscription__tenant_id",
+    "SavedReport": "tenant_id",
 }
 
 # Scoped, with rows no tenant owns that every tenant sees: built-in roles
