@@ -4,6 +4,8 @@ in and serves the queue; then anyone may take them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,6 +15,7 @@ from ari_apps.acd import (
     AgentNotReady,
     AgentReady,
     CallerArrived,
+    Command,
     OfferCall,
     Tick,
 )
@@ -30,7 +33,7 @@ def _acd(window_s: float = WINDOW_S) -> Acd:
     return acd
 
 
-def _offers(commands: list[object]) -> list[tuple[str, str]]:
+def _offers(commands: Sequence[Command]) -> list[tuple[str, str]]:
     return [(o.call_id, o.agent_id) for o in of_type(commands, OfferCall)]
 
 
