@@ -38,7 +38,7 @@ from admin_ui.voicemail import plugin as voicemail
 from admin_ui.wallboard import plugin as wallboard
 from admin_ui.web.body_limit import BodyLimitMiddleware
 from admin_ui.web.client_address import trusted_networks
-from admin_ui.web.headers import SecurityHeadersMiddleware
+from admin_ui.web.headers import SecurityHeadersMiddleware, websocket_origin
 from admin_ui.web.security import LoginThrottle
 from admin_ui.webhooks import plugin as webhooks
 from hotline.center import ContactCenter, HealthCheck
@@ -137,7 +137,13 @@ def create_app(
         # headers; a body over its limit is refused before the session or
         # any route sees it.
         middleware=[
-            Middleware(SecurityHeadersMiddleware),
+            Middleware(
+                SecurityHeadersMiddleware,
+                # The desk's browser phone talks SIP to Asterisk's websocket.
+                connect_sources=(websocket_origin(settings.browser_phone_ws_url),)
+                if settings is not None
+                else (),
+            ),
             Middleware(BodyLimitMiddleware),
             Middleware(
                 SessionMiddleware,

@@ -73,6 +73,7 @@ from hotline.center import Actor, HealthCheck
 from hotline.errors import InvalidRequest, NotFound
 from hotline.models import Agent
 from hotline.settings import Settings
+from hotline.webrtc_cert import dtls_files
 from vm import services as vm_services
 from vm.retention import VoicemailBackground
 
@@ -335,6 +336,7 @@ class CallCenter:
                 agent.sip_password,
                 await vm_services.phone_mailboxes(agent.extension),
                 accountcode=tenancy.tenant_accountcode(agent.tenant_id),  # type: ignore[attr-defined]
+                browser_dtls=dtls_files(self.settings) if agent.phone == "browser" else None,
             )
         await self._provision_demo_supervisor_phone()
 

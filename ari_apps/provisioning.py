@@ -18,8 +18,27 @@ log = logging.getLogger(__name__)
 AGENT_CONTEXT = "hotline-agents"
 
 
+def _browser_phone(dtls: tuple[str, str] | None) -> dict[str, str]:
+    """The endpoint fields of a desk phone (None) or of a browser phone.
+
+    ``webrtc = yes`` turns on what a browser needs (ICE, DTLS-SRTP with the
+    fingerprint checked, AVPF, rtcp-mux); the certificate is the one
+    ``make run`` made (hotline/webrtc_cert.py).  "no" is written out for a
+    desk phone so that the endpoint says which it is.
+    """
+    if dtls is None:
+        return {"webrtc": "no"}
+    cert, key = dtls
+    return {"webrtc": "yes", "dtls_cert_file": cert, "dtls_private_key": key}
+
+
 def agent_objects(
-    extension: str, password: str, mailboxes: str = "", *, accountcode: str = ""
+    extension: str,
+    password: str,
+    mailboxes: str = "",
+    *,
+    accountcode: str = "",
+    browser_dtls: tuple[str, str] | None = None,
 ) -> dict[str, dict[str, str]]:
     # mailboxes on the AOR (not the endpoint): Asterisk then sends MWI NOTIFYs
     # to the registered phone unsolicited, and also answers its SUBSCRIBE.
@@ -52,6 +71,7 @@ def agent_objects(
             "rewrite_contact": "yes",
             "callerid": f'"Agent {extension}" <{extension}>',
             **tenant_mark,
+            **_browser_phone(browser_dtls),
         },
     }
 
@@ -76,23 +96,48 @@ def _same(wanted: dict[str, str], current: dict[str, str]) -> bool:
     return True
 
 
+def _phone_kind_changes(object_type: str, wanted: dict[str, str], current: dict[str, str]) -> bool:
+    """Whether an existing endpoint turns from a desk phone into a browser one or back.
+
+    A dynamic-config PUT on an existing object only sets the fields it
+    names: what ``webrtc = yes`` switched on (DTLS, ICE, AVPF) would stay on
+    a desk phone, which then cannot take a plain RTP call.
+    """
+    if object_type != "endpoint" or not current:
+        return False
+    have = current.get("webrtc", "false")
+    return _EQUIVALENT.get(wanted["webrtc"], wanted["webrtc"]) != _EQUIVALENT.get(have, have)
+
+
 async def ensure_agent_endpoint(
-    ari: AriClient, extension: str, password: str, mailboxes: str = "", *, accountcode: str = ""
+    ari: AriClient,
+    extension: str,
+    password: str,
+    mailboxes: str = "",
+    *,
+    accountcode: str = "",
+    browser_dtls: tuple[str, str] | None = None,
 ) -> bool:
     """Create or update the agent's PJSIP objects; True when something changed.
 
     ``mailboxes`` ("5000@hotline,1001@hotline") lights the phone's MWI lamp;
-    ``accountcode`` marks the agent's tenant.
+    ``accountcode`` marks the agent's tenant; ``browser_dtls`` (certificate,
+    key) makes it a browser (WebRTC) phone.
     """
     changed = False
-    objects = agent_objects(extension, password, mailboxes, accountcode=accountcode)
+    objects = agent_objects(
+        extension, password, mailboxes, accountcode=accountcode, browser_dtls=browser_dtls
+    )
     for object_type, fields in objects.items():
         try:
             listed = await ari.get_dynamic_config("res_pjsip", object_type, extension)
             current = {str(item["attribute"]): str(item["value"]) for item in listed}
         except AriNotFound:
             current = {}
-        if current and _same(fields, current):
+        if _phone_kind_changes(object_type, fields, current):
+            await ari.delete_dynamic_config("res_pjsip", object_type, extension)
+            current = {}
+        elif current and _same(fields, current):
             continue
         await ari.put_dynamic_config("res_pjsip", object_type, extension, fields)
         changed = True

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from hotline.asterisk_account import share_file
 from hotline.settings import REPO_ROOT, Settings
+from hotline.webrtc_cert import ensure_dtls_certificate
 
 TEMPLATE_DIR = REPO_ROOT / "asterisk" / "config"
 _PLACEHOLDER = re.compile(r"@@([A-Z_]+)@@")
@@ -107,6 +108,8 @@ def render_all(settings: Settings, extra: dict[str, str] | None = None) -> list[
     values = template_values(settings) | (extra or {})
     target_dir = settings.asterisk_etc
     target_dir.mkdir(parents=True, exist_ok=True)
+    # Not configuration, but made with it: the browser phones' DTLS identity.
+    ensure_dtls_certificate(settings)
     changed: list[Path] = []
     for template in sorted(TEMPLATE_DIR.glob("*.conf")):
         rendered = render_template(template.read_text(encoding="utf-8"), values, template.name)

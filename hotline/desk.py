@@ -67,6 +67,7 @@ class Desk:
     survey_today: SurveyFigures
     # The call whose outcome the agent records (on it, or just after it).
     outcome: CallOutcome | None = None
+    phone: str = "sip"  # Agent.phone: "browser" puts a WebRTC phone in the desk
 
 
 def mask(value: str) -> str:
@@ -122,7 +123,41 @@ async def desk_for(
     survey_today = surveys.survey_figures(row.rating for row in today)
     connected = str(status.get("connected_call_id") or "") if status is not None else ""
     outcome = await outcome_call(agent.extension, tenant_id, now, connected or None)
-    return Desk(agent.extension, agent.name, status, pop, survey_today, outcome)
+    return Desk(agent.extension, agent.name, status, pop, survey_today, outcome, agent.phone)
+
+
+class NoBrowserPhone(HotlineError):
+    """The agent's phone is a SIP desk phone: the desk has no phone to register."""
+
+    error_id = "no-browser-phone"
+    status_code = 409
+
+
+@dataclass(frozen=True)
+class BrowserPhone:
+    """What the desk's WebRTC phone registers with: the agent's own endpoint."""
+
+    websocket_url: str
+    sip_uri: str
+    username: str
+    password: str
+    display_name: str
+
+
+async def browser_phone(extension: str | None, tenant_id: int, websocket_url: str) -> BrowserPhone:
+    agent = await agent_for(extension, tenant_id)
+    if agent.phone != "browser":
+        raise NoBrowserPhone(f"extension {agent.extension} has a SIP desk phone, not a browser one")
+    # Asterisk finds the endpoint by the From user (endpoint_identifier_order
+    # "username"); the host part is only the registrar's name.
+    host = websocket_url.partition("://")[2].partition("/")[0].rpartition(":")[0] or "hotline"
+    return BrowserPhone(
+        websocket_url=websocket_url,
+        sip_uri=f"sip:{agent.extension}@{host}",
+        username=agent.extension,
+        password=agent.sip_password,
+        display_name=agent.name or f"Agent {agent.extension}",
+    )
 
 
 async def _screen_pop(

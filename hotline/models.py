@@ -123,6 +123,10 @@ class Agent(Model):
     extension = fields.CharField(max_length=32, unique=True)
     name = fields.CharField(max_length=100, default="")
     sip_password = fields.CharField(max_length=128)
+    # "sip": a desk phone (plain RTP); "browser": the desk's WebRTC phone
+    # (websocket transport, DTLS-SRTP, ICE).  One PJSIP endpoint cannot serve
+    # both: webrtc=yes makes Asterisk refuse a plain RTP offer.
+    phone = fields.CharField(max_length=16, default="sip", db_default="sip")
     skills: Any = fields.JSONField(default=dict)
     # Persisted so a restart keeps who is logged in and paused.
     logged_in = fields.BooleanField(default=False)

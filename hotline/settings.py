@@ -153,11 +153,21 @@ class Settings:
     # and the flow variables shown masked (all but their last 4 characters).
     screen_pop_url: str = ""
     screen_pop_masked: tuple[str, ...] = DEFAULT_SCREEN_POP_MASKED
+    # Where the desk's browser phone reaches Asterisk's SIP websocket
+    # (res_pjsip_transport_websocket on Asterisk's HTTP server, path /ws).
+    # Empty: beside ARI on the same HTTP server.  Behind a TLS proxy: wss://.
+    webrtc_ws_url: str = ""
 
     @property
     def ari_url(self) -> str:
         host = "127.0.0.1" if self.ari_bind in ("0.0.0.0", "") else self.ari_bind
         return f"http://{host}:{self.ari_port}"
+
+    @property
+    def browser_phone_ws_url(self) -> str:
+        if self.webrtc_ws_url:
+            return self.webrtc_ws_url
+        return "ws" + self.ari_url.removeprefix("http") + "/ws"
 
     @property
     def web_url(self) -> str:
@@ -239,6 +249,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         api_token_ttl_days=_non_negative(get, "HOTLINE_API_TOKEN_TTL_DAYS", "0"),
         site_timezone=_time_zone(get("HOTLINE_TIMEZONE", "UTC")),
         screen_pop_url=_screen_pop_url(get("HOTLINE_SCREEN_POP_URL", "")),
+        webrtc_ws_url=_websocket_url(get("HOTLINE_WEBRTC_WS_URL", "")),
         screen_pop_masked=tuple(
             name.strip()
             for name in get("HOTLINE_SCREEN_POP_MASKED", ",".join(DEFAULT_SCREEN_POP_MASKED)).split(
@@ -247,6 +258,12 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             if name.strip()
         ),
     )
+
+
+def _websocket_url(url: str) -> str:
+    if url and not url.startswith(("ws://", "wss://")):
+        raise ValueError(f"HOTLINE_WEBRTC_WS_URL must start with ws:// or wss://, not {url!r}")
+    return url
 
 
 def _screen_pop_url(template: str) -> str:

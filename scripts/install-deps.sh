@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(debootstrap baresip-core procps curl postgresql chromium fonts-wqy-microhei ffmpeg espeak-ng ghostscript libtiff-tools sip-tester)
+DEBIAN_PACKAGES=(debootstrap baresip-core procps curl openssl postgresql chromium fonts-wqy-microhei ffmpeg espeak-ng ghostscript libtiff-tools sip-tester)
 
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do

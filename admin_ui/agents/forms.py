@@ -17,6 +17,7 @@ def values_from_form(form: Form, extension: str | None = None) -> dict[str, Any]
     return {
         "extension": extension if extension is not None else text(form, "extension"),
         "name": text(form, "name"),
+        "phone": text(form, "phone"),
         "skills": skill_rows(form),
         "queues": texts(form, "queues"),
     }

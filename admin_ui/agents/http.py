@@ -33,6 +33,7 @@ async def _form_page(
         "values": values,
         "errors": errors or {},
         "queues": await agent_settings.queue_choices(tenant_of(request)),
+        "phones": agent_settings.PHONES,
         "status": center.agent_status(extension) if extension else None,
         "saved": request.query_params.get("saved") == "1",
     }

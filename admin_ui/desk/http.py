@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sse_starlette import EventSourceResponse
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from admin_ui.desk import view
 from admin_ui.web import audit
@@ -33,7 +33,14 @@ from admin_ui.web.rendering import (
 from ari_apps.acd import agent_supervision, pause_reason_settings
 from ari_apps.acd.settings_edit import Editor
 from hotline.center import ContactCenter
-from hotline.desk import Desk, NotAnAgent, desk_for, published_flow_names, save_outcome
+from hotline.desk import (
+    Desk,
+    NotAnAgent,
+    browser_phone,
+    desk_for,
+    published_flow_names,
+    save_outcome,
+)
 from hotline.errors import HotlineError, InvalidRequest
 from hotline.live_status import queue_names
 from hotline.settings import DEFAULT_SCREEN_POP_MASKED, Settings
@@ -101,6 +108,30 @@ async def desk_page(request: Request) -> Response:
     except NotAnAgent as refused:
         return render(request, "desk/page.html", {"not_an_agent": refused.message})
     return render(request, "desk/page.html", await _context(request, desk))
+
+
+async def phone_credentials(request: Request) -> Response:
+    """The signed-in agent's own browser phone: where and how it registers.
+
+    Only ever the agent's own extension (from their user, never from the
+    request), and never stored by the browser (no-store).
+    """
+    settings = _settings(request)
+    phone = await browser_phone(
+        _extension(request),
+        tenant_of(request),
+        settings.browser_phone_ws_url if settings else "ws://127.0.0.1:8088/ws",
+    )
+    return JSONResponse(
+        {
+            "websocket_url": phone.websocket_url,
+            "sip_uri": phone.sip_uri,
+            "username": phone.username,
+            "password": phone.password,
+            "display_name": phone.display_name,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 async def _desk_event(request: Request) -> dict[str, Any]:

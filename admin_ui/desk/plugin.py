@@ -10,6 +10,7 @@ from admin_ui.web.routing import ui_route
 routes: list[Route] = [
     ui_route("/desk", http.desk_page, "desk:view"),
     ui_route("/desk/stream", http.desk_stream, "desk:view"),
+    ui_route("/desk/phone", http.phone_credentials, "desk:edit"),
     ui_route("/desk/state", http.change_state, "desk:edit", methods=("POST",)),
     ui_route("/desk/outcome", http.record_outcome, "desk:edit", methods=("POST",)),
     ui_route("/desk/call", http.call_control, "desk:edit", methods=("POST",)),

@@ -23,31 +23,48 @@ from typing import Final
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-PAGE_POLICY: Final = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "media-src 'self' blob:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
+
+def page_policy(connect_sources: tuple[str, ...] = ()) -> str:
+    """The page policy; ``connect_sources`` adds origins scripts may connect to
+    (the desk's browser phone: Asterisk's SIP websocket)."""
+    return "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "media-src 'self' blob:",
+            " ".join(("connect-src 'self'", *connect_sources)),
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
     )
-)
+
+
+PAGE_POLICY: Final = page_policy()
+
+
+def websocket_origin(url: str) -> str:
+    """``ws://127.0.0.1:8088/ws`` -> ``ws://127.0.0.1:8088``: what CSP compares."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.partition('/')[0]}"
+
+
 VIEWER_POLICY: Final = "frame-ancestors 'none'"
 
 _VIEWER_TYPES: Final = ("application/pdf", "audio/", "video/", "image/")
 _NEVER_STORED: Final = ("application/pdf", "audio/", "video/")
 
 
-def security_headers(content_type: str, content_disposition: str) -> dict[str, str]:
+def security_headers(
+    content_type: str, content_disposition: str, page: str = PAGE_POLICY
+) -> dict[str, str]:
     """The headers a response of this type gets (Cache-Control only when it must)."""
     media_type = content_type.partition(";")[0].strip().lower()
     viewer = media_type.startswith(_VIEWER_TYPES)
     headers = {
-        "Content-Security-Policy": VIEWER_POLICY if viewer else PAGE_POLICY,
+        "Content-Security-Policy": VIEWER_POLICY if viewer else page,
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
         "Referrer-Policy": "same-origin",
@@ -59,8 +76,9 @@ def security_headers(content_type: str, content_disposition: str) -> dict[str, s
 
 
 class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, connect_sources: tuple[str, ...] = ()) -> None:
         self.app = app
+        self.page_policy = page_policy(connect_sources)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -71,7 +89,9 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 wanted = security_headers(
-                    headers.get("content-type", ""), headers.get("content-disposition", "")
+                    headers.get("content-type", ""),
+                    headers.get("content-disposition", ""),
+                    self.page_policy,
                 )
                 for name, value in wanted.items():
                     # no-store replaces the route's own no-cache; the rest

@@ -33,6 +33,8 @@ _EXTENSION = re.compile(r"^[0-9]{2,16}$")
 _RESERVED_EXTENSIONS = frozenset({"new"})
 _CONFIG_FIELDS = {"skills": "skills", "queues": "queues", "extension": "extension"}
 _PASSWORD_BYTES = 18  # 24 URL-safe characters, safe in pjsip.conf
+# The agent's phone: a SIP desk phone, or the desk page's browser (WebRTC) phone.
+PHONES: Final = ("sip", "browser")
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ def generate_password() -> str:
 
 
 def blank_values() -> dict[str, Any]:
-    return {"extension": "", "name": "", "skills": [], "queues": []}
+    return {"extension": "", "name": "", "phone": "sip", "skills": [], "queues": []}
 
 
 async def _queue_names(agent: Agent) -> list[str]:
@@ -60,6 +62,7 @@ async def values_of(agent: Agent) -> dict[str, Any]:
     return {
         "extension": agent.extension,
         "name": agent.name,
+        "phone": agent.phone,
         "skills": [(k, str(v)) for k, v in sorted((agent.skills or {}).items())],
         "queues": await _queue_names(agent),
     }
@@ -70,6 +73,7 @@ async def snapshot(agent: Agent) -> dict[str, Any]:
     return {
         "extension": agent.extension,
         "name": agent.name,
+        "phone": agent.phone,
         "skills": dict(agent.skills or {}),
         "queues": await _queue_names(agent),
         "sip_password": MASK,
@@ -91,6 +95,9 @@ async def _parse(tenant_id: int, values: dict[str, Any], *, creating: bool) -> d
             check.fail("extension", "agents.error.extension_unavailable", value=extension)
     if len(values["name"]) > 100:
         check.fail("name", "agents.error.too_long", limit=100)
+    phone = values.get("phone") or "sip"
+    if phone not in PHONES:
+        check.fail("phone", "agents.error.phone", value=phone)
     skills = check.skills("skills", values["skills"])
     known = set(
         await scoped(Queue, tenant_id)
@@ -108,7 +115,7 @@ async def _parse(tenant_id: int, values: dict[str, Any], *, creating: bool) -> d
         )
     except InvalidConfigError as error:
         raise config_error(error, _CONFIG_FIELDS) from error
-    return {"name": values["name"], "skills": skills}
+    return {"name": values["name"], "phone": phone, "skills": skills}
 
 
 async def _set_queues(tenant_id: int, agent: Agent, names: list[str]) -> None:
@@ -145,7 +152,8 @@ async def update_agent(
     editor: Editor, tenant_id: int, extension: str, values: dict[str, Any]
 ) -> Agent:
     agent = await get_agent(tenant_id, extension)
-    values = {**values, "extension": extension}
+    # A form or API call that does not name the phone keeps the agent's.
+    values = {**values, "extension": extension, "phone": values.get("phone") or agent.phone}
     fields = await _parse(tenant_id, values, creating=False)
     before = await snapshot(agent)
     agent.update_from_dict(fields)

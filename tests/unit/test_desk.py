@@ -378,3 +378,51 @@ async def test_given_the_api_when_recording_an_outcome_then_it_is_the_answering_
     assert refused.status_code == 400
     assert refused.json()["details"] == {"field": "code"}
     assert (await CallRecord.get(call_id="done-1;2")).agent_disposition == "complaint"
+
+
+async def test_given_a_browser_phone_agent_then_the_desk_has_the_phone_and_its_own_credentials(
+    ui: UiClient,
+) -> None:
+    from hotline.models import Agent
+
+    await Agent.filter(extension="1001").update(phone="browser")
+    await _agent_at(ui, "1001")
+    page = await ui.get("/desk")
+    assert 'data-testid="browser-phone"' in page.text
+    assert "/static/jssip-3.13.8.min.js" in page.text and "/static/desk-phone.js" in page.text
+    password = (await Agent.get(extension="1001")).sip_password
+    assert password not in page.text, "the page never carries the SIP password"
+    response = await ui.get("/desk/phone")
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    assert response.json() == {
+        "websocket_url": "ws://127.0.0.1:8088/ws",
+        "sip_uri": "sip:1001@127.0.0.1",
+        "username": "1001",
+        "password": password,
+        "display_name": "Agent 1001",
+    }
+
+
+async def test_given_a_desk_phone_agent_then_no_browser_phone_and_no_credentials(
+    ui: UiClient,
+) -> None:
+    await _agent_at(ui, "1001")
+    assert 'data-testid="browser-phone"' not in (await ui.get("/desk")).text
+    assert (await ui.get("/desk/phone")).status_code == 409
+    await _agent_at(ui, None)
+    assert (await ui.get("/desk/phone")).status_code == 409
+
+
+@pytest.mark.parametrize("role", ["auditor", "telecom_engineer"])
+async def test_given_a_role_without_the_desk_then_no_phone_credentials(
+    ui: UiClient, role: str
+) -> None:
+    from hotline.models import Agent
+
+    await Agent.filter(extension="1001").update(phone="browser")
+    await User.filter(username=role).update(phone_extension="1001")
+    await ui.login(role)
+    response = await ui.get("/desk/phone")
+    assert response.status_code == 403
+    assert (await Agent.get(extension="1001")).sip_password not in response.text

@@ -119,6 +119,7 @@ async def test_given_edit_page_then_form_has_the_agent_without_its_password(ui: 
     assert ui.last.context["values"] == {
         "extension": "1001",
         "name": "Agent 1001",
+        "phone": "sip",
         "skills": [],
         "queues": ["support"],
     }
@@ -253,3 +254,28 @@ async def test_given_password_path_opened_with_get_then_back_to_agent_without_pa
     assert response.status_code == 303 and response.headers["location"] == "/agents/1002"
     response = await ui.get("/agents/1002/actions")
     assert response.status_code == 303 and response.headers["location"] == "/agents/1002"
+
+
+async def test_given_a_browser_phone_then_it_is_saved_audited_and_kept_by_an_edit_without_it(
+    ui: UiClient,
+) -> None:
+    await ui.login("supervisor")
+    response = await ui.post("/agents/1001", agent_form(phone="browser"))
+    assert response.status_code == 303
+    assert (await Agent.get(extension="1001")).phone == "browser"
+    entry = await AuditEntry.get(action="update", object_type="agent", object_id="1001")
+    assert entry.before["phone"] == "sip" and entry.after["phone"] == "browser"
+    assert ui.center.reloads == 1, "the endpoint is re-provisioned"
+    # A form that does not name the phone (an older page) keeps it.
+    await ui.post("/agents/1001", agent_form())
+    assert (await Agent.get(extension="1001")).phone == "browser"
+
+
+async def test_given_an_unknown_phone_then_the_form_names_the_field_and_saves_nothing(
+    ui: UiClient,
+) -> None:
+    await ui.login("supervisor")
+    response = await ui.post("/agents/1001", agent_form(phone="fax"))
+    assert response.status_code == 422
+    assert ui.last.context["errors"]["phone"].message == "agents.error.phone"
+    assert (await Agent.get(extension="1001")).phone == "sip"

@@ -20,7 +20,12 @@ from tests.unit.ui_support import UiClient
 from voice_prompts import preview as prompt_services
 
 STATIC_DIR = TEMPLATE_DIR.parent / "static"
-VENDORED = {"htmx-2.0.11.min.js", "htmx-ext-sse-2.2.4.min.js", "echarts-6.1.0.simple.min.js"}
+VENDORED = {
+    "htmx-2.0.11.min.js",
+    "htmx-ext-sse-2.2.4.min.js",
+    "echarts-6.1.0.simple.min.js",
+    "jssip-3.13.8.min.js",
+}
 
 # What a CSP without 'unsafe-inline' / 'unsafe-eval' would block.
 INLINE_SCRIPT = {
