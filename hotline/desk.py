@@ -144,6 +144,15 @@ class BrowserPhone:
     display_name: str
 
 
+async def browser_phone_of(extension: str | None, tenant_id: int) -> str | None:
+    """``extension`` when it is a browser phone of the tenant (a supervisor's
+    too: monitoring rings it on the wallboard), else None."""
+    if not extension:
+        return None
+    found = await scoped(Agent, tenant_id).filter(extension=extension, phone="browser").exists()
+    return extension if found else None
+
+
 async def browser_phone(extension: str | None, tenant_id: int, websocket_url: str) -> BrowserPhone:
     agent = await agent_for(extension, tenant_id)
     if agent.phone != "browser":

@@ -39,6 +39,7 @@ from admin_ui.web.rendering import (
 )
 from admin_ui.web.routing import client_ip
 from hotline.center import Actor, ContactCenter
+from hotline.desk import browser_phone_of
 from hotline.errors import HotlineError, InvalidRequest, NotFound
 from hotline.live_status import agent_statuses, check_agent
 from hotline.metrics.wallboard import Wallboard, wallboard
@@ -81,6 +82,7 @@ async def board_page(request: Request) -> Response:
     if not big:
         context.update(await _control_context(request))
         context.update(await _monitor_context(request))
+        context["browser_phone_extension"] = await _browser_phone(request)
     template = "wallboard/big.html" if big else "wallboard/page.html"
     return render(request, template, {**context, "big": big})
 
@@ -171,6 +173,15 @@ def _actor(request: Request) -> Actor:
         ip=client_ip(request),
         tenant_id=tenant_of(request),
     )
+
+
+async def _browser_phone(request: Request) -> str | None:
+    """A supervisor whose own extension is a browser phone takes monitoring
+    calls in this page (the desk's phone, the same credentials route)."""
+    user = current_user(request)
+    if user is None or not (user.can("desk:edit") and user.can("monitoring:edit")):
+        return None
+    return await browser_phone_of(user.phone_extension, tenant_of(request))
 
 
 async def _monitor_context(request: Request) -> dict[str, Any]:

@@ -426,3 +426,20 @@ async def test_given_a_role_without_the_desk_then_no_phone_credentials(
     response = await ui.get("/desk/phone")
     assert response.status_code == 403
     assert (await Agent.get(extension="1001")).sip_password not in response.text
+
+
+async def test_given_a_supervisor_whose_phone_is_a_browser_one_then_the_wallboard_has_it(
+    ui: UiClient,
+) -> None:
+    from hotline.models import Agent
+
+    await User.filter(username="supervisor").update(phone_extension="1002")
+    await ui.login("supervisor")
+    assert 'data-testid="browser-phone"' not in (await ui.get("/wallboard")).text
+    await Agent.filter(extension="1002").update(phone="browser")
+    page = (await ui.get("/wallboard")).text
+    assert 'data-testid="browser-phone"' in page and "/static/desk-phone.js" in page
+    assert "Browser phone 1002" in page
+    big = (await ui.get("/wallboard?big=1")).text
+    assert 'data-testid="browser-phone"' not in big, "the room's TV has no phone"
+    assert (await ui.get("/desk/phone")).json()["username"] == "1002"
