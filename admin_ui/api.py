@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from admin_ui.auth import require
+from admin_ui.callbacks.api import ROUTES as CALLBACK_ROUTES
 from admin_ui.fax.api import ROUTES as FAX_ROUTES
 from admin_ui.openapi import openapi_document
 from admin_ui.prompts.api import ROUTES as PROMPT_ROUTES
@@ -334,6 +335,7 @@ routes = [
     Route("/calls/{call_id}/disposition", set_disposition, methods=["POST"]),
     *RECORDING_ROUTES,
     *MONITORING_ROUTES,
+    *CALLBACK_ROUTES,
     Route("/flows", list_flows),
     Route("/flows/{flow_id:int}", get_flow),
     Route("/flows/{flow_id:int}/draft", put_draft, methods=["PUT"]),

@@ -15,6 +15,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -52,6 +53,10 @@ from ari_apps.call_services import (
     ServiceResult,
     load_call_services,
 )
+from ari_apps.callbacks import services as callback_services
+from ari_apps.callbacks.stasis import AGENT_STASIS_KIND as CALLBACK_AGENT_KIND
+from ari_apps.callbacks.stasis import CUSTOMER_STASIS_KIND as CALLBACK_CUSTOMER_KIND
+from ari_apps.callbacks.stasis import AcdAgents, CallbackDialer
 from ari_apps.channels import ChannelRegistry
 from ari_apps.executor import ChannelOpsExecutor, HangUp, Originate, SafeFallback
 from ari_apps.flow_handoff import FlowHandOff
@@ -67,7 +72,7 @@ from ari_apps.recordings.services import CallRecorder
 from ari_apps.stasis_routes import StasisRoutes
 from ari_apps.survey.services import SurveyHandOff
 from fax.scheduler import FaxBackScheduler
-from hotline import calls, seed, tenancy
+from hotline import calls, outbound_guard, seed, tenancy
 from hotline.bus import EventBus
 from hotline.center import Actor, HealthCheck
 from hotline.errors import InvalidRequest, NotFound
@@ -147,6 +152,15 @@ class CallCenter:
         # Supervisors' listen, whisper and barge on those conversations.
         self.monitoring = MonitorService(self.ops, self.channels, settings.ari_app, bus)
         self.acd.conversation_observers.append(self.monitoring)
+        # Callbacks: the agent's phone first, then the caller through [to-pstn].
+        self.callbacks = CallbackDialer(
+            self.ops,
+            self.channels,
+            settings.ari_app,
+            bus,
+            AcdAgents(self),
+            outbound_guard.rules(settings),
+        )
         # Transfers to a flow: the ACD hands the caller to the flow engine.
         self.acd.control.flows = FlowHandOff(self)
         # A caller whose agent hung up first goes to their queue's survey.
@@ -173,6 +187,8 @@ class CallCenter:
         self.stasis_routes.claim(RECORDING_STASIS_KIND, self._recording_snoop_started)
         self.stasis_routes.claim(MONITOR_SUPERVISOR_KIND, self.monitoring.supervisor_answered)
         self.stasis_routes.claim(MONITOR_SNOOP_KIND, self._monitoring_snoop_started)
+        self.stasis_routes.claim(CALLBACK_AGENT_KIND, self.callbacks.agent_answered)
+        self.stasis_routes.claim(CALLBACK_CUSTOMER_KIND, self.callbacks.customer_answered)
 
     # -- lifecycle -------------------------------------------------------------
     async def start(self) -> None:
@@ -188,6 +204,8 @@ class CallCenter:
         # bridges (with MOH) and the next start adopts them.  Supervisors
         # listening in do not: their sessions end (and are audited) now.
         await self.monitoring.stop_all()
+        # A callback being placed is cut (its row says so); the ACD's callers stay.
+        await self.callbacks.stop_all()
         await self.acd.stop()
         await self.recorder.stop()
         await self.fax_back.stop()
@@ -260,6 +278,8 @@ class CallCenter:
                         raise StartUpFailed(name, exc) from exc
             finally:
                 self._start_up_step = None
+        # Outside the ACD's lock: settling makes agents ready again through it.
+        await self.callbacks.recover_after_restart()
         self.voicemail.connected()
         self._ready.set()
         log.info("connected to Asterisk; %d calls adopted", len(self.acd.calls))
@@ -690,6 +710,39 @@ class CallCenter:
 
     async def stop_monitoring(self, session_id: str, actor: Actor) -> dict[str, Any]:
         return await self.monitoring.stop(session_id, actor)
+
+    async def place_callback(
+        self, tenant_id: int, callback_id: int, agent: str | None, actor: Actor
+    ) -> dict[str, Any]:
+        return await self.callbacks.place(tenant_id, callback_id, agent, actor)
+
+    async def call_back_now(
+        self,
+        tenant_id: int,
+        number: str,
+        agent: str,
+        actor: Actor,
+        *,
+        call_id: str | None = None,
+        queue: str | None = None,
+    ) -> dict[str, Any]:
+        row = await callback_services.schedule(
+            tenant_id,
+            actor,
+            self.callbacks.rules,
+            number=number,
+            agent=agent,
+            due_at=datetime.now(UTC),
+            call_id=call_id,
+            queue=queue,
+        )
+        try:
+            return await self.callbacks.place(tenant_id, int(row["id"]), agent, actor)
+        except InvalidRequest as refused:
+            raise InvalidRequest(
+                f"{refused.message} (callback {row['id']} stays on {agent}'s desk)",
+                {"field": "agent", "callback_id": row["id"]},
+            ) from None
 
     async def force_release(self, agent: str, actor: Actor) -> dict[str, Any]:
         if agent not in self.acd.acd.agent_ids():

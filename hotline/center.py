@@ -98,6 +98,28 @@ class ContactCenter(Protocol):
 
     async def stop_monitoring(self, session_id: str, actor: Actor) -> dict[str, Any]: ...
 
+    async def place_callback(
+        self, tenant_id: int, callback_id: int, agent: str | None, actor: Actor
+    ) -> dict[str, Any]:
+        """Ring ``agent``'s phone (the callback's own when None), then the
+        caller; InvalidRequest naming the field when it cannot be placed."""
+        ...
+
+    async def call_back_now(
+        self,
+        tenant_id: int,
+        number: str,
+        agent: str,
+        actor: Actor,
+        *,
+        call_id: str | None = None,
+        queue: str | None = None,
+    ) -> dict[str, Any]:
+        """Schedule a callback for ``agent`` due now and place it.  Scheduled
+        first, so a refused placing (the agent is on a call) leaves it on the
+        agent's desk; InvalidRequest then says why, the callback is kept."""
+        ...
+
     async def force_release(self, agent: str, actor: Actor) -> dict[str, Any]:
         """End ``agent``'s call with a caller (hang the caller up); audited."""
         ...

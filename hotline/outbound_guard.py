@@ -46,6 +46,16 @@ def rules(settings: Settings) -> DialRules:
     )
 
 
+def rules_or_defaults(settings: Settings | None) -> DialRules:
+    """The configured rules; the defaults where no settings are loaded (tests)."""
+    if settings is None:
+        return DialRules(
+            allow=dial_policy.split_patterns(dial_policy.DEFAULT_ALLOW),
+            refuse=dial_policy.split_patterns(dial_policy.DEFAULT_REFUSE),
+        )
+    return rules(settings)
+
+
 def limits(settings: Settings, kind: str) -> DailyLimits:
     if kind == dial_policy.FAX_BACK:
         return DailyLimits(settings.fax_back_per_caller_day, settings.fax_back_per_number_day)

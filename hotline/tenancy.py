@@ -64,6 +64,7 @@ SCOPED: Final[dict[str, str]] = {
     "WebhookSubscription": "tenant_id",
     "WebhookDelivery": "subscription__tenant_id",
     "SavedReport": "tenant_id",
+    "Callback": "tenant_id",
 }
 
 # Scoped, with rows no tenant owns that every tenant sees: built-in roles

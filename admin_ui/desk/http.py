@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from sse_starlette import EventSourceResponse
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from admin_ui.desk import view
 from admin_ui.web import audit
 from admin_ui.web.csrf import csrf_token
+from admin_ui.web.i18n import translate
 from admin_ui.web.rendering import (
     current_user,
     is_htmx,
@@ -30,8 +31,11 @@ from admin_ui.web.rendering import (
     render_fragment,
     tenant_of,
 )
+from admin_ui.web.requests import ui_actor
 from ari_apps.acd import agent_supervision, pause_reason_settings
 from ari_apps.acd.settings_edit import Editor
+from ari_apps.callbacks import services as callback_services
+from hotline import outbound_guard
 from hotline.center import ContactCenter
 from hotline.desk import (
     Desk,
@@ -41,7 +45,7 @@ from hotline.desk import (
     published_flow_names,
     save_outcome,
 )
-from hotline.errors import HotlineError, InvalidRequest
+from hotline.errors import HotlineError, InvalidRequest, NotFound
 from hotline.live_status import queue_names
 from hotline.settings import DEFAULT_SCREEN_POP_MASKED, Settings
 
@@ -107,7 +111,9 @@ async def desk_page(request: Request) -> Response:
         desk = await _desk(request)
     except NotAnAgent as refused:
         return render(request, "desk/page.html", {"not_an_agent": refused.message})
-    return render(request, "desk/page.html", await _context(request, desk))
+    context = await _context(request, desk)
+    context.update(await _callbacks_context(request, desk))
+    return render(request, "desk/page.html", context)
 
 
 async def phone_credentials(request: Request) -> Response:
@@ -243,3 +249,127 @@ async def change_state(request: Request) -> Response:
         return render(request, view.PARTIAL, context)
     status_code = 409 if result.error is not None else 200
     return render(request, "desk/page.html", context, status_code=status_code)
+
+
+# -- callbacks ---------------------------------------------------------------------
+CALLBACKS_PARTIAL: Final = "desk/_callbacks.html"
+
+
+def _zone(request: Request) -> ZoneInfo:
+    settings = _settings(request)
+    return ZoneInfo(settings.site_timezone if settings else "UTC")
+
+
+async def _callbacks_context(request: Request, desk: Desk) -> dict[str, Any]:
+    zone = _zone(request)
+    now = datetime.now(UTC)
+    rows = await callback_services.listed(tenant_of(request), agent=desk.extension, open_only=True)
+    due = {row["id"] for row in callback_services.due_soon(rows, now, timedelta(0))}
+    for row in rows:
+        row["due_local"] = (
+            datetime.fromisoformat(row["due_at"]).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        )
+        row["due"] = row["id"] in due
+    # The number of the call on screen (ringing, talking, or just ended).
+    number, call_id = "", ""
+    if desk.pop is not None:
+        number, call_id = desk.pop.caller_id, desk.pop.call_id
+    elif desk.outcome is not None:
+        number, call_id = desk.outcome.caller_id, desk.outcome.call_id
+    return {
+        "callbacks": rows,
+        "callback_number": number,
+        "callback_call_id": call_id,
+        "callback_due_default": (now + timedelta(hours=1))
+        .astimezone(zone)
+        .strftime("%Y-%m-%dT%H:%M"),
+        "callback_refused": None,
+        "callback_done": None,
+        "csrf_token": csrf_token(request),
+    }
+
+
+async def _callbacks_answer(
+    request: Request, desk: Desk, *, refused: str | None = None, done: str | None = None
+) -> Response:
+    if not is_htmx(request):
+        return RedirectResponse("/desk", status_code=303)
+    context = await _callbacks_context(request, desk)
+    context["callback_refused"] = refused
+    context["callback_done"] = done
+    return render(
+        request, CALLBACKS_PARTIAL, context, status_code=400 if refused is not None else 200
+    )
+
+
+async def callbacks_panel(request: Request) -> Response:
+    desk = await _desk(request)
+    return render(request, CALLBACKS_PARTIAL, await _callbacks_context(request, desk))
+
+
+def _due_at(value: str, zone: ZoneInfo) -> datetime:
+    """The form's local date and time (site clock); empty: now."""
+    if not value.strip():
+        return datetime.now(UTC)
+    try:
+        return datetime.fromisoformat(value.strip()).replace(tzinfo=zone)
+    except ValueError:
+        raise InvalidRequest(
+            f"due_at: not a date and time: {value[:40]!r}", {"field": "due_at"}
+        ) from None
+
+
+async def schedule_callback(request: Request) -> Response:
+    """A callback the agent will place themselves, audited."""
+    desk = await _desk(request)
+    form = await request.form()
+    number = str(form.get("number", ""))
+    try:
+        row = await callback_services.schedule(
+            tenant_of(request),
+            ui_actor(request),
+            outbound_guard.rules_or_defaults(_settings(request)),
+            number=number,
+            agent=desk.extension,
+            due_at=_due_at(str(form.get("due_at", "")), _zone(request)),
+            notes=str(form.get("notes", "")),
+            call_id=str(form.get("call_id", "")) or None,
+        )
+    except InvalidRequest as error:
+        return await _callbacks_answer(request, desk, refused=error.message)
+    done = translate(language_of(request), "desk.callback.scheduled", number=row["number"])
+    return await _callbacks_answer(request, desk, done=done)
+
+
+async def _own_callback(request: Request, desk: Desk) -> int:
+    callback_id: int = request.path_params["callback_id"]
+    row = await callback_services.get(tenant_of(request), callback_id)
+    if row.agent != desk.extension:
+        # Another agent's is as unknown as a missing one.
+        raise NotFound(f"no callback {callback_id}")
+    return callback_id
+
+
+async def place_callback(request: Request) -> Response:
+    """Ring the agent's own phone, then the caller."""
+    desk = await _desk(request)
+    callback_id = await _own_callback(request, desk)
+    try:
+        row = await _center(request).place_callback(
+            tenant_of(request), callback_id, desk.extension, ui_actor(request)
+        )
+    except InvalidRequest as error:
+        return await _callbacks_answer(request, desk, refused=error.message)
+    done = translate(language_of(request), "desk.callback.placing", number=row.get("number", ""))
+    return await _callbacks_answer(request, desk, done=done)
+
+
+async def cancel_callback(request: Request) -> Response:
+    desk = await _desk(request)
+    callback_id = await _own_callback(request, desk)
+    try:
+        await callback_services.cancel(tenant_of(request), callback_id, ui_actor(request))
+    except InvalidRequest as error:
+        return await _callbacks_answer(request, desk, refused=error.message)
+    done = translate(language_of(request), "desk.callback.cancelled")
+    return await _callbacks_answer(request, desk, done=done)

@@ -14,4 +14,18 @@ routes: list[Route] = [
     ui_route("/desk/state", http.change_state, "desk:edit", methods=("POST",)),
     ui_route("/desk/outcome", http.record_outcome, "desk:edit", methods=("POST",)),
     ui_route("/desk/call", http.call_control, "desk:edit", methods=("POST",)),
+    ui_route("/desk/callbacks", http.callbacks_panel, "desk:edit"),
+    ui_route("/desk/callbacks", http.schedule_callback, "desk:edit", methods=("POST",)),
+    ui_route(
+        "/desk/callbacks/{callback_id:int}/place",
+        http.place_callback,
+        "desk:edit",
+        methods=("POST",),
+    ),
+    ui_route(
+        "/desk/callbacks/{callback_id:int}/cancel",
+        http.cancel_callback,
+        "desk:edit",
+        methods=("POST",),
+    ),
 ]

@@ -5,7 +5,6 @@ and stop is audited with the token's name and the caller's address.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -14,9 +13,10 @@ from starlette.routing import Route
 
 from admin_ui.auth import Principal, require
 from admin_ui.web.openapi_ops import operation
+from admin_ui.web.requests import json_object
 from admin_ui.web.routing import client_ip
 from hotline.center import Actor, ContactCenter
-from hotline.errors import InvalidRequest, NotFound
+from hotline.errors import NotFound
 from hotline.live_status import agent_statuses, check_agent, check_phone
 
 
@@ -27,16 +27,6 @@ def _center(request: Request) -> ContactCenter:
 
 def _actor(request: Request, principal: Principal) -> Actor:
     return Actor(principal.name, client_ip(request), principal.tenant_id, source="api")
-
-
-async def _body(request: Request) -> dict[str, Any]:
-    try:
-        body = await request.json() if await request.body() else {}
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidRequest(f"request body is not valid JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise InvalidRequest("request body: a JSON object")
-    return body
 
 
 async def _visible_sessions(request: Request, tenant_id: int) -> list[dict[str, Any]]:
@@ -56,7 +46,7 @@ async def list_sessions(request: Request) -> Response:
 
 async def start_session(request: Request) -> Response:
     principal = await require(request, "agent-control")
-    body = await _body(request)
+    body = await json_object(request)
     agent, supervisor = str(body.get("agent", "")), str(body.get("supervisor", ""))
     await check_agent(principal.tenant_id, agent)
     # The phone that rings must be a phone of the same tenant too.
@@ -71,7 +61,7 @@ async def change_session(request: Request) -> Response:
     principal = await require(request, "agent-control")
     session_id = request.path_params["session_id"]
     await _session_of_tenant(request, principal.tenant_id, session_id)
-    body = await _body(request)
+    body = await json_object(request)
     session = await _center(request).change_monitoring(
         session_id, str(body.get("mode", "")), _actor(request, principal)
     )
@@ -88,7 +78,7 @@ async def stop_session(request: Request) -> Response:
 
 async def release_call(request: Request) -> Response:
     principal = await require(request, "agent-control")
-    agent = str((await _body(request)).get("agent", ""))
+    agent = str((await json_object(request)).get("agent", ""))
     await check_agent(principal.tenant_id, agent)
     return JSONResponse(await _center(request).force_release(agent, _actor(request, principal)))
 

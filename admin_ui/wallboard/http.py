@@ -37,8 +37,8 @@ from admin_ui.web.rendering import (
     render_fragment,
     tenant_of,
 )
-from admin_ui.web.routing import client_ip
-from hotline.center import Actor, ContactCenter
+from admin_ui.web.requests import ui_actor
+from hotline.center import ContactCenter
 from hotline.desk import browser_phone_of
 from hotline.errors import HotlineError, InvalidRequest, NotFound
 from hotline.live_status import agent_statuses, check_agent
@@ -82,6 +82,7 @@ async def board_page(request: Request) -> Response:
     if not big:
         context.update(await _control_context(request))
         context.update(await _monitor_context(request))
+        context.update(await _callback_context(request))
         context["browser_phone_extension"] = await _browser_phone(request)
     template = "wallboard/big.html" if big else "wallboard/page.html"
     return render(request, template, {**context, "big": big})
@@ -162,17 +163,67 @@ async def force_agent_state(request: Request) -> Response:
     )
 
 
+# -- call back an abandoned caller from a chosen agent's phone ----------------------
+CALLBACK_PARTIAL: Final = "wallboard/_callback.html"
+_CALLBACK_FROM_STATES: Final = frozenset({"ready", "not_ready"})
+
+
+async def _callback_context(request: Request) -> dict[str, Any]:
+    board = view.board_context(await _board(request))
+    agents = sorted(
+        await agent_statuses(_center(request), tenant_of(request)), key=lambda a: a["extension"]
+    )
+    return {
+        "callback_calls": [call for call in board["abandoned"] if call["caller"] != "–"],
+        "callback_agents": [a for a in agents if a["state"] in _CALLBACK_FROM_STATES],
+        "callback_error": None,
+        "callback_done": None,
+    }
+
+
+async def callback_panel(request: Request) -> Response:
+    return render(request, CALLBACK_PARTIAL, await _callback_context(request))
+
+
+async def call_back(request: Request) -> Response:
+    """Ring the chosen agent's phone, then the abandoned caller (audited as
+    callback_scheduled and callback_placed)."""
+    form = await request.form()
+    call_id = str(form.get("call_id", ""))
+    agent = str(form.get("agent", ""))
+    error: str | None = None
+    done: dict[str, Any] | None = None
+    try:
+        board = await _board(request)
+        call = next((c for c in board.abandoned if c.call_id == call_id), None)
+        if call is None or not call.caller:
+            raise InvalidRequest(
+                "call_id: not one of today's abandoned calls with a number", {"field": "call_id"}
+            )
+        await check_agent(tenant_of(request), agent)
+        done = await _center(request).call_back_now(
+            tenant_of(request),
+            call.caller,
+            agent,
+            ui_actor(request),
+            call_id=call.call_id,
+            queue=call.queue,
+        )
+    except HotlineError as refused:
+        error = refused.message
+    context = await _callback_context(request)
+    context["callback_error"] = error
+    context["callback_done"] = done
+    return render(
+        request,
+        CALLBACK_PARTIAL,
+        context,
+        status_code=200 if is_htmx(request) or not error else 400,
+    )
+
+
 # -- monitoring: listen, whisper and barge on the supervisor's own phone -------------
 MONITOR_PARTIAL: Final = "wallboard/_monitor.html"
-
-
-def _actor(request: Request) -> Actor:
-    user = current_user(request)
-    return Actor(
-        username=user.username if user is not None else "anonymous",
-        ip=client_ip(request),
-        tenant_id=tenant_of(request),
-    )
 
 
 async def _browser_phone(request: Request) -> str | None:
@@ -215,7 +266,7 @@ async def start_monitoring(request: Request) -> Response:
 
     async def act() -> None:
         await check_agent(tenant_of(request), agent)
-        await _center(request).start_monitoring(agent, phone, mode, _actor(request))
+        await _center(request).start_monitoring(agent, phone, mode, ui_actor(request))
 
     return await _monitor_result(request, act)
 
@@ -227,7 +278,7 @@ async def change_monitoring(request: Request) -> Response:
     async def act() -> None:
         await _own_session(request, session_id)
         await _center(request).change_monitoring(
-            session_id, str(form.get("mode", "")), _actor(request)
+            session_id, str(form.get("mode", "")), ui_actor(request)
         )
 
     return await _monitor_result(request, act)
@@ -238,7 +289,7 @@ async def stop_monitoring(request: Request) -> Response:
 
     async def act() -> None:
         await _own_session(request, session_id)
-        await _center(request).stop_monitoring(session_id, _actor(request))
+        await _center(request).stop_monitoring(session_id, ui_actor(request))
 
     return await _monitor_result(request, act)
 
@@ -250,7 +301,7 @@ async def force_release(request: Request) -> Response:
 
     async def act() -> None:
         await check_agent(tenant_of(request), agent)
-        await _center(request).force_release(agent, _actor(request))
+        await _center(request).force_release(agent, ui_actor(request))
 
     return await _monitor_result(request, act)
 

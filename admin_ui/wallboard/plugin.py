@@ -11,6 +11,8 @@ routes: list[Route] = [
     ui_route("/wallboard", http.board_page, "wallboard:view"),
     ui_route("/wallboard/stream", http.board_stream, "wallboard:view"),
     ui_route("/wallboard/control", http.force_agent_state, "agents:edit", methods=("POST",)),
+    ui_route("/wallboard/callback", http.callback_panel, "agents:edit"),
+    ui_route("/wallboard/callback", http.call_back, "agents:edit", methods=("POST",)),
     ui_route("/wallboard/monitor", http.monitor_panel, "monitoring:edit"),
     ui_route("/wallboard/monitor", http.start_monitoring, "monitoring:edit", methods=("POST",)),
     ui_route(

@@ -28,6 +28,7 @@ QUERIES: Final = {"/shifts/planner": "?calls=100,120&aht=180"}
 NOT_PAGES: Final = {
     "/wallboard/stream": "the wallboard's server-sent events",
     "/desk/stream": "the desk's server-sent events",
+    "/desk/callbacks": "the desk's callbacks panel alone (htmx refreshes it)",
     "/desk/phone": "the browser phone's credentials (JSON, browser-phone agents only)",
     "/reports/queues.csv": "a download (the queue report as CSV)",
     "/reports/queues.xlsx": "a download (the queue report as XLSX)",
@@ -38,6 +39,7 @@ NOT_PAGES: Final = {
         for file_format in ("csv", "xlsx")
     },
     "/wallboard/monitor": "the monitoring panel alone (htmx refreshes it)",
+    "/wallboard/callback": "the call-back panel alone (htmx refreshes it)",
 }
 
 

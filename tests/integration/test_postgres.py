@@ -393,6 +393,23 @@ class IdleCenter:
     async def stop_monitoring(self, session_id: str, actor: Actor) -> dict[str, Any]:
         raise AssertionError("not used")
 
+    async def place_callback(
+        self, tenant_id: int, callback_id: int, agent: str | None, actor: Actor
+    ) -> dict[str, Any]:
+        raise AssertionError("not used")
+
+    async def call_back_now(
+        self,
+        tenant_id: int,
+        number: str,
+        agent: str,
+        actor: Actor,
+        *,
+        call_id: str | None = None,
+        queue: str | None = None,
+    ) -> dict[str, Any]:
+        raise AssertionError("not used")
+
     async def call_action(self, extension: str, action: str, target: str) -> dict[str, Any]:
         raise AssertionError("not used")
 

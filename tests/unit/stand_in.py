@@ -59,6 +59,7 @@ class StandInCenter:
     talking: set[str] = field(default_factory=lambda: {"1001"})
     monitor_sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
     monitor_actions: list[tuple[str, str, Actor]] = field(default_factory=list)
+    callbacks_placed: list[tuple[int, int, str | None, Actor]] = field(default_factory=list)
     call_actions: list[tuple[str, str, str]] = field(default_factory=list)
     # (extension, definition, tenant id) of every test call started
     test_calls: list[tuple[str, dict[str, Any], int]] = field(default_factory=list)
@@ -187,6 +188,34 @@ class StandInCenter:
             raise NotFound(f"no monitoring session {session_id}")
         self.monitor_actions.append(("stop", session_id, actor))
         return {**session, "state": "ended"}
+
+    async def place_callback(
+        self, tenant_id: int, callback_id: int, agent: str | None, actor: Actor
+    ) -> dict[str, Any]:
+        # The telephony is the real dialer's (integration tests); here the
+        # request is recorded as it reached the center.
+        from ari_apps.callbacks import services
+
+        row = await services.get(tenant_id, callback_id)  # NotFound as the real one
+        if agent is not None and agent not in self.agents:
+            raise InvalidRequest(f"agent: no agent {agent!r}", {"field": "agent"})
+        self.callbacks_placed.append((tenant_id, callback_id, agent, actor))
+        return {"id": callback_id, "number": row.number, "agent": agent, "state": "ringing_agent"}
+
+    async def call_back_now(
+        self,
+        tenant_id: int,
+        number: str,
+        agent: str,
+        actor: Actor,
+        *,
+        call_id: str | None = None,
+        queue: str | None = None,
+    ) -> dict[str, Any]:
+        if agent not in self.agents:
+            raise InvalidRequest(f"agent: no agent {agent!r}", {"field": "agent"})
+        self.callbacks_placed.append((tenant_id, 0, agent, actor))
+        return {"number": number, "agent": agent, "call_id": call_id, "state": "ringing_agent"}
 
     async def reload_config(self) -> None:
         self.reloads += 1

@@ -245,6 +245,26 @@ def route_cases(flow_id: int) -> list[RouteCase]:
                 "to": "2026-02-01T00:00:00Z",
             },
         ),
+        RouteCase("GET", "/callbacks", "/callbacks", VIEWERS),
+        RouteCase(
+            "POST",
+            "/callbacks",
+            "/callbacks",
+            AGENT_CONTROLLERS,
+            201,
+            body={"number": "5550123", "agent": "1001"},
+        ),
+        # No such callback: an allowed role hears so (404), others 403.
+        RouteCase(
+            "POST", "/callbacks/{callback_id}/place", "/callbacks/999/place", AGENT_CONTROLLERS, 404
+        ),
+        RouteCase(
+            "POST",
+            "/callbacks/{callback_id}/cancel",
+            "/callbacks/999/cancel",
+            AGENT_CONTROLLERS,
+            404,
+        ),
         RouteCase("GET", "/monitoring", "/monitoring", VIEWERS),
         RouteCase(
             "POST",

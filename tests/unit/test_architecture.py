@@ -135,8 +135,11 @@ PAGE_USE_CASES: dict[str, frozenset[str]] = {
             "ari_apps.acd.agent_supervision",
             "ari_apps.acd.pause_reason_settings",
             "ari_apps.acd.settings_edit",
+            # The agent's own callbacks (placing them is the center's).
+            "ari_apps.callbacks.services",
         }
     ),
+    "callbacks": frozenset({"ari_apps.callbacks.services"}),
     "agents": frozenset(
         {
             "ari_apps.acd.agent_settings",

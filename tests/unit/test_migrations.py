@@ -49,6 +49,7 @@ TABLES_ADDED_SINCE = frozenset(
         "agent_state_log",
         "call_recording",
         "saved_report",
+        "callback",
         "survey_response",
         "webhook_delivery",
         "webhook_subscription",

@@ -45,8 +45,11 @@ def test_every_stasis_kind_the_dialplan_and_originates_use_is_claimed(
     from_dialplan = set(re.findall(r"Stasis\(@@ARI_APP@@,([a-z-]+)", dialplan))
     assert from_dialplan == {"inbound", "feature", "service"}
     # appArgs of the ACD's legs, test calls, the recorder's snoop channels,
-    # monitoring's supervisor phones and snoop channels, transfer and consult legs
+    # monitoring's supervisor phones and snoop channels, transfer and consult
+    # legs, and a callback's agent and caller legs
     originated = {
+        "callback-agent",
+        "callback-customer",
         "agent",
         "test-flow",
         "recording",
