@@ -103,6 +103,8 @@ async def _context(request: Request, desk: Desk) -> dict[str, Any]:
     context = view.desk_context(desk, reasons, csrf_token(request), can_edit=can_edit)
     context["transfer_queues"] = sorted(await queue_names(tenant))
     context["transfer_flows"] = await published_flow_names(tenant)
+    # A callback being placed from this agent's phone: the desk says so.
+    context["active_callback"] = await callback_services.in_progress(tenant, desk.extension)
     return context
 
 
@@ -153,7 +155,7 @@ async def desk_stream(request: Request) -> Response:
     await _desk(request)  # not an agent: refused before any stream starts
     if "text/event-stream" not in request.headers.get("accept", ""):
         return EventSourceResponse(_one_desk(request), ping=KEEP_ALIVE_S)
-    subscription = _center(request).bus.subscribe({"call", "agent", "queue"})
+    subscription = _center(request).bus.subscribe({"call", "agent", "queue", "callback"})
 
     async def events() -> AsyncIterator[dict[str, Any]]:
         try:

@@ -47,6 +47,7 @@ def desk_context(
         "outcome_refused": None,
         "outcome_saved": False,
         "can_edit": can_edit,
+        "active_callback": None,
         # The desk's own browser phone, when the agent's phone is one.
         "browser_phone_extension": desk.extension if can_edit and desk.phone == "browser" else None,
     }

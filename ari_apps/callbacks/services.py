@@ -95,6 +95,12 @@ async def listed(
     return [store.as_dict(row) for row in rows]
 
 
+async def in_progress(tenant_id: int, agent: str) -> dict[str, Any] | None:
+    """The callback the agent's phone is placing now, if any (the desk shows it)."""
+    rows = await store.listed(tenant_id, agent=agent, states=tuple(core.IN_PROGRESS))
+    return store.as_dict(rows[-1]) if rows else None
+
+
 async def get(tenant_id: int, callback_id: int) -> Callback:
     callback = await store.get(tenant_id, callback_id)
     if callback is None:

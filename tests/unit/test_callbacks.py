@@ -193,3 +193,16 @@ def test_given_due_rows_then_only_scheduled_ones_due_by_then_are_due() -> None:
         {"id": 3, "state": core.FAILED, "due_at": (NOW - timedelta(hours=1)).isoformat()},
     ]
     assert [row["id"] for row in services.due_soon(rows, NOW, timedelta(0))] == [1]
+
+
+async def test_given_a_callback_being_placed_then_the_desk_says_whom_it_calls(
+    ui: UiClient,
+) -> None:
+    await _desk_agent(ui)
+    assert 'data-testid="desk-active-callback"' not in (await ui.get("/desk")).text
+    row = await _schedule(notes="asked about the bill")
+    await Callback.filter(id=row["id"]).update(state=core.DIALING)
+    page = (await ui.get("/desk")).text
+    assert 'data-testid="desk-active-callback"' in page and 'data-state="dialing"' in page
+    assert 'data-testid="desk-active-callback-number">5550123<' in page
+    assert "asked about the bill" in page
