@@ -82,12 +82,30 @@ async def _callback(api: Api, callback_id: int) -> dict[str, Any]:
 
 
 async def test_given_a_scheduled_callback_when_placed_then_agent_then_caller_and_they_talk(
-    api: Api, harness: AriHarness, pstn: None, only_1001: None, clean_pbx: None
+    browser: Browser,
+    hotline_env: dict[str, str],
+    api: Api,
+    harness: AriHarness,
+    pstn: None,
+    only_1001: None,
+    clean_pbx: None,
 ) -> None:
     scheduled = await api.post(
         "/callbacks", {"number": ANSWERS, "agent": "1001", "notes": "meter reading"}
     )
     assert scheduled["state"] == "scheduled"
+    # The agent's desk, open all along, follows the callback live.
+    web = hotline_env["HOTLINE_WEB_URL"]
+    desk = await browser.new_page()
+    await desk.goto(web + "/login")
+    await desk.fill("input[name=username]", "agent1001")
+    await desk.fill("input[name=password]", hotline_env["HOTLINE_DEMO_USER_PASSWORD"])
+    await desk.click("button[type=submit]")
+    await desk.wait_for_url(web + "/")
+    await desk.goto(web + "/desk")
+    await desk.wait_for_selector(
+        f"[data-testid=desk-callback][data-callback-id='{scheduled['id']}']"
+    )
     before = _far_ends(harness, ANSWERS)
     placed = await api.post(f"/callbacks/{scheduled['id']}/place")
     assert placed["state"] == "ringing_agent"
@@ -97,6 +115,11 @@ async def test_given_a_scheduled_callback_when_placed_then_agent_then_caller_and
         return bool((await _callback(api, scheduled["id"]))["state"] == "connected")
 
     await wait_until(connected, 15, "the callback to connect")
+    await desk.wait_for_selector(
+        "[data-testid=desk-active-callback][data-state=connected]", timeout=5_000
+    )
+    assert "meter reading" in await desk.inner_text("[data-testid=desk-active-callback]")
+    await desk.close()
     # Not offered queue calls meanwhile: not ready, and says why.
     status = await api.get("/agents/1001")
     assert (status["state"], status["reason"]) == ("not_ready", "callback")
