@@ -13,6 +13,7 @@ from pathlib import Path
 
 from hotline.asterisk_account import share_file
 from hotline.settings import REPO_ROOT, Settings
+from hotline.sim_pstn import ensure_sim_sounds, person_tone_media
 from hotline.webrtc_cert import ensure_dtls_certificate
 
 TEMPLATE_DIR = REPO_ROOT / "asterisk" / "config"
@@ -38,7 +39,21 @@ def template_values(settings: Settings) -> dict[str, str]:
         "AGI_PORT": str(settings.agi_port),
         "PJSIP_EXTRA": "",
         "DEMO_TRUNK": demo_trunk(settings),
+        "SIM_PSTN_INCLUDE": sim_pstn_include(settings),
+        "SIM_PERSON_TONE": person_tone_media(settings),
     }
+
+
+def sim_pstn_include(settings: Settings) -> str:
+    """``[to-pstn]``'s way into the simulated PSTN: the sandbox's only.
+
+    The sandbox has no carrier, so calls out reach a simulated network
+    (``hotline-sim-pstn.conf``, README "The simulated PSTN") that tests, the
+    demo and the benchmarks dial.  A system Asterisk's calls go to its trunks.
+    """
+    if settings.asterisk_mode != "sandbox":
+        return "; (no simulated PSTN: a system Asterisk dials its trunks)"
+    return "include => hotline-sim-pstn"
 
 
 # The header a demo trunk caller sends (``make bench-sip`` does), and its values.
@@ -110,6 +125,7 @@ def render_all(settings: Settings, extra: dict[str, str] | None = None) -> list[
     target_dir.mkdir(parents=True, exist_ok=True)
     # Not configuration, but made with it: the browser phones' DTLS identity.
     ensure_dtls_certificate(settings)
+    ensure_sim_sounds(settings)
     changed: list[Path] = []
     for template in sorted(TEMPLATE_DIR.glob("*.conf")):
         rendered = render_template(template.read_text(encoding="utf-8"), values, template.name)

@@ -80,14 +80,14 @@ class SimCaller:
 
 
 class AriHarness:
-    def __init__(self, url: str, user: str, password: str) -> None:
+    def __init__(self, url: str, user: str, password: str, app: str = TEST_APP) -> None:
         self.events: dict[str, list[AriEvent]] = defaultdict(list)
         self._changed = asyncio.Condition()
         self.ari = AriClient(
             url,
             user,
             password,
-            TEST_APP,
+            app,
             on_channel_event=self._record,
             on_global_event=self._record,
         )
