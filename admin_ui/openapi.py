@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from admin_ui.callbacks.api import OPENAPI_PATHS as CALLBACK_PATHS
+from admin_ui.campaigns.api import OPENAPI_PATHS as CAMPAIGN_PATHS
 from admin_ui.fax.api import OPENAPI_PATHS as FAX_PATHS
 from admin_ui.prompts.api import OPENAPI_PATHS as PROMPT_PATHS
 from admin_ui.recordings.api import OPENAPI_PATHS as RECORDING_PATHS
@@ -113,6 +114,7 @@ def openapi_document() -> dict[str, Any]:
             **RECORDING_PATHS,
             **MONITORING_PATHS,
             **CALLBACK_PATHS,
+            **CAMPAIGN_PATHS,
             "/flows": {"get": _op("Flows with their published version")},
             "/flows/{flow_id}": {"get": _op("A flow: draft and versions", params=("flow_id",))},
             "/flows/{flow_id}/draft": {

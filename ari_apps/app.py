@@ -57,6 +57,8 @@ from ari_apps.callbacks import services as callback_services
 from ari_apps.callbacks.stasis import AGENT_STASIS_KIND as CALLBACK_AGENT_KIND
 from ari_apps.callbacks.stasis import CUSTOMER_STASIS_KIND as CALLBACK_CUSTOMER_KIND
 from ari_apps.callbacks.stasis import AcdAgents, CallbackDialer
+from ari_apps.campaigns import stasis as campaign_stasis
+from ari_apps.campaigns.flows import CampaignFlows
 from ari_apps.channels import ChannelRegistry
 from ari_apps.executor import ChannelOpsExecutor, HangUp, Originate, SafeFallback
 from ari_apps.flow_handoff import FlowHandOff
@@ -161,6 +163,10 @@ class CallCenter:
             AcdAgents(self),
             outbound_guard.rules(settings),
         )
+        # Outbound campaigns: the dialer, whose answered calls enter flows.
+        self.campaigns = campaign_stasis.CampaignDialer(
+            self.ops, self.channels, settings.ari_app, bus, CampaignFlows(self)
+        )
         # Transfers to a flow: the ACD hands the caller to the flow engine.
         self.acd.control.flows = FlowHandOff(self)
         # A caller whose agent hung up first goes to their queue's survey.
@@ -189,6 +195,9 @@ class CallCenter:
         self.stasis_routes.claim(MONITOR_SNOOP_KIND, self._monitoring_snoop_started)
         self.stasis_routes.claim(CALLBACK_AGENT_KIND, self.callbacks.agent_answered)
         self.stasis_routes.claim(CALLBACK_CUSTOMER_KIND, self.callbacks.customer_answered)
+        self.stasis_routes.claim(campaign_stasis.ANSWERED_KIND, self.campaigns.answered)
+        self.stasis_routes.claim(campaign_stasis.AMD_KIND, self.campaigns.detected)
+        self.stasis_routes.claim(campaign_stasis.BEEP_KIND, self.campaigns.greeting_over)
 
     # -- lifecycle -------------------------------------------------------------
     async def start(self) -> None:
@@ -198,6 +207,7 @@ class CallCenter:
         self.recorder.start()
         self.fax_back.start()
         self.voicemail.start()
+        self.campaigns.start()
 
     async def stop(self) -> None:
         # Callers stay in Stasis when we go: Asterisk keeps them in their
@@ -206,6 +216,8 @@ class CallCenter:
         await self.monitoring.stop_all()
         # A callback being placed is cut (its row says so); the ACD's callers stay.
         await self.callbacks.stop_all()
+        # Campaign calls in progress end; their attempts say so and are retried.
+        await self.campaigns.stop()
         await self.acd.stop()
         await self.recorder.stop()
         await self.fax_back.stop()
@@ -280,9 +292,13 @@ class CallCenter:
                 self._start_up_step = None
         # Outside the ACD's lock: settling makes agents ready again through it.
         await self.callbacks.recover_after_restart()
+        await self.campaigns.recover(await self._live_channel_ids())
         self.voicemail.connected()
         self._ready.set()
         log.info("connected to Asterisk; %d calls adopted", len(self.acd.calls))
+
+    async def _live_channel_ids(self) -> set[str]:
+        return {str(channel["id"]) for channel in await self.ari.list_channels()}
 
     async def _load_acd_once(self) -> None:
         if not self._acd_loaded:

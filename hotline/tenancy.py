@@ -65,6 +65,10 @@ SCOPED: Final[dict[str, str]] = {
     "WebhookDelivery": "subscription__tenant_id",
     "SavedReport": "tenant_id",
     "Callback": "tenant_id",
+    "Campaign": "tenant_id",
+    "CampaignContact": "tenant_id",
+    "CampaignAttempt": "tenant_id",
+    "DncNumber": "tenant_id",
 }
 
 # Scoped, with rows no tenant owns that every tenant sees: built-in roles

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, async_playwright
 
+from ari_apps.ari.errors import AriError
 from ari_apps.demo_call.api import HotlineApi
 from hotline.settings import REPO_ROOT, read_env_file
 from tests.integration.browser import launch
@@ -299,3 +300,21 @@ def pytest_runtest_makereport(
         for name, path in _LOGS_SHOWN_ON_FAILURE.items():
             since = _log_since(path, offsets.get(name, 0))
             report.sections.append((f"{name} during the test", since))
+
+
+@pytest.fixture
+async def pstn_app(hotline_env: dict[str, str]) -> AsyncIterator[AriHarness]:
+    """The test as the callee: ARI application ``pstn``."""
+    callee = AriHarness(
+        hotline_env["HOTLINE_ARI_URL"],
+        hotline_env["HOTLINE_ARI_USER"],
+        hotline_env["HOTLINE_ARI_PASSWORD"],
+        app="pstn",
+    )
+    await callee.start()
+    yield callee
+    for channel_id in list(callee.events):
+        if channel_id:
+            with contextlib.suppress(AriError):
+                await callee.ari.hangup(channel_id)
+    await callee.stop()

@@ -11,14 +11,11 @@ busy, no answer, congestion, and the number that rings ARI application
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from ari_apps.ari.errors import AriError
 from hotline.settings import load_settings
 from tests.integration.audio import Audio, audible_seconds, read_wav, tone_ratio, tone_sound
 from tests.integration.harness import TEST_APP, AriHarness, SimCaller
@@ -65,24 +62,6 @@ def _machine_files(spool: Path) -> set[Path]:
 
 def _answered(harness: AriHarness, channel_id: str) -> bool:
     return any(event.type == "StasisStart" for event in harness.events.get(channel_id, []))
-
-
-@pytest.fixture
-async def pstn_app(hotline_env: dict[str, str]) -> AsyncIterator[AriHarness]:
-    """The test as the callee: ARI application ``pstn``."""
-    callee = AriHarness(
-        hotline_env["HOTLINE_ARI_URL"],
-        hotline_env["HOTLINE_ARI_USER"],
-        hotline_env["HOTLINE_ARI_PASSWORD"],
-        app="pstn",
-    )
-    await callee.start()
-    yield callee
-    for channel_id in list(callee.events):
-        if channel_id:
-            with contextlib.suppress(AriError):
-                await callee.ari.hangup(channel_id)
-    await callee.stop()
 
 
 async def test_given_busy_no_answer_and_congestion_numbers_when_dialled_then_each_ends_so(

@@ -1,0 +1,1 @@
+"""Outbound dialing campaigns: contact lists, retry rules and call windows."""

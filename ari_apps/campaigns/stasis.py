@@ -1,0 +1,374 @@
+"""The dialer: places a running campaign's calls and follows each to its outcome.
+
+Once a second the dialer looks at the running campaigns and dials their due
+contacts up to each campaign's caps (concurrent calls, calls per second).
+Each call is ``Local/<number>@to-pstn/n`` into our application, so telecom
+staff's trunk routes apply (and the sandbox's simulated PSTN answers):
+
+1. The attempt's row is written (``dialing``) before the call is placed:
+   a kill at any point finds it on the next start (``recover``).
+2. Unanswered, the call ends busy, no answer or failed by the cause of the
+   Local channel's far half (``;2``): its own half often ends with cause 0.
+3. Answered (StasisStart ``campaign``), the channel goes to the dialplan for
+   answering-machine detection (``[hotline-campaign]``, AMD() is no ARI
+   operation) and comes back with the verdict (``campaign-amd``).
+4. A person hears the campaign's flow from its entry node (a survey, a
+   notice that speaks the contact's fields), or its message.  A machine is
+   hung up on, retried, or left the message once its greeting has ended
+   (``campaign-beep``).
+5. The end settles the attempt's row (outcome, durations, answers) and the
+   contact's next step (``policy.after_attempt``).
+
+Campaign numbers are not checked against the toll-fraud dial rules: those
+guard numbers a caller chose, and a campaign's list is the operator's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Final, Protocol
+
+from ari_apps.ari.errors import AriError
+from ari_apps.ari.events import CHANNEL_DESTROYED, PLAYBACK_FINISHED, AriEvent
+from ari_apps.campaigns import core, dialing, store
+from ari_apps.channels import ChannelObserver, ChannelRegistry
+from ari_apps.executor import ChannelOpsExecutor, ContinueInDialplan, HangUp, Originate, PlayMedia
+from hotline.bus import EventBus
+from hotline.models_campaigns import Campaign, CampaignAttempt
+
+log = logging.getLogger(__name__)
+
+ANSWERED_KIND: Final = "campaign"
+AMD_KIND: Final = "campaign-amd"
+BEEP_KIND: Final = "campaign-beep"
+OUTBOUND_CONTEXT: Final = "to-pstn"
+CAMPAIGN_CONTEXT: Final = "hotline-campaign"
+TICK_S: Final = 1.0
+# How long the end of the near half waits for the far half's cause.
+FAR_END_WAIT_S: Final = 1.5
+
+
+class FlowPort(Protocol):
+    """Runs a published flow on an answered call (the flow engine's, plugged in
+    by the composition): True once the flow has the channel; ``on_done`` hears
+    the flow's variables when the call ends."""
+
+    async def run_flow(
+        self,
+        channel_id: str,
+        tenant_id: int,
+        flow: str,
+        entry_node: str,
+        variables: Mapping[str, str],
+        on_done: FlowDone,
+    ) -> bool: ...
+
+
+FlowDone = Callable[[Mapping[str, str]], Awaitable[None]]
+
+
+@dataclass
+class OutboundCall:
+    """One dialled contact; owns its channel while it is in our application."""
+
+    dialer: CampaignDialer
+    campaign: Campaign
+    attempt: CampaignAttempt
+    channel_id: str
+    answered: bool = False
+    outcome: str = ""
+    far_cause: int | None = None
+    far_gone: asyncio.Event = field(default_factory=asyncio.Event)
+    answers: dict[str, str] = field(default_factory=dict)
+    # Set while a flow has the call, until it hands back the answers.
+    flow_over: asyncio.Event | None = None
+    settled: bool = False
+    hang_up_after_playback: str | None = None
+
+    @property
+    def feature(self) -> str:
+        return "campaign"
+
+    @property
+    def call_id(self) -> str:
+        return self.channel_id
+
+    @property
+    def far_channel_id(self) -> str:
+        return f"{self.channel_id};2"
+
+    async def on_channel_event(self, event: AriEvent) -> None:
+        if event.type == PLAYBACK_FINISHED and event.playback_id == self.hang_up_after_playback:
+            await self.dialer.ops.run_best_effort(HangUp(self.channel_id))
+
+
+class CampaignDialer:
+    def __init__(
+        self,
+        ops: ChannelOpsExecutor,
+        channels: ChannelRegistry,
+        app: str,
+        bus: EventBus,
+        flows: FlowPort,
+    ) -> None:
+        self.ops = ops
+        self.channels = channels
+        self.app = app
+        self.bus = bus
+        self.flows = flows
+        self.calls: dict[str, OutboundCall] = {}
+        self._placed_at: dict[int, list[float]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.enabled = False
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="campaign-dialer")
+
+    async def stop(self) -> None:
+        """Stop dialling and end the calls in progress (their rows say so)."""
+        self.enabled = False
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        for call in list(self.calls.values()):
+            await self.ops.run_best_effort(HangUp(call.channel_id))
+            await self._settle(call, core.FAILED if not call.answered else call.outcome, "stopped")
+
+    async def recover(self, alive: set[str]) -> None:
+        """After a (re)connect: calls Asterisk no longer has (it restarted
+        meanwhile) end now; attempts a stopped or killed Hotline left open are
+        settled; then the dialer may dial again."""
+        for call in list(self.calls.values()):
+            if call.channel_id not in alive:
+                outcome = call.outcome or (core.HUMAN if call.answered else core.FAILED)
+                await self._settle(call, outcome, "lost with Asterisk")
+        await dialing.settle_interrupted(exclude_channels=set(self.calls))
+        self.enabled = True
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_S)
+            if not self.enabled:
+                continue
+            try:
+                await self.tick(datetime.now(UTC))
+            except Exception:
+                log.exception("campaign dialer: tick failed; trying again in %s s", TICK_S)
+
+    # -- dialling ----------------------------------------------------------------------
+    async def tick(self, now: datetime) -> None:
+        await dialing.start_scheduled(now)
+        for campaign in await store.running_campaigns():
+            in_flight = sum(1 for c in self.calls.values() if c.campaign.id == campaign.id)
+            room = min(campaign.max_concurrent - in_flight, self._rate_room(campaign))
+            placed = 0
+            if room > 0:
+                for attempt in await dialing.next_calls(campaign, room, now):
+                    await self._place(campaign, attempt)
+                    placed += 1
+            if placed == 0 and in_flight == 0:
+                await dialing.finish_if_exhausted(campaign)
+
+    def _rate_room(self, campaign: Campaign) -> int:
+        """Calls the campaign may still place in the current second (calls per second)."""
+        now = time.monotonic()
+        recent = [t for t in self._placed_at.get(campaign.id, []) if now - t < 1.0]
+        self._placed_at[campaign.id] = recent
+        return max(0, int(max(campaign.calls_per_second, 0.1) * 1.0 + 0.999) - len(recent))
+
+    async def _place(self, campaign: Campaign, attempt: CampaignAttempt) -> None:
+        channel_id = attempt.channel_id or ""
+        call = OutboundCall(self, campaign, attempt, channel_id)
+        self.calls[channel_id] = call
+        self._placed_at.setdefault(campaign.id, []).append(time.monotonic())
+        self.channels.observers[channel_id] = self._observer(call)
+        self.channels.observers[call.far_channel_id] = self._observer(call)
+        variables = (
+            ("HOTLINE_CAMPAIGN_CALL", channel_id),
+            ("HOTLINE_AMD_PARAMS", core.amd_arguments(campaign.amd_params)),
+        )
+        caller_id = f'"{campaign.name[:40]}" <{campaign.caller_id}>' if campaign.caller_id else None
+        try:
+            await self.ops.run(
+                Originate(
+                    f"Local/{attempt.phone}@{OUTBOUND_CONTEXT}/n",
+                    channel_id,
+                    app=self.app,
+                    app_args=(ANSWERED_KIND, str(attempt.id)),
+                    caller_id=caller_id,
+                    timeout_s=campaign.ring_timeout_s,
+                    variables=variables,
+                )
+            )
+        except AriError as error:
+            log.warning("campaign %s: %s not dialled: %s", campaign.id, attempt.phone, error)
+            await self._settle(call, core.FAILED, f"not dialled: {str(error)[:60]}")
+            return
+        self._publish(call, "dialing")
+
+    def _observer(self, call: OutboundCall) -> ChannelObserver:
+        def observe(event: AriEvent) -> None:
+            if event.type != CHANNEL_DESTROYED:
+                return
+            if event.channel_id == call.far_channel_id:
+                call.far_cause = event.cause
+                call.far_gone.set()
+                return
+            task = asyncio.create_task(self._near_end_gone(call, event.cause))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+        return observe
+
+    # -- the adapter's Stasis starts ---------------------------------------------------
+    def _call_of(self, event: AriEvent) -> OutboundCall | None:
+        call = self.calls.get(event.channel_id or "")
+        if call is None or call.settled:
+            return None
+        return call
+
+    async def answered(self, event: AriEvent) -> None:
+        call = self._call_of(event)
+        if call is None:
+            # A call of an attempt settled meanwhile (a restart): nobody plays it.
+            await self.ops.run_best_effort(HangUp(event.channel_id or ""))
+            return
+        call.answered = True
+        await store.mark_answered(call.attempt, datetime.now(UTC))
+        self._publish(call, "answered")
+        if call.campaign.amd_enabled:
+            # StasisEnd follows; the registry never held the channel, so no
+            # owner is released, and the observers keep watching its end.
+            await self.ops.run_best_effort(
+                ContinueInDialplan(call.channel_id, CAMPAIGN_CONTEXT, "amd")
+            )
+            return
+        await self._person(call, amd_status="")
+
+    async def detected(self, event: AriEvent) -> None:
+        call = self._call_of(event)
+        if call is None:
+            await self.ops.run_best_effort(HangUp(event.channel_id or ""))
+            return
+        status = event.args[2] if len(event.args) > 2 else ""
+        cause = event.args[3] if len(event.args) > 3 else ""
+        await store.save_detection(call.attempt, status, cause)
+        if core.answered_outcome(status) == core.HUMAN:
+            await self._person(call, amd_status=status)
+            return
+        call.outcome = core.MACHINE
+        self._publish(call, "machine")
+        if call.campaign.machine_action == "leave_message":
+            await self.ops.run_best_effort(
+                ContinueInDialplan(call.channel_id, CAMPAIGN_CONTEXT, "after-greeting")
+            )
+            return
+        await self.ops.run_best_effort(HangUp(call.channel_id))
+
+    async def greeting_over(self, event: AriEvent) -> None:
+        """A machine's greeting has ended: leave the message after its beep."""
+        call = self._call_of(event)
+        if call is None:
+            await self.ops.run_best_effort(HangUp(event.channel_id or ""))
+            return
+        media = call.campaign.machine_message_prompt or call.campaign.message_prompt
+        await self._play_then_hang_up(call, media)
+
+    async def _person(self, call: OutboundCall, amd_status: str) -> None:
+        call.outcome = core.HUMAN
+        self._publish(call, "human")
+        campaign = call.campaign
+        if campaign.flow:
+            variables = await dialing.flow_variables(call.attempt, campaign)
+
+            call.flow_over = asyncio.Event()
+
+            async def flow_done(final: Mapping[str, str]) -> None:
+                call.answers = dialing.answers_of(final, variables)
+                if call.flow_over is not None:
+                    call.flow_over.set()
+
+            if await self.flows.run_flow(
+                call.channel_id,
+                campaign.tenant_id,
+                campaign.flow,
+                campaign.entry_node,
+                variables,
+                flow_done,
+            ):
+                return
+            call.flow_over = None
+            log.warning(
+                "campaign %s: flow %r not runnable; message instead", campaign.id, campaign.flow
+            )
+        await self._play_then_hang_up(call, campaign.message_prompt)
+
+    async def _play_then_hang_up(self, call: OutboundCall, media: str) -> None:
+        playback_id = f"{call.channel_id}-msg-{secrets.token_hex(2)}"
+        call.hang_up_after_playback = playback_id
+        self.channels.own(call.channel_id, call)
+        try:
+            await self.ops.run(PlayMedia(call.channel_id, (dialing.media_uri(media),), playback_id))
+        except AriError as error:
+            log.warning("campaign call %s: message not played: %s", call.channel_id, error)
+            await self.ops.run_best_effort(HangUp(call.channel_id))
+
+    # -- ends --------------------------------------------------------------------------
+    async def _near_end_gone(self, call: OutboundCall, cause: int | None) -> None:
+        if call.settled:
+            return
+        self.channels.release(call.channel_id, call)
+        if call.answered:
+            if call.flow_over is not None:
+                # The flow hears the same end and hands back the answers.
+                try:
+                    await asyncio.wait_for(call.flow_over.wait(), FAR_END_WAIT_S)
+                except TimeoutError:
+                    log.warning("campaign call %s: the flow's answers never came", call.channel_id)
+            await self._settle(call, call.outcome or core.HUMAN, "")
+            return
+        # Busy and congestion leave this half with cause 0; the far half says why.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(call.far_gone.wait(), FAR_END_WAIT_S)
+        far = call.far_cause if call.far_cause else cause
+        await self._settle(call, core.unanswered_outcome(far), "", hangup_cause=far)
+
+    async def _settle(
+        self, call: OutboundCall, outcome: str, detail: str, hangup_cause: int | None = None
+    ) -> None:
+        if call.settled:
+            return
+        call.settled = True
+        self.calls.pop(call.channel_id, None)
+        self.channels.observers.pop(call.channel_id, None)
+        self.channels.observers.pop(call.far_channel_id, None)
+        self.channels.release(call.channel_id, call)
+        await dialing.settle(
+            call.campaign,
+            call.attempt,
+            outcome,
+            datetime.now(UTC),
+            detail=detail,
+            hangup_cause=hangup_cause,
+            answers=call.answers,
+        )
+        self._publish(call, "ended", outcome=outcome)
+
+    def _publish(self, call: OutboundCall, state: str, outcome: str = "") -> None:
+        self.bus.publish(
+            "campaign",
+            state,
+            campaign_id=call.campaign.id,
+            attempt_id=call.attempt.id,
+            phone=call.attempt.phone,
+            outcome=outcome or call.outcome,
+        )

@@ -1,0 +1,188 @@
+"""Outbound campaigns on real calls through the sandbox's simulated PSTN.
+
+Everything goes through the API's contract: create, import a CSV list,
+start, read the attempts.  The simulated callees (README "The simulated
+PSTN") answer as people, machines, busy lines, lines nobody answers and
+congested routes; the answering-machine detector is Asterisk's AMD().
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.request
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from tests.integration.audio import audible_seconds
+from tests.integration.conftest import Api
+from tests.integration.harness import AriHarness, SimCaller
+from tests.integration.phones import wait_until
+
+pytestmark = pytest.mark.asterisk
+
+PERSON = "+8613800000010"
+MACHINE = "+8613800000021"
+BUSY = "+8613800000032"
+NO_ANSWER = "+8613800000043"
+CONGESTED = "+8613800000054"
+DO_NOT_CALL = "+8613800000060"
+TEST_CALLEE = "+8613800000079"
+# A person who presses 4 at the first prompt (the README's script: 99 400 00 0).
+PRESSES_4 = "+8613899400000"
+
+
+def _import(api: Api, campaign_id: int, name: str, data: bytes) -> Any:
+    """The contract's multipart upload (urllib has no multipart: built here)."""
+    boundary = uuid.uuid4().hex
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            "Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(
+        f"{api.base}/campaigns/{campaign_id}/contacts/import", data=body, method="POST"
+    )
+    request.add_header("Authorization", f"Bearer {api.token}")
+    request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+async def _create(api: Api, **settings: Any) -> int:
+    created = await api.post(
+        "/campaigns", {"name": f"test {uuid.uuid4().hex[:8]}", "ring_timeout_s": 15, **settings}
+    )
+    return int(created["id"])
+
+
+async def _finished(api: Api, campaign_id: int, timeout_s: float) -> dict[str, Any]:
+    async def done() -> bool:
+        return bool((await api.get(f"/campaigns/{campaign_id}"))["state"] == "finished")
+
+    await wait_until(done, timeout_s, f"campaign {campaign_id} to finish")
+    detail: dict[str, Any] = await api.get(f"/campaigns/{campaign_id}")
+    return detail
+
+
+async def _outcomes(api: Api, campaign_id: int) -> dict[str, list[str]]:
+    by_phone: dict[str, list[str]] = defaultdict(list)
+    for attempt in await api.get(f"/campaigns/{campaign_id}/attempts"):
+        assert attempt["started_at"]
+        by_phone[attempt["phone"]].append(attempt["outcome"])
+    return dict(by_phone)
+
+
+async def test_given_a_notice_list_when_started_then_each_callee_ends_with_its_outcome_and_retries(
+    hotline_env: dict[str, str], api: Api, harness: AriHarness
+) -> None:
+    campaign_id = await _create(
+        api,
+        kind="notification",
+        message_prompt="sound:hello-world",
+        max_attempts=2,
+        retry_delay_s=1,
+        max_concurrent=6,
+        calls_per_second=5,
+    )
+    await api.post("/dnc", {"phone": DO_NOT_CALL, "campaign_id": campaign_id, "reason": "asked"})
+    rows = [PERSON, MACHINE, BUSY, NO_ANSWER, CONGESTED, DO_NOT_CALL, PERSON, "not a number"]
+    csv = "phone,name,amount\n" + "".join(f"{p},Zhang {i},88.50\n" for i, p in enumerate(rows))
+    report = await asyncio.to_thread(_import, api, campaign_id, "list.csv", csv.encode())
+    # Lines count from 1 with the header: the duplicate is line 8, the bad one 9.
+    assert report["accepted"] == 6
+    assert [row["line"] for row in report["rejected"]] == [8, 9]
+    assert "duplicate" in report["rejected"][0]["reason"]
+    started = await api.post(f"/campaigns/{campaign_id}/start")
+    assert started["state"] == "running"
+
+    detail = await _finished(api, campaign_id, 120)
+    outcomes = await _outcomes(api, campaign_id)
+    assert outcomes == {
+        PERSON: ["human"],
+        MACHINE: ["machine"],  # AMD heard the long greeting
+        BUSY: ["busy", "busy"],  # retried once: two attempts at most
+        NO_ANSWER: ["no_answer", "no_answer"],
+        CONGESTED: ["failed", "failed"],
+        DO_NOT_CALL: ["dnc"],  # checked at dial time: never dialled
+    }
+    assert detail["outcomes"]["human"] == 1
+    assert detail["remaining"] == 0
+    # Nothing left behind in Asterisk.
+    leftovers = [c for c in await harness.channels() if str(c["id"]).startswith("hl-ob-")]
+    assert leftovers == []
+
+
+async def test_given_the_test_callee_when_the_campaign_calls_then_it_hears_the_message(
+    hotline_env: dict[str, str], api: Api, pstn_app: AriHarness
+) -> None:
+    campaign_id = await _create(
+        api, kind="notification", message_prompt="sound:vm-intro", amd_enabled=False
+    )
+    await api.post(f"/campaigns/{campaign_id}/contacts", {"contacts": [{"phone": TEST_CALLEE}]})
+    await api.post(f"/campaigns/{campaign_id}/start")
+
+    async def rung() -> bool:
+        return any(
+            event.type == "StasisStart" and list(event.args) == [TEST_CALLEE]
+            for events in pstn_app.events.values()
+            for event in events
+        )
+
+    await wait_until(rung, 15, "the campaign to ring the test's phone")
+    (callee_id,) = [channel for channel, events in pstn_app.events.items() if channel and events]
+    await pstn_app.ari.answer(callee_id)
+    callee = SimCaller(pstn_app, callee_id, TEST_CALLEE, "")
+    heard = await callee.listen(4)
+    assert audible_seconds(heard) >= 2.0  # the message, not silence
+    await _finished(api, campaign_id, 20)
+    assert await _outcomes(api, campaign_id) == {TEST_CALLEE: ["human"]}
+
+
+async def test_given_a_survey_campaign_when_the_callee_presses_4_then_the_answer_is_stored(
+    hotline_env: dict[str, str], api: Api
+) -> None:
+    campaign_id = await _create(
+        api, kind="survey", flow="Post-call survey", entry_node="ask", amd_enabled=False
+    )
+    await api.post(f"/campaigns/{campaign_id}/contacts", {"contacts": [{"phone": PRESSES_4}]})
+    await api.post(f"/campaigns/{campaign_id}/start")
+    await _finished(api, campaign_id, 40)
+    (attempt,) = await api.get(f"/campaigns/{campaign_id}/attempts")
+    assert (attempt["outcome"], attempt["answers"]) == ("human", {"rating": "4"})
+
+
+async def test_given_today_is_a_holiday_in_the_window_then_nobody_is_dialled(
+    hotline_env: dict[str, str], api: Api, harness: AriHarness
+) -> None:
+    today = datetime.now(UTC).date().isoformat()
+    campaign_id = await _create(
+        api,
+        kind="notification",
+        call_window={
+            "timezone": "UTC",
+            "hours": [{"days": "mon-sun", "from": "00:00", "to": "24:00"}],
+            "holidays": [today],
+        },
+    )
+    await api.post(f"/campaigns/{campaign_id}/contacts", {"contacts": [{"phone": PERSON}]})
+    await api.post(f"/campaigns/{campaign_id}/start")
+
+    async def checked() -> bool:
+        return bool(await api.get(f"/campaigns/{campaign_id}/attempts"))
+
+    await wait_until(checked, 10, "the dialer to check the contact")
+    await asyncio.sleep(2)
+    (attempt,) = await api.get(f"/campaigns/{campaign_id}/attempts")
+    assert attempt["outcome"] == "outside_window"
+    (contact,) = await api.get(f"/campaigns/{campaign_id}/contacts")
+    assert contact["state"] == "pending" and contact["next_attempt_at"] > today
+    assert (await api.get(f"/campaigns/{campaign_id}"))["state"] == "running"
+    await api.post(f"/campaigns/{campaign_id}/stop")
