@@ -24,6 +24,7 @@ from admin_ui.agents import plugin as agents
 from admin_ui.api_tokens import plugin as api_tokens
 from admin_ui.audit import plugin as audit_log
 from admin_ui.calls import plugin as calls
+from admin_ui.campaigns import plugin as campaigns
 from admin_ui.desk import plugin as desk
 from admin_ui.dialplan import plugin as dialplan
 from admin_ui.fax import plugin as fax
@@ -101,6 +102,7 @@ FEATURES = (
     prompts,
     fax,
     voicemail,
+    campaigns,
     queues,
     agents,
     shifts,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from ari_apps.campaigns.demo import seed_demo_campaign
 from ari_apps.ivr.demo import MAIN_MENU
 from ari_apps.survey.demo import seed_demo_survey
 from fax.demo import seed_demo_document
@@ -21,6 +22,7 @@ FEATURES: Final[tuple[seed.FeatureDemo, ...]] = (
     seed_demo_voicemail,
     seed_demo_document,
     seed_demo_survey,
+    seed_demo_campaign,
 )
 
 

@@ -263,10 +263,10 @@ _PUBLIC_HOTLINE_CONTEXTS: Final = frozenset({"from-pstn", "to-pstn", "hotline-sa
 def is_hotline_context(name: str) -> bool:
     """Whether ``name`` is a context Hotline's own config defines (or may one day).
 
-    Every context in ``asterisk/config/extensions.conf`` and
-    ``hotline-bench.conf`` (a unit test holds this to the files), and the
-    whole ``hotline-`` namespace.  Without regard to case: Asterisk's config
-    parser matches category names that way (``[TO-PSTN](+)`` appends to
+    Every context in ``asterisk/config/extensions.conf``,
+    ``hotline-bench.conf`` and ``hotline-sim-pstn.conf`` (a unit test holds
+    this to the files), and the whole ``hotline-`` namespace.  Without regard
+    to case: Asterisk's config parser matches category names that way (``[TO-PSTN](+)`` appends to
     ``[to-pstn]``), even though the dialplan then keeps contexts apart by case.
     """
     lowered = name.lower()

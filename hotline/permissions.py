@@ -41,6 +41,8 @@ FUNCTIONS: Final = (
     "dialplan",
     "fax",
     "voicemail",
+    # Outbound dialing campaigns (/campaigns): notices, reminders, surveys.
+    "campaigns",
     # The tenants themselves (/tenants): only for users of the home tenant,
     # the platform operator's; anyone else gets 404 (admin_ui/tenants).
     "tenants",
@@ -89,6 +91,7 @@ BUILTIN_ROLES: Final[dict[str, frozenset[str]]] = {
                 "prompts",
                 "fax",
                 "voicemail",
+                "campaigns",
             ),
             ("view", "edit"),
         )

@@ -140,7 +140,7 @@ async def export_attempts(request: Request) -> Response:
     if file_format not in export.MEDIA_TYPES:
         raise InvalidRequest("attempts: export as .csv or .xlsx", {"field": "file_format"})
     rows = [
-        {name: _flat(row.get(name)) for name in ATTEMPT_COLUMNS}
+        {name: flat(row.get(name)) for name in ATTEMPT_COLUMNS}
         for row in await services.attempts(principal.tenant_id, _campaign_id(request))
     ]
     name = f"campaign-{_campaign_id(request)}-attempts.{file_format}"
@@ -154,7 +154,7 @@ async def export_attempts(request: Request) -> Response:
     return Response(body, media_type=media_type, headers=headers)
 
 
-def _flat(value: Any) -> Any:
+def flat(value: Any) -> Any:
     if isinstance(value, dict):
         return "; ".join(f"{k}={v}" for k, v in value.items())
     return value

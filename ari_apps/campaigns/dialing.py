@@ -119,7 +119,7 @@ async def next_calls(campaign: Campaign, room: int, now: datetime) -> list[Campa
             global_dnc=global_list,
             campaign_dnc=own_list,
         )
-        if check.verdict == policy.DIAL:
+        if check.verdict == policy.DIAL_NOW:
             channel_id = f"hl-ob-{campaign.id}-{contact.id}-{secrets.token_hex(3)}"
             attempts.append(await store.open_attempt(campaign, contact, channel_id, now))
             continue

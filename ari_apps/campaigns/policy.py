@@ -67,7 +67,7 @@ MAX_ATTEMPTS: Final = "max attempts"
 NEVER_OPENS: Final = "window never opens"  # no opening in the next SEARCH_DAYS days
 
 # DialCheck verdicts, besides DNC and OUTSIDE_WINDOW.
-DIAL: Final = "dial"
+DIAL_NOW: Final = "dial"
 DONE: Final = "done"
 # Which list blocked a number (is_blocked); MARKED: an earlier outcome was dnc.
 GLOBAL_LIST: Final = "global"
@@ -164,7 +164,7 @@ class Decision:
 
 @dataclass(frozen=True, slots=True)
 class DialCheck:
-    """Before dialling: DIAL, DNC (final), OUTSIDE_WINDOW (due at ``retry_at``) or DONE (final).
+    """Before dialling: DIAL_NOW, DNC (final), OUTSIDE_WINDOW (due at ``retry_at``) or DONE (final).
 
     ``reason``: for DNC the list (GLOBAL_LIST, CAMPAIGN_LIST, MARKED), for
     DONE as in :class:`Decision`.
@@ -462,7 +462,7 @@ def dial_time_check(
 ) -> DialCheck:
     """Whether to dial the contact at ``now``, checked in this order: do-not-call
     (final), a history that is done (final), the callee's window (due at its
-    next opening; final if it never opens), else DIAL."""
+    next opening; final if it never opens), else DIAL_NOW."""
     counts = outcome_counts(previous)
     if counts[DNC]:
         return DialCheck(DNC, MARKED)
@@ -482,7 +482,7 @@ def dial_time_check(
         if opening is None:
             return DialCheck(DONE, NEVER_OPENS)
         return DialCheck(OUTSIDE_WINDOW, retry_at=opening)
-    return DialCheck(DIAL)
+    return DialCheck(DIAL_NOW)
 
 
 def _final(counts: Counter[str]) -> str | None:

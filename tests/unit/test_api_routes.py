@@ -265,6 +265,61 @@ def route_cases(flow_id: int) -> list[RouteCase]:
             AGENT_CONTROLLERS,
             404,
         ),
+        RouteCase("GET", "/campaigns", "/campaigns", VIEWERS),
+        RouteCase(
+            "POST", "/campaigns", "/campaigns", ADMINISTRATORS, 201, body={"name": "Reminders"}
+        ),
+        # No such campaign: an allowed role hears so (404), others 403.
+        RouteCase("GET", "/campaigns/{campaign_id}", "/campaigns/999", VIEWERS, 404),
+        *(
+            RouteCase(
+                "POST",
+                f"/campaigns/{{campaign_id}}/{action}",
+                f"/campaigns/999/{action}",
+                ADMINISTRATORS,
+                404,
+            )
+            for action in ("start", "pause", "resume", "stop")
+        ),
+        RouteCase(
+            "GET", "/campaigns/{campaign_id}/contacts", "/campaigns/999/contacts", VIEWERS, 404
+        ),
+        RouteCase(
+            "POST",
+            "/campaigns/{campaign_id}/contacts",
+            "/campaigns/999/contacts",
+            ADMINISTRATORS,
+            404,
+            body={"contacts": [{"phone": "+8613800000010"}]},
+        ),
+        # A list comes as multipart: JSON is refused before the campaign is looked up.
+        RouteCase(
+            "POST",
+            "/campaigns/{campaign_id}/contacts/import",
+            "/campaigns/999/contacts/import",
+            ADMINISTRATORS,
+            400,
+            body={"file": "no"},
+        ),
+        RouteCase(
+            "GET",
+            "/campaigns/{campaign_id}/contacts/rejected.csv",
+            "/campaigns/999/contacts/rejected.csv",
+            VIEWERS,
+            404,
+        ),
+        RouteCase(
+            "GET", "/campaigns/{campaign_id}/attempts", "/campaigns/999/attempts", VIEWERS, 404
+        ),
+        RouteCase(
+            "GET",
+            "/campaigns/{campaign_id}/attempts.{file_format}",
+            "/campaigns/999/attempts.csv",
+            VIEWERS,
+            404,
+        ),
+        RouteCase("GET", "/dnc", "/dnc", VIEWERS),
+        RouteCase("POST", "/dnc", "/dnc", ADMINISTRATORS, 201, body={"phone": "+8613800000060"}),
         RouteCase("GET", "/monitoring", "/monitoring", VIEWERS),
         RouteCase(
             "POST",

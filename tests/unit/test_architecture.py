@@ -140,6 +140,8 @@ PAGE_USE_CASES: dict[str, frozenset[str]] = {
         }
     ),
     "callbacks": frozenset({"ari_apps.callbacks.services"}),
+    # Campaign pages and API: the use cases, and the core's names (kinds, actions).
+    "campaigns": frozenset({"ari_apps.campaigns.services", "ari_apps.campaigns.core"}),
     "agents": frozenset(
         {
             "ari_apps.acd.agent_settings",

@@ -357,7 +357,7 @@ def _check(
 
 
 def test_the_dial_time_check_dials_a_fresh_contact_in_the_window() -> None:
-    assert _check(TUESDAY_10) == DialCheck(p.DIAL)
+    assert _check(TUESDAY_10) == DialCheck(p.DIAL_NOW)
 
 
 def test_the_dial_time_check_puts_dnc_first() -> None:
@@ -507,7 +507,7 @@ def test_a_contact_is_never_dialled_beyond_its_policy(
             )
         if check.final:
             break
-        assert check.verdict == p.DIAL
+        assert check.verdict == p.DIAL_NOW
         if outcome in p.ATTEMPTED:
             dialled += 1
         decision = after_attempt(

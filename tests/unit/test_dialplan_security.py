@@ -428,16 +428,25 @@ def _dialplan_contexts(filename: str) -> set[str]:
 
 
 def test_given_hotlines_own_dialplan_files_then_every_context_is_protected() -> None:
-    contexts = _dialplan_contexts("extensions.conf") | _dialplan_contexts("hotline-bench.conf")
+    contexts = (
+        _dialplan_contexts("extensions.conf")
+        | _dialplan_contexts("hotline-bench.conf")
+        | _dialplan_contexts("hotline-sim-pstn.conf")
+    )
     assert TRUNK_HOOK_CONTEXT in contexts  # the one staff add to
     assert {c for c in contexts - {TRUNK_HOOK_CONTEXT} if not is_hotline_context(c)} == set()
-    # to-pstn tries the custom routes before its own "no route", and has no
-    # extension of its own that would win over them.
+    # to-pstn tries the custom routes before its own "no route" (and, in the
+    # sandbox only, the simulated PSTN between them), and has no extension of
+    # its own that would win over them.
     text = (ROOT / "asterisk" / "config" / "extensions.conf").read_text(encoding="utf-8")
     lines = [line.text for line in logical_lines(text)[0]]
     to_pstn = lines[lines.index("[to-pstn]") + 1 :]
     to_pstn = to_pstn[: next(i for i, line in enumerate(to_pstn) if line.startswith("["))]
-    assert to_pstn == [f"include => {TRUNK_HOOK_CONTEXT}", "include => hotline-no-route"]
+    assert to_pstn == [
+        f"include => {TRUNK_HOOK_CONTEXT}",
+        "@@SIM_PSTN_INCLUDE@@",
+        "include => hotline-no-route",
+    ]
 
 
 @pytest.mark.parametrize("language", ["en", "zh-CN"])

@@ -43,11 +43,14 @@ def test_every_stasis_kind_the_dialplan_and_originates_use_is_claimed(
 ) -> None:
     dialplan = (ROOT / "asterisk/config/extensions.conf").read_text()
     from_dialplan = set(re.findall(r"Stasis\(@@ARI_APP@@,([a-z-]+)", dialplan))
-    assert from_dialplan == {"inbound", "feature", "service"}
+    # A campaign call comes back from answering-machine detection, and from
+    # waiting out a machine's greeting.
+    assert from_dialplan == {"inbound", "feature", "service", "campaign-amd", "campaign-beep"}
     # appArgs of the ACD's legs, test calls, the recorder's snoop channels,
     # monitoring's supervisor phones and snoop channels, transfer and consult
-    # legs, and a callback's agent and caller legs
+    # legs, a callback's agent and caller legs, and a campaign's calls
     originated = {
+        "campaign",
         "callback-agent",
         "callback-customer",
         "agent",
