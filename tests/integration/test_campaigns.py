@@ -14,14 +14,18 @@ import urllib.request
 import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.async_api import Browser
 
 from tests.integration.audio import audible_seconds
+from tests.integration.browser import screenshot_path
 from tests.integration.conftest import Api
 from tests.integration.harness import AriHarness, SimCaller
 from tests.integration.phones import wait_until
+from tests.integration.test_browser_admin import sign_in
 
 pytestmark = pytest.mark.asterisk
 
@@ -186,3 +190,43 @@ async def test_given_today_is_a_holiday_in_the_window_then_nobody_is_dialled(
     assert contact["state"] == "pending" and contact["next_attempt_at"] > today
     assert (await api.get(f"/campaigns/{campaign_id}"))["state"] == "running"
     await api.post(f"/campaigns/{campaign_id}/stop")
+
+
+async def test_given_an_administrator_in_chromium_when_creating_importing_and_starting_then_the_page_follows_it_live(  # noqa: E501
+    browser: Browser, hotline_env: dict[str, str], api: Api, tmp_path: Path
+) -> None:
+    web = hotline_env["HOTLINE_WEB_URL"]
+    page = await browser.new_page()
+    await sign_in(
+        page, hotline_env, hotline_env["HOTLINE_ADMIN_USER"], hotline_env["HOTLINE_ADMIN_PASSWORD"]
+    )
+    await page.goto(web + "/campaigns")
+    name = f"Outage notice {uuid.uuid4().hex[:6]}"
+    await page.fill("#campaign-name", name)
+    await page.fill("#campaign-max-attempts", "1")
+    await page.fill("#campaign-ring-timeout", "15")
+    await page.click("[data-testid=campaign-create]")
+    await page.wait_for_selector("[data-testid=campaign-figures][data-state=draft]")
+    campaign_id = int(page.url.rsplit("/", 1)[1])
+
+    listed = tmp_path / "list.csv"
+    listed.write_text(f"phone,name,amount\n{PERSON},Li,88.50\n{BUSY},Wang,120.00\n=1+1,Evil,0\n")
+    await page.set_input_files("#campaign-file", str(listed))
+    await page.click("[data-testid=campaign-import-submit]")
+    report = await page.inner_text("[data-testid=campaign-import-report]")
+    assert "2" in report and "4" in await page.inner_text("[data-testid=campaign-rejected]")
+    async with page.expect_download() as download_info:
+        await page.click("[data-testid=campaign-rejected-download]")
+    rejected = (await (await download_info.value).path()).read_text(encoding="utf-8-sig")
+    assert "'=1+1" in rejected  # the formula made inert
+
+    await page.click("[data-testid=campaign-start]")
+    # Live: the figures refresh themselves until every contact is done.
+    await page.wait_for_selector(
+        "[data-testid=campaign-figures][data-state=finished]", timeout=60_000
+    )
+    assert await page.inner_text("[data-testid=outcome-human]") == "1"
+    assert await page.inner_text("[data-testid=outcome-busy]") == "1"
+    await page.screenshot(path=screenshot_path("campaign-finished"), full_page=True)
+    await page.close()
+    assert await _outcomes(api, campaign_id) == {PERSON: ["human"], BUSY: ["busy"]}
