@@ -9,7 +9,10 @@ congested routes; the answering-machine detector is Asterisk's AMD().
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
+import os
+import signal
 import urllib.request
 import uuid
 from collections import defaultdict
@@ -20,9 +23,10 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser
 
+from hotline.settings import REPO_ROOT, read_env_file
 from tests.integration.audio import audible_seconds
 from tests.integration.browser import screenshot_path
-from tests.integration.conftest import Api
+from tests.integration.conftest import Api, hotline_cli
 from tests.integration.harness import AriHarness, SimCaller
 from tests.integration.phones import wait_until
 from tests.integration.test_browser_admin import sign_in
@@ -230,3 +234,52 @@ async def test_given_an_administrator_in_chromium_when_creating_importing_and_st
     await page.screenshot(path=screenshot_path("campaign-finished"), full_page=True)
     await page.close()
     assert await _outcomes(api, campaign_id) == {PERSON: ["human"], BUSY: ["busy"]}
+
+
+async def test_given_calls_in_progress_when_hotline_is_killed_then_nothing_is_lost_or_dialled_twice(
+    hotline_env: dict[str, str], api: Api, harness: AriHarness
+) -> None:
+    people = [f"+86138000001{index}0" for index in range(6)]
+    campaign_id = await _create(
+        api,
+        kind="notification",
+        message_prompt="sound:vm-intro",
+        amd_enabled=False,
+        max_attempts=3,
+        retry_delay_s=1,
+        max_concurrent=3,
+        calls_per_second=3,
+    )
+    await api.post(
+        f"/campaigns/{campaign_id}/contacts", {"contacts": [{"phone": p} for p in people]}
+    )
+    await api.post(f"/campaigns/{campaign_id}/start")
+
+    async def three_on_the_line() -> bool:
+        detail = await api.get(f"/campaigns/{campaign_id}")
+        return bool(detail["in_progress"] == 3)
+
+    await wait_until(three_on_the_line, 15, "three calls in progress")
+    env = read_env_file(REPO_ROOT / "var" / "run" / "hotline.env")
+    os.kill(int(env["HOTLINE_PID"]), signal.SIGKILL)
+    await asyncio.sleep(1)
+    hotline_cli("up")
+
+    await _finished(api, campaign_id, 90)
+    attempts = await api.get(f"/campaigns/{campaign_id}/attempts")
+    by_phone: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for attempt in attempts:
+        by_phone[attempt["phone"]].append(attempt)
+    # Nobody lost: everyone was reached in the end, and reached once.
+    assert sorted(by_phone) == sorted(people)
+    for phone, rows in by_phone.items():
+        assert [row["outcome"] for row in rows].count("human") >= 1, phone
+        assert [row["number"] for row in rows] == list(range(1, len(rows) + 1)), phone
+        # Never two calls at once to one number: each began after the last ended.
+        for before, after in itertools.pairwise(rows):
+            assert after["started_at"] >= before["ended_at"], phone
+    interrupted = [a for a in attempts if a["detail"] == "interrupted by a restart"]
+    assert 1 <= len(interrupted) <= 3
+    assert all(a["state"] == "ended" for a in attempts)
+    leftovers = [c for c in await harness.channels() if str(c["id"]).startswith("hl-ob-")]
+    assert leftovers == []
