@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser
 
-from hotline.settings import REPO_ROOT, read_env_file
-from tests.integration.audio import audible_seconds
+from hotline.settings import REPO_ROOT, load_settings, read_env_file
+from tests.integration.audio import audible_seconds, read_wav
 from tests.integration.browser import screenshot_path
 from tests.integration.conftest import Api, hotline_cli
 from tests.integration.harness import AriHarness, SimCaller
@@ -62,6 +62,11 @@ def _import(api: Api, campaign_id: int, name: str, data: bytes) -> Any:
     request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
+
+
+def _messages_left(spool: Path) -> set[Path]:
+    """What the simulated machine recorded so far (a small directory)."""
+    return set(spool.glob(f"machine-{MACHINE}-*.wav")) if spool.exists() else set()
 
 
 async def _create(api: Api, **settings: Any) -> int:
@@ -283,3 +288,36 @@ async def test_given_calls_in_progress_when_hotline_is_killed_then_nothing_is_lo
     assert all(a["state"] == "ended" for a in attempts)
     leftovers = [c for c in await harness.channels() if str(c["id"]).startswith("hl-ob-")]
     assert leftovers == []
+
+
+async def test_given_machines_when_detected_then_one_gets_the_message_after_the_beep_one_a_retry(
+    hotline_env: dict[str, str], api: Api
+) -> None:
+    spool = Path(load_settings().asterisk_root + "/var/spool/asterisk/hotline-sim")
+    before = _messages_left(spool)
+    leave = await _create(
+        api,
+        kind="notification",
+        machine_action="leave_message",
+        machine_message_prompt="sound:hello-world",
+    )
+    await api.post(f"/campaigns/{leave}/contacts", {"contacts": [{"phone": MACHINE}]})
+    retry = await _create(
+        api, kind="notification", machine_action="retry", max_attempts=2, retry_delay_s=1
+    )
+    await api.post(f"/campaigns/{retry}/contacts", {"contacts": [{"phone": "+8613800000121"}]})
+    await api.post(f"/campaigns/{leave}/start")
+    await api.post(f"/campaigns/{retry}/start")
+
+    await _finished(api, leave, 60)
+    (attempt,) = await api.get(f"/campaigns/{leave}/attempts")
+    assert (attempt["outcome"], attempt["amd_status"]) == ("machine", "MACHINE")
+    (contact,) = await api.get(f"/campaigns/{leave}/contacts")
+    assert contact["final_reason"] == "machine: message left"
+    # The machine recorded the message: it was played after the greeting and beep.
+    (message_file,) = _messages_left(spool) - before
+    message = read_wav(message_file.read_bytes())
+    assert audible_seconds(message) >= 1.0
+
+    await _finished(api, retry, 60)
+    assert await _outcomes(api, retry) == {"+8613800000121": ["machine", "machine"]}
