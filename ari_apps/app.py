@@ -58,7 +58,7 @@ from ari_apps.callbacks.stasis import AGENT_STASIS_KIND as CALLBACK_AGENT_KIND
 from ari_apps.callbacks.stasis import CUSTOMER_STASIS_KIND as CALLBACK_CUSTOMER_KIND
 from ari_apps.callbacks.stasis import AcdAgents, CallbackDialer
 from ari_apps.campaigns import stasis as campaign_stasis
-from ari_apps.campaigns.flows import CampaignFlows
+from ari_apps.campaigns.flows import CampaignAgents, CampaignFlows
 from ari_apps.channels import ChannelRegistry
 from ari_apps.executor import ChannelOpsExecutor, HangUp, Originate, SafeFallback
 from ari_apps.flow_handoff import FlowHandOff
@@ -165,7 +165,12 @@ class CallCenter:
         )
         # Outbound campaigns: the dialer, whose answered calls enter flows.
         self.campaigns = campaign_stasis.CampaignDialer(
-            self.ops, self.channels, settings.ari_app, bus, CampaignFlows(self)
+            self.ops,
+            self.channels,
+            settings.ari_app,
+            bus,
+            CampaignFlows(self),
+            CampaignAgents(self),
         )
         # Transfers to a flow: the ACD hands the caller to the flow engine.
         self.acd.control.flows = FlowHandOff(self)

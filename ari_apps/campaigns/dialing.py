@@ -161,6 +161,7 @@ async def settle(
     detail: str = "",
     hangup_cause: int | None = None,
     answers: Mapping[str, str] | None = None,
+    agent: str = "",
 ) -> None:
     """The attempt's end: its row, and its contact's next step by the rules."""
     contact = await CampaignContact.get(id=attempt.contact_id)  # type: ignore[attr-defined]
@@ -184,8 +185,17 @@ async def settle(
         attempt.detail = detail[:100]
         attempt.hangup_cause = hangup_cause
         attempt.answers = dict(answers or {})
+        attempt.agent = agent[:32]
         await attempt.save(
-            update_fields=["state", "outcome", "ended_at", "detail", "hangup_cause", "answers"]
+            update_fields=[
+                "state",
+                "outcome",
+                "ended_at",
+                "detail",
+                "hangup_cause",
+                "answers",
+                "agent",
+            ]
         )
         if decision.done:
             reason = decision.reason

@@ -7,13 +7,50 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Mapping
+from typing import Any, Protocol
 
-from ari_apps.campaigns.stasis import FlowDone
+from ari_apps.campaigns.stasis import (
+    ABANDON_MESSAGE,
+    ABANDON_NODE,
+    CONNECT_WITHIN_S,
+    FlowDone,
+    FlowEnd,
+)
 from ari_apps.ivr import routes
 from ari_apps.ivr import stasis as ivr_stasis
+from ari_apps.ivr.flow import FlowDefinition
 from ari_apps.ivr.runner import FlowRunner
+from hotline import calls
+from hotline.models import CallRecord
+
+# An agent campaign's person waits first in the queue (this priority), at
+# most CONNECT_WITHIN_S, then hears the abandon message.
+AGENT_CAMPAIGN_PRIORITY = 1000
 
 log = logging.getLogger(__name__)
+
+
+class QueueStatusSource(Protocol):
+    def queue_status(self, name: str) -> dict[str, Any] | None: ...
+
+
+class CampaignAgents:
+    """The dialer's ``QueueAgents`` on the ACD's live queue status."""
+
+    def __init__(self, center: QueueStatusSource) -> None:
+        self.center = center
+
+    def ready_agents(self, queue: str) -> int:
+        status = self.center.queue_status(queue)
+        if status is None:
+            return 0
+        # A ready agent whose phone is not registered is offered nothing.
+        ready = set(status["agents_by_state"].get("ready", ()))
+        return len(ready - set(status["unregistered_agents"]))
+
+    def waiting_callers(self, queue: str) -> int:
+        status = self.center.queue_status(queue)
+        return 0 if status is None else len(status["waiting"])
 
 
 class CampaignFlows:
@@ -46,9 +83,69 @@ class CampaignFlows:
             if not self.host.channels.release(runner.channel_id, runner):
                 return  # heard twice (StasisEnd, then ChannelDestroyed)
             runner.close()
-            await on_done(runner.session.variables)
+            await on_done(FlowEnd(runner.session.variables, runner.session.current_node))
 
         await ivr_stasis.continue_with_flow(
             self.host, channel_id, definition, variables, tenant_id=tenant_id, on_gone=flow_over
+        )
+        return True
+
+    async def run_queue(
+        self,
+        channel_id: str,
+        tenant_id: int,
+        queue: str,
+        variables: Mapping[str, str],
+        on_done: FlowDone,
+    ) -> bool:
+        """The ACD's queue node on a flow of two nodes, made here: the queue
+        (first in line, for at most ``CONNECT_WITHIN_S``) and the abandon
+        message.  The call gets a call record as an inbound one does, so the
+        agent's desk pops it (number dialled: ``campaign``) and /calls keeps it."""
+        definition = FlowDefinition.from_json(
+            {
+                "start": "agent",
+                "nodes": {
+                    "agent": {
+                        "kind": "queue",
+                        "queue": queue,
+                        "priority": AGENT_CAMPAIGN_PRIORITY,
+                        "max_wait_s": CONNECT_WITHIN_S,
+                        "on_timeout": ABANDON_NODE,
+                        "on_overflow": ABANDON_NODE,
+                    },
+                    ABANDON_NODE: {
+                        "kind": "hangup",
+                        "media": list(ABANDON_MESSAGE),
+                        "reason": "campaign_abandoned",
+                    },
+                },
+            }
+        )
+        await calls.open_record(
+            channel_id,
+            did="campaign",
+            caller_id=variables.get("caller_id", ""),
+            tenant_id=tenant_id,
+            flow_version_id=None,
+        )
+
+        async def call_over(runner: FlowRunner) -> None:
+            if not self.host.channels.release(runner.channel_id, runner):
+                return
+            runner.close()
+            # As for any caller (ivr_stasis.caller_gone): the ACD ends their
+            # queue visit or conversation, hanging up the agent's leg.
+            if self.host.queues.holds(runner.call_id):
+                await self.host.queues.caller_gone(runner.call_id)
+            if not await calls.is_closed(channel_id):
+                await calls.close_record(channel_id, "campaign_call_ended")
+            await calls.flush()
+            record = await CallRecord.get_or_none(call_id=channel_id)
+            agent = record.agent_extension if record is not None else None
+            await on_done(FlowEnd(runner.session.variables, runner.session.current_node, agent))
+
+        await ivr_stasis.continue_with_flow(
+            self.host, channel_id, definition, variables, tenant_id=tenant_id, on_gone=call_over
         )
         return True

@@ -51,14 +51,32 @@ BEEP_KIND: Final = "campaign-beep"
 OUTBOUND_CONTEXT: Final = "to-pstn"
 CAMPAIGN_CONTEXT: Final = "hotline-campaign"
 TICK_S: Final = 1.0
+# An agent campaign's person not connected within 2 s hears this (METRICS.md:
+# abandoned, "a short recorded message"), ending on the flow node named so.
+CONNECT_WITHIN_S: Final = 2
+ABANDON_NODE: Final = "abandoned"
+ABANDON_MESSAGE: Final = ("sound:im-sorry", "sound:all-circuits-busy-now")
 # How long the end of the near half waits for the far half's cause.
 FAR_END_WAIT_S: Final = 1.5
 
 
+@dataclass(frozen=True, slots=True)
+class FlowEnd:
+    """How a flow run on a campaign call ended: its variables, the node it
+    ended on, and the agent who took the call (a queue's)."""
+
+    variables: Mapping[str, str]
+    last_node: str | None = None
+    agent: str | None = None
+
+
+FlowDone = Callable[[FlowEnd], Awaitable[None]]
+
+
 class FlowPort(Protocol):
-    """Runs a published flow on an answered call (the flow engine's, plugged in
-    by the composition): True once the flow has the channel; ``on_done`` hears
-    the flow's variables when the call ends."""
+    """The flow engine and the ACD as the dialer needs them (plugged in by the
+    composition): each answers True once it has the channel, and ``on_done``
+    hears how the call ended."""
 
     async def run_flow(
         self,
@@ -68,10 +86,27 @@ class FlowPort(Protocol):
         entry_node: str,
         variables: Mapping[str, str],
         on_done: FlowDone,
-    ) -> bool: ...
+    ) -> bool:
+        """A published flow from ``entry_node`` (a survey, a notice)."""
+
+    async def run_queue(
+        self,
+        channel_id: str,
+        tenant_id: int,
+        queue: str,
+        variables: Mapping[str, str],
+        on_done: FlowDone,
+    ) -> bool:
+        """To the queue's next agent within ``CONNECT_WITHIN_S``, else the
+        abandon message (``last_node`` then ``ABANDON_NODE``)."""
 
 
-FlowDone = Callable[[Mapping[str, str]], Awaitable[None]]
+class QueueAgents(Protocol):
+    def ready_agents(self, queue: str) -> int:
+        """Agents of ``queue`` ready for a call now (0 for an unknown queue)."""
+
+    def waiting_callers(self, queue: str) -> int:
+        """Callers waiting in ``queue`` now."""
 
 
 @dataclass
@@ -87,6 +122,7 @@ class OutboundCall:
     far_cause: int | None = None
     far_gone: asyncio.Event = field(default_factory=asyncio.Event)
     answers: dict[str, str] = field(default_factory=dict)
+    agent: str = ""
     # Set while a flow has the call, until it hands back the answers.
     flow_over: asyncio.Event | None = None
     settled: bool = False
@@ -117,7 +153,9 @@ class CampaignDialer:
         app: str,
         bus: EventBus,
         flows: FlowPort,
+        agents: QueueAgents,
     ) -> None:
+        self.agents = agents
         self.ops = ops
         self.channels = channels
         self.app = app
@@ -168,8 +206,11 @@ class CampaignDialer:
     async def tick(self, now: datetime) -> None:
         await dialing.start_scheduled(now)
         for campaign in await store.running_campaigns():
-            in_flight = sum(1 for c in self.calls.values() if c.campaign.id == campaign.id)
+            mine = [c for c in self.calls.values() if c.campaign.id == campaign.id]
+            in_flight = len(mine)
             room = min(campaign.max_concurrent - in_flight, self._rate_room(campaign))
+            if campaign.kind in core.AGENT_KINDS:
+                room = min(room, self._agent_room(campaign, mine))
             placed = 0
             if room > 0:
                 for attempt in await dialing.next_calls(campaign, room, now):
@@ -177,6 +218,19 @@ class CampaignDialer:
                     placed += 1
             if placed == 0 and in_flight == 0:
                 await dialing.finish_if_exhausted(campaign)
+
+    def _agent_room(self, campaign: Campaign, mine: list[OutboundCall]) -> int:
+        """Progressive: one call per agent of the campaign's queue who is free
+        and not already spoken for (by a caller waiting in the queue, or by a
+        call of ours still ringing or being screened for a machine).  Preview
+        campaigns are dialled by their agents, not here."""
+        if campaign.kind == "preview" or not campaign.queue:
+            return 0
+        not_yet_queued = sum(1 for call in mine if call.flow_over is None)
+        free = self.agents.ready_agents(campaign.queue) - self.agents.waiting_callers(
+            campaign.queue
+        )
+        return max(0, int(free * max(campaign.dial_ratio, 1.0)) - not_yet_queued)
 
     def _rate_room(self, campaign: Campaign) -> int:
         """Calls the campaign may still place in the current second (calls per second)."""
@@ -287,13 +341,16 @@ class CampaignDialer:
         call.outcome = core.HUMAN
         self._publish(call, "human")
         campaign = call.campaign
+        if campaign.kind in core.AGENT_KINDS:
+            await self._to_agent(call)
+            return
         if campaign.flow:
             variables = await dialing.flow_variables(call.attempt, campaign)
 
             call.flow_over = asyncio.Event()
 
-            async def flow_done(final: Mapping[str, str]) -> None:
-                call.answers = dialing.answers_of(final, variables)
+            async def flow_done(end: FlowEnd) -> None:
+                call.answers = dialing.answers_of(end.variables, variables)
                 if call.flow_over is not None:
                     call.flow_over.set()
 
@@ -312,12 +369,35 @@ class CampaignDialer:
             )
         await self._play_then_hang_up(call, campaign.message_prompt)
 
-    async def _play_then_hang_up(self, call: OutboundCall, media: str) -> None:
+    async def _to_agent(self, call: OutboundCall) -> None:
+        """A person on an agent campaign: to the campaign's queue, connected
+        within 2 s or abandoned (METRICS.md), hearing a short message then."""
+        campaign = call.campaign
+        variables = await dialing.flow_variables(call.attempt, campaign)
+        call.flow_over = asyncio.Event()
+
+        async def queue_done(end: FlowEnd) -> None:
+            if end.last_node == ABANDON_NODE:
+                call.outcome = core.ABANDONED
+            call.agent = end.agent or ""
+            if call.flow_over is not None:
+                call.flow_over.set()
+
+        if not await self.flows.run_queue(
+            call.channel_id, campaign.tenant_id, campaign.queue, variables, queue_done
+        ):
+            call.flow_over = None
+            call.outcome = core.ABANDONED
+            await self._play_then_hang_up(call, *ABANDON_MESSAGE)
+
+    async def _play_then_hang_up(self, call: OutboundCall, *media: str) -> None:
         playback_id = f"{call.channel_id}-msg-{secrets.token_hex(2)}"
         call.hang_up_after_playback = playback_id
         self.channels.own(call.channel_id, call)
         try:
-            await self.ops.run(PlayMedia(call.channel_id, (dialing.media_uri(media),), playback_id))
+            await self.ops.run(
+                PlayMedia(call.channel_id, tuple(dialing.media_uri(m) for m in media), playback_id)
+            )
         except AriError as error:
             log.warning("campaign call %s: message not played: %s", call.channel_id, error)
             await self.ops.run_best_effort(HangUp(call.channel_id))
@@ -360,6 +440,7 @@ class CampaignDialer:
             detail=detail,
             hangup_cause=hangup_cause,
             answers=call.answers,
+            agent=call.agent,
         )
         self._publish(call, "ended", outcome=outcome)
 

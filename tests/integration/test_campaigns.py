@@ -28,7 +28,7 @@ from tests.integration.audio import audible_seconds, read_wav
 from tests.integration.browser import screenshot_path
 from tests.integration.conftest import Api, hotline_cli
 from tests.integration.harness import AriHarness, SimCaller
-from tests.integration.phones import wait_until
+from tests.integration.phones import SipPhone, wait_until
 from tests.integration.test_browser_admin import sign_in
 
 pytestmark = pytest.mark.asterisk
@@ -321,3 +321,53 @@ async def test_given_machines_when_detected_then_one_gets_the_message_after_the_
 
     await _finished(api, retry, 60)
     assert await _outcomes(api, retry) == {"+8613800000121": ["machine", "machine"]}
+
+
+async def test_given_a_progressive_campaign_then_each_person_reaches_a_free_agent(
+    hotline_env: dict[str, str], api: Api, agents_ready: dict[str, SipPhone], clean_pbx: None
+) -> None:
+    # People who hang up 5, 7 and 8 s after answering (the README's script).
+    people = ["+8613899000050", "+8613899000070", "+8613899000080"]
+    campaign_id = await _create(
+        api, kind="progressive", queue="support", max_concurrent=5, calls_per_second=5
+    )
+    await api.post(
+        f"/campaigns/{campaign_id}/contacts", {"contacts": [{"phone": p} for p in people]}
+    )
+    await api.post(f"/campaigns/{campaign_id}/start")
+    await _finished(api, campaign_id, 90)
+    attempts = await api.get(f"/campaigns/{campaign_id}/attempts")
+    assert sorted(a["phone"] for a in attempts) == sorted(people)  # one call each
+    assert {a["outcome"] for a in attempts} == {"human"}
+    assert {a["agent"] for a in attempts} <= {"1001", "1002"}
+    # Never more calls than free agents: the third waited for one.
+    starts = sorted(a["started_at"] for a in attempts)
+    assert starts[2] > min(a["ended_at"] for a in attempts)
+
+
+async def test_given_no_agent_free_when_a_person_answers_then_the_call_is_abandoned_with_a_message(
+    hotline_env: dict[str, str], api: Api, agents_ready: dict[str, SipPhone], clean_pbx: None
+) -> None:
+    await api.post("/agents/1002/pause", {"reason": "other"})
+    try:
+        campaign_id = await _create(api, kind="progressive", queue="support", max_attempts=1)
+        await api.post(
+            f"/campaigns/{campaign_id}/contacts", {"contacts": [{"phone": "+8613899000100"}]}
+        )
+        await api.post(f"/campaigns/{campaign_id}/start")
+
+        async def answered() -> bool:
+            rows = await api.get(f"/campaigns/{campaign_id}/attempts")
+            return bool(rows and rows[0]["state"] == "answered")
+
+        await wait_until(answered, 15, "the person to answer")
+        # While the machine detector listens, the only free agent goes away.
+        await api.post("/agents/1001/pause", {"reason": "other"})
+        await _finished(api, campaign_id, 30)
+        (attempt,) = await api.get(f"/campaigns/{campaign_id}/attempts")
+        assert attempt["outcome"] == "abandoned"
+        detail = await api.get(f"/campaigns/{campaign_id}")
+        assert detail["abandon_pct_today"] == 100.0
+    finally:
+        await api.post("/agents/1001/ready")
+        await api.post("/agents/1002/ready")

@@ -201,13 +201,24 @@ class NoFlows:
     async def run_flow(self, *args: Any) -> bool:
         return False
 
+    async def run_queue(self, *args: Any) -> bool:
+        return False
+
+
+class NoAgents:
+    def ready_agents(self, queue: str) -> int:
+        return 0
+
+    def waiting_callers(self, queue: str) -> int:
+        return 0
+
 
 async def test_given_the_dialer_then_causes_and_amd_verdicts_become_outcomes(ui: UiClient) -> None:
     await _running_with(
         PERSON, "+8613800000032", "+8613800000021", calls_per_second=5, max_concurrent=5
     )
     ops, channels = RecordingOps(), ChannelRegistry()
-    dialer = CampaignDialer(ops, channels, "hotline", EventBus(), NoFlows())  # type: ignore[arg-type]
+    dialer = CampaignDialer(ops, channels, "hotline", EventBus(), NoFlows(), NoAgents())  # type: ignore[arg-type]
     await dialer.tick(NOW)
     originated = [op for op in ops.ops if isinstance(op, Originate)]
     assert sorted(op.endpoint for op in originated) == sorted(
