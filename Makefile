@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: deps run up down demo-call sandbox-reset security test test-unit test-integration check lint typecheck imports coverage bench bench-sip bench-acd bench-amd clean migration
+.PHONY: deps run up down demo-call sandbox-reset security test test-unit test-integration check lint typecheck imports coverage bench bench-sip bench-acd bench-amd bench-dialer clean migration
 
 deps:
 	@bash scripts/install-deps.sh
@@ -72,6 +72,10 @@ bench-sip: deps
 # The pure ACD core's routing decision at size (500 waiting, 200 agents, 20 queues).
 bench-acd: deps
 	$(PY) -m tests.bench.acd_core
+
+# The dialer's adaptive pacing against the best fixed dial level, simulated.
+bench-dialer: deps
+	$(PY) -m tests.bench.dialer
 
 # Answering-machine detection on real calls through the simulated PSTN: how
 # often people are taken for machines and machines for people.
