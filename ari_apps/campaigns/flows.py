@@ -9,6 +9,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from ari_apps.campaigns.agent_pacing import QueueSnapshot
 from ari_apps.campaigns.stasis import (
     ABANDON_MESSAGE,
     ABANDON_NODE,
@@ -33,24 +34,28 @@ log = logging.getLogger(__name__)
 class QueueStatusSource(Protocol):
     def queue_status(self, name: str) -> dict[str, Any] | None: ...
 
+    def agent_status(self, extension: str) -> dict[str, Any] | None: ...
+
 
 class CampaignAgents:
-    """The dialer's ``QueueAgents`` on the ACD's live queue status."""
+    """The dialer's ``QueueAgents`` on the ACD's live queue and agent status."""
 
     def __init__(self, center: QueueStatusSource) -> None:
         self.center = center
 
-    def ready_agents(self, queue: str) -> int:
+    def snapshot(self, queue: str) -> QueueSnapshot:
         status = self.center.queue_status(queue)
         if status is None:
-            return 0
+            return QueueSnapshot(frozenset(), {}, 0)
+        by_state = status["agents_by_state"]
         # A ready agent whose phone is not registered is offered nothing.
-        ready = set(status["agents_by_state"].get("ready", ()))
-        return len(ready - set(status["unregistered_agents"]))
-
-    def waiting_callers(self, queue: str) -> int:
-        status = self.center.queue_status(queue)
-        return 0 if status is None else len(status["waiting"])
+        ready = frozenset(by_state.get("ready", ())) - set(status["unregistered_agents"])
+        connected: dict[str, str] = {}
+        for agent in by_state.get("on_call", ()):
+            agent_status = self.center.agent_status(agent)
+            if agent_status is not None and agent_status.get("connected_call_id"):
+                connected[str(agent_status["connected_call_id"])] = agent
+        return QueueSnapshot(ready, connected, len(status["waiting"]))
 
 
 class CampaignFlows:

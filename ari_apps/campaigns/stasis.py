@@ -37,7 +37,8 @@ from typing import Final, Protocol
 
 from ari_apps.ari.errors import AriError
 from ari_apps.ari.events import CHANNEL_DESTROYED, PLAYBACK_FINISHED, AriEvent
-from ari_apps.campaigns import core, dialing, store
+from ari_apps.campaigns import core, dialing, services, store
+from ari_apps.campaigns.agent_pacing import CampaignPacing, QueueSnapshot
 from ari_apps.channels import ChannelObserver, ChannelRegistry
 from ari_apps.executor import ChannelOpsExecutor, ContinueInDialplan, HangUp, Originate, PlayMedia
 from hotline.bus import EventBus
@@ -102,11 +103,9 @@ class FlowPort(Protocol):
 
 
 class QueueAgents(Protocol):
-    def ready_agents(self, queue: str) -> int:
-        """Agents of ``queue`` ready for a call now (0 for an unknown queue)."""
-
-    def waiting_callers(self, queue: str) -> int:
-        """Callers waiting in ``queue`` now."""
+    def snapshot(self, queue: str) -> QueueSnapshot:
+        """The queue's ready agents, connected calls and waiting callers now
+        (all empty for an unknown queue)."""
 
 
 @dataclass
@@ -123,6 +122,8 @@ class OutboundCall:
     far_gone: asyncio.Event = field(default_factory=asyncio.Event)
     answers: dict[str, str] = field(default_factory=dict)
     agent: str = ""
+    placed_at: float = field(default_factory=time.monotonic)
+    answered_at: float | None = None
     # Set while a flow has the call, until it hands back the answers.
     flow_over: asyncio.Event | None = None
     settled: bool = False
@@ -162,6 +163,8 @@ class CampaignDialer:
         self.bus = bus
         self.flows = flows
         self.calls: dict[str, OutboundCall] = {}
+        # Agent campaigns' pacers (``agent_pacing``), by campaign id.
+        self.pacing: dict[int, CampaignPacing] = {}
         self._placed_at: dict[int, list[float]] = {}
         self._task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -205,32 +208,43 @@ class CampaignDialer:
     # -- dialling ----------------------------------------------------------------------
     async def tick(self, now: datetime) -> None:
         await dialing.start_scheduled(now)
-        for campaign in await store.running_campaigns():
+        running = await store.running_campaigns()
+        for campaign in running:
             mine = [c for c in self.calls.values() if c.campaign.id == campaign.id]
             in_flight = len(mine)
             room = min(campaign.max_concurrent - in_flight, self._rate_room(campaign))
-            if campaign.kind in core.AGENT_KINDS:
-                room = min(room, self._agent_room(campaign, mine))
+            pace = await self._paced(campaign, mine)
+            wanted = room if pace is None else pace.take_dials()
             placed = 0
-            if room > 0:
-                for attempt in await dialing.next_calls(campaign, room, now):
+            if min(room, wanted) > 0:
+                for attempt in await dialing.next_calls(campaign, min(room, wanted), now):
                     await self._place(campaign, attempt)
                     placed += 1
+            if pace is not None:
+                pace.not_placed(wanted - placed)
             if placed == 0 and in_flight == 0:
                 await dialing.finish_if_exhausted(campaign)
+        # A pacer outlives its campaign's pause, not its end.
+        live = {c.id for c in running} | {c.campaign.id for c in self.calls.values()}
+        for campaign_id in set(self.pacing) - live:
+            del self.pacing[campaign_id]
 
-    def _agent_room(self, campaign: Campaign, mine: list[OutboundCall]) -> int:
-        """Progressive: one call per agent of the campaign's queue who is free
-        and not already spoken for (by a caller waiting in the queue, or by a
-        call of ours still ringing or being screened for a machine).  Preview
-        campaigns are dialled by their agents, not here."""
+    async def _paced(self, campaign: Campaign, mine: list[OutboundCall]) -> CampaignPacing | None:
+        """An agent campaign's pacer after this tick's look at its queue;
+        None for a campaign without agents (its caps alone pace it).  Preview
+        campaigns are dialled by their agents, never here."""
+        if campaign.kind not in core.AGENT_KINDS:
+            return None
+        pace = self.pacing.get(campaign.id)
+        if pace is None:
+            pace = self.pacing[campaign.id] = CampaignPacing.of(campaign)
         if campaign.kind == "preview" or not campaign.queue:
-            return 0
-        not_yet_queued = sum(1 for call in mine if call.flow_over is None)
-        free = self.agents.ready_agents(campaign.queue) - self.agents.waiting_callers(
-            campaign.queue
-        )
-        return max(0, int(free * max(campaign.dial_ratio, 1.0)) - not_yet_queued)
+            pace.take_dials()
+            return pace
+        pace.observe(self.agents.snapshot(campaign.queue), (c.channel_id for c in mine))
+        if pace.due_compliance():
+            pace.compliance((await services.progress_of(campaign))["abandon_pct_30d"])
+        return pace
 
     def _rate_room(self, campaign: Campaign) -> int:
         """Calls the campaign may still place in the current second (calls per second)."""
@@ -297,6 +311,7 @@ class CampaignDialer:
             await self.ops.run_best_effort(HangUp(event.channel_id or ""))
             return
         call.answered = True
+        call.answered_at = time.monotonic()
         await store.mark_answered(call.attempt, datetime.now(UTC))
         self._publish(call, "answered")
         if call.campaign.amd_enabled:
@@ -320,6 +335,7 @@ class CampaignDialer:
             await self._person(call, amd_status=status)
             return
         call.outcome = core.MACHINE
+        self._pace_answered(call, core.MACHINE)
         self._publish(call, "machine")
         if call.campaign.machine_action == "leave_message":
             await self.ops.run_best_effort(
@@ -373,6 +389,7 @@ class CampaignDialer:
         """A person on an agent campaign: to the campaign's queue, connected
         within 2 s or abandoned (METRICS.md), hearing a short message then."""
         campaign = call.campaign
+        self._pace_answered(call, core.HUMAN)
         variables = await dialing.flow_variables(call.attempt, campaign)
         call.flow_over = asyncio.Event()
 
@@ -432,6 +449,9 @@ class CampaignDialer:
         self.channels.observers.pop(call.channel_id, None)
         self.channels.observers.pop(call.far_channel_id, None)
         self.channels.release(call.channel_id, call)
+        pace = self.pacing.get(call.campaign.id)
+        if pace is not None:
+            pace.ended(call.channel_id, outcome, self._ring_s(call), call.agent)
         await dialing.settle(
             call.campaign,
             call.attempt,
@@ -443,6 +463,15 @@ class CampaignDialer:
             agent=call.agent,
         )
         self._publish(call, "ended", outcome=outcome)
+
+    @staticmethod
+    def _ring_s(call: OutboundCall) -> float:
+        return (call.answered_at or time.monotonic()) - call.placed_at
+
+    def _pace_answered(self, call: OutboundCall, outcome: str) -> None:
+        pace = self.pacing.get(call.campaign.id)
+        if pace is not None:
+            pace.answered(call.channel_id, outcome, self._ring_s(call))
 
     def _publish(self, call: OutboundCall, state: str, outcome: str = "") -> None:
         self.bus.publish(

@@ -13,6 +13,7 @@ import pytest
 
 from ari_apps.ari.events import parse_event
 from ari_apps.campaigns import core, dialing, services, store
+from ari_apps.campaigns.agent_pacing import QueueSnapshot
 from ari_apps.campaigns.stasis import CampaignDialer
 from ari_apps.channels import ChannelRegistry
 from ari_apps.executor import ChannelOp, ContinueInDialplan, HangUp, Originate, PlayMedia
@@ -206,11 +207,8 @@ class NoFlows:
 
 
 class NoAgents:
-    def ready_agents(self, queue: str) -> int:
-        return 0
-
-    def waiting_callers(self, queue: str) -> int:
-        return 0
+    def snapshot(self, queue: str) -> QueueSnapshot:
+        return QueueSnapshot(frozenset(), {}, 0)
 
 
 async def test_given_the_dialer_then_causes_and_amd_verdicts_become_outcomes(ui: UiClient) -> None:
