@@ -732,6 +732,9 @@ class CallCenter:
     async def stop_monitoring(self, session_id: str, actor: Actor) -> dict[str, Any]:
         return await self.monitoring.stop(session_id, actor)
 
+    def campaign_pacing(self, campaign_id: int) -> dict[str, Any] | None:
+        return self.campaigns.pacing_figures(campaign_id)
+
     async def place_callback(
         self, tenant_id: int, callback_id: int, agent: str | None, actor: Actor
     ) -> dict[str, Any]:

@@ -120,6 +120,12 @@ class ContactCenter(Protocol):
         agent's desk; InvalidRequest then says why, the callback is kept."""
         ...
 
+    def campaign_pacing(self, campaign_id: int) -> dict[str, Any] | None:
+        """An agent campaign's live pacing (mode, dial level, rolling abandon
+        rate, estimates, agents ready/talking/wrapping up, lines by phase);
+        None while the dialer has no pacer for it."""
+        ...
+
     async def force_release(self, agent: str, actor: Actor) -> dict[str, Any]:
         """End ``agent``'s call with a caller (hang the caller up); audited."""
         ...

@@ -17,7 +17,7 @@ from admin_ui.web.openapi_ops import operation
 from admin_ui.web.requests import json_object
 from admin_ui.web.routing import client_ip
 from ari_apps.campaigns import core, services
-from hotline.center import Actor
+from hotline.center import Actor, ContactCenter
 from hotline.errors import InvalidRequest
 from hotline.metrics import export
 
@@ -66,7 +66,9 @@ async def create_campaign(request: Request) -> Response:
 
 async def get_campaign(request: Request) -> Response:
     principal = await require(request, "view")
-    return JSONResponse(await services.detail(principal.tenant_id, _campaign_id(request)))
+    detail = await services.detail(principal.tenant_id, _campaign_id(request))
+    center: ContactCenter = request.app.state.center
+    return JSONResponse(detail | {"pacing": center.campaign_pacing(detail["id"])})
 
 
 def _control(action: str) -> Any:

@@ -25,6 +25,7 @@ from admin_ui.campaigns.api import ATTEMPT_COLUMNS, MAX_LIST_BYTES, flat
 from admin_ui.web.rendering import is_htmx, render, tenant_of
 from admin_ui.web.requests import ui_actor
 from ari_apps.campaigns import core, services
+from hotline.center import ContactCenter
 from hotline.errors import HotlineError, InvalidRequest, NotFound
 from hotline.metrics import export as spreadsheet
 
@@ -83,7 +84,7 @@ async def _page(request: Request, **extra: Any) -> Response:
             request, "campaigns/not_found.html", {"message": error.message}, status_code=404
         )
     context = {
-        "campaign": campaign,
+        "campaign": _with_pacing(request, campaign),
         "attempts": list(reversed(await services.attempts(tenant_id, campaign["id"], 200))),
         "outcomes": core.OUTCOMES,
         "report": extra.get("report"),
@@ -97,9 +98,14 @@ async def campaign_page(request: Request) -> Response:
     return await _page(request)
 
 
+def _with_pacing(request: Request, campaign: dict[str, Any]) -> dict[str, Any]:
+    center: ContactCenter = request.app.state.center
+    return campaign | {"pacing": center.campaign_pacing(campaign["id"])}
+
+
 async def figures(request: Request) -> Response:
     campaign = await services.detail(tenant_of(request), _campaign_id(request))
-    context = {"campaign": campaign, "outcomes": core.OUTCOMES}
+    context = {"campaign": _with_pacing(request, campaign), "outcomes": core.OUTCOMES}
     return render(request, "campaigns/_figures.html", context)
 
 

@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 from ari_apps.ari.errors import AriError
 from ari_apps.ari.events import CHANNEL_DESTROYED, PLAYBACK_FINISHED, AriEvent
@@ -463,6 +464,25 @@ class CampaignDialer:
             agent=call.agent,
         )
         self._publish(call, "ended", outcome=outcome)
+
+    def pacing_figures(self, campaign_id: int) -> dict[str, Any] | None:
+        pace = self.pacing.get(campaign_id)
+        if pace is None:
+            return None
+        figures = dataclasses.asdict(pace.pacer.figures())
+        staffed = (
+            figures["agents_ready"] + figures["agents_talking"] + figures["agents_wrapping_up"]
+        )
+        busy = figures["agents_talking"] + figures["agents_wrapping_up"]
+        # Occupancy now (METRICS.md's over a period is the reports'): the
+        # share of the campaign's available agents talking or wrapping up.
+        figures["occupancy_now_pct"] = round(100.0 * busy / staffed, 1) if staffed else None
+        if figures["locked_out_until"] is not None:
+            figures["locked_out_for_s"] = round(
+                max(0.0, figures["locked_out_until"] - time.monotonic()), 1
+            )
+        del figures["locked_out_until"]  # a monotonic clock reading, meaningless outside
+        return figures
 
     @staticmethod
     def _ring_s(call: OutboundCall) -> float:

@@ -21,7 +21,7 @@ SAMPLES: Final = {
     "/agents/{extension}": "/agents/1001",
     "/voicemail/{box}": "/voicemail/5000",
     "/dialplan/{kind}": "/dialplan/dialplan",
-    "/campaigns/{campaign_id}": "/campaigns/1",
+    "/campaigns/{campaign_id:int}": "/campaigns/1",
 }
 # Pages that only show their interesting part for a query.
 QUERIES: Final = {"/shifts/planner": "?calls=100,120&aht=180"}
@@ -41,9 +41,9 @@ NOT_PAGES: Final = {
     },
     "/wallboard/monitor": "the monitoring panel alone (htmx refreshes it)",
     "/wallboard/callback": "the call-back panel alone (htmx refreshes it)",
-    "/campaigns/{campaign_id}/figures": "a campaign's figures alone (htmx refreshes them)",
-    "/campaigns/{campaign_id}/rejected.csv": "a download (an import's rejected rows)",
-    "/campaigns/{campaign_id}/attempts.{file_format}": "a download (the attempts as a file)",
+    "/campaigns/{campaign_id:int}/figures": "a campaign's figures alone (htmx refreshes them)",
+    "/campaigns/{campaign_id:int}/rejected.csv": "a download (an import's rejected rows)",
+    "/campaigns/{campaign_id:int}/attempts.{file_format:str}": "a download (the attempts as a file)",
 }
 
 

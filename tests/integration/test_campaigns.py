@@ -411,6 +411,12 @@ async def test_given_a_predictive_campaign_then_the_pacer_dials_ahead_and_everyo
         {"contacts": [{"phone": p} for p in [*people, *never]]},
     )
     await api.post(f"/campaigns/{campaign_id}/start")
+
+    async def paced() -> bool:
+        pacing = (await api.get(f"/campaigns/{campaign_id}"))["pacing"]
+        return pacing is not None and pacing["pacing"] == "predictive"
+
+    await wait_until(paced, 10, "the campaign's predictive pacer to show its figures")
     await _finished(api, campaign_id, 120)
     attempts = await api.get(f"/campaigns/{campaign_id}/attempts")
     outcomes = await _outcomes(api, campaign_id)

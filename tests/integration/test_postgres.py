@@ -393,6 +393,9 @@ class IdleCenter:
     async def stop_monitoring(self, session_id: str, actor: Actor) -> dict[str, Any]:
         raise AssertionError("not used")
 
+    def campaign_pacing(self, campaign_id: int) -> dict[str, Any] | None:
+        return None
+
     async def place_callback(
         self, tenant_id: int, callback_id: int, agent: str | None, actor: Actor
     ) -> dict[str, Any]:

@@ -189,6 +189,9 @@ class StandInCenter:
         self.monitor_actions.append(("stop", session_id, actor))
         return {**session, "state": "ended"}
 
+    def campaign_pacing(self, campaign_id: int) -> dict[str, Any] | None:
+        return None
+
     async def place_callback(
         self, tenant_id: int, callback_id: int, agent: str | None, actor: Actor
     ) -> dict[str, Any]:
