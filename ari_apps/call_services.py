@@ -108,7 +108,12 @@ def register_call_service(service: CallService) -> CallService:
 
 
 # Feature packages whose import registers call services.
-PLUGIN_MODULES: Final[tuple[str, ...]] = ("fax.calls", "vm.calls", "vm.access")
+PLUGIN_MODULES: Final[tuple[str, ...]] = (
+    "ari_apps.campaigns.calls",
+    "fax.calls",
+    "vm.calls",
+    "vm.access",
+)
 
 
 def load_call_services() -> dict[str, CallService]:

@@ -231,7 +231,7 @@ async def rejected_rows_csv(tenant_id: int, campaign_id: int) -> bytes:
 
 
 async def add_contacts(
-    tenant_id: int, actor: Actor, campaign_id: int, rows: list[Any]
+    tenant_id: int, actor: Actor, campaign_id: int, rows: list[Any], *, source: str = "api"
 ) -> dict[str, Any]:
     """Contacts from the API: ``[{"phone", "name", "timezone", "priority",
     "fields"}]``, checked as an import's rows are (line = position from 1)."""
@@ -246,9 +246,14 @@ async def add_contacts(
             rejected.append({"line": line, "reason": bad.message})
             continue
         seen.add(accepted[-1].phone)
-    await _add_rows(campaign, accepted, "api")
+    await _add_rows(campaign, accepted, source)
     await store.audit(
-        actor, "campaign_contacts_added", campaign, accepted=len(accepted), rejected=len(rejected)
+        actor,
+        "campaign_contacts_added",
+        campaign,
+        source=source,
+        accepted=len(accepted),
+        rejected=len(rejected),
     )
     return {"accepted": len(accepted), "rejected": rejected}
 

@@ -254,6 +254,11 @@ class _TransferActivation(Activation):
 
 # Feature packages that add node kinds (voicemail, fax, ...). They import the
 # registry, which is fully loaded by now, and register on import.
-PLUGIN_KIND_MODULES: Final[tuple[str, ...]] = ("ari_apps.acd.nodes", "fax.nodes", "vm.nodes")
+PLUGIN_KIND_MODULES: Final[tuple[str, ...]] = (
+    "ari_apps.acd.nodes",
+    "ari_apps.campaigns.nodes",
+    "fax.nodes",
+    "vm.nodes",
+)
 for _module in PLUGIN_KIND_MODULES:
     importlib.import_module(_module)
