@@ -157,6 +157,9 @@ class Settings:
     # (res_pjsip_transport_websocket on Asterisk's HTTP server, path /ws).
     # Empty: beside ARI on the same HTTP server.  Behind a TLS proxy: wss://.
     webrtc_ws_url: str = ""
+    # Lines all outbound campaigns together may hold at once: the trunk's
+    # share left to them, so inbound callers always find a free line.
+    outbound_max_lines: int = 20
 
     @property
     def ari_url(self) -> str:
@@ -250,6 +253,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         site_timezone=_time_zone(get("HOTLINE_TIMEZONE", "UTC")),
         screen_pop_url=_screen_pop_url(get("HOTLINE_SCREEN_POP_URL", "")),
         webrtc_ws_url=_websocket_url(get("HOTLINE_WEBRTC_WS_URL", "")),
+        outbound_max_lines=_non_negative(get, "HOTLINE_OUTBOUND_MAX_LINES", "20"),
         screen_pop_masked=tuple(
             name.strip()
             for name in get("HOTLINE_SCREEN_POP_MASKED", ",".join(DEFAULT_SCREEN_POP_MASKED)).split(

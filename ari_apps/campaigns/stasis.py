@@ -156,7 +156,10 @@ class CampaignDialer:
         bus: EventBus,
         flows: FlowPort,
         agents: QueueAgents,
+        max_lines: int = 20,
     ) -> None:
+        # All campaigns' lines together (HOTLINE_OUTBOUND_MAX_LINES).
+        self.max_lines = max_lines
         self.agents = agents
         self.ops = ops
         self.channels = channels
@@ -213,7 +216,11 @@ class CampaignDialer:
         for campaign in running:
             mine = [c for c in self.calls.values() if c.campaign.id == campaign.id]
             in_flight = len(mine)
-            room = min(campaign.max_concurrent - in_flight, self._rate_room(campaign))
+            room = min(
+                campaign.max_concurrent - in_flight,
+                self.max_lines - len(self.calls),
+                self._rate_room(campaign),
+            )
             pace = await self._paced(campaign, mine)
             wanted = room if pace is None else pace.take_dials()
             placed = 0
