@@ -71,6 +71,15 @@ async def get_campaign(request: Request) -> Response:
     return JSONResponse(detail | {"pacing": center.campaign_pacing(detail["id"])})
 
 
+async def update_campaign(request: Request) -> Response:
+    principal = await require(request, "edit")
+    body = await json_object(request)
+    row = await services.update(
+        principal.tenant_id, _actor(request, principal), _campaign_id(request), body
+    )
+    return JSONResponse(row)
+
+
 def _control(action: str) -> Any:
     async def control(request: Request) -> Response:
         principal = await require(request, "edit")
@@ -187,6 +196,7 @@ ROUTES = [
     Route("/campaigns", list_campaigns),
     Route("/campaigns", create_campaign, methods=["POST"]),
     Route("/campaigns/{campaign_id:int}", get_campaign),
+    Route("/campaigns/{campaign_id:int}", update_campaign, methods=["PUT"]),
     *(
         Route(f"/campaigns/{{campaign_id:int}}/{action}", _control(action), methods=["POST"])
         for action in core.ACTIONS
@@ -289,7 +299,15 @@ OPENAPI_PATHS: dict[str, Any] = {
         "post": operation("Create a campaign; returns it with its id (audited)", body=_CREATE),
     },
     "/campaigns/{campaign_id}": {
-        "get": operation("One campaign and its figures", _ID, not_found=_NOT_FOUND),
+        "get": operation(
+            "One campaign, its figures and its live pacing", _ID, not_found=_NOT_FOUND
+        ),
+        "put": operation(
+            "Change a campaign that is not running: the settings given, as on create (audited)",
+            _ID,
+            body=_CREATE,
+            not_found=_NOT_FOUND,
+        ),
     },
     **{
         f"/campaigns/{{campaign_id}}/{action}": {

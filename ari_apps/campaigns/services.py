@@ -147,6 +147,33 @@ async def create(tenant_id: int, actor: Actor, data: dict[str, Any]) -> dict[str
     return store.campaign_dict(campaign)
 
 
+async def update(
+    tenant_id: int, actor: Actor, campaign_id: int, data: dict[str, Any]
+) -> dict[str, Any]:
+    """New settings for a campaign that is not running (pause it first: a
+    call in progress keeps the settings it was placed with).  Settings not
+    given keep their value; each refusal names its field."""
+    campaign = await campaign_of(tenant_id, campaign_id)
+    if campaign.state == core.RUNNING:
+        raise InvalidRequest("state: pause the campaign before changing it", {"field": "state"})
+    before = store.campaign_dict(campaign)
+    merged = {**before, **data}
+    name = str(merged.get("name", "") or "").strip()
+    if not name or len(name) > MAX_NAME:
+        raise InvalidRequest(f"name: give a name of 1 to {MAX_NAME} characters", {"field": "name"})
+    settings = _checked_settings(merged)
+    campaign.update_from_dict({"name": name, **settings})
+    try:
+        await campaign.save()
+    except IntegrityError:
+        raise InvalidRequest(
+            f"name: there is already a campaign {name!r}", {"field": "name"}
+        ) from None
+    changed = {k: v for k, v in store.campaign_dict(campaign).items() if before.get(k) != v}
+    await store.audit(actor, "campaign_updated", campaign, changed=changed)
+    return store.campaign_dict(campaign)
+
+
 async def campaign_of(tenant_id: int, campaign_id: int) -> Campaign:
     campaign = await store.get(tenant_id, campaign_id)
     if campaign is None:

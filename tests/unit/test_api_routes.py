@@ -271,6 +271,14 @@ def route_cases(flow_id: int) -> list[RouteCase]:
         ),
         # No such campaign: an allowed role hears so (404), others 403.
         RouteCase("GET", "/campaigns/{campaign_id}", "/campaigns/999", VIEWERS, 404),
+        RouteCase(
+            "PUT",
+            "/campaigns/{campaign_id}",
+            "/campaigns/999",
+            ADMINISTRATORS,
+            404,
+            body={"max_attempts": 2},
+        ),
         *(
             RouteCase(
                 "POST",

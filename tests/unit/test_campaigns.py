@@ -257,3 +257,20 @@ async def test_given_the_dialer_then_causes_and_amd_verdicts_become_outcomes(ui:
     machine_row = await CampaignAttempt.get(phone="+8613800000021")
     assert (machine_row.amd_status, machine_row.amd_cause) == ("MACHINE", "MAXWORDS-3-2")
     assert channels.observers == {} and len(channels) == 0
+
+
+async def test_given_a_paused_campaign_then_its_settings_change_and_a_running_one_refuses(
+    ui: UiClient,
+) -> None:
+    created = await _campaign()
+    tenant, actor = await home_tenant_id(), await _actor()
+    changed = await services.update(tenant, actor, created["id"], {"max_attempts": 5})
+    assert (changed["max_attempts"], changed["name"]) == (5, "Reminders")
+    with pytest.raises(InvalidRequest) as refused:
+        await services.update(tenant, actor, created["id"], {"ring_timeout_s": 3})
+    assert refused.value.details == {"field": "ring_timeout_s"}
+    await services.control(tenant, actor, created["id"], "start")
+    with pytest.raises(InvalidRequest, match="pause the campaign"):
+        await services.update(tenant, actor, created["id"], {"max_attempts": 2})
+    audit = await AuditEntry.filter(action="campaign_updated").first()
+    assert audit is not None and audit.after["changed"] == {"max_attempts": 5}
