@@ -52,14 +52,15 @@ def _campaign_id(request: Request) -> int:
 async def list_campaigns(request: Request, **extra: Any) -> Response:
     context = {
         "campaigns": await services.listed(tenant_of(request)),
+        "dnc": await services.dnc_list(tenant_of(request)),
+        "dnc_error": extra.get("dnc_error"),
         "kinds": core.KINDS,
         "machine_actions": core.MACHINE_ACTIONS,
         "form": extra.get("form", {}),
         "error": extra.get("error"),
     }
-    return render(
-        request, "campaigns/list.html", context, status_code=422 if extra.get("error") else 200
-    )
+    failed = extra.get("error") or extra.get("dnc_error")
+    return render(request, "campaigns/list.html", context, status_code=422 if failed else 200)
 
 
 async def create_campaign(request: Request) -> Response:
@@ -73,6 +74,23 @@ async def create_campaign(request: Request) -> Response:
     except HotlineError as error:
         return await list_campaigns(request, form=data, error=error.message)
     return RedirectResponse(f"/campaigns/{created['id']}", status_code=303)
+
+
+async def add_dnc(request: Request) -> Response:
+    """A number (or a +prefix*) on the tenant's do-not-call list: never dialled
+    by any campaign from the next dial on (audited)."""
+    form = await request.form()
+    try:
+        await services.add_dnc(
+            tenant_of(request),
+            ui_actor(request),
+            str(form.get("phone", "")),
+            None,
+            str(form.get("reason", "")),
+        )
+    except HotlineError as error:
+        return await list_campaigns(request, dnc_error=error.message)
+    return RedirectResponse("/campaigns", status_code=303)
 
 
 async def _page(request: Request, **extra: Any) -> Response:

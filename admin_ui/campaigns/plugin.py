@@ -14,6 +14,7 @@ POST = ("POST",)
 routes: list[Route] = [
     ui_route("/campaigns", http.list_campaigns, VIEW),
     ui_route("/campaigns", http.create_campaign, EDIT, POST),
+    ui_route("/campaigns/dnc", http.add_dnc, EDIT, POST),
     ui_route("/campaigns/{campaign_id:int}", http.campaign_page, VIEW),
     ui_route("/campaigns/{campaign_id:int}/figures", http.figures, VIEW),
     ui_route("/campaigns/{campaign_id:int}/control", http.control, EDIT, POST),

@@ -63,6 +63,18 @@ async def test_given_an_administrator_then_a_campaign_is_created_filled_run_and_
     assert {"campaign_created", "campaign_contacts_imported", "campaign_start"} <= actions
 
 
+async def test_given_the_dnc_form_then_a_number_is_listed_and_a_bad_one_named(
+    ui: UiClient,
+) -> None:
+    await ui.login("administrator")
+    added = await ui.post("/campaigns/dnc", {"phone": "138 0000 0099", "reason": "asked"})
+    assert added.status_code == 303
+    page = await ui.get("/campaigns")
+    assert "+8613800000099" in page.text and "asked" in page.text
+    refused = await ui.post("/campaigns/dnc", {"phone": "nope"})
+    assert refused.status_code == 422 and 'data-testid="dnc-error"' in refused.text
+
+
 async def test_given_an_agent_then_the_campaign_pages_are_refused(ui: UiClient) -> None:
     await ui.login("agent")
     assert (await ui.get("/campaigns")).status_code == 403
