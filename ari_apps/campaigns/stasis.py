@@ -157,7 +157,11 @@ class CampaignDialer:
         flows: FlowPort,
         agents: QueueAgents,
         max_lines: int = 20,
+        connected: Callable[[], bool] = lambda: True,
     ) -> None:
+        # Dial only while Asterisk is there: an originate refused for an
+        # outage would spend the contact's attempts on nothing.
+        self.connected = connected
         # All campaigns' lines together (HOTLINE_OUTBOUND_MAX_LINES).
         self.max_lines = max_lines
         self.agents = agents
@@ -202,7 +206,7 @@ class CampaignDialer:
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(TICK_S)
-            if not self.enabled:
+            if not self.enabled or not self.connected():
                 continue
             try:
                 await self.tick(datetime.now(UTC))
