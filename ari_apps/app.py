@@ -171,6 +171,8 @@ class CallCenter:
             bus,
             CampaignFlows(self),
             CampaignAgents(self),
+            max_lines=settings.outbound_max_lines,
+            connected=lambda: self.ari_connected,
         )
         # Transfers to a flow: the ACD hands the caller to the flow engine.
         self.acd.control.flows = FlowHandOff(self)
