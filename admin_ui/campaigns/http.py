@@ -35,6 +35,7 @@ _FORM_FIELDS = (
     "message_prompt",
     "flow",
     "entry_node",
+    "queue",
     "caller_id",
     "max_attempts",
     "retry_delay_s",
