@@ -274,3 +274,86 @@ async def test_given_a_paused_campaign_then_its_settings_change_and_a_running_on
         await services.update(tenant, actor, created["id"], {"max_attempts": 2})
     audit = await AuditEntry.filter(action="campaign_updated").first()
     assert audit is not None and audit.after["changed"] == {"max_attempts": 5}
+
+
+async def _drained(dialer: CampaignDialer) -> None:
+    for _ in range(50):
+        if not dialer.calls:
+            return
+        await asyncio.sleep(0.05)
+
+
+def _event(kind: str, channel_id: str, **extra: Any) -> Any:
+    return parse_event({"type": kind, "channel": {"id": channel_id}, **extra})
+
+
+async def test_given_a_machine_to_leave_a_message_then_it_plays_after_the_greeting(
+    ui: UiClient,
+) -> None:
+    await _running_with(
+        "+8613800000021", machine_action="leave_message", machine_message_prompt="prompt:notice"
+    )
+    ops, channels = RecordingOps(), ChannelRegistry()
+    dialer = CampaignDialer(ops, channels, "hotline", EventBus(), NoFlows(), NoAgents())  # type: ignore[arg-type]
+    await dialer.tick(NOW)
+    (call_id,) = list(dialer.calls)
+    await dialer.answered(_event("StasisStart", call_id, args=["campaign", "1"]))
+    await dialer.detected(
+        _event("StasisStart", call_id, args=["campaign-amd", call_id, "MACHINE", "LONGGREETING"])
+    )
+    assert ContinueInDialplan(call_id, "hotline-campaign", "after-greeting") in ops.ops
+    await dialer.greeting_over(_event("StasisStart", call_id, args=["campaign-beep", call_id]))
+    (played,) = [op for op in ops.ops if isinstance(op, PlayMedia)]
+    assert played.media == ("sound:hotline/notice",)
+    await dialer.calls[call_id].on_channel_event(
+        _event("PlaybackFinished", call_id, playback={"id": played.playback_id})
+    )
+    assert HangUp(call_id) in ops.ops
+    channels.notify_observers(_event("ChannelDestroyed", call_id, cause=16))
+    await _drained(dialer)
+    contact = await CampaignContact.filter(phone="+8613800000021", source="api").get()
+    assert (contact.state, contact.final_reason) == ("done", "machine: message left")
+
+
+async def test_given_an_agent_campaign_then_its_pacer_dials_for_free_agents_and_abandons_otherwise(
+    ui: UiClient,
+) -> None:
+    await _running_with(PERSON, kind="progressive", queue="support", amd_enabled=False)
+
+    class TwoReady:
+        def snapshot(self, queue: str) -> QueueSnapshot:
+            return QueueSnapshot(frozenset({"1001", "1002"}), {}, 0)
+
+    ops, channels = RecordingOps(), ChannelRegistry()
+    dialer = CampaignDialer(ops, channels, "hotline", EventBus(), NoFlows(), TwoReady())  # type: ignore[arg-type]
+    await dialer.tick(NOW)
+    (call_id,) = list(dialer.calls)  # one contact, though two agents are free
+    campaign_id = dialer.calls[call_id].campaign.id
+    figures = dialer.pacing_figures(campaign_id)
+    assert figures is not None and figures["pacing"] == "progressive"
+    assert figures["agents_ready"] == 2 and figures["occupancy_now_pct"] == 0.0
+    assert dialer.pacing_figures(999) is None
+    # Answered, but no queue takes the call: abandoned, with the short message.
+    await dialer.answered(_event("StasisStart", call_id, args=["campaign", "1"]))
+    (played,) = [op for op in ops.ops if isinstance(op, PlayMedia)]
+    assert played.media == ("sound:im-sorry", "sound:all-circuits-busy-now")
+    channels.notify_observers(_event("ChannelDestroyed", call_id, cause=16))
+    await _drained(dialer)
+    (attempt,) = await CampaignAttempt.filter(phone=PERSON, campaign_id=campaign_id)
+    assert attempt.outcome == core.ABANDONED
+
+
+async def test_given_calls_out_when_hotline_stops_or_asterisk_lost_them_then_each_settles(
+    ui: UiClient,
+) -> None:
+    await _running_with(PERSON, "+8613800000032", calls_per_second=5, max_concurrent=5)
+    ops, channels = RecordingOps(), ChannelRegistry()
+    dialer = CampaignDialer(ops, channels, "hotline", EventBus(), NoFlows(), NoAgents())  # type: ignore[arg-type]
+    await dialer.tick(NOW)
+    _, kept = sorted(dialer.calls)
+    await dialer.recover({kept})  # Asterisk restarted: it has only one of them
+    assert set(dialer.calls) == {kept} and dialer.enabled
+    await dialer.stop()
+    assert HangUp(kept) in ops.ops and not dialer.calls
+    details = sorted(a.detail for a in await CampaignAttempt.filter(state="ended"))
+    assert details == ["lost with Asterisk", "stopped"]
