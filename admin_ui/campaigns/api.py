@@ -150,11 +150,16 @@ async def export_attempts(request: Request) -> Response:
     file_format = request.path_params["file_format"]
     if file_format not in export.MEDIA_TYPES:
         raise InvalidRequest("attempts: export as .csv or .xlsx", {"field": "file_format"})
+    return await attempts_file(principal.tenant_id, _campaign_id(request), file_format)
+
+
+async def attempts_file(tenant_id: int, campaign_id: int, file_format: str) -> Response:
+    """The campaign's attempts as a CSV or XLSX download (the API's and the page's)."""
     rows = [
         {name: flat(row.get(name)) for name in ATTEMPT_COLUMNS}
-        for row in await services.attempts(principal.tenant_id, _campaign_id(request))
+        for row in await services.attempts(tenant_id, campaign_id)
     ]
-    name = f"campaign-{_campaign_id(request)}-attempts.{file_format}"
+    name = f"campaign-{campaign_id}-attempts.{file_format}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     media_type = export.MEDIA_TYPES[file_format]
     if file_format == "csv":

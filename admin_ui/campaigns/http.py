@@ -16,12 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response, StreamingResponse
+from starlette.responses import RedirectResponse, Response
 
-from admin_ui.campaigns.api import ATTEMPT_COLUMNS, MAX_LIST_BYTES, flat
+from admin_ui.campaigns.api import MAX_LIST_BYTES, attempts_file
 from admin_ui.web.rendering import is_htmx, render, tenant_of
 from admin_ui.web.requests import ui_actor
 from ari_apps.campaigns import core, services
@@ -170,16 +169,4 @@ async def export_attempts(request: Request) -> Response:
     file_format = request.path_params["file_format"]
     if file_format not in spreadsheet.MEDIA_TYPES:
         return Response("export as .csv or .xlsx", status_code=404)
-    rows = [
-        {name: flat(row.get(name)) for name in ATTEMPT_COLUMNS}
-        for row in await services.attempts(tenant_of(request), _campaign_id(request))
-    ]
-    name = f"campaign-{_campaign_id(request)}-attempts.{file_format}"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    media_type = spreadsheet.MEDIA_TYPES[file_format]
-    if file_format == "csv":
-        return StreamingResponse(
-            spreadsheet.csv_chunks(rows, ATTEMPT_COLUMNS), media_type=media_type, headers=headers
-        )
-    body = await run_in_threadpool(spreadsheet.xlsx_bytes, rows, ATTEMPT_COLUMNS, sheet="attempts")
-    return Response(body, media_type=media_type, headers=headers)
+    return await attempts_file(tenant_of(request), _campaign_id(request), file_format)

@@ -43,7 +43,7 @@ NOT_PAGES: Final = {
     "/wallboard/callback": "the call-back panel alone (htmx refreshes it)",
     "/campaigns/{campaign_id:int}/figures": "a campaign's figures alone (htmx refreshes them)",
     "/campaigns/{campaign_id:int}/rejected.csv": "a download (an import's rejected rows)",
-    "/campaigns/{campaign_id:int}/attempts.{file_format:str}": "a download (the attempts as a file)",
+    "/campaigns/{campaign_id:int}/attempts.{file_format:str}": "a download (the attempts)",
 }
 
 
