@@ -9,16 +9,22 @@ from ari_apps.acd.commands import (
     LEFT_JOIN_EMPTY,
     OUTCOME_ABANDONED,
     OUTCOME_ANSWERED,
+    OUTCOME_CALLBACK,
+    OUTCOME_CALLBACK_UNREACHED,
     OUTCOME_REJECTED,
     CallerLeft,
     Command,
     ConnectCall,
+    OfferCall,
 )
 from ari_apps.acd.events import (
     CallEnded,
     CallerAbandoned,
     CallerArrived,
+    CallerChoseCallback,
     CallRestored,
+    KeptPlaceAnswered,
+    KeptPlaceUnreached,
     OfferAnswered,
     OfferFailed,
 )
@@ -27,7 +33,15 @@ from ari_apps.acd.records import ConnectedCall, WaitingCaller
 from ari_apps.acd.state import AcdState, emit
 
 CallerEvent = (
-    CallerArrived | CallerAbandoned | OfferAnswered | OfferFailed | CallEnded | CallRestored
+    CallerArrived
+    | CallerChoseCallback
+    | KeptPlaceAnswered
+    | KeptPlaceUnreached
+    | CallerAbandoned
+    | OfferAnswered
+    | OfferFailed
+    | CallEnded
+    | CallRestored
 )
 
 
@@ -37,6 +51,15 @@ def handle_caller_event(state: AcdState, event: CallerEvent, out: list[Command])
             _arrived(state, event, out)
         case CallerAbandoned():
             _abandoned(state, event, out)
+        case CallerChoseCallback():
+            _chose_callback(state, event, out)
+        case KeptPlaceAnswered():
+            _kept_place_answered(state, event, out)
+        case KeptPlaceUnreached():
+            caller = state.callers.get(event.call_id)
+            if caller is not None and caller.kept_place:
+                state.cancel_offers(caller, CANCEL_CALLER_LEFT, event.now, out)
+                state.leave(caller, OUTCOME_CALLBACK_UNREACHED, "", out)
         case OfferAnswered():
             _answered(state, event, out)
         case OfferFailed():
@@ -55,7 +78,8 @@ def _arrived(state: AcdState, event: CallerArrived, out: list[Command]) -> None:
     if event.call_id in state.callers or event.call_id in state.connected:
         raise DuplicateCallError(event.call_id)
     queue = state.queue(event.queue)
-    if not queue.config.join_empty and not state.is_staffed(queue):
+    # A kept place was let in when its caller first came; it waits for an agent.
+    if not event.kept_place and not queue.config.join_empty and not state.is_staffed(queue):
         out.append(CallerLeft(event.call_id, event.queue, OUTCOME_REJECTED, LEFT_JOIN_EMPTY))
         return
     joined_at = event.joined_at if event.joined_at is not None else event.now
@@ -71,8 +95,37 @@ def _arrived(state: AcdState, event: CallerArrived, out: list[Command]) -> None:
         arrival_seq=next(state.arrivals),
         options=event.options,
         familiar_agent=event.familiar_agent,
+        kept_place=event.kept_place,
     )
     state.enqueue(caller, queue, event.now, out)
+
+
+def _chose_callback(state: AcdState, event: CallerChoseCallback, out: list[Command]) -> None:
+    """A live caller leaves for a call back; a ringing agent is let go, no miss."""
+    caller = state.callers.get(event.call_id)
+    if caller is None or caller.kept_place:
+        return  # answered or gone meanwhile: stale
+    state.cancel_offers(caller, CANCEL_CALLER_LEFT, event.now, out)
+    state.leave(caller, OUTCOME_CALLBACK, "", out)
+
+
+def _kept_place_answered(state: AcdState, event: KeptPlaceAnswered, out: list[Command]) -> None:
+    """The kept place is a live caller again, still at its place: the agent
+    reserved for it (if any) is rung now, with the queue's ring timeout."""
+    caller = state.callers.get(event.call_id)
+    if caller is None or not caller.kept_place:
+        return
+    caller.kept_place = False
+    queue = state.queues[caller.queue].config
+    for agent_id in sorted(caller.ringing_agents):
+        agent = state.agents[agent_id]
+        out.append(
+            OfferCall(
+                caller.call_id, agent_id, agent.config.extension, queue.name, queue.ring_timeout_s
+            )
+        )
+    if caller.ringing_agents:
+        caller.ring_deadline = event.now + queue.ring_timeout_s
 
 
 def _abandoned(state: AcdState, event: CallerAbandoned, out: list[Command]) -> None:

@@ -69,6 +69,9 @@ class CallerOptions:
     moh_class: str | None = None
     # 0 switches announcements off for this caller.
     announce_every_s: float | None = None
+    # Their flow takes "*" as a request for a call back keeping their place
+    # (the queue node's ``callback``): announcements say so.
+    offer_callback: bool = False
 
     def __post_init__(self) -> None:
         if self.max_wait_s is not None and self.max_wait_s <= 0:

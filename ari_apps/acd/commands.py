@@ -21,8 +21,22 @@ OUTCOME_ABANDONED: Final = "abandoned"
 OUTCOME_OVERFLOWED: Final = "overflowed"
 OUTCOME_TIMED_OUT: Final = "timed_out"
 OUTCOME_REJECTED: Final = "rejected"
+# Left keeping their place for a call back (virtual hold): METRICS.md's
+# "callback requested".
+OUTCOME_CALLBACK: Final = "callback"
+# A kept place whose caller could not be reached (or did not confirm): the
+# place is given up; the callback retries by its own policy.
+OUTCOME_CALLBACK_UNREACHED: Final = "callback_unreached"
 OUTCOMES: Final = frozenset(
-    {OUTCOME_ANSWERED, OUTCOME_ABANDONED, OUTCOME_OVERFLOWED, OUTCOME_TIMED_OUT, OUTCOME_REJECTED}
+    {
+        OUTCOME_ANSWERED,
+        OUTCOME_ABANDONED,
+        OUTCOME_OVERFLOWED,
+        OUTCOME_TIMED_OUT,
+        OUTCOME_REJECTED,
+        OUTCOME_CALLBACK,
+        OUTCOME_CALLBACK_UNREACHED,
+    }
 )
 
 # CallerLeft.reason values for the outcomes that need one.
@@ -64,13 +78,20 @@ CANCEL_QUEUE_REMOVED: Final = "queue_removed"
 @dataclass(frozen=True, slots=True)
 class OfferCall:
     """Ring ``extension`` (agent ``agent_id``) for ``call_id``; answer with
-    OfferAnswered or OfferFailed. The core also times the ring out itself."""
+    OfferAnswered or OfferFailed. The core also times the ring out itself.
+
+    ``kept_place``: the caller is a kept place (virtual hold) that reached
+    the front with this agent free.  The agent is reserved, not rung: the
+    adapter calls the caller back first and answers with KeptPlaceAnswered
+    (then this agent is offered the call again, to ring) or
+    KeptPlaceUnreached."""
 
     call_id: str
     agent_id: str
     extension: str
     queue: str
     ring_timeout_s: float
+    kept_place: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +114,14 @@ class ConnectCall:
 
 @dataclass(frozen=True, slots=True)
 class Announce:
-    """Tell a waiting caller their position and (if known) estimated wait."""
+    """Tell a waiting caller their position and (if known) estimated wait;
+    ``offer_callback``: and that they may ask for a call back instead."""
 
     call_id: str
     queue: str
     position: int
     estimated_wait_s: float | None
+    offer_callback: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,14 @@ Configuration events (``QueueConfigured``, ``QueueRemoved``,
 sends the queue's waiting callers through its overflow rule, so a deleted
 queue never strands anyone.
 
+Virtual hold: a waiting caller may leave for a call back keeping their place
+(``CallerChoseCallback``, outcome "callback"); the place comes back as a
+*kept place* (``CallerArrived`` with ``kept_place`` and the original
+``joined_at``), ranked like everyone by that arrival.  At the front, with an
+agent free, it reserves that one agent (``OfferCall`` with ``kept_place``)
+while the adapter calls the caller back; ``KeptPlaceAnswered`` rings the
+agent, ``KeptPlaceUnreached`` (or KEPT_PLACE_REACH_S) frees them, no miss.
+
 Applying the event before the deadlines lets an answer that arrives a little
 after the ring deadline still win. Every event runs step 2, so ``Tick`` is only
 needed when nothing else happens: send one at ``next_deadline()``.
@@ -60,8 +68,11 @@ from ari_apps.acd.events import (
     CallEnded,
     CallerAbandoned,
     CallerArrived,
+    CallerChoseCallback,
     CallRestored,
     Event,
+    KeptPlaceAnswered,
+    KeptPlaceUnreached,
     OfferAnswered,
     OfferFailed,
     QueueConfigured,
@@ -77,6 +88,10 @@ from ari_apps.acd.status import AgentStatus, QueueStatus, build_agent_status, bu
 CALL_WAITING: Final = "waiting"
 CALL_RINGING: Final = "ringing"
 CALL_CONNECTED: Final = "connected"
+# How long a kept place may hold its reserved agent while its caller is
+# called back: a ring of up to 45 s, the "press 1" prompt said twice, and
+# the keys.  Past it the place is given up (outcome "callback_unreached").
+KEPT_PLACE_REACH_S: Final = 120.0
 
 
 class Acd:
@@ -118,6 +133,9 @@ class Acd:
         match event:
             case (
                 CallerArrived()
+                | CallerChoseCallback()
+                | KeptPlaceAnswered()
+                | KeptPlaceUnreached()
                 | CallerAbandoned()
                 | OfferAnswered()
                 | OfferFailed()
@@ -194,7 +212,10 @@ class Acd:
         for plan in plans:
             caller = plan.caller
             queue = state.queues[caller.queue].config
-            for agent in plan.agents:
+            # A kept place reserves one agent (even in ring-all) while its
+            # caller is called back, which takes longer than a ring.
+            agents = plan.agents[:1] if caller.kept_place else plan.agents
+            for agent in agents:
                 out.append(
                     OfferCall(
                         caller.call_id,
@@ -202,12 +223,14 @@ class Acd:
                         agent.config.extension,
                         queue.name,
                         queue.ring_timeout_s,
+                        kept_place=caller.kept_place,
                     )
                 )
                 agent.offered_call = caller.call_id
                 caller.ringing_agents.add(agent.agent_id)
                 emit(out, agent.become(AGENT_RINGING, None, now))
-            caller.ring_deadline = now + queue.ring_timeout_s
+            reach_s = KEPT_PLACE_REACH_S if caller.kept_place else queue.ring_timeout_s
+            caller.ring_deadline = now + reach_s
 
     def _queue_configured(self, config: QueueConfig) -> None:
         self._check_overflow(config)

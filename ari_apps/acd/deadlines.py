@@ -30,6 +30,7 @@ from ari_apps.acd.commands import (
     LEFT_CALLER_MAX_WAIT,
     LEFT_LEAVE_EMPTY,
     LEFT_MAX_WAIT,
+    OUTCOME_CALLBACK_UNREACHED,
     OUTCOME_OVERFLOWED,
     OUTCOME_REJECTED,
     OUTCOME_TIMED_OUT,
@@ -57,6 +58,11 @@ def run_due(state: AcdState, now: float, out: list[Command]) -> None:
         c for c in state.callers.values() if c.ring_deadline is not None and c.ring_deadline <= now
     ]
     for caller in sorted(ring_due, key=WaitingCaller.order_key):
+        if caller.kept_place and caller.ring_deadline is not None and caller.ring_deadline <= now:
+            # The call back took too long: the reserved agent owes no miss.
+            state.cancel_offers(caller, CANCEL_RING_TIMEOUT, now, out)
+            state.leave(caller, OUTCOME_CALLBACK_UNREACHED, CANCEL_RING_TIMEOUT, out)
+            continue
         if caller.ring_deadline is not None and caller.ring_deadline <= now:
             for agent_id in sorted(caller.ringing_agents):
                 out.append(CancelOffer(caller.call_id, agent_id, CANCEL_RING_TIMEOUT))
@@ -83,7 +89,8 @@ def run_due(state: AcdState, now: float, out: list[Command]) -> None:
     for queue in state.queues.values():
         if queue.config.leave_empty and not state.is_staffed(queue):
             for caller in state.callers_in_order(queue.config.name):
-                if not caller.is_ringing:
+                # A kept place waits for an agent, whoever is logged in now.
+                if not caller.is_ringing and not caller.kept_place:
                     evict(state, caller, LEFT_LEAVE_EMPTY, now, out)
 
 
@@ -116,6 +123,8 @@ def _own_wait_ends_first(caller: WaitingCaller, queue_deadline: float | None, no
 
 
 def _queue_deadline(state: AcdState, caller: WaitingCaller) -> float | None:
+    if caller.kept_place:
+        return None  # the caller is not on the line: nothing to wait for
     max_wait_s = state.queues[caller.queue].config.max_wait_s
     return None if max_wait_s is None else caller.queue_entered_at + max_wait_s
 
@@ -185,7 +194,11 @@ def announce_due(state: AcdState, now: float, out: list[Command]) -> None:
                 wait_s = estimated_wait_s(
                     position, queue.average_handle_s(), config.wrapup_s, working
                 )
-            out.append(Announce(caller.call_id, config.name, position, wait_s))
+            out.append(
+                Announce(
+                    caller.call_id, config.name, position, wait_s, caller.options.offer_callback
+                )
+            )
             caller.next_announce_at = now + every
 
 

@@ -42,6 +42,38 @@ class CallerArrived:
     joined_at: float | None = None
     options: CallerOptions = field(default_factory=CallerOptions)
     familiar_agent: str | None = None
+    # A kept place (virtual hold): no channel, no announcements, no max wait
+    # or leave-empty; at the front with an agent free it becomes an OfferCall
+    # with ``kept_place`` (see KeptPlaceAnswered).
+    kept_place: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CallerChoseCallback:
+    """A waiting caller asked to be called back, keeping their place: they
+    leave with outcome "callback" (the place itself comes back as a
+    CallerArrived with ``kept_place`` and the original ``joined_at``)."""
+
+    now: float
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeptPlaceAnswered:
+    """The kept place's caller answered the call back and confirmed: from now
+    on a live caller, and the reserved agent is offered the call (rung)."""
+
+    now: float
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeptPlaceUnreached:
+    """The kept place's caller did not answer or confirm: the place is given
+    up (outcome "callback_unreached"); the reserved agent is free, no miss."""
+
+    now: float
+    call_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +220,9 @@ class AgentConfigured:
 
 Event = (
     CallerArrived
+    | CallerChoseCallback
+    | KeptPlaceAnswered
+    | KeptPlaceUnreached
     | CallerAbandoned
     | AgentLoggedIn
     | AgentLoggedOut

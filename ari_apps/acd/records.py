@@ -162,6 +162,8 @@ class WaitingCaller:
     visited_queues: set[str] = field(default_factory=set)
     options: CallerOptions = field(default_factory=CallerOptions)
     familiar_agent: str | None = None
+    # A kept place (virtual hold, events.CallerArrived): nobody on a channel.
+    kept_place: bool = False
 
     def order_key(self) -> CallerOrderKey:
         """Higher priority first, then earlier join, then earlier arrival."""
@@ -173,6 +175,8 @@ class WaitingCaller:
 
     def own_deadline(self) -> float | None:
         """When the caller's own max wait ends (counted from joining the ACD)."""
+        if self.kept_place:
+            return None
         max_wait_s = self.options.max_wait_s
         return None if max_wait_s is None else self.joined_at + max_wait_s
 

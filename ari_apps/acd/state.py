@@ -140,7 +140,10 @@ class AcdState:
     ) -> None:
         caller.visited_queues.add(queue.config.name)
         every = caller.options.announce_period_s(queue.config.announce_position_every_s)
-        caller.next_announce_at = now + every if every is not None else None
+        # A kept place has nobody on the line to tell.
+        caller.next_announce_at = (
+            now + every if every is not None and not caller.kept_place else None
+        )
         self.callers[caller.call_id] = caller
         out.append(
             CallerQueued(

@@ -62,6 +62,8 @@ from ari_apps.acd import (
     Tick,
     UnknownQueueError,
 )
+from ari_apps.acd.commands import Announce
+from ari_apps.acd.events import CallerChoseCallback, KeptPlaceAnswered, KeptPlaceUnreached
 from ari_apps.acd.strategies import STRATEGIES
 from tests.unit.test_acd_helpers import T0, agent
 
@@ -125,6 +127,8 @@ class Model:
     agent_state: dict[str, str] = field(default_factory=dict)
     registered: dict[str, bool] = field(default_factory=dict)
     connected: dict[str, str] = field(default_factory=dict)  # call -> agent
+    # Kept places (virtual hold) whose caller has not been reached yet.
+    kept: set[str] = field(default_factory=set)
 
     def ringing_calls(self) -> set[str]:
         return set(self.offers.values())
@@ -132,9 +136,18 @@ class Model:
     def apply(self, commands: list[Command]) -> None:
         for command in commands:
             match command:
+                case OfferCall() if self.offers.get(command.agent_id) == command.call_id:
+                    # The reserved agent of a kept place rung once its caller is back.
+                    assert command.call_id in self.kept and not command.kept_place
+                    self.kept.discard(command.call_id)
                 case OfferCall():
                     self._check_offer(command)
+                    assert command.kept_place == (command.call_id in self.kept)
+                    if command.kept_place:
+                        assert command.call_id not in self.ringing_calls(), "a place reserves one"
                     self.offers[command.agent_id] = command.call_id
+                case Announce():
+                    assert command.call_id not in self.kept, "nobody on the line to tell"
                 case CancelOffer():
                     assert self.offers.pop(command.agent_id) == command.call_id
                 case ConnectCall():
@@ -166,6 +179,13 @@ class Model:
 
     def _check_left(self, left: CallerLeft) -> None:
         assert left.outcome in OUTCOMES
+        if left.call_id in self.kept:
+            # A kept place waits for an agent: no max wait, no leave-empty.
+            assert left.outcome in ("callback_unreached", "abandoned") or (
+                left.reason == "queue_removed"
+            ), left
+            if left.is_final:
+                self.kept.discard(left.call_id)
         assert left.call_id not in self.final, "caller left twice"
         if left.call_id in self.queued:
             assert self.queued.pop(left.call_id)[0] == left.queue
@@ -202,9 +222,16 @@ class AcdMachine(RuleBasedStateMachine):
         vip=st.booleans(),
         waited=st.sampled_from([None, 0.0, 40.0, 200.0]),
         own_max_wait=st.sampled_from([None, 30.0, 150.0]),
+        kept_place=st.booleans(),
     )
     def caller_arrives(
-        self, queue: str, priority: int, vip: bool, waited: float | None, own_max_wait: float | None
+        self,
+        queue: str,
+        priority: int,
+        vip: bool,
+        waited: float | None,
+        own_max_wait: float | None,
+        kept_place: bool,
     ) -> None:
         call_id = f"c{self.arrivals}"
         joined_at = None if waited is None else self.now - waited
@@ -217,6 +244,7 @@ class AcdMachine(RuleBasedStateMachine):
             caller_id,
             joined_at,
             options=CallerOptions(max_wait_s=own_max_wait),
+            kept_place=kept_place,
         )
         if queue in self.removed:
             try:
@@ -226,7 +254,29 @@ class AcdMachine(RuleBasedStateMachine):
             raise AssertionError("a removed queue took a caller")
         self.model.rank[call_id] = (joined_at if joined_at is not None else self.now, self.arrivals)
         self.arrivals += 1
+        if kept_place:
+            self.model.kept.add(call_id)
         self.send(event)
+
+    @precondition(lambda self: bool(set(self.model.queued) - self.model.kept))
+    @rule(data=st.data())
+    def caller_chooses_callback(self, data: st.DataObject) -> None:
+        call_id = data.draw(st.sampled_from(sorted(set(self.model.queued) - self.model.kept)))
+        self.send(CallerChoseCallback(self.now, call_id))
+        assert self.model.final[call_id] == "callback"
+
+    @precondition(lambda self: bool(self.model.kept & self.model.ringing_calls()))
+    @rule(data=st.data(), reached=st.booleans())
+    def kept_place_called_back(self, data: st.DataObject, reached: bool) -> None:
+        call_id = data.draw(st.sampled_from(sorted(self.model.kept & self.model.ringing_calls())))
+        if reached:
+            self.send(KeptPlaceAnswered(self.now, call_id))
+            assert call_id not in self.model.kept, "the reserved agent is rung"
+        else:
+            agent_id = next(a for a, c in self.model.offers.items() if c == call_id)
+            self.send(KeptPlaceUnreached(self.now, call_id))
+            assert self.model.final[call_id] == "callback_unreached"
+            assert self.acd.agent_status(agent_id).state in ("ready", "ringing")
 
     @rule(name=st.sampled_from(QUEUE_NAMES))
     def queue_removed(self, name: str) -> None:
@@ -283,10 +333,12 @@ class AcdMachine(RuleBasedStateMachine):
         except AgentNotLoggedInError:
             assert self.model.agent_state.get(agent_id, "logged_out") == "logged_out"
 
-    @precondition(lambda self: bool(self.model.offers))
+    @precondition(lambda self: any(c not in self.model.kept for c in self.model.offers.values()))
     @rule(data=st.data(), answer=st.booleans())
     def agent_phone_reacts(self, data: st.DataObject, answer: bool) -> None:
-        agent_id = data.draw(st.sampled_from(sorted(self.model.offers)))
+        # A kept place's agent is reserved, not rung, until its caller is back.
+        rung = sorted(a for a, c in self.model.offers.items() if c not in self.model.kept)
+        agent_id = data.draw(st.sampled_from(rung))
         call_id = self.model.offers[agent_id]
         if answer:
             self.send(OfferAnswered(self.now, call_id, agent_id))
