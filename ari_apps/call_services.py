@@ -109,6 +109,7 @@ def register_call_service(service: CallService) -> CallService:
 
 # Feature packages whose import registers call services.
 PLUGIN_MODULES: Final[tuple[str, ...]] = (
+    "ari_apps.callbacks.keep_place",
     "ari_apps.campaigns.calls",
     "fax.calls",
     "vm.calls",

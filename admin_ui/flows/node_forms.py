@@ -111,6 +111,7 @@ KIND_FIELDS: Final[dict[str, tuple[NodeField, ...]]] = {
         _f("options", "json"),
         _f("on_overflow", "edge"),
         _f("on_timeout", "edge"),
+        _f("callback", "bool"),
     ),
     "http_lookup": (
         _f("url", "text", True),

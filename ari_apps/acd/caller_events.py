@@ -116,6 +116,9 @@ def _kept_place_answered(state: AcdState, event: KeptPlaceAnswered, out: list[Co
     if caller is None or not caller.kept_place:
         return
     caller.kept_place = False
+    # On the line from now: the queue's max wait counts from here, not from
+    # the original arrival the place keeps for its rank.
+    caller.queue_entered_at = event.now
     queue = state.queues[caller.queue].config
     for agent_id in sorted(caller.ringing_agents):
         agent = state.agents[agent_id]

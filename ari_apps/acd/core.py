@@ -202,6 +202,13 @@ class Acd:
             return CALL_RINGING if caller.is_ringing else CALL_WAITING
         return CALL_CONNECTED if call_id in self._state.connected else None
 
+    def place_of(self, call_id: str) -> tuple[str, int, float] | None:
+        """A waiting caller's place: (queue, priority asked for, joined_at)."""
+        caller = self._state.callers.get(call_id)
+        if caller is None:
+            return None
+        return caller.queue, caller.base_priority, caller.joined_at
+
     # ---------------------------------------------------------------- helpers
 
     def _route(self, now: float, out: list[Command]) -> None:

@@ -19,6 +19,7 @@ from typing import Final
 from ari_apps.acd.commands import (
     OUTCOME_ABANDONED,
     OUTCOME_ANSWERED,
+    OUTCOME_CALLBACK,
     OUTCOME_TIMED_OUT,
     CallerLeft,
     Command,
@@ -31,6 +32,7 @@ EXIT_ANSWERED: Final = "answered"
 EXIT_ABANDONED: Final = "abandoned"
 EXIT_OVERFLOW: Final = "overflow"
 EXIT_TIMED_OUT: Final = "timed_out"
+EXIT_CALLBACK: Final = "callback"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,9 @@ class QueueExit:
     outcome: str
     goto_node: str | None = None
     voicemail_box: str | None = None
+    # A "callback" exit: the place kept (queue, priority, joined_at); the
+    # adapter adds it, the core's CallerLeft does not carry it.
+    place: tuple[str, int, float] | None = None
 
 
 def queue_exits(commands: Sequence[Command]) -> list[QueueExit]:
@@ -62,6 +67,8 @@ def exit_for(left: CallerLeft, overflow: OverflowTarget | None) -> QueueExit:
         return QueueExit(call_id, EXIT_ABANDONED)
     if left.outcome == OUTCOME_TIMED_OUT:
         return QueueExit(call_id, EXIT_TIMED_OUT)
+    if left.outcome == OUTCOME_CALLBACK:
+        return QueueExit(call_id, EXIT_CALLBACK)
     # Overflowed, or rejected (join-empty, leave-empty, queue removed).
     if overflow is not None and overflow.kind == OVERFLOW_FLOW_NODE:
         return QueueExit(call_id, EXIT_OVERFLOW, goto_node=overflow.target)

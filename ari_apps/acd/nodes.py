@@ -17,11 +17,18 @@ from typing import Final, Self
 
 from ari_apps.acd.caller_options import parse_flow_options
 from ari_apps.acd.exceptions import InvalidConfigError
-from ari_apps.ivr.commands import EnterQueue, Hangup, InputRecorded, RunCallService
+from ari_apps.ivr.commands import (
+    EnterQueue,
+    Hangup,
+    InputRecorded,
+    LeaveQueueForCallback,
+    RunCallService,
+)
 from ari_apps.ivr.config import ConfigReader
 from ari_apps.ivr.events import (
     QUEUE_ABANDONED,
     QUEUE_ANSWERED,
+    QUEUE_CALLBACK,
     QUEUE_TIMED_OUT,
     CallServiceFinished,
     QueueExited,
@@ -35,6 +42,12 @@ _PRIORITY_RANGE: Final = (0, 1000)
 VOICEMAIL_SERVICE: Final = "voicemail.leave"
 VOICEMAIL_RECORDED: Final = "recorded"
 VOICEMAIL_NO_MESSAGE: Final = "no_message"
+# The callbacks plugin's call service that takes a caller's number for a call
+# back keeping their place (ari_apps.callbacks.keep_place; a unit test keeps
+# them equal), and its outcome when the request is stored.
+KEEP_PLACE_SERVICE: Final = "callbacks.keep_place"
+KEEP_PLACE_REQUESTED: Final = "requested"
+CALLBACK_KEY: Final = "*"
 
 
 @register_node_kind("queue")
@@ -57,6 +70,12 @@ class QueueNode(NodeSpec):
     message in that box here, through the voicemail call service, and then
     hangs up ("message saved" is the service's last word); only when that
     fails does the caller take ``on_overflow``.
+
+    ``callback: true`` offers virtual hold: the announcements say "press *
+    for a call back", and "*" takes the caller out of the queue keeping their
+    place.  The callbacks service then confirms the number to call (the
+    caller ID, or one keyed) and stores the request; the caller hangs up.
+    Without a number the caller goes back into the queue at their place.
     """
 
     waits_for_caller = True
@@ -67,6 +86,7 @@ class QueueNode(NodeSpec):
     options: Mapping[str, str | int | bool] = field(default_factory=dict)
     on_overflow: str | None = None
     on_timeout: str | None = None
+    callback: bool = False
 
     @classmethod
     def parse(cls, config: ConfigReader) -> Self:
@@ -101,6 +121,7 @@ class QueueNode(NodeSpec):
             options=options,
             on_overflow=config.optional_node_ref("on_overflow"),
             on_timeout=config.optional_node_ref("on_timeout"),
+            callback=_flag(config, "callback"),
         )
 
     def edges(self) -> Mapping[str, str]:
@@ -129,25 +150,67 @@ class QueueNode(NodeSpec):
         return _QueueActivation(self, context)
 
 
+def _flag(config: ConfigReader, key: str) -> bool:
+    value = config.value(key)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        config.fail(f"'{key}' must be true or false")
+    return bool(value)
+
+
 class _QueueActivation(Activation):
     def __init__(self, spec: QueueNode, context: NodeContext) -> None:
         self.spec = spec
         self.context = context
         self.queued = False
+        self.leaving_for_callback = False
         self.voicemail_request_id: str | None = None
+        self.keep_place_request_id: str | None = None
+        self.kept: QueueExited | None = None
 
     def start(self) -> Step:
-        self.queued = True
         priority = self.spec.resolved_priority(self.context.variables)
+        return self._enter(priority, None)
+
+    def _enter(self, priority: int, joined_at: float | None) -> Step:
+        self.queued = True
+        self.leaving_for_callback = False
         return Step.stay(
-            EnterQueue(self.spec.queue, priority, self.spec.max_wait_s, self.spec.options)
+            EnterQueue(
+                self.spec.queue,
+                priority,
+                self.spec.max_wait_s,
+                self.spec.options,
+                offer_callback=self.spec.callback,
+                joined_at=joined_at,
+            )
         )
+
+    def on_dtmf(self, digit: str) -> Step:
+        if digit != CALLBACK_KEY or not self.spec.callback or not self.queued:
+            return Step()
+        if self.leaving_for_callback:
+            return Step()  # pressed again while the first one is handled
+        self.leaving_for_callback = True
+        return Step.stay(LeaveQueueForCallback())
 
     def on_queue_exited(self, event: QueueExited) -> Step:
         if not self.queued:
             return Step()
         self.queued = False
         recorded = InputRecorded(self.spec.node_id, "queue_exit", event.outcome)
+        if event.outcome == QUEUE_CALLBACK:
+            self.kept = event
+            self.keep_place_request_id = self.context.new_request_id()
+            params = {
+                "queue": event.place_queue or self.spec.queue,
+                "priority": event.place_priority,
+                "place_since": event.place_since,
+            }
+            return Step.stay(
+                recorded, RunCallService(self.keep_place_request_id, KEEP_PLACE_SERVICE, params)
+            )
         if event.outcome in (QUEUE_ANSWERED, QUEUE_ABANDONED):
             # The call now belongs to an agent (or is gone): the flow is over.
             return Step.end(commands=[recorded])
@@ -167,6 +230,14 @@ class _QueueActivation(Activation):
         return Step.go_or_hangup(branch, f"queue_{event.outcome}"[:40], recorded)
 
     def on_service_finished(self, event: CallServiceFinished) -> Step:
+        if event.request_id == self.keep_place_request_id and self.kept is not None:
+            self.keep_place_request_id = None
+            recorded = InputRecorded(self.spec.node_id, "callback", event.outcome[:64])
+            if event.outcome == KEEP_PLACE_REQUESTED:
+                return Step.end(Hangup("queue_callback_requested"), commands=[recorded])
+            # No number to call back: back into the queue, at the place kept.
+            step = self._enter(self.kept.place_priority, self.kept.place_since)
+            return Step.stay(recorded, *step.commands)
         if event.request_id != self.voicemail_request_id:
             return Step()
         self.voicemail_request_id = None

@@ -18,11 +18,12 @@ the lock (EnterQueue), and awaiting it here would deadlock.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final, Protocol
 
 from ari_apps.acd import store
 from ari_apps.acd.call_control import CallControl
@@ -48,7 +49,10 @@ from ari_apps.acd.events import (
     CallEnded,
     CallerAbandoned,
     CallerArrived,
+    CallerChoseCallback,
     Event,
+    KeptPlaceAnswered,
+    KeptPlaceUnreached,
     OfferAnswered,
     OfferFailed,
     QueueRemoved,
@@ -93,6 +97,23 @@ from hotline.writer import WRITER
 log = logging.getLogger(__name__)
 
 QueueExitHandler = Callable[[str, str, str | None], Awaitable[None]]
+
+# The offer of a call back (virtual hold), told to the announcements' listeners.
+CALLBACK_OFFER_MEDIA: Final = ("sound:vm-press", "sound:digits/star", "sound:vm-tocallback")
+
+
+class KeptPlacePort(Protocol):
+    """Who calls back a kept place (virtual hold; ``ari_apps/callbacks``),
+    plugged in by the composition so that the ACD never imports it."""
+
+    async def call_back(self, call_id: str, agent_id: str) -> None:
+        """The place is at the front and ``agent_id`` is reserved: ring the
+        caller; answer with ``kept_place_answered`` or ``kept_place_unreached``."""
+
+    async def place_withdrawn(self, call_id: str, outcome: str) -> None:
+        """The ACD let the place go (``outcome``: the CallerLeft's), or took
+        back its agent: stop calling, and settle the request."""
+
 
 # Q.850 causes on an agent leg that never answered, mapped to OfferFailed reasons.
 _CAUSE_REASONS = {17: "busy", 18: "no_answer", 19: "no_answer", 21: "rejected"}
@@ -142,6 +163,12 @@ class AcdService:
         self._tick_timer: asyncio.TimerHandle | None = None
         # Hold, resume and transfers of connected calls (the desk's buttons).
         self.control = CallControl(self)
+        # Virtual hold: places kept in the Acd with nobody on the line yet,
+        # and who calls them back.
+        self.kept_places: set[str] = set()
+        self.kept_place_port: KeptPlacePort | None = None
+        # Places of callers leaving for a call back, until their exit is told.
+        self._places_left: dict[str, tuple[str, int, float]] = {}
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> None:
@@ -317,6 +344,75 @@ class AcdService:
             log.warning("call %s refused by queue %s: %s", call_id, queue, exc)
             self.hand_back(call_id, EXIT_OVERFLOW)
 
+    # -- virtual hold ---------------------------------------------------------------
+    async def caller_chose_callback(self, call_id: str) -> None:
+        """A waiting caller leaves for a call back; their flow hears the place."""
+        async with self.lock:
+            self._lock_owner = asyncio.current_task()
+            try:
+                place = self.acd.place_of(call_id)
+                if place is None or call_id not in self.calls:
+                    return  # answered or gone meanwhile
+                self._places_left[call_id] = place
+                await self.handle_locked(CallerChoseCallback(time.time(), call_id))
+            finally:
+                self._lock_owner = None
+
+    async def keep_place(self, call_id: str, queue: str, priority: int, joined_at: float) -> bool:
+        """Put a kept place into the Acd at its original arrival; False when
+        the queue is gone (the request then waits for a supervisor)."""
+        self.kept_places.add(call_id)
+        try:
+            await self.handle(
+                CallerArrived(
+                    time.time(), call_id, queue, priority, joined_at=joined_at, kept_place=True
+                )
+            )
+        except AcdError as refused:
+            self.kept_places.discard(call_id)
+            log.warning("kept place %s refused by queue %s: %s", call_id, queue, refused)
+            return False
+        return True
+
+    async def kept_place_answered(
+        self,
+        call_id: str,
+        channel_id: str,
+        caller_id: str,
+        on_exit: QueueExitListener | None = None,
+    ) -> bool:
+        """The called-back caller confirmed: they wait in their own bridge
+        (music on hold) while the reserved agent is rung.  False when the
+        Acd let the place go meanwhile."""
+        if call_id not in self.kept_places or self.acd.place_of(call_id) is None:
+            return False
+        queue = self.acd.place_of(call_id)
+        assert queue is not None
+        bridge_id = queue_bridge_id(call_id)
+        await self.ops.run(CreateBridge(bridge_id, name=f"queue {queue[0]}"))
+        try:
+            await self.ops.run(AddToBridge(bridge_id, channel_id))
+        except AriError:
+            await self.ops.run_best_effort(DestroyBridge(bridge_id))
+            raise
+        await self.ops.run_best_effort(StartMusicOnHold(bridge_id, None))
+        self.calls[call_id] = QueuedCall(
+            call_id, channel_id, queue[0], bridge_id, caller_id, on_exit=on_exit
+        )
+        self.kept_places.discard(call_id)
+        await self.handle(KeptPlaceAnswered(time.time(), call_id))
+        return True
+
+    async def kept_place_unreached(self, call_id: str) -> None:
+        if call_id in self.kept_places:
+            await self.handle(KeptPlaceUnreached(time.time(), call_id))
+
+    def _kept_place_left(self, command: CallerLeft) -> None:
+        self.kept_places.discard(command.call_id)
+        port = self.kept_place_port
+        if port is not None:
+            self._spawn(port.place_withdrawn(command.call_id, command.outcome))
+
     async def _familiar_agent(self, call_id: str, queue: str, caller_id: str) -> str | None:
         """The agent who last served this caller, when the queue waits for them."""
         config = self.acd.queue_config(queue)
@@ -471,6 +567,10 @@ class AcdService:
     # -- command dispatch ---------------------------------------------------------
     def _dispatch(self, command: Command) -> None:
         """Bookkeeping now (under the lock); the command's I/O queued for its call."""
+        call_id_of_command = getattr(command, "call_id", None)
+        if call_id_of_command is not None and call_id_of_command in self.kept_places:
+            self._dispatch_kept_place(command)
+            return
         match command:
             case OfferCall():
                 self._offer(command)
@@ -510,6 +610,17 @@ class AcdService:
                 self.bus.publish(
                     "agent", "state_changed", agent=agent_id, state=state, reason=reason
                 )
+
+    def _dispatch_kept_place(self, command: Command) -> None:
+        """A kept place has no channel and no call record yet: only the call
+        back, its withdrawal and the place's end mean anything."""
+        port = self.kept_place_port
+        match command:
+            case OfferCall(call_id=call_id, agent_id=agent_id) if port is not None:
+                log.info("kept place %s: at the front, %s reserved", call_id, agent_id)
+                self._jobs.run(call_id, lambda: port.call_back(call_id, agent_id))
+            case CallerLeft() if command.is_final:
+                self._kept_place_left(command)
 
     async def _hang_up_quietly(self, channel_ids: list[str]) -> None:
         for channel_id in channel_ids:
@@ -627,6 +738,8 @@ class AcdService:
                 f"number:{minutes}",
                 "sound:queue-minutes" if minutes > 1 else "sound:queue-minute",
             ]
+        if command.offer_callback:
+            media += CALLBACK_OFFER_MEDIA
         channel_id = queued.channel_id
         playback_id = f"hl-ann-{command.call_id}-{queued.announcements}"
 
@@ -660,6 +773,9 @@ class AcdService:
         """The caller is out of the Acd: tell their flow, or clean up after them."""
         call_id = queue_exit.call_id
         queued = self.calls.get(call_id)
+        place = self._places_left.pop(call_id, None)
+        if place is not None:
+            queue_exit = dataclasses.replace(queue_exit, place=place)
         if queue_exit.outcome == EXIT_ABANDONED:
             self.calls.pop(call_id, None)
 

@@ -8,6 +8,7 @@ ACD's lock; the core only gets the reason string in its event.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from typing import Any, Protocol
@@ -132,10 +133,19 @@ class FlowQueueHandOff:
         variables: dict[str, Any] = dict(runner.session.variables)
         # The node's parser already refused what the ACD cannot honour.
         options = parse_flow_options(command.options, command.max_wait_s)
+        options = dataclasses.replace(options, offer_callback=command.offer_callback)
 
         async def left_queue(queue_exit: QueueExit) -> None:
+            queue, priority, since = queue_exit.place or (None, 0, None)
             await runner.leave_queue(
-                QueueExited(queue_exit.outcome, queue_exit.goto_node, queue_exit.voicemail_box)
+                QueueExited(
+                    queue_exit.outcome,
+                    queue_exit.goto_node,
+                    queue_exit.voicemail_box,
+                    place_queue=queue,
+                    place_priority=priority,
+                    place_since=since,
+                )
             )
 
         await self.acd.enqueue(
@@ -144,9 +154,13 @@ class FlowQueueHandOff:
             command.queue,
             command.priority,
             str(variables.get("caller_id", "")),
+            command.joined_at,
             options=options,
             on_exit=left_queue,
         )
+
+    async def leave_for_callback(self, runner: FlowRunner) -> None:
+        await self.acd.caller_chose_callback(runner.call_id)
 
     def holds(self, call_id: str) -> bool:
         return call_id in self.acd.calls or self.acd.control.holds(call_id)

@@ -62,6 +62,17 @@ class EnterQueue:
     priority: int
     max_wait_s: int | None = None
     options: Mapping[str, str | int | bool] = field(default_factory=dict)
+    # "*" asks for a call back keeping the place (LeaveQueueForCallback);
+    # the queue's announcements say so.
+    offer_callback: bool = False
+    # Re-entering a queue at the place kept (QueueExited.place_since).
+    joined_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveQueueForCallback:
+    """The caller asked to be called back keeping their place: take them out
+    of the queue; the queue answers with QueueExited "callback" and the place."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +130,7 @@ Command = (
     | CancelTimer
     | HttpLookup
     | EnterQueue
+    | LeaveQueueForCallback
     | RunCallService
     | Transfer
     | Hangup

@@ -18,6 +18,7 @@ QUEUE_ANSWERED: Final = "answered"
 QUEUE_ABANDONED: Final = "abandoned"
 QUEUE_OVERFLOW: Final = "overflow"
 QUEUE_TIMED_OUT: Final = "timed_out"
+QUEUE_CALLBACK: Final = "callback"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +58,16 @@ class QueueExited:
     ``outcome`` is one of answered/abandoned/overflow/timed_out. ``goto_node``
     lets the queue's own overflow rule name the flow node to resume at;
     ``voicemail_box`` is the box a queue's voicemail overflow leaves the
-    message in.
+    message in.  A "callback" exit carries the place the caller keeps: their
+    queue, priority and original arrival (epoch seconds).
     """
 
     outcome: str
     goto_node: str | None = None
     voicemail_box: str | None = None
+    place_queue: str | None = None
+    place_priority: int = 0
+    place_since: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

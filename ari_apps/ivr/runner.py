@@ -34,6 +34,7 @@ from ari_apps.ivr.commands import (
     Hangup,
     HttpLookup,
     InputRecorded,
+    LeaveQueueForCallback,
     NodeEntered,
     Play,
     RunCallService,
@@ -57,6 +58,7 @@ from hotline.languages import asterisk_language
 log = logging.getLogger(__name__)
 
 EnterQueueHandler = Callable[["FlowRunner", EnterQueue], Awaitable[None]]
+CallbackRequestHandler = Callable[["FlowRunner"], Awaitable[None]]
 CallServiceHandler = Callable[["FlowRunner", RunCallService], Awaitable[ServiceResult]]
 # The caller's channel left the application: whoever runs flows cleans up.
 GoneHandler = Callable[["FlowRunner"], Awaitable[None]]
@@ -91,6 +93,7 @@ class FlowRunner:
         on_enter_queue: EnterQueueHandler,
         on_call_service: CallServiceHandler | None = None,
         on_gone: GoneHandler | None = None,
+        on_callback_requested: CallbackRequestHandler | None = None,
         agent_context: str = "hotline-agents",
         pstn_context: str = "to-pstn",
         tenant_id: int | None = None,
@@ -106,6 +109,7 @@ class FlowRunner:
         self._on_enter_queue = on_enter_queue
         self._on_call_service = on_call_service
         self._on_gone = on_gone
+        self._on_callback_requested = on_callback_requested
         self._agent_context = agent_context
         self._pstn_context = pstn_context
         # Whose host allow-list the flow's HTTP look-ups obey (None: the home tenant).
@@ -200,6 +204,10 @@ class FlowRunner:
                 self.in_queue = True
                 await calls.add_event(self.call_id, "queued", queue=command.queue)
                 await self._on_enter_queue(self, command)
+            case LeaveQueueForCallback():
+                if self.in_queue and self._on_callback_requested is not None:
+                    await calls.add_event(self.call_id, "callback_requested")
+                    await self._on_callback_requested(self)
             case Transfer(target=target, kind=kind):
                 context = self._agent_context if kind == "extension" else self._pstn_context
                 if kind == "extension" and self.tenant_id is not None:

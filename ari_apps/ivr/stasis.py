@@ -35,6 +35,10 @@ class QueuePort(Protocol):
 
     async def enter(self, runner: FlowRunner, command: EnterQueue) -> None: ...
 
+    async def leave_for_callback(self, runner: FlowRunner) -> None:
+        """The caller asked for a call back keeping their place (a stale
+        request, the caller already answered or gone, is ignored)."""
+
     def holds(self, call_id: str) -> bool:
         """Whether the call is still in a queue (waiting or with an agent)."""
         ...
@@ -214,6 +218,7 @@ def _runner(
             tenant_id=r.tenant_id,
         ),
         on_gone=on_gone,
+        on_callback_requested=center.queues.leave_for_callback,
         tenant_id=tenant_id,
         ops=center.ops,
     )

@@ -5,6 +5,8 @@ test_acd_properties.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from ari_apps.acd import (
     Acd,
     AgentNotReady,
@@ -23,7 +25,7 @@ from ari_apps.acd.events import CallerChoseCallback, KeptPlaceAnswered, KeptPlac
 from tests.unit.test_acd_helpers import T0, agent, bring_online, of_type, queue
 
 
-def _paused_center(**queue_options: object) -> Acd:
+def _paused_center(**queue_options: Any) -> Acd:
     acd = Acd([queue(**queue_options)], [agent("a1"), agent("a2")])
     bring_online(acd, "a1")
     acd.handle(AgentNotReady(T0, "a1", "break"))
@@ -61,9 +63,7 @@ def test_given_a_kept_place_and_a_later_live_caller_then_the_place_is_served_fir
     assert acd.call_state("live-2") == "waiting"
 
 
-def test_given_a_reserved_agent_when_the_caller_is_not_reached_then_the_agent_is_free_without_a_miss() -> (
-    None
-):
+def test_given_a_reserved_agent_when_the_caller_is_not_reached_then_they_are_free_no_miss() -> None:
     acd = _paused_center()
     acd.handle(CallerArrived(T0, "cb-1", "sales", joined_at=T0 - 100, kept_place=True))
     acd.handle(CallerArrived(T0, "live-2", "sales"))
