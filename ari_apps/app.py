@@ -57,6 +57,8 @@ from ari_apps.callbacks import services as callback_services
 from ari_apps.callbacks.stasis import AGENT_STASIS_KIND as CALLBACK_AGENT_KIND
 from ari_apps.callbacks.stasis import CUSTOMER_STASIS_KIND as CALLBACK_CUSTOMER_KIND
 from ari_apps.callbacks.stasis import AcdAgents, CallbackDialer
+from ari_apps.callbacks.virtual_hold import STASIS_KIND as VIRTUAL_HOLD_KIND
+from ari_apps.callbacks.virtual_hold import VirtualHold
 from ari_apps.campaigns import stasis as campaign_stasis
 from ari_apps.campaigns.flows import CampaignAgents, CampaignFlows
 from ari_apps.channels import ChannelRegistry
@@ -163,6 +165,10 @@ class CallCenter:
             AcdAgents(self),
             outbound_guard.rules(settings),
         )
+        # Virtual hold: queue callbacks keep their place and ring the caller back.
+        self.virtual_hold = VirtualHold(self.ops, self.channels, settings.ari_app, bus, self.acd)
+        self.acd.kept_place_port = self.virtual_hold
+        self.acd.conversation_observers.append(self.virtual_hold)
         # Outbound campaigns: the dialer, whose answered calls enter flows.
         self.campaigns = campaign_stasis.CampaignDialer(
             self.ops,
@@ -202,6 +208,7 @@ class CallCenter:
         self.stasis_routes.claim(MONITOR_SNOOP_KIND, self._monitoring_snoop_started)
         self.stasis_routes.claim(CALLBACK_AGENT_KIND, self.callbacks.agent_answered)
         self.stasis_routes.claim(CALLBACK_CUSTOMER_KIND, self.callbacks.customer_answered)
+        self.stasis_routes.claim(VIRTUAL_HOLD_KIND, self.virtual_hold.answered)
         self.stasis_routes.claim(campaign_stasis.ANSWERED_KIND, self.campaigns.answered)
         self.stasis_routes.claim(campaign_stasis.AMD_KIND, self.campaigns.detected)
         self.stasis_routes.claim(campaign_stasis.BEEP_KIND, self.campaigns.greeting_over)
@@ -215,6 +222,7 @@ class CallCenter:
         self.fax_back.start()
         self.voicemail.start()
         self.campaigns.start()
+        self.virtual_hold.start()
 
     async def stop(self) -> None:
         # Callers stay in Stasis when we go: Asterisk keeps them in their
@@ -223,6 +231,8 @@ class CallCenter:
         await self.monitoring.stop_all()
         # A callback being placed is cut (its row says so); the ACD's callers stay.
         await self.callbacks.stop_all()
+        # Calls back in progress are cut too; their rows go back in line.
+        await self.virtual_hold.stop()
         # Campaign calls in progress end; their attempts say so and are retried.
         await self.campaigns.stop()
         await self.acd.stop()
@@ -299,6 +309,7 @@ class CallCenter:
                 self._start_up_step = None
         # Outside the ACD's lock: settling makes agents ready again through it.
         await self.callbacks.recover_after_restart()
+        await self.virtual_hold.connected()
         await self.campaigns.recover(await self._live_channel_ids())
         self.voicemail.connected()
         self._ready.set()
@@ -820,7 +831,7 @@ class CallCenter:
     def call_context(self, call_id: str) -> dict[str, Any] | None:
         runner = next((r for r in self.runners.values() if r.call_id == call_id), None)
         if runner is None:
-            return None
+            return self.virtual_hold.call_context(call_id)
         variables = dict(runner.session.variables)
         queued = self.acd.calls.get(call_id)
         return {

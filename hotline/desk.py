@@ -55,6 +55,9 @@ class ScreenPop:
     waited_s: float | None
     previous_calls: tuple[dict[str, Any], ...]
     business_url: str | None
+    # A queue callback (virtual hold) calling its caller back: the agent
+    # greets them as someone who asked to be called.
+    is_callback: bool = False
 
 
 @dataclass(frozen=True)
@@ -208,6 +211,7 @@ async def _screen_pop(
         waited_s=None if joined is None else max(0.0, (waited_until - joined).total_seconds()),
         previous_calls=tuple(history),
         business_url=business_url(url_template, link_values),
+        is_callback=bool(context.get("is_callback")),
     )
 
 

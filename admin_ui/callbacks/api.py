@@ -57,6 +57,23 @@ async def list_callbacks(request: Request) -> Response:
 async def schedule_callback(request: Request) -> Response:
     principal = await require(request, "agent-control")
     body = await json_object(request)
+    if body.get("kind") == "queue":
+        # Virtual hold from the web or API: a place in the queue from due_at.
+        priority = body.get("priority", 0)
+        if isinstance(priority, bool) or not isinstance(priority, int):
+            raise InvalidRequest("priority: a whole number", {"field": "priority"})
+        row = await services.request_queue_callback(
+            principal.tenant_id,
+            _actor(request, principal),
+            dial_rules(request),
+            number=str(body.get("number", "")),
+            queue=str(body.get("queue", "")),
+            priority=priority,
+            due_at=parse_due(body.get("due_at")),
+            notes=str(body.get("notes", "")),
+            call_id=str(body["call_id"]) if body.get("call_id") else None,
+        )
+        return JSONResponse(row, status_code=201)
     row = await services.schedule(
         principal.tenant_id,
         _actor(request, principal),
@@ -105,10 +122,17 @@ _SCHEDULE = {
     "application/json": {
         "schema": {
             "type": "object",
-            "required": ["number", "agent"],
+            "required": ["number"],
             "properties": {
+                "kind": {
+                    "type": "string",
+                    "enum": ["agent", "queue"],
+                    "description": "agent (default): placed from the agent's phone; queue:"
+                    " virtual hold, a place in `queue` from due_at, the caller rung first",
+                },
                 "number": {"type": "string", "description": "digits, as [to-pstn] dials them"},
-                "agent": {"type": "string", "description": "the agent extension to place it"},
+                "agent": {"type": "string", "description": "kind agent: the extension to place it"},
+                "priority": {"type": "integer", "description": "kind queue: 0..1000"},
                 "due_at": {"type": "string", "description": "ISO 8601 with offset; empty: now"},
                 "notes": {"type": "string"},
                 "call_id": {"type": "string", "description": "the call it follows up"},
@@ -128,8 +152,9 @@ _PLACE = {
 OPENAPI_PATHS: dict[str, Any] = {
     "/callbacks": {
         "get": operation(
-            "Callbacks: {id, number, call_id, queue, agent, due_at, notes, state, attempts,"
-            " last_result, created_by}; ?agent= one agent's, ?open=1 those not done or cancelled"
+            "Callbacks: {id, kind, number, call_id, queue, agent, due_at, notes, state,"
+            " attempts, last_result, created_by, priority, place_since, connected_at,"
+            " created_at}; ?agent= one agent's, ?open=1 those not done or cancelled"
         ),
         "post": operation("Schedule a callback (audited)", body=_SCHEDULE),
     },

@@ -31,10 +31,11 @@ COUNTS: Final = (
     "short_abandoned",
     "overflowed",
     "callbacks",
+    "callbacks_completed",
     "answered_within_sl",
 )
 RATES: Final = ("service_level", "abandon_rate", "agent_connect_rate", "timely_answer_rate")
-TIMES: Final = ("asa_s", "aht_s", "avg_talk_s", "avg_wrap_up_s")
+TIMES: Final = ("asa_s", "aht_s", "avg_talk_s", "avg_wrap_up_s", "time_to_callback_s")
 COLUMNS: Final = (*COUNTS, "overflowed_by_rule", *RATES, *TIMES)
 
 

@@ -3,6 +3,12 @@
 Pure: no I/O, no clock.  The service feeds it what Asterisk reported and
 stores the state it answers.  Placing a callback rings the agent first (the
 caller never hears a machine waiting for an agent), then the caller.
+
+A queue callback (virtual hold, KIND_QUEUE) waits SCHEDULED as a kept place
+in its queue; at the front, with an agent reserved for it, the caller is
+rung first (DIAL_CALLER) and, once they confirm, the reserved agent; it is
+CONNECTED when an agent answers.  If the ACD lets the place go (its queue
+removed), it lands FAILED on the supervisors' list.
 """
 
 from __future__ import annotations
@@ -17,6 +23,9 @@ CONNECTED: Final = "connected"  # agent and caller are talking
 DONE: Final = "done"
 FAILED: Final = "failed"  # the caller could not be reached MAX_ATTEMPTS times
 CANCELLED: Final = "cancelled"
+KIND_AGENT: Final = "agent"
+KIND_QUEUE: Final = "queue"
+KINDS: Final = (KIND_AGENT, KIND_QUEUE)
 STATES: Final = (SCHEDULED, RINGING_AGENT, DIALING, CONNECTED, DONE, FAILED, CANCELLED)
 FINAL: Final = frozenset({DONE, FAILED, CANCELLED})
 IN_PROGRESS: Final = frozenset({RINGING_AGENT, DIALING, CONNECTED})
@@ -29,8 +38,12 @@ CUSTOMER_ANSWERED: Final = "customer_answered"
 CUSTOMER_NOT_REACHED: Final = "customer_not_reached"  # busy, no answer, refused
 HUNG_UP: Final = "hung_up"  # either side ended the connected call
 RESTARTED: Final = "restarted"  # Hotline restarted while it was in progress
+DIAL_CALLER: Final = "dial_caller"  # a kept place reached the front: ring the caller
+PLACE_LOST: Final = "place_lost"  # the queue let the kept place go (queue removed)
 EVENTS: Final = (
     PLACE,
+    DIAL_CALLER,
+    PLACE_LOST,
     CANCEL,
     AGENT_ANSWERED,
     AGENT_NOT_REACHED,
@@ -63,6 +76,10 @@ TRANSITIONS: Final[dict[tuple[str, str], str]] = {
     (CONNECTED, HUNG_UP): DONE,
     # They talked; the restart cut them off, but the callback was made.
     (CONNECTED, RESTARTED): DONE,
+    # Queue callbacks: the caller first, an agent already reserved for them.
+    (SCHEDULED, DIAL_CALLER): DIALING,
+    (SCHEDULED, PLACE_LOST): FAILED,
+    (DIALING, PLACE_LOST): FAILED,
 }
 
 # Events that use up one of MAX_ATTEMPTS: the caller's phone was rung.

@@ -14,11 +14,12 @@ from ari_apps.callbacks import core, store
 from hotline import dial_policy
 from hotline.center import Actor
 from hotline.errors import InvalidRequest, NotFound
-from hotline.models import Agent
+from hotline.models import Agent, Queue
 from hotline.models_callbacks import Callback
 from hotline.tenancy import scoped
 
 MAX_NOTES: Final = 2000
+MAX_PRIORITY: Final = 1000
 
 # -- scheduling (no telephony) -------------------------------------------------------
 
@@ -71,6 +72,61 @@ async def schedule(
         created_by=actor.username,
     )
     await store.audit(actor, "callback_scheduled", callback)
+    return store.as_dict(callback)
+
+
+async def request_queue_callback(
+    tenant_id: int,
+    actor: Actor,
+    rules: dial_policy.DialRules,
+    *,
+    number: str,
+    queue: str,
+    priority: int = 0,
+    place_since: datetime | None = None,
+    due_at: datetime | None = None,
+    call_id: str | None = None,
+    notes: str = "",
+) -> dict[str, Any]:
+    """A call back that keeps a place in ``queue`` (virtual hold); audited.
+
+    From a queued caller (``place_since``: their arrival), or from the web or
+    API for a time (``due_at``; the place is then that time).  A second
+    request for the same call, or the same number in the same queue while
+    the first is open, is the first one: a caller never gets two call backs.
+    """
+    checked = checked_number(number, rules)
+    if not await scoped(Queue, tenant_id).filter(name=queue).exists():
+        raise InvalidRequest(f"queue: no queue {queue!r}", {"field": "queue"})
+    for name, moment in (("due_at", due_at), ("place_since", place_since)):
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidRequest(
+                f"{name}: give a time zone (ISO 8601 with offset)", {"field": name}
+            )
+    if not 0 <= priority <= MAX_PRIORITY:
+        raise InvalidRequest(f"priority: between 0 and {MAX_PRIORITY}", {"field": "priority"})
+    if len(notes) > MAX_NOTES:
+        raise InvalidRequest(f"notes: at most {MAX_NOTES} characters", {"field": "notes"})
+    existing = await store.open_queue_request(
+        tenant_id, queue=queue, number=checked, call_id=call_id
+    )
+    if existing is not None:
+        return store.as_dict(existing)
+    due = (due_at or datetime.now(UTC)).astimezone(UTC)
+    callback = await Callback.create(
+        tenant_id=tenant_id,
+        kind=core.KIND_QUEUE,
+        number=checked,
+        agent="",
+        queue=queue,
+        priority=priority,
+        place_since=(place_since or due).astimezone(UTC),
+        due_at=due,
+        notes=notes,
+        call_id=call_id or None,
+        created_by=actor.username,
+    )
+    await store.audit(actor, "callback_requested", callback)
     return store.as_dict(callback)
 
 

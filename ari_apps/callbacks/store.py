@@ -29,6 +29,11 @@ def as_dict(callback: Callback) -> dict[str, Any]:
         "attempts": callback.attempts,
         "last_result": callback.last_result,
         "created_by": callback.created_by,
+        "kind": callback.kind,
+        "priority": callback.priority,
+        "place_since": callback.place_since.isoformat() if callback.place_since else None,
+        "connected_at": callback.connected_at.isoformat() if callback.connected_at else None,
+        "created_at": callback.created_at.isoformat() if callback.created_at else None,
     }
 
 
@@ -60,9 +65,38 @@ async def listed(
     return list(await query.order_by("due_at", "id"))
 
 
-async def in_states(states: tuple[str, ...] | frozenset[str]) -> list[Callback]:
-    """Every tenant's: the restart's recovery."""
-    return list(await Callback.filter(state__in=tuple(states)))
+async def in_states(
+    states: tuple[str, ...] | frozenset[str], kind: str = "agent"
+) -> list[Callback]:
+    """Every tenant's: the restart's recovery (one kind at a time)."""
+    return list(await Callback.filter(state__in=tuple(states), kind=kind))
+
+
+async def open_queue_request(
+    tenant_id: int, *, queue: str, number: str, call_id: str | None
+) -> Callback | None:
+    """A queue callback still to be made for this call, or this number in
+    this queue: a second request is the same request (never two call backs)."""
+    query = scoped(Callback, tenant_id).filter(kind="queue", state__in=("scheduled", "dialing"))
+    by_number = await query.filter(queue=queue, number=number).order_by("id").first()
+    if by_number is not None or not call_id:
+        return by_number
+    return await query.filter(call_id=call_id).order_by("id").first()
+
+
+async def queue_requests_due(now: datetime) -> list[Callback]:
+    """Every tenant's queue callbacks waiting for their turn and due by ``now``."""
+    return list(
+        await Callback.filter(kind="queue", state="scheduled", due_at__lte=now).order_by(
+            "place_since", "id"
+        )
+    )
+
+
+async def save_connected(callback: Callback, agent: str, at: datetime) -> None:
+    callback.agent = agent
+    callback.connected_at = at
+    await callback.save(update_fields=["agent", "connected_at", "updated_at"])
 
 
 async def save_state(

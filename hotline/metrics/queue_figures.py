@@ -65,6 +65,8 @@ class QueueFigures:
     overflowed_by_rule: Mapping[str, int] = field(default_factory=dict)
     overflowed_to: Mapping[str, int] = field(default_factory=dict)  # destination queue
     callback_requested: int = 0
+    callbacks_completed: int = 0
+    time_to_callback_s: float | None = None
     waiting: int = 0
     answered_in_threshold: int = 0
     service_level: float | None = None
@@ -87,6 +89,10 @@ DEFINITIONS: Final[Mapping[str, str]] = MappingProxyType(
         "short_abandoned": "Abandoned within the short-abandon threshold; left out of the rates.",
         "overflowed": "Calls that left the queue by a rule: max wait, no agents, closed, full.",
         "callback_requested": "Calls that left the queue keeping their place for a call back.",
+        "callbacks_completed": "Call backs (virtual hold) connected to an agent; not offered"
+        " calls of their own.",
+        "time_to_callback_s": "Mean time from a call back's request to its caller's agent"
+        " answering.",
         "service_level": "Answered within the threshold ÷ (offered − short abandoned"
         " − callback requested).",
         "asa_s": "Mean wait of answered calls.",
@@ -127,7 +133,14 @@ def queue_figures(
     longest: float | None = None
     calls_answered: set[str] = set()
     calls_offered: set[str] = set()
+    completed_callbacks: list[float] = []
     for visit in visits:
+        if visit.is_callback:
+            # The call back of a request counted when its caller left: not offered again.
+            if visit.outcome == ANSWERED and visit.left_at and visit.callback_requested_at:
+                elapsed = (visit.left_at - visit.callback_requested_at).total_seconds()
+                completed_callbacks.append(max(0.0, elapsed))
+            continue
         offered += 1
         calls_offered.add(visit.call_id)
         wait = visit.waited_s(now)
@@ -179,6 +192,8 @@ def queue_figures(
         overflowed_by_rule=dict(rules),
         overflowed_to=dict(destinations),
         callback_requested=callbacks,
+        callbacks_completed=len(completed_callbacks),
+        time_to_callback_s=_mean(completed_callbacks),
         waiting=waiting,
         answered_in_threshold=in_threshold,
         service_level=_ratio(sl_good, sl_base),

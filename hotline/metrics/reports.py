@@ -78,6 +78,7 @@ def queue_row(queue: str, figures: QueueFigures) -> dict[str, Any]:
         "overflowed": figures.overflowed,
         "overflowed_by_rule": dict(figures.overflowed_by_rule),
         "callbacks": figures.callback_requested,
+        "callbacks_completed": figures.callbacks_completed,
         "answered_within_sl": figures.answered_in_threshold,
         "service_level": _rate(figures.service_level),
         "abandon_rate": _rate(figures.abandon_rate),
@@ -85,6 +86,7 @@ def queue_row(queue: str, figures: QueueFigures) -> dict[str, Any]:
         "aht_s": _seconds(figures.aht_s),
         "avg_talk_s": _seconds(figures.avg_talk_s),
         "avg_wrap_up_s": _seconds(figures.avg_wrap_up_s),
+        "time_to_callback_s": _seconds(figures.time_to_callback_s),
         "agent_connect_rate": _rate(figures.agent_connect_rate),
         "timely_answer_rate": _rate(figures.timely_answer_rate),
     }

@@ -62,6 +62,13 @@ class QueueVisit:
     talk_s: float | None = None
     hold_s: float = 0.0
     wrap_up_s: float = 0.0
+    # A queue callback's call back (virtual hold), with when it was asked
+    # for: not a new caller; the request was counted when the caller left.
+    callback_requested_at: datetime | None = None
+
+    @property
+    def is_callback(self) -> bool:
+        return self.callback_requested_at is not None
 
     @property
     def wait_s(self) -> float | None:
@@ -114,7 +121,12 @@ def visits_from_timeline(call_id: str, entries: Iterable[TimelineEntry]) -> list
             held_since = None
             continue
         if entry.kind == "queue_joined":
-            open_visit = QueueVisit(call_id, str(entry.data.get("queue", "")), entry.at)
+            open_visit = QueueVisit(
+                call_id,
+                str(entry.data.get("queue", "")),
+                entry.at,
+                callback_requested_at=_requested_at(entry),
+            )
         elif entry.kind == "answered":
             agent = entry.data.get("agent")
             agent = None if agent is None else str(agent)
@@ -147,6 +159,17 @@ def visits_from_timeline(call_id: str, entries: Iterable[TimelineEntry]) -> list
     if open_visit is not None:
         visits.append(open_visit)  # still waiting, or answered and not yet left
     return _with_moves(visits)
+
+
+def _requested_at(entry: TimelineEntry) -> datetime | None:
+    """When a call back's request was made (its ``queue_joined`` says so)."""
+    if not entry.data.get("callback"):
+        return None
+    requested = entry.data.get("requested_at")
+    try:
+        return datetime.fromisoformat(str(requested)) if requested else entry.at
+    except ValueError:
+        return entry.at
 
 
 def _with_moves(visits: list[QueueVisit]) -> list[QueueVisit]:

@@ -48,8 +48,10 @@ def test_every_stasis_kind_the_dialplan_and_originates_use_is_claimed(
     assert from_dialplan == {"inbound", "feature", "service", "campaign-amd", "campaign-beep"}
     # appArgs of the ACD's legs, test calls, the recorder's snoop channels,
     # monitoring's supervisor phones and snoop channels, transfer and consult
-    # legs, a callback's agent and caller legs, and a campaign's calls
+    # legs, a callback's agent and caller legs, a queue callback's caller
+    # (virtual hold), and a campaign's calls
     originated = {
+        "queue-callback",
         "campaign",
         "callback-agent",
         "callback-customer",
