@@ -48,6 +48,8 @@ from hotline.errors import InvalidRequest, NotFound
 
 log = logging.getLogger(__name__)
 
+LEAVE_BRIDGE_WAIT_S: Final = 1.0
+
 SUPERVISOR_STASIS_KIND: Final = "monitor"
 SNOOP_STASIS_KIND: Final = "monitor-snoop"
 CHANNEL_PREFIX: Final = "hl-mon-"
@@ -392,7 +394,26 @@ class MonitorService:
             )
         if session.bridge_id is not None and not keep_bridge:
             bridge_id, session.bridge_id = session.bridge_id, None
+            await self.ops.run_best_effort(
+                RemoveFromBridge(bridge_id, session.supervisor_channel_id)
+            )
+            await self._left_bridge(bridge_id, session.supervisor_channel_id)
             await self.ops.run_best_effort(DestroyBridge(bridge_id))
+
+    async def _left_bridge(self, bridge_id: str, channel_id: str) -> None:
+        """Asterisk quirk: a channel leaves a bridge after the REST call has
+        returned.  Joined to the conversation before it is out, a barging
+        supervisor was now and then heard by nobody (seen in CI); so wait
+        until Asterisk shows the channel gone, at most LEAVE_BRIDGE_WAIT_S."""
+        deadline = time.monotonic() + LEAVE_BRIDGE_WAIT_S
+        while time.monotonic() < deadline:
+            try:
+                bridge = await self.ops.ari.get_bridge(bridge_id)
+            except AriError:
+                return
+            if channel_id not in bridge.get("channels", []):
+                return
+            await asyncio.sleep(0.02)
 
     # -- the end ---------------------------------------------------------------------------
     async def end(

@@ -99,10 +99,19 @@ CONVERSATION = Conversation(
 ACTOR = Actor("supervisor", "10.0.0.9", None)
 
 
+class FakeBridges:
+    """Asterisk as monitoring asks it whether a channel has left a bridge:
+    the bridge is gone (as after the supervisor's removal)."""
+
+    async def get_bridge(self, bridge_id: str) -> dict[str, Any]:
+        raise AriNotFound(404, "GET", f"/bridges/{bridge_id}", "Bridge not found")
+
+
 class FakeOps:
     """Records operations; a snoop's StasisStart follows its request, as in Asterisk."""
 
     def __init__(self, *, snoop_starts: bool = True) -> None:
+        self.ari = FakeBridges()
         self.ran: list[Any] = []
         self.snoop_starts = snoop_starts
         self.service: MonitorService | None = None
@@ -215,8 +224,10 @@ async def test_given_a_live_session_when_the_mode_changes_then_the_old_attachmen
     ops.ran.clear()
     changed = await service.change_mode(sid, "barge", Actor("boss", "10.0.0.7", None))
     assert changed["mode"] == "barge" and changed["state"] == core.ACTIVE
+    # Out of its own bridge (and seen out) before it joins the conversation.
     assert ops.ran == [
         HangUp(snoop.snoop_id),
+        RemoveFromBridge(bridge, f"hl-mon-{sid}"),
         DestroyBridge(bridge),
         AddToBridge("hl-q-caller-1;2", f"hl-mon-{sid}"),
     ]
