@@ -443,3 +443,23 @@ async def test_given_a_supervisor_whose_phone_is_a_browser_one_then_the_wallboar
     big = (await ui.get("/wallboard?big=1")).text
     assert 'data-testid="browser-phone"' not in big, "the room's TV has no phone"
     assert (await ui.get("/desk/phone")).json()["username"] == "1002"
+
+
+async def test_given_a_queue_callback_ringing_the_agent_then_the_pop_says_it_is_a_callback(
+    ui: UiClient,
+) -> None:
+    await _ringing_call(ui.center, await home_tenant_id())
+    ui.center.call_contexts["call-9;2"]["is_callback"] = True
+    await _agent_at(ui, "1001")
+
+    text = (await ui.get("/desk")).text
+
+    assert 'data-testid="pop-callback"' in text
+    assert "asked to be called back" in text
+
+
+async def test_given_an_ordinary_call_then_the_pop_does_not_say_callback(ui: UiClient) -> None:
+    await _ringing_call(ui.center, await home_tenant_id())
+    await _agent_at(ui, "1001")
+
+    assert 'data-testid="pop-callback"' not in (await ui.get("/desk")).text
