@@ -23,6 +23,7 @@ from admin_ui.account import plugin as account
 from admin_ui.agents import plugin as agents
 from admin_ui.api_tokens import plugin as api_tokens
 from admin_ui.audit import plugin as audit_log
+from admin_ui.callbacks import plugin as callbacks
 from admin_ui.calls import plugin as calls
 from admin_ui.campaigns import plugin as campaigns
 from admin_ui.desk import plugin as desk
@@ -103,6 +104,7 @@ FEATURES = (
     fax,
     voicemail,
     campaigns,
+    callbacks,
     queues,
     agents,
     shifts,

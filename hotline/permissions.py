@@ -43,6 +43,10 @@ FUNCTIONS: Final = (
     "voicemail",
     # Outbound dialing campaigns (/campaigns): notices, reminders, surveys.
     "campaigns",
+    # Callbacks (/callbacks, 回拨): the supervisors' list of those that could
+    # not be reached, those waiting (virtual hold keeps a place in a queue),
+    # and requesting one for a caller.
+    "callbacks",
     # The tenants themselves (/tenants): only for users of the home tenant,
     # the platform operator's; anyone else gets 404 (admin_ui/tenants).
     "tenants",
@@ -92,6 +96,7 @@ BUILTIN_ROLES: Final[dict[str, frozenset[str]]] = {
                 "fax",
                 "voicemail",
                 "campaigns",
+                "callbacks",
             ),
             ("view", "edit"),
         )

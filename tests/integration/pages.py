@@ -44,6 +44,7 @@ NOT_PAGES: Final = {
     "/campaigns/{campaign_id:int}/figures": "a campaign's figures alone (htmx refreshes them)",
     "/campaigns/{campaign_id:int}/rejected.csv": "a download (an import's rejected rows)",
     "/campaigns/{campaign_id:int}/attempts.{file_format:str}": "a download (the attempts)",
+    "/callbacks/lists": "the callback lists alone (htmx refreshes them)",
 }
 
 
