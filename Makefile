@@ -1,5 +1,7 @@
 # Hotline: the two commands are `make run` and `make test` (see README.md).
 PY := .venv/bin/python
+# Workers for the tests without Asterisk: one per core.
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: deps run up down demo-call sandbox-reset security test test-unit test-integration check lint typecheck imports coverage bench bench-sip bench-acd bench-amd bench-dialer clean migration
@@ -24,15 +26,21 @@ sandbox-reset: deps
 down:
 	@if [ -x $(PY) ]; then $(PY) -m hotline.cli down; else bash asterisk/sandbox.sh stop; fi
 
+# The tests without Asterisk on every core (pytest-xdist), then the
+# real-call tests one at a time: they share one sandbox Asterisk.  Both run
+# even when the first fails, so one report says everything.
 test: deps
-	$(PY) -m pytest -q tests
+	@status=0; \
+	$(PY) -m pytest -q -n $(TEST_WORKERS) tests/unit tests/bench || status=1; \
+	$(PY) -m pytest -q tests/integration || status=1; \
+	exit $$status
 
 # The negative security tests (the same tests as in make test, by marker).
 security: deps
 	$(PY) -m pytest -q -m security tests
 
 test-unit: deps
-	$(PY) -m pytest -q tests/unit
+	$(PY) -m pytest -q -n $(TEST_WORKERS) tests/unit tests/bench
 
 test-integration: deps
 	$(PY) -m pytest -q tests/integration
@@ -51,7 +59,7 @@ imports: deps
 # Unit-test coverage of the project's packages (pyproject.toml,
 # [tool.coverage]), with a floor that only ever rises.
 coverage: deps
-	$(PY) -m pytest -q --cov --cov-report=term:skip-covered tests/unit
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --cov --cov-report=term:skip-covered tests/unit
 
 check: lint typecheck imports coverage test
 
