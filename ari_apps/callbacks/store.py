@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from hotline import audit_trail
 from hotline.center import Actor
-from hotline.models import AuditEntry
 from hotline.models_callbacks import Callback
 from hotline.tenancy import scoped
 
@@ -38,15 +38,9 @@ def as_dict(callback: Callback) -> dict[str, Any]:
 
 
 async def audit(actor: Actor, action: str, callback: Callback, **facts: Any) -> None:
-    await AuditEntry.create(
-        username=actor.username,
-        ip=actor.ip,
-        source=actor.source,
-        action=action,
-        object_type="callback",
-        object_id=str(callback.id),
-        after={**as_dict(callback), **facts},
-        tenant_id=callback.tenant_id,
+    after = {**as_dict(callback), **facts}
+    await audit_trail.record(
+        actor, action, "callback", str(callback.id), after, tenant_id=callback.tenant_id
     )
 
 

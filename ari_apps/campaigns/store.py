@@ -8,8 +8,8 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from ari_apps.campaigns import core
+from hotline import audit_trail
 from hotline.center import Actor
-from hotline.models import AuditEntry
 from hotline.models_campaigns import Campaign, CampaignAttempt, CampaignContact, DncNumber
 from hotline.tenancy import scoped
 
@@ -98,15 +98,9 @@ def attempt_dict(attempt: CampaignAttempt) -> dict[str, Any]:
 
 
 async def audit(actor: Actor, action: str, campaign: Campaign, **facts: Any) -> None:
-    await AuditEntry.create(
-        username=actor.username,
-        ip=actor.ip,
-        source=actor.source,
-        action=action,
-        object_type="campaign",
-        object_id=str(campaign.id),
-        after={"name": campaign.name, "state": campaign.state, **facts},
-        tenant_id=campaign.tenant_id,
+    after = {"name": campaign.name, "state": campaign.state, **facts}
+    await audit_trail.record(
+        actor, action, "campaign", str(campaign.id), after, tenant_id=campaign.tenant_id
     )
 
 
@@ -144,14 +138,15 @@ async def previous_outcomes(contact: CampaignContact) -> list[str]:
     ]
 
 
-async def due_contacts(campaign: Campaign, now: datetime, limit: int) -> list[CampaignContact]:
-    """Pending contacts due now, the highest priority first, then the oldest."""
-    return list(
-        await CampaignContact.filter(campaign=campaign, state=PENDING)
-        .filter(next_attempt_at__lte=now)
-        .order_by("-priority", "next_attempt_at", "id")
-        .limit(limit)
-    )
+async def due_contacts(
+    campaign: Campaign, now: datetime, limit: int, contact_id: int | None = None
+) -> list[CampaignContact]:
+    """Pending contacts due now, the highest priority first, then the oldest
+    (``contact_id``: that one only, if it is)."""
+    query = CampaignContact.filter(campaign=campaign, state=PENDING, next_attempt_at__lte=now)
+    if contact_id is not None:
+        query = query.filter(id=contact_id)
+    return list(await query.order_by("-priority", "next_attempt_at", "id").limit(limit))
 
 
 async def claim(contact: CampaignContact) -> bool:

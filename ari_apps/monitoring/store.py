@@ -9,18 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hotline import audit_trail
 from hotline.center import Actor
-from hotline.models import AuditEntry
 
 
 async def audit(actor: Actor, action: str, session_id: str, after: dict[str, Any]) -> None:
-    await AuditEntry.create(
-        username=actor.username,
-        ip=actor.ip,
-        source=actor.source,
-        action=action,
-        object_type="monitoring",
-        object_id=session_id,
-        after=after,
-        tenant_id=actor.tenant_id,
-    )
+    await audit_trail.record(actor, action, "monitoring", session_id, after)
