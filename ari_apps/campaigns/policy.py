@@ -83,6 +83,23 @@ SEARCH_DAYS: Final = 366
 RECHECK_AFTER: Final = timedelta(minutes=1)
 _DNC_ENTRY_RE: Final = re.compile(r"\+[0-9]{1,15}\*?")
 
+# The abandoned-call cap a campaign gets by default, in % of live answers,
+# by the callee country's regulator (a campaign may set its own, lower or
+# higher).  Where no rule is listed, 3 %.  The regulators also measure over
+# different periods (FTC: 30 days per campaign; Ofcom and the CRTC: a day);
+# a campaign's figures show both a rolling 30 days and today.
+DEFAULT_ABANDON_CAP_PCT: Final = 3.0
+ABANDON_CAP_PCT_BY_COUNTRY: Final[dict[str, float]] = {
+    "US": 3.0,  # FTC Telemarketing Sales Rule
+    "GB": 3.0,  # Ofcom, persistent misuse policy
+    "CA": 5.0,  # CRTC Unsolicited Telecommunications Rules
+}
+
+
+def default_abandon_cap_pct(country: str) -> float:
+    """The campaign default for callees in ``country`` (ISO 3166 alpha-2)."""
+    return ABANDON_CAP_PCT_BY_COUNTRY.get(country.upper(), DEFAULT_ABANDON_CAP_PCT)
+
 
 class PolicyInvalid(HotlineError):
     """A retry policy, call window or do-not-call entry that cannot be used."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -87,9 +88,11 @@ def _checked_settings(data: dict[str, Any]) -> dict[str, Any]:
         "max_concurrent": _int(data, "max_concurrent", 2, 1, 500),
         "calls_per_second": _float(data, "calls_per_second", 1.0, 0.1, 100.0),
         "ring_timeout_s": _int(data, "ring_timeout_s", 25, MIN_RING_TIMEOUT_S, 120),
-        "abandon_cap_pct": _float(data, "abandon_cap_pct", 3.0, 0.0, 100.0),
         "country": str(data.get("country", "CN") or "CN").upper()[:2],
     }
+    settings["abandon_cap_pct"] = _float(
+        data, "abandon_cap_pct", policy.default_abandon_cap_pct(settings["country"]), 0.0, 100.0
+    )
     if settings["caller_id"] and not settings["caller_id"].lstrip("+").isdigit():
         raise InvalidRequest("caller_id: digits only (a leading + allowed)", {"field": "caller_id"})
     if settings["entry_node"] and not settings["flow"]:
@@ -345,6 +348,28 @@ async def contacts(tenant_id: int, campaign_id: int, limit: int = 500) -> list[d
     campaign = await campaign_of(tenant_id, campaign_id)
     rows = await CampaignContact.filter(campaign=campaign).order_by("id").limit(limit)
     return [store.contact_dict(row) for row in rows]
+
+
+# -- preview (the agent sees the next contact and clicks to call) --------------------------
+
+
+async def preview_next(campaign: Campaign, now: datetime | None = None) -> dict[str, Any] | None:
+    """The contact a preview campaign's agent would call next (None: nobody
+    is due); nothing is reserved: the call checks again."""
+    due = await store.due_contacts(campaign, now or datetime.now(UTC), 1)
+    return store.contact_dict(due[0]) if due else None
+
+
+async def previews_for(tenant_id: int, queues: Iterable[str]) -> list[dict[str, Any]]:
+    """The running preview campaigns served by an agent of ``queues``, each
+    with its next contact (the desk's preview panel)."""
+    served = set(queues)
+    campaigns = await scoped(Campaign, tenant_id).filter(kind="preview", state=core.RUNNING)
+    return [
+        {"id": campaign.id, "name": campaign.name, "next": await preview_next(campaign)}
+        for campaign in sorted(campaigns, key=lambda c: c.id)
+        if campaign.queue in served
+    ]
 
 
 # -- do not call ---------------------------------------------------------------------------

@@ -64,6 +64,23 @@ async def test_given_a_bad_setting_then_the_campaign_is_refused_naming_the_field
     assert not await Campaign.filter(name="Reminders").exists()
 
 
+@pytest.mark.parametrize(
+    ("settings", "cap"),
+    [
+        ({}, 3.0),  # CN: no numeric rule known; 3 %
+        ({"country": "us"}, 3.0),  # FTC
+        ({"country": "CA"}, 5.0),  # CRTC
+        ({"country": "CA", "abandon_cap_pct": 2}, 2.0),  # the campaign's own
+    ],
+)
+async def test_given_a_callee_country_then_the_abandon_cap_defaults_to_its_rule(
+    ui: UiClient, settings: dict[str, Any], cap: float
+) -> None:
+    campaign = await _campaign(**settings)
+
+    assert campaign["abandon_cap_pct"] == cap
+
+
 async def test_given_a_campaign_then_the_state_table_allows_only_its_transitions(
     ui: UiClient,
 ) -> None:
