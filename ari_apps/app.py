@@ -60,7 +60,8 @@ from ari_apps.callbacks.stasis import AcdAgents, CallbackDialer
 from ari_apps.callbacks.virtual_hold import STASIS_KIND as VIRTUAL_HOLD_KIND
 from ari_apps.callbacks.virtual_hold import VirtualHold
 from ari_apps.campaigns import stasis as campaign_stasis
-from ari_apps.campaigns.flows import CampaignAgents, CampaignFlows
+from ari_apps.campaigns.flows import CampaignAgents, CampaignFlows, PreviewAgents
+from ari_apps.campaigns.preview import STASIS_KIND as PREVIEW_KIND
 from ari_apps.channels import ChannelRegistry
 from ari_apps.executor import ChannelOpsExecutor, HangUp, Originate, SafeFallback
 from ari_apps.flow_handoff import FlowHandOff
@@ -179,6 +180,7 @@ class CallCenter:
             CampaignAgents(self),
             max_lines=settings.outbound_max_lines,
             connected=lambda: self.ari_connected,
+            holds=PreviewAgents(self),
         )
         # Transfers to a flow: the ACD hands the caller to the flow engine.
         self.acd.control.flows = FlowHandOff(self)
@@ -212,6 +214,7 @@ class CallCenter:
         self.stasis_routes.claim(campaign_stasis.ANSWERED_KIND, self.campaigns.answered)
         self.stasis_routes.claim(campaign_stasis.AMD_KIND, self.campaigns.detected)
         self.stasis_routes.claim(campaign_stasis.BEEP_KIND, self.campaigns.greeting_over)
+        self.stasis_routes.claim(PREVIEW_KIND, self.campaigns.preview_agent_answered)
 
     # -- lifecycle -------------------------------------------------------------
     async def start(self) -> None:
@@ -744,6 +747,11 @@ class CallCenter:
 
     async def stop_monitoring(self, session_id: str, actor: Actor) -> dict[str, Any]:
         return await self.monitoring.stop(session_id, actor)
+
+    async def preview_call(
+        self, tenant_id: int, campaign_id: int, contact_id: int, agent: str, actor: Actor
+    ) -> dict[str, Any]:
+        return await self.campaigns.preview_call(tenant_id, campaign_id, contact_id, agent, actor)
 
     def campaign_pacing(self, campaign_id: int) -> dict[str, Any] | None:
         return self.campaigns.pacing_figures(campaign_id)

@@ -120,6 +120,13 @@ class ContactCenter(Protocol):
         agent's desk; InvalidRequest then says why, the callback is kept."""
         ...
 
+    async def preview_call(
+        self, tenant_id: int, campaign_id: int, contact_id: int, agent: str, actor: Actor
+    ) -> dict[str, Any]:
+        """A preview campaign's contact called by ``agent``: their phone rings
+        first, then the contact; InvalidRequest names what stops it."""
+        ...
+
     def campaign_pacing(self, campaign_id: int) -> dict[str, Any] | None:
         """An agent campaign's live pacing (mode, dial level, rolling abandon
         rate, estimates, agents ready/talking/wrapping up, lines by phase);

@@ -176,6 +176,33 @@ def flat(value: Any) -> Any:
     return value
 
 
+async def preview_next(request: Request) -> Response:
+    """A preview campaign's next contact (null: nobody is due now)."""
+    principal = await require(request, "view")
+    campaign = await services.campaign_of(principal.tenant_id, _campaign_id(request))
+    next_contact = await services.preview_next(campaign)
+    return JSONResponse({"campaign_id": campaign.id, "next": next_contact})
+
+
+async def preview_call(request: Request) -> Response:
+    """The agent's phone rings, then the contact (a preview campaign's)."""
+    principal = await require(request, "agent-control")
+    body = await json_object(request)
+    contact_id = body.get("contact_id")
+    if isinstance(contact_id, bool) or not isinstance(contact_id, int):
+        raise InvalidRequest("contact_id: the contact's id (a number)", {"field": "contact_id"})
+    await services.campaign_of(principal.tenant_id, _campaign_id(request))  # 404 first
+    center: ContactCenter = request.app.state.center
+    placed = await center.preview_call(
+        principal.tenant_id,
+        _campaign_id(request),
+        contact_id,
+        str(body.get("agent", "")),
+        _actor(request, principal),
+    )
+    return JSONResponse(placed, status_code=202)
+
+
 async def list_dnc(request: Request) -> Response:
     principal = await require(request, "view")
     return JSONResponse(await services.dnc_list(principal.tenant_id))
@@ -212,6 +239,8 @@ ROUTES = [
     Route("/campaigns/{campaign_id:int}/contacts/rejected.csv", rejected_rows),
     Route("/campaigns/{campaign_id:int}/attempts", list_attempts),
     Route("/campaigns/{campaign_id:int}/attempts.{file_format:str}", export_attempts),
+    Route("/campaigns/{campaign_id:int}/preview", preview_next),
+    Route("/campaigns/{campaign_id:int}/preview/call", preview_call, methods=["POST"]),
     Route("/dnc", list_dnc),
     Route("/dnc", add_dnc, methods=["POST"]),
 ]
@@ -298,6 +327,18 @@ _DNC = {
     }
 }
 _ID = ("campaign_id",)
+_PREVIEW_CALL = {
+    "application/json": {
+        "schema": {
+            "type": "object",
+            "required": ["agent", "contact_id"],
+            "properties": {
+                "agent": {"type": "string", "description": "the agent extension to ring first"},
+                "contact_id": {"type": "integer", "description": "from .../preview"},
+            },
+        }
+    }
+}
 OPENAPI_PATHS: dict[str, Any] = {
     "/campaigns": {
         "get": operation("Campaigns with their live figures"),
@@ -337,6 +378,22 @@ OPENAPI_PATHS: dict[str, Any] = {
             " {accepted, rejected: [{line, reason}]}, lines from 1 with the header (audited)",
             _ID,
             body=_IMPORT,
+            not_found=_NOT_FOUND,
+        ),
+    },
+    "/campaigns/{campaign_id}/preview": {
+        "get": operation(
+            "A preview campaign's next contact: {campaign_id, next} (next null: nobody due)",
+            _ID,
+            not_found=_NOT_FOUND,
+        ),
+    },
+    "/campaigns/{campaign_id}/preview/call": {
+        "post": operation(
+            "Call a preview campaign's contact: the agent's phone rings first, then the"
+            " contact (202; the attempt follows as any other; audited)",
+            _ID,
+            body=_PREVIEW_CALL,
             not_found=_NOT_FOUND,
         ),
     },

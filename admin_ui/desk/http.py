@@ -35,6 +35,7 @@ from admin_ui.web.requests import ui_actor
 from ari_apps.acd import agent_supervision, pause_reason_settings
 from ari_apps.acd.settings_edit import Editor
 from ari_apps.callbacks import services as callback_services
+from ari_apps.campaigns import services as campaign_services
 from hotline import outbound_guard
 from hotline.center import ContactCenter
 from hotline.desk import (
@@ -115,6 +116,7 @@ async def desk_page(request: Request) -> Response:
         return render(request, "desk/page.html", {"not_an_agent": refused.message})
     context = await _context(request, desk)
     context.update(await _callbacks_context(request, desk))
+    context.update(await _previews_context(request, desk))
     return render(request, "desk/page.html", context)
 
 
@@ -375,3 +377,49 @@ async def cancel_callback(request: Request) -> Response:
         return await _callbacks_answer(request, desk, refused=error.message)
     done = translate(language_of(request), "desk.callback.cancelled")
     return await _callbacks_answer(request, desk, done=done)
+
+
+# -- preview campaigns (the agent sees the next contact and clicks to call) -----------
+PREVIEW_PARTIAL: Final = "desk/_preview.html"
+
+
+async def _previews_context(
+    request: Request, desk: Desk, *, refused: str | None = None, done: str | None = None
+) -> dict[str, Any]:
+    queues = (desk.status or {}).get("queues") or ()
+    return {
+        "previews": await campaign_services.previews_for(tenant_of(request), queues),
+        "preview_refused": refused,
+        "preview_done": done,
+        "csrf_token": csrf_token(request),
+    }
+
+
+async def previews_panel(request: Request) -> Response:
+    desk = await _desk(request)
+    return render(request, PREVIEW_PARTIAL, await _previews_context(request, desk))
+
+
+async def preview_call(request: Request) -> Response:
+    """Call the previewed contact: the agent's own phone first (audited)."""
+    desk = await _desk(request)
+    form = await request.form()
+    campaign_id: int = request.path_params["campaign_id"]
+    refused = done = None
+    try:
+        contact_id = int(str(form.get("contact_id", "")))
+        placed = await _center(request).preview_call(
+            tenant_of(request), campaign_id, contact_id, desk.extension, ui_actor(request)
+        )
+    except ValueError:
+        refused = translate(language_of(request), "desk.preview.no_contact")
+    except InvalidRequest as error:
+        refused = error.message
+    else:
+        done = translate(language_of(request), "desk.preview.calling", number=placed["phone"])
+    if not is_htmx(request):
+        return RedirectResponse("/desk", status_code=303)
+    context = await _previews_context(request, desk, refused=refused, done=done)
+    return render(
+        request, PREVIEW_PARTIAL, context, status_code=400 if refused is not None else 200
+    )

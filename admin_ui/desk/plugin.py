@@ -14,6 +14,10 @@ routes: list[Route] = [
     ui_route("/desk/state", http.change_state, "desk:edit", methods=("POST",)),
     ui_route("/desk/outcome", http.record_outcome, "desk:edit", methods=("POST",)),
     ui_route("/desk/call", http.call_control, "desk:edit", methods=("POST",)),
+    ui_route("/desk/preview", http.previews_panel, "desk:edit"),
+    ui_route(
+        "/desk/preview/{campaign_id:int}/call", http.preview_call, "desk:edit", methods=("POST",)
+    ),
     ui_route("/desk/callbacks", http.callbacks_panel, "desk:edit"),
     ui_route("/desk/callbacks", http.schedule_callback, "desk:edit", methods=("POST",)),
     ui_route(

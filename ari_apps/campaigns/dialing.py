@@ -94,8 +94,11 @@ async def start_scheduled(now: datetime) -> None:
         log.info("campaign %s: started on schedule", campaign.id)
 
 
-async def next_calls(campaign: Campaign, room: int, now: datetime) -> list[CampaignAttempt]:
-    """Up to ``room`` attempts to place now, each written before its call.
+async def next_calls(
+    campaign: Campaign, room: int, now: datetime, contact_id: int | None = None
+) -> list[CampaignAttempt]:
+    """Up to ``room`` attempts to place now, each written before its call
+    (``contact_id``: that contact only, a preview's).
 
     Contacts the checks stop (do not call, outside their window, done) get
     their row and next step here and take no room."""
@@ -103,7 +106,7 @@ async def next_calls(campaign: Campaign, room: int, now: datetime) -> list[Campa
     global_dnc, own_dnc = await store.dnc_entries(campaign)
     global_list, own_list = policy.compile_dnc(global_dnc), policy.compile_dnc(own_dnc)
     attempts: list[CampaignAttempt] = []
-    for contact in await store.due_contacts(campaign, now, room * 4):
+    for contact in await store.due_contacts(campaign, now, room * 4, contact_id):
         if len(attempts) >= room:
             break
         if not await store.claim(contact):

@@ -22,6 +22,7 @@ from ari_apps.ivr import stasis as ivr_stasis
 from ari_apps.ivr.flow import FlowDefinition
 from ari_apps.ivr.runner import FlowRunner
 from hotline import calls
+from hotline.errors import HotlineError
 from hotline.models import CallRecord
 
 # An agent campaign's person waits first in the queue (this priority), at
@@ -56,6 +57,49 @@ class CampaignAgents:
             if agent_status is not None and agent_status.get("connected_call_id"):
                 connected[str(agent_status["connected_call_id"])] = agent
         return QueueSnapshot(ready, connected, len(status["waiting"]))
+
+
+class AgentControl(Protocol):
+    def agent_status(self, extension: str) -> dict[str, Any] | None: ...
+
+    async def agent_action(
+        self, extension: str, action: str, reason: str | None
+    ) -> dict[str, Any]: ...
+
+
+class PreviewAgents:
+    """The dialer's ``AgentHolds`` (``preview.py``) on the adapter's agent
+    states and actions: not ready while a preview call is placed."""
+
+    def __init__(self, center: AgentControl) -> None:
+        self.center = center
+
+    def agent_state(self, extension: str) -> str | None:
+        status = self.center.agent_status(extension)
+        return None if status is None else str(status["state"])
+
+    async def hold(self, extension: str, reason: str) -> bool:
+        was_ready = self.agent_state(extension) == "ready"
+        # Not ready says why on the wallboard ("preview").
+        await self.center.agent_action(extension, "pause", reason)
+        return was_ready
+
+    async def release(self, extension: str, reason: str, was_ready: bool) -> None:
+        status = self.center.agent_status(extension)
+        if (
+            not was_ready
+            or status is None
+            or (status["state"], status["reason"])
+            != (
+                "not_ready",
+                reason,
+            )
+        ):
+            return  # paused for another reason since, or logged out: theirs to keep
+        try:
+            await self.center.agent_action(extension, "ready", None)
+        except HotlineError as error:
+            log.warning("agent %s: not made ready after a preview call: %s", extension, error)
 
 
 class CampaignFlows:

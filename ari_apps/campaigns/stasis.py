@@ -40,10 +40,30 @@ from ari_apps.ari.errors import AriError
 from ari_apps.ari.events import CHANNEL_DESTROYED, PLAYBACK_FINISHED, AriEvent
 from ari_apps.campaigns import core, dialing, services, store
 from ari_apps.campaigns.agent_pacing import CampaignPacing, QueueSnapshot
+from ari_apps.campaigns.preview import (
+    PAUSE_REASON,
+    PLACEABLE_STATES,
+    RING_AGENT_S,
+    AgentHolds,
+    PreviewCall,
+)
+from ari_apps.campaigns.preview import STASIS_KIND as PREVIEW_KIND
 from ari_apps.channels import ChannelObserver, ChannelRegistry
-from ari_apps.executor import ChannelOpsExecutor, ContinueInDialplan, HangUp, Originate, PlayMedia
+from ari_apps.executor import (
+    AddToBridge,
+    ChannelOpsExecutor,
+    ContinueInDialplan,
+    CreateBridge,
+    DestroyBridge,
+    HangUp,
+    Originate,
+    PlayMedia,
+    StopMedia,
+)
 from hotline.bus import EventBus
-from hotline.models_campaigns import Campaign, CampaignAttempt
+from hotline.center import Actor
+from hotline.errors import InvalidRequest, NotFound
+from hotline.models_campaigns import Campaign, CampaignAttempt, CampaignContact
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +149,8 @@ class OutboundCall:
     flow_over: asyncio.Event | None = None
     settled: bool = False
     hang_up_after_playback: str | None = None
+    # A preview campaign's call: the agent who asked for it waits in a bridge.
+    preview: PreviewCall | None = None
 
     @property
     def feature(self) -> str:
@@ -158,6 +180,7 @@ class CampaignDialer:
         agents: QueueAgents,
         max_lines: int = 20,
         connected: Callable[[], bool] = lambda: True,
+        holds: AgentHolds | None = None,
     ) -> None:
         # Dial only while Asterisk is there: an originate refused for an
         # outage would spend the contact's attempts on nothing.
@@ -170,7 +193,10 @@ class CampaignDialer:
         self.app = app
         self.bus = bus
         self.flows = flows
+        self.holds = holds
         self.calls: dict[str, OutboundCall] = {}
+        # Preview calls by token, from the agent's click to the last hang-up.
+        self.previews: dict[str, PreviewCall] = {}
         # Agent campaigns' pacers (``agent_pacing``), by campaign id.
         self.pacing: dict[int, CampaignPacing] = {}
         self._placed_at: dict[int, list[float]] = {}
@@ -191,6 +217,8 @@ class CampaignDialer:
         for call in list(self.calls.values()):
             await self.ops.run_best_effort(HangUp(call.channel_id))
             await self._settle(call, core.FAILED if not call.answered else call.outcome, "stopped")
+        for preview in list(self.previews.values()):
+            await self._finish_preview(preview)
 
     async def recover(self, alive: set[str]) -> None:
         """After a (re)connect: calls Asterisk no longer has (it restarted
@@ -265,9 +293,11 @@ class CampaignDialer:
         self._placed_at[campaign.id] = recent
         return max(0, int(max(campaign.calls_per_second, 0.1) * 1.0 + 0.999) - len(recent))
 
-    async def _place(self, campaign: Campaign, attempt: CampaignAttempt) -> None:
+    async def _place(
+        self, campaign: Campaign, attempt: CampaignAttempt, preview: PreviewCall | None = None
+    ) -> OutboundCall:
         channel_id = attempt.channel_id or ""
-        call = OutboundCall(self, campaign, attempt, channel_id)
+        call = OutboundCall(self, campaign, attempt, channel_id, preview=preview)
         self.calls[channel_id] = call
         self._placed_at.setdefault(campaign.id, []).append(time.monotonic())
         self.channels.observers[channel_id] = self._observer(call)
@@ -292,8 +322,9 @@ class CampaignDialer:
         except AriError as error:
             log.warning("campaign %s: %s not dialled: %s", campaign.id, attempt.phone, error)
             await self._settle(call, core.FAILED, f"not dialled: {str(error)[:60]}")
-            return
+            return call
         self._publish(call, "dialing")
+        return call
 
     def _observer(self, call: OutboundCall) -> ChannelObserver:
         def observe(event: AriEvent) -> None:
@@ -326,7 +357,7 @@ class CampaignDialer:
         call.answered_at = time.monotonic()
         await store.mark_answered(call.attempt, datetime.now(UTC))
         self._publish(call, "answered")
-        if call.campaign.amd_enabled:
+        if call.campaign.amd_enabled and call.preview is None:
             # StasisEnd follows; the registry never held the channel, so no
             # owner is released, and the observers keep watching its end.
             await self.ops.run_best_effort(
@@ -369,6 +400,9 @@ class CampaignDialer:
         call.outcome = core.HUMAN
         self._publish(call, "human")
         campaign = call.campaign
+        if call.preview is not None:
+            await self._to_preview_agent(call, call.preview)
+            return
         if campaign.kind in core.AGENT_KINDS:
             await self._to_agent(call)
             return
@@ -462,7 +496,7 @@ class CampaignDialer:
         self.channels.observers.pop(call.far_channel_id, None)
         self.channels.release(call.channel_id, call)
         pace = self.pacing.get(call.campaign.id)
-        if pace is not None:
+        if pace is not None and call.preview is None:
             pace.ended(call.channel_id, outcome, self._ring_s(call), call.agent)
         await dialing.settle(
             call.campaign,
@@ -475,6 +509,134 @@ class CampaignDialer:
             agent=call.agent,
         )
         self._publish(call, "ended", outcome=outcome)
+        if call.preview is not None:
+            await self._finish_preview(call.preview)
+
+    # -- preview (preview.py) ----------------------------------------------------------
+    async def preview_call(
+        self, tenant_id: int, campaign_id: int, contact_id: int, agent: str, actor: Actor
+    ) -> dict[str, Any]:
+        """Ring ``agent``'s phone, then (once they answer) the contact."""
+        campaign = await store.get(tenant_id, campaign_id)
+        if campaign is None:
+            raise NotFound(f"no campaign {campaign_id}")
+        if campaign.kind != "preview" or campaign.state != core.RUNNING:
+            raise InvalidRequest(
+                f"campaign: {campaign_id} is a {campaign.state} {campaign.kind} campaign;"
+                " preview calls are a running preview campaign's",
+                {"field": "campaign"},
+            )
+        if self.holds is None or not self.connected():
+            raise InvalidRequest("calls cannot be placed now (Asterisk is away)")
+        state = self.holds.agent_state(agent)
+        if state not in PLACEABLE_STATES:
+            raise InvalidRequest(
+                f"agent: {agent} is {state or 'not an agent'}; a preview call needs a"
+                " logged-in agent who is not on a call",
+                {"field": "agent"},
+            )
+        contact = await CampaignContact.get_or_none(id=contact_id, campaign_id=campaign.id)
+        if contact is None or contact.state != "pending":
+            raise InvalidRequest(
+                f"contact_id: {contact_id} is not waiting to be called in this campaign",
+                {"field": "contact_id"},
+            )
+        busy = [p for p in self.previews.values() if agent == p.agent or contact_id == p.contact_id]
+        if busy:
+            raise InvalidRequest(
+                "agent: a preview call of this agent or contact is in progress",
+                {"field": "agent"},
+            )
+        preview = PreviewCall(
+            self, campaign, contact_id, contact.phone, agent, secrets.token_hex(3)
+        )
+        self.previews[preview.token] = preview
+        preview.was_ready = await self.holds.hold(agent, PAUSE_REASON)
+        self.channels.own(preview.agent_channel_id, preview)
+        try:
+            await self.ops.run(
+                Originate(
+                    f"PJSIP/{agent}",
+                    preview.agent_channel_id,
+                    app=self.app,
+                    app_args=(PREVIEW_KIND, preview.token),
+                    caller_id=f'"Preview" <{contact.phone}>',
+                    timeout_s=RING_AGENT_S,
+                )
+            )
+        except AriError as refused:
+            await self._finish_preview(preview)
+            raise InvalidRequest(
+                f"agent: phone {agent} cannot be rung ({refused})", {"field": "agent"}
+            ) from None
+        await store.audit(
+            actor, "campaign_preview_call", campaign, contact_id=contact_id, agent=agent
+        )
+        log.info("campaign %s: preview of %s by %s", campaign.id, contact.phone, agent)
+        return preview.as_dict()
+
+    async def preview_agent_answered(self, event: AriEvent) -> None:
+        """The agent picked up: they hear ringing while the contact is dialled."""
+        channel_id = event.channel_id or ""
+        token = event.args[1] if len(event.args) > 1 else ""
+        preview = self.previews.get(token)
+        if preview is None or preview.agent_channel_id != channel_id or preview.finished:
+            await self.ops.run_best_effort(HangUp(channel_id))
+            return
+        try:
+            await self.ops.run(CreateBridge(preview.bridge_id, name="hotline-preview"))
+            await self.ops.run(AddToBridge(preview.bridge_id, channel_id))
+            await self.ops.run_best_effort(
+                PlayMedia(channel_id, ("tone:ring",), preview.ringback_id)
+            )
+        except AriError as error:
+            log.warning("preview %s: agent not bridged: %s", preview.token, error)
+            await self._finish_preview(preview)
+            return
+        # Checked again now (do not call, the window, attempts), and written first.
+        now = datetime.now(UTC)
+        attempts = await dialing.next_calls(preview.campaign, 1, now, contact_id=preview.contact_id)
+        if not attempts:
+            log.info("preview %s: contact %s may not be called now", preview.token, preview.phone)
+            await self._finish_preview(preview)
+            return
+        preview.outbound = await self._place(preview.campaign, attempts[0], preview)
+
+    async def _to_preview_agent(self, call: OutboundCall, preview: PreviewCall) -> None:
+        call.agent = preview.agent
+        await self.ops.run_best_effort(StopMedia(preview.ringback_id))
+        try:
+            await self.ops.run(AddToBridge(preview.bridge_id, call.channel_id))
+        except AriError as error:
+            log.warning("preview %s: contact not bridged: %s", preview.token, error)
+            await self.ops.run_best_effort(HangUp(call.channel_id))
+            return
+        preview.bridged = True
+        log.info("preview %s: %s talking to %s", preview.token, preview.agent, preview.phone)
+
+    async def preview_agent_gone(self, preview: PreviewCall) -> None:
+        """The agent hung up (or never answered): the contact's leg goes too,
+        and its end settles the attempt; without one, the preview is over."""
+        self.channels.release(preview.agent_channel_id, preview)
+        outbound = preview.outbound
+        if outbound is not None and not outbound.settled:
+            await self.ops.run_best_effort(HangUp(outbound.channel_id))
+            return
+        await self._finish_preview(preview)
+
+    async def _finish_preview(self, preview: PreviewCall) -> None:
+        if preview.finished:
+            return
+        preview.finished = True
+        self.previews.pop(preview.token, None)
+        if self.channels.release(preview.agent_channel_id, preview):
+            await self.ops.run_best_effort(HangUp(preview.agent_channel_id))
+        await self.ops.run_best_effort(DestroyBridge(preview.bridge_id))
+        if self.holds is not None:
+            await self.holds.release(preview.agent, PAUSE_REASON, preview.was_ready)
+        self.bus.publish(
+            "campaign", "preview_ended", campaign_id=preview.campaign.id, agent=preview.agent
+        )
 
     def pacing_figures(self, campaign_id: int) -> dict[str, Any] | None:
         pace = self.pacing.get(campaign_id)

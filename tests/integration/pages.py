@@ -30,6 +30,7 @@ NOT_PAGES: Final = {
     "/wallboard/stream": "the wallboard's server-sent events",
     "/desk/stream": "the desk's server-sent events",
     "/desk/callbacks": "the desk's callbacks panel alone (htmx refreshes it)",
+    "/desk/preview": "the desk's preview-call panel alone (htmx refreshes it)",
     "/desk/phone": "the browser phone's credentials (JSON, browser-phone agents only)",
     "/reports/queues.csv": "a download (the queue report as CSV)",
     "/reports/queues.xlsx": "a download (the queue report as XLSX)",

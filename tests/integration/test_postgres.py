@@ -396,6 +396,11 @@ class IdleCenter:
     def campaign_pacing(self, campaign_id: int) -> dict[str, Any] | None:
         return None
 
+    async def preview_call(
+        self, tenant_id: int, campaign_id: int, contact_id: int, agent: str, actor: Actor
+    ) -> dict[str, Any]:
+        raise AssertionError("not used")
+
     async def place_callback(
         self, tenant_id: int, callback_id: int, agent: str | None, actor: Actor
     ) -> dict[str, Any]:

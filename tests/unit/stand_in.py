@@ -59,6 +59,7 @@ class StandInCenter:
     talking: set[str] = field(default_factory=lambda: {"1001"})
     monitor_sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
     monitor_actions: list[tuple[str, str, Actor]] = field(default_factory=list)
+    previews_called: list[tuple[int, int, int, str, Actor]] = field(default_factory=list)
     callbacks_placed: list[tuple[int, int, str | None, Actor]] = field(default_factory=list)
     call_actions: list[tuple[str, str, str]] = field(default_factory=list)
     # (extension, definition, tenant id) of every test call started
@@ -191,6 +192,24 @@ class StandInCenter:
 
     def campaign_pacing(self, campaign_id: int) -> dict[str, Any] | None:
         return None
+
+    async def preview_call(
+        self, tenant_id: int, campaign_id: int, contact_id: int, agent: str, actor: Actor
+    ) -> dict[str, Any]:
+        # The telephony is the real dialer's (integration tests); here the
+        # request is recorded as it reached the center.
+        if agent not in self.agents:
+            raise InvalidRequest(f"agent: no agent {agent!r}", {"field": "agent"})
+        from hotline.models_campaigns import CampaignContact
+
+        contact = await CampaignContact.get(id=contact_id, campaign_id=campaign_id)
+        self.previews_called.append((tenant_id, campaign_id, contact_id, agent, actor))
+        return {
+            "campaign_id": campaign_id,
+            "contact_id": contact_id,
+            "phone": contact.phone,
+            "agent": agent,
+        }
 
     async def place_callback(
         self, tenant_id: int, callback_id: int, agent: str | None, actor: Actor

@@ -326,6 +326,17 @@ def route_cases(flow_id: int) -> list[RouteCase]:
             VIEWERS,
             404,
         ),
+        RouteCase(
+            "GET", "/campaigns/{campaign_id}/preview", "/campaigns/999/preview", VIEWERS, 404
+        ),
+        RouteCase(
+            "POST",
+            "/campaigns/{campaign_id}/preview/call",
+            "/campaigns/999/preview/call",
+            AGENT_CONTROLLERS,
+            404,
+            body={"agent": "1001", "contact_id": 1},
+        ),
         RouteCase("GET", "/dnc", "/dnc", VIEWERS),
         RouteCase("POST", "/dnc", "/dnc", ADMINISTRATORS, 201, body={"phone": "+8613800000060"}),
         RouteCase("GET", "/monitoring", "/monitoring", VIEWERS),

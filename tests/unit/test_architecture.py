@@ -137,6 +137,8 @@ PAGE_USE_CASES: dict[str, frozenset[str]] = {
             "ari_apps.acd.settings_edit",
             # The agent's own callbacks (placing them is the center's).
             "ari_apps.callbacks.services",
+            # Preview campaigns' next contacts (calling them is the center's).
+            "ari_apps.campaigns.services",
         }
     ),
     "callbacks": frozenset({"ari_apps.callbacks.services"}),
