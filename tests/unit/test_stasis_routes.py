@@ -49,10 +49,11 @@ def test_every_stasis_kind_the_dialplan_and_originates_use_is_claimed(
     # appArgs of the ACD's legs, test calls, the recorder's snoop channels,
     # monitoring's supervisor phones and snoop channels, transfer and consult
     # legs, a callback's agent and caller legs, a queue callback's caller
-    # (virtual hold), and a campaign's calls
+    # (virtual hold), and a campaign's calls and a preview call's agent leg
     originated = {
         "queue-callback",
         "campaign",
+        "campaign-preview",
         "callback-agent",
         "callback-customer",
         "agent",
