@@ -644,6 +644,7 @@ class CallCenter:
                     "caller_id": w.caller_id,
                     "waited_s": round(w.waited_s, 1),
                     "ringing_agents": list(w.ringing_agents),
+                    "kept_place": w.kept_place,
                 }
                 for w in status.waiting
             ],

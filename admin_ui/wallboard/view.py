@@ -44,6 +44,7 @@ def _queue(board: QueueBoard) -> dict[str, Any]:
     return {
         "name": board.name,
         "waiting": board.waiting_now,
+        "callbacks_waiting": board.callbacks_waiting_now,
         "longest_wait": seconds(board.longest_wait_now_s),
         "sl_colour": board.sl_colour,
         "sl_target": f"{board.targets.sl_target * 100:.0f} %",

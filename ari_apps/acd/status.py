@@ -42,6 +42,8 @@ class WaitingCallerStatus:
     joined_at: float
     waited_s: float
     ringing_agents: tuple[str, ...]
+    # A callback keeping its place (virtual hold): in line, not on the line.
+    kept_place: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,7 @@ def build_queue_status(
             joined_at=c.joined_at,
             waited_s=max(0.0, now - c.joined_at),
             ringing_agents=tuple(sorted(c.ringing_agents)),
+            kept_place=c.kept_place,
         )
         for index, c in enumerate(callers_in_order, start=1)
     )
@@ -103,7 +106,9 @@ def build_queue_status(
         agents_by_state=by_state,
         unregistered_agents=tuple(a.agent_id for a in members if a.logged_in and not a.registered),
         avg_handle_s=avg,
-        longest_wait_s=max((w.waited_s for w in waiting), default=0.0),
+        # METRICS.md: the oldest *caller* still waiting; a kept place's
+        # caller hung up and is called back, so is not waiting on the line.
+        longest_wait_s=max((w.waited_s for w in waiting if not w.kept_place), default=0.0),
         estimated_wait_s=estimated_wait_s(
             len(waiting) + 1, avg, queue.config.wrapup_s, working_agent_count(queue, agents)
         ),

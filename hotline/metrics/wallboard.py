@@ -43,6 +43,8 @@ class QueueBoard:
     today: QueueFigures
     last_15_min: QueueFigures
     sl_colour: str
+    # Callbacks keeping their place in the queue (virtual hold), not on the line.
+    callbacks_waiting_now: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +127,8 @@ def _queue_board(
     today = queue_figures(visits, targets, now)
     recent = queue_figures([v for v in visits if v.entered_at >= now - RECENT], targets, now)
     live: Mapping[str, Any] = center.queue_status(queue.name) or {}
-    waiting = list(live.get("waiting", ()))
+    in_line = list(live.get("waiting", ()))
+    waiting = [w for w in in_line if not w.get("kept_place")]
     longest = float(live["longest_wait_s"]) if waiting and "longest_wait_s" in live else None
     return QueueBoard(
         name=queue.name,
@@ -135,6 +138,7 @@ def _queue_board(
         today=today,
         last_15_min=recent,
         sl_colour=sl_colour(today.service_level, targets.sl_target),
+        callbacks_waiting_now=len(in_line) - len(waiting),
     )
 
 

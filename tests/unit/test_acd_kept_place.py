@@ -119,3 +119,17 @@ def test_given_a_ring_all_queue_then_a_kept_place_reserves_one_agent() -> None:
     offers = of_type(commands, OfferCall)
     assert [offer.call_id for offer in offers] == ["cb-1"]
     assert offers[0].kept_place
+
+
+def test_given_a_kept_place_then_the_queue_status_marks_it_and_longest_wait_is_a_callers() -> None:
+    acd = _paused_center()
+    acd.handle(CallerArrived(T0, "cb-1", "sales", joined_at=T0 - 3600, kept_place=True))
+    acd.handle(CallerArrived(T0, "live-2", "sales", joined_at=T0 - 42))
+
+    status = acd.queue_status("sales", T0)
+
+    assert [(w.call_id, w.kept_place) for w in status.waiting] == [
+        ("cb-1", True),
+        ("live-2", False),
+    ]
+    assert status.longest_wait_s == 42

@@ -119,6 +119,30 @@ async def test_given_agents_in_states_then_the_board_groups_them_with_time_in_st
     assert ready.extension == "1001" and ready.in_state_s == pytest.approx(95)
 
 
+async def test_given_a_callback_keeping_its_place_then_it_is_shown_apart_from_callers(
+    seeded: Settings,
+) -> None:
+    tenant = await home_tenant_id()
+    queue = await Queue.filter(tenant_id=tenant).order_by("name").first()
+    assert queue is not None
+    center = StandInCenter()
+    center.queues[queue.name] = {
+        "waiting": [
+            {"call_id": "hl-qcb-1-1", "waited_s": 3600.0, "kept_place": True},
+            {"call_id": "live-1;2", "waited_s": 42.0, "kept_place": False},
+        ],
+        # The ACD's figure already leaves the kept place out (METRICS.md:
+        # the oldest caller on the line).
+        "longest_wait_s": 42.0,
+    }
+
+    board = await wallboard(center, tenant, SHANGHAI, NOW)
+
+    (row,) = [b for b in board.queues if b.name == queue.name]
+    assert (row.waiting_now, row.callbacks_waiting_now) == (1, 1)
+    assert row.longest_wait_now_s == 42.0
+
+
 async def test_queue_visits_read_what_the_writer_still_holds(seeded: Settings) -> None:
     tenant = await home_tenant_id()
     assert await queue_visits(tenant, NOW - timedelta(days=1), NOW) == []
