@@ -85,20 +85,26 @@ _DNC_ENTRY_RE: Final = re.compile(r"\+[0-9]{1,15}\*?")
 
 # The abandoned-call cap a campaign gets by default, in % of live answers,
 # by the callee country's regulator (a campaign may set its own, lower or
-# higher).  Where no rule is listed, 3 %.  The regulators also measure over
-# different periods (FTC: 30 days per campaign; Ofcom and the CRTC: a day);
-# a campaign's figures show both a rolling 30 days and today.
+# higher), and the period the regulator measures it over.  Where no rule is
+# listed, 3 % over 30 days.  A campaign's figures show both periods.
 DEFAULT_ABANDON_CAP_PCT: Final = 3.0
-ABANDON_CAP_PCT_BY_COUNTRY: Final[dict[str, float]] = {
-    "US": 3.0,  # FTC Telemarketing Sales Rule
-    "GB": 3.0,  # Ofcom, persistent misuse policy
-    "CA": 5.0,  # CRTC Unsolicited Telecommunications Rules
+OVER_30_DAYS: Final = "30d"
+OVER_A_DAY: Final = "today"
+ABANDON_RULES_BY_COUNTRY: Final[dict[str, tuple[float, str]]] = {
+    "US": (3.0, OVER_30_DAYS),  # FTC Telemarketing Sales Rule, per campaign
+    "GB": (3.0, OVER_A_DAY),  # Ofcom, persistent misuse policy: 24 hours
+    "CA": (5.0, OVER_A_DAY),  # CRTC Unsolicited Telecommunications Rules: per day
 }
 
 
 def default_abandon_cap_pct(country: str) -> float:
     """The campaign default for callees in ``country`` (ISO 3166 alpha-2)."""
-    return ABANDON_CAP_PCT_BY_COUNTRY.get(country.upper(), DEFAULT_ABANDON_CAP_PCT)
+    return ABANDON_RULES_BY_COUNTRY.get(country.upper(), (DEFAULT_ABANDON_CAP_PCT, ""))[0]
+
+
+def abandon_period(country: str) -> str:
+    """Over which period the cap holds for ``country``: OVER_30_DAYS or OVER_A_DAY."""
+    return ABANDON_RULES_BY_COUNTRY.get(country.upper(), (0.0, OVER_30_DAYS))[1]
 
 
 class PolicyInvalid(HotlineError):

@@ -38,7 +38,7 @@ from typing import Any, Final, Protocol
 
 from ari_apps.ari.errors import AriError
 from ari_apps.ari.events import CHANNEL_DESTROYED, PLAYBACK_FINISHED, AriEvent
-from ari_apps.campaigns import core, dialing, services, store
+from ari_apps.campaigns import core, dialing, policy, services, store
 from ari_apps.campaigns.agent_pacing import CampaignPacing, QueueSnapshot
 from ari_apps.campaigns.preview import (
     PAUSE_REASON,
@@ -283,7 +283,9 @@ class CampaignDialer:
             return pace
         pace.observe(self.agents.snapshot(campaign.queue), (c.channel_id for c in mine))
         if pace.due_compliance():
-            pace.compliance((await services.progress_of(campaign))["abandon_pct_30d"])
+            # The regulator's period: FTC 30 days, Ofcom and the CRTC a day.
+            period = policy.abandon_period(campaign.country)
+            pace.compliance((await services.progress_of(campaign))[f"abandon_pct_{period}"])
         return pace
 
     def _rate_room(self, campaign: Campaign) -> int:

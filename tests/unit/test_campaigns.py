@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from ari_apps.ari.events import parse_event
-from ari_apps.campaigns import core, dialing, services, store
+from ari_apps.campaigns import core, dialing, policy, services, store
 from ari_apps.campaigns.agent_pacing import QueueSnapshot
 from ari_apps.campaigns.stasis import CampaignDialer
 from ari_apps.channels import ChannelRegistry
@@ -79,6 +79,18 @@ async def test_given_a_callee_country_then_the_abandon_cap_defaults_to_its_rule(
     campaign = await _campaign(**settings)
 
     assert campaign["abandon_cap_pct"] == cap
+
+
+@pytest.mark.parametrize(
+    ("country", "period"), [("US", "30d"), ("gb", "today"), ("CA", "today"), ("CN", "30d")]
+)
+async def test_given_a_country_then_its_regulators_period_is_a_figure_the_pacer_can_read(
+    ui: UiClient, country: str, period: str
+) -> None:
+    campaign = await Campaign.get(id=(await _campaign(country=country))["id"])
+
+    assert policy.abandon_period(campaign.country) == period
+    assert f"abandon_pct_{period}" in await services.progress_of(campaign)
 
 
 async def test_given_a_campaign_then_the_state_table_allows_only_its_transitions(
