@@ -72,6 +72,23 @@ async def _preview_campaign(state: str = "start", kind: str = "preview") -> Camp
     return await Campaign.get(id=created["id"])
 
 
+def _dialer(
+    holds: Holds | None = None,
+) -> tuple[CampaignDialer, RecordingOps, ChannelRegistry, Holds]:
+    """The dialer on a recording executor, with agents to hold."""
+    ops, channels, holds = RecordingOps(), ChannelRegistry(), holds or Holds()
+    dialer = CampaignDialer(
+        ops,  # type: ignore[arg-type]
+        channels,
+        "hotline",
+        EventBus(),
+        NoFlows(),
+        NoAgents(),
+        holds=holds,
+    )
+    return dialer, ops, channels, holds
+
+
 def _event(kind: str, channel_id: str, **extra: Any) -> Any:
     return parse_event({"type": kind, "channel": {"id": channel_id}, **extra})
 
@@ -93,16 +110,7 @@ async def test_given_a_preview_call_then_agent_first_then_the_contact_joins_them
 ) -> None:
     campaign = await _preview_campaign()
     contact = await CampaignContact.get(campaign_id=campaign.id)
-    ops, channels, holds = RecordingOps(), ChannelRegistry(), Holds()
-    dialer = CampaignDialer(
-        ops,  # type: ignore[arg-type]
-        channels,
-        "hotline",
-        EventBus(),
-        NoFlows(),
-        NoAgents(),
-        holds=holds,
-    )
+    dialer, ops, channels, holds = _dialer()
 
     placed = await dialer.preview_call(
         await home_tenant_id(), campaign.id, contact.id, "1001", await _actor()
@@ -144,16 +152,7 @@ async def test_given_the_agent_does_not_answer_then_the_contact_is_not_called(
 ) -> None:
     campaign = await _preview_campaign()
     contact = await CampaignContact.get(campaign_id=campaign.id)
-    ops, channels, holds = RecordingOps(), ChannelRegistry(), Holds()
-    dialer = CampaignDialer(
-        ops,  # type: ignore[arg-type]
-        channels,
-        "hotline",
-        EventBus(),
-        NoFlows(),
-        NoAgents(),
-        holds=holds,
-    )
+    dialer, ops, channels, holds = _dialer()
     await dialer.preview_call(
         await home_tenant_id(), campaign.id, contact.id, "1001", await _actor()
     )
@@ -181,17 +180,8 @@ async def test_given_a_call_that_cannot_be_made_then_it_is_refused_naming_the_fi
 ) -> None:
     campaign = await _preview_campaign(campaign_state, kind)
     contact = await CampaignContact.get(campaign_id=campaign.id)
-    holds = Holds(agent_state or "ready")
     agent = "1001" if agent_state is not None else "4242"
-    dialer = CampaignDialer(
-        RecordingOps(),  # type: ignore[arg-type]
-        ChannelRegistry(),
-        "hotline",
-        EventBus(),
-        NoFlows(),
-        NoAgents(),
-        holds=holds,
-    )
+    dialer, _, _, holds = _dialer(Holds(agent_state or "ready"))
 
     with pytest.raises(InvalidRequest) as refused:
         await dialer.preview_call(
