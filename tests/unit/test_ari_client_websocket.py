@@ -239,12 +239,17 @@ async def test_given_asterisk_flapping_then_each_accept_then_close_backs_off(
     probe = Probe()
     client = make_client(ari.base_url, probe)
     runner = start(client)
-    # Wait on progress, not on the clock: a loaded machine is only slower.
-    await eventually(lambda: ari.ws_connects >= 3, within_s=10)
+    # Wait on the client's progress, not on the clock, nor on the server's
+    # count: the server counts an accept before the client has seen it, so
+    # under load (tests on both cores) the two differ at any one moment.
+    await eventually(lambda: probe.disconnected >= 3, within_s=10)
     await stop(client, runner)
-    assert probe.connected == probe.disconnected == ari.ws_connects
+    # Each connection the client saw was closed and noticed; only the last
+    # may have been cut short by the stop itself.
+    assert probe.connected - probe.disconnected in (0, 1)
+    assert ari.ws_connects >= probe.connected
     # Never spins: every reconnect after a drop waited a positive back-off.
-    assert len(probe.delays) >= ari.ws_connects - 1
+    assert len(probe.delays) >= probe.disconnected
     assert all(delay > 0 for delay in probe.delays)
 
 
