@@ -384,12 +384,12 @@ class AcdService:
         """The called-back caller confirmed: they wait in their own bridge
         (music on hold) while the reserved agent is rung.  False when the
         Acd let the place go meanwhile."""
-        if call_id not in self.kept_places or self.acd.place_of(call_id) is None:
+        place = self.acd.place_of(call_id)
+        if call_id not in self.kept_places or place is None:
             return False
-        queue = self.acd.place_of(call_id)
-        assert queue is not None
+        queue = place[0]
         bridge_id = queue_bridge_id(call_id)
-        await self.ops.run(CreateBridge(bridge_id, name=f"queue {queue[0]}"))
+        await self.ops.run(CreateBridge(bridge_id, name=f"queue {queue}"))
         try:
             await self.ops.run(AddToBridge(bridge_id, channel_id))
         except AriError:
@@ -397,7 +397,7 @@ class AcdService:
             raise
         await self.ops.run_best_effort(StartMusicOnHold(bridge_id, None))
         self.calls[call_id] = QueuedCall(
-            call_id, channel_id, queue[0], bridge_id, caller_id, on_exit=on_exit
+            call_id, channel_id, queue, bridge_id, caller_id, on_exit=on_exit
         )
         self.kept_places.discard(call_id)
         await self.handle(KeptPlaceAnswered(time.time(), call_id))

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from ari_apps.ari.events import AriEvent
+from ari_apps.ari.events import PLAYBACK_FINISHED, AriEvent
 from ari_apps.call_services import CallServiceContext, ServiceResult, register_call_service
 from ari_apps.callbacks import prompting, services
 from ari_apps.executor import PlayMedia
@@ -88,7 +88,7 @@ async def _say(call: CallServiceContext, media: tuple[str, ...], playback_id: st
         event: AriEvent | None = await call.next_event(30)
         if event is None or event.is_channel_final:
             return
-        if event.playback_id == playback_id and event.type == "PlaybackFinished":
+        if event.type == PLAYBACK_FINISHED and event.playback_id == playback_id:
             return
 
 
