@@ -257,7 +257,11 @@ _HOTLINE_CONTEXTS: Final = frozenset({"from-pstn", "to-pstn", "general", "global
 _HOTLINE_PREFIX: Final = "hotline-"
 # Hotline contexts a custom context may send calls to (Goto, Gosub, include,
 # a trunk's context): where calls come in, go out, or are told "sorry".
-_PUBLIC_HOTLINE_CONTEXTS: Final = frozenset({"from-pstn", "to-pstn", "hotline-safe"})
+# hotline-trunk-line is the line cap a trunk route calls before its Dial().
+TRUNK_LINE_SUBROUTINE: Final = "hotline-trunk-line"
+_PUBLIC_HOTLINE_CONTEXTS: Final = frozenset(
+    {"from-pstn", "to-pstn", "hotline-safe", TRUNK_LINE_SUBROUTINE}
+)
 
 
 def is_hotline_context(name: str) -> bool:

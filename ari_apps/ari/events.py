@@ -121,6 +121,14 @@ def _split_target(target_uri: str | None) -> tuple[str | None, str | None]:
     return None, None
 
 
+def channel_variable(event: AriEvent, name: str) -> str:
+    """A variable ari.conf's ``channelvars`` lists, as the event's channel
+    snapshot shows it; "" when unset (or not listed there)."""
+    variables = _obj(_obj(event.raw, "channel"), "channelvars")
+    value = variables.get(name)
+    return value if isinstance(value, str) else ""
+
+
 def parse_event(payload: Mapping[str, Any]) -> AriEvent:
     """Build an ``AriEvent`` from one decoded websocket message; never raises on
     missing or oddly typed fields (Asterisk versions differ in what they send)."""

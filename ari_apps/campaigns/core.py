@@ -14,11 +14,14 @@ never answered ends busy, no answer or failed, by the cause Asterisk gives
 the far half of the Local channel the call went out on; an answered one is
 a person (``human``) or a machine, by the answering-machine detector's
 verdict (or a person when the campaign does not detect machines); a person
-not connected to an agent in time is ``abandoned``.
+not connected to an agent in time is ``abandoned``.  A call the trunk
+refused because all its lines were in use is ``trunk_busy``: no attempt,
+the contact is tried again shortly (``TrunkGate`` paces the campaign).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 from hotline.errors import InvalidRequest
@@ -63,7 +66,18 @@ FAILED: Final = "failed"
 ABANDONED: Final = "abandoned"
 DNC: Final = "dnc"
 OUTSIDE_WINDOW: Final = "outside_window"
-OUTCOMES: Final = (HUMAN, MACHINE, BUSY, NO_ANSWER, FAILED, ABANDONED, DNC, OUTSIDE_WINDOW)
+TRUNK_BUSY: Final = "trunk_busy"
+OUTCOMES: Final = (
+    HUMAN,
+    MACHINE,
+    BUSY,
+    NO_ANSWER,
+    FAILED,
+    ABANDONED,
+    DNC,
+    OUTSIDE_WINDOW,
+    TRUNK_BUSY,
+)
 # Outcomes of a call that was placed (the last two never dial).
 DIALLED_OUTCOMES: Final = frozenset({HUMAN, MACHINE, BUSY, NO_ANSWER, FAILED, ABANDONED})
 
@@ -88,10 +102,55 @@ def next_state(state: str, action: str) -> str:
         ) from None
 
 
-def unanswered_outcome(cause: int | None) -> str:
+def unanswered_outcome(cause: int | None, full_trunk: str = "") -> str:
     """A call that ended before it was answered: busy, no answer, or failed
-    (congestion, no route, a refused number, anything else)."""
+    (congestion, no route, a refused number, anything else); ``trunk_busy``
+    when ``[hotline-trunk-line]`` named the full trunk that refused it."""
+    if full_trunk:
+        return TRUNK_BUSY
     return _UNANSWERED_BY_CAUSE.get(cause or 0, FAILED)
+
+
+# After a full trunk refused one of its calls, a campaign places one call
+# at a time, at most one per this many seconds, until a call gets a line.
+TRUNK_PROBE_EVERY_S: Final = 5.0
+
+
+@dataclass
+class TrunkGate:
+    """How many calls a campaign may place while its trunk is (or was) full.
+
+    Asterisk counts the trunk's lines (the trunk's route caps them), so the
+    dialer only learns "full" when a call is refused.  It then stops filling
+    the trunk: one probe call per ``TRUNK_PROBE_EVERY_S``, and the full rate
+    again once a call placed after the refusal got a line.  Pure: the caller
+    gives the (monotonic) time.
+    """
+
+    full_since: float | None = None
+    last_probe: float = float("-inf")
+
+    def room(self, wanted: int, now: float) -> int:
+        if self.full_since is None:
+            return wanted
+        if wanted <= 0 or now - self.last_probe < TRUNK_PROBE_EVERY_S:
+            return 0
+        return 1
+
+    def placed(self, now: float) -> None:
+        if self.full_since is not None:
+            self.last_probe = now
+
+    def refused(self, now: float) -> None:
+        """A call ended ``trunk_busy``."""
+        if self.full_since is None:
+            self.full_since = now
+            self.last_probe = now
+
+    def got_line(self, placed_at: float) -> None:
+        """A call placed at ``placed_at`` reached the network (any other outcome)."""
+        if self.full_since is not None and placed_at >= self.full_since:
+            self.full_since = None
 
 
 def answered_outcome(amd_status: str) -> str:

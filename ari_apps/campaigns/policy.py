@@ -55,7 +55,19 @@ FAILED: Final = "failed"
 ABANDONED: Final = "abandoned"
 DNC: Final = "dnc"
 OUTSIDE_WINDOW: Final = "outside_window"
-OUTCOMES: Final = (HUMAN, MACHINE, BUSY, NO_ANSWER, FAILED, ABANDONED, DNC, OUTSIDE_WINDOW)
+# The trunk had no free line (never reached the network): not an attempt.
+TRUNK_BUSY: Final = "trunk_busy"
+OUTCOMES: Final = (
+    HUMAN,
+    MACHINE,
+    BUSY,
+    NO_ANSWER,
+    FAILED,
+    ABANDONED,
+    DNC,
+    OUTSIDE_WINDOW,
+    TRUNK_BUSY,
+)
 RETRYABLE: Final = (BUSY, NO_ANSWER, MACHINE, FAILED, ABANDONED)
 # Outcomes of a dialled attempt: the ones max_attempts counts.
 ATTEMPTED: Final = frozenset({HUMAN, *RETRYABLE})
@@ -81,6 +93,8 @@ SEARCH_DAYS: Final = 366
 # An outside_window result while the window looks open (clocks disagree):
 # the contact is tried again this much later, never at the same instant.
 RECHECK_AFTER: Final = timedelta(minutes=1)
+# A contact whose call found the trunk full is due again this much later.
+TRUNK_BUSY_RETRY: Final = timedelta(seconds=15)
 _DNC_ENTRY_RE: Final = re.compile(r"\+[0-9]{1,15}\*?")
 
 # The abandoned-call cap a campaign gets by default, in % of live answers,
@@ -417,7 +431,7 @@ def outcome_counts(previous: Mapping[str, int] | Iterable[str]) -> Counter[str]:
 
 
 def attempts_made(previous: Mapping[str, int] | Iterable[str]) -> int:
-    """Dialled attempts in a history (outside_window and dnc are not attempts)."""
+    """Dialled attempts in a history (outside_window, dnc and trunk_busy are not attempts)."""
     counts = outcome_counts(previous)
     return sum(counts[outcome] for outcome in ATTEMPTED)
 
@@ -458,6 +472,12 @@ def after_attempt(
         if opening is not None and opening <= now:  # open already: try again shortly
             opening = next_opening(window, contact_timezone, now + RECHECK_AFTER)
         return Decision(NEVER_OPENS) if opening is None else Decision(OUTSIDE_WINDOW, opening)
+    if outcome == TRUNK_BUSY:
+        due = now + TRUNK_BUSY_RETRY
+        if window is None:
+            return Decision(TRUNK_BUSY, due)
+        opening = next_opening(window, contact_timezone, due)
+        return Decision(NEVER_OPENS) if opening is None else Decision(TRUNK_BUSY, opening)
     if sum(counts[o] for o in ATTEMPTED) + 1 >= policy.max_attempts:
         return Decision(MAX_ATTEMPTS)
     rule = policy.rule(outcome)

@@ -9,6 +9,9 @@ staff's trunk routes apply (and the sandbox's simulated PSTN answers):
    a kill at any point finds it on the next start (``recover``).
 2. Unanswered, the call ends busy, no answer or failed by the cause of the
    Local channel's far half (``;2``): its own half often ends with cause 0.
+   A far half that a full trunk refused (``[hotline-trunk-line]``) carries
+   HOTLINE_TRUNK_FULL: ``trunk_busy``, no attempt spent, and the campaign
+   probes the trunk one call at a time until a call gets a line again.
 3. Answered (StasisStart ``campaign``), the channel goes to the dialplan for
    answering-machine detection (``[hotline-campaign]``, AMD() is no ARI
    operation) and comes back with the verdict (``campaign-amd``).
@@ -37,7 +40,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, Protocol
 
 from ari_apps.ari.errors import AriError
-from ari_apps.ari.events import CHANNEL_DESTROYED, PLAYBACK_FINISHED, AriEvent
+from ari_apps.ari.events import CHANNEL_DESTROYED, PLAYBACK_FINISHED, AriEvent, channel_variable
 from ari_apps.campaigns import core, dialing, policy, services, store
 from ari_apps.campaigns.agent_pacing import CampaignPacing, QueueSnapshot
 from ari_apps.campaigns.preview import (
@@ -71,6 +74,9 @@ ANSWERED_KIND: Final = "campaign"
 AMD_KIND: Final = "campaign-amd"
 BEEP_KIND: Final = "campaign-beep"
 OUTBOUND_CONTEXT: Final = "to-pstn"
+# Set by [hotline-trunk-line] on a call a full trunk refused; ari.conf's
+# channelvars puts it in the channel's events.
+TRUNK_FULL_VARIABLE: Final = "HOTLINE_TRUNK_FULL"
 CAMPAIGN_CONTEXT: Final = "hotline-campaign"
 TICK_S: Final = 1.0
 # An agent campaign's person not connected within 2 s hears this (METRICS.md:
@@ -140,6 +146,7 @@ class OutboundCall:
     answered: bool = False
     outcome: str = ""
     far_cause: int | None = None
+    full_trunk: str = ""  # the trunk that refused the call for want of a line
     far_gone: asyncio.Event = field(default_factory=asyncio.Event)
     answers: dict[str, str] = field(default_factory=dict)
     agent: str = ""
@@ -200,6 +207,7 @@ class CampaignDialer:
         # Agent campaigns' pacers (``agent_pacing``), by campaign id.
         self.pacing: dict[int, CampaignPacing] = {}
         self._placed_at: dict[int, list[float]] = {}
+        self._trunk_gates: dict[int, core.TrunkGate] = {}
         self._task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.enabled = False
@@ -248,10 +256,14 @@ class CampaignDialer:
         for campaign in running:
             mine = [c for c in self.calls.values() if c.campaign.id == campaign.id]
             in_flight = len(mine)
-            room = min(
-                campaign.max_concurrent - in_flight,
-                self.max_lines - len(self.calls),
-                self._rate_room(campaign),
+            gate = self._trunk_gates.setdefault(campaign.id, core.TrunkGate())
+            room = gate.room(
+                min(
+                    campaign.max_concurrent - in_flight,
+                    self.max_lines - len(self.calls),
+                    self._rate_room(campaign),
+                ),
+                time.monotonic(),
             )
             pace = await self._paced(campaign, mine)
             wanted = room if pace is None else pace.take_dials()
@@ -268,6 +280,8 @@ class CampaignDialer:
         live = {c.id for c in running} | {c.campaign.id for c in self.calls.values()}
         for campaign_id in set(self.pacing) - live:
             del self.pacing[campaign_id]
+        for campaign_id in set(self._trunk_gates) - live:
+            del self._trunk_gates[campaign_id]
 
     async def _paced(self, campaign: Campaign, mine: list[OutboundCall]) -> CampaignPacing | None:
         """An agent campaign's pacer after this tick's look at its queue;
@@ -301,7 +315,8 @@ class CampaignDialer:
         channel_id = attempt.channel_id or ""
         call = OutboundCall(self, campaign, attempt, channel_id, preview=preview)
         self.calls[channel_id] = call
-        self._placed_at.setdefault(campaign.id, []).append(time.monotonic())
+        self._placed_at.setdefault(campaign.id, []).append(call.placed_at)
+        self._trunk_gates.setdefault(campaign.id, core.TrunkGate()).placed(call.placed_at)
         self.channels.observers[channel_id] = self._observer(call)
         self.channels.observers[call.far_channel_id] = self._observer(call)
         variables = (
@@ -334,6 +349,7 @@ class CampaignDialer:
                 return
             if event.channel_id == call.far_channel_id:
                 call.far_cause = event.cause
+                call.full_trunk = channel_variable(event, TRUNK_FULL_VARIABLE)
                 call.far_gone.set()
                 return
             task = asyncio.create_task(self._near_end_gone(call, event.cause))
@@ -485,7 +501,9 @@ class CampaignDialer:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(call.far_gone.wait(), FAR_END_WAIT_S)
         far = call.far_cause if call.far_cause else cause
-        await self._settle(call, core.unanswered_outcome(far), "", hangup_cause=far)
+        outcome = core.unanswered_outcome(far, call.full_trunk)
+        detail = f"trunk {call.full_trunk} full" if call.full_trunk else ""
+        await self._settle(call, outcome, detail, hangup_cause=far)
 
     async def _settle(
         self, call: OutboundCall, outcome: str, detail: str, hangup_cause: int | None = None
@@ -498,8 +516,18 @@ class CampaignDialer:
         self.channels.observers.pop(call.far_channel_id, None)
         self.channels.release(call.channel_id, call)
         pace = self.pacing.get(call.campaign.id)
-        if pace is not None and call.preview is None:
-            pace.ended(call.channel_id, outcome, self._ring_s(call), call.agent)
+        gate = self._trunk_gates.get(call.campaign.id)
+        if outcome == core.TRUNK_BUSY:
+            if gate is not None:
+                gate.refused(time.monotonic())
+            if pace is not None and call.preview is None:
+                # Never left the building: for the pacer, a call not placed.
+                pace.not_placed(1)
+        else:
+            if gate is not None:
+                gate.got_line(call.placed_at)
+            if pace is not None and call.preview is None:
+                pace.ended(call.channel_id, outcome, self._ring_s(call), call.agent)
         await dialing.settle(
             call.campaign,
             call.attempt,

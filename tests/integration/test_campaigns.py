@@ -313,6 +313,70 @@ async def test_given_calls_in_progress_when_hotline_is_killed_then_nothing_is_lo
     assert leftovers == []
 
 
+@pytest.fixture
+async def one_line_trunk(harness: AriHarness) -> AsyncIterator[None]:
+    """The simulated carrier's trunk with a single line (README: "The simulated PSTN")."""
+    lines = "HOTLINE_SIM_TRUNK_LINES"
+    await harness.ari.request(
+        "POST", "/asterisk/variable", params={"variable": lines, "value": "1"}
+    )
+    try:
+        yield
+    finally:
+        await harness.ari.request(
+            "POST", "/asterisk/variable", params={"variable": lines, "value": ""}
+        )
+
+
+async def test_given_a_trunk_with_one_line_then_calls_wait_for_it_and_spend_no_attempt(
+    hotline_env: dict[str, str], api: Api, harness: AriHarness, one_line_trunk: None
+) -> None:
+    # People who hang up 3 s after answering (the README's script: 99 000 03 0).
+    people = ["+8613199000030", "+8613299000030", "+8613399000030"]
+    campaign_id = await _create(
+        api,
+        kind="notification",
+        message_prompt="sound:vm-intro",
+        amd_enabled=False,
+        max_attempts=1,  # a call the full trunk refused must not spend it
+        max_concurrent=3,
+        calls_per_second=3,
+    )
+    await api.post(
+        f"/campaigns/{campaign_id}/contacts", {"contacts": [{"phone": p} for p in people]}
+    )
+    await api.post(f"/campaigns/{campaign_id}/start")
+
+    most_on_the_trunk = 0
+
+    async def finished() -> bool:
+        nonlocal most_on_the_trunk
+        # The trunk's side of each call: the Local channel's ;2 half, once answered.
+        answered = [
+            c
+            for c in await harness.channels()
+            if "@to-pstn" in str(c["name"]) and str(c["name"]).endswith(";2")
+            if c["state"] == "Up"
+        ]
+        most_on_the_trunk = max(most_on_the_trunk, len(answered))
+        return bool((await api.get(f"/campaigns/{campaign_id}"))["state"] == "finished")
+
+    await wait_until(finished, 120, f"campaign {campaign_id} to finish")
+    outcomes = await _outcomes(api, campaign_id)
+    assert sorted(outcomes) == sorted(people)
+    for phone, tried in outcomes.items():
+        # Reached once; every other call of theirs found the trunk full.
+        assert tried.count("human") == 1, (phone, tried)
+        assert set(tried) <= {"human", "trunk_busy"}, (phone, tried)
+    assert sum(tried.count("trunk_busy") for tried in outcomes.values()) >= 2
+    assert most_on_the_trunk == 1
+    refused = await api.get(f"/campaigns/{campaign_id}/attempts")
+    assert {a["detail"] for a in refused if a["outcome"] == "trunk_busy"} == {
+        "trunk simulated-pstn full"
+    }
+    assert {a["hangup_cause"] for a in refused if a["outcome"] == "trunk_busy"} == {34}
+
+
 async def test_given_machines_when_detected_then_one_gets_the_message_after_the_beep_one_a_retry(
     hotline_env: dict[str, str], api: Api
 ) -> None:

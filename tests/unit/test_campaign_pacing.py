@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ari_apps.campaigns import core
 from ari_apps.campaigns.pacing import (
     COMPLIANCE_HOLD,
     LOCKED_OUT,
@@ -445,3 +446,19 @@ def test_the_bench_simulation_runs() -> None:
     result = simulate(scenario, scenario.config(), Draws(scenario))
     assert result.live > 0
     assert 0.0 < result.occupancy_pct <= 100.0
+
+
+def test_a_full_trunk_gets_one_probe_call_at_a_time_until_a_call_gets_a_line() -> None:
+    gate = core.TrunkGate()
+    assert gate.room(7, 0.0) == 7
+    gate.placed(0.0)
+    gate.refused(1.0)
+    assert gate.room(7, 2.0) == 0  # too soon after the refusal
+    assert gate.room(7, 1.0 + core.TRUNK_PROBE_EVERY_S) == 1
+    gate.placed(6.5)
+    assert gate.room(7, 7.0) == 0
+    gate.got_line(0.0)  # placed before the refusal: says nothing of the trunk now
+    assert gate.room(7, 12.0) == 1
+    gate.got_line(6.5)  # the probe got a line
+    assert gate.room(7, 12.0) == 7
+    assert gate.room(0, 12.0) == 0

@@ -75,7 +75,21 @@ def test_outcomes_are_exactly_the_dialers_words() -> None:
         "abandoned",
         "dnc",
         "outside_window",
+        "trunk_busy",
     }
+
+
+def test_a_full_trunk_spends_no_attempt_and_the_contact_is_due_shortly() -> None:
+    one_attempt = RetryPolicy(max_attempts=1)
+    now = TUESDAY_10
+    decision = after_attempt(one_attempt, p.TRUNK_BUSY, ["trunk_busy"] * 30, now)
+    assert decision == Decision(p.TRUNK_BUSY, now + p.TRUNK_BUSY_RETRY)
+    assert p.attempts_made(["trunk_busy"] * 30) == 0
+    # Still the one attempt to make: the contact is dialled.
+    check = dial_time_check(
+        one_attempt, ALWAYS, phone=MOBILE, contact_timezone=None, previous=["trunk_busy"], now=now
+    )
+    assert check.verdict == p.DIAL_NOW
 
 
 @pytest.mark.parametrize(

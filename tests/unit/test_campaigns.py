@@ -288,6 +288,53 @@ async def test_given_the_dialer_then_causes_and_amd_verdicts_become_outcomes(ui:
     assert channels.observers == {} and len(channels) == 0
 
 
+async def test_given_a_full_trunk_then_the_call_spends_no_attempt_and_the_campaign_stops_filling_it(
+    ui: UiClient,
+) -> None:
+    refused_phone, person, waiting = PERSON, "+8613800000030", "+8613800000040"
+    campaign = await _running_with(
+        refused_phone, person, waiting, max_attempts=1, max_concurrent=2, calls_per_second=5
+    )
+    ops, channels = RecordingOps(), ChannelRegistry()
+    dialer = CampaignDialer(ops, channels, "hotline", EventBus(), NoFlows(), NoAgents())  # type: ignore[arg-type]
+    await dialer.tick(NOW)
+    originated = {
+        op.endpoint.split("/")[1].split("@")[0]: op.channel_id
+        for op in ops.ops
+        if isinstance(op, Originate)
+    }
+    assert len(originated) == 2
+    refused = originated[refused_phone]
+
+    # [hotline-trunk-line] refused the far half: cause 34 and the trunk named.
+    full = {"id": refused + ";2", "channelvars": {"HOTLINE_TRUNK_FULL": "carrier-a"}}
+    channels.notify_observers(
+        parse_event({"type": "ChannelDestroyed", "channel": full, "cause": 34})
+    )
+    channels.notify_observers(
+        parse_event({"type": "ChannelDestroyed", "channel": {"id": refused}, "cause": 0})
+    )
+    for _ in range(50):
+        if refused not in dialer.calls:
+            break
+        await asyncio.sleep(0.05)
+
+    row = await CampaignAttempt.get(campaign=campaign, phone=refused_phone)
+    assert (row.outcome, row.detail, row.hangup_cause) == ("trunk_busy", "trunk carrier-a full", 34)
+    contact = await CampaignContact.get(campaign=campaign, phone=refused_phone)
+    # One attempt allowed, none spent: the contact is due again shortly.
+    assert contact.state == store.PENDING and contact.next_attempt_at is not None
+    assert timedelta(0) < contact.next_attempt_at - datetime.now(UTC) <= policy.TRUNK_BUSY_RETRY
+    # A line is free in the campaign's caps, but the trunk was full just now.
+    await CampaignContact.filter(campaign=campaign, phone__in=[refused_phone, waiting]).update(
+        next_attempt_at=NOW
+    )
+    placed = len([op for op in ops.ops if isinstance(op, Originate)])
+    await dialer.tick(NOW)
+    assert len([op for op in ops.ops if isinstance(op, Originate)]) == placed
+    await dialer.stop()
+
+
 async def test_given_a_paused_campaign_then_its_settings_change_and_a_running_one_refuses(
     ui: UiClient,
 ) -> None:

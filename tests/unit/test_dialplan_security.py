@@ -56,6 +56,8 @@ exten => _00X.,1,Set(CALLERID(num)=+4930123456)
 exten => _0X.,1,Gosub(route-check,s,1(${EXTEN}))
  same => n,Dial(PJSIP/${EXTEN}@carrier-a,,L(3600000:30000))
  same => n,Hangup()
+exten => _+X.,1,Gosub(hotline-trunk-line,s,1(carrier-a,30))
+ same => n,Dial(PJSIP/${EXTEN}@carrier-a,60)
 
 [route-check]
 exten => s,1,Set(LOCAL(ATTEMPTS)=0)
