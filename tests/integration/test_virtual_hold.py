@@ -12,6 +12,8 @@ is the callee, presses 1 and hears the agent's phone (a steady 440 Hz).
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -19,7 +21,8 @@ from typing import Any
 import pytest
 
 from ari_apps.ivr.demo import MAIN_MENU_NAME
-from tests.integration.conftest import Api
+from hotline.settings import REPO_ROOT, read_env_file
+from tests.integration.conftest import Api, hotline_cli
 from tests.integration.harness import AriHarness, SimCaller
 from tests.integration.phones import SipPhone, wait_until
 from tests.integration.test_call_control import agent_heard
@@ -181,3 +184,66 @@ async def test_given_a_callback_chosen_in_a_queue_then_it_keeps_its_place_and_co
     await wait_until(done, 15, "the callback to be done")
     assert len(_rung(pstn_app)) == 1
     await later.hangup()
+
+
+async def test_given_a_kept_place_when_hotline_is_killed_then_the_new_one_calls_back_once(
+    harness: AriHarness,
+    api: Api,
+    pstn_app: AriHarness,
+    virtual_hold_flow: None,
+    agents_paused: None,
+    clean_pbx: None,
+) -> None:
+    before = max((row["id"] for row in await api.get("/callbacks")), default=0)
+    caller = await harness.call("8000", caller_id=CALLBACK_NUMBER)
+
+    async def queued() -> bool:
+        return await _call_state(harness, api, caller) == "queue"
+
+    await wait_until(queued, 15, "the caller to wait in the queue")
+    await caller.press("*")
+    await asyncio.sleep(1.5)
+    await caller.press("1")
+
+    async def requested() -> bool:
+        return bool(await _queue_callbacks(api, before))
+
+    await wait_until(requested, 20, "the callback request to be stored")
+    await harness.wait_event(caller.channel_id, "ChannelDestroyed", 20)
+
+    # kill -9: nothing runs down; the new Hotline has only the database.
+    env = read_env_file(REPO_ROOT / "var" / "run" / "hotline.env")
+    os.kill(int(env["HOTLINE_PID"]), signal.SIGKILL)
+    await asyncio.sleep(1)
+    hotline_cli("up")
+    (kept,) = await _queue_callbacks(api, before)
+    assert kept["state"] == "scheduled"
+
+    await api.post("/agents/1001/ready")
+
+    async def rung_back() -> bool:
+        return bool(_rung(pstn_app))
+
+    await wait_until(rung_back, 30, "the caller's phone to ring after the restart")
+    (callee_id,) = _rung(pstn_app)
+    await pstn_app.ari.answer(callee_id)
+    callee = SimCaller(pstn_app, callee_id, CALLBACK_NUMBER, "")
+    await asyncio.sleep(1.0)
+    await callee.press("1")
+
+    async def connected() -> bool:
+        status = await api.get("/agents/1001")
+        return str(status.get("connected_call_id") or "").startswith("hl-qcb-")
+
+    await wait_until(connected, 25, "agent 1001 to answer the callback")
+    assert agent_heard(await callee.listen(2.0)) > 0.5
+    await callee.hangup()
+
+    async def done() -> bool:
+        (row,) = await _queue_callbacks(api, before)
+        return bool(row["state"] == "done")
+
+    await wait_until(done, 15, "the callback to be done")
+    # Once: one request, one call back.
+    assert len(await _queue_callbacks(api, before)) == 1
+    assert len(_rung(pstn_app)) == 1
