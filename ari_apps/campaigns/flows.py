@@ -127,11 +127,15 @@ class CampaignFlows:
                 )
                 return False
             definition = dataclasses.replace(definition, start=entry_node)
+        # The flow's timeline (nodes, keys, the end) belongs to a call record,
+        # as an inbound call's does: /calls keeps the survey's call.
+        await _open_record(channel_id, tenant_id, variables)
 
         async def flow_over(runner: FlowRunner) -> None:
             if not self.host.channels.release(runner.channel_id, runner):
                 return  # heard twice (StasisEnd, then ChannelDestroyed)
             runner.close()
+            await _close_record(channel_id)
             await on_done(FlowEnd(runner.session.variables, runner.session.current_node))
 
         await ivr_stasis.continue_with_flow(
@@ -171,13 +175,7 @@ class CampaignFlows:
                 },
             }
         )
-        await calls.open_record(
-            channel_id,
-            did="campaign",
-            caller_id=variables.get("caller_id", ""),
-            tenant_id=tenant_id,
-            flow_version_id=None,
-        )
+        await _open_record(channel_id, tenant_id, variables)
 
         async def call_over(runner: FlowRunner) -> None:
             if not self.host.channels.release(runner.channel_id, runner):
@@ -187,9 +185,7 @@ class CampaignFlows:
             # queue visit or conversation, hanging up the agent's leg.
             if self.host.queues.holds(runner.call_id):
                 await self.host.queues.caller_gone(runner.call_id)
-            if not await calls.is_closed(channel_id):
-                await calls.close_record(channel_id, "campaign_call_ended")
-            await calls.flush()
+            await _close_record(channel_id)
             record = await CallRecord.get_or_none(call_id=channel_id)
             agent = record.agent_extension if record is not None else None
             await on_done(FlowEnd(runner.session.variables, runner.session.current_node, agent))
@@ -198,3 +194,20 @@ class CampaignFlows:
             self.host, channel_id, definition, variables, tenant_id=tenant_id, on_gone=call_over
         )
         return True
+
+
+async def _open_record(channel_id: str, tenant_id: int, variables: Mapping[str, str]) -> None:
+    """A campaign call's record: number dialled ``campaign``."""
+    await calls.open_record(
+        channel_id,
+        did="campaign",
+        caller_id=variables.get("caller_id", ""),
+        tenant_id=tenant_id,
+        flow_version_id=None,
+    )
+
+
+async def _close_record(channel_id: str) -> None:
+    if not await calls.is_closed(channel_id):
+        await calls.close_record(channel_id, "campaign_call_ended")
+    await calls.flush()

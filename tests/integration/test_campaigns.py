@@ -193,6 +193,18 @@ async def test_given_a_survey_campaign_when_the_callee_presses_4_then_the_answer
     await _finished(api, campaign_id, 40)
     (attempt,) = await api.get(f"/campaigns/{campaign_id}/attempts")
     assert (attempt["outcome"], attempt["answers"]) == ("human", {"rating": "4"})
+    # The survey's call has its record and timeline, as an inbound call does.
+    survey_calls = [
+        call
+        for call in await api.get("/calls/recent?limit=50")
+        if call["did"] == "campaign" and call["caller_id"] == PRESSES_4
+        if call["started_at"] >= attempt["started_at"][:19]
+    ]
+    assert len(survey_calls) == 1, survey_calls
+    detail = await api.get(f"/calls/{survey_calls[0]['call_id']}")
+    assert detail["disposition"] and detail["ended_at"]  # closed, by the flow or its end
+    keyed = [e["data"] for e in detail["timeline"] if e["kind"] == "input"]
+    assert any("4" in str(data) for data in keyed), detail["timeline"]
 
 
 async def test_given_today_is_a_holiday_in_the_window_then_nobody_is_dialled(
