@@ -19,6 +19,7 @@ from starlette.routing import Route
 from admin_ui.auth import require
 from admin_ui.callbacks.api import ROUTES as CALLBACK_ROUTES
 from admin_ui.campaigns.api import ROUTES as CAMPAIGN_ROUTES
+from admin_ui.cases.api import ROUTES as CASE_ROUTES
 from admin_ui.fax.api import ROUTES as FAX_ROUTES
 from admin_ui.openapi import openapi_document
 from admin_ui.prompts.api import ROUTES as PROMPT_ROUTES
@@ -338,6 +339,7 @@ routes = [
     *MONITORING_ROUTES,
     *CALLBACK_ROUTES,
     *CAMPAIGN_ROUTES,
+    *CASE_ROUTES,
     Route("/flows", list_flows),
     Route("/flows/{flow_id:int}", get_flow),
     Route("/flows/{flow_id:int}/draft", put_draft, methods=["PUT"]),

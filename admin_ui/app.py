@@ -26,6 +26,7 @@ from admin_ui.audit import plugin as audit_log
 from admin_ui.callbacks import plugin as callbacks
 from admin_ui.calls import plugin as calls
 from admin_ui.campaigns import plugin as campaigns
+from admin_ui.cases import plugin as cases
 from admin_ui.desk import plugin as desk
 from admin_ui.dialplan import plugin as dialplan
 from admin_ui.fax import plugin as fax
@@ -97,6 +98,7 @@ FEATURES = (
     account,
     desk,
     wallboard,
+    cases,
     reports,
     calls,
     flows,

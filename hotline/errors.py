@@ -40,3 +40,10 @@ class FlowInvalid(HotlineError):
 class Conflict(HotlineError):
     error_id = "conflict"
     status_code = 409
+
+
+class NotAllowed(HotlineError):
+    """The user may see the thing but not do this to it (another department's step)."""
+
+    error_id = "not-allowed"
+    status_code = 403

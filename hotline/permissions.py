@@ -47,6 +47,10 @@ FUNCTIONS: Final = (
     # not be reached, those waiting (virtual hold keeps a place in a queue),
     # and requesting one for a caller.
     "callbacks",
+    # Cases (工单, /cases): taking them in, routing them across departments,
+    # deadlines, chasing and supervision.  Which cases a user sees and what
+    # they may do to one also depends on their department (hotline/cases/rights.py).
+    "cases",
     # The tenants themselves (/tenants): only for users of the home tenant,
     # the platform operator's; anyone else gets 404 (admin_ui/tenants).
     "tenants",
@@ -97,6 +101,7 @@ BUILTIN_ROLES: Final[dict[str, frozenset[str]]] = {
                 "voicemail",
                 "campaigns",
                 "callbacks",
+                "cases",
             ),
             ("view", "edit"),
         )
@@ -109,7 +114,11 @@ BUILTIN_ROLES: Final[dict[str, frozenset[str]]] = {
     ),
     "agent": frozenset(
         _grant(("dashboard", "wallboard", "queues", "shifts"), ("view",))
-        | _grant(("desk",), ("view", "edit"))
+        | _grant(("desk", "cases"), ("view", "edit"))
+    ),
+    # A department's staff (营业部, 供水部): the cases routed to their department.
+    "case handler": frozenset(
+        _grant(("dashboard",), ("view",)) | _grant(("cases",), ("view", "edit"))
     ),
     "auditor": frozenset(_grant(FUNCTIONS, ("view",))),
 }

@@ -14,6 +14,7 @@ from tortoise.expressions import Q
 
 from hotline import api_tokens
 from hotline.api_tokens import token_digest as token_digest  # re-exported
+from hotline.cases import directory
 from hotline.lookup_hosts import add_configured_hosts
 from hotline.models import (
     Agent,
@@ -28,6 +29,7 @@ from hotline.models import (
     User,
     UserGroup,
 )
+from hotline.models_cases import Department, DepartmentMember
 from hotline.models_fax import FaxDid, FaxDocument, FaxJob
 from hotline.models_pause_reasons import PauseReason
 from hotline.models_prompts import Prompt
@@ -53,12 +55,19 @@ DEMO_AGENTS = ("1001", "1002")
 # user per demo agent, tied to its extension, and a supervisor whose phone is
 # extension 1009.  They share HOTLINE_DEMO_USER_PASSWORD.
 DEMO_SUPERVISOR_EXTENSION = "1009"
-DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (
+DEMO_USERS: tuple[tuple[str, str, str, str | None], ...] = (
     ("agent1001", "Agent 1001", "agent", "1001"),
     ("agent1002", "Agent 1002", "agent", "1002"),
     ("supervisor", "Supervisor", "supervisor", DEMO_SUPERVISOR_EXTENSION),
+    # The demo departments' staff (issue 16): cases routed to 营业部 and 供水部.
+    ("billing", "营业部 Billing", "case handler", None),
+    ("supply", "供水部 Water supply", "case handler", None),
 )
-DEMO_ROLE_GROUPS = {"agent": "Agents", "supervisor": "Supervisors"}
+DEMO_ROLE_GROUPS = {
+    "agent": "Agents",
+    "supervisor": "Supervisors",
+    "case handler": "Case handlers",
+}
 # (code, digits after *23, English, Chinese): the reasons the agents page
 # offered before the list moved to the database; the first is the default.
 DEMO_PAUSE_REASONS = (
@@ -200,6 +209,7 @@ async def seed_demo(
         )
         await admin.groups.add(admins)
     await _seed_demo_users(settings, tenant)
+    await seed_case_departments(tenant.id, settings.admin_user)
     digest = token_digest(settings.api_token)
     # HOTLINE_API_TOKEN names the one seeded token: when it changes, the one
     # seeded before stops working instead of staying valid for ever.
@@ -232,6 +242,31 @@ async def _seed_demo_users(settings: Settings, tenant: Tenant) -> None:
             tenant=tenant,
         )
         await user.groups.add(group)
+
+
+async def seed_case_departments(tenant_id: int, admin_user: str) -> None:
+    """The demo's departments (centre, 营业部 billing, 供水部 supply), its code
+    lists, and who is where: the centre's agents and supervisor (who leads
+    it), and each department's handler (who leads their own)."""
+    await directory.ensure_defaults(tenant_id)
+    for code, name, name_en, parent in directory.DEMO_DEPARTMENTS[1:]:
+        if not await Department.filter(tenant_id=tenant_id, code=code).exists():
+            await Department.create(
+                tenant_id=tenant_id, code=code, name=name, name_en=name_en, parent_code=parent
+            )
+    places = (
+        (admin_user, directory.CENTRE, True),
+        ("supervisor", directory.CENTRE, True),
+        ("agent1001", directory.CENTRE, False),
+        ("agent1002", directory.CENTRE, False),
+        ("billing", "billing", True),
+        ("supply", "supply", True),
+    )
+    for username, department, lead in places:
+        if not await DepartmentMember.filter(tenant_id=tenant_id, username=username).exists():
+            await DepartmentMember.create(
+                tenant_id=tenant_id, username=username, department_code=department, lead=lead
+            )
 
 
 async def adopt_tenantless_rows(tenant: Tenant) -> None:

@@ -69,6 +69,14 @@ SCOPED: Final[dict[str, str]] = {
     "CampaignContact": "tenant_id",
     "CampaignAttempt": "tenant_id",
     "DncNumber": "tenant_id",
+    "Department": "tenant_id",
+    "DepartmentMember": "tenant_id",
+    "CaseCode": "tenant_id",
+    "CaseWorkflow": "tenant_id",
+    "Case": "tenant_id",
+    "CaseAction": "case__tenant_id",
+    "CaseAssignment": "tenant_id",
+    "CaseNotice": "tenant_id",
 }
 
 # Scoped, with rows no tenant owns that every tenant sees: built-in roles

@@ -265,6 +265,25 @@ def route_cases(flow_id: int) -> list[RouteCase]:
             AGENT_CONTROLLERS,
             404,
         ),
+        RouteCase("GET", "/cases", "/cases", VIEWERS),
+        RouteCase(
+            "POST",
+            "/cases",
+            "/cases",
+            ADMINISTRATORS,
+            201,
+            body={"category": "投诉", "subject": "Water bill twice", "caller_number": "5550123"},
+        ),
+        # No such case: an allowed role hears so (404), others 403.
+        RouteCase("GET", "/cases/{case_id}", "/cases/999", VIEWERS, 404),
+        RouteCase(
+            "POST",
+            "/cases/{case_id}/actions",
+            "/cases/999/actions",
+            ADMINISTRATORS,
+            404,
+            body={"action": "chase"},
+        ),
         RouteCase("GET", "/campaigns", "/campaigns", VIEWERS),
         RouteCase(
             "POST", "/campaigns", "/campaigns", ADMINISTRATORS, 201, body={"name": "Reminders"}

@@ -1,0 +1,195 @@
+"""/api/v1/cases: take cases in, act on them, read them (the issue's contract).
+
+A token acts as the centre (a business system, not a department's user);
+every change is audited with the token's name and address.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from admin_ui.auth import Principal, require
+from admin_ui.web.openapi_ops import operation
+from admin_ui.web.requests import json_object
+from admin_ui.web.routing import client_ip
+from hotline.cases import services
+from hotline.center import Actor, ContactCenter
+
+
+def _actor(request: Request, principal: Principal) -> Actor:
+    return Actor(principal.name, client_ip(request), principal.tenant_id, source="api")
+
+
+def site_timezone(request: Request) -> str:
+    settings = getattr(request.app.state, "settings", None)
+    return settings.site_timezone if settings is not None else "UTC"
+
+
+def _bus(request: Request) -> Any:
+    center: ContactCenter = request.app.state.center
+    return center.bus
+
+
+async def create_case(request: Request) -> Response:
+    principal = await require(request, "edit")
+    body = await json_object(request)
+    case = await services.create_case(
+        principal.tenant_id,
+        _actor(request, principal),
+        body,
+        timezone=site_timezone(request),
+        bus=_bus(request),
+    )
+    return JSONResponse(case, status_code=201)
+
+
+async def list_cases(request: Request) -> Response:
+    principal = await require(request, "view")
+    query = request.query_params
+    rows = await services.list_cases(
+        principal.tenant_id,
+        principal.name,
+        overdue=query.get("overdue") in ("true", "1"),
+        status=query.get("status", ""),
+        supervised=query.get("supervised") in ("true", "1"),
+        caller_number=query.get("caller_number", ""),
+    )
+    return JSONResponse(rows)
+
+
+async def get_case(request: Request) -> Response:
+    principal = await require(request, "view")
+    case = await services.case_detail(
+        principal.tenant_id, principal.name, request.path_params["case_id"]
+    )
+    return JSONResponse(case)
+
+
+async def case_action(request: Request) -> Response:
+    principal = await require(request, "edit")
+    body = await json_object(request)
+    case = await services.act(
+        principal.tenant_id,
+        _actor(request, principal),
+        request.path_params["case_id"],
+        body,
+        bus=_bus(request),
+    )
+    return JSONResponse(case)
+
+
+ROUTES = [
+    Route("/cases", list_cases),
+    Route("/cases", create_case, methods=["POST"]),
+    Route("/cases/{case_id:int}", get_case),
+    Route("/cases/{case_id:int}/actions", case_action, methods=["POST"]),
+]
+
+_NOT_FOUND = "no such case (or not one the token's user may see)"
+_CREATE = {
+    "application/json": {
+        "schema": {
+            "type": "object",
+            "required": ["category", "subject"],
+            "properties": {
+                "category": {
+                    "type": "string",
+                    "description": "a code of the category list: 咨询, 投诉, 求助, 建议, 表扬"
+                    " or a sub-category such as 投诉/水压",
+                },
+                "caller_number": {"type": "string"},
+                "caller_name": {"type": "string"},
+                "subject": {"type": "string"},
+                "description": {"type": "string"},
+                "source": {
+                    "type": "string",
+                    "description": "phone (default), web, email, walk-in, letter, forwarded",
+                },
+                "urgency": {"type": "string", "description": "normal (default), urgent, critical"},
+                "address": {"type": "string"},
+                "location": {"type": "string"},
+                "call_id": {"type": "string", "description": "the call it was taken on"},
+                "ivr_data": {"type": "object", "description": "what the caller keyed"},
+                "department": {"type": "string", "description": "dispatch at once to it"},
+                "first_contact_resolved": {
+                    "type": "boolean",
+                    "description": "answered on the call: closed at once (FCR)",
+                },
+            },
+        }
+    }
+}
+_ACTION = {
+    "application/json": {
+        "schema": {
+            "type": "object",
+            "required": ["action"],
+            "properties": {
+                "action": {
+                    "type": "string",
+                    "enum": [
+                        "dispatch",
+                        "transfer",
+                        "return",
+                        "reply",
+                        "joint",
+                        "approve_joint",
+                        "refuse_joint",
+                        "countersign",
+                        "extend",
+                        "approve_extension",
+                        "reject_extension",
+                        "accept",
+                        "reject_reply",
+                        "chase",
+                        "supervise",
+                        "note",
+                        "close",
+                        "reopen",
+                    ],
+                },
+                "department": {"type": "string"},
+                "departments": {"type": "array", "items": {"type": "string"}},
+                "note": {
+                    "type": "string",
+                    "description": "the reason (return, joint, extend, reject_*, reopen need one)",
+                },
+                "deadline": {
+                    "type": "string",
+                    "description": "ISO with offset: overrides the step's computed deadline",
+                },
+                "result": {"type": "string", "description": "reply: a code of the result list"},
+            },
+        }
+    }
+}
+_CASE = (
+    "{id, number, status, category, source, subject, description, caller_number, holders,"
+    " deadline, hours_left, overdue, extended, extensions, chases, supervised, history:"
+    " [{at, user, department, action, targets, note, status, holders, deadline}],"
+    " assignments, allowed_actions, ...}"
+)
+OPENAPI_PATHS: dict[str, Any] = {
+    "/cases": {
+        "get": operation(
+            "Cases the token may see, newest first; ?overdue=true those past their"
+            " deadline, ?status=, ?supervised=true, ?caller_number="
+        ),
+        "post": operation("Take a case in (工单受理; audited): " + _CASE, body=_CREATE),
+    },
+    "/cases/{case_id}": {
+        "get": operation("A case with its history: " + _CASE, ("case_id",), not_found=_NOT_FOUND),
+    },
+    "/cases/{case_id}/actions": {
+        "post": operation(
+            "Act on a case (audited); refusals name the field",
+            ("case_id",),
+            body=_ACTION,
+            not_found=_NOT_FOUND,
+        ),
+    },
+}

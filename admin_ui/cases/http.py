@@ -1,0 +1,289 @@
+"""The case pages (工单): thin handlers (the guard has checked sign-in,
+permission and CSRF); the use cases are ``hotline/cases/services.py``.
+
+- ``GET /cases``: the workbench (待办) by default: cases waiting for the
+  user's department (the centre: those to dispatch, review or decide),
+  chased and supervised ones, and those due soon; ``?view=overdue``,
+  ``?view=supervised`` and ``?view=all`` are the other lists.
+- ``GET /cases/new``: the intake form; ``?call_id=`` fills in the caller's
+  number and what they keyed in the IVR (the desk's screen pop links here).
+- ``POST /cases``: take the case in (audited), then its page.
+- ``GET /cases/{id}``: the case, its path (who held it and when), history
+  and the actions the user may take.
+- ``POST /cases/{id}/actions``: one action (audited); a refusal names the field.
+- ``GET /cases/notices``: the notice badge and list (``#case-notices``);
+  ``/cases/notices/stream`` pushes it live (SSE); ``/cases/notices/{id}``
+  marks one read and opens its case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from sse_starlette import EventSourceResponse
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from admin_ui.cases import path_graph
+from admin_ui.cases.api import site_timezone
+from admin_ui.web.rendering import current_user, render, render_fragment, tenant_of
+from admin_ui.web.requests import ui_actor
+from hotline.cases import core, directory, notices, services
+from hotline.center import ContactCenter
+from hotline.errors import HotlineError, NotAllowed, NotFound
+
+NOTICES_PARTIAL: Final = "cases/_notices.html"
+VIEWS: Final = ("workbench", "overdue", "supervised", "all")
+DUE_SOON_H: Final = 4.0
+KEEP_ALIVE_S: Final = 15
+# Flow variables every call has: not what the caller keyed.
+_CALL_BUILTINS: Final = frozenset(
+    {"caller_id", "dialed_number", "call_id", "language", "tenant_id", "did", "channel"}
+)
+_INTAKE_FIELDS: Final = (
+    "category",
+    "caller_number",
+    "caller_name",
+    "subject",
+    "description",
+    "source",
+    "urgency",
+    "address",
+    "location",
+    "call_id",
+    "department",
+)
+
+
+def _username(request: Request) -> str:
+    user = current_user(request)
+    assert user is not None
+    return user.username
+
+
+def _center(request: Request) -> ContactCenter:
+    center: ContactCenter = request.app.state.center
+    return center
+
+
+def _local(value: str | None, zone: ZoneInfo) -> str:
+    if not value:
+        return ""
+    return datetime.fromisoformat(value).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _with_local_times(rows: list[dict[str, Any]], zone: ZoneInfo) -> list[dict[str, Any]]:
+    for row in rows:
+        row["deadline_local"] = _local(row.get("deadline"), zone)
+        row["created_local"] = _local(row.get("created_at"), zone)
+    return rows
+
+
+async def cases_page(request: Request) -> Response:
+    view = request.query_params.get("view", "workbench")
+    if view not in VIEWS:
+        view = "workbench"
+    tenant, username = tenant_of(request), _username(request)
+    zone = ZoneInfo(site_timezone(request))
+    if view == "workbench":
+        lists = await _workbench(tenant, username)
+    else:
+        rows = await services.list_cases(
+            tenant, username, overdue=view == "overdue", supervised=view == "supervised"
+        )
+        lists = {view: rows}
+    for rows in lists.values():
+        _with_local_times(rows, zone)
+    return render(
+        request,
+        "cases/list.html",
+        {"view": view, "views": VIEWS, "lists": lists, "zone": str(zone)},
+    )
+
+
+async def _workbench(tenant: int, username: str) -> dict[str, list[dict[str, Any]]]:
+    """The user's own work (个人工作台): what waits for their department's
+    action, then chased, supervised and soon-due cases among those."""
+    place = await directory.membership(tenant, username)
+    open_cases = [
+        case
+        for case in await services.list_cases(tenant, username, limit=500)
+        if case["status"] != core.CLOSED
+    ]
+    if place.is_centre:
+        waiting = [
+            c
+            for c in open_cases
+            if c["status"] in (core.REGISTERED, core.REVIEWING, core.JOINT_REVIEW)
+            or c["extension_pending"]
+        ]
+    else:
+        waiting = [c for c in open_cases if place.department in c["holders"]]
+    return {
+        "waiting": waiting,
+        "chased": [c for c in waiting if c["chases"]],
+        "supervised": [c for c in open_cases if c["supervised"]],
+        "due_soon": [
+            c for c in waiting if c["hours_left"] is not None and 0 <= c["hours_left"] <= DUE_SOON_H
+        ],
+        "overdue": [c for c in open_cases if c["overdue"]],
+    }
+
+
+async def intake_form(request: Request) -> Response:
+    call_id = request.query_params.get("call_id", "")
+    form: dict[str, Any] = {"source": "phone", "urgency": "normal", "call_id": call_id}
+    ivr_data: dict[str, str] = {}
+    if call_id:
+        context = _center(request).call_context(call_id) or {}
+        variables = {str(k): str(v) for k, v in (context.get("variables") or {}).items()}
+        form["caller_number"] = str(context.get("caller_id") or variables.get("caller_id", ""))
+        ivr_data = {k: v for k, v in sorted(variables.items()) if k not in _CALL_BUILTINS}
+    if request.query_params.get("caller_number"):
+        form["caller_number"] = request.query_params["caller_number"]
+    return await _intake(request, form, ivr_data)
+
+
+async def _intake(
+    request: Request,
+    form: dict[str, Any],
+    ivr_data: dict[str, str],
+    error: HotlineError | None = None,
+) -> Response:
+    tenant = tenant_of(request)
+    await directory.ensure_defaults(tenant)
+    context = {
+        "form": form,
+        "ivr_data": ivr_data,
+        "categories": await directory.codes(tenant, "category"),
+        "sources": await directory.codes(tenant, "source"),
+        "urgencies": await directory.codes(tenant, "urgency"),
+        "departments": await directory.departments(tenant),
+        "error": error.message if error else None,
+        "error_field": (error.details or {}).get("field") if error else None,
+    }
+    return render(request, "cases/new.html", context, status_code=422 if error else 200)
+
+
+async def create_case(request: Request) -> Response:
+    posted = await request.form()
+    form = {name: str(posted.get(name, "") or "") for name in _INTAKE_FIELDS}
+    ivr_data = {
+        str(key)[4:]: str(value)
+        for key, value in posted.multi_items()
+        if str(key).startswith("ivr.") and str(value)
+    }
+    data: dict[str, Any] = {**form, "ivr_data": ivr_data}
+    data["first_contact_resolved"] = posted.get("first_contact_resolved") == "1"
+    data["note"] = str(posted.get("note", "") or "")
+    try:
+        case = await services.create_case(
+            tenant_of(request),
+            ui_actor(request),
+            data,
+            timezone=site_timezone(request),
+            bus=_center(request).bus,
+        )
+    except HotlineError as error:
+        return await _intake(request, form, ivr_data, error)
+    return RedirectResponse(f"/cases/{case['id']}", status_code=303)
+
+
+async def case_page(request: Request, error: HotlineError | None = None) -> Response:
+    tenant, username = tenant_of(request), _username(request)
+    case = await services.case_detail(tenant, username, request.path_params["case_id"])
+    zone = ZoneInfo(site_timezone(request))
+    _with_local_times([case], zone)
+    for entry in case["history"]:
+        entry["at_local"] = _local(entry["at"], zone)
+    departments = await directory.departments(tenant)
+    names = {d["code"]: d["name"] for d in departments}
+    context = {
+        "case": case,
+        "departments": departments,
+        "department_names": names,
+        "results": await directory.codes(tenant, "result"),
+        "graph": path_graph.draw(case, names, datetime.now(UTC)),
+        "zone": str(zone),
+        "error": error.message if error else None,
+        "error_field": (error.details or {}).get("field") if error else None,
+    }
+    status = 200 if error is None else (403 if isinstance(error, NotAllowed) else 422)
+    return render(request, "cases/detail.html", context, status_code=status)
+
+
+async def case_action(request: Request) -> Response:
+    posted = await request.form()
+    data = {
+        "action": str(posted.get("action", "")),
+        "department": str(posted.get("department", "") or ""),
+        "note": str(posted.get("note", "") or ""),
+        "deadline": str(posted.get("deadline", "") or ""),
+        "result": str(posted.get("result", "") or ""),
+    }
+    if data["deadline"] and len(data["deadline"]) == 16:  # datetime-local: the site's time
+        local = datetime.fromisoformat(data["deadline"]).replace(
+            tzinfo=ZoneInfo(site_timezone(request))
+        )
+        data["deadline"] = local.isoformat()
+    try:
+        await services.act(
+            tenant_of(request),
+            ui_actor(request),
+            request.path_params["case_id"],
+            data,
+            bus=_center(request).bus,
+        )
+    except NotFound:
+        raise
+    except HotlineError as error:
+        return await case_page(request, error)
+    return RedirectResponse(f"/cases/{request.path_params['case_id']}", status_code=303)
+
+
+# -- notices -----------------------------------------------------------------------
+
+
+async def _notices_context(request: Request) -> dict[str, Any]:
+    tenant, username = tenant_of(request), _username(request)
+    return {
+        "notices": await notices.notices_for(tenant, username, limit=10),
+        "unread": await notices.unread_count(tenant, username),
+    }
+
+
+async def notices_panel(request: Request) -> Response:
+    return render(request, NOTICES_PARTIAL, await _notices_context(request))
+
+
+async def notices_stream(request: Request) -> Response:
+    username = _username(request)
+    subscription = _center(request).bus.subscribe({notices.TOPIC})
+
+    async def events() -> AsyncIterator[dict[str, Any]]:
+        try:
+            while True:
+                html = render_fragment(request, NOTICES_PARTIAL, await _notices_context(request))
+                yield {"event": "notices", "data": html}
+                while True:
+                    event = await subscription.get()
+                    if event.data.get("username") == username:
+                        break
+                await asyncio.sleep(0.2)  # several notices of one action: one refresh
+        finally:
+            subscription.close()
+
+    return EventSourceResponse(events(), ping=KEEP_ALIVE_S)
+
+
+async def open_notice(request: Request) -> Response:
+    case_id = await notices.mark_read(
+        tenant_of(request), _username(request), request.path_params["notice_id"]
+    )
+    if case_id is None:
+        raise NotFound("no such notice")
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)

@@ -1,0 +1,390 @@
+"""Case use cases: take a case in, act on it, read it.
+
+Each action goes through the pure core (``core.apply``); this module checks
+who may (``rights``), carries out the commands (deadlines on the
+workflow's calendar, the departments' assignments, notices) and writes the
+history row and the audit row in the same breath.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
+
+from hotline import audit_trail
+from hotline.bus import EventBus
+from hotline.cases import core, directory, notices, rights, store
+from hotline.cases.deadlines import CaseCalendar
+from hotline.center import Actor
+from hotline.errors import InvalidRequest, NotAllowed, NotFound
+from hotline.models_cases import Case, CaseAction, CaseAssignment
+from hotline.tenancy import scoped
+
+MAX_TEXT: Final = 4000
+# Where the ending of a department's turn comes from.
+_ENDED_BY_ACTION: Final = {core.TRANSFER: "transferred", core.RETURN: "returned"}
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _text(data: Mapping[str, Any], name: str, limit: int, *, required: bool = False) -> str:
+    value = data.get(name)
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidRequest(f"{name}: text", {"field": name})
+    value = value.strip()
+    if required and not value:
+        raise InvalidRequest(f"{name}: required", {"field": name})
+    if len(value) > limit:
+        raise InvalidRequest(f"{name}: at most {limit} characters", {"field": name})
+    return value
+
+
+def _deadline(data: Mapping[str, Any]) -> datetime | None:
+    raw = data.get("deadline")
+    if raw in (None, ""):
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(raw))
+    except ValueError:
+        raise InvalidRequest("deadline: an ISO date and time", {"field": "deadline"}) from None
+    if parsed.tzinfo is None:
+        raise InvalidRequest("deadline: give the time zone (Z or +08:00)", {"field": "deadline"})
+    return parsed.astimezone(UTC)
+
+
+def _targets(data: Mapping[str, Any]) -> tuple[str, ...]:
+    raw = data.get("departments")
+    if raw is None:
+        single = data.get("department")
+        raw = [single] if single else []
+    if isinstance(raw, str):
+        raw = [part.strip() for part in raw.split(",")]
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise InvalidRequest("department: a department code", {"field": "department"})
+    return tuple(dict.fromkeys(item for item in raw if item))
+
+
+async def visible_cases(tenant_id: int, username: str) -> QuerySet[Case]:
+    place = await directory.membership(tenant_id, username)
+    query = scoped(Case, tenant_id)
+    if place.is_centre:
+        return query
+    return query.filter(assignments__department=place.department).distinct()
+
+
+async def _visible_case(tenant_id: int, username: str, case_id: int) -> Case:
+    case = await (await visible_cases(tenant_id, username)).get_or_none(id=case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    return case
+
+
+# -- intake ------------------------------------------------------------------------
+
+
+async def create_case(
+    tenant_id: int,
+    actor: Actor,
+    data: Mapping[str, Any],
+    *,
+    timezone: str = "UTC",
+    bus: EventBus | None = None,
+) -> dict[str, Any]:
+    """A case taken in (工单受理); dispatched at once when ``department`` is
+    given, closed at once when ``first_contact_resolved`` (an enquiry answered
+    on the call)."""
+    await directory.ensure_defaults(tenant_id)
+    category = await directory.check_code(
+        tenant_id, "category", _text(data, "category", 64, required=True), "category"
+    )
+    source = _text(data, "source", 16) or "phone"
+    await directory.check_code(tenant_id, "source", source, "source")
+    urgency = _text(data, "urgency", 16) or "normal"
+    await directory.check_code(tenant_id, "urgency", urgency, "urgency")
+    ivr_data = data.get("ivr_data") or {}
+    if not isinstance(ivr_data, Mapping):
+        raise InvalidRequest("ivr_data: an object of keyed values", {"field": "ivr_data"})
+    subject = _text(data, "subject", 200, required=True)
+    targets = _targets(data)
+    if targets:
+        await directory.check_departments(tenant_id, targets, "department")
+    workflow_row = await store.default_workflow(tenant_id)
+    definition, calendar = await store.workflow_of_row(workflow_row, tenant_id)
+    at = now()
+    first = core.new_case(directory.category_root(category), definition)
+    clock = first.commands[0]
+    assert isinstance(clock, core.StartStepClock)
+    async with in_transaction():
+        case = await store.create_numbered(
+            at,
+            timezone,
+            tenant_id=tenant_id,
+            workflow_id=workflow_row.id,
+            status=first.state.status,
+            step=first.state.step,
+            category=category.code,
+            category_root=first.state.category_root,
+            source=source,
+            subject=subject,
+            description=_text(data, "description", MAX_TEXT),
+            address=_text(data, "address", 200),
+            location=_text(data, "location", 64),
+            urgency=urgency,
+            caller_number=_text(data, "caller_number", 32),
+            caller_name=_text(data, "caller_name", 64),
+            call_id=_text(data, "call_id", 64),
+            ivr_data={str(k)[:32]: str(v)[:64] for k, v in list(ivr_data.items())[:20]},
+            owner=actor.username,
+            created_by=actor.username,
+            deadline=_clock_deadline(clock, calendar, at),
+            step_started_at=at,
+        )
+        await _history(case, actor, "", "register", (), "", {"source": source})
+    await audit_trail.record(actor, "case_created", "case", case.number, {"subject": subject})
+    if data.get("first_contact_resolved"):
+        return await act(tenant_id, actor, case.id, {"action": core.CLOSE, **_fcr(data)}, bus=bus)
+    if targets:
+        return await act(
+            tenant_id,
+            actor,
+            case.id,
+            {"action": core.DISPATCH, "departments": list(targets), "note": data.get("note")},
+            bus=bus,
+        )
+    return await case_detail(tenant_id, actor.username, case.id)
+
+
+def _fcr(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {"first_contact": True, "note": data.get("note") or "answered at first contact"}
+
+
+def _clock_deadline(clock: core.StartStepClock, calendar: CaseCalendar, at: datetime) -> datetime:
+    return clock.at if clock.at is not None else calendar.add(at, clock.hours)
+
+
+async def _history(
+    case: Case,
+    actor: Actor,
+    department: str,
+    action: str,
+    targets: tuple[str, ...],
+    note: str,
+    data: Mapping[str, Any],
+) -> None:
+    await CaseAction.create(
+        case=case,
+        username=actor.username,
+        department=department,
+        action=action,
+        targets=list(targets),
+        note=note,
+        status_after=case.status,
+        holders_after=list(case.awaiting),
+        deadline_after=case.deadline,
+        data=dict(data),
+    )
+
+
+# -- actions -----------------------------------------------------------------------
+
+
+async def act(
+    tenant_id: int,
+    actor: Actor,
+    case_id: int,
+    data: Mapping[str, Any],
+    *,
+    bus: EventBus | None = None,
+) -> dict[str, Any]:
+    """One action on a case (the API's contract: action, department, note, deadline)."""
+    kind = _text(data, "action", 24, required=True)
+    note = _text(data, "note", MAX_TEXT)
+    targets = _targets(data)
+    case = await _visible_case(tenant_id, actor.username, case_id)
+    place = await directory.membership(tenant_id, actor.username)
+    state = store.state_of(case)
+    refused = rights.refusal(kind, place.department, state)
+    if refused is not None:
+        raise NotAllowed(f"case: {refused}", {"field": "action"})
+    if targets:
+        await directory.check_departments(tenant_id, targets, "department")
+    result = _text(data, "result", 64)
+    if result:
+        await directory.check_code(tenant_id, "result", result, "result")
+    definition, calendar = await store.workflow_of(case)
+    action = core.Action(kind, actor.username, place.department, targets, note, _deadline(data))
+    outcome = core.apply(state, action, definition)
+    at = now()
+    to_notify: list[core.NotifyDepartments] = []
+    async with in_transaction():
+        case = await Case.select_for_update().get(id=case.id)
+        if store.state_of(case) != state:
+            raise InvalidRequest("case: changed meanwhile; look again", {"field": "action"})
+        store.put_state(case, outcome.state)
+        replied: set[str] = set()
+        for command in outcome.commands:
+            if isinstance(command, core.StartStepClock):
+                case.deadline = _clock_deadline(command, calendar, at)
+                case.step_started_at = at
+                case.escalation = 0
+            elif isinstance(command, core.DepartmentReplied):
+                replied.add(command.department)
+            else:
+                to_notify.append(command)
+        if kind == core.CLOSE and data.get("first_contact") and state.status == core.REGISTERED:
+            case.first_contact_resolved = True
+        if result:
+            case.result = result
+        if outcome.state.status == core.CLOSED and state.status != core.CLOSED:
+            case.closed_at = at
+        if kind == core.REOPEN:
+            case.closed_at = None
+            case.closed_on_time = None
+        await _update_assignments(case, state, outcome, kind, replied, at)
+        if case.closed_at is not None and case.closed_on_time is None:
+            case.closed_on_time = await _closed_on_time(case)
+        await case.save()
+        facts = {k: data[k] for k in ("result", "basis", "refund", "penalty") if data.get(k)}
+        if action.deadline is not None:
+            facts["deadline_given"] = action.deadline.isoformat()
+        await _history(case, actor, place.department, kind, targets, note, facts)
+    for notify in to_notify:
+        await notices.notify_departments(
+            case, notify.departments, notify.reason, bus, by=actor.username
+        )
+    await audit_trail.record(
+        actor,
+        f"case_{kind}",
+        "case",
+        case.number,
+        {"status": case.status, "departments": list(targets), "note": note[:200]},
+    )
+    return await case_detail(tenant_id, actor.username, case.id)
+
+
+async def _update_assignments(
+    case: Case,
+    before: core.CaseState,
+    outcome: core.Outcome,
+    kind: str,
+    replied: set[str],
+    at: datetime,
+) -> None:
+    """Each department's turn: ended when it leaves the awaited set, begun
+    when it enters; an approved extension moves the deadline of those holding."""
+    after = outcome.state
+    turns = await store.open_assignments(case)
+    for department in before.awaiting - after.awaiting:
+        turn = turns.get(department)
+        if turn is None:
+            continue
+        turn.ended_as = "replied" if department in replied else _ENDED_BY_ACTION.get(kind, "closed")
+        turn.ended_at = at
+        await turn.save(update_fields=["ended_as", "ended_at"])
+    extended = any(isinstance(c, core.StartStepClock) and c.extended for c in outcome.commands)
+    for department in after.awaiting:
+        turn = turns.get(department)
+        if turn is None or department not in before.awaiting:
+            await CaseAssignment.create(
+                tenant_id=case.tenant_id,
+                case=case,
+                department=department,
+                assigned_at=at,
+                deadline=case.deadline,
+                extensions=0,
+            )
+        elif extended:
+            turn.deadline = case.deadline
+            turn.extensions += 1
+            await turn.save(update_fields=["deadline", "extensions"])
+
+
+async def _closed_on_time(case: Case) -> bool:
+    """METRICS.md: closed by its deadline, and never extended."""
+    if case.extensions > 0:
+        return False
+    if case.deadline is not None and case.closed_at is not None and case.closed_at > case.deadline:
+        return False
+    for turn in await CaseAssignment.filter(case=case):
+        if turn.extensions or (
+            turn.deadline is not None
+            and turn.ended_at is not None
+            and turn.ended_at > turn.deadline
+        ):
+            return False
+    return True
+
+
+# -- reading -----------------------------------------------------------------------
+
+
+async def case_detail(tenant_id: int, username: str, case_id: int) -> dict[str, Any]:
+    case = await _visible_case(tenant_id, username, case_id)
+    _definition, calendar = await store.workflow_of(case)
+    detail = store.case_json(case, now=now(), calendar=calendar)
+    history = await CaseAction.filter(case=case).order_by("id")
+    detail["history"] = [store.action_json(row) for row in history]
+    detail["assignments"] = [
+        {
+            "department": turn.department,
+            "assigned_at": store.iso(turn.assigned_at),
+            "deadline": store.iso(turn.deadline),
+            "ended_as": turn.ended_as,
+            "ended_at": store.iso(turn.ended_at),
+            "extensions": turn.extensions,
+        }
+        for turn in await CaseAssignment.filter(case=case).order_by("id")
+    ]
+    place = await directory.membership(tenant_id, username)
+    state = store.state_of(case)
+    detail["allowed_actions"] = sorted(
+        kind
+        for kind in core.allowed_actions(state)
+        if rights.refusal(kind, place.department, state) is None
+    )
+    return detail
+
+
+async def list_cases(
+    tenant_id: int,
+    username: str,
+    *,
+    overdue: bool = False,
+    status: str = "",
+    supervised: bool = False,
+    caller_number: str = "",
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    query = await visible_cases(tenant_id, username)
+    at = now()
+    if overdue:
+        query = query.filter(status__in=list(core.OPEN_STATUSES), deadline__lt=at)
+    if status:
+        if status not in core.STATUSES:
+            raise InvalidRequest(f"status: one of {', '.join(core.STATUSES)}", {"field": "status"})
+        query = query.filter(status=status)
+    if supervised:
+        query = query.filter(supervised=True)
+    if caller_number:
+        query = query.filter(caller_number=caller_number)
+    rows = await query.order_by("-id").limit(max(1, min(limit, 500)))
+    calendars: dict[int, CaseCalendar] = {}
+    result = []
+    for case in rows:
+        if case.workflow_id not in calendars:
+            calendars[case.workflow_id] = (await store.workflow_of(case))[1]
+        result.append(store.case_json(case, now=at, calendar=calendars[case.workflow_id]))
+    return result
+
+
+async def by_number(tenant_id: int, number: str) -> Case | None:
+    """A case by the number the caller was told (the status line, 8600)."""
+    return await scoped(Case, tenant_id).get_or_none(number=number.strip())

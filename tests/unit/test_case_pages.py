@@ -1,0 +1,105 @@
+"""The case pages without Asterisk: intake from the form (prefilled from a
+live call), dispatch, the department's workbench and notices, its reply,
+the centre's close, refusals that name the field, and who may."""
+
+from __future__ import annotations
+
+from hotline.models import AuditEntry
+from hotline.models_cases import Case, CaseNotice
+from tests.unit.ui_support import UiClient, create_user
+
+INTAKE = {
+    "category": "投诉",
+    "caller_number": "+8613800000010",
+    "subject": "No water since morning",
+    "description": "Whole building.",
+    "source": "phone",
+    "urgency": "urgent",
+}
+
+
+async def test_given_a_live_call_then_the_intake_form_is_prefilled_with_its_caller_and_keys(
+    ui: UiClient,
+) -> None:
+    ui.center.call_contexts["call-1"] = {
+        "caller_id": "+8613800000010",
+        "variables": {"caller_id": "+8613800000010", "meter": "123456"},
+    }
+    await ui.login("agent")
+    page = await ui.get("/cases/new?call_id=call-1")
+    assert page.status_code == 200 and ui.last.template == "cases/new.html"
+    assert ui.last.context["form"]["caller_number"] == "+8613800000010"
+    assert ui.last.context["ivr_data"] == {"meter": "123456"}
+    assert 'name="ivr.meter" value="123456"' in page.text
+
+
+async def test_given_a_case_taken_in_and_dispatched_then_billing_replies_and_the_centre_closes(
+    ui: UiClient,
+) -> None:
+    await create_user("billing", "case handler")
+    await ui.login("agent")
+    created = await ui.post(
+        "/cases", {**INTAKE, "department": "billing", "ivr.meter": "123456", "call_id": "c-9"}
+    )
+    assert created.status_code == 303
+    case = await Case.get()
+    assert created.headers["location"] == f"/cases/{case.id}"
+    assert (case.status, case.awaiting, case.ivr_data) == (
+        "handling",
+        ["billing"],
+        {"meter": "123456"},
+    )
+    page = await ui.get(f"/cases/{case.id}")
+    assert ui.last.template == "cases/detail.html"
+    assert ui.last.context["graph"].lanes[1] == "营业部"
+    assert 'data-testid="case-path"' in page.text
+
+    await ui.login("billing")
+    work = await ui.get("/cases")
+    assert work.status_code == 200
+    assert [c["number"] for c in ui.last.context["lists"]["waiting"]] == [case.number]
+    panel = await ui.get("/cases/notices")
+    assert ui.last.template == "cases/_notices.html" and ui.last.context["unread"] == 1
+    notice = await CaseNotice.get(username="billing")
+    opened = await ui.post(f"/cases/notices/{notice.id}", {})
+    assert opened.headers["location"] == f"/cases/{case.id}"
+    assert (await CaseNotice.get(id=notice.id)).read_at is not None
+    assert panel.status_code == 200
+
+    replied = await ui.post(
+        f"/cases/{case.id}/actions", {"action": "reply", "note": "pressure restored"}
+    )
+    assert replied.status_code == 303
+    refused = await ui.post(f"/cases/{case.id}/actions", {"action": "close"})
+    assert refused.status_code == 403 and ui.last.context["error_field"] == "action"
+
+    await ui.login("supervisor")
+    closed = await ui.post(f"/cases/{case.id}/actions", {"action": "close", "note": "ok"})
+    assert closed.status_code == 303
+    assert (await Case.get()).status == "closed"
+    actions = {a.action for a in await AuditEntry.filter(object_type="case")}
+    assert {"case_created", "case_dispatch", "case_reply", "case_close"} <= actions
+
+
+async def test_given_a_bad_intake_then_the_form_comes_back_naming_the_field(ui: UiClient) -> None:
+    await ui.login("agent")
+    page = await ui.post("/cases", {**INTAKE, "subject": ""})
+    assert page.status_code == 422
+    assert ui.last.context["error_field"] == "subject"
+    assert ui.last.context["form"]["caller_number"] == INTAKE["caller_number"]
+    assert not await Case.exists()
+
+
+async def test_given_a_refused_action_then_the_case_page_names_the_field(ui: UiClient) -> None:
+    await ui.login("agent")
+    await ui.post("/cases", {**INTAKE, "department": "billing"})
+    case = await Case.get()
+    page = await ui.post(f"/cases/{case.id}/actions", {"action": "reopen"})
+    assert page.status_code == 422 and ui.last.context["error_field"] == "action"
+
+
+async def test_given_an_auditor_then_cases_are_readable_but_not_writable(ui: UiClient) -> None:
+    await ui.login("auditor")
+    assert (await ui.get("/cases")).status_code == 200
+    assert (await ui.get("/cases/new")).status_code == 403
+    assert (await ui.post("/cases", INTAKE)).status_code == 403

@@ -1,0 +1,169 @@
+"""Cases on a database, without Asterisk: intake, routing across the demo
+departments, who may do what, deadlines and the overdue list, extensions
+and the on-time flag, notices, history and audit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from hotline.cases import notices, services
+from hotline.center import Actor
+from hotline.errors import InvalidRequest, NotAllowed, NotFound
+from hotline.models import AuditEntry
+from hotline.models_cases import Case, CaseAssignment, CaseNotice
+from hotline.tenancy import home_tenant_id
+from tests.unit.ui_support import UiClient
+
+COMPLAINT: dict[str, Any] = {
+    "category": "投诉",
+    "caller_number": "+8613800000010",
+    "subject": "Water bill twice this month",
+    "description": "Charged twice for November.",
+    "source": "phone",
+}
+
+
+async def _actor(username: str = "agent1001") -> Actor:
+    return Actor(username, "127.0.0.1", await home_tenant_id())
+
+
+async def _new(**extra: Any) -> dict[str, Any]:
+    return await services.create_case(
+        await home_tenant_id(), await _actor(), {**COMPLAINT, **extra}
+    )
+
+
+async def _act(case_id: int, username: str, **data: Any) -> dict[str, Any]:
+    return await services.act(await home_tenant_id(), await _actor(username), case_id, data)
+
+
+async def test_given_a_complaint_when_taken_in_then_it_has_a_number_a_deadline_and_a_history(
+    ui: UiClient,
+) -> None:
+    first = await _new()
+    second = await _new()
+    assert first["status"] == "registered"
+    assert first["number"].isdigit() and len(first["number"]) == 12
+    assert int(second["number"]) == int(first["number"]) + 1
+    assert first["owner"] == "agent1001" and first["deadline"]
+    assert [entry["action"] for entry in first["history"]] == ["register"]
+    assert await AuditEntry.filter(action="case_created", object_id=first["number"]).exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"category": "抱怨"}, "category"),
+        ({"subject": " "}, "subject"),
+        ({"source": "pigeon"}, "source"),
+        ({"urgency": "yesterday"}, "urgency"),
+        ({"department": "nowhere"}, "department"),
+        ({"ivr_data": ["123456"]}, "ivr_data"),
+    ],
+)
+async def test_given_a_bad_intake_then_the_refusal_names_the_field_and_nothing_is_kept(
+    ui: UiClient, change: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(InvalidRequest) as refused:
+        await _new(**change)
+    assert refused.value.details == {"field": field}
+    assert not await Case.exists()
+
+
+async def test_given_a_dispatch_to_billing_then_billing_sees_it_replies_and_the_centre_closes(
+    ui: UiClient,
+) -> None:
+    case = await _new(ivr_data={"meter": "123456"})
+    dispatched = await _act(case["id"], "agent1001", action="dispatch", department="billing")
+    assert dispatched["status"] == "handling" and dispatched["holders"] == ["billing"]
+    # Billing's handler got a notice; supply sees nothing of the case.
+    tenant = await home_tenant_id()
+    assert [n["kind"] for n in await notices.notices_for(tenant, "billing")] == ["dispatched"]
+    with pytest.raises(NotFound):
+        await services.case_detail(tenant, "supply", case["id"])
+    assert await services.list_cases(tenant, "supply") == []
+    # Supply cannot reply for billing; billing can.
+    with pytest.raises(NotFound):
+        await _act(case["id"], "supply", action="reply", note="not ours")
+    replied = await _act(case["id"], "billing", action="reply", note="refunded", result="refunded")
+    assert replied["status"] == "reviewing" and replied["result"] == "refunded"
+    # Billing may not close: that is the centre's.
+    with pytest.raises(NotAllowed):
+        await _act(case["id"], "billing", action="close")
+    closed = await _act(case["id"], "supervisor", action="close", note="reply accepted")
+    assert closed["status"] == "closed" and closed["closed_on_time"] is True
+    assert [e["action"] for e in closed["history"]] == ["register", "dispatch", "reply", "close"]
+    (turn,) = await CaseAssignment.all()
+    assert turn.department == "billing" and turn.ended_as == "replied"
+
+
+async def test_given_an_overdue_step_then_the_case_is_listed_overdue_and_not_on_time(
+    ui: UiClient,
+) -> None:
+    case = await _new()
+    past = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    late = await _act(
+        case["id"], "agent1001", action="dispatch", department="billing", deadline=past
+    )
+    assert late["overdue"] and late["hours_left"] < 0
+    tenant = await home_tenant_id()
+    overdue = await services.list_cases(tenant, "supervisor", overdue=True)
+    assert [c["number"] for c in overdue] == [case["number"]]
+    await _act(case["id"], "billing", action="reply", note="done at last")
+    closed = await _act(case["id"], "supervisor", action="close")
+    assert closed["closed_on_time"] is False
+    assert await services.list_cases(tenant, "supervisor", overdue=True) == []
+
+
+async def test_given_an_approved_extension_then_the_deadline_moves_and_the_case_is_flagged(
+    ui: UiClient,
+) -> None:
+    case = await _new()
+    soon = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    await _act(case["id"], "agent1001", action="dispatch", department="billing", deadline=soon)
+    with pytest.raises(InvalidRequest) as refused:
+        await _act(case["id"], "billing", action="extend")
+    assert refused.value.details == {"field": "note"}
+    await _act(case["id"], "billing", action="extend", note="waiting for the meter test")
+    with pytest.raises(NotAllowed):
+        await _act(case["id"], "billing", action="approve_extension")
+    extended = await _act(case["id"], "supervisor", action="approve_extension")
+    assert extended["extended"] and extended["extensions"] == 1
+    assert datetime.fromisoformat(extended["deadline"]) > datetime.fromisoformat(soon)
+    (turn,) = await CaseAssignment.all()
+    assert turn.extensions == 1
+    await _act(case["id"], "billing", action="reply", note="meter replaced")
+    closed = await _act(case["id"], "supervisor", action="close")
+    assert closed["closed_on_time"] is False  # extended: never on time (METRICS.md)
+
+
+async def test_given_a_chase_then_the_holder_is_told_and_the_count_rises(ui: UiClient) -> None:
+    case = await _new()
+    await _act(case["id"], "agent1001", action="dispatch", department="billing")
+    await _act(case["id"], "agent1002", action="chase", note="caller rang again")
+    chased = await _act(case["id"], "agent1001", action="chase", note="and again")
+    assert chased["chases"] == 2
+    kinds = [n.kind for n in await CaseNotice.filter(username="billing").order_by("id")]
+    assert kinds == ["dispatched", "chased", "chased"]
+
+
+async def test_given_an_enquiry_answered_on_the_call_then_it_closes_as_first_contact(
+    ui: UiClient,
+) -> None:
+    closed = await _new(category="咨询", first_contact_resolved=True)
+    assert closed["status"] == "closed" and closed["first_contact_resolved"]
+    assert await CaseAssignment.all().count() == 0
+
+
+async def test_given_a_countersign_then_the_case_waits_for_both_departments(ui: UiClient) -> None:
+    case = await _new()
+    await _act(case["id"], "agent1001", action="dispatch", department="billing")
+    both = await _act(case["id"], "billing", action="countersign", department="supply")
+    assert both["holders"] == ["billing", "supply"]
+    one = await _act(case["id"], "supply", action="reply", note="pipes fine")
+    assert one["status"] == "handling" and one["holders"] == ["billing"]
+    done = await _act(case["id"], "billing", action="reply", note="refunded")
+    assert done["status"] == "reviewing"
