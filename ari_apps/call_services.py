@@ -111,6 +111,7 @@ def register_call_service(service: CallService) -> CallService:
 PLUGIN_MODULES: Final[tuple[str, ...]] = (
     "ari_apps.callbacks.keep_place",
     "ari_apps.campaigns.calls",
+    "ari_apps.cases.calls",
     "fax.calls",
     "vm.calls",
     "vm.access",

@@ -16,6 +16,7 @@ from agi_scripts.server import FastAgiServer
 from ari_apps import demo_data
 from ari_apps.app import CallCenter
 from hotline.bus import EventBus
+from hotline.cases.escalation import CaseClock
 from hotline.center import ContactCenter
 from hotline.db import close_db, init_db
 from hotline.private_files import make_var_private
@@ -28,6 +29,7 @@ log = logging.getLogger("hotline")
 async def serve(settings: Settings) -> None:
     await init_db(settings.database_url)
     await demo_data.seed_demo(settings)
+    await demo_data.prepare_demo_audio()
     make_var_private(settings.var_dir)
     _tune_garbage_collector()
     bus = EventBus()
@@ -54,6 +56,9 @@ async def serve(settings: Settings) -> None:
     # deliveries a previous run left pending.
     webhooks = WebhookDispatcher(bus)
     await webhooks.start()
+    # Overdue cases escalate, follow-up reminders fall due (hotline/cases).
+    case_clock = CaseClock(bus, settings.site_timezone)
+    case_clock.start()
     web_task = asyncio.create_task(web.serve(), name="web")
     log.info("hotline started: web %s, ARI %s", settings.web_url, settings.ari_url)
     stop_task = asyncio.create_task(stop.wait(), name="stop")
@@ -63,6 +68,7 @@ async def serve(settings: Settings) -> None:
         web.should_exit = True
         await center.stop()
         await webhooks.stop()
+        await case_clock.stop()
         await agi.stop()
         await asyncio.gather(web_task, return_exceptions=True)
         stop_task.cancel()

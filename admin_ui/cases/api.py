@@ -6,6 +6,7 @@ every change is audited with the token's name and address.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -16,8 +17,9 @@ from admin_ui.auth import Principal, require
 from admin_ui.web.openapi_ops import operation
 from admin_ui.web.requests import json_object
 from admin_ui.web.routing import client_ip
-from hotline.cases import services
+from hotline.cases import figures, services
 from hotline.center import Actor, ContactCenter
+from hotline.errors import InvalidRequest
 
 
 def _actor(request: Request, principal: Principal) -> Actor:
@@ -82,7 +84,47 @@ async def case_action(request: Request) -> Response:
     return JSONResponse(case)
 
 
+DEFAULT_PERIOD = timedelta(days=30)
+
+
+def period(request: Request) -> tuple[datetime, datetime]:
+    """``from`` and ``to`` (ISO with an offset); the last 30 days by default."""
+    until = _instant(request.query_params.get("to"), "to") or datetime.now(UTC)
+    since = _instant(request.query_params.get("from"), "from") or until - DEFAULT_PERIOD
+    if since >= until:
+        raise InvalidRequest("from: must be before to", {"field": "from"})
+    return since, until
+
+
+def _instant(raw: str | None, name: str) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidRequest(f"{name}: an ISO date and time", {"field": name}) from None
+    if value.tzinfo is None:
+        raise InvalidRequest(f"{name}: give the time zone", {"field": name})
+    return value
+
+
+async def case_report(request: Request) -> Response:
+    """METRICS.md: on-time rate per department and its ranking, and overall."""
+    principal = await require(request, "view")
+    since, until = period(request)
+    now = datetime.now(UTC)
+    return JSONResponse(
+        {
+            "from": since.isoformat(),
+            "to": until.isoformat(),
+            "departments": await figures.department_figures(principal.tenant_id, since, until, now),
+            "overall": await figures.overall(principal.tenant_id, since, until, now),
+        }
+    )
+
+
 ROUTES = [
+    Route("/reports/cases", case_report),
     Route("/cases", list_cases),
     Route("/cases", create_case, methods=["POST"]),
     Route("/cases/{case_id:int}", get_case),
@@ -174,6 +216,14 @@ _CASE = (
     " assignments, allowed_actions, ...}"
 )
 OPENAPI_PATHS: dict[str, Any] = {
+    "/reports/cases": {
+        "get": operation(
+            "Case figures over ?from=&to= (ISO, default the last 30 days): per department"
+            " {department, name, due, on_time, late, extended, late_by_extensions,"
+            " on_time_pct, rank} ranked by on-time rate (METRICS.md 按时办结率), and"
+            " overall {due, on_time, on_time_pct, opened, first_contact_resolved, fcr_pct}"
+        ),
+    },
     "/cases": {
         "get": operation(
             "Cases the token may see, newest first; ?overdue=true those past their"

@@ -29,15 +29,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from admin_ui.cases import path_graph
-from admin_ui.cases.api import site_timezone
+from admin_ui.cases.api import DEFAULT_PERIOD, site_timezone
 from admin_ui.web.rendering import current_user, render, render_fragment, tenant_of
 from admin_ui.web.requests import ui_actor
-from hotline.cases import core, directory, notices, services
+from hotline.cases import core, directory, figures, notices, services
 from hotline.center import ContactCenter
 from hotline.errors import HotlineError, NotAllowed, NotFound
 
 NOTICES_PARTIAL: Final = "cases/_notices.html"
-VIEWS: Final = ("workbench", "overdue", "supervised", "all")
+VIEWS: Final = ("workbench", "overdue", "supervised", "all", "ranking")
 DUE_SOON_H: Final = 4.0
 KEEP_ALIVE_S: Final = 15
 # Flow variables every call has: not what the caller keyed.
@@ -89,6 +89,20 @@ async def cases_page(request: Request) -> Response:
         view = "workbench"
     tenant, username = tenant_of(request), _username(request)
     zone = ZoneInfo(site_timezone(request))
+    if view == "ranking":
+        until = datetime.now(UTC)
+        since = until - DEFAULT_PERIOD
+        return render(
+            request,
+            "cases/ranking.html",
+            {
+                "view": view,
+                "views": VIEWS,
+                "rows": await figures.department_figures(tenant, since, until, until),
+                "overall": await figures.overall(tenant, since, until, until),
+                "zone": str(zone),
+            },
+        )
     if view == "workbench":
         lists = await _workbench(tenant, username)
     else:
@@ -224,6 +238,7 @@ async def case_action(request: Request) -> Response:
         "note": str(posted.get("note", "") or ""),
         "deadline": str(posted.get("deadline", "") or ""),
         "result": str(posted.get("result", "") or ""),
+        "follow_up_on": str(posted.get("follow_up_on", "") or ""),
     }
     if data["deadline"] and len(data["deadline"]) == 16:  # datetime-local: the site's time
         local = datetime.fromisoformat(data["deadline"]).replace(
@@ -260,15 +275,26 @@ async def notices_panel(request: Request) -> Response:
     return render(request, NOTICES_PARTIAL, await _notices_context(request))
 
 
+async def _notices_event(request: Request) -> dict[str, Any]:
+    html = render_fragment(request, NOTICES_PARTIAL, await _notices_context(request))
+    return {"event": "notices", "data": html}
+
+
+async def _one_notices_event(request: Request) -> AsyncIterator[dict[str, Any]]:
+    yield await _notices_event(request)
+
+
 async def notices_stream(request: Request) -> Response:
+    if "text/event-stream" not in request.headers.get("accept", ""):
+        # Not an EventSource (a probe, a test client): one event, then the end.
+        return EventSourceResponse(_one_notices_event(request), ping=KEEP_ALIVE_S)
     username = _username(request)
     subscription = _center(request).bus.subscribe({notices.TOPIC})
 
     async def events() -> AsyncIterator[dict[str, Any]]:
         try:
             while True:
-                html = render_fragment(request, NOTICES_PARTIAL, await _notices_context(request))
-                yield {"event": "notices", "data": html}
+                yield await _notices_event(request)
                 while True:
                     event = await subscription.get()
                     if event.data.get("username") == username:

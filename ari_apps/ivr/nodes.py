@@ -257,6 +257,7 @@ class _TransferActivation(Activation):
 PLUGIN_KIND_MODULES: Final[tuple[str, ...]] = (
     "ari_apps.acd.nodes",
     "ari_apps.campaigns.nodes",
+    "ari_apps.cases.nodes",
     "fax.nodes",
     "vm.nodes",
 )

@@ -9,7 +9,7 @@ history row and the audit row in the same breath.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from tortoise.queryset import QuerySet
@@ -58,6 +58,18 @@ def _deadline(data: Mapping[str, Any]) -> datetime | None:
     if parsed.tzinfo is None:
         raise InvalidRequest("deadline: give the time zone (Z or +08:00)", {"field": "deadline"})
     return parsed.astimezone(UTC)
+
+
+def _follow_up(data: Mapping[str, Any]) -> date | None:
+    raw = data.get("follow_up_on")
+    if raw in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise InvalidRequest(
+            "follow_up_on: a date (YYYY-MM-DD)", {"field": "follow_up_on"}
+        ) from None
 
 
 def _targets(data: Mapping[str, Any]) -> tuple[str, ...]:
@@ -219,6 +231,7 @@ async def act(
     result = _text(data, "result", 64)
     if result:
         await directory.check_code(tenant_id, "result", result, "result")
+    follow_up = _follow_up(data)
     definition, calendar = await store.workflow_of(case)
     action = core.Action(kind, actor.username, place.department, targets, note, _deadline(data))
     outcome = core.apply(state, action, definition)
@@ -243,6 +256,10 @@ async def act(
             case.first_contact_resolved = True
         if result:
             case.result = result
+        if follow_up is not None:
+            # 客户回访提醒: the setter's workbench is told on that day.
+            case.follow_up_on = follow_up
+            case.follow_up_by = actor.username
         if outcome.state.status == core.CLOSED and state.status != core.CLOSED:
             case.closed_at = at
         if kind == core.REOPEN:

@@ -266,6 +266,7 @@ def route_cases(flow_id: int) -> list[RouteCase]:
             404,
         ),
         RouteCase("GET", "/cases", "/cases", VIEWERS),
+        RouteCase("GET", "/reports/cases", "/reports/cases", VIEWERS),
         RouteCase(
             "POST",
             "/cases",
@@ -709,8 +710,9 @@ async def test_given_seeded_demo_when_listing_and_getting_flows_then_main_menu_v
     api: Api,
 ) -> None:
     listed = (await api.get("/flows", "auditor")).json()
-    # The demo's menu and its post-call survey, each published once.
+    # The demo's menu, its post-call survey and its case status line, each published once.
     assert sorted((f["name"], f["published_version"]) for f in listed) == [
+        ("Case status", 1),
         ("Main menu", 1),
         ("Post-call survey", 1),
     ]

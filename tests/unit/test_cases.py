@@ -167,3 +167,82 @@ async def test_given_a_countersign_then_the_case_waits_for_both_departments(ui: 
     assert one["status"] == "handling" and one["holders"] == ["billing"]
     done = await _act(case["id"], "billing", action="reply", note="refunded")
     assert done["status"] == "reviewing"
+
+
+async def test_given_an_overdue_case_then_the_holders_then_their_superiors_are_told_once(
+    ui: UiClient,
+) -> None:
+    from hotline.cases import escalation
+
+    case = await _new()
+    past = datetime.now(UTC) - timedelta(minutes=5)
+    await _act(
+        case["id"], "agent1001", action="dispatch", department="billing", deadline=past.isoformat()
+    )
+    now = datetime.now(UTC)
+    assert await escalation.sweep(now) == 1
+    assert await escalation.sweep(now) == 0  # told once
+    assert [n.kind for n in await CaseNotice.filter(username="billing").order_by("id")] == [
+        "dispatched",
+        "overdue",
+    ]
+    later = now + timedelta(hours=escalation.ESCALATE_AFTER_H)
+    assert await escalation.sweep(later) == 1
+    # The centre's leads (the demo's supervisor leads the centre, which is
+    # billing's parent) hear of it.
+    assert await CaseNotice.filter(username="supervisor", kind="escalated").exists()
+    detail = await services.case_detail(await home_tenant_id(), "supervisor", case["id"])
+    assert [e["action"] for e in detail["history"]][-2:] == ["overdue", "escalated"]
+    assert await AuditEntry.filter(action="case_escalated", username="hotline").exists()
+
+
+async def test_given_a_follow_up_date_then_the_setter_is_reminded_on_that_day(
+    ui: UiClient,
+) -> None:
+    from hotline.cases import escalation
+
+    case = await _new()
+    today = datetime.now(UTC).date()
+    await _act(
+        case["id"], "agent1002", action="note", note="call back", follow_up_on=today.isoformat()
+    )
+    assert await escalation.remind_follow_ups(today - timedelta(days=1)) == 0
+    assert await escalation.remind_follow_ups(today) == 1
+    assert await escalation.remind_follow_ups(today) == 0
+    assert await CaseNotice.filter(username="agent1002", kind="follow_up_due").count() == 1
+
+
+async def test_given_turns_on_time_late_and_extended_then_the_ranking_follows_metrics(
+    ui: UiClient,
+) -> None:
+    from hotline.cases import figures
+
+    tenant = await home_tenant_id()
+    soon = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    past = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    on_time = await _new()
+    await _act(on_time["id"], "agent1001", action="dispatch", department="billing", deadline=soon)
+    await _act(on_time["id"], "billing", action="reply", note="done")
+    late = await _new()
+    await _act(late["id"], "agent1001", action="dispatch", department="supply", deadline=past)
+    extended = await _new()
+    await _act(extended["id"], "agent1001", action="dispatch", department="billing", deadline=soon)
+    await _act(extended["id"], "billing", action="extend", note="parts")
+    await _act(extended["id"], "supervisor", action="approve_extension", deadline=soon)
+    now = datetime.now(UTC)
+    rows = await figures.department_figures(
+        tenant, now - timedelta(days=1), now + timedelta(days=1), now
+    )
+    by_code = {r["department"]: r for r in rows}
+    # billing: one on time of two due (the extended one is late whatever happens).
+    assert (by_code["billing"]["due"], by_code["billing"]["on_time"]) == (2, 1)
+    assert by_code["billing"]["on_time_pct"] == 50.0 and by_code["billing"]["extended"] == 1
+    # supply: open past its deadline: late.
+    assert (by_code["supply"]["due"], by_code["supply"]["on_time_pct"]) == (1, 0.0)
+    assert [r["department"] for r in rows] == ["billing", "supply"]
+    assert [r["rank"] for r in rows] == [1, 2]
+    # No turn due in an empty period: "–", never 0 %.
+    empty = await figures.department_figures(
+        tenant, now - timedelta(days=9), now - timedelta(days=8), now
+    )
+    assert all(r["on_time_pct"] is None and r["rank"] is None for r in empty)

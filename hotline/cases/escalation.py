@@ -1,0 +1,138 @@
+"""Overdue cases escalate by rule (超期升级), and agents' follow-up dates
+reach their workbench.
+
+The rule: when a step's deadline passes, the departments holding the case
+(or, at the centre, its owner and the centre's leads) are told; when it is
+still open ``ESCALATE_AFTER_H`` hours later (a workflow may say otherwise:
+``"escalate_after_hours"``), the leads of the holders' parent departments and
+the centre's leads are told too.  Each step is written in the case's
+history (user ``hotline``) and the audit log, once: ``Case.escalation``
+remembers how far it went, and a new step's clock starts it again at 0.
+
+``CaseClock`` runs the sweep every ``SWEEP_S`` seconds in the Hotline
+process; the sweep itself takes the time as an argument (tests give one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, date, datetime, timedelta
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from hotline import audit_trail
+from hotline.bus import EventBus
+from hotline.cases import core, directory, notices
+from hotline.center import Actor
+from hotline.models_cases import Case, CaseAction, CaseWorkflow, Department
+
+log = logging.getLogger(__name__)
+
+SWEEP_S: Final = 30.0
+ESCALATE_AFTER_H: Final = 4.0
+SYSTEM_USER: Final = "hotline"
+TOLD_HOLDERS: Final = 1
+TOLD_SUPERIORS: Final = 2
+
+
+async def _escalate_after(case: Case) -> timedelta:
+    row = await CaseWorkflow.get_or_none(id=case.workflow_id)
+    hours = ESCALATE_AFTER_H
+    if row is not None and isinstance(row.definition, dict):
+        given = row.definition.get("escalate_after_hours")
+        if isinstance(given, int | float) and not isinstance(given, bool) and given > 0:
+            hours = float(given)
+    return timedelta(hours=hours)
+
+
+async def _superiors(case: Case) -> set[str]:
+    users = set(await directory.members_of(case.tenant_id, "", leads_only=True))
+    for code in case.awaiting:
+        department = await Department.get_or_none(tenant_id=case.tenant_id, code=code)
+        if department is not None and department.parent_code:
+            users.update(
+                await directory.members_of(case.tenant_id, department.parent_code, leads_only=True)
+            )
+    return users
+
+
+async def _write(case: Case, what: str, told: list[str]) -> None:
+    await CaseAction.create(
+        case=case,
+        username=SYSTEM_USER,
+        action=what,
+        targets=told,
+        note="",
+        status_after=case.status,
+        holders_after=list(case.awaiting),
+        deadline_after=case.deadline,
+        data={},
+    )
+    actor = Actor(SYSTEM_USER, "", case.tenant_id, source="system")
+    await audit_trail.record(actor, f"case_{what}", "case", case.number, {"told": told})
+
+
+async def sweep(now: datetime, bus: EventBus | None = None) -> int:
+    """One pass over the open cases past their deadline; how many escalated."""
+    moved = 0
+    overdue = Case.filter(
+        status__in=list(core.OPEN_STATUSES), deadline__lt=now, escalation__lt=TOLD_SUPERIORS
+    )
+    for case in await overdue:
+        assert case.deadline is not None
+        if case.escalation < TOLD_HOLDERS:
+            holders = list(case.awaiting) or [""]
+            await notices.notify_departments(case, holders, "overdue", bus)
+            case.escalation = TOLD_HOLDERS
+            await case.save(update_fields=["escalation"])
+            await _write(case, "overdue", holders)
+            moved += 1
+        elif now - case.deadline >= await _escalate_after(case):
+            superiors = sorted(await _superiors(case))
+            await notices.notify_users(case, superiors, "escalated", bus)
+            case.escalation = TOLD_SUPERIORS
+            await case.save(update_fields=["escalation"])
+            await _write(case, "escalated", superiors)
+            moved += 1
+    return moved
+
+
+async def remind_follow_ups(today: date, bus: EventBus | None = None) -> int:
+    """Cases whose follow-up date (客户回访提醒) is today: their setter is told, once."""
+    told = 0
+    for case in await Case.filter(follow_up_on__lte=today).exclude(follow_up_by=""):
+        await notices.notify_users(case, [case.follow_up_by], "follow_up_due", bus)
+        case.follow_up_on = None
+        await case.save(update_fields=["follow_up_on"])
+        told += 1
+    return told
+
+
+class CaseClock:
+    """The sweep, every ``SWEEP_S`` seconds, in the background."""
+
+    def __init__(self, bus: EventBus, timezone: str = "UTC") -> None:
+        self.bus = bus
+        self.timezone = timezone
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="case-clock")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                now = datetime.now(UTC)
+                await sweep(now, self.bus)
+                await remind_follow_ups(now.astimezone(ZoneInfo(self.timezone)).date(), self.bus)
+            except Exception:
+                log.exception("case clock: sweep failed; again in %s s", SWEEP_S)
+            await asyncio.sleep(SWEEP_S)
