@@ -17,7 +17,8 @@ routes: list[Route] = [
     ui_route("/cases/new", http.intake_form, EDIT),
     ui_route("/cases/notices", http.notices_panel, VIEW),
     ui_route("/cases/notices/stream", http.notices_stream, VIEW),
-    ui_route("/cases/notices/{notice_id:int}", http.open_notice, VIEW, POST),
+    # A GET: it only marks the user's own notice read and opens its case.
+    ui_route("/cases/notices/{notice_id:int}", http.open_notice, VIEW),
     ui_route("/cases/{case_id:int}", http.case_page, VIEW),
     ui_route("/cases/{case_id:int}/actions", http.case_action, EDIT, POST),
 ]

@@ -46,6 +46,8 @@ NOT_PAGES: Final = {
     "/campaigns/{campaign_id:int}/rejected.csv": "a download (an import's rejected rows)",
     "/campaigns/{campaign_id:int}/attempts.{file_format:str}": "a download (the attempts)",
     "/callbacks/lists": "the callback lists alone (htmx refreshes them)",
+    "/cases/notices": "the case notices alone (htmx loads them, SSE refreshes them)",
+    "/cases/notices/stream": "the case notices' server-sent events",
 }
 
 

@@ -61,7 +61,7 @@ async def test_given_a_case_taken_in_and_dispatched_then_billing_replies_and_the
     panel = await ui.get("/cases/notices")
     assert ui.last.template == "cases/_notices.html" and ui.last.context["unread"] == 1
     notice = await CaseNotice.get(username="billing")
-    opened = await ui.post(f"/cases/notices/{notice.id}", {})
+    opened = await ui.get(f"/cases/notices/{notice.id}")
     assert opened.headers["location"] == f"/cases/{case.id}"
     assert (await CaseNotice.get(id=notice.id)).read_at is not None
     assert panel.status_code == 200
