@@ -51,6 +51,9 @@ FUNCTIONS: Final = (
     # deadlines, chasing and supervision.  Which cases a user sees and what
     # they may do to one also depends on their department (hotline/cases/rights.py).
     "cases",
+    # What cases are made of (/cases/settings): the code lists (数据字典),
+    # departments and their people, workflow definitions.  Administrators'.
+    "case_settings",
     # The tenants themselves (/tenants): only for users of the home tenant,
     # the platform operator's; anyone else gets 404 (admin_ui/tenants).
     "tenants",
@@ -105,7 +108,7 @@ BUILTIN_ROLES: Final[dict[str, frozenset[str]]] = {
             ),
             ("view", "edit"),
         )
-        | _grant(("flows", "audit", "reports", "calls"), ("view",))
+        | _grant(("flows", "audit", "reports", "calls", "case_settings"), ("view",))
         | {"shifts:plan"}
     ),
     "telecom engineer": frozenset(

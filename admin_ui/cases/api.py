@@ -17,7 +17,7 @@ from admin_ui.auth import Principal, require
 from admin_ui.web.openapi_ops import operation
 from admin_ui.web.requests import json_object
 from admin_ui.web.routing import client_ip
-from hotline.cases import figures, services
+from hotline.cases import figures, reading, services
 from hotline.center import Actor, ContactCenter
 from hotline.errors import InvalidRequest
 
@@ -52,7 +52,7 @@ async def create_case(request: Request) -> Response:
 async def list_cases(request: Request) -> Response:
     principal = await require(request, "view")
     query = request.query_params
-    rows = await services.list_cases(
+    rows = await reading.list_cases(
         principal.tenant_id,
         principal.name,
         overdue=query.get("overdue") in ("true", "1"),
@@ -65,7 +65,7 @@ async def list_cases(request: Request) -> Response:
 
 async def get_case(request: Request) -> Response:
     principal = await require(request, "view")
-    case = await services.case_detail(
+    case = await reading.case_detail(
         principal.tenant_id, principal.name, request.path_params["case_id"]
     )
     return JSONResponse(case)

@@ -32,7 +32,7 @@ from admin_ui.cases import path_graph
 from admin_ui.cases.api import DEFAULT_PERIOD, site_timezone
 from admin_ui.web.rendering import current_user, render, render_fragment, tenant_of
 from admin_ui.web.requests import ui_actor
-from hotline.cases import core, directory, figures, notices, services
+from hotline.cases import core, directory, figures, notices, reading, services
 from hotline.center import ContactCenter
 from hotline.errors import HotlineError, NotAllowed, NotFound
 
@@ -106,7 +106,7 @@ async def cases_page(request: Request) -> Response:
     if view == "workbench":
         lists = await _workbench(tenant, username)
     else:
-        rows = await services.list_cases(
+        rows = await reading.list_cases(
             tenant, username, overdue=view == "overdue", supervised=view == "supervised"
         )
         lists = {view: rows}
@@ -125,7 +125,7 @@ async def _workbench(tenant: int, username: str) -> dict[str, list[dict[str, Any
     place = await directory.membership(tenant, username)
     open_cases = [
         case
-        for case in await services.list_cases(tenant, username, limit=500)
+        for case in await reading.list_cases(tenant, username, limit=500)
         if case["status"] != core.CLOSED
     ]
     if place.is_centre:
@@ -209,7 +209,7 @@ async def create_case(request: Request) -> Response:
 
 async def case_page(request: Request, error: HotlineError | None = None) -> Response:
     tenant, username = tenant_of(request), _username(request)
-    case = await services.case_detail(tenant, username, request.path_params["case_id"])
+    case = await reading.case_detail(tenant, username, request.path_params["case_id"])
     zone = ZoneInfo(site_timezone(request))
     _with_local_times([case], zone)
     for entry in case["history"]:

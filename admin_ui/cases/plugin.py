@@ -4,17 +4,32 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from admin_ui.cases import http
+from admin_ui.cases import http, settings_http
 from admin_ui.web.routing import ui_route
 
 VIEW = "cases:view"
 EDIT = "cases:edit"
 POST = ("POST",)
+SETTINGS_VIEW = "case_settings:view"
+SETTINGS_EDIT = "case_settings:edit"
 
 routes: list[Route] = [
     ui_route("/cases", http.cases_page, VIEW),
     ui_route("/cases", http.create_case, EDIT, POST),
     ui_route("/cases/new", http.intake_form, EDIT),
+    ui_route("/cases/settings", settings_http.settings_page, SETTINGS_VIEW),
+    ui_route("/cases/settings/codes/{list_name:str}", settings_http.add_code, SETTINGS_EDIT, POST),
+    ui_route(
+        "/cases/settings/codes/{list_name:str}/hide", settings_http.hide_code, SETTINGS_EDIT, POST
+    ),
+    ui_route("/cases/settings/departments", settings_http.add_department, SETTINGS_EDIT, POST),
+    ui_route("/cases/settings/members", settings_http.set_member, SETTINGS_EDIT, POST),
+    ui_route(
+        "/cases/settings/workflows/{workflow_id:int}",
+        settings_http.save_workflow,
+        SETTINGS_EDIT,
+        POST,
+    ),
     ui_route("/cases/notices", http.notices_panel, VIEW),
     ui_route("/cases/notices/stream", http.notices_stream, VIEW),
     # A GET: it only marks the user's own notice read and opens its case.

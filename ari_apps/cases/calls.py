@@ -12,7 +12,7 @@ from typing import Any
 from ari_apps.call_services import CallServiceContext, ServiceResult, register_call_service
 from ari_apps.cases.nodes import NOT_FOUND, SERVICE_NAME
 from hotline import calls
-from hotline.cases import services
+from hotline.cases import reading
 from hotline.tenancy import home_tenant_id
 
 TIMELINE_KIND = "case_lookup"
@@ -24,7 +24,7 @@ class StatusCall:
     async def run(self, call: CallServiceContext, params: Mapping[str, Any]) -> ServiceResult:
         tenant_id = call.tenant_id if call.tenant_id is not None else await home_tenant_id()
         number = str(params.get("number", ""))[:16]
-        case = await services.by_number(tenant_id, number) if number.isdigit() else None
+        case = await reading.by_number(tenant_id, number) if number.isdigit() else None
         status = case.status if case is not None else NOT_FOUND
         await calls.add_event(call.call_id, TIMELINE_KIND, number=number, status=status)
         if case is None:

@@ -12,17 +12,15 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
-from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from hotline import audit_trail
 from hotline.bus import EventBus
-from hotline.cases import core, directory, notices, rights, store
+from hotline.cases import core, directory, notices, reading, rights, store
 from hotline.cases.deadlines import CaseCalendar
 from hotline.center import Actor
-from hotline.errors import InvalidRequest, NotAllowed, NotFound
+from hotline.errors import InvalidRequest, NotAllowed
 from hotline.models_cases import Case, CaseAction, CaseAssignment
-from hotline.tenancy import scoped
 
 MAX_TEXT: Final = 4000
 # Where the ending of a department's turn comes from.
@@ -82,21 +80,6 @@ def _targets(data: Mapping[str, Any]) -> tuple[str, ...]:
     if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
         raise InvalidRequest("department: a department code", {"field": "department"})
     return tuple(dict.fromkeys(item for item in raw if item))
-
-
-async def visible_cases(tenant_id: int, username: str) -> QuerySet[Case]:
-    place = await directory.membership(tenant_id, username)
-    query = scoped(Case, tenant_id)
-    if place.is_centre:
-        return query
-    return query.filter(assignments__department=place.department).distinct()
-
-
-async def _visible_case(tenant_id: int, username: str, case_id: int) -> Case:
-    case = await (await visible_cases(tenant_id, username)).get_or_none(id=case_id)
-    if case is None:
-        raise NotFound(f"no case {case_id}")
-    return case
 
 
 # -- intake ------------------------------------------------------------------------
@@ -171,7 +154,7 @@ async def create_case(
             {"action": core.DISPATCH, "departments": list(targets), "note": data.get("note")},
             bus=bus,
         )
-    return await case_detail(tenant_id, actor.username, case.id)
+    return await reading.case_detail(tenant_id, actor.username, case.id)
 
 
 def _fcr(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -220,7 +203,7 @@ async def act(
     kind = _text(data, "action", 24, required=True)
     note = _text(data, "note", MAX_TEXT)
     targets = _targets(data)
-    case = await _visible_case(tenant_id, actor.username, case_id)
+    case = await reading.visible_case(tenant_id, actor.username, case_id)
     place = await directory.membership(tenant_id, actor.username)
     state = store.state_of(case)
     refused = rights.refusal(kind, place.department, state)
@@ -284,7 +267,7 @@ async def act(
         case.number,
         {"status": case.status, "departments": list(targets), "note": note[:200]},
     )
-    return await case_detail(tenant_id, actor.username, case.id)
+    return await reading.case_detail(tenant_id, actor.username, case.id)
 
 
 async def _update_assignments(
@@ -338,70 +321,3 @@ async def _closed_on_time(case: Case) -> bool:
         ):
             return False
     return True
-
-
-# -- reading -----------------------------------------------------------------------
-
-
-async def case_detail(tenant_id: int, username: str, case_id: int) -> dict[str, Any]:
-    case = await _visible_case(tenant_id, username, case_id)
-    _definition, calendar = await store.workflow_of(case)
-    detail = store.case_json(case, now=now(), calendar=calendar)
-    history = await CaseAction.filter(case=case).order_by("id")
-    detail["history"] = [store.action_json(row) for row in history]
-    detail["assignments"] = [
-        {
-            "department": turn.department,
-            "assigned_at": store.iso(turn.assigned_at),
-            "deadline": store.iso(turn.deadline),
-            "ended_as": turn.ended_as,
-            "ended_at": store.iso(turn.ended_at),
-            "extensions": turn.extensions,
-        }
-        for turn in await CaseAssignment.filter(case=case).order_by("id")
-    ]
-    place = await directory.membership(tenant_id, username)
-    state = store.state_of(case)
-    detail["allowed_actions"] = sorted(
-        kind
-        for kind in core.allowed_actions(state)
-        if rights.refusal(kind, place.department, state) is None
-    )
-    return detail
-
-
-async def list_cases(
-    tenant_id: int,
-    username: str,
-    *,
-    overdue: bool = False,
-    status: str = "",
-    supervised: bool = False,
-    caller_number: str = "",
-    limit: int = 100,
-) -> list[dict[str, Any]]:
-    query = await visible_cases(tenant_id, username)
-    at = now()
-    if overdue:
-        query = query.filter(status__in=list(core.OPEN_STATUSES), deadline__lt=at)
-    if status:
-        if status not in core.STATUSES:
-            raise InvalidRequest(f"status: one of {', '.join(core.STATUSES)}", {"field": "status"})
-        query = query.filter(status=status)
-    if supervised:
-        query = query.filter(supervised=True)
-    if caller_number:
-        query = query.filter(caller_number=caller_number)
-    rows = await query.order_by("-id").limit(max(1, min(limit, 500)))
-    calendars: dict[int, CaseCalendar] = {}
-    result = []
-    for case in rows:
-        if case.workflow_id not in calendars:
-            calendars[case.workflow_id] = (await store.workflow_of(case))[1]
-        result.append(store.case_json(case, now=at, calendar=calendars[case.workflow_id]))
-    return result
-
-
-async def by_number(tenant_id: int, number: str) -> Case | None:
-    """A case by the number the caller was told (the status line, 8600)."""
-    return await scoped(Case, tenant_id).get_or_none(number=number.strip())

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from hotline.cases import notices, services
+from hotline.cases import notices, reading, services
 from hotline.center import Actor
 from hotline.errors import InvalidRequest, NotAllowed, NotFound
 from hotline.models import AuditEntry
@@ -83,8 +83,8 @@ async def test_given_a_dispatch_to_billing_then_billing_sees_it_replies_and_the_
     tenant = await home_tenant_id()
     assert [n["kind"] for n in await notices.notices_for(tenant, "billing")] == ["dispatched"]
     with pytest.raises(NotFound):
-        await services.case_detail(tenant, "supply", case["id"])
-    assert await services.list_cases(tenant, "supply") == []
+        await reading.case_detail(tenant, "supply", case["id"])
+    assert await reading.list_cases(tenant, "supply") == []
     # Supply cannot reply for billing; billing can.
     with pytest.raises(NotFound):
         await _act(case["id"], "supply", action="reply", note="not ours")
@@ -110,12 +110,12 @@ async def test_given_an_overdue_step_then_the_case_is_listed_overdue_and_not_on_
     )
     assert late["overdue"] and late["hours_left"] < 0
     tenant = await home_tenant_id()
-    overdue = await services.list_cases(tenant, "supervisor", overdue=True)
+    overdue = await reading.list_cases(tenant, "supervisor", overdue=True)
     assert [c["number"] for c in overdue] == [case["number"]]
     await _act(case["id"], "billing", action="reply", note="done at last")
     closed = await _act(case["id"], "supervisor", action="close")
     assert closed["closed_on_time"] is False
-    assert await services.list_cases(tenant, "supervisor", overdue=True) == []
+    assert await reading.list_cases(tenant, "supervisor", overdue=True) == []
 
 
 async def test_given_an_approved_extension_then_the_deadline_moves_and_the_case_is_flagged(
@@ -191,7 +191,7 @@ async def test_given_an_overdue_case_then_the_holders_then_their_superiors_are_t
     # The centre's leads (the demo's supervisor leads the centre, which is
     # billing's parent) hear of it.
     assert await CaseNotice.filter(username="supervisor", kind="escalated").exists()
-    detail = await services.case_detail(await home_tenant_id(), "supervisor", case["id"])
+    detail = await reading.case_detail(await home_tenant_id(), "supervisor", case["id"])
     assert [e["action"] for e in detail["history"]][-2:] == ["overdue", "escalated"]
     assert await AuditEntry.filter(action="case_escalated", username="hotline").exists()
 

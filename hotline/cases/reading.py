@@ -1,0 +1,99 @@
+"""Reading cases: what a user may see (a department: the cases it was
+given; the centre: all), one case with its history and the actions the
+user may take, lists, and a case by the number a caller keys."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.queryset import QuerySet
+
+from hotline.cases import core, directory, rights, store
+from hotline.cases.deadlines import CaseCalendar
+from hotline.errors import InvalidRequest, NotFound
+from hotline.models_cases import Case, CaseAction, CaseAssignment
+from hotline.tenancy import scoped
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def visible_cases(tenant_id: int, username: str) -> QuerySet[Case]:
+    place = await directory.membership(tenant_id, username)
+    query = scoped(Case, tenant_id)
+    if place.is_centre:
+        return query
+    return query.filter(assignments__department=place.department).distinct()
+
+
+async def visible_case(tenant_id: int, username: str, case_id: int) -> Case:
+    case = await (await visible_cases(tenant_id, username)).get_or_none(id=case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    return case
+
+
+async def case_detail(tenant_id: int, username: str, case_id: int) -> dict[str, Any]:
+    case = await visible_case(tenant_id, username, case_id)
+    _definition, calendar = await store.workflow_of(case)
+    detail = store.case_json(case, now=now(), calendar=calendar)
+    history = await CaseAction.filter(case=case).order_by("id")
+    detail["history"] = [store.action_json(row) for row in history]
+    detail["assignments"] = [
+        {
+            "department": turn.department,
+            "assigned_at": store.iso(turn.assigned_at),
+            "deadline": store.iso(turn.deadline),
+            "ended_as": turn.ended_as,
+            "ended_at": store.iso(turn.ended_at),
+            "extensions": turn.extensions,
+        }
+        for turn in await CaseAssignment.filter(case=case).order_by("id")
+    ]
+    place = await directory.membership(tenant_id, username)
+    state = store.state_of(case)
+    detail["allowed_actions"] = sorted(
+        kind
+        for kind in core.allowed_actions(state)
+        if rights.refusal(kind, place.department, state) is None
+    )
+    return detail
+
+
+async def list_cases(
+    tenant_id: int,
+    username: str,
+    *,
+    overdue: bool = False,
+    status: str = "",
+    supervised: bool = False,
+    caller_number: str = "",
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    query = await visible_cases(tenant_id, username)
+    at = now()
+    if overdue:
+        query = query.filter(status__in=list(core.OPEN_STATUSES), deadline__lt=at)
+    if status:
+        if status not in core.STATUSES:
+            raise InvalidRequest(f"status: one of {', '.join(core.STATUSES)}", {"field": "status"})
+        query = query.filter(status=status)
+    if supervised:
+        query = query.filter(supervised=True)
+    if caller_number:
+        query = query.filter(caller_number=caller_number)
+    rows = await query.order_by("-id").limit(max(1, min(limit, 500)))
+    calendars: dict[int, CaseCalendar] = {}
+    result = []
+    for case in rows:
+        if case.workflow_id not in calendars:
+            calendars[case.workflow_id] = (await store.workflow_of(case))[1]
+        result.append(store.case_json(case, now=at, calendar=calendars[case.workflow_id]))
+    return result
+
+
+async def by_number(tenant_id: int, number: str) -> Case | None:
+    """A case by the number the caller was told (the status line, 8600)."""
+    return await scoped(Case, tenant_id).get_or_none(number=number.strip())
