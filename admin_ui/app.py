@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from admin_ui import api, metrics_http
+from admin_ui import api, metrics_http, sms_simulator
 from admin_ui.account import plugin as account
 from admin_ui.agents import plugin as agents
 from admin_ui.api_tokens import plugin as api_tokens
@@ -132,6 +132,7 @@ def create_app(
     routes: list[Route | Mount] = [
         Route("/healthz", healthz),
         Route("/metrics", metrics_http.metrics),
+        Route("/sms-simulator/messages", sms_simulator.messages, methods=["GET", "POST"]),
         Mount("/api/v1", routes=api.routes),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]

@@ -57,7 +57,7 @@ async def serve(settings: Settings) -> None:
     webhooks = WebhookDispatcher(bus)
     await webhooks.start()
     # Overdue cases escalate, follow-up reminders fall due (hotline/cases).
-    case_clock = CaseClock(bus, settings.site_timezone)
+    case_clock = CaseClock(bus, settings)
     case_clock.start()
     web_task = asyncio.create_task(web.serve(), name="web")
     log.info("hotline started: web %s, ARI %s", settings.web_url, settings.ari_url)

@@ -99,6 +99,9 @@ class Case(Model):
     urgency = fields.CharField(max_length=16, default="normal")
     caller_number = fields.CharField(max_length=32, default="", db_index=True)
     caller_name = fields.CharField(max_length=64, default="")
+    caller_email = fields.CharField(max_length=120, default="", db_default="")
+    # The language the caller is written to in (SMS, email): zh-CN or en.
+    language = fields.CharField(max_length=8, default="zh-CN", db_default="zh-CN")
     call_id = fields.CharField(max_length=64, default="")
     # What the caller keyed in the IVR (meter number, account), by variable.
     ivr_data: Any = fields.JSONField(default=dict)
@@ -193,3 +196,58 @@ class CaseNotice(Model):
 
     class Meta:
         table = "case_notice"
+
+
+class MessageTemplate(Model):
+    """What a citizen is sent at an event of their case, per channel and
+    language, with ${number}, ${subject}, ${status}, ${result}, ${deadline}."""
+
+    id = fields.IntField(primary_key=True)
+    tenant_id = fields.IntField(db_index=True)
+    # "case_received", "case_replied", "follow_up"
+    event = fields.CharField(max_length=24)
+    channel = fields.CharField(max_length=8)  # "sms" or "email"
+    language = fields.CharField(max_length=8)
+    text = fields.TextField()
+
+    class Meta:
+        table = "message_template"
+        unique_together = (("tenant_id", "event", "channel", "language"),)
+
+
+class CaseMessage(Model):
+    """One SMS or email to the caller of a case: what, to whom, and how its
+    delivery went (queued → sent, or failed after its retries)."""
+
+    id = fields.IntField(primary_key=True)
+    tenant_id = fields.IntField(db_index=True)
+    case: fields.ForeignKeyRelation[Case] = fields.ForeignKeyField(
+        "models.Case", related_name="messages", on_delete=fields.CASCADE
+    )
+    event = fields.CharField(max_length=24)
+    channel = fields.CharField(max_length=8)
+    to = fields.CharField(max_length=120)
+    text = fields.TextField()
+    status = fields.CharField(max_length=8, default="queued", db_index=True)
+    attempts = fields.IntField(default=0)
+    last_error = fields.CharField(max_length=200, default="")
+    next_attempt_at = fields.DatetimeField(null=True, db_index=True)
+    gateway_id = fields.CharField(max_length=64, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "case_message"
+
+
+class SimulatedSms(Model):
+    """What the sandbox's SMS simulator received (platform: the gateway's)."""
+
+    id = fields.IntField(primary_key=True)
+    to = fields.CharField(max_length=32)
+    text = fields.TextField()
+    reference = fields.CharField(max_length=64, default="")
+    received_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "simulated_sms"

@@ -30,6 +30,8 @@ GENERATED_SECRETS = (
     "HOTLINE_DEMO_VM_PIN",
     # The demo users' shared password (agent1001, agent1002, supervisor).
     "HOTLINE_DEMO_USER_PASSWORD",
+    # What Hotline shows the SMS gateway (the sandbox's simulator checks it).
+    "HOTLINE_SMS_GATEWAY_TOKEN",
 )
 # Secrets a phone keypad must be able to enter.
 NUMERIC_SECRETS = frozenset({"HOTLINE_DEMO_VM_PIN"})
@@ -160,11 +162,25 @@ class Settings:
     # Lines all outbound campaigns together may hold at once: the trunk's
     # share left to them, so inbound callers always find a free line.
     outbound_max_lines: int = 20
+    # SMS to citizens (hotline/cases/messages.py): an HTTP gateway that takes
+    # {"to", "text", "reference"} as JSON with this bearer token.  Empty: the
+    # sandbox's own simulator (/sms-simulator) in sandbox mode, else no SMS.
+    sms_gateway_url: str = ""
+    sms_gateway_token: str = ""
 
     @property
     def ari_url(self) -> str:
         host = "127.0.0.1" if self.ari_bind in ("0.0.0.0", "") else self.ari_bind
         return f"http://{host}:{self.ari_port}"
+
+    @property
+    def sms_url(self) -> str:
+        """Where SMS go; "" when there is no gateway (no SMS is sent)."""
+        if self.sms_gateway_url:
+            return self.sms_gateway_url
+        if self.asterisk_mode == "sandbox":
+            return self.web_url + "/sms-simulator/messages"
+        return ""
 
     @property
     def browser_phone_ws_url(self) -> str:
@@ -254,6 +270,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         screen_pop_url=_screen_pop_url(get("HOTLINE_SCREEN_POP_URL", "")),
         webrtc_ws_url=_websocket_url(get("HOTLINE_WEBRTC_WS_URL", "")),
         outbound_max_lines=_non_negative(get, "HOTLINE_OUTBOUND_MAX_LINES", "20"),
+        sms_gateway_url=get("HOTLINE_SMS_GATEWAY_URL", ""),
+        sms_gateway_token=get("HOTLINE_SMS_GATEWAY_TOKEN", ""),
         screen_pop_masked=tuple(
             name.strip()
             for name in get("HOTLINE_SCREEN_POP_MASKED", ",".join(DEFAULT_SCREEN_POP_MASKED)).split(

@@ -77,6 +77,8 @@ SCOPED: Final[dict[str, str]] = {
     "CaseAction": "case__tenant_id",
     "CaseAssignment": "tenant_id",
     "CaseNotice": "tenant_id",
+    "MessageTemplate": "tenant_id",
+    "CaseMessage": "tenant_id",
 }
 
 # Scoped, with rows no tenant owns that every tenant sees: built-in roles
@@ -97,6 +99,7 @@ PLATFORM: Final[dict[str, str]] = {
     "PinLockout": "PSTN-side PIN lockouts, across tenants on purpose",
     "OutboundRequest": "limits on calls over the shared trunk",
     "FaxBackSettings": "the retry policy of fax-back calls over the shared trunk",
+    "SimulatedSms": "the sandbox's SMS gateway simulator: what it received",
 }
 
 NOT_YET_SCOPED: Final[dict[str, str]] = {

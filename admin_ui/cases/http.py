@@ -48,6 +48,8 @@ _INTAKE_FIELDS: Final = (
     "category",
     "caller_number",
     "caller_name",
+    "caller_email",
+    "language",
     "subject",
     "description",
     "source",
@@ -156,6 +158,8 @@ async def intake_form(request: Request) -> Response:
         context = _center(request).call_context(call_id) or {}
         variables = {str(k): str(v) for k, v in (context.get("variables") or {}).items()}
         form["caller_number"] = str(context.get("caller_id") or variables.get("caller_id", ""))
+        if variables.get("language") in ("en", "zh-CN"):
+            form["language"] = variables["language"]
         ivr_data = {k: v for k, v in sorted(variables.items()) if k not in _CALL_BUILTINS}
     if request.query_params.get("caller_number"):
         form["caller_number"] = request.query_params["caller_number"]

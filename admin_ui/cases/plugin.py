@@ -24,6 +24,7 @@ routes: list[Route] = [
     ),
     ui_route("/cases/settings/departments", settings_http.add_department, SETTINGS_EDIT, POST),
     ui_route("/cases/settings/members", settings_http.set_member, SETTINGS_EDIT, POST),
+    ui_route("/cases/settings/templates", settings_http.save_template, SETTINGS_EDIT, POST),
     ui_route(
         "/cases/settings/workflows/{workflow_id:int}",
         settings_http.save_workflow,

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from admin_ui.web.rendering import render, tenant_of
 from admin_ui.web.requests import ui_actor
-from hotline.cases import directory, settings
+from hotline.cases import directory, messages, settings
 from hotline.errors import HotlineError
 from hotline.models_cases import DepartmentMember
 from hotline.tenancy import scoped
@@ -33,6 +33,7 @@ async def _context(request: Request) -> dict[str, Any]:
         "departments": await directory.departments(tenant),
         "members": members,
         "workflows": await settings.workflows(tenant),
+        "templates": await messages.templates(tenant),
     }
 
 
@@ -90,4 +91,10 @@ async def save_workflow(request: Request) -> Response:
         request.path_params["workflow_id"],
         str(form.get("definition", "")),
     )
+    return await _done(request, change)
+
+
+async def save_template(request: Request) -> Response:
+    form = dict(await request.form())
+    change = settings.save_template(tenant_of(request), ui_actor(request), form)
     return await _done(request, change)

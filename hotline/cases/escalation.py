@@ -18,19 +18,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
 from hotline import audit_trail
 from hotline.bus import EventBus
-from hotline.cases import core, directory, notices
+from hotline.cases import core, directory, messages, notices
 from hotline.center import Actor
 from hotline.models_cases import Case, CaseAction, CaseWorkflow, Department
+from hotline.settings import Settings
 
 log = logging.getLogger(__name__)
 
 SWEEP_S: Final = 30.0
+DELIVER_S: Final = 5.0
 ESCALATE_AFTER_H: Final = 4.0
 SYSTEM_USER: Final = "hotline"
 TOLD_HOLDERS: Final = 1
@@ -111,11 +114,13 @@ async def remind_follow_ups(today: date, bus: EventBus | None = None) -> int:
 
 
 class CaseClock:
-    """The sweep, every ``SWEEP_S`` seconds, in the background."""
+    """In the background: messages to citizens as soon as they are queued
+    (or every ``DELIVER_S``), and the sweep every ``SWEEP_S`` seconds."""
 
-    def __init__(self, bus: EventBus, timezone: str = "UTC") -> None:
+    def __init__(self, bus: EventBus, settings: Settings) -> None:
         self.bus = bus
-        self.timezone = timezone
+        self.settings = settings
+        self.timezone = settings.site_timezone
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -128,11 +133,16 @@ class CaseClock:
                 await self._task
 
     async def _run(self) -> None:
+        last_sweep = 0.0
         while True:
             try:
                 now = datetime.now(UTC)
-                await sweep(now, self.bus)
-                await remind_follow_ups(now.astimezone(ZoneInfo(self.timezone)).date(), self.bus)
+                await messages.deliver_due(now, self.settings)
+                if time.monotonic() - last_sweep >= SWEEP_S:
+                    last_sweep = time.monotonic()
+                    await sweep(now, self.bus)
+                    today = now.astimezone(ZoneInfo(self.timezone)).date()
+                    await remind_follow_ups(today, self.bus)
             except Exception:
-                log.exception("case clock: sweep failed; again in %s s", SWEEP_S)
-            await asyncio.sleep(SWEEP_S)
+                log.exception("case clock: a pass failed; again in %s s", DELIVER_S)
+            await messages.woken(DELIVER_S)

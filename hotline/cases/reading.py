@@ -9,7 +9,7 @@ from typing import Any
 
 from tortoise.queryset import QuerySet
 
-from hotline.cases import core, directory, rights, store
+from hotline.cases import core, directory, messages, rights, store
 from hotline.cases.deadlines import CaseCalendar
 from hotline.errors import InvalidRequest, NotFound
 from hotline.models_cases import Case, CaseAction, CaseAssignment
@@ -41,6 +41,7 @@ async def case_detail(tenant_id: int, username: str, case_id: int) -> dict[str, 
     detail = store.case_json(case, now=now(), calendar=calendar)
     history = await CaseAction.filter(case=case).order_by("id")
     detail["history"] = [store.action_json(row) for row in history]
+    detail["messages"] = await messages.messages_of(case)
     detail["assignments"] = [
         {
             "department": turn.department,

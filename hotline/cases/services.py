@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 
 from hotline import audit_trail
 from hotline.bus import EventBus
-from hotline.cases import core, directory, notices, reading, rights, store
+from hotline.cases import core, directory, messages, notices, reading, rights, store
 from hotline.cases.deadlines import CaseCalendar
 from hotline.center import Actor
 from hotline.errors import InvalidRequest, NotAllowed
@@ -68,6 +68,22 @@ def _follow_up(data: Mapping[str, Any]) -> date | None:
         raise InvalidRequest(
             "follow_up_on: a date (YYYY-MM-DD)", {"field": "follow_up_on"}
         ) from None
+
+
+def _email(data: Mapping[str, Any]) -> str:
+    email = _text(data, "caller_email", 120)
+    if email and ("@" not in email or " " in email):
+        raise InvalidRequest("caller_email: an email address", {"field": "caller_email"})
+    return email
+
+
+def _language(data: Mapping[str, Any]) -> str:
+    language = _text(data, "language", 8) or "zh-CN"
+    if language not in messages.LANGUAGES:
+        raise InvalidRequest(
+            f"language: one of {', '.join(messages.LANGUAGES)}", {"field": "language"}
+        )
+    return language
 
 
 def _targets(data: Mapping[str, Any]) -> tuple[str, ...]:
@@ -135,6 +151,8 @@ async def create_case(
             urgency=urgency,
             caller_number=_text(data, "caller_number", 32),
             caller_name=_text(data, "caller_name", 64),
+            caller_email=_email(data),
+            language=_language(data),
             call_id=_text(data, "call_id", 64),
             ivr_data={str(k)[:32]: str(v)[:64] for k, v in list(ivr_data.items())[:20]},
             owner=actor.username,
@@ -143,6 +161,9 @@ async def create_case(
             step_started_at=at,
         )
         await _history(case, actor, "", "register", (), "", {"source": source})
+        if not data.get("first_contact_resolved"):
+            # The caller is told the number (SMS, email) unless answered on the call.
+            await messages.queue(case, "case_received")
     await audit_trail.record(actor, "case_created", "case", case.number, {"subject": subject})
     if data.get("first_contact_resolved"):
         return await act(tenant_id, actor, case.id, {"action": core.CLOSE, **_fcr(data)}, bus=bus)
@@ -252,6 +273,9 @@ async def act(
         if case.closed_at is not None and case.closed_on_time is None:
             case.closed_on_time = await _closed_on_time(case)
         await case.save()
+        if kind == core.CLOSE and state.replied and not case.first_contact_resolved:
+            # The department's reply, accepted: the caller's answer (答复).
+            await messages.queue(case, "case_replied")
         facts = {k: data[k] for k in ("result", "basis", "refund", "penalty") if data.get(k)}
         if action.deadline is not None:
             facts["deadline_given"] = action.deadline.isoformat()

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hotline import audit_trail
-from hotline.cases import core, directory, workflow
+from hotline.cases import core, directory, messages, workflow
 from hotline.cases.store import default_workflow
 from hotline.center import Actor
 from hotline.errors import InvalidRequest, NotFound
@@ -108,3 +108,11 @@ async def _keeps_open_cases(row: CaseWorkflow, new: workflow.WorkflowDefinition)
                 f" {old.steps[step].kind}); keep it there and of that kind",
                 {"field": f"steps[{step}]"},
             )
+
+
+async def save_template(tenant_id: int, actor: Actor, form: Mapping[str, Any]) -> None:
+    event, channel, language = (str(form.get(k, "")) for k in ("event", "channel", "language"))
+    await messages.save_template(tenant_id, event, channel, language, str(form.get("text", "")))
+    await audit_trail.record(
+        actor, "message_template_changed", "message_template", f"{event}:{channel}:{language}", {}
+    )
