@@ -48,6 +48,7 @@ from hotline.models import (
     Tenant,
     WaitingCaller,
 )
+from hotline.models_cases import Department
 from hotline.settings import Settings, load_settings
 from hotline.tenancy import home_tenant_id
 from hotline.writer import WRITER, delete_statement, update_statement, upsert_statement
@@ -244,9 +245,11 @@ async def test_given_postgres_when_restarted_and_seeded_again_then_demo_tenant_e
     await demo_data.seed_demo(database)
 
     assert await Tenant.all().count() == 1
-    # The main menu and the post-call survey, each once and published once.
-    assert await Flow.all().count() == 2
-    assert await FlowVersion.all().count() == 2
+    # The main menu, the post-call survey and the case status line, each
+    # once and published once; the demo departments once too.
+    assert await Flow.all().count() == 3
+    assert await FlowVersion.all().count() == 3
+    assert await Department.all().count() == 3
     queue = await Queue.get(name="support")
     assert queue.wrapup_s == 3
     agents = await Agent.all().order_by("extension")
