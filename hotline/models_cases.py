@@ -251,3 +251,30 @@ class SimulatedSms(Model):
 
     class Meta:
         table = "simulated_sms"
+
+
+class FollowUp(Model):
+    """A follow-up visit (回访) of a closed case: assigned by a team lead to a
+    follow-up agent, who calls the citizen and records the answer."""
+
+    id = fields.IntField(primary_key=True)
+    tenant_id = fields.IntField(db_index=True)
+    case: fields.ForeignKeyRelation[Case] = fields.ForeignKeyField(
+        "models.Case", related_name="follow_ups", on_delete=fields.CASCADE
+    )
+    assigned_to = fields.CharField(max_length=64, db_index=True)
+    assigned_by = fields.CharField(max_length=64)
+    assigned_at = fields.DatetimeField(auto_now_add=True)
+    # "pending", "reached", "not_reached" (tried again later), "given_up"
+    state = fields.CharField(max_length=12, default="pending", db_index=True)
+    # "satisfied", "basically_satisfied", "dissatisfied" once reached.
+    satisfaction = fields.CharField(max_length=20, default="")
+    solved = fields.BooleanField(null=True)
+    note = fields.TextField(default="")
+    not_reached_reason = fields.CharField(max_length=64, default="")
+    attempts = fields.IntField(default=0)
+    last_callback_id = fields.IntField(null=True)
+    done_at = fields.DatetimeField(null=True, db_index=True)
+
+    class Meta:
+        table = "follow_up"

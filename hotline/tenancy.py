@@ -79,6 +79,7 @@ SCOPED: Final[dict[str, str]] = {
     "CaseNotice": "tenant_id",
     "MessageTemplate": "tenant_id",
     "CaseMessage": "tenant_id",
+    "FollowUp": "tenant_id",
 }
 
 # Scoped, with rows no tenant owns that every tenant sees: built-in roles

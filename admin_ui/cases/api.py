@@ -17,7 +17,7 @@ from admin_ui.auth import Principal, require
 from admin_ui.web.openapi_ops import operation
 from admin_ui.web.requests import json_object
 from admin_ui.web.routing import client_ip
-from hotline.cases import figures, reading, services
+from hotline.cases import figures, follow_ups, reading, services
 from hotline.center import Actor, ContactCenter
 from hotline.errors import InvalidRequest
 
@@ -119,12 +119,54 @@ async def case_report(request: Request) -> Response:
             "to": until.isoformat(),
             "departments": await figures.department_figures(principal.tenant_id, since, until, now),
             "overall": await figures.overall(principal.tenant_id, since, until, now),
+            "follow_up": await follow_ups.satisfaction(principal.tenant_id, since, until),
         }
     )
 
 
+async def list_follow_ups(request: Request) -> Response:
+    principal = await require(request, "view")
+    assignee = request.query_params.get("assigned_to") or None
+    return JSONResponse(await follow_ups.listed(principal.tenant_id, assignee))
+
+
+async def assign_follow_ups(request: Request) -> Response:
+    principal = await require(request, "edit")
+    body = await json_object(request)
+    count = await follow_ups.assign(principal.tenant_id, _actor(request, principal), body)
+    return JSONResponse({"assigned": count}, status_code=201)
+
+
+async def call_follow_up(request: Request) -> Response:
+    """Ring ``agent``'s phone, then the citizen (as a callback does)."""
+    principal = await require(request, "agent-control")
+    body = await json_object(request)
+    actor = _actor(request, principal)
+    row = await follow_ups.get(principal.tenant_id, request.path_params["follow_up_id"], actor)
+    case = await row.case
+    center: ContactCenter = request.app.state.center
+    placed = await center.call_back_now(
+        principal.tenant_id, case.caller_number, str(body.get("agent", "")), actor
+    )
+    await follow_ups.called(principal.tenant_id, row.id, actor, int(placed.get("id") or 0))
+    return JSONResponse(placed, status_code=202)
+
+
+async def record_follow_up(request: Request) -> Response:
+    principal = await require(request, "edit")
+    body = await json_object(request)
+    row = await follow_ups.record(
+        principal.tenant_id, _actor(request, principal), request.path_params["follow_up_id"], body
+    )
+    return JSONResponse(row)
+
+
 ROUTES = [
     Route("/reports/cases", case_report),
+    Route("/follow-ups", list_follow_ups),
+    Route("/follow-ups", assign_follow_ups, methods=["POST"]),
+    Route("/follow-ups/{follow_up_id:int}/call", call_follow_up, methods=["POST"]),
+    Route("/follow-ups/{follow_up_id:int}/result", record_follow_up, methods=["POST"]),
     Route("/cases", list_cases),
     Route("/cases", create_case, methods=["POST"]),
     Route("/cases/{case_id:int}", get_case),
@@ -215,7 +257,35 @@ _CASE = (
     " [{at, user, department, action, targets, note, status, holders, deadline}],"
     " assignments, allowed_actions, ...}"
 )
+_NO_FOLLOW_UP = "no such follow-up (or another tenant's)"
 OPENAPI_PATHS: dict[str, Any] = {
+    "/follow-ups": {
+        "get": operation(
+            "Follow-up visits (回访): {id, case_id, number, subject, caller_number, result,"
+            " assigned_to, state (pending, reached, not_reached, given_up), satisfaction,"
+            " solved, note, not_reached_reason, attempts}; ?assigned_to="
+        ),
+        "post": operation(
+            "Assign closed cases to a follow-up agent: {assignee, department, category,"
+            " closed_within_days (7), sample (0: all)}; answers {assigned} (audited)"
+        ),
+    },
+    "/follow-ups/{follow_up_id}/call": {
+        "post": operation(
+            "Ring {agent}'s phone, then the citizen (202; audited as a callback)",
+            ("follow_up_id",),
+            not_found=_NO_FOLLOW_UP,
+        ),
+    },
+    "/follow-ups/{follow_up_id}/result": {
+        "post": operation(
+            "Record {outcome: satisfied|basically_satisfied|dissatisfied|not_reached, solved,"
+            " reason (not reached: no_answer, busy, wrong_number, refused, other), note,"
+            " reopen (dissatisfied: reopen the case)} (audited)",
+            ("follow_up_id",),
+            not_found=_NO_FOLLOW_UP,
+        ),
+    },
     "/reports/cases": {
         "get": operation(
             "Case figures over ?from=&to= (ISO, default the last 30 days): per department"

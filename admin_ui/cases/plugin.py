@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from admin_ui.cases import http, settings_http
+from admin_ui.cases import follow_ups_http, http, settings_http
 from admin_ui.web.routing import ui_route
 
 VIEW = "cases:view"
@@ -17,6 +17,10 @@ routes: list[Route] = [
     ui_route("/cases", http.cases_page, VIEW),
     ui_route("/cases", http.create_case, EDIT, POST),
     ui_route("/cases/new", http.intake_form, EDIT),
+    ui_route("/cases/follow-ups", follow_ups_http.follow_ups_page, VIEW),
+    ui_route("/cases/follow-ups/assign", follow_ups_http.assign, EDIT, POST),
+    ui_route("/cases/follow-ups/{follow_up_id:int}/call", follow_ups_http.call, EDIT, POST),
+    ui_route("/cases/follow-ups/{follow_up_id:int}/result", follow_ups_http.record, EDIT, POST),
     ui_route("/cases/settings", settings_http.settings_page, SETTINGS_VIEW),
     ui_route("/cases/settings/codes/{list_name:str}", settings_http.add_code, SETTINGS_EDIT, POST),
     ui_route(
