@@ -42,8 +42,9 @@ async def follow_ups_page(request: Request, error: HotlineError | None = None) -
         "error": error.message if error else None,
         "error_field": (error.details or {}).get("field") if error else None,
     }
-    status = 200 if error is None else error.status_code if error.status_code < 500 else 422
-    return render(request, PAGE, context, status_code=status)
+    # A refusal (not a lead, no phone, a bad field) comes back on the page:
+    # 422, never 403, which is the role check's answer.
+    return render(request, PAGE, context, status_code=422 if error else 200)
 
 
 async def _done(request: Request, change: Any) -> Response:

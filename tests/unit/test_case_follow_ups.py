@@ -140,7 +140,7 @@ async def test_given_the_page_then_the_agent_calls_and_records_from_it(ui: UiCli
     visit = ui.last.context["mine"][0]
     # The lead has no phone: the call is refused naming the field.
     refused = await ui.post(f"/cases/follow-ups/{visit['id']}/call", {})
-    assert refused.status_code == 400 and ui.last.context["error_field"] == "agent"
+    assert refused.status_code == 422 and ui.last.context["error_field"] == "agent"
     saved = await ui.post(
         f"/cases/follow-ups/{visit['id']}/result", {"outcome": "basically_satisfied"}
     )
