@@ -34,7 +34,7 @@ from admin_ui.web.rendering import current_user, render, render_fragment, tenant
 from admin_ui.web.requests import ui_actor
 from hotline.cases import core, directory, figures, notices, reading, services
 from hotline.center import ContactCenter
-from hotline.errors import HotlineError, NotAllowed, NotFound
+from hotline.errors import HotlineError, InvalidRequest, NotAllowed, NotFound
 
 NOTICES_PARTIAL: Final = "cases/_notices.html"
 VIEWS: Final = ("workbench", "overdue", "supervised", "all", "ranking")
@@ -114,10 +114,18 @@ async def cases_page(request: Request) -> Response:
         lists = {view: rows}
     for rows in lists.values():
         _with_local_times(rows, zone)
+    place = await directory.membership(tenant, username)
     return render(
         request,
         "cases/list.html",
-        {"view": view, "views": VIEWS, "lists": lists, "zone": str(zone)},
+        {
+            "view": view,
+            "views": VIEWS,
+            "lists": lists,
+            "zone": str(zone),
+            "can_announce": place.is_centre and place.lead,
+            "departments": await directory.departments(tenant),
+        },
     )
 
 
@@ -314,6 +322,21 @@ async def open_notice(request: Request) -> Response:
     case_id = await notices.mark_read(
         tenant_of(request), _username(request), request.path_params["notice_id"]
     )
-    if case_id is None:
-        raise NotFound("no such notice")
-    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+    return RedirectResponse("/cases" if case_id is None else f"/cases/{case_id}", status_code=303)
+
+
+async def announce(request: Request) -> Response:
+    """An internal announcement (内部公告) to all, or to one department's people."""
+    form = await request.form()
+    place = await directory.membership(tenant_of(request), _username(request))
+    if not (place.is_centre and place.lead):
+        # Not 403: the role may; this user leads no centre (the role check's is 403).
+        raise InvalidRequest("announcements: the centre's leads send them", {"field": "audience"})
+    await notices.announce(
+        tenant_of(request),
+        ui_actor(request),
+        str(form.get("text", "")),
+        str(form.get("audience", "all")),
+        _center(request).bus,
+    )
+    return RedirectResponse("/cases", status_code=303)

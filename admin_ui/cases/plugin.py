@@ -36,6 +36,7 @@ routes: list[Route] = [
         POST,
     ),
     ui_route("/cases/notices", http.notices_panel, VIEW),
+    ui_route("/cases/announcements", http.announce, EDIT, POST),
     ui_route("/cases/notices/stream", http.notices_stream, VIEW),
     # A GET: it only marks the user's own notice read and opens its case.
     ui_route("/cases/notices/{notice_id:int}", http.open_notice, VIEW),

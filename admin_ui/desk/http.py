@@ -37,6 +37,7 @@ from ari_apps.acd.settings_edit import Editor
 from ari_apps.callbacks import services as callback_services
 from ari_apps.campaigns import services as campaign_services
 from hotline import outbound_guard
+from hotline.cases import notices
 from hotline.center import ContactCenter
 from hotline.desk import (
     Desk,
@@ -106,6 +107,10 @@ async def _context(request: Request, desk: Desk) -> dict[str, Any]:
     context["transfer_flows"] = await published_flow_names(tenant)
     # A callback being placed from this agent's phone: the desk says so.
     context["active_callback"] = await callback_services.in_progress(tenant, desk.extension)
+    # A listening supervisor's urgent notes (WO-28), while they are fresh.
+    context["urgent_notes"] = (
+        await notices.urgent_notes_for(tenant, user.username) if user is not None else []
+    )
     return context
 
 
@@ -157,7 +162,9 @@ async def desk_stream(request: Request) -> Response:
     await _desk(request)  # not an agent: refused before any stream starts
     if "text/event-stream" not in request.headers.get("accept", ""):
         return EventSourceResponse(_one_desk(request), ping=KEEP_ALIVE_S)
-    subscription = _center(request).bus.subscribe({"call", "agent", "queue", "callback"})
+    subscription = _center(request).bus.subscribe(
+        {"call", "agent", "queue", "callback", notices.TOPIC}
+    )
 
     async def events() -> AsyncIterator[dict[str, Any]]:
         try:
@@ -423,3 +430,12 @@ async def preview_call(request: Request) -> Response:
     return render(
         request, PREVIEW_PARTIAL, context, status_code=400 if refused is not None else 200
     )
+
+
+async def read_note(request: Request) -> Response:
+    """The agent has read an urgent note: it leaves the desk."""
+    desk = await _desk(request)
+    user = current_user(request)
+    assert user is not None
+    await notices.mark_read(tenant_of(request), user.username, request.path_params["notice_id"])
+    return render(request, view.PARTIAL, await _context(request, desk))

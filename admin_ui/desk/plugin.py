@@ -13,6 +13,7 @@ routes: list[Route] = [
     ui_route("/desk/phone", http.phone_credentials, "desk:edit"),
     ui_route("/desk/state", http.change_state, "desk:edit", methods=("POST",)),
     ui_route("/desk/outcome", http.record_outcome, "desk:edit", methods=("POST",)),
+    ui_route("/desk/notes/{notice_id:int}/read", http.read_note, "desk:edit", methods=("POST",)),
     ui_route("/desk/call", http.call_control, "desk:edit", methods=("POST",)),
     ui_route("/desk/preview", http.previews_panel, "desk:edit"),
     ui_route(

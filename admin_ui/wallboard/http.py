@@ -38,6 +38,7 @@ from admin_ui.web.rendering import (
     tenant_of,
 )
 from admin_ui.web.requests import ui_actor
+from hotline.cases import notices
 from hotline.center import ContactCenter
 from hotline.desk import browser_phone_of
 from hotline.errors import HotlineError, InvalidRequest, NotFound
@@ -290,6 +291,25 @@ async def stop_monitoring(request: Request) -> Response:
     async def act() -> None:
         await _own_session(request, session_id)
         await _center(request).stop_monitoring(session_id, ui_actor(request))
+
+    return await _monitor_result(request, act)
+
+
+async def send_note(request: Request) -> Response:
+    """An urgent note to the agent whose call one listens to (WO-28): it
+    shows on their desk during the call; audited."""
+    form = await request.form()
+    agent = str(form.get("agent", ""))
+
+    async def act() -> None:
+        await check_agent(tenant_of(request), agent)
+        await notices.urgent_note(
+            tenant_of(request),
+            ui_actor(request),
+            agent,
+            str(form.get("text", "")),
+            _center(request).bus,
+        )
 
     return await _monitor_result(request, act)
 

@@ -18,6 +18,7 @@ routes: list[Route] = [
     ui_route(
         "/wallboard/monitor/release", http.force_release, "monitoring:edit", methods=("POST",)
     ),
+    ui_route("/wallboard/monitor/note", http.send_note, "monitoring:edit", methods=("POST",)),
     ui_route(
         "/wallboard/monitor/{session_id}/mode",
         http.change_monitoring,

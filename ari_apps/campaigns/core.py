@@ -24,6 +24,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from ari_apps.campaigns.policy import ABANDONED as ABANDONED
+from ari_apps.campaigns.policy import BUSY as BUSY
+from ari_apps.campaigns.policy import DNC as DNC
+from ari_apps.campaigns.policy import FAILED as FAILED
+from ari_apps.campaigns.policy import HUMAN as HUMAN
+from ari_apps.campaigns.policy import MACHINE as MACHINE
+from ari_apps.campaigns.policy import NO_ANSWER as NO_ANSWER
+from ari_apps.campaigns.policy import OUTCOMES as OUTCOMES
+from ari_apps.campaigns.policy import OUTSIDE_WINDOW as OUTSIDE_WINDOW
+from ari_apps.campaigns.policy import TRUNK_BUSY as TRUNK_BUSY
 from hotline.errors import InvalidRequest
 
 DRAFT: Final = "draft"
@@ -58,27 +68,9 @@ IVR_KINDS: Final = frozenset({"notification", "survey"})
 AGENT_KINDS: Final = frozenset({"preview", "progressive", "predictive"})
 MACHINE_ACTIONS: Final = ("hang_up", "leave_message", "retry")
 
-HUMAN: Final = "human"
-MACHINE: Final = "machine"
-BUSY: Final = "busy"
-NO_ANSWER: Final = "no_answer"
-FAILED: Final = "failed"
-ABANDONED: Final = "abandoned"
-DNC: Final = "dnc"
-OUTSIDE_WINDOW: Final = "outside_window"
-TRUNK_BUSY: Final = "trunk_busy"
-OUTCOMES: Final = (
-    HUMAN,
-    MACHINE,
-    BUSY,
-    NO_ANSWER,
-    FAILED,
-    ABANDONED,
-    DNC,
-    OUTSIDE_WINDOW,
-    TRUNK_BUSY,
-)
-# Outcomes of a call that was placed (the last two never dial).
+# The outcomes are the retry policy's words (one list: policy.OUTCOMES).
+# Outcomes of a call that reached the network (dnc, outside_window and
+# trunk_busy never did).
 DIALLED_OUTCOMES: Final = frozenset({HUMAN, MACHINE, BUSY, NO_ANSWER, FAILED, ABANDONED})
 
 # Q.850 causes of the far half of the Local channel.

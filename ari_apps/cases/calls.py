@@ -10,9 +10,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ari_apps.call_services import CallServiceContext, ServiceResult, register_call_service
-from ari_apps.cases.nodes import NOT_FOUND, SERVICE_NAME
+from ari_apps.cases.nodes import CLOSED_SMS, NOT_FOUND, SERVICE_NAME
 from hotline import calls
 from hotline.cases import reading
+from hotline.models_cases import CaseMessage
 from hotline.tenancy import home_tenant_id
 
 TIMELINE_KIND = "case_lookup"
@@ -29,8 +30,11 @@ class StatusCall:
         await calls.add_event(call.call_id, TIMELINE_KIND, number=number, status=status)
         if case is None:
             return ServiceResult(NOT_FOUND)
+        answered_by_sms = await CaseMessage.filter(
+            case=case, event="case_replied", channel="sms", status="sent"
+        ).exists()
         return ServiceResult(
-            status,
+            CLOSED_SMS if status == "closed" and answered_by_sms else status,
             {
                 "case_status": status,
                 "case_replied": "yes" if case.replied else "no",

@@ -42,6 +42,10 @@ DEMO_PROMPT_TEXTS: Final[dict[str, tuple[str, str]]] = {
         "承办部门已回复您的工单，正在审核。",
     ),
     "case-status-closed": ("Your case is closed.", "您的工单已办结。"),
+    "case-status-closed-sms": (
+        "Your case is closed. The answer was sent to you by text message.",
+        "您的工单已办结，答复已通过短信发送给您。",
+    ),
     "case-status-offer": (
         "To speak to an agent, or to ask for a call back, press 1.",
         "如需人工服务或预约回电，请按1。",
@@ -72,6 +76,7 @@ _BRANCHES: Final = {
     "joint_review": "say_handling",
     "reviewing": "say_replied",
     "closed": "say_closed",
+    "closed_sms": "say_closed_sms",
 }
 
 
@@ -112,6 +117,7 @@ STATUS_LINE: Final[dict[str, Any]] = {
         "say_handling": _say("case-status-handling"),
         "say_replied": _say("case-status-replied"),
         "say_closed": _say("case-status-closed"),
+        "say_closed_sms": _say("case-status-closed-sms"),
         "offer": {
             "kind": "menu",
             "label": "Agent or call back",

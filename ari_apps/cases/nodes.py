@@ -14,7 +14,8 @@ The node lends the channel to the "cases.status" call service for an
 instant: it finds the case of the flow's tenant with that number, writes the
 call's timeline entry ``case_lookup`` (the number keyed and the status
 found), and sets ``case_status``, ``case_replied`` ("yes" once a department
-replied) and ``case_holders``.  Which prompt says what is the flow's: the
+replied) and ``case_holders``; a closed case whose answer was sent by SMS takes the
+``closed_sms`` branch when the flow has one.  Which prompt says what is the flow's: the
 administrators edit it like any other.
 """
 
@@ -34,6 +35,10 @@ SERVICE_NAME: Final = "cases.status"
 NOT_FOUND: Final = "not_found"
 # The workflow's statuses (hotline/cases/core.py STATUSES).
 STATUSES: Final = ("registered", "handling", "joint_review", "reviewing", "closed")
+# A closed case whose answer went to the caller by SMS: its own branch when
+# the flow has one (else "closed"'s), so the caller can be told so.
+CLOSED_SMS: Final = "closed_sms"
+BRANCHES: Final = (*STATUSES, CLOSED_SMS)
 
 
 @register_node_kind("case_status")
@@ -51,7 +56,7 @@ class CaseStatusNode(NodeSpec):
         number = (config.optional_text("number") or "${case_number}").strip()
         branches: dict[str, str] = {}
         for status, target in config.mapping("branches").items():
-            if status not in STATUSES:
+            if status not in BRANCHES:
                 config.fail(f"'branches': {str(status)[:20]!r} is not a case status")
             if not isinstance(target, str) or not target:
                 config.fail(f"'branches': {status!r} must name a node")
@@ -97,6 +102,9 @@ class _StatusActivation(Activation):
             return Step()
         self.request_id = None
         recorded = InputRecorded(self.spec.node_id, "case_status", event.outcome[:32])
-        if event.outcome not in STATUSES:
+        if event.outcome not in BRANCHES:
             return Step.go(self.spec.on_not_found, recorded)
-        return Step.go(self.spec.branches.get(event.outcome, self.spec.next), recorded)
+        branch = self.spec.branches.get(event.outcome)
+        if branch is None and event.outcome == CLOSED_SMS:
+            branch = self.spec.branches.get("closed")
+        return Step.go(branch or self.spec.next, recorded)

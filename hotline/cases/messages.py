@@ -26,6 +26,7 @@ from typing import Any, Final
 import aiohttp
 
 from hotline import mail
+from hotline.errors import InvalidRequest
 from hotline.models_cases import Case, CaseCode, CaseMessage, MessageTemplate
 from hotline.settings import Settings
 from hotline.tenancy import scoped
@@ -98,8 +99,6 @@ async def templates(tenant_id: int) -> list[dict[str, str]]:
 
 
 async def save_template(tenant_id: int, event: str, channel: str, language: str, text: str) -> None:
-    from hotline.errors import InvalidRequest
-
     for name, value, allowed in (
         ("event", event, EVENTS),
         ("channel", channel, CHANNELS),

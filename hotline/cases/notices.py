@@ -4,11 +4,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
+from hotline import audit_trail
 from hotline.bus import EventBus
 from hotline.cases import directory
+from hotline.center import Actor
+from hotline.errors import InvalidRequest, NotFound
+from hotline.models import User
 from hotline.models_cases import Case, CaseNotice
 from hotline.tenancy import scoped
 
@@ -100,11 +104,108 @@ async def unread_count(tenant_id: int, username: str) -> int:
 
 
 async def mark_read(tenant_id: int, username: str, notice_id: int) -> int | None:
-    """Marks the user's own notice read; the case it opens (None: not theirs)."""
+    """Marks the user's own notice read; the case it opens (None: not theirs,
+    or no case: an announcement, an urgent note)."""
     notice = await scoped(CaseNotice, tenant_id).get_or_none(id=notice_id, username=username)
     if notice is None:
-        return None
+        raise NotFound("no such notice")
     if notice.read_at is None:
         notice.read_at = datetime.now(UTC)
         await notice.save(update_fields=["read_at"])
     return notice.case_id
+
+
+# -- notes outside a case: urgent notes and announcements ----------------------------
+
+URGENT_NOTE: Final = "urgent_note"
+ANNOUNCEMENT: Final = "announcement"
+NOTE_MAX: Final = 300
+# An urgent note is for the call in progress: older ones are not shown.
+URGENT_FOR: Final = timedelta(minutes=30)
+
+
+def _note_text(text: str) -> str:
+    cleaned = " ".join(text.split())
+    if not cleaned or len(cleaned) > NOTE_MAX:
+        raise InvalidRequest(f"text: 1 to {NOTE_MAX} characters", {"field": "text"})
+    return cleaned
+
+
+async def _notify_plain(
+    tenant_id: int, usernames: Iterable[str], kind: str, text: str, bus: EventBus | None
+) -> int:
+    sent = 0
+    for username in sorted(set(usernames)):
+        notice = await CaseNotice.create(
+            tenant_id=tenant_id, username=username, case_id=None, kind=kind, text=text
+        )
+        sent += 1
+        if bus is not None:
+            bus.publish(
+                TOPIC,
+                "notice",
+                notice_id=notice.id,
+                username=username,
+                tenant_id=tenant_id,
+                case_id=None,
+                notice_kind=kind,
+                text=text,
+            )
+    return sent
+
+
+async def urgent_note(
+    tenant_id: int, actor: Actor, agent_extension: str, text: str, bus: EventBus | None
+) -> int:
+    """A supervisor's note to the agent on a call (WO-28): it appears on the
+    agent's desk at once, without touching the call's audio; audited."""
+    cleaned = _note_text(text)
+    users = [
+        str(name)
+        for name in await scoped(User, tenant_id)
+        .filter(phone_extension=agent_extension)
+        .values_list("username", flat=True)
+    ]
+    if not users:
+        raise InvalidRequest(
+            f"agent: no user of the desk of extension {agent_extension!r}", {"field": "agent"}
+        )
+    sent = await _notify_plain(tenant_id, users, URGENT_NOTE, f"{actor.username}: {cleaned}", bus)
+    await audit_trail.record(actor, "urgent_note_sent", "agent", agent_extension, {"text": cleaned})
+    return sent
+
+
+async def urgent_notes_for(tenant_id: int, username: str) -> list[dict[str, Any]]:
+    since = datetime.now(UTC) - URGENT_FOR
+    rows = (
+        await scoped(CaseNotice, tenant_id)
+        .filter(username=username, kind=URGENT_NOTE, read_at=None, created_at__gte=since)
+        .order_by("-id")
+        .limit(5)
+    )
+    return [notice_json(row) for row in rows]
+
+
+async def announce(
+    tenant_id: int, actor: Actor, text: str, audience: str, bus: EventBus | None
+) -> int:
+    """An internal announcement (内部公告) to every user of the tenant, or to
+    one department's people (``audience``: "all" or a department code)."""
+    cleaned = _note_text(text)
+    if audience in ("", "all"):
+        users = [
+            str(name) for name in await scoped(User, tenant_id).values_list("username", flat=True)
+        ]
+    else:
+        await directory.check_departments(tenant_id, (audience,), "audience")
+        users = await directory.members_of(tenant_id, audience)
+    sent = await _notify_plain(tenant_id, users, ANNOUNCEMENT, cleaned, bus)
+    await audit_trail.record(
+        actor, "announcement_sent", "announcement", audience or "all", {"text": cleaned, "to": sent}
+    )
+    return sent
+
+
+async def announcement_reads(tenant_id: int, text: str) -> dict[str, int]:
+    rows = scoped(CaseNotice, tenant_id).filter(kind=ANNOUNCEMENT, text=text)
+    return {"sent": await rows.count(), "read": await rows.exclude(read_at=None).count()}

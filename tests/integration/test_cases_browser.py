@@ -1,4 +1,5 @@
-"""Cases (工单) end to end, in a real Chromium on a real call.
+"""Cases (工单) end to end, in a real Chromium on a real call; and a
+supervisor's urgent note on the agent's desk during the call.
 
 A caller dials DID 8000, keys a meter number and reaches agent 1001, whose
 SIP phone answers.  On the desk, the agent opens a new case from the screen
@@ -20,6 +21,7 @@ from ari_apps.ivr.demo import MAIN_MENU, MAIN_MENU_NAME
 from tests.integration.conftest import Api
 from tests.integration.harness import AriHarness
 from tests.integration.phones import SipPhone
+from tests.integration.test_browser_admin import sign_in
 
 pytestmark = pytest.mark.asterisk
 
@@ -55,13 +57,8 @@ async def _publish(api: Api, definition: dict[str, Any]) -> None:
 
 
 async def _sign_in(page: Page, env: dict[str, str], username: str, landing: str) -> None:
-    web = env["HOTLINE_WEB_URL"]
-    await page.goto(web + "/login")
-    await page.fill("input[name=username]", username)
-    await page.fill("input[name=password]", env["HOTLINE_DEMO_USER_PASSWORD"])
-    await page.click("button[type=submit]")
-    await page.wait_for_url(web + "/")
-    await page.goto(web + landing)
+    await sign_in(page, env, username, env["HOTLINE_DEMO_USER_PASSWORD"])
+    await page.goto(env["HOTLINE_WEB_URL"] + landing)
 
 
 async def test_given_a_caller_on_the_desk_when_a_case_is_opened_and_dispatched_then_billing_is_told_and_replies(  # noqa: E501
@@ -95,6 +92,24 @@ async def test_given_a_caller_on_the_desk_when_a_case_is_opened_and_dispatched_t
             f"[data-testid=screen-pop][data-stage=on_call][data-call-id='{call_id}']",
             timeout=25_000,
         )
+        # A supervisor's urgent note reaches the desk during the call (WO-28),
+        # sent as the wallboard's monitoring panel sends it.
+        supervisor = await browser.new_page()
+        await _sign_in(supervisor, hotline_env, "supervisor", "/wallboard")
+        status = await supervisor.evaluate(
+            """async () => {
+                const token = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRF-Token"];
+                const body = new URLSearchParams({agent: "1001", text: "Mention the fee waiver"});
+                const answer = await fetch("/wallboard/monitor/note", {
+                    method: "POST", body, headers: {"X-CSRF-Token": token}});
+                return answer.status;
+            }"""
+        )
+        assert status == 200
+        note = desk.locator("[data-testid=desk-urgent-note]", has_text="Mention the fee waiver")
+        await note.wait_for(timeout=10_000)
+        await supervisor.close()
+
         # One click: a new tab with the intake form, filled in from the call.
         async with agent_context.expect_page() as opened:
             await desk.click("[data-testid=pop-new-case]")

@@ -98,6 +98,30 @@ def _rung(pstn_app: AriHarness) -> list[str]:
     ]
 
 
+async def _ask_for_a_callback(
+    harness: AriHarness, api: Api, before: int
+) -> tuple[SimCaller, datetime]:
+    """A caller queues, presses * and confirms their number with 1; the
+    request is stored.  Returns the caller and when they began to wait."""
+    caller = await harness.call("8000", caller_id=CALLBACK_NUMBER)
+
+    async def queued() -> bool:
+        return await _call_state(harness, api, caller) == "queue"
+
+    await wait_until(queued, 15, "the caller to wait in the queue")
+    waited_from = datetime.now().astimezone()
+    # "*": out of the queue; the caller ID is read back, 1 confirms it.
+    await caller.press("*")
+    await asyncio.sleep(1.5)  # the read-back has begun; 1 cuts it short
+    await caller.press("1")
+
+    async def requested() -> bool:
+        return bool(await _queue_callbacks(api, before))
+
+    await wait_until(requested, 20, "the callback request to be stored")
+    return caller, waited_from
+
+
 async def test_given_a_callback_chosen_in_a_queue_then_it_keeps_its_place_and_connects_once(
     harness: AriHarness,
     api: Api,
@@ -107,23 +131,7 @@ async def test_given_a_callback_chosen_in_a_queue_then_it_keeps_its_place_and_co
     clean_pbx: None,
 ) -> None:
     before = max((row["id"] for row in await api.get("/callbacks")), default=0)
-    first = await harness.call("8000", caller_id=CALLBACK_NUMBER)
-
-    async def first_queued() -> bool:
-        return await _call_state(harness, api, first) == "queue"
-
-    await wait_until(first_queued, 15, "the first caller to wait in the queue")
-    waited_from = datetime.now().astimezone()
-
-    # "*": out of the queue; the caller ID is read back, 1 confirms it.
-    await first.press("*")
-    await asyncio.sleep(1.5)  # the read-back has begun; 1 cuts it short
-    await first.press("1")
-
-    async def requested() -> bool:
-        return bool(await _queue_callbacks(api, before))
-
-    await wait_until(requested, 20, "the callback request to be stored")
+    first, waited_from = await _ask_for_a_callback(harness, api, before)
     (request,) = await _queue_callbacks(api, before)
     assert request["state"] == "scheduled" and request["queue"] == QUEUE
     # The place is the first arrival, not the moment of the request.
@@ -195,20 +203,7 @@ async def test_given_a_kept_place_when_hotline_is_killed_then_the_new_one_calls_
     clean_pbx: None,
 ) -> None:
     before = max((row["id"] for row in await api.get("/callbacks")), default=0)
-    caller = await harness.call("8000", caller_id=CALLBACK_NUMBER)
-
-    async def queued() -> bool:
-        return await _call_state(harness, api, caller) == "queue"
-
-    await wait_until(queued, 15, "the caller to wait in the queue")
-    await caller.press("*")
-    await asyncio.sleep(1.5)
-    await caller.press("1")
-
-    async def requested() -> bool:
-        return bool(await _queue_callbacks(api, before))
-
-    await wait_until(requested, 20, "the callback request to be stored")
+    caller, _ = await _ask_for_a_callback(harness, api, before)
     await harness.wait_event(caller.channel_id, "ChannelDestroyed", 20)
 
     # kill -9: nothing runs down; the new Hotline has only the database.

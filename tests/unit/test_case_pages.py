@@ -103,3 +103,55 @@ async def test_given_an_auditor_then_cases_are_readable_but_not_writable(ui: UiC
     assert (await ui.get("/cases")).status_code == 200
     assert (await ui.get("/cases/new")).status_code == 403
     assert (await ui.post("/cases", INTAKE)).status_code == 403
+
+
+async def test_given_a_lead_then_an_announcement_reaches_everyone_and_opens_the_cases(
+    ui: UiClient,
+) -> None:
+    from hotline.models_cases import DepartmentMember
+
+    await create_user("lead", "supervisor")
+    tenant = (await Case.all().count(), None)[1]  # no case needed
+    assert tenant is None
+    home = await DepartmentMember.first()
+    assert home is not None
+    await DepartmentMember.create(
+        tenant_id=home.tenant_id, username="lead", department_code="centre", lead=True
+    )
+    await ui.login("agent")
+    refused = await ui.post("/cases/announcements", {"text": "Fee waiver today", "audience": "all"})
+    assert refused.status_code == 400
+    await ui.login("lead")
+    sent = await ui.post("/cases/announcements", {"text": "Fee waiver today", "audience": "all"})
+    assert sent.status_code == 303
+    rows = await CaseNotice.filter(kind="announcement")
+    assert "billing" in {r.username for r in rows} and "agent" in {r.username for r in rows}
+    to_billing = await ui.post(
+        "/cases/announcements", {"text": "Billing meeting at 3", "audience": "billing"}
+    )
+    assert to_billing.status_code == 303
+    assert {r.username for r in await CaseNotice.filter(text="Billing meeting at 3")} == {"billing"}
+    await ui.login("agent")
+    notice = await CaseNotice.get(username="agent", kind="announcement")
+    opened = await ui.get(f"/cases/notices/{notice.id}")
+    assert opened.headers["location"] == "/cases"
+    assert await AuditEntry.filter(action="announcement_sent").count() == 2
+
+
+async def test_given_a_supervisor_listening_then_an_urgent_note_shows_on_the_agents_desk(
+    ui: UiClient,
+) -> None:
+    await ui.login("supervisor")
+    sent = await ui.post(
+        "/wallboard/monitor/note", {"agent": "1001", "text": "Mention the fee waiver"}
+    )
+    assert sent.status_code == 200 and ui.last.context["monitor_error"] is None
+    from hotline.models import User
+
+    desk_users = {u.username for u in await User.filter(phone_extension="1001")}
+    notes = await CaseNotice.filter(kind="urgent_note")
+    assert desk_users and {n.username for n in notes} == desk_users
+    assert all("Mention the fee waiver" in n.text for n in notes)
+    bad = await ui.post("/wallboard/monitor/note", {"agent": "1001", "text": " "})
+    assert ui.last.context["monitor_error"] and bad.status_code in (200, 400)
+    assert await AuditEntry.filter(action="urgent_note_sent").count() == 1
