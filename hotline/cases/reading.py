@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from hotline.cases import core, directory, messages, rights, store
@@ -25,7 +26,9 @@ async def visible_cases(tenant_id: int, username: str) -> QuerySet[Case]:
     query = scoped(Case, tenant_id)
     if place.is_centre:
         return query
-    return query.filter(assignments__department=place.department).distinct()
+    # Its own department's cases, and those its people took in themselves.
+    given = Q(assignments__department=place.department) | Q(owner=username)
+    return query.filter(given).distinct()
 
 
 async def visible_case(tenant_id: int, username: str, case_id: int) -> Case:

@@ -246,3 +246,12 @@ async def test_given_turns_on_time_late_and_extended_then_the_ranking_follows_me
         tenant, now - timedelta(days=9), now - timedelta(days=8), now
     )
     assert all(r["on_time_pct"] is None and r["rank"] is None for r in empty)
+
+
+async def test_given_a_department_user_who_takes_a_case_in_then_they_see_it(ui: UiClient) -> None:
+    tenant = await home_tenant_id()
+    case = await services.create_case(
+        tenant, await _actor("supply"), {"category": "求助", "subject": "Walk-in: no water"}
+    )
+    assert [c["id"] for c in await reading.list_cases(tenant, "supply")] == [case["id"]]
+    assert await reading.list_cases(tenant, "billing") == []
