@@ -17,7 +17,7 @@ from admin_ui.auth import Principal, require
 from admin_ui.web.openapi_ops import operation
 from admin_ui.web.requests import json_object
 from admin_ui.web.routing import client_ip
-from hotline.cases import figures, follow_ups, reading, services
+from hotline.cases import core, figures, follow_ups, reading, services
 from hotline.center import Actor, ContactCenter
 from hotline.errors import InvalidRequest
 
@@ -141,14 +141,13 @@ async def call_follow_up(request: Request) -> Response:
     """Ring ``agent``'s phone, then the citizen (as a callback does)."""
     principal = await require(request, "agent-control")
     body = await json_object(request)
-    actor = _actor(request, principal)
-    row = await follow_ups.get(principal.tenant_id, request.path_params["follow_up_id"], actor)
-    case = await row.case
-    center: ContactCenter = request.app.state.center
-    placed = await center.call_back_now(
-        principal.tenant_id, case.caller_number, str(body.get("agent", "")), actor
+    placed = await follow_ups.call(
+        principal.tenant_id,
+        _actor(request, principal),
+        request.path_params["follow_up_id"],
+        str(body.get("agent", "")),
+        request.app.state.center,
     )
-    await follow_ups.called(principal.tenant_id, row.id, actor, int(placed.get("id") or 0))
     return JSONResponse(placed, status_code=202)
 
 
@@ -213,29 +212,7 @@ _ACTION = {
             "type": "object",
             "required": ["action"],
             "properties": {
-                "action": {
-                    "type": "string",
-                    "enum": [
-                        "dispatch",
-                        "transfer",
-                        "return",
-                        "reply",
-                        "joint",
-                        "approve_joint",
-                        "refuse_joint",
-                        "countersign",
-                        "extend",
-                        "approve_extension",
-                        "reject_extension",
-                        "accept",
-                        "reject_reply",
-                        "chase",
-                        "supervise",
-                        "note",
-                        "close",
-                        "reopen",
-                    ],
-                },
+                "action": {"type": "string", "enum": list(core.ACTIONS)},
                 "department": {"type": "string"},
                 "departments": {"type": "array", "items": {"type": "string"}},
                 "note": {

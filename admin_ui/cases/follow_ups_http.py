@@ -19,7 +19,6 @@ from starlette.responses import RedirectResponse, Response
 from admin_ui.web.rendering import current_user, render, tenant_of
 from admin_ui.web.requests import ui_actor
 from hotline.cases import directory, follow_ups
-from hotline.center import ContactCenter
 from hotline.errors import HotlineError, InvalidRequest
 
 PAGE = "cases/follow_ups.html"
@@ -66,11 +65,13 @@ async def _call(request: Request) -> None:
     assert user is not None
     if not user.phone_extension:
         raise InvalidRequest("agent: your user has no phone to ring", {"field": "agent"})
-    row = await follow_ups.get(tenant, request.path_params["follow_up_id"], actor)
-    case = await row.case
-    center: ContactCenter = request.app.state.center
-    placed = await center.call_back_now(tenant, case.caller_number, user.phone_extension, actor)
-    await follow_ups.called(tenant, row.id, actor, int(placed.get("id") or 0))
+    await follow_ups.call(
+        tenant,
+        actor,
+        request.path_params["follow_up_id"],
+        user.phone_extension,
+        request.app.state.center,
+    )
 
 
 async def call(request: Request) -> Response:

@@ -24,7 +24,7 @@ from typing import Any, Final
 
 from hotline import audit_trail
 from hotline.cases import core, directory, services
-from hotline.center import Actor
+from hotline.center import Actor, ContactCenter
 from hotline.errors import InvalidRequest, NotAllowed, NotFound
 from hotline.models_cases import Case, CaseAssignment, FollowUp
 from hotline.tenancy import scoped
@@ -129,6 +129,18 @@ async def called(tenant_id: int, follow_up_id: int, actor: Actor, callback_id: i
     row.attempts += 1
     row.last_callback_id = callback_id
     await row.save(update_fields=["attempts", "last_callback_id"])
+
+
+async def call(
+    tenant_id: int, actor: Actor, follow_up_id: int, agent: str, center: ContactCenter
+) -> dict[str, Any]:
+    """Ring ``agent``'s phone, then the citizen (the contact center's
+    click-to-dial, a callback); the try is counted on the follow-up."""
+    row = await get(tenant_id, follow_up_id, actor)
+    case = await row.case
+    placed = await center.call_back_now(tenant_id, case.caller_number, agent, actor)
+    await called(tenant_id, row.id, actor, int(placed.get("id") or 0))
+    return placed
 
 
 async def record(
