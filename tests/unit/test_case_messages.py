@@ -178,3 +178,30 @@ async def test_given_an_edited_template_then_the_next_message_uses_it(ui: UiClie
         {"event": "birthday", "channel": "sms", "language": "zh-CN", "text": "x"},
     )
     assert bad.status_code == 422 and ui.last.context["error_field"] == "event"
+
+
+async def test_given_a_caller_email_then_the_case_number_reaches_a_real_smtp_server(
+    ui: UiClient, seeded: Settings
+) -> None:
+    from tests.integration.smtp import SMTP_HOST, start_smtp_server
+
+    controller, inbox = start_smtp_server(8027)  # not test_mail.py's port (xdist)
+    try:
+        settings = dataclasses.replace(seeded, smtp_host=SMTP_HOST, smtp_port=8027)
+        case = await services.create_case(
+            await home_tenant_id(),
+            await _actor(),
+            {
+                "category": "咨询",
+                "subject": "Hours",
+                "caller_email": "li@example.test",
+                "language": "en",
+            },
+        )
+        assert await messages.deliver_due(datetime.now(UTC), settings) == 1
+        (mail,) = inbox.messages
+        assert mail["To"] == "li@example.test" and case["number"] in mail["Subject"]
+        assert case["number"] in mail.get_content()
+        assert (await CaseMessage.get()).status == "sent"
+    finally:
+        controller.stop()
