@@ -76,6 +76,7 @@ from ari_apps.recordings.services import STASIS_KIND as RECORDING_STASIS_KIND
 from ari_apps.recordings.services import CallRecorder
 from ari_apps.stasis_routes import StasisRoutes
 from ari_apps.survey.services import SurveyHandOff
+from fax.generated import fax_generated
 from fax.scheduler import FaxBackScheduler
 from hotline import calls, outbound_guard, seed, tenancy
 from hotline.bus import EventBus
@@ -789,6 +790,28 @@ class CallCenter:
                 f"{refused.message} (callback {row['id']} stays on {agent}'s desk)",
                 {"field": "agent", "callback_id": row["id"]},
             ) from None
+
+    async def fax_pdf(
+        self,
+        tenant_id: int,
+        reference: str,
+        title: str,
+        pdf: bytes,
+        number: str,
+        call_id: str,
+        actor: Actor,
+    ) -> int:
+        job = await fax_generated(
+            self.settings,
+            tenant_id=tenant_id,
+            reference=reference,
+            title=title,
+            pdf=pdf,
+            to=number,
+            call_id=call_id,
+            made_by=actor.username,
+        )
+        return job.id
 
     async def force_release(self, agent: str, actor: Actor) -> dict[str, Any]:
         if agent not in self.acd.acd.agent_ids():

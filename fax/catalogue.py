@@ -27,6 +27,9 @@ from hotline.settings import Settings
 from hotline.tenancy import scoped
 
 DOCUMENT_NUMBER: Final = re.compile(r"[0-9]{1,8}")
+# Documents of the catalogue (uploaded, listed, keyed by callers), as
+# opposed to those made to be faxed once (fax/generated.py).
+CATALOGUE: Final = "catalogue"
 
 # One catalogue change at a time: replacing a document swaps files.
 _catalogue_changes = asyncio.Lock()
@@ -160,12 +163,12 @@ async def _check_number_free(number: str, tenant_id: int) -> FaxDocument | None:
 
 
 async def list_documents(*, tenant_id: int) -> list[FaxDocument]:
-    return await scoped(FaxDocument, tenant_id).order_by("number")
+    return await scoped(FaxDocument, tenant_id).filter(origin=CATALOGUE).order_by("number")
 
 
 async def get_document(number: str, *, tenant_id: int) -> FaxDocument:
     """``tenant_id``'s document ``number``; another tenant's is as missing as none."""
-    document = await scoped(FaxDocument, tenant_id).get_or_none(number=number)
+    document = await scoped(FaxDocument, tenant_id).get_or_none(number=number, origin=CATALOGUE)
     if document is None:
         raise NotFound(f"No fax document number {number}.", {"number": number})
     return document
@@ -178,7 +181,7 @@ async def find_document(number: str) -> FaxDocument | None:
     """
     if not DOCUMENT_NUMBER.fullmatch(number):
         return None
-    document = await FaxDocument.get_or_none(number=number)
+    document = await FaxDocument.get_or_none(number=number, origin=CATALOGUE)
     if document is None or not _exists(document.tiff_path):
         return None
     return document

@@ -19,9 +19,11 @@ from hotline.bus import EventBus
 from hotline.cases.escalation import CaseClock
 from hotline.center import ContactCenter
 from hotline.db import close_db, init_db
+from hotline.knowledge import index as knowledge_index
 from hotline.private_files import make_var_private
 from hotline.settings import Settings, load_settings
 from hotline.webhooks.services import WebhookDispatcher
+from voice_prompts.knowledge_answers import AnswerVoicer
 
 log = logging.getLogger("hotline")
 
@@ -31,6 +33,9 @@ async def serve(settings: Settings) -> None:
     await demo_data.seed_demo(settings)
     await demo_data.prepare_demo_audio()
     make_var_private(settings.var_dir)
+    # jieba's dictionary (about a second): loaded before the first search,
+    # and before the collector freezes what lives for the whole process.
+    await asyncio.to_thread(knowledge_index.warm_up)
     _tune_garbage_collector()
     bus = EventBus()
     center = CallCenter(settings, bus)
@@ -59,6 +64,9 @@ async def serve(settings: Settings) -> None:
     # Overdue cases escalate, follow-up reminders fall due (hotline/cases).
     case_clock = CaseClock(bus, settings)
     case_clock.start()
+    # Spoken answers of published knowledge articles (the IVR's faq node).
+    answers = AnswerVoicer()
+    answers.start()
     web_task = asyncio.create_task(web.serve(), name="web")
     log.info("hotline started: web %s, ARI %s", settings.web_url, settings.ari_url)
     stop_task = asyncio.create_task(stop.wait(), name="stop")
@@ -69,6 +77,7 @@ async def serve(settings: Settings) -> None:
         await center.stop()
         await webhooks.stop()
         await case_clock.stop()
+        await answers.stop()
         await agi.stop()
         await asyncio.gather(web_task, return_exceptions=True)
         stop_task.cancel()

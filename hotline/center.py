@@ -120,6 +120,20 @@ class ContactCenter(Protocol):
         agent's desk; InvalidRequest then says why, the callback is kept."""
         ...
 
+    async def fax_pdf(
+        self,
+        tenant_id: int,
+        reference: str,
+        title: str,
+        pdf: bytes,
+        number: str,
+        call_id: str,
+        actor: Actor,
+    ) -> int:
+        """Fax a document Hotline wrote (a knowledge article) to ``number`` by
+        fax-back, with its retries; the fax job's id."""
+        ...
+
     async def preview_call(
         self, tenant_id: int, campaign_id: int, contact_id: int, agent: str, actor: Actor
     ) -> dict[str, Any]:

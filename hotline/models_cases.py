@@ -216,14 +216,17 @@ class MessageTemplate(Model):
 
 
 class CaseMessage(Model):
-    """One SMS or email to the caller of a case: what, to whom, and how its
-    delivery went (queued → sent, or failed after its retries)."""
+    """One SMS or email to a citizen: what, to whom, and how its delivery went
+    (queued → sent, or failed after its retries).  The outbox of the caller
+    of a case, and of knowledge articles sent to someone (no case then)."""
 
     id = fields.IntField(primary_key=True)
     tenant_id = fields.IntField(db_index=True)
-    case: fields.ForeignKeyRelation[Case] = fields.ForeignKeyField(
-        "models.Case", related_name="messages", on_delete=fields.CASCADE
+    case: fields.ForeignKeyNullableRelation[Case] = fields.ForeignKeyField(
+        "models.Case", related_name="messages", on_delete=fields.CASCADE, null=True
     )
+    # An email's subject; empty: "Hotline <case number>".
+    subject = fields.CharField(max_length=200, default="", db_default="")
     event = fields.CharField(max_length=24)
     channel = fields.CharField(max_length=8)
     to = fields.CharField(max_length=120)

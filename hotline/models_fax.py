@@ -21,6 +21,10 @@ class FaxDocument(Model):
     size_bytes = fields.IntField()
     sha256 = fields.CharField(max_length=64)
     uploaded_by = fields.CharField(max_length=64, default="")
+    # "catalogue": uploaded, listed and keyed by callers; "knowledge": a
+    # knowledge article faxed to someone (number "K<article>v<version>"),
+    # neither listed nor keyable.
+    origin = fields.CharField(max_length=12, default="catalogue", db_default="catalogue")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

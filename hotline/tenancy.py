@@ -80,6 +80,10 @@ SCOPED: Final[dict[str, str]] = {
     "MessageTemplate": "tenant_id",
     "CaseMessage": "tenant_id",
     "FollowUp": "tenant_id",
+    "KnowledgeArticle": "tenant_id",
+    "KnowledgeVersion": "article__tenant_id",
+    "KnowledgeTerm": "tenant_id",
+    "KnowledgeSend": "tenant_id",
 }
 
 # Scoped, with rows no tenant owns that every tenant sees: built-in roles

@@ -189,8 +189,10 @@ async def deliver_due(now: datetime, settings: Settings) -> int:
 
 async def _send(message: CaseMessage, settings: Settings) -> str:
     if message.channel == "email":
-        case = await Case.get(id=message.case_id)  # type: ignore[attr-defined]
-        subject = f"Hotline {case.number}"
+        subject = message.subject
+        if not subject:
+            case = await Case.get(id=message.case_id)  # type: ignore[attr-defined]
+            subject = f"Hotline {case.number}"
         if not await mail.send_mail(settings, [message.to], subject, message.text):
             raise ValueError("no SMTP host configured")
         return ""

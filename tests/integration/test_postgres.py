@@ -424,6 +424,18 @@ class IdleCenter:
     async def call_action(self, extension: str, action: str, target: str) -> dict[str, Any]:
         raise AssertionError("not used")
 
+    async def fax_pdf(
+        self,
+        tenant_id: int,
+        reference: str,
+        title: str,
+        pdf: bytes,
+        number: str,
+        call_id: str,
+        actor: Actor,
+    ) -> int:
+        raise AssertionError("not used")
+
     async def force_release(self, agent: str, actor: Actor) -> dict[str, Any]:
         raise AssertionError("not used")
 

@@ -61,6 +61,7 @@ class StandInCenter:
     monitor_actions: list[tuple[str, str, Actor]] = field(default_factory=list)
     previews_called: list[tuple[int, int, int, str, Actor]] = field(default_factory=list)
     callbacks_placed: list[tuple[int, int, str | None, Actor]] = field(default_factory=list)
+    faxes_sent: list[tuple[int, str, str, bytes, str]] = field(default_factory=list)
     call_actions: list[tuple[str, str, str]] = field(default_factory=list)
     # (extension, definition, tenant id) of every test call started
     test_calls: list[tuple[str, dict[str, Any], int]] = field(default_factory=list)
@@ -238,6 +239,21 @@ class StandInCenter:
             raise InvalidRequest(f"agent: no agent {agent!r}", {"field": "agent"})
         self.callbacks_placed.append((tenant_id, 0, agent, actor))
         return {"number": number, "agent": agent, "call_id": call_id, "state": "ringing_agent"}
+
+    async def fax_pdf(
+        self,
+        tenant_id: int,
+        reference: str,
+        title: str,
+        pdf: bytes,
+        number: str,
+        call_id: str,
+        actor: Actor,
+    ) -> int:
+        # The T.30 call is the real fax-back's (integration tests); here the
+        # document is recorded as it reached the center.
+        self.faxes_sent.append((tenant_id, reference, title, pdf, number))
+        return len(self.faxes_sent)
 
     async def reload_config(self) -> None:
         self.reloads += 1
