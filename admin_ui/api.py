@@ -21,6 +21,7 @@ from admin_ui.callbacks.api import ROUTES as CALLBACK_ROUTES
 from admin_ui.campaigns.api import ROUTES as CAMPAIGN_ROUTES
 from admin_ui.cases.api import ROUTES as CASE_ROUTES
 from admin_ui.fax.api import ROUTES as FAX_ROUTES
+from admin_ui.knowledge.api import ROUTES as KNOWLEDGE_ROUTES
 from admin_ui.openapi import openapi_document
 from admin_ui.prompts.api import ROUTES as PROMPT_ROUTES
 from admin_ui.recordings.api import ROUTES as RECORDING_ROUTES
@@ -340,6 +341,7 @@ routes = [
     *CALLBACK_ROUTES,
     *CAMPAIGN_ROUTES,
     *CASE_ROUTES,
+    *KNOWLEDGE_ROUTES,
     Route("/flows", list_flows),
     Route("/flows/{flow_id:int}", get_flow),
     Route("/flows/{flow_id:int}/draft", put_draft, methods=["PUT"]),

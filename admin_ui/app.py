@@ -31,6 +31,7 @@ from admin_ui.desk import plugin as desk
 from admin_ui.dialplan import plugin as dialplan
 from admin_ui.fax import plugin as fax
 from admin_ui.flows import plugin as flows
+from admin_ui.knowledge import plugin as knowledge
 from admin_ui.prompts import plugin as prompts
 from admin_ui.queues import plugin as queues
 from admin_ui.reports import plugin as reports
@@ -99,6 +100,7 @@ FEATURES = (
     desk,
     wallboard,
     cases,
+    knowledge,
     reports,
     calls,
     flows,

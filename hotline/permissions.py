@@ -54,6 +54,10 @@ FUNCTIONS: Final = (
     # What cases are made of (/cases/settings): the code lists (数据字典),
     # departments and their people, workflow definitions.  Administrators'.
     "case_settings",
+    # The knowledge base (知识库, /knowledge): searching, reading and sending
+    # articles to callers (view); writing them for one's department (edit);
+    # approving a version before callers get it (publish).
+    "knowledge",
     # The tenants themselves (/tenants): only for users of the home tenant,
     # the platform operator's; anyone else gets 404 (admin_ui/tenants).
     "tenants",
@@ -61,7 +65,7 @@ FUNCTIONS: Final = (
 ACTIONS: Final = ("view", "edit", "publish", "plan")
 
 # "publish" only means something where a change goes live in a separate step.
-PUBLISHABLE: Final = frozenset({"flows", "dialplan"})
+PUBLISHABLE: Final = frozenset({"flows", "dialplan", "knowledge"})
 # "plan" runs the Erlang-C staffing planner: CPU work for those who plan
 # staffing, not for everyone who may read the schedules (agents do).
 PLANNABLE: Final = frozenset({"shifts"})
@@ -109,6 +113,7 @@ BUILTIN_ROLES: Final[dict[str, frozenset[str]]] = {
             ("view", "edit"),
         )
         | _grant(("flows", "audit", "reports", "calls", "case_settings"), ("view",))
+        | _grant(("knowledge",), ("view", "edit", "publish"))
         | {"shifts:plan"}
     ),
     "telecom engineer": frozenset(
@@ -118,10 +123,11 @@ BUILTIN_ROLES: Final[dict[str, frozenset[str]]] = {
     "agent": frozenset(
         _grant(("dashboard", "wallboard", "queues", "shifts"), ("view",))
         | _grant(("desk", "cases"), ("view", "edit"))
+        | _grant(("knowledge",), ("view",))
     ),
     # A department's staff (营业部, 供水部): the cases routed to their department.
     "case handler": frozenset(
-        _grant(("dashboard",), ("view",)) | _grant(("cases",), ("view", "edit"))
+        _grant(("dashboard",), ("view",)) | _grant(("cases", "knowledge"), ("view", "edit"))
     ),
     "auditor": frozenset(_grant(FUNCTIONS, ("view",))),
 }

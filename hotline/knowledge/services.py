@@ -477,6 +477,26 @@ async def detail(tenant_id: int, article_id: int) -> dict[str, Any]:
     }
 
 
+async def article_pdf(tenant_id: int, article_id: int) -> bytes:
+    """The published version as faxed (a draft-only article: its latest draft)."""
+    article = await _article(tenant_id, article_id)
+    version = await KnowledgeVersion.filter(article=article).order_by("-version").first()
+    published = await KnowledgeVersion.get_or_none(article=article, state=core.PUBLISHED)
+    version = published or version
+    if version is None:
+        raise NotFound(f"article {article_id} has no text yet", {"field": "article"})
+    return _pdf(article, version)
+
+
+def _pdf(article: KnowledgeArticle, version: KnowledgeVersion) -> bytes:
+    return documents.article_pdf(
+        version.title,
+        f"{article.category} · v{version.version}",
+        version.body,
+        f"Hotline · {today().isoformat()}",
+    )
+
+
 # -- sending -----------------------------------------------------------------------------
 def _address(channel: str, to: str) -> str:
     to = to.strip()
@@ -517,12 +537,7 @@ async def send(
     if channel == "fax":
         if fax is None:
             raise InvalidRequest("channel: fax is not available here", {"field": "channel"})
-        pdf = documents.article_pdf(
-            version.title,
-            f"{article.category} · v{version.version}",
-            version.body,
-            f"Hotline · {today().isoformat()}",
-        )
+        pdf = _pdf(article, version)
         fax_job_id = await fax.fax_pdf(
             tenant_id,
             f"K{article.id}v{version.version}",

@@ -23,10 +23,12 @@ from tortoise import connections
 
 from admin_ui.api import routes as api_route_table
 from admin_ui.app import create_app
+from admin_ui.reports.exports import FORMATS as REPORT_FORMATS
 from ari_apps import demo_data
 from ari_apps.ivr.demo import MAIN_MENU
 from hotline import calls
 from hotline.center import ContactCenter
+from hotline.metrics.report_kinds import CASE_KINDS
 from hotline.models import ApiToken, Flow
 from hotline.seed import token_digest
 from hotline.settings import Settings
@@ -167,18 +169,6 @@ def route_cases(flow_id: int) -> list[RouteCase]:
             "/reports/queues?from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z",
             VIEWERS,
         ),
-        RouteCase(
-            "GET",
-            "/reports/queues.csv",
-            "/reports/queues.csv?from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z",
-            VIEWERS,
-        ),
-        RouteCase(
-            "GET",
-            "/reports/queues.xlsx",
-            "/reports/queues.xlsx?from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z",
-            VIEWERS,
-        ),
         *(
             RouteCase(
                 "GET", path, f"{path}?from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z", VIEWERS
@@ -186,10 +176,11 @@ def route_cases(flow_id: int) -> list[RouteCase]:
             for path in (
                 "/reports/dispositions",
                 "/reports/entries",
+                *(f"/reports/{kind}" for kind in CASE_KINDS),
                 *(
                     f"/reports/{kind}.{file_format}"
-                    for kind in ("agents", "dispositions", "entries")
-                    for file_format in ("csv", "xlsx")
+                    for kind in ("queues", "agents", "dispositions", "entries", *CASE_KINDS)
+                    for file_format in REPORT_FORMATS
                 ),
             )
         ),
@@ -309,6 +300,16 @@ def route_cases(flow_id: int) -> list[RouteCase]:
             ADMINISTRATORS,
             404,
             body={"action": "chase"},
+        ),
+        RouteCase("GET", "/knowledge", "/knowledge?q=水费", VIEWERS),
+        RouteCase("GET", "/knowledge/{article_id}", "/knowledge/999", VIEWERS, 404),
+        RouteCase(
+            "POST",
+            "/knowledge/{article_id}/send",
+            "/knowledge/999/send",
+            ADMINISTRATORS,
+            404,
+            body={"channel": "sms", "to": "13800138000"},
         ),
         RouteCase("GET", "/campaigns", "/campaigns", VIEWERS),
         RouteCase(

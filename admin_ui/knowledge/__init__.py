@@ -1,0 +1,1 @@
+"""The knowledge base pages (/knowledge, 知识库) and its API."""
