@@ -12,9 +12,13 @@ from __future__ import annotations
 import asyncio
 from typing import Final
 
+from datetime import UTC, datetime
+
 from tortoise.expressions import F, Q
 
+from hotline.knowledge import core
 from hotline.models_knowledge import KnowledgeArticle
+from hotline.tenancy import scoped
 
 PROMPT_PREFIX: Final = "kb-"
 
@@ -54,3 +58,17 @@ def spoken_text(article: KnowledgeArticle) -> str:
 
 async def mark_spoken(article_id: int, version: int) -> None:
     await KnowledgeArticle.filter(id=article_id).update(spoken_version=version)
+
+
+async def sayable_version(tenant_id: int, article_id: int) -> int | None:
+    """The version callers hear of ``tenant_id``'s article: None when it is
+    not live or its spoken answer is not (yet) of the published version."""
+    article = await scoped(KnowledgeArticle, tenant_id).get_or_none(id=article_id)
+    if article is None:
+        return None
+    today = datetime.now(UTC).date()
+    if not core.live(article.published_version, article.retired, article.expires_on, today):
+        return None
+    if article.spoken_version != article.published_version:
+        return None
+    return article.published_version
