@@ -1,4 +1,5 @@
-"""Report rows as CSV or XLSX files: what a supervisor opens in Excel or WPS.
+"""Report rows as CSV or XLSX files: what a supervisor opens in Excel or WPS
+(the same rows as documents to read, PDF and Word: ``documents.py``).
 
 Pure: rows in (the dicts ``/api/v1/reports/queues`` answers, same keys), bytes
 out.  The header row is the field names, the API's contract, so a file and the
@@ -39,7 +40,17 @@ CSV_ROWS_PER_CHUNK: Final = 200
 UTF8_BOM: Final = "\ufeff"
 # Fields that are fractions 0–1: the XLSX shows them as percentages.
 RATE_FIELDS: Final = frozenset(
-    {"service_level", "abandon_rate", "agent_connect_rate", "timely_answer_rate", "csat"}
+    {
+        "service_level",
+        "abandon_rate",
+        "agent_connect_rate",
+        "timely_answer_rate",
+        "csat",
+        "occupancy",
+        "utilisation",
+        "share",
+        "ivr_drop_rate",
+    }
 )
 MEDIA_TYPES: Final = {
     "csv": "text/csv; charset=utf-8",
@@ -109,6 +120,13 @@ def _drain(buffer: io.StringIO) -> bytes:
 
 def xlsx_bytes(rows: Iterable[Row], columns: Sequence[str], *, sheet: str = "report") -> bytes:
     """The XLSX file: one sheet, the header row frozen, rates formatted as percentages."""
+    return xlsx_sheets_bytes([(sheet, rows, columns)])
+
+
+def xlsx_sheets_bytes(sheets: Iterable[tuple[str, Iterable[Row], Sequence[str]]]) -> bytes:
+    """The XLSX file of several reports, one sheet each (``name``, rows, columns),
+    in order: the combined case report.  Sheet names are cut to Excel's 31
+    characters."""
     output = io.BytesIO()
     # No string is ever turned into a formula, a number or a link by guessing.
     workbook = xlsxwriter.Workbook(
@@ -121,23 +139,24 @@ def xlsx_bytes(rows: Iterable[Row], columns: Sequence[str], *, sheet: str = "rep
         },
     )
     try:
-        worksheet = workbook.add_worksheet(sheet[:31])
         header = workbook.add_format({"bold": True})
         percent = workbook.add_format({"num_format": "0.0%"})
-        worksheet.freeze_panes(1, 0)
-        for index, name in enumerate(columns):
-            worksheet.write_string(0, index, escaped(name), header)
-        for row_index, row in enumerate(rows, start=1):
+        for sheet, rows, columns in sheets:
+            worksheet = workbook.add_worksheet(sheet[:31])
+            worksheet.freeze_panes(1, 0)
             for index, name in enumerate(columns):
-                value = cell(row.get(name))
-                if value is None:
-                    continue
-                if isinstance(value, str):
-                    worksheet.write_string(row_index, index, value)
-                elif name in RATE_FIELDS:
-                    worksheet.write_number(row_index, index, value, percent)
-                else:
-                    worksheet.write_number(row_index, index, value)
+                worksheet.write_string(0, index, escaped(name), header)
+            for row_index, row in enumerate(rows, start=1):
+                for index, name in enumerate(columns):
+                    value = cell(row.get(name))
+                    if value is None:
+                        continue
+                    if isinstance(value, str):
+                        worksheet.write_string(row_index, index, value)
+                    elif name in RATE_FIELDS:
+                        worksheet.write_number(row_index, index, value, percent)
+                    else:
+                        worksheet.write_number(row_index, index, value)
     finally:
         workbook.close()
     return output.getvalue()
