@@ -3,7 +3,7 @@
 ``/reports`` renders the filter form and the result; the form's htmx
 request gets the result's partial only (``reports/_result.html``), a
 browser without JavaScript the whole page.  The export links carry the
-form's query to ``/reports/queues.csv`` and ``.xlsx``.
+form's query to ``/reports/queues.csv``, ``.xlsx``, ``.pdf`` and ``.docx``.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ async def _queue_file(request: Request, file_format: str) -> Response:
 
 
 async def table_page(request: Request) -> Response:
-    """The agent, disposition and entry reports: one page each, same form."""
+    """The agent, disposition, entry and case reports: one page each, same form."""
     kind = request.url.path.rsplit("/", 1)[-1]
     zone, now = site_zone(request), datetime.now(UTC)
     error: str | None = None
@@ -76,7 +76,7 @@ async def table_page(request: Request) -> Response:
 
 
 async def table_file(request: Request) -> Response:
-    """``/reports/<kind>.csv`` or ``.xlsx`` for the agent, disposition and entry reports."""
+    """``/reports/<kind>.csv``, ``.xlsx``, ``.pdf`` or ``.docx`` for the other reports."""
     kind, _, file_format = request.url.path.rsplit("/", 1)[-1].partition(".")
     now = datetime.now(UTC)
     period = view.period_of(request.query_params, site_zone(request), now)
@@ -84,9 +84,6 @@ async def table_file(request: Request) -> Response:
     return await report_export(request, kind, rows, file_format, period.since, period.until)
 
 
-async def queue_csv(request: Request) -> Response:
-    return await _queue_file(request, "csv")
-
-
-async def queue_xlsx(request: Request) -> Response:
-    return await _queue_file(request, "xlsx")
+async def queue_file(request: Request) -> Response:
+    """``/reports/queues.csv``, ``.xlsx``, ``.pdf`` or ``.docx``."""
+    return await _queue_file(request, request.url.path.rsplit(".", 1)[-1])

@@ -38,7 +38,7 @@ async def _list_context(request: Request, kind: str) -> dict[str, Any]:
         "form_kind": kind,
         "form_kinds": tuple(KINDS),
         "form_columns": saved_reports.columns_of(kind),
-        "form_filter": saved_reports.FILTERS[kind],
+        "form_filter": saved_reports.FILTERS.get(kind, ""),
         "grains": GRAINS,
         "roles": list(roles),
         "error": None,

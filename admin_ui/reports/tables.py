@@ -1,19 +1,23 @@
-"""The agent, disposition and entry reports as the templates show them.
+"""The agent, disposition, entry and case reports as the templates show them.
 
-Each cell formatted once: rates as percentages, times as m:ss, "–" for an
-empty denominator, per-state and per-reason times as "name m:ss" lists.
+Each cell formatted once, as the PDF and Word documents show it
+(``hotline.metrics.documents.text``): rates as percentages, times as m:ss,
+"–" for an empty denominator, per-state and per-reason times as "name m:ss"
+lists.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, Final
 
-from admin_ui.reports.view import Period, seconds
-from hotline.metrics.queue_figures import shown
+from admin_ui.reports.view import Period
+from hotline.metrics import documents
+from hotline.metrics.report_kinds import CASE_KINDS, KINDS
 
-# The report pages besides /reports (queues), in the order of their tabs.
-TABLE_KINDS: Final = ("agents", "dispositions", "entries")
+# The report pages besides /reports (queues), in the order of their tabs;
+# the case report's sections share one tab.
+TABLE_KINDS: Final = ("agents", "dispositions", "entries", *CASE_KINDS)
 COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "agents": (
         "agent",
@@ -33,40 +37,12 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     ),
     "dispositions": ("queue", "disposition", "calls", "share"),
     "entries": ("did", "calls", "reached_queue", "dropped_in_ivr", "ivr_drop_rate", "dropped_at"),
+    **{kind: KINDS[kind].empty_columns for kind in CASE_KINDS},
 }
-_RATES: Final = frozenset(
-    {
-        "occupancy",
-        "utilisation",
-        "csat",
-        "share",
-        "ivr_drop_rate",
-        "service_level",
-        "abandon_rate",
-        "agent_connect_rate",
-        "timely_answer_rate",
-    }
-)
-_TIMES: Final = frozenset(
-    {"talk_s", "avg_talk_s", "wrap_up_s", "aht_s", "logged_in_s", "asa_s", "avg_wrap_up_s"}
-)
-_TIME_LISTS: Final = frozenset({"seconds_in_state", "not_ready_by_reason"})
 
 
 def cell(column: str, value: Any) -> str:
-    if column in _RATES:
-        return shown(value, percent=True, digits=1)
-    if column in _TIMES:
-        return seconds(value)
-    if column == "period" and isinstance(value, str):
-        return value[:16].replace("T", " ")
-    if column in _TIME_LISTS or column == "overflowed_by_rule":
-        if not isinstance(value, Mapping) or not value:
-            return "–"
-        return ", ".join(f"{name} {seconds(v)}" for name, v in sorted(value.items()))
-    if value is None or value == "":
-        return "–"
-    return str(value)
+    return documents.text(column, value)
 
 
 def table_context(
@@ -76,6 +52,7 @@ def table_context(
     return {
         "kind": kind,
         "kinds": TABLE_KINDS,
+        "case_kinds": CASE_KINDS,
         "period": period,
         "columns": columns,
         "rows": [{c: cell(c, row.get(c)) for c in columns} for row in rows],

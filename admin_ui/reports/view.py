@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any, Final
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -58,27 +58,12 @@ class Period:
         return urlencode(values)
 
 
-def _day(name: str, raw: str | None, default: date) -> date:
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        raise InvalidRequest(
-            f"'{name}': {raw[:40]!r} is not a date (YYYY-MM-DD)", {"field": name}
-        ) from None
-
-
 def period_of(query: Mapping[str, str], zone: ZoneInfo, now: datetime) -> Period:
     """The form's period; today (site time) when a day is left out."""
     today = now.astimezone(zone).date()
-    first = _day("from", query.get("from"), today)
-    last = _day("to", query.get("to"), today)
-    if last < first:
-        raise InvalidRequest("'to' must not be before 'from'", {"field": "to"})
-    since = datetime.combine(first, time(), zone)
-    until = datetime.combine(last + timedelta(days=1), time(), zone)
-    since, until = reports.parse_period(since.isoformat(), until.isoformat(), zone)
+    first = reports.day_of("from", query.get("from"), today)
+    last = reports.day_of("to", query.get("to"), today)
+    since, until = reports.days_period(first, last, zone)
     by = (query.get("by") or "").strip()
     if by and by not in GRAINS:
         raise InvalidRequest(f"'by': one of {list(GRAINS)}", {"field": "by"})

@@ -1,6 +1,14 @@
 """Every standard report by name: what the report pages, their exports and
 the API share.  Each gives rows (dicts, METRICS.md's names; null for "–")
-for a tenant and a period."""
+for a tenant and a period.
+
+The case report's sections (``hotline/cases/case_reports.py``) are standard
+reports too.  The registry imports them, never the other way round: the
+cases own their figures (``figures.py``: what "on time" means is the
+workflow's business), and this module only lists the reports there are,
+as it lists the call reports.  Both are kernel packages, so no layer
+contract is bent; the "no-cycles" contract keeps ``hotline.cases`` from
+ever importing ``hotline.metrics`` back."""
 
 from __future__ import annotations
 
@@ -9,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
+from hotline.cases import case_reports
 from hotline.metrics import agent_report, call_reports, reports
 from hotline.metrics.queue_figures import QueueFigures
 
@@ -64,4 +73,10 @@ KINDS: Final[dict[str, ReportKind]] = {
         _entries,
         ("did", "calls", "reached_queue", "dropped_in_ivr", "ivr_drop_rate", "dropped_at"),
     ),
+    **{
+        name: ReportKind(name, section.rows, section.columns)
+        for name, section in case_reports.SECTIONS.items()
+    },
 }
+# The case report's sections, in its order.
+CASE_KINDS: Final = tuple(case_reports.SECTIONS)

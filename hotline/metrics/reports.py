@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,6 +41,28 @@ def parse_period(
             {"field": "to"},
         )
     return since, until
+
+
+def day_of(name: str, raw: str | None, default: date) -> date:
+    """A form's day (``YYYY-MM-DD``), ``default`` when left out."""
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise InvalidRequest(
+            f"'{name}': {raw[:40]!r} is not a date (YYYY-MM-DD)", {"field": name}
+        ) from None
+
+
+def days_period(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """Whole days in the site's time zone, ``last`` included (a supervisor picks
+    1 to 30 November, not 1 November to 1 December), checked as an API period."""
+    if last < first:
+        raise InvalidRequest("'to' must not be before 'from'", {"field": "to"})
+    since = datetime.combine(first, time(), zone)
+    until = datetime.combine(last + timedelta(days=1), time(), zone)
+    return parse_period(since.isoformat(), until.isoformat(), zone)
 
 
 def _instant(name: str, raw: str | None, zone: ZoneInfo) -> datetime:

@@ -24,12 +24,20 @@ from hotline.metrics.report_kinds import KINDS
 from hotline.models import Role
 from hotline.models_reports import SavedReport
 
-# The filter each report's rows can take: the column it matches.
+# The filter each report's rows can take: the column it matches, always
+# shown first.  The case report's overall figures are one row: no filter.
 FILTERS: Final[dict[str, str]] = {
     "queues": "queue",
     "agents": "agent",
     "dispositions": "queue",
     "entries": "did",
+    "cases_by_category": "category",
+    "cases_by_source": "source",
+    "cases_by_department": "department",
+    "cases_on_time": "department",
+    "cases_extensions": "department",
+    "cases_follow_ups": "department",
+    "cases_steps": "department",
 }
 MAX_NAME: Final = 80
 
@@ -63,8 +71,10 @@ def _check(
             f"by: only the queue report groups, per one of {list(GRAINS)}", {"field": "by"}
         )
     # The row's key column always shows, first: a row without it says nothing.
-    key = FILTERS[kind]
-    ordered = [key, *[c for c in known if c in columns and c != key]]
+    key = FILTERS.get(kind, "")
+    if filter_value.strip() and not key:
+        raise InvalidRequest(f"filter: the {kind} report takes none", {"field": "filter"})
+    ordered = [*([key] if key else []), *[c for c in known if c in columns and c != key]]
     return {
         "name": name.strip(),
         "kind": kind,
