@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from admin_ui.auth import Principal, require
+from admin_ui.cases import report_files
+from admin_ui.web.i18n import LANGUAGES
 from admin_ui.web.openapi_ops import operation
 from admin_ui.web.requests import json_object
 from admin_ui.web.routing import client_ip
-from hotline.cases import core, figures, follow_ups, reading, services
+from hotline.cases import case_reports, core, figures, follow_ups, reading, services
 from hotline.center import Actor, ContactCenter
 from hotline.errors import InvalidRequest
 
@@ -109,9 +112,23 @@ def _instant(raw: str | None, name: str) -> datetime | None:
 
 
 async def case_report(request: Request) -> Response:
-    """METRICS.md: on-time rate per department and its ranking, and overall."""
+    """METRICS.md: on-time rate per department and its ranking, and overall;
+    every section of the case report; ``?format=xlsx|pdf|docx``: as one file."""
     principal = await require(request, "view")
     since, until = period(request)
+    file_format = request.query_params.get("format", "json")
+    if file_format != "json":
+        zone = ZoneInfo(site_timezone(request))
+        return await report_files.case_report_file(
+            request,
+            principal.tenant_id,
+            since,
+            until,
+            file_format,
+            zone,
+            username=principal.name,
+            source="api",
+        )
     now = datetime.now(UTC)
     return JSONResponse(
         {
@@ -120,6 +137,7 @@ async def case_report(request: Request) -> Response:
             "departments": await figures.department_figures(principal.tenant_id, since, until, now),
             "overall": await figures.overall(principal.tenant_id, since, until, now),
             "follow_up": await follow_ups.satisfaction(principal.tenant_id, since, until),
+            "sections": await case_reports.all_sections(principal.tenant_id, since, until, now),
         }
     )
 
@@ -235,6 +253,34 @@ _CASE = (
     " assignments, allowed_actions, ...}"
 )
 _NO_FOLLOW_UP = "no such follow-up (or another tenant's)"
+
+
+def _with_format(op: dict[str, Any]) -> dict[str, Any]:
+    """The case report's query: its period, and the file to answer with."""
+    op["parameters"] = [
+        *op.get("parameters", []),
+        *(
+            {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+            for name in ("from", "to")
+        ),
+        {
+            "name": "format",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "enum": ["json", *report_files.FORMATS]},
+        },
+        {
+            "name": "lang",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "enum": list(LANGUAGES)},
+        },
+    ]
+    content = op["responses"]["200"]["content"]
+    content.update({report_files.MEDIA_TYPES[name]: {} for name in report_files.FORMATS})
+    return op
+
+
 OPENAPI_PATHS: dict[str, Any] = {
     "/follow-ups": {
         "get": operation(
@@ -264,11 +310,19 @@ OPENAPI_PATHS: dict[str, Any] = {
         ),
     },
     "/reports/cases": {
-        "get": operation(
-            "Case figures over ?from=&to= (ISO, default the last 30 days): per department"
-            " {department, name, due, on_time, late, extended, late_by_extensions,"
-            " on_time_pct, rank} ranked by on-time rate (METRICS.md 按时办结率), and"
-            " overall {due, on_time, on_time_pct, opened, first_contact_resolved, fcr_pct}"
+        "get": _with_format(
+            operation(
+                "Case figures over ?from=&to= (ISO, default the last 30 days): per department"
+                " {department, name, due, on_time, late, extended, late_by_extensions,"
+                " on_time_pct, rank} ranked by on-time rate (METRICS.md 按时办结率),"
+                " overall {due, on_time, on_time_pct, opened, first_contact_resolved,"
+                " fcr_pct}, follow_up {all and per department: reached, satisfied,"
+                " not_reached, satisfaction_pct}, and sections {name: rows} of the case"
+                " report (the rows of GET /reports/<name>: "
+                + ", ".join(case_reports.SECTIONS)
+                + "). ?format=xlsx (a sheet per section), pdf or docx (headed in ?lang=):"
+                " the whole case report as one file (audited)"
+            )
         ),
     },
     "/cases": {

@@ -103,6 +103,9 @@ async def cases_page(request: Request) -> Response:
                 "rows": await figures.department_figures(tenant, since, until, until),
                 "overall": await figures.overall(tenant, since, until, until),
                 "zone": str(zone),
+                # The case report's form: the same 30 days, as whole days.
+                "report_from": since.astimezone(zone).date().isoformat(),
+                "report_to": until.astimezone(zone).date().isoformat(),
             },
         )
     if view == "workbench":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from admin_ui.cases import follow_ups_http, http, settings_http
+from admin_ui.cases import follow_ups_http, http, report_files, reports_http, settings_http
 from admin_ui.web.routing import ui_route
 
 VIEW = "cases:view"
@@ -17,6 +17,11 @@ routes: list[Route] = [
     ui_route("/cases", http.cases_page, VIEW),
     ui_route("/cases", http.create_case, EDIT, POST),
     ui_route("/cases/new", http.intake_form, EDIT),
+    # The case report: the ranking's figures and the rest, as one file.
+    *(
+        ui_route(f"/cases/report.{file_format}", reports_http.case_report, VIEW)
+        for file_format in report_files.FORMATS
+    ),
     ui_route("/cases/follow-ups", follow_ups_http.follow_ups_page, VIEW),
     ui_route("/cases/follow-ups/assign", follow_ups_http.assign, EDIT, POST),
     ui_route("/cases/follow-ups/{follow_up_id:int}/call", follow_ups_http.call, EDIT, POST),

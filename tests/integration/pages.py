@@ -13,6 +13,9 @@ from __future__ import annotations
 from typing import Final
 
 from admin_ui.app import FEATURES
+from admin_ui.cases.report_files import FORMATS as CASE_REPORT_FORMATS
+from admin_ui.reports.exports import FORMATS as REPORT_FORMATS
+from admin_ui.reports.tables import TABLE_KINDS
 from admin_ui.web.routing import PUBLIC, route_permission
 
 # Route path -> the page opened for it, with data ``seed_demo`` creates.
@@ -32,13 +35,15 @@ NOT_PAGES: Final = {
     "/desk/callbacks": "the desk's callbacks panel alone (htmx refreshes it)",
     "/desk/preview": "the desk's preview-call panel alone (htmx refreshes it)",
     "/desk/phone": "the browser phone's credentials (JSON, browser-phone agents only)",
-    "/reports/queues.csv": "a download (the queue report as CSV)",
-    "/reports/queues.xlsx": "a download (the queue report as XLSX)",
     "/calls/{call_id}/recording.wav": "a recording's audio",
     **{
         f"/reports/{kind}.{file_format}": "a download (a report as a file)"
-        for kind in ("agents", "dispositions", "entries")
-        for file_format in ("csv", "xlsx")
+        for kind in ("queues", *TABLE_KINDS)
+        for file_format in REPORT_FORMATS
+    },
+    **{
+        f"/cases/report.{file_format}": "a download (the case report as one file)"
+        for file_format in CASE_REPORT_FORMATS
     },
     "/wallboard/monitor": "the monitoring panel alone (htmx refreshes it)",
     "/wallboard/callback": "the call-back panel alone (htmx refreshes it)",
