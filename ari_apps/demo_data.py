@@ -12,8 +12,11 @@ import logging
 from typing import Final
 
 from ari_apps.campaigns.demo import seed_demo_campaign
-from ari_apps.cases.demo import DEMO_PROMPT_TEXTS, seed_status_line
+from ari_apps.cases.demo import DEMO_PROMPT_TEXTS as CASE_PROMPT_TEXTS
+from ari_apps.cases.demo import seed_status_line
 from ari_apps.ivr.demo import MAIN_MENU
+from ari_apps.knowledge.demo import DEMO_PROMPT_TEXTS as ANSWER_PROMPT_TEXTS
+from ari_apps.knowledge.demo import seed_answers_line
 from ari_apps.survey.demo import seed_demo_survey
 from fax.demo import seed_demo_document
 from hotline import seed
@@ -30,7 +33,10 @@ FEATURES: Final[tuple[seed.FeatureDemo, ...]] = (
     seed_demo_survey,
     seed_demo_campaign,
     seed_status_line,
+    seed_answers_line,
 )
+# The prompts the demo's flows name and no stock sound says: name → (English, Chinese).
+DEMO_PROMPT_TEXTS: Final = {**CASE_PROMPT_TEXTS, **ANSWER_PROMPT_TEXTS}
 
 
 async def seed_demo(settings: Settings) -> None:
@@ -42,9 +48,10 @@ log = logging.getLogger(__name__)
 
 async def prepare_demo_audio() -> None:
     """The prompts the demo's flows name and no stock sound says (the case
-    status line's), drafted with text-to-speech once, at the first start of
-    the running Hotline (espeak-ng: about 0.3 s each, too slow for every
-    seeding of a test database).  Recorded versions replace them on /prompts."""
+    status line's, the self-service answers' menu), drafted with
+    text-to-speech once, at the first start of the running Hotline
+    (espeak-ng: about 0.3 s each, too slow for every seeding of a test
+    database).  Recorded versions replace them on /prompts."""
     tenant_id = await home_tenant_id()
     for name, (english, chinese) in DEMO_PROMPT_TEXTS.items():
         if await Prompt.exists(name=name):

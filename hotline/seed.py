@@ -15,6 +15,7 @@ from tortoise.expressions import Q
 from hotline import api_tokens
 from hotline.api_tokens import token_digest as token_digest  # re-exported
 from hotline.cases import directory
+from hotline.customers.demo import seed_demo_customers
 from hotline.lookup_hosts import add_configured_hosts
 from hotline.models import (
     Agent,
@@ -191,8 +192,6 @@ async def seed_demo(
         await QueueMember.get_or_create(queue=queue, agent=agent)
     await seed_pause_reasons(tenant)
 
-    for feature in features:
-        await feature(settings, tenant_id=tenant.id)
     await add_configured_hosts(tenant, settings.lookup_allowed_hosts)
 
     await seed_roles()
@@ -210,6 +209,11 @@ async def seed_demo(
         await admin.groups.add(admins)
     await _seed_demo_users(settings, tenant)
     await seed_case_departments(tenant.id, settings.admin_user)
+    # After the departments and their people: the knowledge base's demo
+    # articles are written by a department and approved by the supervisor.
+    for feature in features:
+        await feature(settings, tenant_id=tenant.id)
+    await seed_demo_customers(tenant.id)
     digest = token_digest(settings.api_token)
     # HOTLINE_API_TOKEN names the one seeded token: when it changes, the one
     # seeded before stops working instead of staying valid for ever.

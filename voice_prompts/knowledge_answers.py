@@ -14,7 +14,7 @@ from typing import Final
 
 from hotline.errors import HotlineError
 from hotline.knowledge import speech
-from voice_prompts import services
+from voice_prompts import services, tts
 
 log = logging.getLogger(__name__)
 
@@ -29,14 +29,22 @@ async def draft_due() -> int:
         if version is None:
             continue
         try:
-            await services.tts_draft(
-                speech.prompt_name(article.id),
-                "announcement",
-                article.language,
-                speech.spoken_text(article),
-                "knowledge",
-                tenant_id=article.tenant_id,
-            )
+            text = tts.check_text(speech.spoken_text(article))
+            audio = await asyncio.to_thread(tts.synthesise, text, article.language)
+            # Also the prompt's English file: a caller whose flow speaks
+            # another language falls back to English (ari_apps/ivr/runner.py
+            # media_uri), and should still hear the answer there is.
+            for language in dict.fromkeys((article.language, "en")):
+                await services.store(
+                    speech.prompt_name(article.id),
+                    "announcement",
+                    language,
+                    audio,
+                    source="tts",
+                    uploaded_by="knowledge",
+                    tenant_id=article.tenant_id,
+                    tts_text=text,
+                )
         except (HotlineError, OSError, RuntimeError, ValueError) as error:
             log.warning("spoken answer of article %s not drafted: %s", article.id, error)
             continue

@@ -10,9 +10,8 @@ next approved version of the article drafts it anew.
 from __future__ import annotations
 
 import asyncio
-from typing import Final
-
 from datetime import UTC, datetime
+from typing import Final
 
 from tortoise.expressions import F, Q
 

@@ -311,6 +311,19 @@ def route_cases(flow_id: int) -> list[RouteCase]:
             404,
             body={"channel": "sms", "to": "13800138000"},
         ),
+        RouteCase("GET", "/customers", "/customers?q=Zhang", VIEWERS),
+        RouteCase(
+            "POST",
+            "/customers",
+            "/customers",
+            ADMINISTRATORS,
+            201,
+            body={"name": "Route test", "numbers": ["13512345678"]},
+        ),
+        RouteCase("GET", "/customers/lookup", "/customers/lookup?number=13800138000", VIEWERS),
+        # JSON is no file: an allowed role hears so (400), others 403.
+        RouteCase("POST", "/customers/import", "/customers/import", ADMINISTRATORS, 400, body={}),
+        RouteCase("GET", "/customers/{customer_id}", "/customers/999", VIEWERS, 404),
         RouteCase("GET", "/campaigns", "/campaigns", VIEWERS),
         RouteCase(
             "POST", "/campaigns", "/campaigns", ADMINISTRATORS, 201, body={"name": "Reminders"}
@@ -736,11 +749,13 @@ async def test_given_seeded_demo_when_listing_and_getting_flows_then_main_menu_v
     api: Api,
 ) -> None:
     listed = (await api.get("/flows", "auditor")).json()
-    # The demo's menu, its post-call survey and its case status line, each published once.
+    # The demo's menu, its post-call survey, its case status line and its
+    # self-service answers, each published once.
     assert sorted((f["name"], f["published_version"]) for f in listed) == [
         ("Case status", 1),
         ("Main menu", 1),
         ("Post-call survey", 1),
+        ("Self-service answers", 1),
     ]
     assert api.flow_id in {f["id"] for f in listed}
     flow = (await api.get(f"/flows/{api.flow_id}", "auditor")).json()

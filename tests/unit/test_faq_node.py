@@ -15,10 +15,11 @@ from ari_apps.ivr.exceptions import FlowDefinitionError
 from ari_apps.ivr.flow import FlowDefinition
 from ari_apps.ivr.testing import ScriptedCall
 from ari_apps.knowledge.calls import AnswerCall
+from ari_apps.knowledge.demo import ANSWERS_DID, ANSWERS_FLOW
 from hotline import calls
 from hotline.center import Actor
 from hotline.knowledge import core, services, speech
-from hotline.models import CallEvent
+from hotline.models import CallEvent, Did, Flow
 from hotline.tenancy import home_tenant_id
 from tests.unit.ui_support import UiClient
 
@@ -101,3 +102,20 @@ async def test_the_service_says_only_live_spoken_answers_and_the_timeline_keeps_
     answers = [e.data for e in await CallEvent.filter(kind="knowledge_answer").order_by("id")]
     assert [a["outcome"] for a in answers] == ["missing", "missing", "ready", "missing"]
     assert answers[2] == {"article": str(article.id), "version": 1, "outcome": "ready"}
+
+
+async def test_the_demo_answers_line_is_a_valid_flow_naming_its_live_articles(
+    ui: UiClient,
+) -> None:
+    tenant = await home_tenant_id()
+    flow = await Flow.get(tenant_id=tenant, name=ANSWERS_FLOW)
+    definition = FlowDefinition.from_json(flow.draft)
+    assert definition.start == "menu"
+    articles = [flow.draft["nodes"][node]["article"] for node in ("fee", "outage")]
+    for article in articles:
+        assert await speech.sayable_version(tenant, int(article)) is None  # not spoken yet
+        await speech.mark_spoken(int(article), 1)
+        assert await speech.sayable_version(tenant, int(article)) == 1
+    (hit,) = await services.search(tenant, "怎么交水费")
+    assert str(hit.article_id) == articles[0]
+    assert await Did.exists(number=ANSWERS_DID, flow_id=flow.id)

@@ -4,6 +4,8 @@ and sends it to the caller; refusals name their field; who may what."""
 
 from __future__ import annotations
 
+import pytest
+
 from hotline.models import AuditEntry, User
 from hotline.models_cases import CaseMessage
 from hotline.models_knowledge import KnowledgeArticle, KnowledgeVersion
@@ -19,6 +21,12 @@ ARTICLE = {
     "case_category": "",
     "expires_on": "",
 }
+
+
+@pytest.fixture
+async def empty_kb(ui: UiClient) -> None:
+    """Without the demo's articles: these tests count what they find."""
+    await KnowledgeArticle.all().delete()
 
 
 async def _written_and_approved(ui: UiClient) -> KnowledgeArticle:
@@ -44,7 +52,9 @@ async def _written_and_approved(ui: UiClient) -> KnowledgeArticle:
     return await KnowledgeArticle.get(id=article.id)
 
 
-async def test_written_approved_then_found_and_sent_from_the_desk_search(ui: UiClient) -> None:
+async def test_written_approved_then_found_and_sent_from_the_desk_search(
+    ui: UiClient, empty_kb: None
+) -> None:
     article = await _written_and_approved(ui)
     assert article.published_version == 1
 
@@ -75,7 +85,7 @@ async def test_written_approved_then_found_and_sent_from_the_desk_search(ui: UiC
     assert refused.status_code == 422 and 'data-field="to"' in refused.text
 
 
-async def test_a_rejected_version_goes_back_with_its_reason(ui: UiClient) -> None:
+async def test_a_rejected_version_goes_back_with_its_reason(ui: UiClient, empty_kb: None) -> None:
     article = await _written_and_approved(ui)
     await ui.login("billing")
     await ui.post(f"/knowledge/{article.id}", {**ARTICLE, "body": "新正文：可用微信缴费。"})
@@ -95,7 +105,9 @@ async def test_a_rejected_version_goes_back_with_its_reason(ui: UiClient) -> Non
     assert "哪个应用？" in page.text
 
 
-async def test_a_bad_article_form_names_its_field_and_keeps_the_text(ui: UiClient) -> None:
+async def test_a_bad_article_form_names_its_field_and_keeps_the_text(
+    ui: UiClient, empty_kb: None
+) -> None:
     await ui.login("supervisor")
     refused = await ui.post("/knowledge", {**ARTICLE, "title": ""})
     assert refused.status_code == 422
@@ -104,7 +116,7 @@ async def test_a_bad_article_form_names_its_field_and_keeps_the_text(ui: UiClien
     assert await KnowledgeArticle.all().count() == 0
 
 
-async def test_the_page_lists_waiting_reviews_and_searches(ui: UiClient) -> None:
+async def test_the_page_lists_waiting_reviews_and_searches(ui: UiClient, empty_kb: None) -> None:
     await create_user("billing", "case handler")
     await ui.login("billing")
     await ui.post("/knowledge", ARTICLE)
@@ -119,7 +131,7 @@ async def test_the_page_lists_waiting_reviews_and_searches(ui: UiClient) -> None
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
 
 
-async def test_the_desk_has_the_knowledge_panel_for_agents(ui: UiClient) -> None:
+async def test_the_desk_has_the_knowledge_panel_for_agents(ui: UiClient, empty_kb: None) -> None:
     await User.filter(username="agent").update(phone_extension="1001")
     await ui.login("agent")
     page = await ui.get("/desk")
@@ -127,7 +139,7 @@ async def test_the_desk_has_the_knowledge_panel_for_agents(ui: UiClient) -> None
     assert 'data-testid="desk-knowledge"' in page.text
 
 
-async def test_who_may_write_and_approve(ui: UiClient) -> None:
+async def test_who_may_write_and_approve(ui: UiClient, empty_kb: None) -> None:
     await ui.login("agent")
     assert (await ui.get("/knowledge")).status_code == 200
     assert (await ui.get("/knowledge/new")).status_code == 403

@@ -316,8 +316,13 @@ async def test_given_flows_of_two_tenants_then_queue_and_calendar_users_are_the_
 ) -> None:
     other, _ = await other_tenant_admin(ui)
     home = await home_tenant_id()
-    # The demo's menu and its case status line (1: an agent) use the demo queue.
-    assert await queue_services.flows_using(home, DEMO_QUEUE) == ["Case status", seed.DEMO_FLOW]
+    # The demo's menu, its case status line (1: an agent) and its
+    # self-service answers (0: an agent) use the demo queue.
+    assert await queue_services.flows_using(home, DEMO_QUEUE) == [
+        "Case status",
+        seed.DEMO_FLOW,
+        "Self-service answers",
+    ]
     assert await queue_services.flows_using(other.id, DEMO_QUEUE) == []
 
     assert (await ui.post("/shifts/calendars", CALENDAR_FORM)).status_code == 303
