@@ -6,7 +6,9 @@ SIP phone answers.  On the desk, the agent opens a new case from the screen
 pop (the caller's number and the meter number filled in), a complaint
 (投诉), dispatched to billing.  The billing user, whose /cases page is
 already open, sees the notice arrive without a reload, opens the case from
-it and replies; the centre's supervisor closes it.
+it and replies; the centre's supervisor closes it.  During the call the
+agent also finds a knowledge article from the desk's search and texts its
+answer to the caller.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from playwright.async_api import Browser, Page
 from ari_apps.ivr.demo import MAIN_MENU, MAIN_MENU_NAME
 from tests.integration.conftest import Api
 from tests.integration.harness import AriHarness
-from tests.integration.phones import SipPhone
+from tests.integration.phones import SipPhone, wait_until
 from tests.integration.test_browser_admin import sign_in
+from tests.integration.test_case_messages import _simulator_messages
 
 pytestmark = pytest.mark.asterisk
 
@@ -109,6 +112,25 @@ async def test_given_a_caller_on_the_desk_when_a_case_is_opened_and_dispatched_t
         note = desk.locator("[data-testid=desk-urgent-note]", has_text="Mention the fee waiver")
         await note.wait_for(timeout=10_000)
         await supervisor.close()
+
+        # The knowledge base from the desk during the call (WO-25): the
+        # two-character word finds the demo article 自来水水费缴纳方式, and one
+        # click texts its short answer to the caller on the line.
+        await desk.fill("[data-testid=desk-knowledge-q]", "水费")
+        hit = desk.locator("[data-testid=knowledge-hit]", has_text="自来水水费缴纳方式")
+        await hit.wait_for(timeout=10_000)
+        assert await hit.locator("[data-testid=knowledge-send-to]").input_value() == CALLER
+        await hit.locator("[data-testid=knowledge-send-sms]").click()
+        await hit.locator("[data-testid=knowledge-send-ok]").wait_for(timeout=10_000)
+        answer = (await hit.locator("[data-testid=knowledge-hit-answer]").inner_text()).strip()
+
+        def texted() -> bool:
+            return any(
+                m["to"] == CALLER and m["text"] == answer
+                for m in _simulator_messages(hotline_env["HOTLINE_WEB_URL"])
+            )
+
+        await wait_until(texted, 15, "the article's answer to reach the caller by SMS")
 
         # One click: a new tab with the intake form, filled in from the call.
         async with agent_context.expect_page() as opened:
