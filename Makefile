@@ -4,7 +4,7 @@ PY := .venv/bin/python
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: deps run up down demo-call sandbox-reset security test test-unit test-integration check lint typecheck imports coverage bench bench-sip bench-acd bench-amd bench-dialer clean migration
+.PHONY: deps run up down demo-call sandbox-reset security test test-unit test-integration check lint typecheck imports coverage bench bench-sip bench-acd bench-amd bench-dialer bench-knowledge clean migration
 
 deps:
 	@bash scripts/install-deps.sh
@@ -84,6 +84,10 @@ bench-acd: deps
 # The dialer's adaptive pacing against the best fixed dial level, simulated.
 bench-dialer: deps
 	$(PY) -m tests.bench.dialer
+
+# Searching 10,000 knowledge articles (Chinese and English) against 200 ms.
+bench-knowledge: deps
+	$(PY) -m tests.bench.knowledge
 
 # Answering-machine detection on real calls through the simulated PSTN: how
 # often people are taken for machines and machines for people.

@@ -110,6 +110,11 @@ def terms_of(title: str, keywords: str, short_answer: str, body: str) -> dict[st
     return {word: round(1.0 + math.log(count), 4) for word, count in counts.items()}
 
 
+def rarity(articles: int, holding: int) -> float:
+    """The weight of a word held by ``holding`` of ``articles`` (idf): rare words count more."""
+    return math.log(1.0 + max(articles, holding) / holding)
+
+
 @dataclass(frozen=True, slots=True)
 class Posting:
     article_id: int
@@ -130,10 +135,10 @@ def rank(
     matched: dict[int, int] = defaultdict(int)
     score: dict[int, float] = defaultdict(float)
     for hits in by_term.values():
-        rarity = math.log(1.0 + max(articles, len(hits)) / len(hits))
+        weight = rarity(articles, len(hits))
         for hit in hits:
             matched[hit.article_id] += 1
-            score[hit.article_id] += hit.weight * rarity
+            score[hit.article_id] += hit.weight * weight
     ordered = sorted(score, key=lambda a: (-matched[a], -score[a], a))
     return [(a, matched[a], round(score[a], 4)) for a in ordered]
 

@@ -20,7 +20,7 @@ from hotline import audit_trail
 from hotline.cases import directory, messages
 from hotline.center import Actor
 from hotline.errors import InvalidRequest, NotAllowed, NotFound
-from hotline.knowledge import core, documents, index, speech
+from hotline.knowledge import core, documents, index, speech, store
 from hotline.models_cases import CaseMessage
 from hotline.models_knowledge import (
     KnowledgeArticle,
@@ -319,17 +319,26 @@ async def search(
     wanted = index.query_words(query)
     if not wanted:
         return []
-    rows = await KnowledgeTerm.filter(tenant_id=tenant_id, term__in=wanted).values(
-        "article_id", "term", "weight"
-    )
-    postings = index.postings_of(rows)
-    missing = [w for w in wanted if w not in {p.term for p in postings}]
-    for word in missing:
-        postings.extend(await _read_for(tenant_id, word))
     articles = (
         await scoped(KnowledgeArticle, tenant_id).filter(published_version__isnull=False).count()
     )
-    ranked = index.rank(wanted, postings, articles)[:CANDIDATES]
+    holding = await store.document_frequency(tenant_id, wanted)
+    rarities = {w: index.rarity(articles, n) for w, n in holding.items()}
+    found = {
+        a: (matched, score)
+        for a, matched, score in await store.ranked(tenant_id, rarities, CANDIDATES)
+    }
+    for word in (w for w in wanted if w not in holding):
+        extra = await _read_for(tenant_id, word)
+        if not extra:
+            continue
+        weight = index.rarity(articles, len(extra))
+        for posting in extra:
+            matched, score = found.get(posting.article_id, (0, 0.0))
+            found[posting.article_id] = (matched + 1, round(score + posting.weight * weight, 4))
+    ranked = sorted(((a, m, s) for a, (m, s) in found.items()), key=lambda r: (-r[1], -r[2], r[0]))[
+        :CANDIDATES
+    ]
     if not ranked:
         return []
     day = on or today()

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from hotline.center import Actor
 from hotline.errors import InvalidRequest, NotAllowed
-from hotline.knowledge import core, index, services, speech
+from hotline.knowledge import core, index, services, speech, store
 from hotline.models_cases import CaseMessage
 from hotline.models_knowledge import KnowledgeArticle, KnowledgeSend, KnowledgeTerm
 from hotline.models_prompts import Prompt
@@ -274,3 +274,19 @@ async def test_a_published_answer_is_spoken_as_the_article_prompt(empty_kb: None
     await services.review(tenant, await _actor("billing"), article.id, 2, core.SUBMIT)
     await services.review(tenant, await _actor("supervisor"), article.id, 2, core.APPROVE)
     assert [a.id for a in await speech.due()] == [article.id]
+
+
+async def test_the_database_ranks_as_the_reference_ranking_does(empty_kb: None) -> None:
+    tenant = await home_tenant_id()
+    bodies = ["水费水费滞纳金", "水费停水", "停水通知", "水表更换", "滞纳金减免政策"]
+    for number, body in enumerate(bodies):
+        await _published({**WATER_FEE, "title": f"第{number}条", "body": body, "keywords": ""})
+    words = index.query_words("水费滞纳金停水")
+    articles = await KnowledgeArticle.all().count()
+    rows = await KnowledgeTerm.filter(term__in=words).values("article_id", "term", "weight")
+    reference = index.rank(words, index.postings_of(rows), articles)
+    holding = await store.document_frequency(tenant, words)
+    rarities = {w: index.rarity(articles, n) for w, n in holding.items()}
+    in_sql = await store.ranked(tenant, rarities, 10)
+    assert [(a, m) for a, m, _ in in_sql] == [(a, m) for a, m, _ in reference]
+    assert [s for _, _, s in in_sql] == pytest.approx([s for _, _, s in reference], rel=1e-3)

@@ -15,10 +15,10 @@ import pytest
 from ari_apps.app import CallCenter
 from ari_apps.ari.events import parse_event
 from ari_apps.cases.demo import STATUS_FLOW
-from ari_apps.knowledge.demo import ANSWERS_FLOW
 from ari_apps.ivr import services as flows
 from ari_apps.ivr.demo import MAIN_MENU
 from ari_apps.ivr.stasis import start_test_flow
+from ari_apps.knowledge.demo import ANSWERS_FLOW
 from ari_apps.survey.demo import SURVEY_FLOW
 from hotline import calls, live_status, lookup_hosts, seed
 from hotline.api_tokens import SCOPES
