@@ -37,6 +37,7 @@ from hotline.bus import EventBus
 from hotline.center import Actor, HealthCheck
 from hotline.db import close_db, init_db
 from hotline.errors import FlowInvalid
+from hotline.knowledge import services as knowledge_services
 from hotline.models import (
     Agent,
     ApiToken,
@@ -257,6 +258,18 @@ async def test_given_postgres_when_restarted_and_seeded_again_then_demo_tenant_e
     assert [agent.extension for agent in agents] == ["1001", "1002"]
     assert await QueueMember.filter(queue=queue).count() == 2
     assert await ApiToken.filter(role="administrator").count() == 1
+
+
+async def test_given_postgres_when_searching_the_knowledge_base_then_the_demo_article_is_found(
+    database: Settings,
+) -> None:
+    # The ranking is SQL of our own (hotline/knowledge/store.py): PostgreSQL's
+    # placeholders and types, beside SQLite's in the unit tests.
+    tenant = await home_tenant_id()
+    for query in ("水费", "怎么交水费", "滞纳金", "逾"):
+        hits = await knowledge_services.search(tenant, query)
+        assert "自来水水费缴纳方式" in [hit.title for hit in hits], query
+    assert await knowledge_services.search(tenant, "火箭发射") == []
 
 
 async def test_given_postgres_when_publishing_a_draft_then_versions_read_back_unchanged(
