@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Final
 
 from fpdf import FPDF
+from fpdf.enums import XPos, YPos
 
 FONT: Final = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
@@ -19,16 +20,19 @@ def article_pdf(title: str, heading: str, body: str, footer: str) -> bytes:
     pdf.set_auto_page_break(True, margin=20)
     pdf.add_font("wqy", "", str(FONT))
     pdf.add_page()
+    # Each block below starts again at the left margin (new_x): fpdf2 would
+    # leave the cursor at the cell's right end, and the next full-width
+    # block would have no room.
     pdf.set_font("wqy", size=18)
-    pdf.multi_cell(0, 10, title)
+    pdf.multi_cell(0, 10, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     pdf.set_font("wqy", size=10)
-    pdf.multi_cell(0, 6, heading)
+    pdf.multi_cell(0, 6, heading, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
     pdf.set_font("wqy", size=13)
     for paragraph in body.splitlines() or [""]:
-        pdf.multi_cell(0, 8, paragraph or " ")
+        pdf.multi_cell(0, 8, paragraph or " ", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(6)
     pdf.set_font("wqy", size=9)
-    pdf.multi_cell(0, 5, footer)
+    pdf.multi_cell(0, 5, footer, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return bytes(pdf.output())

@@ -9,6 +9,7 @@
 3. Fax in: SendFAX from a Local channel to a DID marked as fax ends as a PDF
    in the job and an email with the PDF at the aiosmtpd inbox.
 4. Toll fraud: a premium-rate fax-back number is refused and never queued.
+5. A knowledge article faxed by an agent: its PDF arrives as one page.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from PIL import Image, ImageChops
@@ -201,6 +203,30 @@ async def test_given_fax_menu_when_choosing_fax_back_then_the_number_receives_do
     assert job["attempts"] == 1 and job["pages"] == 2
     await caller.hangup()
     assert_same_pages(fax_dialplan / "fax-back.tif", document_tiff(hotline_env))
+
+
+async def test_given_a_knowledge_article_when_faxed_then_the_number_receives_its_page(
+    api: Api, hotline_env: dict[str, str], fax_dialplan: Path, clean_pbx: None
+) -> None:
+    """An agent sends the demo article by fax (WO-25): its PDF goes out by
+    fax-back over real T.30 and the far machine counts one page with text."""
+    after_id = await last_job_id(api)
+    (hit,) = [
+        h
+        for h in (await api.get("/knowledge?q=" + quote("水费")))["hits"]
+        if h["department"] == "billing"
+    ]
+    sent = await api.post(f"/knowledge/{hit['id']}/send", {"channel": "fax", "to": FAX_BACK_NUMBER})
+    assert sent["fax_job_id"] > after_id
+    job = await wait_job(api, after_id, 150, kind="fax_back", remote_number=FAX_BACK_NUMBER)
+    assert job["status"] == "done", job
+    assert job["pages"] == 1
+    (page,) = pages_of(fax_dialplan / "fax-back.tif")
+    assert page.width == 1728
+    # The title, the text: black pixels on the page, well above a blank one's.
+    assert page.histogram()[0] > 0.002 * page.width * page.height
+    # Not a catalogue document: callers cannot key it, the page does not list it.
+    assert all(d["number"] != f"K{hit['id']}v1" for d in await api.get("/fax/documents"))
 
 
 async def test_given_fax_did_when_a_fax_machine_sends_then_a_pdf_is_stored_and_emailed(

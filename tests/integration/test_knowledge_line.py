@@ -7,6 +7,7 @@ said, a draft, a retired or unspoken article, is tests/unit/test_faq_node.py's.)
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -37,7 +38,7 @@ async def _entered(api: Api, caller: SimCaller, node: str) -> bool:
 
 
 async def _demo_article(api: Api) -> dict[str, Any]:
-    found = await api.get("/knowledge?q=水费")
+    found = await api.get("/knowledge?q=" + quote("水费"))
     (hit,) = [h for h in found["hits"] if h["title"] == "自来水水费缴纳方式"]
     article: dict[str, Any] = await api.get(f"/knowledge/{hit['id']}")
     return article

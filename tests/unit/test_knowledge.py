@@ -253,6 +253,18 @@ async def test_an_article_goes_out_by_fax_as_a_pdf_with_its_chinese_text(
     assert "水费" in text
 
 
+async def test_an_article_of_several_paragraphs_becomes_a_pdf_of_them_all(
+    empty_kb: None,
+) -> None:
+    body = "第一段：营业厅缴费。\n\n第二段：银行代扣。\n" + "很长的一段文字。" * 200
+    article = await _published({**WATER_FEE, "body": body})
+    pdf = await services.article_pdf(await home_tenant_id(), article.id)
+    reader = PdfReader(io.BytesIO(pdf))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert len(reader.pages) >= 2
+    assert "第一段" in text and "第二段" in text
+
+
 async def test_a_retired_article_is_not_sent(empty_kb: None) -> None:
     tenant = await home_tenant_id()
     article = await _published(WATER_FEE)
