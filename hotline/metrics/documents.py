@@ -142,6 +142,21 @@ def pdf_bytes(
             f"{CJK_FONT}: the PDF's CJK font is missing (Debian: fonts-wqy-microhei)"
         )
     pdf = FPDF(orientation="landscape", unit="mm", format="A4")
+    try:
+        return _pdf_document(pdf, title, period, sections, no_rows)
+    finally:
+        # fpdf2 closes the font file once the PDF is out, not when a table
+        # fails half-way: a file left open is a ResourceWarning (an error in
+        # the tests) and a descriptor held until the collector runs.
+        for font in pdf.fonts.values():
+            close = getattr(font, "close", None)
+            if close is not None:
+                close()
+
+
+def _pdf_document(
+    pdf: FPDF, title: str, period: str, sections: Sequence[Section], no_rows: str
+) -> bytes:
     pdf.set_auto_page_break(auto=True, margin=12)
     pdf.set_title(_plain(title))
     pdf.set_creator("Hotline")

@@ -6,6 +6,7 @@ formula stays inert in all three."""
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +16,7 @@ import docx
 import openpyxl
 import pypdf
 import pytest
+from fpdf.errors import FPDFException
 
 from hotline.metrics import documents, export
 
@@ -142,3 +144,26 @@ def test_given_a_period_then_it_reads_in_the_sites_time_zone() -> None:
     assert documents.period_text(since, until, zone) == (
         "2026-12-01 00:00 – 2026-12-02 00:00 (Asia/Shanghai)"
     )
+
+
+def _open_font_files() -> list[str]:
+    found = []
+    for descriptor in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{descriptor}")
+        except OSError:
+            continue  # the listing's own descriptor, closed meanwhile
+        if target == str(documents.CJK_FONT):
+            found.append(target)
+    return found
+
+
+def test_given_a_table_too_wide_to_render_then_the_font_file_is_closed_anyway() -> None:
+    columns = [f"c{index}" for index in range(400)]
+    section = documents.Section("", columns, columns, [dict.fromkeys(columns, "营")])
+    before = len(_open_font_files())
+    with pytest.raises(FPDFException):
+        documents.pdf_bytes("t", "p", [section])
+    # fpdf2 closes it only once the PDF is out; left open, it is a
+    # ResourceWarning later in whichever test the collector runs.
+    assert len(_open_font_files()) == before
