@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from hotline.center import Actor
 from hotline.knowledge import core, services
 from hotline.models import Did, Flow
 from hotline.models_knowledge import KnowledgeArticle
@@ -58,11 +57,9 @@ async def _article(tenant_id: int, form: dict[str, str]) -> int:
     existing = await KnowledgeArticle.get_or_none(tenant_id=tenant_id, title=form["title"])
     if existing is not None:
         return existing.id
-    author = Actor(form["department"], "seed", tenant_id, source="seed")
-    article = await services.create(tenant_id, author, form)
-    await services.review(tenant_id, author, article.id, 1, core.SUBMIT)
-    reviewer = Actor("supervisor", "seed", tenant_id, source="seed")
-    await services.review(tenant_id, reviewer, article.id, 1, core.APPROVE)
+    article = await services.seed_published(
+        tenant_id, form, author=form["department"], reviewer="supervisor"
+    )
     return article.id
 
 
