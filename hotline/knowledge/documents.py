@@ -16,6 +16,18 @@ FONT: Final = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 def article_pdf(title: str, heading: str, body: str, footer: str) -> bytes:
     pdf = FPDF(format="A4")
+    try:
+        return _render(pdf, title, heading, body, footer)
+    finally:
+        # fpdf2 closes the font file only once the PDF is out; a failure half
+        # way would leave it open (a ResourceWarning, a descriptor held).
+        for font in pdf.fonts.values():
+            close = getattr(font, "close", None)
+            if close is not None:
+                close()
+
+
+def _render(pdf: FPDF, title: str, heading: str, body: str, footer: str) -> bytes:
     pdf.set_margins(20, 20, 20)
     pdf.set_auto_page_break(True, margin=20)
     pdf.add_font("wqy", "", str(FONT))
