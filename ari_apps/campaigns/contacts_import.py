@@ -5,18 +5,9 @@ clock.  The caller stores ``accepted`` and offers ``rejected`` for download
 (:func:`rejected_rows_csv`), so the supervisor fixes those rows in Excel or
 WPS and uploads them again.
 
-The file:
-
-* CSV in UTF-8 (with or without the byte-order mark Excel writes), else
-  GB18030 (a superset of GBK: what Chinese Excel saves as "CSV"), or UTF-16
-  with a BOM (Excel's "Unicode text").  The delimiter is a comma, or a
-  semicolon or tab when the header row has more of those.
-* XLSX: the first sheet, the values Excel last computed (never formulas).
-  Numbers read as Excel shows them (``88.5``; ``42`` without ``.0``), dates
-  as ISO (``2024-05-01``, with ``T10:30:00`` when there is a time).
-
-Which one is the extension's call, unless the bytes say otherwise (an XLSX
-is a zip and starts with ``PK``).
+The file is read by the kernel's one reader (``hotline/sheet_rows.py``: CSV
+in UTF-8, GBK or UTF-16, or the first sheet of an XLSX), and numbers by
+``hotline/phone_numbers.py``, which the customer records share.
 
 The first non-blank row is the header.  Column names are trimmed and read
 case-insensitively: ``phone`` (or ``电话``, ``号码``, ``手机``) is required;
@@ -39,27 +30,23 @@ from __future__ import annotations
 import csv
 import io
 import re
-import warnings
-import zipfile
-from collections.abc import Collection, Generator, Sequence
+from collections.abc import Collection, Sequence
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from typing import Any, Final
+from typing import Final
 
-import openpyxl
 import phonenumbers
 
 from hotline.business_hours import HoursInvalid, parse_timezone
-from hotline.errors import HotlineError
 from hotline.metrics.export import UTF8_BOM, escaped
+from hotline.phone_numbers import PhoneInvalid as PhoneInvalid  # re-exported
+from hotline.phone_numbers import normalise_phone as normalise_phone  # re-exported
+from hotline.phone_numbers import shown as _shown
+from hotline.sheet_rows import SheetInvalid, sheet_rows
 
 MAX_ROWS: Final = 100_000  # contact rows (not counting the header and blank rows)
 MAX_COLUMNS: Final = 200
 MAX_CELL_CHARS: Final = 1_000  # longer cell text is cut
-# An XLSX is a zip: its unpacked size is bounded before openpyxl reads it.
-MAX_XLSX_UNPACKED_BYTES: Final = 256 * 1024 * 1024
-MAX_PHONE_CHARS: Final = 40
 PRIORITY_LIMIT: Final = 2**31 - 1  # fits a database integer
 
 PHONE: Final = "phone"
@@ -68,34 +55,13 @@ NAME: Final = "name"
 TIMEZONE: Final = "timezone"
 PRIORITY: Final = "priority"
 
-CSV: Final = "csv"
-XLSX: Final = "xlsx"
-CSV_DELIMITERS: Final = (",", ";", "\t")
-_ZIP_MAGIC: Final = b"PK"
-_OLE2_MAGIC: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls
-_UTF16_BOMS: Final = (b"\xff\xfe", b"\xfe\xff")
-
-# Digits (any script: full-width digits are read as ASCII ones), optionally
-# a leading "+", and the separators people type: spaces, dashes, dots,
-# slashes and parentheses.
-_PHONE_RE: Final = re.compile(r"[\s(]*\+?[\d\s().\-/]*\d[\d\s().\-/]*")
-_PHONE_SEPARATORS_RE: Final = re.compile(r"[\s().\-/]")
 _PRIORITY_RE: Final = re.compile(r"[+-]?[0-9]{1,10}")
 
 
-class ContactsImportInvalid(HotlineError):
+class ContactsImportInvalid(SheetInvalid):
     """A file that cannot be imported at all; ``reason`` is a stable code the UI translates."""
 
     error_id = "contacts-import-invalid"
-    status_code = 422
-
-    def __init__(self, reason: str, message: str, **details: Any) -> None:
-        super().__init__(message, {"reason": reason, **details})
-        self.reason = reason
-
-
-class PhoneInvalid(ValueError):
-    """A phone number that cannot be read as E.164; the message says why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +127,7 @@ def parse_contacts(
     rejected: list[RejectedRow] = []
     accepted_at: dict[str, int] = {}
     blank = contacts = 0
-    with closing(_rows(data, filename_or_kind)) as rows:
+    with closing(sheet_rows(data, filename_or_kind, ContactsImportInvalid)) as rows:
         for line, raw in enumerate(rows, start=1):
             cells = tuple(_clip(text) for text in raw[:MAX_COLUMNS])
             if not any(cells):
@@ -187,37 +153,6 @@ def parse_contacts(
     if columns is None:
         raise ContactsImportInvalid("empty", "the file is empty: it has no header row")
     return ImportReport(columns, tuple(accepted), tuple(rejected), blank)
-
-
-def normalise_phone(raw: str, default_region: str = "CN") -> str:
-    """``raw`` in E.164 (``+8613800138000``); PhoneInvalid says why it cannot be.
-
-    A national number is read in ``default_region``; ``+`` or ``00`` starts
-    an international one.  A leading ``'`` (the mark a spreadsheet-safe
-    export puts before ``+``) is dropped.
-    """
-    text = raw.strip()
-    if text.startswith("'"):
-        text = text[1:].strip()
-    if not text:
-        raise PhoneInvalid("phone is empty")
-    if len(text) > MAX_PHONE_CHARS or not _PHONE_RE.fullmatch(text):
-        raise PhoneInvalid(f"phone {_shown(raw)} is not a phone number")
-    compact = "".join(
-        char if char == "+" else str(int(char))  # full-width and other digits as ASCII
-        for char in _PHONE_SEPARATORS_RE.sub("", text)
-    )
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    try:
-        number = phonenumbers.parse(compact, default_region)
-    except phonenumbers.NumberParseException:
-        raise PhoneInvalid(f"phone {_shown(raw)} is not a phone number") from None
-    if not phonenumbers.is_valid_number(number):
-        region = phonenumbers.region_code_for_country_code(number.country_code or 0)
-        where = f" {region}" if region in phonenumbers.SUPPORTED_REGIONS else ""
-        raise PhoneInvalid(f"phone {_shown(raw)} is not a valid{where} number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def rejected_rows_csv(report: ImportReport) -> bytes:
@@ -329,103 +264,5 @@ def _contact(
     return ContactRow(line, phone, at(layout.name), timezone, priority, fields)
 
 
-def _shown(text: str) -> str:
-    """A value quoted in a reason, cut so a reason stays readable."""
-    return repr(text if len(text) <= 60 else text[:60] + "…")
-
-
 def _clip(text: str) -> str:
     return text.strip()[:MAX_CELL_CHARS]
-
-
-def _rows(data: bytes, filename_or_kind: str) -> Generator[Sequence[str]]:
-    if not data.strip():
-        raise ContactsImportInvalid("empty", "the file is empty")
-    if data.startswith(_OLE2_MAGIC):
-        raise ContactsImportInvalid(
-            "unsupported-format", "this is an old Excel .xls file: save it as .xlsx or CSV"
-        )
-    label = filename_or_kind.strip().casefold()
-    extension = label.rpartition(".")[2]
-    if data.startswith(_ZIP_MAGIC) or extension in (XLSX, "xlsm"):
-        return _xlsx_rows(data)
-    return _csv_rows(data)
-
-
-def _csv_rows(data: bytes) -> Generator[list[str]]:
-    text = _decoded(data)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(CSV_DELIMITERS, key=first_line.count)  # a comma on a tie
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        yield from reader
-    except csv.Error as exc:
-        raise ContactsImportInvalid(
-            "unreadable", f"line {reader.line_num}: the CSV cannot be read ({exc})"
-        ) from None
-
-
-def _decoded(data: bytes) -> str:
-    encodings = ("utf-16",) if data.startswith(_UTF16_BOMS) else ("utf-8-sig", "gb18030")
-    for encoding in encodings:
-        try:
-            return data.decode(encoding).removeprefix("\ufeff")
-        except UnicodeDecodeError:
-            continue
-    raise ContactsImportInvalid(
-        "unreadable", "the file is neither an XLSX nor a CSV in UTF-8 or GBK (GB18030)"
-    )
-
-
-def _xlsx_rows(data: bytes) -> Generator[list[str]]:
-    unreadable = ContactsImportInvalid("unreadable", "the file is not a readable XLSX workbook")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise unreadable from None
-    if unpacked > MAX_XLSX_UNPACKED_BYTES:
-        raise ContactsImportInvalid(
-            "too-large",
-            f"the workbook unpacks to more than {MAX_XLSX_UNPACKED_BYTES // 2**20} MB",
-        )
-    # openpyxl raises whatever its zip, XML and style readers raise on a
-    # broken file, and warns about features it drops (styles, validation).
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        raise unreadable from None
-    try:
-        if not book.worksheets:
-            raise ContactsImportInvalid("empty", "the workbook has no sheet")
-        sheet = book.worksheets[0]
-        sheet.reset_dimensions()  # some writers store a wrong size: read every row
-        for values in sheet.iter_rows(values_only=True):
-            yield [_xlsx_text(value) for value in values]
-    except ContactsImportInvalid:
-        raise
-    except Exception:
-        raise unreadable from None
-    finally:
-        book.close()
-
-
-def _xlsx_text(value: Any) -> str:
-    """A cell's value as the text Excel shows (no locale, dates ISO)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return format(value, ".15g")  # Excel's precision: 0.1 + 0.2 shows 0.3
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time() else value.isoformat()
-    if isinstance(value, date | time):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return str(value)
-    return str(value)
