@@ -103,6 +103,9 @@ class Case(Model):
     # The language the caller is written to in (SMS, email): zh-CN or en.
     language = fields.CharField(max_length=8, default="zh-CN", db_default="zh-CN")
     call_id = fields.CharField(max_length=64, default="")
+    # The customer record the caller's number matched at intake
+    # (hotline/customers); None: no record had it.
+    customer_id = fields.IntField(null=True, db_index=True)
     # What the caller keyed in the IVR (meter number, account), by variable.
     ivr_data: Any = fields.JSONField(default=dict)
     # 首问负责: the user who took the case in follows it to the end.

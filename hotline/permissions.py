@@ -58,6 +58,14 @@ FUNCTIONS: Final = (
     # articles to callers (view); writing them for one's department (edit);
     # approving a version before callers get it (publish).
     "knowledge",
+    # Customer records (/customers): callers matched by their numbers, their
+    # marks (VIP, blacklist, nuisance) and history (view); creating, editing,
+    # marking, importing and exporting them (edit).  Numbers and ID numbers
+    # show masked (138****8000) without customer_pii.
+    "customers",
+    # Callers' phone and ID numbers whole, wherever customers are shown
+    # (pages, the API, the desk, exports).  Only read: "view" is all there is.
+    "customer_pii",
     # The tenants themselves (/tenants): only for users of the home tenant,
     # the platform operator's; anyone else gets 404 (admin_ui/tenants).
     "tenants",
@@ -71,7 +79,10 @@ PUBLISHABLE: Final = frozenset({"flows", "dialplan", "knowledge"})
 PLANNABLE: Final = frozenset({"shifts"})
 _ONLY_FOR: Final = {"publish": PUBLISHABLE, "plan": PLANNABLE}
 # Functions that only read: no "edit" (or any other action) to grant.
-VIEW_ONLY: Final = frozenset({"reports", "calls"})
+VIEW_ONLY: Final = frozenset({"reports", "calls", "customer_pii"})
+# Granted by name only, never with "every function's view" (the auditor's):
+# auditors see what was done, not callers' whole numbers.
+PRIVATE: Final = frozenset({"customer_pii"})
 
 ALL_PERMISSIONS: Final = tuple(
     f"{function}:{action}"
@@ -109,6 +120,7 @@ BUILTIN_ROLES: Final[dict[str, frozenset[str]]] = {
                 "campaigns",
                 "callbacks",
                 "cases",
+                "customers",
             ),
             ("view", "edit"),
         )
@@ -123,13 +135,15 @@ BUILTIN_ROLES: Final[dict[str, frozenset[str]]] = {
     "agent": frozenset(
         _grant(("dashboard", "wallboard", "queues", "shifts"), ("view",))
         | _grant(("desk", "cases"), ("view", "edit"))
-        | _grant(("knowledge",), ("view",))
+        | _grant(("knowledge", "customers"), ("view",))
     ),
     # A department's staff (营业部, 供水部): the cases routed to their department.
     "case handler": frozenset(
         _grant(("dashboard",), ("view",)) | _grant(("cases", "knowledge"), ("view", "edit"))
     ),
-    "auditor": frozenset(_grant(FUNCTIONS, ("view",))),
+    "auditor": frozenset(
+        _grant(tuple(function for function in FUNCTIONS if function not in PRIVATE), ("view",))
+    ),
 }
 
 

@@ -15,6 +15,7 @@ from tortoise.expressions import Q
 from hotline import api_tokens
 from hotline.api_tokens import token_digest as token_digest  # re-exported
 from hotline.cases import directory
+from hotline.customers.demo import seed_demo_customers
 from hotline.lookup_hosts import add_configured_hosts
 from hotline.models import (
     Agent,
@@ -212,6 +213,7 @@ async def seed_demo(
     # articles are written by a department and approved by the supervisor.
     for feature in features:
         await feature(settings, tenant_id=tenant.id)
+    await seed_demo_customers(tenant.id)
     digest = token_digest(settings.api_token)
     # HOTLINE_API_TOKEN names the one seeded token: when it changes, the one
     # seeded before stops working instead of staying valid for ever.

@@ -84,6 +84,9 @@ SCOPED: Final[dict[str, str]] = {
     "KnowledgeVersion": "article__tenant_id",
     "KnowledgeTerm": "tenant_id",
     "KnowledgeSend": "tenant_id",
+    "Customer": "tenant_id",
+    "CustomerNumber": "tenant_id",
+    "CustomerMark": "tenant_id",
 }
 
 # Scoped, with rows no tenant owns that every tenant sees: built-in roles

@@ -19,6 +19,7 @@ from hotline.bus import EventBus
 from hotline.cases import core, directory, messages, notices, reading, rights, store
 from hotline.cases.deadlines import CaseCalendar
 from hotline.center import Actor
+from hotline.customers import reading as customers
 from hotline.errors import InvalidRequest, NotAllowed
 from hotline.models_cases import Case, CaseAction, CaseAssignment
 
@@ -127,6 +128,9 @@ async def create_case(
     targets = _targets(data)
     if targets:
         await directory.check_departments(tenant_id, targets, "department")
+    caller_number = _text(data, "caller_number", 32)
+    # The caller's customer record, when their number is one's (hotline/customers).
+    customer = await customers.for_caller(tenant_id, caller_number)
     workflow_row = await store.default_workflow(tenant_id)
     definition, calendar = await store.workflow_of_row(workflow_row, tenant_id)
     at = now()
@@ -149,8 +153,9 @@ async def create_case(
             address=_text(data, "address", 200),
             location=_text(data, "location", 64),
             urgency=urgency,
-            caller_number=_text(data, "caller_number", 32),
-            caller_name=_text(data, "caller_name", 64),
+            caller_number=caller_number,
+            customer_id=customer.id if customer is not None else None,
+            caller_name=_text(data, "caller_name", 64) or (customer.name if customer else ""),
             caller_email=_email(data),
             language=_language(data),
             call_id=_text(data, "call_id", 64),
