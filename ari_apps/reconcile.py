@@ -158,6 +158,8 @@ async def reconcile(center: ReconcileHost) -> None:
                 waiting.call_id, waiting.call_id, waiting.queue, bridge_id, waiting.caller_id
             )
         )
+        # A VIP's mark is asked again: the row keeps only the priority asked for.
+        vip = await acd.caller_is_vip(waiting.queue, waiting.caller_id)
         try:
             await acd.handle_locked(
                 CallerArrived(
@@ -167,6 +169,7 @@ async def reconcile(center: ReconcileHost) -> None:
                     waiting.priority,
                     waiting.caller_id,
                     joined_at=waiting.joined_at,
+                    vip=vip,
                 )
             )
         except AcdError as exc:

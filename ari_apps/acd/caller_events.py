@@ -87,7 +87,7 @@ def _arrived(state: AcdState, event: CallerArrived, out: list[Command]) -> None:
         call_id=event.call_id,
         queue=event.queue,
         base_priority=event.priority,
-        priority=queue.config.effective_priority(event.priority, event.caller_id),
+        priority=queue.config.effective_priority(event.priority, event.caller_id, event.vip),
         caller_id=event.caller_id,
         joined_at=joined_at,
         # A restored caller's max wait runs from their original join.
@@ -96,6 +96,7 @@ def _arrived(state: AcdState, event: CallerArrived, out: list[Command]) -> None:
         options=event.options,
         familiar_agent=event.familiar_agent,
         kept_place=event.kept_place,
+        vip=event.vip,
     )
     state.enqueue(caller, queue, event.now, out)
 

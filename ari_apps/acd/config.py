@@ -113,9 +113,11 @@ class QueueConfig:
         object.__setattr__(self, "required_skills", _check_skills(subject, self.required_skills))
         object.__setattr__(self, "vip_caller_ids", frozenset(self.vip_caller_ids))
 
-    def effective_priority(self, priority: int, caller_id: str) -> int:
-        """A VIP caller-ID raises (never lowers) the caller's priority."""
-        if caller_id and caller_id in self.vip_caller_ids:
+    def effective_priority(self, priority: int, caller_id: str, vip: bool = False) -> int:
+        """A VIP raises (never lowers) the caller's priority to the queue's
+        ``vip_priority``: a caller ID on the queue's own VIP list, or ``vip``,
+        a customer whose VIP mark counts now (``hotline/customers``)."""
+        if vip or (caller_id and caller_id in self.vip_caller_ids):
             return max(priority, self.vip_priority)
         return priority
 

@@ -248,7 +248,9 @@ class Acd:
         record.reconfigure(config)
         for caller in self._state.callers.values():
             if caller.queue == config.name:
-                caller.priority = config.effective_priority(caller.base_priority, caller.caller_id)
+                caller.priority = config.effective_priority(
+                    caller.base_priority, caller.caller_id, caller.vip
+                )
 
     def _queue_removed(self, name: str, now: float, out: list[Command]) -> None:
         state = self._state

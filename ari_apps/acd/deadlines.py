@@ -155,7 +155,9 @@ def evict(
     out.append(Overflow(caller.call_id, source, target))
     caller.queue = target.target
     caller.queue_entered_at = now
-    caller.priority = destination.config.effective_priority(caller.base_priority, caller.caller_id)
+    caller.priority = destination.config.effective_priority(
+        caller.base_priority, caller.caller_id, caller.vip
+    )
     state.enqueue(caller, destination, now, out)
 
 

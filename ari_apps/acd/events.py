@@ -32,6 +32,8 @@ class CallerArrived:
     wait, skills, music, announcements; see ``caller_options.py``).
     ``familiar_agent``: the agent who last served this caller, if the adapter
     looked (the queue's ``familiar_agent_s`` decides whether it matters).
+    ``vip``: the caller is a customer whose VIP mark counts now (the adapter
+    asked ``hotline/customers``); each queue raises them to its VIP priority.
     """
 
     now: float
@@ -46,6 +48,7 @@ class CallerArrived:
     # or leave-empty; at the front with an agent free it becomes an OfferCall
     # with ``kept_place`` (see KeptPlaceAnswered).
     kept_place: bool = False
+    vip: bool = False
 
 
 @dataclass(frozen=True, slots=True)

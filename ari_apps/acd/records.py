@@ -164,6 +164,9 @@ class WaitingCaller:
     familiar_agent: str | None = None
     # A kept place (virtual hold, events.CallerArrived): nobody on a channel.
     kept_place: bool = False
+    # A customer whose VIP mark counted when they arrived: every queue they
+    # wait in (an overflow's too) gives them its VIP priority.
+    vip: bool = False
 
     def order_key(self) -> CallerOrderKey:
         """Higher priority first, then earlier join, then earlier arrival."""

@@ -92,6 +92,7 @@ from ari_apps.executor import (
 )
 from hotline import calls
 from hotline.bus import EventBus
+from hotline.customers import vip as customer_vip
 from hotline.writer import WRITER
 
 log = logging.getLogger(__name__)
@@ -326,6 +327,9 @@ class AcdService:
         WRITER.submit(store.upsert_waiting(call_id, row), urgent=True)
         await calls.update_record(call_id, queue=queue)
         familiar = await self._familiar_agent(call_id, queue, caller_id)
+        vip = await self.caller_is_vip(queue, caller_id)
+        if vip:
+            calls.note_event(call_id, "customer_vip", queue=queue)
         try:
             await self.handle(
                 CallerArrived(
@@ -337,6 +341,7 @@ class AcdService:
                     joined_at=joined,
                     options=options or CallerOptions(),
                     familiar_agent=familiar,
+                    vip=vip,
                 )
             )
         except AcdError as exc:
@@ -422,6 +427,17 @@ class AcdService:
         if agent is not None:
             calls.note_event(call_id, "familiar_agent", agent=agent)
         return agent
+
+    async def caller_is_vip(self, queue: str, caller_id: str) -> bool:
+        """Whether the caller is a customer whose VIP mark counts now (the
+        queue's VIP priority then applies).  Asked of an index in memory
+        (``hotline/customers/vip.py``); a failed look-up queues the caller
+        at their own priority rather than not at all."""
+        try:
+            return await customer_vip.is_vip_caller(queue, caller_id)
+        except Exception:
+            log.exception("VIP look-up of call to queue %s failed", queue)
+            return False
 
     def hand_back(self, call_id: str, outcome: str) -> None:
         """Take a caller the Acd does not hold out of our bridge, back to their flow."""
