@@ -112,6 +112,7 @@ PLUGIN_MODULES: Final[tuple[str, ...]] = (
     "ari_apps.callbacks.keep_place",
     "ari_apps.campaigns.calls",
     "ari_apps.cases.calls",
+    "ari_apps.customers.calls",
     "ari_apps.knowledge.calls",
     "fax.calls",
     "vm.calls",

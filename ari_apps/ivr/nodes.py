@@ -258,6 +258,7 @@ PLUGIN_KIND_MODULES: Final[tuple[str, ...]] = (
     "ari_apps.acd.nodes",
     "ari_apps.campaigns.nodes",
     "ari_apps.cases.nodes",
+    "ari_apps.customers.nodes",
     "ari_apps.knowledge.nodes",
     "fax.nodes",
     "vm.nodes",
