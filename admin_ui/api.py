@@ -20,6 +20,7 @@ from admin_ui.auth import require
 from admin_ui.callbacks.api import ROUTES as CALLBACK_ROUTES
 from admin_ui.campaigns.api import ROUTES as CAMPAIGN_ROUTES
 from admin_ui.cases.api import ROUTES as CASE_ROUTES
+from admin_ui.customers.api import ROUTES as CUSTOMER_ROUTES
 from admin_ui.fax.api import ROUTES as FAX_ROUTES
 from admin_ui.knowledge.api import ROUTES as KNOWLEDGE_ROUTES
 from admin_ui.openapi import openapi_document
@@ -342,6 +343,7 @@ routes = [
     *CAMPAIGN_ROUTES,
     *CASE_ROUTES,
     *KNOWLEDGE_ROUTES,
+    *CUSTOMER_ROUTES,
     Route("/flows", list_flows),
     Route("/flows/{flow_id:int}", get_flow),
     Route("/flows/{flow_id:int}/draft", put_draft, methods=["PUT"]),

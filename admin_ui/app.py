@@ -27,6 +27,7 @@ from admin_ui.callbacks import plugin as callbacks
 from admin_ui.calls import plugin as calls
 from admin_ui.campaigns import plugin as campaigns
 from admin_ui.cases import plugin as cases
+from admin_ui.customers import plugin as customers
 from admin_ui.desk import plugin as desk
 from admin_ui.dialplan import plugin as dialplan
 from admin_ui.fax import plugin as fax
@@ -101,6 +102,7 @@ FEATURES = (
     wallboard,
     cases,
     knowledge,
+    customers,
     reports,
     calls,
     flows,

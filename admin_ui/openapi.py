@@ -7,6 +7,7 @@ from typing import Any
 from admin_ui.callbacks.api import OPENAPI_PATHS as CALLBACK_PATHS
 from admin_ui.campaigns.api import OPENAPI_PATHS as CAMPAIGN_PATHS
 from admin_ui.cases.api import OPENAPI_PATHS as CASE_PATHS
+from admin_ui.customers.api import OPENAPI_PATHS as CUSTOMER_PATHS
 from admin_ui.fax.api import OPENAPI_PATHS as FAX_PATHS
 from admin_ui.knowledge.api import OPENAPI_PATHS as KNOWLEDGE_PATHS
 from admin_ui.prompts.api import OPENAPI_PATHS as PROMPT_PATHS
@@ -119,6 +120,7 @@ def openapi_document() -> dict[str, Any]:
             **CAMPAIGN_PATHS,
             **CASE_PATHS,
             **KNOWLEDGE_PATHS,
+            **CUSTOMER_PATHS,
             "/flows": {"get": _op("Flows with their published version")},
             "/flows/{flow_id}": {"get": _op("A flow: draft and versions", params=("flow_id",))},
             "/flows/{flow_id}/draft": {

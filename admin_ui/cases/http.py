@@ -34,6 +34,8 @@ from admin_ui.web.rendering import current_user, render, render_fragment, tenant
 from admin_ui.web.requests import ui_actor
 from hotline.cases import core, directory, figures, notices, reading, services
 from hotline.center import ContactCenter
+from hotline.customers import reading as customers
+from hotline.customers.store import Viewer
 from hotline.errors import HotlineError, InvalidRequest, NotAllowed, NotFound
 
 NOTICES_PARTIAL: Final = "cases/_notices.html"
@@ -185,8 +187,17 @@ async def _intake(
 ) -> Response:
     tenant = tenant_of(request)
     await directory.ensure_defaults(tenant)
+    user = current_user(request)
+    # The caller's customer record: linked to the case when it is taken in.
+    customer = None
+    if form.get("caller_number") and user is not None and user.can("customers:view"):
+        reveal = Viewer(reveal=user.can("customer_pii:view"))
+        customer = (await customers.lookup(tenant, str(form["caller_number"]), reveal))["customer"]
+        if customer is not None and not form.get("caller_name"):
+            form["caller_name"] = customer["name"]
     context = {
         "form": form,
+        "customer": customer,
         "ivr_data": ivr_data,
         "categories": await directory.codes(tenant, "category"),
         "sources": await directory.codes(tenant, "source"),

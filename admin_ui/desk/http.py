@@ -39,6 +39,8 @@ from ari_apps.campaigns import services as campaign_services
 from hotline import outbound_guard
 from hotline.cases import notices
 from hotline.center import ContactCenter
+from hotline.customers import reading as customers
+from hotline.customers.store import Viewer
 from hotline.desk import (
     Desk,
     NotAnAgent,
@@ -107,6 +109,17 @@ async def _context(request: Request, desk: Desk) -> dict[str, Any]:
     context["transfer_flows"] = await published_flow_names(tenant)
     # A callback being placed from this agent's phone: the desk says so.
     context["active_callback"] = await callback_services.in_progress(tenant, desk.extension)
+    # The caller's customer record, masked per permission (desk/_customer.html).
+    context["pop_customer"] = (
+        await customers.on_the_desk(
+            tenant,
+            desk.pop.caller_id,
+            desk.pop.call_id,
+            Viewer(reveal=user.can("customer_pii:view")),
+        )
+        if desk.pop is not None and user is not None and user.can("customers:view")
+        else None
+    )
     # A listening supervisor's urgent notes (WO-28), while they are fresh.
     context["urgent_notes"] = (
         await notices.urgent_notes_for(tenant, user.username) if user is not None else []

@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fax.documents import MAX_PDF_BYTES
 from hotline.audio_convert import MAX_UPLOAD_BYTES
+from hotline.customers.files import MAX_IMPORT_BYTES
 
 # Sign-in and every ordinary form (the largest, a role's permission matrix,
 # is a few KiB); also the JSON API.
@@ -38,6 +39,7 @@ TEXT_LIMIT: Final = 1024 * 1024
 
 PROMPT_UPLOAD_LIMIT: Final = MAX_UPLOAD_BYTES + UPLOAD_FIELDS_LIMIT
 FAX_UPLOAD_LIMIT: Final = MAX_PDF_BYTES + UPLOAD_FIELDS_LIMIT
+CUSTOMER_IMPORT_LIMIT: Final = MAX_IMPORT_BYTES + UPLOAD_FIELDS_LIMIT
 
 # (method, path as the route declares it, limit in bytes).  A unit test
 # checks that each entry names a route the application really has.
@@ -49,6 +51,8 @@ ROUTE_LIMITS: Final[tuple[tuple[str, str, int], ...]] = (
     ("POST", "/fax/documents", FAX_UPLOAD_LIMIT),
     ("POST", "/fax/documents/{number}/replace", FAX_UPLOAD_LIMIT),
     ("POST", "/api/v1/fax/documents", FAX_UPLOAD_LIMIT),
+    ("POST", "/customers/import", CUSTOMER_IMPORT_LIMIT),
+    ("POST", "/api/v1/customers/import", CUSTOMER_IMPORT_LIMIT),
     ("POST", "/flows/{flow_id}/draft", TEXT_LIMIT),
     ("PUT", "/api/v1/flows/{flow_id:int}/draft", TEXT_LIMIT),
     ("POST", "/dialplan/{kind}/check", TEXT_LIMIT),

@@ -17,6 +17,7 @@ from admin_ui.cases.report_files import FORMATS as CASE_REPORT_FORMATS
 from admin_ui.reports.exports import FORMATS as REPORT_FORMATS
 from admin_ui.reports.tables import TABLE_KINDS
 from admin_ui.web.routing import PUBLIC, route_permission
+from hotline.customers.files import FORMATS as CUSTOMER_FORMATS
 
 # Route path -> the page opened for it, with data ``seed_demo`` creates.
 SAMPLES: Final = {
@@ -25,6 +26,7 @@ SAMPLES: Final = {
     "/voicemail/{box}": "/voicemail/5000",
     "/dialplan/{kind}": "/dialplan/dialplan",
     "/campaigns/{campaign_id:int}": "/campaigns/1",
+    "/customers/{customer_id:int}": "/customers/1",
 }
 # Pages that only show their interesting part for a query.
 QUERIES: Final = {"/shifts/planner": "?calls=100,120&aht=180"}
@@ -53,6 +55,10 @@ NOT_PAGES: Final = {
     "/callbacks/lists": "the callback lists alone (htmx refreshes them)",
     "/cases/notices": "the case notices alone (htmx loads them, SSE refreshes them)",
     "/cases/notices/stream": "the case notices' server-sent events",
+    **{
+        f"/customers/export.{file_format}": "a download (the customer records as a file)"
+        for file_format in CUSTOMER_FORMATS
+    },
 }
 
 
