@@ -25,6 +25,7 @@ from admin_ui.fax.api import ROUTES as FAX_ROUTES
 from admin_ui.knowledge.api import ROUTES as KNOWLEDGE_ROUTES
 from admin_ui.openapi import openapi_document
 from admin_ui.prompts.api import ROUTES as PROMPT_ROUTES
+from admin_ui.quality.api import ROUTES as QUALITY_ROUTES
 from admin_ui.recordings.api import ROUTES as RECORDING_ROUTES
 from admin_ui.recordings.api import recording_fields
 from admin_ui.reports.api import ROUTES as REPORT_ROUTES
@@ -343,6 +344,7 @@ routes = [
     *CAMPAIGN_ROUTES,
     *CASE_ROUTES,
     *KNOWLEDGE_ROUTES,
+    *QUALITY_ROUTES,
     *CUSTOMER_ROUTES,
     Route("/flows", list_flows),
     Route("/flows/{flow_id:int}", get_flow),

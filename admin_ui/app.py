@@ -34,6 +34,7 @@ from admin_ui.fax import plugin as fax
 from admin_ui.flows import plugin as flows
 from admin_ui.knowledge import plugin as knowledge
 from admin_ui.prompts import plugin as prompts
+from admin_ui.quality import plugin as quality
 from admin_ui.queues import plugin as queues
 from admin_ui.reports import plugin as reports
 from admin_ui.shifts import plugin as shifts
@@ -103,6 +104,7 @@ FEATURES = (
     cases,
     knowledge,
     customers,
+    quality,
     reports,
     calls,
     flows,

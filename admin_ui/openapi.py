@@ -11,6 +11,7 @@ from admin_ui.customers.api import OPENAPI_PATHS as CUSTOMER_PATHS
 from admin_ui.fax.api import OPENAPI_PATHS as FAX_PATHS
 from admin_ui.knowledge.api import OPENAPI_PATHS as KNOWLEDGE_PATHS
 from admin_ui.prompts.api import OPENAPI_PATHS as PROMPT_PATHS
+from admin_ui.quality.api import OPENAPI_PATHS as QUALITY_PATHS
 from admin_ui.recordings.api import OPENAPI_PATHS as RECORDING_PATHS
 from admin_ui.reports.api import OPENAPI_PATHS as REPORT_PATHS
 from admin_ui.wallboard.api import OPENAPI_PATHS as MONITORING_PATHS
@@ -120,6 +121,7 @@ def openapi_document() -> dict[str, Any]:
             **CAMPAIGN_PATHS,
             **CASE_PATHS,
             **KNOWLEDGE_PATHS,
+            **QUALITY_PATHS,
             **CUSTOMER_PATHS,
             "/flows": {"get": _op("Flows with their published version")},
             "/flows/{flow_id}": {"get": _op("A flow: draft and versions", params=("flow_id",))},

@@ -66,6 +66,10 @@ FUNCTIONS: Final = (
     # Callers' phone and ID numbers whole, wherever customers are shown
     # (pages, the API, the desk, exports).  Only read: "view" is all there is.
     "customer_pii",
+    # Quality inspection (质检, /quality): inspectors sample recorded calls,
+    # score them beside their cases and decide appeals (edit); an agent sees
+    # and answers only the reviews of their own calls (view).
+    "quality",
     # The tenants themselves (/tenants): only for users of the home tenant,
     # the platform operator's; anyone else gets 404 (admin_ui/tenants).
     "tenants",
@@ -126,6 +130,7 @@ BUILTIN_ROLES: Final[dict[str, frozenset[str]]] = {
         )
         | _grant(("flows", "audit", "reports", "calls", "case_settings"), ("view",))
         | _grant(("knowledge",), ("view", "edit", "publish"))
+        | _grant(("quality",), ("view", "edit"))
         | {"shifts:plan"}
     ),
     "telecom engineer": frozenset(
@@ -135,7 +140,7 @@ BUILTIN_ROLES: Final[dict[str, frozenset[str]]] = {
     "agent": frozenset(
         _grant(("dashboard", "wallboard", "queues", "shifts"), ("view",))
         | _grant(("desk", "cases"), ("view", "edit"))
-        | _grant(("knowledge", "customers"), ("view",))
+        | _grant(("knowledge", "customers", "quality"), ("view",))
     ),
     # A department's staff (营业部, 供水部): the cases routed to their department.
     "case handler": frozenset(

@@ -84,6 +84,8 @@ SCOPED: Final[dict[str, str]] = {
     "KnowledgeVersion": "article__tenant_id",
     "KnowledgeTerm": "tenant_id",
     "KnowledgeSend": "tenant_id",
+    "QaForm": "tenant_id",
+    "QaReview": "tenant_id",
     "Customer": "tenant_id",
     "CustomerNumber": "tenant_id",
     "CustomerMark": "tenant_id",

@@ -34,6 +34,8 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
         "utilisation",
         "rated",
         "csat",
+        "qa_reviews",
+        "qa_score",
     ),
     "dispositions": ("queue", "disposition", "calls", "share"),
     "entries": ("did", "calls", "reached_queue", "dropped_in_ivr", "ivr_drop_rate", "dropped_at"),

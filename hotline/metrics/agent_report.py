@@ -1,6 +1,7 @@
 """The agent report over any past period (METRICS.md, "Agents"; CSAT from
 "Surveys and cases"): calls handled, talk, wrap-up, handle time, time per
-state, not-ready by reason, occupancy, utilisation and the callers' rating.
+state, not-ready by reason, occupancy, utilisation, the callers' rating and
+the quality inspectors' score (质检, hotline/quality).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from hotline.metrics.store import agent_state_changes, queue_visits, with_wrap_u
 from hotline.metrics.surveys import SurveyFigures, responses, survey_figures
 from hotline.metrics.visits import QueueVisit
 from hotline.models import Agent
+from hotline.quality import services as quality
 from hotline.tenancy import scoped
 
 
@@ -28,6 +30,7 @@ def agent_row(
     handled: Sequence[QueueVisit],
     states: AgentFigures | None,
     survey: SurveyFigures,
+    quality: tuple[int, float | None] = (0, None),
 ) -> dict[str, Any]:
     """One agent's row; null is "–" (an empty denominator)."""
     talk = [v.talk_s for v in handled if v.talk_s is not None]
@@ -49,6 +52,10 @@ def agent_row(
         "surveyed": survey.surveyed,
         "rated": survey.rated,
         "csat": _round(survey.csat, 4),
+        # Quality inspection (hotline/quality): the reviews of the period's
+        # calls scored so far and their average score in percent.
+        "qa_reviews": quality[0],
+        "qa_score": quality[1],
     }
 
 
@@ -66,6 +73,10 @@ async def agent_report(
         if visit.outcome == "answered" and visit.agent is not None:
             handled[visit.agent].append(visit)
     states = agent_figures(changes, since, until_now) if until_now > since else {}
+    reviewed = {
+        row["agent"]: (int(row["scored"]), row["qa_score"])
+        for row in await quality.report(tenant_id, since, until)
+    }
     ratings: defaultdict[str, list[int | None]] = defaultdict(list)
     for response in await responses(tenant_id, since, until):
         ratings[response.agent_extension].append(response.rating)
@@ -76,6 +87,7 @@ async def agent_report(
             handled.get(agent.extension, []),
             states.get(agent.extension),
             survey_figures(ratings.get(agent.extension, [])),
+            reviewed.get(agent.extension, (0, None)),
         )
         for agent in agents
     ]

@@ -63,6 +63,8 @@ KINDS: Final[dict[str, ReportKind]] = {
             "surveyed",
             "rated",
             "csat",
+            "qa_reviews",
+            "qa_score",
         ),
     ),
     "dispositions": ReportKind(

@@ -301,6 +301,8 @@ def route_cases(flow_id: int) -> list[RouteCase]:
             404,
             body={"action": "chase"},
         ),
+        RouteCase("GET", "/quality/reviews", "/quality/reviews?month=2026-12", VIEWERS),
+        RouteCase("GET", "/reports/quality", "/reports/quality", VIEWERS),
         RouteCase("GET", "/knowledge", "/knowledge?q=水费", VIEWERS),
         RouteCase("GET", "/knowledge/{article_id}", "/knowledge/999", VIEWERS, 404),
         RouteCase(

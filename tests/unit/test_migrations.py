@@ -71,6 +71,8 @@ TABLES_ADDED_SINCE = frozenset(
         "knowledge_send",
         "knowledge_term",
         "knowledge_version",
+        "qa_form",
+        "qa_review",
         "message_template",
         "simulated_sms",
         "survey_response",

@@ -1,0 +1,1 @@
+"""Quality inspection pages (/quality, 质检) and its API."""

@@ -1,0 +1,1 @@
+"""Quality inspection (质检): reviews of recorded calls and the cases behind them."""
