@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
+from hotline.refusal import Refused as Refused  # the rules raise it; callers catch it here
+
 FAQ: Final = "faq"
 GUIDE: Final = "guide"
 POLICY: Final = "policy"
@@ -44,15 +46,6 @@ MAX_BODY: Final = 20_000
 # An SMS of 70 Chinese characters is one message; two is the most we send.
 MAX_SHORT_ANSWER: Final = 140
 MAX_KEYWORDS: Final = 400
-
-
-class Refused(ValueError):
-    """A request the rules refuse, naming the field at fault."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = f"{field}: {message}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from hotline.models_knowledge import (
     KnowledgeVersion,
     snapshot,
 )
+from hotline.refusal import as_invalid
 from hotline.tenancy import scoped
 
 SEARCH_LIMIT: Final = 10
@@ -51,10 +52,6 @@ class FaxPort(Protocol):
         call_id: str,
         actor: Actor,
     ) -> int: ...
-
-
-def _refused(error: core.Refused) -> InvalidRequest:
-    return InvalidRequest(error.message, {"field": error.field})
 
 
 def today() -> date:
@@ -90,7 +87,7 @@ async def create(tenant_id: int, actor: Actor, form: Mapping[str, Any]) -> Knowl
         facts = core.article_facts(form, today())
         text = core.article_text(form)
     except core.Refused as error:
-        raise _refused(error) from None
+        raise as_invalid(error) from None
     place = await directory.membership(tenant_id, actor.username)
     department = str(form.get("department") or "") if place.is_centre else place.department
     if not department:
@@ -124,7 +121,7 @@ async def seed_published(
         facts = core.article_facts(form, today())
         text = core.article_text(form)
     except core.Refused as error:
-        raise _refused(error) from None
+        raise as_invalid(error) from None
     async with in_transaction():
         article = await KnowledgeArticle.create(
             tenant_id=tenant_id,
@@ -175,7 +172,7 @@ async def edit(
         text = core.article_text(form)
         facts = core.article_facts({**_facts_form(article), **form}, today())
     except core.Refused as error:
-        raise _refused(error) from None
+        raise as_invalid(error) from None
     async with in_transaction():
         latest = await KnowledgeVersion.filter(article=article).order_by("-version").first()
         if latest is not None and latest.state == core.IN_REVIEW:
@@ -250,7 +247,7 @@ async def review(
                 version.state, action, author=version.author, reviewer=actor.username, note=note
             )
         except core.Refused as error:
-            raise _refused(error) from None
+            raise as_invalid(error) from None
         version.state = following
         if action != core.SUBMIT:
             version.reviewed_by = actor.username

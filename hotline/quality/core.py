@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from hotline.refusal import Refused as Refused  # the rules raise it; callers catch it here
+
 PENDING: Final = "pending"
 SCORED: Final = "scored"
 APPEALED: Final = "appealed"
@@ -43,13 +45,6 @@ LIFE: Final[dict[tuple[str, str], tuple[str, str]]] = {
 MAX_ITEMS: Final = 30
 MAX_POINTS: Final = 100
 MAX_TAGS: Final = 10
-
-
-class Refused(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = f"{field}: {message}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from hotline.models_cases import Case
 from hotline.models_quality import QaForm, QaReview
 from hotline.models_recording import CallRecording
 from hotline.quality import core
+from hotline.refusal import as_invalid
 from hotline.tenancy import scoped
 
 DEFAULT_FORM: Final = "标准评分表"
@@ -42,10 +43,6 @@ DEFAULT_ITEMS: Final = (
     },
 )
 SCORED_STATES: Final = (core.SCORED, core.APPEALED, core.FINAL)
-
-
-def _refused(error: core.Refused) -> InvalidRequest:
-    return InvalidRequest(error.message, {"field": error.field})
 
 
 def now() -> datetime:
@@ -80,7 +77,7 @@ async def save_form(
     try:
         items = [item.as_dict() for item in core.parse_items(raw)]
     except core.Refused as error:
-        raise _refused(error) from None
+        raise as_invalid(error) from None
     if form_id is None:
         if await scoped(QaForm, tenant_id).filter(name=name).exists():
             raise InvalidRequest(f"name: a sheet {name!r} exists", {"field": "name"})
@@ -140,7 +137,7 @@ async def sample(
     try:
         chosen = core.sample(list(started), {str(c) for c in already}, size, rng or random.Random())
     except core.Refused as error:
-        raise _refused(error) from None
+        raise as_invalid(error) from None
     async with in_transaction():
         rows = [
             await QaReview.create(
@@ -195,7 +192,7 @@ async def score_review(
         points, total = core.score(items, given)
         problems = core.tags(str(form.get("tags", "") or ""))
     except core.Refused as error:
-        raise _refused(error) from None
+        raise as_invalid(error) from None
     review.points, review.score, review.tags = points, total, problems
     review.comment = str(form.get("comment", "") or "").strip()[:2000]
     review.inspector, review.scored_at, review.state = actor.username, now(), following
@@ -218,7 +215,7 @@ async def uphold(tenant_id: int, actor: Actor, review_id: int, note: str) -> QaR
     try:
         review.state = core.step(review.state, core.UPHOLD, "inspector")
     except core.Refused as error:
-        raise _refused(error) from None
+        raise as_invalid(error) from None
     if not note.strip():
         raise InvalidRequest("note: say why the score stands", {"field": "note"})
     review.decision, review.decision_note, review.final_at = "upheld", note.strip()[:2000], now()
@@ -239,7 +236,7 @@ async def answer(
     try:
         review.state = core.step(review.state, action, "agent")
     except core.Refused as error:
-        raise _refused(error) from None
+        raise as_invalid(error) from None
     if action == core.APPEAL:
         if not reason.strip():
             raise InvalidRequest("reason: say what the score missed", {"field": "reason"})
