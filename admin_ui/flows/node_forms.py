@@ -122,6 +122,19 @@ KIND_FIELDS: Final[dict[str, tuple[NodeField, ...]]] = {
         _f("next", "edge", True),
         _f("on_failure", "edge", True),
     ),
+    # The knowledge base's spoken answer (ari_apps/knowledge/nodes.py).
+    "faq": (
+        _f("article", "text", True),
+        _f("next", "edge", True),
+        _f("on_missing", "edge", True),
+    ),
+    # The case status line (ari_apps/cases/nodes.py).
+    "case_status": (
+        _f("number", "text"),
+        _f("branches", "json"),
+        _f("next", "edge", True),
+        _f("on_not_found", "edge", True),
+    ),
     "time_condition": (
         _f("timezone", "text", True),
         _f("hours", "json", True),

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 import ari_apps.knowledge.nodes  # noqa: F401  (registers the node kind)
+from admin_ui.flows import node_forms
 from ari_apps.ivr.commands import Play, RunCallService
 from ari_apps.ivr.events import CallServiceFinished
 from ari_apps.ivr.exceptions import FlowDefinitionError
@@ -119,3 +120,20 @@ async def test_the_demo_answers_line_is_a_valid_flow_naming_its_live_articles(
     (hit,) = await services.search(tenant, "怎么交水费")
     assert str(hit.article_id) == articles[0]
     assert await Did.exists(number=ANSWERS_DID, flow_id=flow.id)
+
+
+def test_the_flow_editor_edits_an_faq_node_with_a_form_and_keeps_it_valid() -> None:
+    node = {
+        "kind": "faq",
+        "label": "Water bill",
+        "article": "12",
+        "next": "done",
+        "on_missing": "agent",
+    }
+    values = node_forms.node_values(node)
+    assert values["article"] == "12" and values["on_missing"] == "agent"
+    edited, errors = node_forms.apply_values(node, "faq", {**values, "article": "${choice}"})
+    assert errors == {} and edited["article"] == "${choice}"
+    definition = {"start": "answer", "nodes": {"answer": edited, "done": {"kind": "hangup"},
+                                               "agent": {"kind": "hangup"}}}  # fmt: skip
+    assert FlowDefinition.from_json(definition).start == "answer"
