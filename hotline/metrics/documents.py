@@ -10,8 +10,9 @@ read as the report pages show them (rates as percentages, times as m:ss,
 Chinese must render.  The PDF's built-in fonts have no CJK glyph, so the PDF
 embeds WenQuanYi Micro Hei (Debian's ``fonts-wqy-microhei``, which
 ``scripts/install-deps.sh`` installs), subset to the glyphs used; it has no
-bold face, so headings are shaded rather than bold.  A Word file names no
-font: Word and WPS choose their own East Asian one.
+bold face, so headings are shaded rather than bold.  A Word file's styles
+name Microsoft YaHei as the East Asian font (Word and WPS substitute their
+own CJK font where it is missing).
 
 Text cells are as inert as in the spreadsheets.  A cell that starts like a
 formula (``=HYPERLINK(...)``) gets the same leading quote as in the CSV and
@@ -35,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 import docx
 from docx.enum.section import WD_ORIENT
+from docx.oxml.ns import qn
 from docx.shared import Pt
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -192,6 +194,17 @@ def _pdf_document(
 # -- Word ------------------------------------------------------------------------------
 
 
+# The East Asian font Word and WPS should use for Chinese text: python-docx
+# sets only the Latin one, and Word would fall back to whatever it likes.
+EAST_ASIAN_FONT: Final = "Microsoft YaHei"
+
+
+def _east_asian_font(document: Any) -> None:
+    for name in ("Normal", "Heading 1", "Heading 2"):
+        fonts = document.styles[name].element.get_or_add_rPr().get_or_add_rFonts()
+        fonts.set(qn("w:eastAsia"), EAST_ASIAN_FONT)
+
+
 def docx_bytes(
     title: str, period: str, sections: Sequence[Section], *, no_rows: str = EMPTY
 ) -> bytes:
@@ -199,6 +212,7 @@ def docx_bytes(
     document = docx.Document()
     document.core_properties.title = _plain(title)
     document.styles["Normal"].font.size = Pt(9)
+    _east_asian_font(document)
     if any(len(section.columns) > PORTRAIT_COLUMNS for section in sections):
         page = document.sections[0]
         width, height = page.page_width, page.page_height

@@ -16,6 +16,7 @@ import docx
 import openpyxl
 import pypdf
 import pytest
+from docx.oxml.ns import qn
 from fpdf.errors import FPDFException
 
 from hotline.metrics import documents, export
@@ -167,3 +168,10 @@ def test_given_a_table_too_wide_to_render_then_the_font_file_is_closed_anyway() 
     # fpdf2 closes it only once the PDF is out; left open, it is a
     # ResourceWarning later in whichever test the collector runs.
     assert len(_open_font_files()) == before
+
+
+def test_a_word_file_names_an_east_asian_font_for_its_chinese_text() -> None:
+    data = documents.docx_bytes("按期办结率及排名", "the period", [_section("工单")])
+    normal = docx.Document(io.BytesIO(data)).styles["Normal"].element
+    fonts = normal.rPr.rFonts
+    assert fonts.get(qn("w:eastAsia")) == documents.EAST_ASIAN_FONT
