@@ -265,6 +265,7 @@ async def case_action(request: Request) -> Response:
         "deadline": str(posted.get("deadline", "") or ""),
         "result": str(posted.get("result", "") or ""),
         "follow_up_on": str(posted.get("follow_up_on", "") or ""),
+        "basis": str(posted.get("basis", "") or ""),
     }
     if data["deadline"] and len(data["deadline"]) == 16:  # datetime-local: the site's time
         local = datetime.fromisoformat(data["deadline"]).replace(

@@ -24,6 +24,7 @@ from hotline.errors import InvalidRequest, NotAllowed
 from hotline.models_cases import Case, CaseAction, CaseAssignment
 
 MAX_TEXT: Final = 4000
+FACT_TEXT: Final = 500
 # Where the ending of a department's turn comes from.
 _ENDED_BY_ACTION: Final = {core.TRANSFER: "transferred", core.RETURN: "returned"}
 
@@ -281,7 +282,13 @@ async def act(
         if kind == core.CLOSE and state.replied and not case.first_contact_resolved:
             # The department's reply, accepted: the caller's answer (答复).
             await messages.queue(case, "case_replied")
-        facts = {k: data[k] for k in ("result", "basis", "refund", "penalty") if data.get(k)}
+        # What the action rests on, kept on its history row: the result, the
+        # legal basis (a joint request's or a return's, 依据), refunds, penalties.
+        facts: dict[str, Any] = {}
+        for name in ("result", "basis", "refund", "penalty"):
+            value = _text(data, name, FACT_TEXT)
+            if value:
+                facts[name] = value
         if action.deadline is not None:
             facts["deadline_given"] = action.deadline.isoformat()
         await _history(case, actor, place.department, kind, targets, note, facts)

@@ -255,3 +255,27 @@ async def test_given_a_department_user_who_takes_a_case_in_then_they_see_it(ui: 
     )
     assert [c["id"] for c in await reading.list_cases(tenant, "supply")] == [case["id"]]
     assert await reading.list_cases(tenant, "billing") == []
+
+
+async def test_given_a_joint_request_with_its_legal_basis_then_the_history_keeps_it(
+    ui: UiClient,
+) -> None:
+    case = await _new()
+    await _act(case["id"], "supervisor", action="dispatch", department="billing")
+    with pytest.raises(InvalidRequest) as refused:
+        await _act(
+            case["id"],
+            "billing",
+            action="joint",
+            department="supply",
+            note="leak",
+            basis="条" * 501,
+        )
+    assert refused.value.details == {"field": "basis"}
+    asked = await _act(
+        case["id"], "billing", action="joint", department="supply",
+        note="the leak caused the bill", basis="《城市供水条例》第三十三条",
+    )  # fmt: skip
+    assert asked["status"] == "joint_review"
+    (joint,) = [e for e in asked["history"] if e["action"] == "joint"]
+    assert joint["data"]["basis"] == "《城市供水条例》第三十三条"
