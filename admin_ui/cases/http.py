@@ -129,6 +129,9 @@ async def cases_page(request: Request) -> Response:
             "lists": lists,
             "zone": str(zone),
             "can_announce": place.is_centre and place.lead,
+            "announcements": await notices.recent_announcements(tenant)
+            if place.is_centre and place.lead
+            else [],
             "departments": await directory.departments(tenant),
         },
     )

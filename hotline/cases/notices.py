@@ -209,3 +209,21 @@ async def announce(
 async def announcement_reads(tenant_id: int, text: str) -> dict[str, int]:
     rows = scoped(CaseNotice, tenant_id).filter(kind=ANNOUNCEMENT, text=text)
     return {"sent": await rows.count(), "read": await rows.exclude(read_at=None).count()}
+
+
+async def recent_announcements(tenant_id: int, limit: int = 5) -> list[dict[str, Any]]:
+    """The latest announcements, each with how many it went to and how many
+    have read it (one notice per recipient, sent in the same second)."""
+    rows = (
+        await scoped(CaseNotice, tenant_id)
+        .filter(kind=ANNOUNCEMENT)
+        .order_by("-created_at")
+        .limit(2000)
+    )
+    sent: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        key = (row.text, row.created_at.astimezone(UTC).isoformat(timespec="seconds"))
+        entry = sent.setdefault(key, {"text": row.text, "at": key[1], "sent": 0, "read": 0})
+        entry["sent"] += 1
+        entry["read"] += int(row.read_at is not None)
+    return list(sent.values())[:limit]

@@ -136,6 +136,12 @@ async def test_given_a_lead_then_an_announcement_reaches_everyone_and_opens_the_
     opened = await ui.get(f"/cases/notices/{notice.id}")
     assert opened.headers["location"] == "/cases"
     assert await AuditEntry.filter(action="announcement_sent").count() == 2
+    # The lead sees who has read each announcement.
+    await ui.login("lead")
+    await ui.get("/cases")
+    reads = {a["text"]: (a["read"], a["sent"]) for a in ui.last.context["announcements"]}
+    everyone = await CaseNotice.filter(text="Fee waiver today").count()
+    assert reads == {"Fee waiver today": (1, everyone), "Billing meeting at 3": (0, 1)}
 
 
 async def test_given_a_supervisor_listening_then_an_urgent_note_shows_on_the_agents_desk(
