@@ -40,6 +40,10 @@ TEXT_LIMIT: Final = 1024 * 1024
 PROMPT_UPLOAD_LIMIT: Final = MAX_UPLOAD_BYTES + UPLOAD_FIELDS_LIMIT
 FAX_UPLOAD_LIMIT: Final = MAX_PDF_BYTES + UPLOAD_FIELDS_LIMIT
 CUSTOMER_IMPORT_LIMIT: Final = MAX_IMPORT_BYTES + UPLOAD_FIELDS_LIMIT
+# A campaign's contact list: up to 100,000 rows (ari_apps/campaigns/contacts_import.py
+# MAX_ROWS) of a number and a few fields each.
+CAMPAIGN_LIST_BYTES: Final = 16 * 1024 * 1024
+CAMPAIGN_IMPORT_LIMIT: Final = CAMPAIGN_LIST_BYTES + UPLOAD_FIELDS_LIMIT
 
 # (method, path as the route declares it, limit in bytes).  A unit test
 # checks that each entry names a route the application really has.
@@ -52,6 +56,8 @@ ROUTE_LIMITS: Final[tuple[tuple[str, str, int], ...]] = (
     ("POST", "/fax/documents/{number}/replace", FAX_UPLOAD_LIMIT),
     ("POST", "/api/v1/fax/documents", FAX_UPLOAD_LIMIT),
     ("POST", "/customers/import", CUSTOMER_IMPORT_LIMIT),
+    ("POST", "/campaigns/{campaign_id:int}/import", CAMPAIGN_IMPORT_LIMIT),
+    ("POST", "/api/v1/campaigns/{campaign_id:int}/contacts/import", CAMPAIGN_IMPORT_LIMIT),
     ("POST", "/api/v1/customers/import", CUSTOMER_IMPORT_LIMIT),
     ("POST", "/flows/{flow_id}/draft", TEXT_LIMIT),
     ("PUT", "/api/v1/flows/{flow_id:int}/draft", TEXT_LIMIT),

@@ -192,6 +192,10 @@ def test_given_upload_routes_then_each_allows_its_own_file_limit_and_others_64_k
     assert limit_for("POST", "/api/v1/fax/documents") == limit_for("POST", "/fax/documents")
     assert limit_for("POST", "/fax/documents/7/delete") == FORM_LIMIT
     assert limit_for("PUT", "/api/v1/flows/3/draft") == body_limit.TEXT_LIMIT
+    assert limit_for("POST", "/campaigns/4/import") == body_limit.CAMPAIGN_IMPORT_LIMIT
+    assert limit_for("POST", "/api/v1/campaigns/4/contacts/import") == limit_for(
+        "POST", "/campaigns/4/import"
+    )
     for _, _, limit in ROUTE_LIMITS:
         assert limit <= 16 * MIB + 64 * 1024
 
