@@ -218,6 +218,29 @@ class MessageTemplate(Model):
         unique_together = (("tenant_id", "event", "channel", "language"),)
 
 
+class CaseAttachment(Model):
+    """A file given with an action on a case (hotline/cases/attachments.py)."""
+
+    id = fields.IntField(primary_key=True)
+    tenant_id = fields.IntField(db_index=True)
+    case: fields.ForeignKeyRelation[Case] = fields.ForeignKeyField(
+        "models.Case", related_name="attachments", on_delete=fields.CASCADE
+    )
+    action: fields.ForeignKeyRelation[CaseAction] = fields.ForeignKeyField(
+        "models.CaseAction", related_name="attachments", on_delete=fields.CASCADE
+    )
+    filename = fields.CharField(max_length=128)
+    content_type = fields.CharField(max_length=100)
+    size_bytes = fields.IntField()
+    sha256 = fields.CharField(max_length=64)
+    path = fields.CharField(max_length=500)
+    uploaded_by = fields.CharField(max_length=64)
+    uploaded_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "case_attachment"
+
+
 class CaseMessage(Model):
     """One SMS or email to a citizen: what, to whom, and how its delivery went
     (queued → sent, or failed after its retries).  The outbox of the caller

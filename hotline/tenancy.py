@@ -79,6 +79,7 @@ SCOPED: Final[dict[str, str]] = {
     "CaseNotice": "tenant_id",
     "MessageTemplate": "tenant_id",
     "CaseMessage": "tenant_id",
+    "CaseAttachment": "tenant_id",
     "FollowUp": "tenant_id",
     "KnowledgeArticle": "tenant_id",
     "KnowledgeVersion": "article__tenant_id",

@@ -22,17 +22,20 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any, Final
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from sse_starlette import EventSourceResponse
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from admin_ui.cases import path_graph
 from admin_ui.cases.api import DEFAULT_PERIOD, site_timezone
-from admin_ui.web.rendering import current_user, render, render_fragment, tenant_of
+from admin_ui.web import audit
+from admin_ui.web.rendering import app_settings, current_user, render, render_fragment, tenant_of
 from admin_ui.web.requests import ui_actor
-from hotline.cases import core, directory, figures, notices, reading, services
+from hotline.cases import attachments, core, directory, figures, notices, reading, services
 from hotline.center import ContactCenter
 from hotline.customers import reading as customers
 from hotline.customers.store import Viewer
@@ -260,16 +263,18 @@ async def case_page(request: Request, error: HotlineError | None = None) -> Resp
 
 
 async def case_action(request: Request) -> Response:
-    posted = await request.form()
-    data = {
-        "action": str(posted.get("action", "")),
-        "department": str(posted.get("department", "") or ""),
-        "note": str(posted.get("note", "") or ""),
-        "deadline": str(posted.get("deadline", "") or ""),
-        "result": str(posted.get("result", "") or ""),
-        "follow_up_on": str(posted.get("follow_up_on", "") or ""),
-        "basis": str(posted.get("basis", "") or ""),
-    }
+    # A multipart form: the action's fields and its files (attachments.py).
+    async with request.form(max_part_size=attachments.MAX_BYTES + 1) as posted:
+        data = {
+            name: str(posted.get(name, "") or "")
+            for name in ("action", "department", "note", "deadline", "result", "follow_up_on")
+        }
+        data["basis"] = str(posted.get("basis", "") or "")
+        uploads = [
+            attachments.Upload(file.filename or "", await file.read(attachments.MAX_BYTES + 1))
+            for file in posted.getlist("attachments")
+            if isinstance(file, UploadFile) and (file.filename or file.size)
+        ]
     if data["deadline"] and len(data["deadline"]) == 16:  # datetime-local: the site's time
         local = datetime.fromisoformat(data["deadline"]).replace(
             tzinfo=ZoneInfo(site_timezone(request))
@@ -282,6 +287,8 @@ async def case_action(request: Request) -> Response:
             request.path_params["case_id"],
             data,
             bus=_center(request).bus,
+            uploads=uploads,
+            files_dir=app_settings(request).var_dir,
         )
     except NotFound:
         raise
@@ -358,3 +365,23 @@ async def announce(request: Request) -> Response:
         _center(request).bus,
     )
     return RedirectResponse("/cases", status_code=303)
+
+
+async def case_attachment(request: Request) -> Response:
+    """A file given with an action: for whoever may see the case; audited."""
+    row, data = await reading.attachment(
+        tenant_of(request),
+        _username(request),
+        request.path_params["case_id"],
+        request.path_params["attachment_id"],
+    )
+    await audit.record(
+        request,
+        "case_attachment_downloaded",
+        "case_attachment",
+        row.id,
+        after={"case_id": request.path_params["case_id"], "filename": row.filename},
+    )
+    disposition = f"attachment; filename*=UTF-8''{quote(row.filename)}"
+    headers = {"Content-Disposition": disposition, "Cache-Control": "no-store"}
+    return Response(data, media_type=row.content_type, headers=headers)

@@ -47,4 +47,5 @@ routes: list[Route] = [
     ui_route("/cases/notices/{notice_id:int}", http.open_notice, VIEW),
     ui_route("/cases/{case_id:int}", http.case_page, VIEW),
     ui_route("/cases/{case_id:int}/actions", http.case_action, EDIT, POST),
+    ui_route("/cases/{case_id:int}/attachments/{attachment_id:int}", http.case_attachment, VIEW),
 ]

@@ -44,6 +44,8 @@ CUSTOMER_IMPORT_LIMIT: Final = MAX_IMPORT_BYTES + UPLOAD_FIELDS_LIMIT
 # MAX_ROWS) of a number and a few fields each.
 CAMPAIGN_LIST_BYTES: Final = 16 * 1024 * 1024
 CAMPAIGN_IMPORT_LIMIT: Final = CAMPAIGN_LIST_BYTES + UPLOAD_FIELDS_LIMIT
+# An action on a case with its files (each at most 10 MB: hotline/cases/attachments.py).
+CASE_ACTION_LIMIT: Final = 16 * 1024 * 1024 + UPLOAD_FIELDS_LIMIT
 
 # (method, path as the route declares it, limit in bytes).  A unit test
 # checks that each entry names a route the application really has.
@@ -57,6 +59,7 @@ ROUTE_LIMITS: Final[tuple[tuple[str, str, int], ...]] = (
     ("POST", "/api/v1/fax/documents", FAX_UPLOAD_LIMIT),
     ("POST", "/customers/import", CUSTOMER_IMPORT_LIMIT),
     ("POST", "/campaigns/{campaign_id:int}/import", CAMPAIGN_IMPORT_LIMIT),
+    ("POST", "/cases/{case_id:int}/actions", CASE_ACTION_LIMIT),
     ("POST", "/api/v1/campaigns/{campaign_id:int}/contacts/import", CAMPAIGN_IMPORT_LIMIT),
     ("POST", "/api/v1/customers/import", CUSTOMER_IMPORT_LIMIT),
     ("POST", "/flows/{flow_id}/draft", TEXT_LIMIT),

@@ -4,7 +4,9 @@ user may take, lists, and a case by the number a caller keys."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from tortoise.expressions import Q
@@ -13,7 +15,7 @@ from tortoise.queryset import QuerySet
 from hotline.cases import core, directory, messages, rights, store
 from hotline.cases.deadlines import CaseCalendar
 from hotline.errors import InvalidRequest, NotFound
-from hotline.models_cases import Case, CaseAction, CaseAssignment
+from hotline.models_cases import Case, CaseAction, CaseAssignment, CaseAttachment
 from hotline.tenancy import scoped
 
 
@@ -43,7 +45,19 @@ async def case_detail(tenant_id: int, username: str, case_id: int) -> dict[str, 
     _definition, calendar = await store.workflow_of(case)
     detail = store.case_json(case, now=now(), calendar=calendar)
     history = await CaseAction.filter(case=case).order_by("id")
-    detail["history"] = [store.action_json(row) for row in history]
+    files: dict[int, list[dict[str, Any]]] = {}
+    for file in await CaseAttachment.filter(case=case).order_by("id"):
+        files.setdefault(file.action_id, []).append(  # type: ignore[attr-defined]
+            {
+                "id": file.id,
+                "filename": file.filename,
+                "content_type": file.content_type,
+                "size_bytes": file.size_bytes,
+            }
+        )
+    detail["history"] = [
+        {**store.action_json(row), "attachments": files.get(row.id, [])} for row in history
+    ]
     detail["messages"] = await messages.messages_of(case)
     detail["assignments"] = [
         {
@@ -101,3 +115,18 @@ async def list_cases(
 async def by_number(tenant_id: int, number: str) -> Case | None:
     """A case by the number the caller was told (the status line, 8600)."""
     return await scoped(Case, tenant_id).get_or_none(number=number.strip())
+
+
+async def attachment(
+    tenant_id: int, username: str, case_id: int, attachment_id: int
+) -> tuple[CaseAttachment, bytes]:
+    """A file of a case the user may see, and its bytes (NotFound otherwise)."""
+    case = await visible_case(tenant_id, username, case_id)
+    row = await CaseAttachment.get_or_none(id=attachment_id, case=case)
+    if row is None:
+        raise NotFound(f"no attachment {attachment_id} on this case")
+    try:
+        data = await asyncio.to_thread(Path(row.path).read_bytes)
+    except OSError:
+        raise NotFound(f"the file of attachment {attachment_id} is missing") from None
+    return row, data

@@ -8,20 +8,21 @@ history row and the audit row in the same breath.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, Final
 
 from tortoise.transactions import in_transaction
 
 from hotline import audit_trail
 from hotline.bus import EventBus
-from hotline.cases import core, directory, messages, notices, reading, rights, store
+from hotline.cases import attachments, core, directory, messages, notices, reading, rights, store
 from hotline.cases.deadlines import CaseCalendar
 from hotline.center import Actor
 from hotline.customers import reading as customers
 from hotline.errors import InvalidRequest, NotAllowed
-from hotline.models_cases import Case, CaseAction, CaseAssignment
+from hotline.models_cases import Case, CaseAction, CaseAssignment, CaseAttachment
 
 MAX_TEXT: Final = 4000
 FACT_TEXT: Final = 500
@@ -200,8 +201,8 @@ async def _history(
     targets: tuple[str, ...],
     note: str,
     data: Mapping[str, Any],
-) -> None:
-    await CaseAction.create(
+) -> CaseAction:
+    return await CaseAction.create(
         case=case,
         username=actor.username,
         department=department,
@@ -225,9 +226,16 @@ async def act(
     data: Mapping[str, Any],
     *,
     bus: EventBus | None = None,
+    uploads: Sequence[attachments.Upload] = (),
+    files_dir: Path | None = None,
 ) -> dict[str, Any]:
-    """One action on a case (the API's contract: action, department, note, deadline)."""
+    """One action on a case (the API's contract: action, department, note,
+    deadline), with the files given with it (``uploads``, kept under
+    ``files_dir``: attachments.py)."""
     kind = _text(data, "action", 24, required=True)
+    files = attachments.check(uploads)
+    if files and files_dir is None:
+        raise InvalidRequest("attachments: not taken here", {"field": "attachments"})
     note = _text(data, "note", MAX_TEXT)
     targets = _targets(data)
     case = await reading.visible_case(tenant_id, actor.username, case_id)
@@ -247,6 +255,42 @@ async def act(
     outcome = core.apply(state, action, definition)
     at = now()
     to_notify: list[core.NotifyDepartments] = []
+    # Written before the change, by content hash; removed again if it fails.
+    written = attachments.write(files_dir, case.id, files) if files and files_dir else []
+    try:
+        return await _act_in_transaction(
+            tenant_id, actor, case, state, place, kind, note, targets, data, result,
+            follow_up, definition, calendar, action, outcome, at, to_notify, files,
+            files_dir, bus,
+        )  # fmt: skip
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+
+
+async def _act_in_transaction(
+    tenant_id: int,
+    actor: Actor,
+    case: Case,
+    state: core.CaseState,
+    place: directory.Membership,
+    kind: str,
+    note: str,
+    targets: tuple[str, ...],
+    data: Mapping[str, Any],
+    result: str,
+    follow_up: date | None,
+    definition: Any,
+    calendar: Any,
+    action: core.Action,
+    outcome: core.Outcome,
+    at: datetime,
+    to_notify: list[core.NotifyDepartments],
+    files: Sequence[attachments.CheckedFile],
+    files_dir: Path | None,
+    bus: EventBus | None,
+) -> dict[str, Any]:
     async with in_transaction():
         case = await Case.select_for_update().get(id=case.id)
         if store.state_of(case) != state:
@@ -291,7 +335,20 @@ async def act(
                 facts[name] = value
         if action.deadline is not None:
             facts["deadline_given"] = action.deadline.isoformat()
-        await _history(case, actor, place.department, kind, targets, note, facts)
+        row = await _history(case, actor, place.department, kind, targets, note, facts)
+        for file in files:
+            assert files_dir is not None
+            await CaseAttachment.create(
+                tenant_id=tenant_id,
+                case=case,
+                action=row,
+                filename=file.filename,
+                content_type=file.content_type,
+                size_bytes=len(file.data),
+                sha256=file.sha256,
+                path=str(attachments.path_for(files_dir, case.id, file)),
+                uploaded_by=actor.username,
+            )
     for notify in to_notify:
         await notices.notify_departments(
             case, notify.departments, notify.reason, bus, by=actor.username
@@ -301,7 +358,12 @@ async def act(
         f"case_{kind}",
         "case",
         case.number,
-        {"status": case.status, "departments": list(targets), "note": note[:200]},
+        {
+            "status": case.status,
+            "departments": list(targets),
+            "note": note[:200],
+            "attachments": [file.filename for file in files],
+        },
     )
     return await reading.case_detail(tenant_id, actor.username, case.id)
 

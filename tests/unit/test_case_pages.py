@@ -5,7 +5,7 @@ the centre's close, refusals that name the field, and who may."""
 from __future__ import annotations
 
 from hotline.models import AuditEntry
-from hotline.models_cases import Case, CaseNotice
+from hotline.models_cases import Case, CaseAction, CaseNotice
 from tests.unit.ui_support import UiClient, create_user
 
 INTAKE = {
@@ -161,3 +161,47 @@ async def test_given_a_supervisor_listening_then_an_urgent_note_shows_on_the_age
     bad = await ui.post("/wallboard/monitor/note", {"agent": "1001", "text": " "})
     assert ui.last.context["monitor_error"] and bad.status_code in (200, 400)
     assert await AuditEntry.filter(action="urgent_note_sent").count() == 1
+
+
+async def test_given_files_with_an_action_then_they_are_on_its_history_row_and_read_audited(
+    ui: UiClient,
+) -> None:
+    await create_user("billing", "case handler")
+    await ui.login("agent")
+    await ui.post("/cases", {**INTAKE, "department": "billing"})
+    case = await Case.get()
+    await ui.login("billing")
+    photo = b"\x89PNG\r\n\x1a\n" + b"leak" * 100
+    fake = b"MZ this is no PDF"
+
+    refused = await ui.client.post(
+        f"/cases/{case.id}/actions",
+        data={"csrf_token": ui.csrf, "action": "reply", "note": "fixed"},
+        files=[("attachments", ("reply.pdf", fake, "application/pdf"))],
+    )
+    assert refused.status_code == 422 and ui.last.context["error_field"] == "attachments"
+    assert "reply.pdf" in ui.last.context["error"]
+    assert not await CaseAction.filter(case=case, action="reply").exists()  # nothing kept
+
+    replied = await ui.client.post(
+        f"/cases/{case.id}/actions",
+        data={"csrf_token": ui.csrf, "action": "reply", "note": "fixed"},
+        files=[
+            ("attachments", ("水管照片.png", photo, "image/png")),
+            ("attachments", ("note.txt", "已修复".encode(), "text/plain")),
+        ],
+    )
+    assert replied.status_code == 303
+    page = await ui.get(f"/cases/{case.id}")
+    (reply,) = [e for e in ui.last.context["case"]["history"] if e["action"] == "reply"]
+    assert [f["filename"] for f in reply["attachments"]] == ["水管照片.png", "note.txt"]
+    assert 'data-testid="case-attachment"' in page.text
+    photo_id = reply["attachments"][0]["id"]
+    got = await ui.get(f"/cases/{case.id}/attachments/{photo_id}")
+    assert got.status_code == 200 and got.content == photo
+    assert got.headers["content-type"] == "image/png"
+    assert await AuditEntry.filter(action="case_attachment_downloaded", username="billing").exists()
+    # Supply was never given the case: its file is as missing as the case.
+    await create_user("supply", "case handler")
+    await ui.login("supply")
+    assert (await ui.get(f"/cases/{case.id}/attachments/{photo_id}")).status_code == 404

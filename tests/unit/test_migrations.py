@@ -55,6 +55,7 @@ TABLES_ADDED_SINCE = frozenset(
         "campaign_contact",
         "case_action",
         "case_assignment",
+        "case_attachment",
         "case_code",
         "case_message",
         "case_notice",
