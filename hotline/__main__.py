@@ -31,7 +31,6 @@ log = logging.getLogger("hotline")
 async def serve(settings: Settings) -> None:
     await init_db(settings.database_url)
     await demo_data.seed_demo(settings)
-    await demo_data.prepare_demo_audio()
     make_var_private(settings.var_dir)
     # jieba's dictionary (about a second): loaded before the first search,
     # and before the collector freezes what lives for the whole process.
@@ -67,6 +66,9 @@ async def serve(settings: Settings) -> None:
     # Spoken answers of published knowledge articles (the IVR's faq node).
     answers = AnswerVoicer()
     answers.start()
+    # The demo's text-to-speech prompts (about 10 s at a first start): drafted
+    # beside the running Hotline, not before it answers /healthz.
+    demo_audio = asyncio.create_task(demo_data.prepare_demo_audio(), name="demo-audio")
     web_task = asyncio.create_task(web.serve(), name="web")
     log.info("hotline started: web %s, ARI %s", settings.web_url, settings.ari_url)
     stop_task = asyncio.create_task(stop.wait(), name="stop")
@@ -78,6 +80,8 @@ async def serve(settings: Settings) -> None:
         await webhooks.stop()
         await case_clock.stop()
         await answers.stop()
+        demo_audio.cancel()
+        await asyncio.gather(demo_audio, return_exceptions=True)
         await agi.stop()
         await asyncio.gather(web_task, return_exceptions=True)
         stop_task.cancel()

@@ -55,6 +55,7 @@ NOT_PAGES: Final = {
     "/callbacks/lists": "the callback lists alone (htmx refreshes them)",
     "/cases/notices": "the case notices alone (htmx loads them, SSE refreshes them)",
     "/cases/notices/stream": "the case notices' server-sent events",
+    "/knowledge/search": "the knowledge search's results alone (htmx swaps them in as one types)",
     **{
         f"/customers/export.{file_format}": "a download (the customer records as a file)"
         for file_format in CUSTOMER_FORMATS
