@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
+from collections.abc import Iterable
+from typing import Any
 
 from ari_apps.demo_call.phone import (
     BARESIP_MODULES,
@@ -41,3 +43,15 @@ async def wait_until(predicate: object, timeout_s: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
         await asyncio.sleep(0.2)
+
+
+async def wait_for_prompts(api: Any, names: Iterable[str], timeout_s: float = 60) -> None:
+    """The demo's text-to-speech prompts are drafted beside a starting
+    Hotline (hotline/__main__.py): a test that runs first waits for them."""
+    wanted = set(names)
+
+    async def drafted() -> bool:
+        listed = {str(p.get("name")) for p in await api.get("/prompts")}
+        return wanted <= listed
+
+    await wait_until(drafted, timeout_s, f"the demo prompts {sorted(wanted)}")

@@ -12,7 +12,7 @@ import pytest
 from tests.integration.audio import audible_seconds
 from tests.integration.conftest import Api
 from tests.integration.harness import AriHarness, SimCaller
-from tests.integration.phones import wait_until
+from tests.integration.phones import wait_for_prompts, wait_until
 
 pytestmark = pytest.mark.asterisk
 
@@ -44,6 +44,7 @@ async def test_given_a_dispatched_case_when_its_number_is_keyed_then_the_caller_
     )
     await api.post(f"/cases/{case['id']}/actions", {"action": "dispatch", "department": "billing"})
 
+    await wait_for_prompts(api, ("case-status-ask", "case-status-handling"))
     caller = await harness.call(STATUS_DID, caller_id="5550142")
     # "Please key your case number": a prompt drafted at the first start.
     assert audible_seconds(await caller.listen(2.5)) >= 1.0
@@ -63,6 +64,7 @@ async def test_given_a_dispatched_case_when_its_number_is_keyed_then_the_caller_
 async def test_given_a_wrong_number_then_a_clear_prompt_and_a_second_try(
     hotline_env: dict[str, str], api: Api, harness: AriHarness
 ) -> None:
+    await wait_for_prompts(api, ("case-status-ask", "case-status-not-found"))
     caller = await harness.call(STATUS_DID, caller_id="5550143")
     await caller.listen(2.5)
     await caller.press("20000101999" + "#")

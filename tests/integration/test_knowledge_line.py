@@ -14,7 +14,7 @@ import pytest
 from tests.integration.audio import audible_seconds
 from tests.integration.conftest import Api
 from tests.integration.harness import AriHarness, SimCaller
-from tests.integration.phones import wait_until
+from tests.integration.phones import wait_for_prompts, wait_until
 
 pytestmark = pytest.mark.asterisk
 
@@ -55,6 +55,7 @@ async def test_given_the_demo_answers_line_when_1_is_pressed_then_the_answer_is_
     # Drafted by the running Hotline after its start (text-to-speech).
     await wait_until(spoken, 30, "the demo answer to be spoken")
 
+    await wait_for_prompts(api, ("faq-menu", "faq-more"))
     caller = await harness.call(ANSWERS_DID, caller_id="5550171")
     assert audible_seconds(await caller.listen(2.5)) >= 1.0  # the menu
     await caller.press("1")
