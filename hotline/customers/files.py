@@ -161,16 +161,7 @@ async def _store_row(
     tenant_id: int, actor: Actor, row: CustomerRow, target: int | None
 ) -> Customer:
     if target is None:
-        customer = await Customer.create(
-            tenant_id=tenant_id,
-            name=row.name,
-            account_number=row.account_number,
-            id_number=row.id_number,
-            address=row.address,
-            email=row.email,
-            notes=row.notes,
-            created_by=actor.username,
-        )
+        customer = await store.create_customer(tenant_id, row, actor.username)
         known: set[str] = set()
     else:
         customer = await Customer.get(id=target)

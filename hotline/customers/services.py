@@ -112,16 +112,7 @@ async def create(
         marks.append(row.mark)
     await _free_numbers(tenant_id, row.numbers, None)
     async with in_transaction():
-        customer = await Customer.create(
-            tenant_id=tenant_id,
-            name=row.name,
-            account_number=row.account_number,
-            id_number=row.id_number,
-            address=row.address,
-            email=row.email,
-            notes=row.notes,
-            created_by=actor.username,
-        )
+        customer = await store.create_customer(tenant_id, row, actor.username)
         for number in row.numbers:
             await CustomerNumber.create(tenant_id=tenant_id, customer=customer, number=number)
         for mark in marks:

@@ -120,3 +120,17 @@ async def summaries(rows: list[Customer], viewer: Viewer, now: datetime) -> list
     ids = [row.id for row in rows]
     numbers, marks = await numbers_of(ids), await marks_of(ids)
     return [summary_json(row, numbers[row.id], marks[row.id], viewer, now) for row in rows]
+
+
+async def create_customer(tenant_id: int, row: Any, created_by: str) -> Customer:
+    """A customer from a checked row (import_rows.CustomerRow: a form's, a file's)."""
+    return await Customer.create(
+        tenant_id=tenant_id,
+        name=row.name,
+        account_number=row.account_number,
+        id_number=row.id_number,
+        address=row.address,
+        email=row.email,
+        notes=row.notes,
+        created_by=created_by,
+    )
