@@ -14,6 +14,8 @@ from typing import Final
 from ari_apps.campaigns.demo import seed_demo_campaign
 from ari_apps.cases.demo import DEMO_PROMPT_TEXTS as CASE_PROMPT_TEXTS
 from ari_apps.cases.demo import seed_status_line
+from ari_apps.customers.demo import DEMO_PROMPT_TEXTS as CUSTOMER_PROMPT_TEXTS
+from ari_apps.customers.demo import seed_customer_line
 from ari_apps.ivr.demo import MAIN_MENU
 from ari_apps.knowledge.demo import DEMO_PROMPT_TEXTS as ANSWER_PROMPT_TEXTS
 from ari_apps.knowledge.demo import seed_answers_line
@@ -34,9 +36,10 @@ FEATURES: Final[tuple[seed.FeatureDemo, ...]] = (
     seed_demo_campaign,
     seed_status_line,
     seed_answers_line,
+    seed_customer_line,
 )
 # The prompts the demo's flows name and no stock sound says: name → (English, Chinese).
-DEMO_PROMPT_TEXTS: Final = {**CASE_PROMPT_TEXTS, **ANSWER_PROMPT_TEXTS}
+DEMO_PROMPT_TEXTS: Final = {**CASE_PROMPT_TEXTS, **ANSWER_PROMPT_TEXTS, **CUSTOMER_PROMPT_TEXTS}
 
 
 async def seed_demo(settings: Settings) -> None:

@@ -1,15 +1,16 @@
-"""Customer records on real calls: the flow's ``customer`` node routes a
-caller by their record (a blacklisted caller is refused, a VIP waits at the
-queue's VIP priority), and a known caller's keyed account number is checked
-against their record before the record shows account details.
+"""Customer records on real calls through the demo's customer line (DID
+8800, flow "Customer line", ari_apps/customers/demo.py): the flow's
+``customer`` node routes a caller by their record (a blacklisted caller is
+refused, a VIP waits at the queue's VIP priority), and a known caller's
+keyed account number is checked against their record before the record
+shows account details.
 
-The demo menu (DID 8000) is given a ``customer`` node in front for the
-test and put back after, as test_flow_nodes.py does; the customers are
-made through the API with numbers of their own each run."""
+The customers are made through the API with numbers of their own each run,
+except the demo's own blacklisted customer, whose call proves the seeded
+demo."""
 
 from __future__ import annotations
 
-import copy
 import random
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,12 +19,14 @@ import pytest
 
 from tests.integration.conftest import Api
 from tests.integration.harness import AriHarness, SimCaller
-from tests.integration.phones import wait_until
+from tests.integration.phones import wait_for_prompts, wait_until
 
 pytestmark = pytest.mark.asterisk
 
-DID = "8000"
+DID = "8800"
 VIP_PRIORITY = 10  # the demo queue's (Queue.vip_priority's default)
+DEMO_BLACKLISTED_NUMBER = "13900139000"  # 李娜 (hotline/customers/demo.py)
+LINE_PROMPTS = ("customer-account", "customer-account-again", "customer-refused")
 
 
 def _mobile() -> str:
@@ -31,80 +34,19 @@ def _mobile() -> str:
     return "139" + "".join(random.choice("0123456789") for _ in range(8))
 
 
-def _collect(next_node: str, on_invalid: str) -> dict[str, Any]:
-    return {
-        "kind": "collect",
-        "variable": "account",
-        "prompt": ["sound:vm-enter-num-to-call"],
-        "min_length": 1,
-        "max_length": 12,
-        "first_digit_timeout_s": 8,
-        "inter_digit_timeout_s": 4,
-        "max_attempts": 2,
-        "next": next_node,
-        "on_invalid": on_invalid,
-    }
-
-
-def _customer_line(draft: dict[str, Any]) -> dict[str, Any]:
-    """The demo menu behind a customer look-up: blacklisted callers refused,
-    VIPs straight to the queue, known callers asked their account number."""
-    line = copy.deepcopy(draft)
-    menu_start = line["start"]
-    line["start"] = "who"
-    line["nodes"].update(
-        {
-            "who": {
-                "kind": "customer",
-                "branches": {"blacklist": "refuse", "vip": "agent", "known": "ask_account"},
-                "next": menu_start,
-            },
-            "ask_account": _collect("check", "refuse"),
-            "check": {
-                "kind": "customer",
-                "identity": "${account}",
-                "identity_field": "account_number",
-                "on_identity_failed": "ask_again",
-                "next": "agent",
-            },
-            "ask_again": _collect("check_again", "refuse"),
-            "check_again": {
-                "kind": "customer",
-                "identity": "${account}",
-                "on_identity_failed": "refuse",
-                "next": "agent",
-            },
-            "agent": {"kind": "queue", "queue": "support"},
-            "refuse": {
-                "kind": "hangup",
-                "media": ["sound:vm-goodbye"],
-                "reason": "customer_refused",
-            },
-        }
-    )
-    return line
-
-
 @pytest.fixture
 async def customer_line(api: Api) -> AsyncIterator[None]:
-    """The customer line on DID 8000 while the test runs; agents paused so a
-    caller waits in the queue where their priority can be seen."""
-    flows = await api.get("/flows")
-    flow = next(f for f in flows if f["name"] == "Main menu")
-    before = await api.get(f"/flows/{flow['id']}")
+    """The line's prompts drafted, and the agents paused while the test runs
+    so a caller waits in the queue where their priority can be seen."""
+    await wait_for_prompts(api, LINE_PROMPTS)
     paused: list[str] = []
     try:
-        saved = await api.put(f"/flows/{flow['id']}/draft", _customer_line(before["draft"]))
-        assert saved["issues"] == [], saved["issues"]
-        await api.post(f"/flows/{flow['id']}/publish")
         for extension in ("1001", "1002"):
             if (await api.get(f"/agents/{extension}"))["state"] == "ready":
                 await api.post(f"/agents/{extension}/pause", {"reason": "break"})
                 paused.append(extension)
         yield
     finally:
-        await api.put(f"/flows/{flow['id']}/draft", before["draft"])
-        await api.post(f"/flows/{flow['id']}/publish")
         for extension in paused:
             await api.post(f"/agents/{extension}/ready")
 
@@ -150,16 +92,29 @@ async def test_given_a_vip_calling_then_they_wait_in_the_queue_at_its_vip_priori
     await caller.hangup()
 
 
-async def test_given_a_blacklisted_caller_then_the_flow_refuses_them(
+async def test_given_the_demos_blacklisted_customer_calling_then_the_line_refuses_them(
+    api: Api, harness: AriHarness, customer_line: None, clean_pbx: None
+) -> None:
+    caller = await harness.call(DID, caller_id=DEMO_BLACKLISTED_NUMBER)
+
+    async def refused() -> bool:
+        return await _entered(api, caller, "refuse") and not await caller.is_up()
+
+    await wait_until(refused, 30, "the blacklisted caller to be refused and hung up on")
+    assert [e["standing"] for e in await _lookups(api, caller)] == ["blacklist"]
+    assert not await _entered(api, caller, "agent")
+
+
+async def test_given_a_nuisance_caller_then_the_line_refuses_them(
     api: Api, harness: AriHarness, customer_line: None, clean_pbx: None
 ) -> None:
     number = _mobile()
     await api.post(
         "/customers",
         {
-            "name": "Abusive caller",
+            "name": "Silent caller",
             "numbers": [number],
-            "marks": [{"kind": "blacklist", "reason": "test", "expires_at": "2099-12-31"}],
+            "marks": [{"kind": "nuisance", "reason": "test", "expires_at": "2099-12-31"}],
         },
     )
     caller = await harness.call(DID, caller_id=number)
@@ -167,9 +122,8 @@ async def test_given_a_blacklisted_caller_then_the_flow_refuses_them(
     async def refused() -> bool:
         return await _entered(api, caller, "refuse") and not await caller.is_up()
 
-    await wait_until(refused, 20, "the blacklisted caller to be refused and hung up on")
-    assert [e["standing"] for e in await _lookups(api, caller)] == ["blacklist"]
-    assert not await _entered(api, caller, "agent")
+    await wait_until(refused, 30, "the nuisance caller to be refused and hung up on")
+    assert [e["standing"] for e in await _lookups(api, caller)] == ["nuisance"]
 
 
 async def test_given_a_known_caller_then_account_details_show_only_once_their_keyed_account_matches(
@@ -211,4 +165,33 @@ async def test_given_a_known_caller_then_account_details_show_only_once_their_ke
     assert record["identity"] == "matched"
     assert record["account"]["account_number"] == f"SH-{account}"
     await wait_until(lambda: _entered(api, caller, "agent"), 10, "the caller to reach the queue")
+    await caller.hangup()
+
+
+async def test_given_a_known_caller_failing_the_check_twice_then_an_agent_takes_them_unchecked(
+    api: Api, harness: AriHarness, customer_line: None, clean_pbx: None
+) -> None:
+    number = _mobile()
+    customer = await api.post(
+        "/customers", {"name": "Forgetful caller", "numbers": [number], "account_number": "SH-4242"}
+    )
+    caller = await harness.call(DID, caller_id=number)
+    call_id = f"{caller.channel_id};2"
+    for question in ("ask_account", "ask_again"):
+        await wait_until(
+            lambda node=question: _entered(api, caller, node),
+            20,
+            f"the node {question}",
+        )
+        await caller.listen(1.5)
+        await caller.press("1111#")
+
+    await wait_until(lambda: _entered(api, caller, "agent"), 20, "the caller to reach the queue")
+    assert [e["identity"] for e in await _lookups(api, caller)] == [
+        "not_checked",
+        "failed",
+        "failed",
+    ]
+    record = await api.get(f"/customers/{customer['id']}?call_id={call_id}")
+    assert (record["identity"], record["account"]) == ("failed", None)
     await caller.hangup()

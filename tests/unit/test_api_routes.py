@@ -301,6 +301,14 @@ def route_cases(flow_id: int) -> list[RouteCase]:
             404,
             body={"action": "chase"},
         ),
+        # No such case (nor file): an allowed role hears so (404), others 403.
+        RouteCase(
+            "GET",
+            "/cases/{case_id}/attachments/{attachment_id}",
+            "/cases/999/attachments/1",
+            VIEWERS,
+            404,
+        ),
         RouteCase("GET", "/quality/reviews", "/quality/reviews?month=2026-12", VIEWERS),
         RouteCase("GET", "/reports/quality", "/reports/quality", VIEWERS),
         RouteCase("GET", "/knowledge", "/knowledge?q=水费", VIEWERS),
@@ -751,10 +759,11 @@ async def test_given_seeded_demo_when_listing_and_getting_flows_then_main_menu_v
     api: Api,
 ) -> None:
     listed = (await api.get("/flows", "auditor")).json()
-    # The demo's menu, its post-call survey, its case status line and its
+    # The demo's menu, its post-call survey, its case status line, its customer line and its
     # self-service answers, each published once.
     assert sorted((f["name"], f["published_version"]) for f in listed) == [
         ("Case status", 1),
+        ("Customer line", 1),
         ("Main menu", 1),
         ("Post-call survey", 1),
         ("Self-service answers", 1),

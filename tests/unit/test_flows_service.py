@@ -110,6 +110,7 @@ async def test_given_two_flows_when_publishing_then_version_numbers_count_per_fl
         "Post-call survey": 1,
         "Case status": 1,
         "Self-service answers": 1,
+        "Customer line": 1,
     }
 
 

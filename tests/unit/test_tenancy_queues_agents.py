@@ -316,10 +316,11 @@ async def test_given_flows_of_two_tenants_then_queue_and_calendar_users_are_the_
 ) -> None:
     other, _ = await other_tenant_admin(ui)
     home = await home_tenant_id()
-    # The demo's menu, its case status line (1: an agent) and its
-    # self-service answers (0: an agent) use the demo queue.
+    # The demo's menu, its case status line (1: an agent), its customer
+    # line and its self-service answers (0: an agent) use the demo queue.
     assert await queue_services.flows_using(home, DEMO_QUEUE) == [
         "Case status",
+        "Customer line",
         seed.DEMO_FLOW,
         "Self-service answers",
     ]

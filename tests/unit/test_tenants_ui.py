@@ -58,8 +58,9 @@ async def test_given_home_admin_when_listing_then_every_tenant_with_counts_and_h
     assert demo.home and demo.id == await home_tenant_id()
     assert demo.users == await User.filter(tenant_id=demo.id).count() > 0
     # Flows: the main menu, the post-call survey, the case status line (DID
-    # 8600) and the self-service answers (DID 8601).
-    assert (demo.agents, demo.queues, demo.flows, demo.dids) == (2, 1, 4, 3)
+    # 8600), the self-service answers (DID 8601) and the customer line (DID
+    # 8800).
+    assert (demo.agents, demo.queues, demo.flows, demo.dids) == (2, 1, 5, 4)
     water = rows["water"]
     assert not water.home and water.id == other.id
     assert (water.users, water.agents, water.queues, water.flows, water.dids) == (0, 0, 0, 0, 0)
