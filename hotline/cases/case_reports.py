@@ -32,8 +32,16 @@ What each section counts, and which rows of the period:
   takes cases in and reviews replies; departments handle them), the turns
   that began in the period: how many, how many ended by the period's end and
   how (replied, returned, transferred), the rest open, and the mean and
-  longest hours a turn was held.  Hours are wall-clock hours of the ended
-  turns only, so a past period's figures do not grow as time passes.
+  longest hours a turn was held, twice: wall-clock hours
+  (``avg_hours_held``, ``max_hours_held``) and business hours
+  (``avg_business_hours_held``, ``max_business_hours_held``), the open hours
+  of the case's workflow's calendar (``deadlines.CaseCalendar``) that its
+  deadlines count, so a turn held over a weekend or a holiday is not shown
+  longer than its deadline clock ran.  A workflow that names no calendar
+  counts every hour, and its business hours equal its wall-clock hours.
+  Both are hours of the ended turns only, so a past period's figures do not
+  grow as time passes; the calendar is read as it is now (as ``hours_left``
+  reads it), so editing a calendar changes past business hours.
 
 Percentages are 0-100 with one decimal and named ``*_pct``, as
 ``figures.py`` gives them (the ``/api/v1/reports/cases`` contract); an empty
@@ -44,13 +52,22 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final
 
-from hotline.cases import core, directory, figures, follow_ups
+from hotline.cases import core, directory, figures, follow_ups, store
+from hotline.cases.deadlines import CaseCalendar
 from hotline.cases.workflow import HANDLE, INTAKE, REVIEW, STEP_KINDS
-from hotline.models_cases import Case, CaseAction, CaseAssignment, CaseCode, Department, FollowUp
+from hotline.models_cases import (
+    Case,
+    CaseAction,
+    CaseAssignment,
+    CaseCode,
+    CaseWorkflow,
+    Department,
+    FollowUp,
+)
 from hotline.tenancy import scoped
 
 Rows = list[dict[str, Any]]
@@ -291,6 +308,7 @@ class Turn:
     began: datetime
     ended: datetime | None
     ended_as: str  # replied, returned, transferred; anything else for other endings
+    case_id: int = 0  # whose workflow's calendar counts its business hours
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,8 +344,20 @@ def centre_turns(history: Sequence[Entry]) -> list[Turn]:
     return turns
 
 
-def step_rows(turns: Iterable[Turn], until: datetime, names: Names) -> Rows:
-    """One row per step kind and holder: turns, how they ended, hours held (pure)."""
+# Round the clock: every hour is a business hour (a workflow without a calendar).
+_EVERY_HOUR: Final = CaseCalendar()
+
+
+def step_rows(
+    turns: Iterable[Turn], until: datetime, names: Names, calendars: Mapping[int, CaseCalendar]
+) -> Rows:
+    """One row per step kind and holder: turns, how they ended, hours held (pure).
+
+    ``calendars`` is each case's workflow's calendar by case id (``Turn.case_id``):
+    the business hours of a turn are its open hours there.  A case missing
+    from it has no calendar: every hour counts, and its business hours are
+    its wall-clock hours.
+    """
     grouped: defaultdict[tuple[str, str], list[Turn]] = defaultdict(list)
     for turn in turns:
         grouped[(turn.step, turn.holder)].append(turn)
@@ -338,6 +368,11 @@ def step_rows(turns: Iterable[Turn], until: datetime, names: Names) -> Rows:
     ):
         ended = [t for t in group if t.ended is not None and t.ended < until]
         held = [_hours((t.ended - t.began).total_seconds()) for t in ended if t.ended]
+        business = [
+            round(calendars.get(t.case_id, _EVERY_HOUR).open_hours_between(t.began, t.ended), 2)
+            for t in ended
+            if t.ended
+        ]
         endings = Counter(t.ended_as for t in ended)
         rows.append(
             {
@@ -347,14 +382,20 @@ def step_rows(turns: Iterable[Turn], until: datetime, names: Names) -> Rows:
                 "turns": len(group),
                 "ended": len(ended),
                 "open": len(group) - len(ended),
-                "avg_hours_held": round(sum(held) / len(held), 2) if held else None,
+                "avg_hours_held": _mean(held),
                 "max_hours_held": max(held) if held else None,
+                "avg_business_hours_held": _mean(business),
+                "max_business_hours_held": max(business) if business else None,
                 "replied": endings[REPLIED],
                 "returned": endings[RETURNED],
                 "transferred": endings[TRANSFERRED],
             }
         )
     return rows
+
+
+def _mean(hours: Sequence[float]) -> float | None:
+    return round(sum(hours) / len(hours), 2) if hours else None
 
 
 async def _centre_turns(tenant_id: int, since: datetime, until: datetime) -> list[Turn]:
@@ -373,23 +414,49 @@ async def _centre_turns(tenant_id: int, since: datetime, until: datetime) -> lis
     for case_id, at, status_after, action in rows:
         histories[int(case_id)].append(Entry(at, str(status_after), str(action)))
     return [
-        turn
-        for history in histories.values()
+        replace(turn, case_id=case_id)
+        for case_id, history in histories.items()
         for turn in centre_turns(history)
         if since <= turn.began < until
     ]
 
 
+async def _calendars(tenant_id: int, case_ids: set[int]) -> dict[int, CaseCalendar]:
+    """Each case's workflow's calendar (``store.calendar_of``), by case id."""
+    workflow_ids = dict(
+        await scoped(Case, tenant_id).filter(id__in=list(case_ids)).values_list("id", "workflow_id")
+    )
+    by_workflow = {
+        row.id: await store.calendar_of(tenant_id, row.definition)
+        for row in await scoped(CaseWorkflow, tenant_id).filter(
+            id__in=list(set(workflow_ids.values()))
+        )
+    }
+    return {
+        int(case_id): by_workflow[workflow_id]
+        for case_id, workflow_id in workflow_ids.items()
+        if workflow_id in by_workflow
+    }
+
+
 async def steps(tenant_id: int, since: datetime, until: datetime, now: datetime) -> Rows:
     names = await _department_names(tenant_id)
     department_turns = [
-        Turn(HANDLE, turn.department, turn.assigned_at, turn.ended_at, turn.ended_as)
+        Turn(
+            HANDLE,
+            turn.department,
+            turn.assigned_at,
+            turn.ended_at,
+            turn.ended_as,
+            turn.case_id,  # type: ignore[attr-defined]
+        )
         for turn in await scoped(CaseAssignment, tenant_id).filter(
             assigned_at__gte=since, assigned_at__lt=until
         )
     ]
     turns = [*await _centre_turns(tenant_id, since, until), *department_turns]
-    return step_rows(turns, until, names)
+    calendars = await _calendars(tenant_id, {turn.case_id for turn in turns})
+    return step_rows(turns, until, names, calendars)
 
 
 # -- the sections, in the report's order -----------------------------------------------
@@ -473,6 +540,8 @@ SECTIONS: Final[dict[str, CaseSection]] = {
             "open",
             "avg_hours_held",
             "max_hours_held",
+            "avg_business_hours_held",
+            "max_business_hours_held",
             "replied",
             "returned",
             "transferred",

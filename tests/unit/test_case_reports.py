@@ -2,17 +2,21 @@
 without Asterisk: each section's rows from cases taken in, routed, extended,
 returned, transferred, closed and followed up here; the figures already in
 figures.py and follow_ups.py are the sections' own; the centre's turns read
-from a history (pure)."""
+from a history (pure); hours held in wall-clock and business hours, the
+latter on the workflow's calendar (pure, and on a database)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from hotline.business_hours import parse_hours
 from hotline.cases import case_reports, figures, follow_ups, services
 from hotline.cases.case_reports import Entry, Names, Turn
+from hotline.cases.deadlines import CaseCalendar
 from hotline.center import Actor
-from hotline.models_cases import CaseAssignment, FollowUp
+from hotline.models_cases import Case, CaseAssignment, CaseWorkflow, FollowUp
+from hotline.models_shifts import BusinessCalendar
 from hotline.tenancy import home_tenant_id
 from tests.unit.ui_support import UiClient
 
@@ -242,6 +246,11 @@ async def test_given_routed_cases_then_steps_count_turns_endings_and_hours(ui: U
     assert (billing["turns"], billing["ended"], billing["open"]) == (4, 2, 2)
     assert (billing["replied"], billing["returned"], billing["transferred"]) == (1, 1, 0)
     assert billing["max_hours_held"] == 3.0
+    # The workflow names no calendar: every hour counts, business hours are wall-clock.
+    assert billing["max_business_hours_held"] == 3.0
+    for row in rows:
+        assert row["avg_business_hours_held"] == row["avg_hours_held"]
+        assert row["max_business_hours_held"] == row["max_hours_held"]
     supply = steps[("handle", "supply")]
     assert (supply["turns"], supply["transferred"], supply["open"]) == (2, 1, 1)
     # A's replies reviewed and closed.
@@ -280,7 +289,7 @@ def test_given_turns_then_hours_are_of_ended_turns_and_an_open_one_is_only_count
         Turn("handle", "billing", _at(8), _at(23), "replied"),
         Turn("intake", "centre", _at(8), _at(8), "close"),
     ]
-    rows = case_reports.step_rows(turns, _at(20), NAMES)
+    rows = case_reports.step_rows(turns, _at(20), NAMES, {})
     assert [(row["step"], row["department"]) for row in rows] == [
         ("intake", "centre"),
         ("handle", "billing"),
@@ -291,8 +300,91 @@ def test_given_turns_then_hours_are_of_ended_turns_and_an_open_one_is_only_count
     assert (billing["replied"], billing["returned"], billing["name_en"]) == (1, 1, "Billing")
     assert rows[0]["avg_hours_held"] == 0.0
     # No turn ended: no mean, "–" (METRICS.md), never 0.
-    [only_open] = case_reports.step_rows([turns[2]], _at(20), NAMES)
+    [only_open] = case_reports.step_rows([turns[2]], _at(20), NAMES, {})
     assert only_open["avg_hours_held"] is None and only_open["max_hours_held"] is None
+    assert only_open["avg_business_hours_held"] is None
+    assert only_open["max_business_hours_held"] is None
+
+
+# Monday to Friday, 9:00 to 17:00 (UTC): the deadline clock of case 1's workflow.
+WEEKDAYS_9_TO_17 = CaseCalendar(
+    "UTC", parse_hours([{"days": "mon-fri", "from": "09:00", "to": "17:00"}])
+)
+
+
+def _dec(day: int, hour: int, minute: int = 0) -> datetime:
+    """December 2026: the 4th is a Friday, the 7th a Monday."""
+    return datetime(2026, 12, day, hour, minute, tzinfo=UTC)
+
+
+def test_given_a_turn_over_a_weekend_then_its_business_hours_are_the_calendars() -> None:
+    calendars = {1: WEEKDAYS_9_TO_17}
+    turns = [
+        # Friday 16:00 to Monday 10:00: 66 wall-clock hours, 2 business hours.
+        Turn("handle", "billing", _dec(4, 16), _dec(7, 10), "replied", case_id=1),
+        # Monday 9:00 to 11:30, all open: 2.5 and 2.5.
+        Turn("handle", "billing", _dec(7, 9), _dec(7, 11, 30), "returned", case_id=1),
+        # Still open at the period's end (Monday noon), and one ended after it:
+        # counted as turns, in neither kind of hours.
+        Turn("handle", "billing", _dec(4, 9), None, "", case_id=1),
+        Turn("handle", "billing", _dec(4, 9), _dec(7, 13), "replied", case_id=1),
+        # Saturday to Sunday: 24 hours held, not one of them open.
+        Turn("intake", "centre", _dec(5, 10), _dec(6, 10), "dispatch", case_id=1),
+    ]
+    centre, billing = case_reports.step_rows(turns, _dec(7, 12), NAMES, calendars)
+    assert (billing["turns"], billing["ended"], billing["open"]) == (4, 2, 2)
+    assert (billing["avg_hours_held"], billing["max_hours_held"]) == (34.25, 66.0)
+    assert (billing["avg_business_hours_held"], billing["max_business_hours_held"]) == (2.25, 2.5)
+    # Closed over the weekend: 0 business hours, a figure, not "–".
+    assert (centre["max_hours_held"], centre["max_business_hours_held"]) == (24.0, 0.0)
+    assert centre["avg_business_hours_held"] == 0.0
+
+
+def test_given_a_workflow_without_a_calendar_then_every_hour_is_a_business_hour() -> None:
+    turns = [
+        # Case 2 has no calendar: the weekend counts.
+        Turn("handle", "billing", _dec(4, 16), _dec(7, 10), "replied", case_id=2),
+        # Case 1 on weekdays 9-17: 1 hour (Friday 16:00 to 17:00).
+        Turn("handle", "billing", _dec(4, 16), _dec(4, 18), "replied", case_id=1),
+    ]
+    [billing] = case_reports.step_rows(turns, _dec(7, 12), NAMES, {1: WEEKDAYS_9_TO_17})
+    assert (billing["avg_hours_held"], billing["max_hours_held"]) == (34.0, 66.0)
+    assert (billing["avg_business_hours_held"], billing["max_business_hours_held"]) == (33.5, 66.0)
+    [alone] = case_reports.step_rows(turns[:1], _dec(7, 12), NAMES, {})
+    assert alone["max_business_hours_held"] == alone["max_hours_held"] == 66.0
+
+
+async def test_given_a_workflow_with_a_calendar_then_steps_count_its_open_hours(
+    ui: UiClient,
+) -> None:
+    tenant = await home_tenant_id()
+    await BusinessCalendar.create(
+        tenant_id=tenant,
+        name="office",
+        timezone="Asia/Shanghai",
+        hours=[{"days": "mon-fri", "from": "09:00", "to": "17:00"}],
+        holidays=[{"date": "2025-01-06", "name": "A day off"}],
+    )
+    case = await _new("投诉", department="billing")
+    await _act(case, "billing", action="reply", note="fixed")
+    workflow = await CaseWorkflow.get(id=(await Case.get(id=case["id"])).workflow_id)
+    workflow.definition = {**workflow.definition, "calendar": "office"}
+    await workflow.save()
+    # Billing's turn, backdated: Friday 2025-01-03 16:00 to Tuesday 10:00 in
+    # Shanghai, over the weekend and Monday's holiday: 1 + 1 open hours.
+    shanghai = timedelta(hours=8)
+    await CaseAssignment.filter(department="billing").update(
+        assigned_at=datetime(2025, 1, 3, 16, tzinfo=UTC) - shanghai,
+        ended_at=datetime(2025, 1, 7, 10, tzinfo=UTC) - shanghai,
+    )
+
+    now = datetime.now(UTC)
+    rows = await case_reports.steps(
+        tenant, datetime(2025, 1, 1, tzinfo=UTC), now + timedelta(days=1), now
+    )
+    billing = {(row["step"], row["department"]): row for row in rows}[("handle", "billing")]
+    assert (billing["max_hours_held"], billing["max_business_hours_held"]) == (90.0, 2.0)
+    assert billing["avg_business_hours_held"] == 2.0
 
 
 async def test_given_each_section_then_its_rows_have_its_columns_and_empty_is_null(
