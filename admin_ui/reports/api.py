@@ -134,7 +134,11 @@ _CASE_ROWS = {
     "cases_on_time": "per department, ranked by on-time rate of the turns due",
     "cases_extensions": "per department, the extensions of the ranking's turns",
     "cases_follow_ups": "follow-up visits done, for all and per department that replied",
-    "cases_steps": "per step (intake, handle, review) and holder, the turns begun",
+    "cases_steps": (
+        "per step (intake, handle, review) and holder, the turns begun; {avg,max}_hours_held"
+        " in wall-clock hours, {avg,max}_business_hours_held in the open hours of the"
+        " case's workflow's calendar (every hour when it names none)"
+    ),
 }
 
 

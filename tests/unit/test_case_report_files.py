@@ -219,6 +219,38 @@ async def test_given_a_case_section_page_then_it_shows_and_links_every_format(
     assert pdf.status_code == 200 and "队列" in pdf_text(pdf.content)
 
 
+async def test_given_the_steps_section_then_business_hours_show_beside_wall_clock_hours(
+    ui: UiClient, api: Api
+) -> None:
+    await _replied_case()
+    held = ["Mean hours held", "Longest hours held"]
+    business = ["Mean business hours held", "Longest business hours held"]
+    # The API: the fields beside the wall-clock ones (no calendar here: equal).
+    body = (await api.get("/reports/cases", "auditor")).json()
+    steps = {(r["step"], r["department"]): r for r in body["sections"]["cases_steps"]}
+    billing = steps[("handle", "billing")]
+    assert billing["avg_business_hours_held"] == billing["avg_hours_held"] is not None
+    assert billing["max_business_hours_held"] == billing["max_hours_held"]
+    # The combined files: XLSX by field name, Word headed in the reader's language.
+    await ui.login("supervisor")
+    header = _sheets((await ui.get("/cases/report.xlsx")).content)["cases_steps"][0]
+    at = header.index("max_hours_held")
+    assert header[at + 1 : at + 3] == ("avg_business_hours_held", "max_business_hours_held")
+    word = await ui.get("/cases/report.docx")
+    [table_header, *_] = docx_tables(word.content)[SECTIONS.index("cases_steps")]
+    at = table_header.index(held[0])
+    assert table_header[at : at + 4] == [*held, *business]
+    # The page, in Chinese.
+    await ui.post("/language", {"language": "zh-CN", "next": "/"})
+    page = await ui.get("/reports/cases_steps")
+    assert page.status_code == 200
+    assert "平均办理小时（工作时间）" in page.text and "最长办理小时（工作时间）" in page.text
+    assert 'data-field="max_business_hours_held"' in page.text
+    word = await ui.get("/reports/cases_steps.docx")
+    [table] = docx_tables(word.content)
+    assert "平均办理小时（工作时间）" in table[0]
+
+
 @pytest.mark.security
 async def test_given_a_department_named_like_a_formula_then_every_export_keeps_it_inert(
     ui: UiClient,
