@@ -100,6 +100,10 @@ class Case(Model):
     caller_number = fields.CharField(max_length=32, default="", db_index=True)
     caller_name = fields.CharField(max_length=64, default="")
     caller_email = fields.CharField(max_length=120, default="", db_default="")
+    # 保密: the caller asked that the departments handling the case not learn
+    # who they are; their number, name and email show masked outside the
+    # centre (hotline/cases/privacy.py).
+    confidential = fields.BooleanField(default=False, db_default=False)
     # The language the caller is written to in (SMS, email): zh-CN or en.
     language = fields.CharField(max_length=8, default="zh-CN", db_default="zh-CN")
     call_id = fields.CharField(max_length=64, default="")

@@ -225,6 +225,8 @@ async def create_case(request: Request) -> Response:
     }
     data: dict[str, Any] = {**form, "ivr_data": ivr_data}
     data["first_contact_resolved"] = posted.get("first_contact_resolved") == "1"
+    data["confidential"] = posted.get("confidential") == "1"
+    form["confidential"] = "1" if data["confidential"] else ""
     data["note"] = str(posted.get("note", "") or "")
     try:
         case = await services.create_case(

@@ -12,7 +12,7 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from hotline.cases import core, directory, messages, rights, store
+from hotline.cases import core, directory, messages, privacy, rights, store
 from hotline.cases.deadlines import CaseCalendar
 from hotline.errors import InvalidRequest, NotFound
 from hotline.models_cases import Case, CaseAction, CaseAssignment, CaseAttachment
@@ -77,7 +77,7 @@ async def case_detail(tenant_id: int, username: str, case_id: int) -> dict[str, 
         for kind in core.allowed_actions(state)
         if rights.refusal(kind, place.department, state) is None
     )
-    return detail
+    return privacy.for_viewer(detail, is_centre=place.is_centre, username=username)
 
 
 async def list_cases(
@@ -100,15 +100,21 @@ async def list_cases(
         query = query.filter(status=status)
     if supervised:
         query = query.filter(supervised=True)
+    place = await directory.membership(tenant_id, username)
     if caller_number:
         query = query.filter(caller_number=caller_number)
+        if not place.is_centre:
+            # A confidential caller is not found by their number outside
+            # the centre: the list would tell who complained.
+            query = query.filter(Q(confidential=False) | Q(owner=username))
     rows = await query.order_by("-id").limit(max(1, min(limit, 500)))
     calendars: dict[int, CaseCalendar] = {}
     result = []
     for case in rows:
         if case.workflow_id not in calendars:
             calendars[case.workflow_id] = (await store.workflow_of(case))[1]
-        result.append(store.case_json(case, now=at, calendar=calendars[case.workflow_id]))
+        shown = store.case_json(case, now=at, calendar=calendars[case.workflow_id])
+        result.append(privacy.for_viewer(shown, is_centre=place.is_centre, username=username))
     return result
 
 

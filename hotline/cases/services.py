@@ -80,6 +80,13 @@ def _email(data: Mapping[str, Any]) -> str:
     return email
 
 
+def _flag(data: Mapping[str, Any], name: str) -> bool:
+    value = data.get(name, False)
+    if not isinstance(value, bool):
+        raise InvalidRequest(f"{name}: true or false", {"field": name})
+    return value
+
+
 def _language(data: Mapping[str, Any]) -> str:
     language = _text(data, "language", 8) or "zh-CN"
     if language not in messages.LANGUAGES:
@@ -159,6 +166,7 @@ async def create_case(
             customer_id=customer.id if customer is not None else None,
             caller_name=_text(data, "caller_name", 64) or (customer.name if customer else ""),
             caller_email=_email(data),
+            confidential=_flag(data, "confidential"),
             language=_language(data),
             call_id=_text(data, "call_id", 64),
             ivr_data={str(k)[:32]: str(v)[:64] for k, v in list(ivr_data.items())[:20]},
