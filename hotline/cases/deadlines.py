@@ -79,6 +79,14 @@ class CaseCalendar:
 
 
 def _at(day: date, minute: int, zone: ZoneInfo) -> datetime:
+    """The local ``day`` at ``minute`` as a UTC instant.
+
+    In UTC, not in ``zone``: Python subtracts two datetimes of the same
+    tzinfo by their wall clocks, so on a day the clocks change a span in
+    local time would count the hour that was skipped (or miss the one
+    repeated)."""
     if minute >= 24 * 60:
-        return datetime.combine(day + timedelta(days=1), time(), zone)
-    return datetime.combine(day, time(minute // 60, minute % 60), zone)
+        local = datetime.combine(day + timedelta(days=1), time(), zone)
+    else:
+        local = datetime.combine(day, time(minute // 60, minute % 60), zone)
+    return local.astimezone(UTC)

@@ -59,3 +59,35 @@ def test_the_open_hours_up_to_a_deadline_are_its_limit(start: datetime, hours: f
     due = OFFICE.add(start, hours)
     assert due > start
     assert OFFICE.open_hours_between(start, due) == pytest.approx(hours, abs=1e-6)
+
+
+BERLIN_ALL_DAY = CaseCalendar("Europe/Berlin")
+# Europe/Berlin: clocks go forward on 2026-03-29 (a 23-hour day) and back on
+# 2026-10-25 (a 25-hour day).
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (datetime(2026, 3, 28, 12, tzinfo=UTC), datetime(2026, 3, 30, 12, tzinfo=UTC)),
+        (datetime(2026, 10, 24, 12, tzinfo=UTC), datetime(2026, 10, 26, 12, tzinfo=UTC)),
+    ],
+)
+def test_given_a_day_the_clocks_change_then_open_hours_are_real_hours(
+    start: datetime, end: datetime
+) -> None:
+    assert BERLIN_ALL_DAY.open_hours_between(start, end) == 48.0
+    assert BERLIN_ALL_DAY.add(start, 48) == end
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.datetimes(
+        min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)
+    ),
+    st.floats(min_value=0.25, max_value=200),
+)
+def test_a_calendar_open_round_the_clock_counts_every_real_hour_whatever_its_zone(
+    start: datetime, hours: float
+) -> None:
+    assert BERLIN_ALL_DAY.add(start, hours) == start + timedelta(hours=hours)
