@@ -53,15 +53,17 @@ class CheckedFile:
     sha256: str
 
 
-def _refuse(message: str) -> InvalidRequest:
-    return InvalidRequest(f"attachments: {message}", {"field": "attachments"})
+def _refuse(message: str, file: str = "") -> InvalidRequest:
+    """A refusal naming the field, and the file when it is one file's."""
+    details = {"field": "attachments", **({"file": file} if file else {})}
+    return InvalidRequest(f"attachments: {message}", details)
 
 
 def check(uploads: Sequence[Upload]) -> list[CheckedFile]:
     """Every file checked, or the first refusal naming the file."""
     files = [u for u in uploads if u.filename or u.data]
     if len(files) > MAX_FILES:
-        raise _refuse(f"at most {MAX_FILES} files")
+        raise _refuse(f"at most {MAX_FILES} files ({len(files)} given)")
     checked: list[CheckedFile] = []
     for upload in files:
         name = _UNSAFE.sub("_", Path(upload.filename).name).strip("._")[:120] or "file"
@@ -69,19 +71,19 @@ def check(uploads: Sequence[Upload]) -> list[CheckedFile]:
         kind = KINDS.get(extension)
         if kind is None:
             allowed = ", ".join(sorted(KINDS))
-            raise _refuse(f"{name}: not a kind kept here ({allowed})")
+            raise _refuse(f"{name}: not a kind kept here ({allowed})", name)
         if not upload.data:
-            raise _refuse(f"{name}: empty")
+            raise _refuse(f"{name}: empty", name)
         if len(upload.data) > MAX_BYTES:
-            raise _refuse(f"{name}: larger than {MAX_BYTES // 2**20} MB")
+            raise _refuse(f"{name}: larger than {MAX_BYTES // 2**20} MB", name)
         content_type, starts = kind
         if starts and not upload.data.startswith(starts):
-            raise _refuse(f"{name}: its content is not a .{extension} file")
+            raise _refuse(f"{name}: its content is not a .{extension} file", name)
         if extension == "txt":
             try:
                 upload.data.decode("utf-8")
             except UnicodeDecodeError:
-                raise _refuse(f"{name}: not UTF-8 text") from None
+                raise _refuse(f"{name}: not UTF-8 text", name) from None
         checked.append(
             CheckedFile(name, content_type, upload.data, hashlib.sha256(upload.data).hexdigest())
         )
