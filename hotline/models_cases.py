@@ -124,6 +124,12 @@ class Case(Model):
     extensions = fields.IntField(default=0)
     chases = fields.IntField(default=0)
     supervised = fields.BooleanField(default=False, db_index=True)
+    # 复杂投诉: a progress reply (阶段性答复) is due every day while departments
+    # hold it (core.progress_clock); when the next one is due, and whether
+    # the holders were told it is late (once per day missed).
+    complex = fields.BooleanField(default=False, db_default=False)
+    progress_due = fields.DatetimeField(null=True, db_index=True)
+    progress_told = fields.BooleanField(default=False, db_default=False)
     # The current step's deadline; the step's start.
     deadline = fields.DatetimeField(null=True, db_index=True)
     step_started_at = fields.DatetimeField()

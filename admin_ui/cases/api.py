@@ -346,6 +346,11 @@ _CREATE = {
                     "type": "boolean",
                     "description": "answered on the call: closed at once (FCR)",
                 },
+                "confidential": {
+                    "type": "boolean",
+                    "description": "保密: the handling departments see the caller's number,"
+                    " name and email masked",
+                },
             },
         }
     }

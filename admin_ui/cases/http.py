@@ -87,6 +87,7 @@ def _with_local_times(rows: list[dict[str, Any]], zone: ZoneInfo) -> list[dict[s
     for row in rows:
         row["deadline_local"] = _local(row.get("deadline"), zone)
         row["created_local"] = _local(row.get("created_at"), zone)
+        row["progress_due_local"] = _local(row.get("progress_due"), zone)
     return rows
 
 
@@ -166,6 +167,8 @@ async def _workbench(tenant: int, username: str) -> dict[str, list[dict[str, Any
             c for c in waiting if c["hours_left"] is not None and 0 <= c["hours_left"] <= DUE_SOON_H
         ],
         "overdue": [c for c in open_cases if c["overdue"]],
+        # 复杂投诉 whose daily progress reply is late.
+        "progress_late": [c for c in open_cases if c["progress_overdue"]],
     }
 
 

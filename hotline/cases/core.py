@@ -19,6 +19,11 @@ whose kinds are:
 - ``review`` (审核): a superior reads the replies and accepts them (the next
   step, or closed after the last one) or sends them back (回复退回).
 
+A complaint the centre marks complex (复杂投诉) gets a progress reply
+(阶段性答复) every day while departments hold it (the seeds' rule):
+``progress_clock`` says when that daily clock starts again, runs on or
+stops, and the case clock tells the holders when a day passed without one.
+
 Statuses and the actions each allows are the table ``ALLOWED``; each action's
 effect is one small function in ``_EFFECTS``.  What holds whatever the order
 of actions (tests/unit/test_case_workflow.py, hypothesis): a closed case
@@ -65,6 +70,8 @@ REJECT_REPLY: Final = "reject_reply"
 CHASE: Final = "chase"
 SUPERVISE: Final = "supervise"
 NOTE: Final = "note"
+MARK_COMPLEX: Final = "mark_complex"  # 复杂投诉: a progress reply every day
+PROGRESS: Final = "progress"  # 阶段性答复: how far the handling got, to the caller too
 CLOSE: Final = "close"
 REOPEN: Final = "reopen"
 ACTIONS: Final = (
@@ -84,6 +91,8 @@ ACTIONS: Final = (
     CHASE,
     SUPERVISE,
     NOTE,
+    MARK_COMPLEX,
+    PROGRESS,
     CLOSE,
     REOPEN,
 )
@@ -92,7 +101,7 @@ ACTIONS: Final = (
 # while it is open.
 _ANY_TIME: Final = frozenset({CHASE, SUPERVISE, NOTE})
 ALLOWED: Final[dict[str, frozenset[str]]] = {
-    REGISTERED: frozenset({DISPATCH, TRANSFER, CLOSE}) | _ANY_TIME,
+    REGISTERED: frozenset({DISPATCH, TRANSFER, CLOSE, MARK_COMPLEX}) | _ANY_TIME,
     HANDLING: frozenset(
         {
             TRANSFER,
@@ -103,11 +112,22 @@ ALLOWED: Final[dict[str, frozenset[str]]] = {
             EXTEND,
             APPROVE_EXTENSION,
             REJECT_EXTENSION,
+            MARK_COMPLEX,
+            PROGRESS,
         }
     )
     | _ANY_TIME,
     JOINT_REVIEW: frozenset(
-        {APPROVE_JOINT, REFUSE_JOINT, REPLY, EXTEND, APPROVE_EXTENSION, REJECT_EXTENSION}
+        {
+            APPROVE_JOINT,
+            REFUSE_JOINT,
+            REPLY,
+            EXTEND,
+            APPROVE_EXTENSION,
+            REJECT_EXTENSION,
+            MARK_COMPLEX,
+            PROGRESS,
+        }
     )
     | _ANY_TIME,
     REVIEWING: frozenset({ACCEPT, CLOSE, REJECT_REPLY}) | _ANY_TIME,
@@ -115,10 +135,16 @@ ALLOWED: Final[dict[str, frozenset[str]]] = {
 }
 # Actions that need a reason (the seeds: 退办, 回复退回, 延期, 联办 and their refusals).
 NEEDS_REASON: Final = frozenset(
-    {RETURN, JOINT, REFUSE_JOINT, EXTEND, REJECT_EXTENSION, REJECT_REPLY, REOPEN}
+    {RETURN, JOINT, REFUSE_JOINT, EXTEND, REJECT_EXTENSION, REJECT_REPLY, REOPEN, PROGRESS}
 )
-# Only complaints may ask for joint handling (seeds: 投诉件可申请联办).
+# Only complaints may ask for joint handling (seeds: 投诉件可申请联办), and
+# only complaints are marked complex (seeds: 复杂投诉每日答复进度).
 JOINT_CATEGORY: Final = "投诉"
+COMPLEX_CATEGORY: Final = "投诉"
+# Statuses in which departments hold the case, so the daily progress clock runs.
+HELD_BY_DEPARTMENTS: Final = frozenset({HANDLING, JOINT_REVIEW})
+# The progress clock's period: a day (the seeds' 每日).
+PROGRESS_EVERY_HOURS: Final = 24.0
 # The seeds' rule: five approved extensions of one case count as one case
 # handled late (未息访件) for its department, on top of losing "on time".
 EXTENSIONS_PER_LATE_CASE: Final = 5
@@ -141,6 +167,7 @@ class CaseState:
     extensions: int = 0
     chases: int = 0
     supervised: bool = False
+    complex: bool = False
 
 
 @dataclass(frozen=True)
@@ -180,7 +207,15 @@ class DepartmentReplied:
     department: str
 
 
-Command = StartStepClock | NotifyDepartments | DepartmentReplied
+@dataclass(frozen=True)
+class ProgressReported:
+    """A department told how far the handling got: the caller is told too."""
+
+    department: str
+    text: str
+
+
+Command = StartStepClock | NotifyDepartments | DepartmentReplied | ProgressReported
 
 
 @dataclass(frozen=True)
@@ -451,6 +486,28 @@ def _note(state: CaseState, action: Action, workflow: WorkflowDefinition) -> Out
     return Outcome(state)
 
 
+def _mark_complex(state: CaseState, action: Action, workflow: WorkflowDefinition) -> Outcome:
+    if state.category_root != COMPLEX_CATEGORY:
+        raise ActionRefused(f"only a complaint ({COMPLEX_CATEGORY}) is marked complex", "category")
+    if state.complex:
+        raise ActionRefused("the case is already marked complex", "action")
+    marked = dataclasses.replace(state, complex=True)
+    if state.status in HELD_BY_DEPARTMENTS:
+        return Outcome(marked, (NotifyDepartments(state.awaiting, "marked_complex"),))
+    return Outcome(marked)
+
+
+def _progress(state: CaseState, action: Action, workflow: WorkflowDefinition) -> Outcome:
+    reporter = _acting_holder(state, action)
+    return Outcome(
+        state,
+        (
+            ProgressReported(reporter, action.reason.strip()),
+            NotifyDepartments(frozenset({""}), "progress"),
+        ),
+    )
+
+
 def _reopen(state: CaseState, action: Action, workflow: WorkflowDefinition) -> Outcome:
     reopened = dataclasses.replace(
         state, status=REGISTERED, step=0, awaiting=frozenset(), replied=frozenset()
@@ -479,8 +536,37 @@ _EFFECTS: Final[dict[str, Callable[[CaseState, Action, WorkflowDefinition], Outc
     CHASE: _chase,
     SUPERVISE: _supervise,
     NOTE: _note,
+    MARK_COMPLEX: _mark_complex,
+    PROGRESS: _progress,
     REOPEN: _reopen,
 }
+
+
+# What becomes of the daily progress clock after an action.
+PROGRESS_START: Final = "start"  # (again) a full day from now
+PROGRESS_KEEP: Final = "keep"
+PROGRESS_STOP: Final = "stop"
+
+
+def progress_clock(before: CaseState, action: str, outcome: Outcome) -> str:
+    """The daily progress clock of a complex complaint (pure).
+
+    It runs while departments hold the case, and starts again (a full day)
+    when a department reports progress, when the case is marked complex or
+    comes to departments, and when its holders or step change (a new
+    holder's own day); otherwise it keeps running, and it stops whenever
+    the case is not complex or not held by departments."""
+    after = outcome.state
+    if not after.complex or after.status not in HELD_BY_DEPARTMENTS:
+        return PROGRESS_STOP
+    if (
+        action in (PROGRESS, MARK_COMPLEX)
+        or before.status not in HELD_BY_DEPARTMENTS
+        or any(isinstance(command, StartStepClock) for command in outcome.commands)
+        or after.awaiting - before.awaiting
+    ):
+        return PROGRESS_START
+    return PROGRESS_KEEP
 
 
 def new_case(category_root: str, workflow: WorkflowDefinition) -> Outcome:

@@ -9,6 +9,11 @@ the centre's leads are told too.  Each step is written in the case's
 history (user ``hotline``) and the audit log, once: ``Case.escalation``
 remembers how far it went, and a new step's clock starts it again at 0.
 
+A complex complaint (复杂投诉) owes a progress reply every day while
+departments hold it (``core.progress_clock``): when a day passes without one,
+its holders are told (``progress_due``), once per day missed, and the
+case's history says so.
+
 ``CaseClock`` runs the sweep every ``SWEEP_S`` seconds in the Hotline
 process; the sweep itself takes the time as an argument (tests give one).
 """
@@ -102,6 +107,26 @@ async def sweep(now: datetime, bus: EventBus | None = None) -> int:
     return moved
 
 
+async def chase_progress(now: datetime, bus: EventBus | None = None) -> int:
+    """Complex complaints whose daily progress reply is late: their holders
+    are told, once until the next reply restarts the clock."""
+    told = 0
+    late = Case.filter(
+        complex=True,
+        status__in=list(core.HELD_BY_DEPARTMENTS),
+        progress_due__lt=now,
+        progress_told=False,
+    )
+    for case in await late:
+        holders = list(case.awaiting) or [""]
+        await notices.notify_departments(case, holders, "progress_due", bus)
+        case.progress_told = True
+        await case.save(update_fields=["progress_told"])
+        await _write(case, "progress_due", holders)
+        told += 1
+    return told
+
+
 async def remind_follow_ups(today: date, bus: EventBus | None = None) -> int:
     """Cases whose follow-up date (客户回访提醒) is today: their setter is told, once."""
     told = 0
@@ -141,6 +166,7 @@ class CaseClock:
                 if time.monotonic() - last_sweep >= SWEEP_S:
                     last_sweep = time.monotonic()
                     await sweep(now, self.bus)
+                    await chase_progress(now, self.bus)
                     today = now.astimezone(ZoneInfo(self.timezone)).date()
                     await remind_follow_ups(today, self.bus)
             except Exception:

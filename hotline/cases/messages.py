@@ -2,8 +2,9 @@
 channel and language; a row per message with its delivery; retries.
 
 Events: ``case_received`` (taken in: the caller is told its number),
-``case_replied`` (closed after a department's reply: the answer), and
-``follow_up`` (a follow-up visit's message).  A message is written
+``case_progress`` (a department's progress reply, 阶段性答复, with
+``${progress}``), ``case_replied`` (closed after a department's reply: the
+answer), and ``follow_up`` (a follow-up visit's message).  A message is written
 ``queued`` in the same breath as the case change, then delivered by
 ``deliver_due`` (the case clock, every few seconds and at once when woken),
 so a slow gateway never holds up an agent.  SMS go to an HTTP gateway
@@ -33,7 +34,7 @@ from hotline.tenancy import scoped
 
 log = logging.getLogger(__name__)
 
-EVENTS: Final = ("case_received", "case_replied", "follow_up")
+EVENTS: Final = ("case_received", "case_progress", "case_replied", "follow_up")
 CHANNELS: Final = ("sms", "email")
 LANGUAGES: Final = ("zh-CN", "en")
 RETRY_AFTER: Final = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15))
@@ -45,6 +46,8 @@ DEFAULT_TEMPLATES: Final[dict[tuple[str, str], str]] = {
     ): "【热线】您的诉求已受理，工单编号 ${number}，可拨打 8600 查询办理进度。",
     ("case_received", "en"): "[Hotline] Your case was received: number ${number}."
     " Call 8600 to hear how it stands.",
+    ("case_progress", "zh-CN"): "【热线】您的工单 ${number} 办理进展：${progress}",
+    ("case_progress", "en"): "[Hotline] Your case ${number}, how it stands: ${progress}",
     ("case_replied", "zh-CN"): "【热线】您的工单 ${number} 已办结：${result}",
     ("case_replied", "en"): "[Hotline] Your case ${number} is answered: ${result}",
     ("follow_up", "zh-CN"): "【热线】关于工单 ${number}，我们将回访了解您的满意度。",
@@ -128,12 +131,15 @@ def variables_of(case: Case) -> dict[str, str]:
     }
 
 
-async def queue(case: Case, event: str) -> list[CaseMessage]:
+async def queue(
+    case: Case, event: str, extra: Mapping[str, str] | None = None
+) -> list[CaseMessage]:
     """The event's messages to the caller (SMS to their number, email to
-    their address, as the case has them)."""
+    their address, as the case has them); ``extra`` adds variables (the
+    progress reply's ``progress``)."""
     queued: list[CaseMessage] = []
     language = case.language if case.language in LANGUAGES else "zh-CN"
-    variables = variables_of(case)
+    variables = {**variables_of(case), **(extra or {})}
     result = await scoped(CaseCode, case.tenant_id).get_or_none(
         list_name="result", code=case.result
     )

@@ -36,6 +36,9 @@ TEXTS: Final[dict[str, str]] = {
     "overdue": "overdue",
     "escalated": "overdue: escalated to you",
     "follow_up_due": "follow-up due today",
+    "marked_complex": "marked complex (复杂投诉): a progress reply every day",
+    "progress": "progress reply (阶段性答复)",
+    "progress_due": "progress reply due (复杂投诉: every day)",
 }
 
 

@@ -4,10 +4,11 @@ The role matrix (``cases:view``, ``cases:edit``) lets a user near cases at
 all; this table says what their department lets them do to one case:
 
 - the departments holding a handling step act on it (reply, transfer,
-  return, extension, joint handling, countersign);
+  return, extension, joint handling, countersign, progress reply);
 - the centre (users in no department, or in ``centre``) takes cases in,
   dispatches them, decides what departments ask (extensions, joint
-  handling), reviews replies, closes, reopens and supervises; it may also
+  handling), reviews replies, closes, reopens, supervises and marks a
+  complaint complex; it may also
   act for the one department holding a step;
 - anyone who sees a case may chase it or write a note on it.
 
@@ -22,7 +23,15 @@ from typing import Final
 from hotline.cases import core
 
 HOLDER_ACTIONS: Final = frozenset(
-    {core.TRANSFER, core.RETURN, core.REPLY, core.JOINT, core.COUNTERSIGN, core.EXTEND}
+    {
+        core.TRANSFER,
+        core.RETURN,
+        core.REPLY,
+        core.JOINT,
+        core.COUNTERSIGN,
+        core.EXTEND,
+        core.PROGRESS,
+    }
 )
 ANYONE_ACTIONS: Final = frozenset({core.CHASE, core.NOTE})
 

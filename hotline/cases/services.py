@@ -9,7 +9,7 @@ history row and the audit row in the same breath.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -305,6 +305,7 @@ async def _act_in_transaction(
             raise InvalidRequest("case: changed meanwhile; look again", {"field": "action"})
         store.put_state(case, outcome.state)
         replied: set[str] = set()
+        progress: list[core.ProgressReported] = []
         for command in outcome.commands:
             if isinstance(command, core.StartStepClock):
                 case.deadline = _clock_deadline(command, calendar, at)
@@ -312,8 +313,11 @@ async def _act_in_transaction(
                 case.escalation = 0
             elif isinstance(command, core.DepartmentReplied):
                 replied.add(command.department)
+            elif isinstance(command, core.ProgressReported):
+                progress.append(command)
             else:
                 to_notify.append(command)
+        _run_progress_clock(case, core.progress_clock(state, kind, outcome), calendar, at)
         if kind == core.CLOSE and data.get("first_contact") and state.status == core.REGISTERED:
             case.first_contact_resolved = True
         if result:
@@ -334,6 +338,9 @@ async def _act_in_transaction(
         if kind == core.CLOSE and state.replied and not case.first_contact_resolved:
             # The department's reply, accepted: the caller's answer (答复).
             await messages.queue(case, "case_replied")
+        for report in progress:
+            # 阶段性答复: the caller hears how far the handling got.
+            await messages.queue(case, "case_progress", {"progress": report.text})
         # What the action rests on, kept on its history row: the result, the
         # legal basis (a joint request's or a return's, 依据), refunds, penalties.
         facts: dict[str, Any] = {}
@@ -374,6 +381,17 @@ async def _act_in_transaction(
         },
     )
     return await reading.case_detail(tenant_id, actor.username, case.id)
+
+
+def _run_progress_clock(case: Case, what: str, calendar: CaseCalendar, at: datetime) -> None:
+    """A complex complaint's daily progress reply: due a day from now (the
+    calendar's next open moment, if that falls when it is closed)."""
+    if what == core.PROGRESS_STOP:
+        case.progress_due = None
+        case.progress_told = False
+    elif what == core.PROGRESS_START:
+        case.progress_due = calendar.add(at + timedelta(hours=core.PROGRESS_EVERY_HOURS), 0)
+        case.progress_told = False
 
 
 async def _update_assignments(

@@ -34,6 +34,7 @@ def state_of(case: Case) -> core.CaseState:
         extensions=case.extensions,
         chases=case.chases,
         supervised=case.supervised,
+        complex=case.complex,
     )
 
 
@@ -48,6 +49,7 @@ def put_state(case: Case, state: core.CaseState) -> None:
     case.extensions = state.extensions
     case.chases = state.chases
     case.supervised = state.supervised
+    case.complex = state.complex
 
 
 async def default_workflow(tenant_id: int) -> CaseWorkflow:
@@ -157,6 +159,11 @@ def case_json(case: Case, *, now: datetime, calendar: CaseCalendar) -> dict[str,
         "extended": case.extensions > 0,
         "chases": case.chases,
         "supervised": case.supervised,
+        "complex": case.complex,
+        "progress_due": iso(case.progress_due),
+        "progress_overdue": bool(
+            case.progress_due is not None and case.status != core.CLOSED and case.progress_due < now
+        ),
         "deadline": iso(case.deadline),
         "hours_left": hours_left(case, calendar, now),
         "overdue": bool(

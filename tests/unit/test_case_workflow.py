@@ -228,6 +228,53 @@ def test_given_two_review_levels_then_accept_moves_on_and_close_waits_for_the_la
     assert core.apply(state, Action("close", "u"), two_levels).state.status == core.CLOSED
 
 
+def test_given_a_complex_complaint_then_its_progress_clock_runs_while_departments_hold_it() -> None:
+    registered = _new()
+    marked = core.apply(registered, Action("mark_complex", "lead"), STANDARD)
+    assert marked.state.complex and marked.commands == ()
+    assert core.progress_clock(registered, "mark_complex", marked) == core.PROGRESS_STOP
+
+    dispatched = core.apply(marked.state, Action("dispatch", "lead", "", ("billing",)), STANDARD)
+    assert core.progress_clock(marked.state, "dispatch", dispatched) == core.PROGRESS_START
+    chased = core.apply(dispatched.state, Action("chase", "lead"), STANDARD)
+    assert core.progress_clock(dispatched.state, "chase", chased) == core.PROGRESS_KEEP
+
+    reported = core.apply(
+        dispatched.state, Action("progress", "li", "billing", (), "pipe ordered"), STANDARD
+    )
+    assert reported.state == dispatched.state
+    assert core.ProgressReported("billing", "pipe ordered") in reported.commands
+    assert core.NotifyDepartments(frozenset({""}), "progress") in reported.commands
+    assert core.progress_clock(dispatched.state, "progress", reported) == core.PROGRESS_START
+
+    replied = core.apply(dispatched.state, Action("reply", "li", "billing"), STANDARD)
+    assert core.progress_clock(dispatched.state, "reply", replied) == core.PROGRESS_STOP
+
+
+def test_given_a_case_held_by_departments_when_marked_complex_then_they_are_told() -> None:
+    handling = _act(_new(), "dispatch", "billing")
+    marked = core.apply(handling, Action("mark_complex", "lead"), STANDARD)
+    assert marked.commands == (core.NotifyDepartments(frozenset({"billing"}), "marked_complex"),)
+    assert core.progress_clock(handling, "mark_complex", marked) == core.PROGRESS_START
+
+
+@pytest.mark.parametrize(
+    ("state", "kind", "reason", "field"),
+    [
+        (_new("咨询"), "mark_complex", "", "category"),
+        (_act(_new(), "mark_complex"), "mark_complex", "", "action"),
+        (_act(_new(), "dispatch", "billing"), "progress", "", "note"),
+        (_new(), "progress", "too early", "action"),
+    ],
+)
+def test_given_a_progress_action_out_of_place_then_the_refusal_names_the_field(
+    state: CaseState, kind: str, reason: str, field: str
+) -> None:
+    with pytest.raises(InvalidRequest) as refused:
+        core.apply(state, Action(kind, "u", "billing", (), reason), STANDARD)
+    assert refused.value.details == {"field": field}
+
+
 # -- invariants over any sequence --------------------------------------------------
 
 _actions = st.builds(
@@ -271,3 +318,12 @@ def test_whatever_the_actions_the_workflow_keeps_its_invariants(
             assert not state.joint_partners
         if state.status in (core.REGISTERED, core.CLOSED):
             assert not state.awaiting
+        # Once complex, a case stays so; only complaints become complex.
+        assert state.complex >= before.complex
+        assert not state.complex or category == core.COMPLEX_CATEGORY
+        # The daily progress clock runs exactly while departments hold a complex case.
+        clock = core.progress_clock(before, action.kind, outcome)
+        held = state.complex and state.status in core.HELD_BY_DEPARTMENTS
+        assert (clock != core.PROGRESS_STOP) == held
+        if held and action.kind == core.PROGRESS:
+            assert clock == core.PROGRESS_START
