@@ -168,6 +168,8 @@ class CaseState:
     chases: int = 0
     supervised: bool = False
     complex: bool = False
+    # The full category (求助/技术故障): a workflow's limit may be its own.
+    category: str = ""
 
 
 @dataclass(frozen=True)
@@ -250,7 +252,7 @@ def apply(state: CaseState, action: Action, workflow: WorkflowDefinition) -> Out
 
 
 def _hours(workflow: WorkflowDefinition, step: int, state: CaseState) -> float:
-    return workflow.steps[step].limit_for(state.category_root)
+    return workflow.steps[step].limit_for(state.category, state.category_root)
 
 
 def _targets(action: Action) -> frozenset[str]:
@@ -569,9 +571,9 @@ def progress_clock(before: CaseState, action: str, outcome: Outcome) -> str:
     return PROGRESS_KEEP
 
 
-def new_case(category_root: str, workflow: WorkflowDefinition) -> Outcome:
+def new_case(category_root: str, workflow: WorkflowDefinition, category: str = "") -> Outcome:
     """A case just taken in: at the workflow's first step, its clock started."""
-    first = CaseState(status=REGISTERED, step=0, category_root=category_root)
+    first = CaseState(status=REGISTERED, step=0, category_root=category_root, category=category)
     entered, clock = _enter_step(first, 0, workflow, Action(NOTE, ""))
     return Outcome(entered, (clock,))
 

@@ -35,6 +35,8 @@ DEFAULT_CODES: Final[dict[str, tuple[tuple[str, str, str, str], ...]]] = {
         ("求助/停水", "停水", "Water cut", "求助"),
         ("咨询/缴费", "缴费", "Payment", "咨询"),
         ("求助/报修", "报修", "Repair report", "求助"),
+        # The seeds' technical problems: a solution within 2 h (workflow.STANDARD).
+        ("求助/技术故障", "技术故障", "Technical fault", "求助"),
     ),
     "source": (
         ("phone", "电话", "Phone", ""),

@@ -143,7 +143,7 @@ async def create_case(
     workflow_row = await store.default_workflow(tenant_id)
     definition, calendar = await store.workflow_of_row(workflow_row, tenant_id)
     at = now()
-    first = core.new_case(directory.category_root(category), definition)
+    first = core.new_case(directory.category_root(category), definition, category.code)
     clock = first.commands[0]
     assert isinstance(clock, core.StartStepClock)
     async with in_transaction():

@@ -35,6 +35,7 @@ def state_of(case: Case) -> core.CaseState:
         chases=case.chases,
         supervised=case.supervised,
         complex=case.complex,
+        category=case.category,
     )
 
 

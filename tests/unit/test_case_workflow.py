@@ -44,6 +44,17 @@ def test_given_a_complaint_when_dispatched_replied_and_accepted_then_it_is_close
     assert closed.status == core.CLOSED
 
 
+def test_given_a_technical_fault_then_its_own_two_hours_win_over_its_roots_day() -> None:
+    fault = core.new_case("求助", STANDARD, wf.TECHNICAL_FAULT).state
+    dispatched = core.apply(fault, Action("dispatch", "agent", "", ("supply",)), STANDARD)
+    assert dispatched.commands[0] == StartStepClock(2)
+    water_cut = core.new_case("求助", STANDARD, "求助/停水").state
+    dispatched = core.apply(water_cut, Action("dispatch", "agent", "", ("supply",)), STANDARD)
+    assert dispatched.commands[0] == StartStepClock(24)
+    handling = STANDARD.steps[1]
+    assert handling.limit_for("建议/其他", "建议") == handling.limit_hours == 72
+
+
 def test_given_an_enquiry_answered_on_the_call_then_it_closes_at_intake() -> None:
     assert _act(_new("咨询"), "close").status == core.CLOSED
 

@@ -158,6 +158,15 @@ async def test_given_an_enquiry_answered_on_the_call_then_it_closes_as_first_con
     assert await CaseAssignment.all().count() == 0
 
 
+async def test_given_a_technical_fault_then_the_department_has_two_hours(ui: UiClient) -> None:
+    case = await _new(category="求助/技术故障", subject="Smart meter shows error E4")
+    before = datetime.now(UTC)
+    dispatched = await _act(case["id"], "agent1001", action="dispatch", department="supply")
+    deadline = datetime.fromisoformat(dispatched["deadline"])
+    # The demo workflow counts every hour: two of them.
+    assert timedelta(hours=2) <= deadline - before < timedelta(hours=2, minutes=1)
+
+
 async def test_given_a_countersign_then_the_case_waits_for_both_departments(ui: UiClient) -> None:
     case = await _new()
     await _act(case["id"], "agent1001", action="dispatch", department="billing")
