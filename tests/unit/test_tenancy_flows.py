@@ -15,6 +15,7 @@ import pytest
 from ari_apps.app import CallCenter
 from ari_apps.ari.events import parse_event
 from ari_apps.cases.demo import STATUS_FLOW
+from ari_apps.customers.demo import CUSTOMER_FLOW
 from ari_apps.ivr import services as flows
 from ari_apps.ivr.demo import MAIN_MENU
 from ari_apps.ivr.stasis import start_test_flow
@@ -128,12 +129,13 @@ async def test_given_second_tenant_admin_when_listing_flows_then_only_their_own(
     await ui.login("administrator")
     await ui.get("/flows")
     # The demo tenant's own: its menu, its post-call survey, its case status
-    # line and its self-service answers.
+    # line, its self-service answers and its customer line.
     assert [row["name"] for row in ui.last.context["flows"]] == [
         seed.DEMO_FLOW,
         SURVEY_FLOW,
         STATUS_FLOW,
         ANSWERS_FLOW,
+        CUSTOMER_FLOW,
     ]
     assert (await ui.get(f"/flows/{created.id}")).status_code == 404
 

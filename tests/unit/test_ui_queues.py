@@ -250,7 +250,12 @@ async def test_given_queue_used_by_published_flow_then_delete_refused_naming_it(
     response = await ui.post("/queues/support/delete", {})
     assert response.status_code == 409
     assert ui.last.template == "queues/edit.html"
-    assert ui.last.context["refusal"].flows == ["Case status", "Main menu", "Self-service answers"]
+    assert ui.last.context["refusal"].flows == [
+        "Case status",
+        "Customer line",
+        "Main menu",
+        "Self-service answers",
+    ]
     assert "Main menu" in response.text and 'id="queue-delete-refused"' in response.text
     assert await Queue.exists(name="support")
     assert ui.center.reloads == 0
