@@ -246,11 +246,11 @@ async def test_given_postgres_when_restarted_and_seeded_again_then_demo_tenant_e
     await demo_data.seed_demo(database)
 
     assert await Tenant.all().count() == 1
-    # The main menu, the post-call survey, the case status line and the
-    # self-service answers, each once and published once; the demo
-    # departments once too.
-    assert await Flow.all().count() == 4
-    assert await FlowVersion.all().count() == 4
+    # The main menu, the post-call survey, the case status line, the
+    # self-service answers and the customer line, each once and published
+    # once; the demo departments once too.
+    assert await Flow.all().count() == 5
+    assert await FlowVersion.all().count() == 5
     assert await Department.all().count() == 3
     queue = await Queue.get(name="support")
     assert queue.wrapup_s == 3
