@@ -121,6 +121,17 @@ async def seed_pause_reasons(tenant: Tenant) -> None:
         )
 
 
+async def seed_demo_line(tenant_id: int, name: str, definition: dict[str, Any], did: str) -> None:
+    """A demo flow published under ``name`` and its DID, each created once:
+    an administrator's edits (or another use of the number) stay."""
+    flow = await Flow.get_or_none(tenant_id=tenant_id, name=name)
+    if flow is None:
+        flow = await Flow.create(tenant_id=tenant_id, name=name, draft=definition)
+        await publish_version(flow, definition, "seed")
+    if not await Did.exists(number=did):
+        await Did.create(number=did, tenant_id=tenant_id, flow=flow)
+
+
 async def _follow_demo_updates(flow: Flow, main_menu: dict[str, Any]) -> None:
     """A demo flow nobody edited (draft = the seed's last publish) follows
     the demo as features land; an edited one is left alone."""

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from hotline.models import Did, Flow
-from hotline.seed import DEMO_QUEUE, publish_version
+from hotline.seed import DEMO_QUEUE, seed_demo_line
 from hotline.settings import Settings
 
 STATUS_DID: Final = "8600"
@@ -134,9 +133,4 @@ STATUS_LINE: Final[dict[str, Any]] = {
 
 async def seed_status_line(settings: Settings, *, tenant_id: int) -> None:
     """The flow and its DID, created once (an administrator's edits stay)."""
-    flow = await Flow.get_or_none(tenant_id=tenant_id, name=STATUS_FLOW)
-    if flow is None:
-        flow = await Flow.create(tenant_id=tenant_id, name=STATUS_FLOW, draft=STATUS_LINE)
-        await publish_version(flow, STATUS_LINE, "seed")
-    if not await Did.exists(number=STATUS_DID):
-        await Did.create(number=STATUS_DID, tenant_id=tenant_id, flow=flow)
+    await seed_demo_line(tenant_id, STATUS_FLOW, STATUS_LINE, STATUS_DID)

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from hotline.models import Did, Flow
-from hotline.seed import DEMO_QUEUE, publish_version
+from hotline.seed import DEMO_QUEUE, seed_demo_line
 from hotline.settings import Settings
 
 CUSTOMER_DID: Final = "8800"
@@ -108,10 +107,4 @@ def customer_line() -> dict[str, Any]:
 
 async def seed_customer_line(settings: Settings, *, tenant_id: int) -> None:
     """The flow and its DID, created once (an administrator's edits stay)."""
-    flow = await Flow.get_or_none(tenant_id=tenant_id, name=CUSTOMER_FLOW)
-    if flow is None:
-        definition = customer_line()
-        flow = await Flow.create(tenant_id=tenant_id, name=CUSTOMER_FLOW, draft=definition)
-        await publish_version(flow, definition, "seed")
-    if not await Did.exists(number=CUSTOMER_DID):
-        await Did.create(number=CUSTOMER_DID, tenant_id=tenant_id, flow=flow)
+    await seed_demo_line(tenant_id, CUSTOMER_FLOW, customer_line(), CUSTOMER_DID)

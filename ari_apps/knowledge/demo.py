@@ -13,9 +13,8 @@ from __future__ import annotations
 from typing import Any, Final
 
 from hotline.knowledge import core, services
-from hotline.models import Did, Flow
 from hotline.models_knowledge import KnowledgeArticle
-from hotline.seed import DEMO_QUEUE, publish_version
+from hotline.seed import DEMO_QUEUE, seed_demo_line
 from hotline.settings import Settings
 
 ANSWERS_DID: Final = "8601"
@@ -97,10 +96,4 @@ def answers_line(fee_article: int, outage_article: int) -> dict[str, Any]:
 async def seed_answers_line(settings: Settings, *, tenant_id: int) -> None:
     """The demo articles, the flow and its DID, created once (edits stay)."""
     fee, outage = [await _article(tenant_id, form) for form in DEMO_ARTICLES]
-    flow = await Flow.get_or_none(tenant_id=tenant_id, name=ANSWERS_FLOW)
-    if flow is None:
-        definition = answers_line(fee, outage)
-        flow = await Flow.create(tenant_id=tenant_id, name=ANSWERS_FLOW, draft=definition)
-        await publish_version(flow, definition, "seed")
-    if not await Did.exists(number=ANSWERS_DID):
-        await Did.create(number=ANSWERS_DID, tenant_id=tenant_id, flow=flow)
+    await seed_demo_line(tenant_id, ANSWERS_FLOW, answers_line(fee, outage), ANSWERS_DID)
