@@ -80,7 +80,7 @@ from ari_apps.acd.events import (
     Tick,
 )
 from ari_apps.acd.exceptions import InvalidConfigError, QueueInUseError, UnknownQueueError
-from ari_apps.acd.records import AgentRecord, QueueRecord
+from ari_apps.acd.records import QueueRecord
 from ari_apps.acd.routing import plan_offers
 from ari_apps.acd.state import AcdState, emit
 from ari_apps.acd.status import AgentStatus, QueueStatus, build_agent_status, build_queue_status
@@ -121,7 +121,7 @@ class Acd:
             if agent.agent_id in self._state.agents:
                 raise InvalidConfigError(f"agent {agent.agent_id!r}", "agent_id", "duplicate")
             self._check_membership(agent)
-            self._state.agents[agent.agent_id] = AgentRecord(agent)
+            self._state.add_agent(agent)
 
     def handle(self, event: Event) -> list[Command]:
         """Apply one event; return the commands for the adapter, in order.
@@ -282,7 +282,7 @@ class Acd:
         self._check_membership(config)
         record = self._state.agents.get(config.agent_id)
         if record is None:
-            self._state.agents[config.agent_id] = AgentRecord(config)
+            self._state.add_agent(config)
         else:
             record.config = config
 

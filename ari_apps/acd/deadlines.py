@@ -25,7 +25,6 @@ leave-empty; both apply again as soon as the offer fails.
 from __future__ import annotations
 
 from ari_apps.acd.commands import (
-    AGENT_WRAP_UP,
     CANCEL_RING_TIMEOUT,
     LEFT_CALLER_MAX_WAIT,
     LEFT_LEAVE_EMPTY,
@@ -67,10 +66,8 @@ def run_due(state: AcdState, now: float, out: list[Command]) -> None:
             for agent_id in sorted(caller.ringing_agents):
                 out.append(CancelOffer(caller.call_id, agent_id, CANCEL_RING_TIMEOUT))
                 state.fail_offer(caller, state.agents[agent_id], now, out)
-    for agent in state.agents.values():
-        ends_at = agent.wrapup_ends_at
-        if agent.state == AGENT_WRAP_UP and ends_at is not None and ends_at <= now:
-            state.finish_after_call_work(agent, now, out)
+    for agent in state.wrap_ups_due(now):
+        state.finish_after_call_work(agent, now, out)
     for caller in state.callers.values():
         # The wait for a familiar agent is over: any agent may take them now
         # (and next_deadline stops asking for a Tick at that time).
@@ -220,7 +217,8 @@ def next_deadline(state: AcdState) -> float | None:
         familiar_until = caller.familiar_until(state.queues[caller.queue].config)
         if familiar_until is not None:
             deadlines.append(familiar_until)
-    for agent in state.agents.values():
-        if agent.state == AGENT_WRAP_UP and agent.wrapup_ends_at is not None:
-            deadlines.append(agent.wrapup_ends_at)
+    for agent_id in state.wrapping_up:
+        ends_at = state.agents[agent_id].wrapup_ends_at
+        if ends_at is not None:
+            deadlines.append(ends_at)
     return min(deadlines, default=None)

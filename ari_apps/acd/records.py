@@ -104,6 +104,10 @@ class AgentRecord:
     # Requested while on a call, applied when the call (and wrap-up) ends:
     # a not_ready reason, or None for "become ready".
     not_ready_after_call: str | None = None
+    # The ids of its ACD's agents in wrap-up (``AcdState.wrapping_up``),
+    # kept by ``become``: every event asks who finishes wrap-up now and when
+    # the next one does, and need not look at every agent for that.
+    wrapping_up: set[str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def agent_id(self) -> str:
@@ -141,6 +145,11 @@ class AgentRecord:
         self.state_since = now
         if state != AGENT_WRAP_UP:
             self.wrapup_ends_at = None
+        if self.wrapping_up is not None:
+            if state == AGENT_WRAP_UP:
+                self.wrapping_up.add(self.agent_id)
+            else:
+                self.wrapping_up.discard(self.agent_id)
         return AgentStateChanged(self.agent_id, state, reason)
 
 

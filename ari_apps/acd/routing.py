@@ -53,6 +53,12 @@ def plan_offers(
 ) -> list[PlannedOffer]:
     """Decide who rings for whom now. Updates each queue's round-robin memory
     (it is part of the decision), mutates nothing else."""
+    # Most events (an answer, a hang-up, a ring timing out) find nobody
+    # waiting to be offered: the agents are not even looked at then (every
+    # event routes, and a centre has far more agents than waiting callers).
+    callers = [c for c in callers if not c.is_ringing]
+    if not callers:
+        return []
     agents = list(agents)
     free = [agent for agent in agents if agent.is_free()]
     if not free:
@@ -63,7 +69,7 @@ def plan_offers(
     # agent just ready, this is most of the decision's time.
     reachable = set().union(*(agent.config.queues for agent in free))
     waiting = sorted(
-        (c for c in callers if not c.is_ringing and c.queue in reachable),
+        (c for c in callers if c.queue in reachable),
         key=WaitingCaller.order_key,
     )
     plans: list[PlannedOffer] = []

@@ -23,6 +23,7 @@ from ari_apps.acd.commands import (
     CancelOffer,
     Command,
 )
+from ari_apps.acd.config import AgentConfig
 from ari_apps.acd.exceptions import UnknownAgentError, UnknownQueueError
 from ari_apps.acd.records import (
     AgentRecord,
@@ -44,6 +45,25 @@ class AcdState:
     callers: dict[str, WaitingCaller] = field(default_factory=dict)
     connected: dict[str, ConnectedCall] = field(default_factory=dict)
     arrivals: itertools.count[int] = field(default_factory=itertools.count)
+    # Agents in wrap-up, kept by ``AgentRecord.become`` (see there).
+    wrapping_up: set[str] = field(default_factory=set)
+
+    def add_agent(self, config: AgentConfig) -> AgentRecord:
+        record = AgentRecord(config, wrapping_up=self.wrapping_up)
+        self.agents[config.agent_id] = record
+        return record
+
+    def wrap_ups_due(self, now: float) -> list[AgentRecord]:
+        """The agents whose wrap-up has ended by ``now``, in the order of ``agents``."""
+        due = [
+            agent
+            for agent in (self.agents[agent_id] for agent_id in self.wrapping_up)
+            if agent.wrapup_ends_at is not None and agent.wrapup_ends_at <= now
+        ]
+        if len(due) > 1:
+            order = {agent_id: place for place, agent_id in enumerate(self.agents)}
+            due.sort(key=lambda agent: order[agent.agent_id])
+        return due
 
     def queue(self, name: str) -> QueueRecord:
         try:

@@ -380,6 +380,9 @@ class AcdMachine(RuleBasedStateMachine):
             status = self.acd.agent_status(agent_id)
             assert status.state == self.model.agent_state.get(agent_id, "logged_out")
             assert status.offered_call_id == self.model.offers.get(agent_id)
+        # The index the deadlines read instead of every agent is never stale.
+        in_wrap_up = {a for a in AGENT_IDS if self.model.agent_state.get(a) == "wrap_up"}
+        assert self.acd._state.wrapping_up == in_wrap_up
 
     def teardown(self) -> None:
         for call_id in sorted(self.model.queued):
