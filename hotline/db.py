@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from tortoise import Tortoise
 from tortoise.backends.base.executor import EXECUTOR_CACHE
@@ -42,17 +42,6 @@ def model_modules() -> list[str]:
     return found
 
 
-# SQLite's durability for the WAL journal Tortoise opens it in.  NORMAL
-# syncs the WAL at checkpoints, not at every commit: a committed row
-# survives a killed Hotline (the guarantee restarts and adoption rely on),
-# and only a power loss or kernel crash may roll back the last commits,
-# never corrupting the file.  FULL (SQLite's default) syncs every commit;
-# under ``make bench`` that costs about 1 ms of Hotline CPU per call, as a
-# call's urgent rows (waiting, connected, agents' states) are committed at
-# once.  A URL that names ``synchronous`` keeps its own choice.
-SQLITE_SYNCHRONOUS_DEFAULT: Final = "NORMAL"
-
-
 def sqlite_file(url: str) -> Path | None:
     """The database file of an SQLite URL (its pragmas left off), else None."""
     if not url.startswith("sqlite://") or url == "sqlite://:memory:":
@@ -60,21 +49,9 @@ def sqlite_file(url: str) -> Path | None:
     return Path(url[len("sqlite://") :].partition("?")[0])
 
 
-def with_sqlite_defaults(url: str) -> str:
-    """``url`` with ``synchronous`` set, for an SQLite file that does not set it."""
-    if not url.startswith("sqlite://") or url == "sqlite://:memory:":
-        return url
-    path, _, query = url.partition("?")
-    if any(part.split("=", 1)[0] == "synchronous" for part in query.split("&")):
-        return url
-    extra = f"synchronous={SQLITE_SYNCHRONOUS_DEFAULT}"
-    return f"{path}?{query}&{extra}" if query else f"{path}?{extra}"
-
-
 def tortoise_config(url: str) -> dict[str, Any]:
     """Tortoise's config: the default connection at ``url`` and the one app, "models"."""
-    connection = with_sqlite_defaults(normalise_url(url))
-    return {"connections": {"default": connection}, "apps": apps_config(model_modules())}
+    return {"connections": {"default": normalise_url(url)}, "apps": apps_config(model_modules())}
 
 
 async def init_db(url: str) -> None:

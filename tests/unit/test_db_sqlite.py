@@ -1,4 +1,5 @@
-"""SQLite's durability setting: NORMAL by default, the URL's own when it names one."""
+"""An SQLite URL may carry pragmas (``?synchronous=NORMAL``): they reach
+SQLite, and the database file is the URL without them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 import pytest
 from tortoise import connections
 
-from hotline.db import close_db, init_db, sqlite_file, with_sqlite_defaults
+from hotline.db import close_db, init_db, sqlite_file
 from hotline.models import AuditEntry
 
 # PRAGMA synchronous answers with a number.
@@ -15,30 +16,8 @@ SYNCHRONOUS_NORMAL = 1
 SYNCHRONOUS_FULL = 2
 
 
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        ("sqlite:///var/h.sqlite3", "sqlite:///var/h.sqlite3?synchronous=NORMAL"),
-        (
-            "sqlite:///var/h.sqlite3?journal_size_limit=1024",
-            "sqlite:///var/h.sqlite3?journal_size_limit=1024&synchronous=NORMAL",
-        ),
-        ("sqlite:///var/h.sqlite3?synchronous=FULL", "sqlite:///var/h.sqlite3?synchronous=FULL"),
-        (
-            "sqlite:///var/h.sqlite3?a=1&synchronous=EXTRA",
-            "sqlite:///var/h.sqlite3?a=1&synchronous=EXTRA",
-        ),
-        # Not a file, or not SQLite: nothing to add.
-        ("sqlite://:memory:", "sqlite://:memory:"),
-        ("postgres://u:p@localhost/hotline", "postgres://u:p@localhost/hotline"),
-    ],
-)
-def test_an_sqlite_file_gets_normal_unless_its_url_names_a_setting(url: str, expected: str) -> None:
-    assert with_sqlite_defaults(url) == expected
-
-
 def test_the_database_file_is_the_url_without_its_pragmas() -> None:
-    assert sqlite_file("sqlite:///var/h.sqlite3?synchronous=FULL") == Path("/var/h.sqlite3")
+    assert sqlite_file("sqlite:///var/h.sqlite3?synchronous=NORMAL") == Path("/var/h.sqlite3")
     assert sqlite_file("sqlite:///var/h.sqlite3") == Path("/var/h.sqlite3")
     assert sqlite_file("sqlite://:memory:") is None
     assert sqlite_file("postgres://localhost/hotline") is None
@@ -50,9 +29,11 @@ async def _synchronous() -> int:
 
 
 @pytest.mark.parametrize(
-    ("suffix", "expected"), [("", SYNCHRONOUS_NORMAL), ("?synchronous=FULL", SYNCHRONOUS_FULL)]
+    ("suffix", "expected"),
+    # SQLite's own default is FULL: every commit synced.
+    [("", SYNCHRONOUS_FULL), ("?synchronous=NORMAL", SYNCHRONOUS_NORMAL)],
 )
-async def test_an_opened_database_runs_with_that_setting_and_its_file_is_private(
+async def test_an_opened_database_runs_with_the_urls_pragmas_and_its_file_is_private(
     tmp_path: Path, suffix: str, expected: int
 ) -> None:
     database = tmp_path / "sub" / "h.sqlite3"
