@@ -41,8 +41,8 @@ from ari_apps.ari.client import AriClient
 from ari_apps.ari.errors import AriError
 from ari_apps.ari.events import (
     CHANNEL_DESTROYED,
-    ENDPOINT_STATE_CHANGE,
     HANDLED_EVENT_TYPES,
+    PEER_STATUS_CHANGE,
     STASIS_END,
     STASIS_START,
     AriEvent,
@@ -585,16 +585,15 @@ class CallCenter:
                 self.channels.release(channel_id, holder)
 
     async def on_global_event(self, event: AriEvent) -> None:
-        if event.type == ENDPOINT_STATE_CHANGE and event.endpoint:
+        if event.type == PEER_STATUS_CHANGE and event.endpoint:
             technology, _, resource = event.endpoint.partition("/")
             if technology != "PJSIP":
                 return
+            # The endpoint snapshot in the event has the state PJSIP just set.
             registered = event.endpoint_state == "online"
             if self.acd.acd.agent_registered(resource) in (None, registered):
-                # Asterisk (res/stasis/app.c) sends EndpointStateChange on
-                # every endpoint snapshot update, and the snapshot lists the
-                # endpoint's channels: one comes with every call an agent
-                # rings or takes.  Only a change of registration concerns the ACD.
+                # Not an agent, or what the ACD knows already (reconcile
+                # after a reconnect may have read it first).
                 return
             with contextlib.suppress(AcdError):
                 await self.acd.handle(AgentDeviceChanged(time.time(), resource, registered))

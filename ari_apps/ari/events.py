@@ -30,6 +30,7 @@ BRIDGE_CREATED: Final = "BridgeCreated"
 BRIDGE_DESTROYED: Final = "BridgeDestroyed"
 DEVICE_STATE_CHANGED: Final = "DeviceStateChanged"
 ENDPOINT_STATE_CHANGE: Final = "EndpointStateChange"
+PEER_STATUS_CHANGE: Final = "PeerStatusChange"
 DIAL: Final = "Dial"
 
 # What the apps branch on; ``AriClient(event_types=...)`` asks Asterisk to
@@ -47,7 +48,14 @@ HANDLED_EVENT_TYPES: Final = frozenset(
         PLAYBACK_FINISHED,
         RECORDING_FINISHED,
         RECORDING_FAILED,
-        ENDPOINT_STATE_CHANGE,
+        # Not EndpointStateChange: Asterisk (main/endpoints.c) sends that on
+        # every change of an endpoint's snapshot, which lists its channels,
+        # so every agent call brought two or three of them, each parsed and
+        # dropped.  PJSIP publishes PeerStatusChange exactly when an
+        # endpoint goes online or offline (res_pjsip/pjsip_configuration.c,
+        # persistent_endpoint_update_state), with the new state in its
+        # endpoint snapshot: the registration change the ACD needs.
+        PEER_STATUS_CHANGE,
     }
 )
 
