@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,15 +23,28 @@ class BusEvent:
     at: float = field(default_factory=time.time)
 
 
+# Decides at publish time whether a subscriber wants an event at all.
+EventFilter = Callable[[BusEvent], bool]
+
+
 class Subscription:
-    def __init__(self, bus: EventBus, topics: frozenset[str] | None, maxsize: int) -> None:
+    def __init__(
+        self,
+        bus: EventBus,
+        topics: frozenset[str] | None,
+        maxsize: int,
+        accepts: EventFilter | None = None,
+    ) -> None:
         self._bus = bus
         self.topics = topics
+        self.accepts = accepts
         self.queue: asyncio.Queue[BusEvent] = asyncio.Queue(maxsize=maxsize)
         self.dropped = 0
 
     def offer(self, event: BusEvent) -> None:
         if self.topics is not None and event.topic not in self.topics:
+            return
+        if self.accepts is not None and not self.accepts(event):
             return
         if self.queue.full():
             self.queue.get_nowait()
@@ -54,8 +67,16 @@ class EventBus:
         self._subscriptions: list[Subscription] = []
         self.published = 0
 
-    def subscribe(self, topics: set[str] | None = None, maxsize: int = 1000) -> Subscription:
-        sub = Subscription(self, frozenset(topics) if topics else None, maxsize)
+    def subscribe(
+        self,
+        topics: set[str] | None = None,
+        maxsize: int = 1000,
+        *,
+        accepts: EventFilter | None = None,
+    ) -> Subscription:
+        """``accepts``, when given, is asked synchronously by ``publish``: an
+        event it refuses is never queued, and wakes no one."""
+        sub = Subscription(self, frozenset(topics) if topics else None, maxsize, accepts)
         self._subscriptions.append(sub)
         return sub
 

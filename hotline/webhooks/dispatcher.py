@@ -93,7 +93,7 @@ class WebhookDispatcher:
     async def start(self) -> None:
         if self._tasks:
             return
-        self._subscription = self._bus.subscribe(set(core.BUS_TOPICS))
+        self._subscription = self._bus.subscribe(set(core.BUS_TOPICS), accepts=self._may_want)
         self._client = httpx.AsyncClient(
             timeout=self._timeout_s, follow_redirects=False, headers={"User-Agent": USER_AGENT}
         )
@@ -132,6 +132,21 @@ class WebhookDispatcher:
                 await self.handle(event)
             except Exception:
                 log.exception("webhooks: event %s/%s not stored", event.topic, event.kind)
+
+    def _may_want(self, event: BusEvent) -> bool:
+        """Whether ``handle`` may store something for ``event``, asked by the
+        bus as the event is published: a call publishes about ten events, and
+        where no webhook wants them (most installs) each one otherwise woke
+        the listener only to be dropped there (``make bench``).  Refuses only
+        what ``handle`` would refuse with the kinds it knows now; when those
+        are due to be re-read, the event goes through and ``handle`` re-reads."""
+        kind = core.webhook_kind(event.topic, event.kind)
+        if kind is None or not event.data.get("call_id"):
+            return False
+        wanted = self._wanted
+        if wanted is None or time.monotonic() - self._wanted_at >= self._poll_s:
+            return True
+        return kind in wanted
 
     async def handle(self, event: BusEvent) -> int:
         """Store the event's deliveries; how many rows were written."""

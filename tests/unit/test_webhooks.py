@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hotline import api_tokens, lookup_hosts
-from hotline.bus import EventBus
+from hotline.bus import BusEvent, EventBus
 from hotline.errors import NotFound
 from hotline.models import AuditEntry, Tenant
 from hotline.models_webhook import WebhookDelivery, WebhookSubscription
@@ -532,3 +532,32 @@ async def test_given_a_webhook_with_deliveries_then_the_htmx_partial_matches_its
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)
         GOLDEN.write_text(text, encoding="utf-8")
     assert text == GOLDEN.read_text(encoding="utf-8")
+
+
+async def test_given_no_webhook_wants_a_kind_then_its_events_are_refused_as_published(
+    seeded: Settings,
+) -> None:
+    bus = EventBus()
+    dispatcher = WebhookDispatcher(bus, poll_s=0.2)
+    answered = BusEvent("call", "answered", {"call_id": "c1", "agent": "1001"})
+    # Nothing known yet: let it through, ``handle`` reads the wanted kinds.
+    assert dispatcher._may_want(answered)
+    assert await dispatcher.handle(answered) == 0
+    # Known now, and nobody wants it: refused before it is queued.
+    assert not dispatcher._may_want(answered)
+    listening = bus.subscribe({"call"}, accepts=dispatcher._may_want)
+    for _ in range(50):
+        bus.publish("call", "answered", call_id="c1", agent="1001")
+    assert listening.queue.qsize() == 0
+    # Never a webhook: no call id, or a kind no webhook carries.
+    assert not dispatcher._may_want(BusEvent("call", "answered", {"agent": "1001"}))
+    assert not dispatcher._may_want(BusEvent("agent", "state_changed", {"call_id": "c1"}))
+
+    # A webhook for it: once the kinds are due to be re-read, it goes through
+    # again, and is stored.
+    await _subscribe("http://127.0.0.1:9/hook", ("call.answered",))
+    await asyncio.sleep(0.25)
+    bus.publish("call", "answered", call_id="c2", agent="1001")
+    assert listening.queue.qsize() == 1
+    assert await dispatcher.handle(listening.queue.get_nowait()) == 1
+    assert dispatcher._may_want(answered)
