@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 from ari_apps.ari.errors import AriNotFound
 
 log = logging.getLogger(__name__)
+
+Job = Callable[[], Awaitable[None]]
 
 
 class SerialJobs:
@@ -17,37 +20,50 @@ class SerialJobs:
 
     A job that fails is logged and does not stop the jobs after it: the next
     step of a call (hang-up, clean-up) must still happen.
+
+    One worker task per key drains that key's jobs and ends when none is
+    left.  (A task per job, each waiting for the one before, cost a task and
+    an ``asyncio.wait`` per job: about six a call under ``make bench``.)
     """
 
     def __init__(self) -> None:
-        self._tails: dict[str, asyncio.Task[None]] = {}
+        # A key's queue holds its running job first, then the jobs waiting.
+        self._queues: dict[str, deque[Job]] = {}
+        self._workers: dict[str, asyncio.Task[None]] = {}
 
-    def run(self, key: str, job: Callable[[], Awaitable[None]]) -> None:
-        previous = self._tails.get(key)
-        task = asyncio.ensure_future(self._after(previous, job))
-        self._tails[key] = task
-        task.add_done_callback(lambda done: self._forget(key, done))
+    def run(self, key: str, job: Job) -> None:
+        queue = self._queues.get(key)
+        if queue is not None:
+            queue.append(job)
+            return
+        queue = deque((job,))
+        self._queues[key] = queue
+        self._workers[key] = asyncio.ensure_future(self._drain(key, queue))
 
-    @staticmethod
-    async def _after(
-        previous: asyncio.Task[None] | None, job: Callable[[], Awaitable[None]]
-    ) -> None:
-        if previous is not None:
-            # Only the order matters here; the previous job logged its own failure.
-            await asyncio.wait([previous])
+    async def _drain(self, key: str, queue: deque[Job]) -> None:
         try:
-            await job()
-        except AriNotFound as exc:
-            log.info("ACD job: channel or bridge already gone (%s)", exc)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("ACD job failed")
-
-    def _forget(self, key: str, task: asyncio.Task[None]) -> None:
-        if self._tails.get(key) is task:
-            del self._tails[key]
+            while queue:
+                try:
+                    await queue[0]()
+                except AriNotFound as exc:
+                    log.info("ACD job: channel or bridge already gone (%s)", exc)
+                except asyncio.CancelledError:
+                    task = asyncio.current_task()
+                    if task is not None and task.cancelling():
+                        raise  # ``cancel``: the key's remaining jobs go too
+                    # Something the job awaited was cancelled: its failure only.
+                    log.warning("ACD job for %s cancelled", key)
+                except Exception:
+                    log.exception("ACD job failed")
+                finally:
+                    queue.popleft()
+        finally:
+            # No await since the queue was found empty: ``run`` cannot have
+            # added a job that nobody would run.
+            if self._queues.get(key) is queue:
+                del self._queues[key]
+                del self._workers[key]
 
     def cancel(self) -> None:
-        for task in self._tails.values():
+        for task in self._workers.values():
             task.cancel()
