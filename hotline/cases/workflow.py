@@ -4,8 +4,9 @@ A workflow is an ordered list of steps, as many as a centre needs.  Each
 step has a kind (``intake``, ``handle``, ``review``: see ``core``), a name
 and a time limit in business hours, with its own limit per case category
 (the seeds: complaints replied to within 24 h, technical problems within
-2 h); a category's full path (求助/技术故障) wins over its root (求助).  Which departments handle a case is chosen when it is dispatched, not
-here: the same workflow serves every department.
+2 h); a category's full path (求助/技术故障) wins over its root (求助).
+Which departments handle a case is chosen when it is dispatched, not here:
+the same workflow serves every department.
 
 Stored as JSON (``CaseWorkflow.definition``) and checked by ``parse``, whose
 refusals name the step and the field.
