@@ -143,10 +143,8 @@ class WebhookDispatcher:
         kind = core.webhook_kind(event.topic, event.kind)
         if kind is None or not event.data.get("call_id"):
             return False
-        wanted = self._wanted
-        if wanted is None or time.monotonic() - self._wanted_at >= self._poll_s:
-            return True
-        return kind in wanted
+        wanted = self._known_wanted()
+        return wanted is None or kind in wanted
 
     async def handle(self, event: BusEvent) -> int:
         """Store the event's deliveries; how many rows were written."""
@@ -170,12 +168,18 @@ class WebhookDispatcher:
             self._wake.set()
         return written
 
-    async def _kinds_wanted(self) -> frozenset[str]:
-        now = time.monotonic()
-        if self._wanted is None or now - self._wanted_at >= self._poll_s:
-            self._wanted = await store.active_kinds()
-            self._wanted_at = now
+    def _known_wanted(self) -> frozenset[str] | None:
+        """The kinds last read, or None when they are due to be read again."""
+        if self._wanted is None or time.monotonic() - self._wanted_at >= self._poll_s:
+            return None
         return self._wanted
+
+    async def _kinds_wanted(self) -> frozenset[str]:
+        wanted = self._known_wanted()
+        if wanted is None:
+            wanted = self._wanted = await store.active_kinds()
+            self._wanted_at = time.monotonic()
+        return wanted
 
     async def _tenant_of(self, event: BusEvent, call_id: str) -> int:
         tenant_id = event.data.get("tenant_id")
