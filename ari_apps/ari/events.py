@@ -29,7 +29,6 @@ RECORDING_FAILED: Final = "RecordingFailed"
 BRIDGE_CREATED: Final = "BridgeCreated"
 BRIDGE_DESTROYED: Final = "BridgeDestroyed"
 DEVICE_STATE_CHANGED: Final = "DeviceStateChanged"
-ENDPOINT_STATE_CHANGE: Final = "EndpointStateChange"
 PEER_STATUS_CHANGE: Final = "PeerStatusChange"
 DIAL: Final = "Dial"
 
