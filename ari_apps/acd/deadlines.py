@@ -217,8 +217,7 @@ def next_deadline(state: AcdState) -> float | None:
         familiar_until = caller.familiar_until(state.queues[caller.queue].config)
         if familiar_until is not None:
             deadlines.append(familiar_until)
-    for agent_id in state.wrapping_up:
-        ends_at = state.agents[agent_id].wrapup_ends_at
-        if ends_at is not None:
-            deadlines.append(ends_at)
+    wrap_up_end = state.earliest_wrap_up_end()
+    if wrap_up_end is not None:
+        deadlines.append(wrap_up_end)
     return min(deadlines, default=None)

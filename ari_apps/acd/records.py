@@ -6,6 +6,7 @@ and the frozen snapshots of ``status.py``.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -99,7 +100,8 @@ class AgentRecord:
     idle_since: float = 0.0
     offered_call: str | None = None
     connected_call: str | None = None
-    wrapup_ends_at: float | None = None
+    # Read and set through ``wrapup_ends_at``, which keeps ``wrap_up_ends``.
+    _wrapup_ends_at: float | None = field(default=None, repr=False)
     consecutive_misses: int = 0
     # Requested while on a call, applied when the call (and wrap-up) ends:
     # a not_ready reason, or None for "become ready".
@@ -108,6 +110,20 @@ class AgentRecord:
     # kept by ``become``: every event asks who finishes wrap-up now and when
     # the next one does, and need not look at every agent for that.
     wrapping_up: set[str] | None = field(default=None, repr=False, compare=False)
+    # Its ACD's heap of (wrap-up end, agent id), pushed to whenever an end is
+    # set (``AcdState.earliest_wrap_up_end``): the next end is read off its
+    # top, not found by looking at every agent in wrap-up on every event.
+    wrap_up_ends: list[tuple[float, str]] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def wrapup_ends_at(self) -> float | None:
+        return self._wrapup_ends_at
+
+    @wrapup_ends_at.setter
+    def wrapup_ends_at(self, ends_at: float | None) -> None:
+        self._wrapup_ends_at = ends_at
+        if ends_at is not None and self.wrap_up_ends is not None:
+            heapq.heappush(self.wrap_up_ends, (ends_at, self.config.agent_id))
 
     @property
     def agent_id(self) -> str:

@@ -9,6 +9,7 @@ Invariants kept here (and checked by the property tests):
 
 from __future__ import annotations
 
+import heapq
 import itertools
 from dataclasses import dataclass, field
 
@@ -48,13 +49,36 @@ class AcdState:
     # Agents in wrap-up, kept by ``AgentRecord.become`` (see there).
     wrapping_up: set[str] = field(default_factory=set)
 
+    # (wrap-up end, agent id) as a heap, pushed to by ``AgentRecord`` each
+    # time an end is set.  An entry goes stale when that agent leaves wrap-up
+    # or gets another end; stale entries are dropped once they reach the top.
+    wrap_up_ends: list[tuple[float, str]] = field(default_factory=list)
+
     def add_agent(self, config: AgentConfig) -> AgentRecord:
-        record = AgentRecord(config, wrapping_up=self.wrapping_up)
+        record = AgentRecord(config, wrapping_up=self.wrapping_up, wrap_up_ends=self.wrap_up_ends)
         self.agents[config.agent_id] = record
         return record
 
+    def earliest_wrap_up_end(self) -> float | None:
+        """When the next agent's wrap-up ends (None: nobody is in wrap-up)."""
+        heap = self.wrap_up_ends
+        while heap:
+            ends_at, agent_id = heap[0]
+            agent = self.agents.get(agent_id)
+            if (
+                agent is not None
+                and agent_id in self.wrapping_up
+                and agent.wrapup_ends_at == ends_at
+            ):
+                return ends_at
+            heapq.heappop(heap)
+        return None
+
     def wrap_ups_due(self, now: float) -> list[AgentRecord]:
         """The agents whose wrap-up has ended by ``now``, in the order of ``agents``."""
+        earliest = self.earliest_wrap_up_end()
+        if earliest is None or earliest > now:
+            return []  # what nearly every event finds
         due = [
             agent
             for agent in (self.agents[agent_id] for agent_id in self.wrapping_up)

@@ -47,7 +47,10 @@ RANDOM: Final = "random"
 SKILLS_BASED: Final = "skills-based"
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: routing builds one for every eligible free agent at every
+# offer, and a frozen dataclass's __init__ (object.__setattr__ per field)
+# took 2.2 us against 0.9 us.  Strategies only read them.
+@dataclass(slots=True)
 class AgentCandidate:
     """What a strategy may know about a free agent."""
 
@@ -78,6 +81,8 @@ class Strategy:
 
 def meets_required_skills(skills: Mapping[str, int], required: Mapping[str, int]) -> bool:
     """True when the agent has every required skill at (at least) the minimum level."""
+    if not required:
+        return True  # most queues and callers: asked for every free agent at every offer
     return all(skills.get(skill, 0) >= minimum for skill, minimum in required.items())
 
 

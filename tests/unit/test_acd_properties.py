@@ -383,6 +383,11 @@ class AcdMachine(RuleBasedStateMachine):
         # The index the deadlines read instead of every agent is never stale.
         in_wrap_up = {a for a in AGENT_IDS if self.model.agent_state.get(a) == "wrap_up"}
         assert self.acd._state.wrapping_up == in_wrap_up
+        # So is the heap of wrap-up ends that the next deadline is read from.
+        state = self.acd._state
+        ends = [state.agents[a].wrapup_ends_at for a in in_wrap_up]
+        expected_end = min((end for end in ends if end is not None), default=None)
+        assert state.earliest_wrap_up_end() == expected_end
 
     def teardown(self) -> None:
         for call_id in sorted(self.model.queued):
