@@ -70,6 +70,11 @@ class ResponseParser:
             return None
         if data:
             self.received_any = True
+            if self._state == "head" and not self._buffer:
+                whole = whole_response(data)
+                if whole is not None:
+                    self._state = "done"
+                    return whole
         self._buffer += data
         while True:
             progressed = self._step()
@@ -221,6 +226,73 @@ class ResponseParser:
         if not line:
             self._state = "done"
         return True
+
+
+# What ``bytes.strip()`` removes, for the same result on a latin-1 ``str``
+# (whose ``strip()`` would also take "\x85" and "\xa0").
+_ASCII_WHITESPACE: Final = " \t\n\r\x0b\x0c"
+_STATUS_LINE_START: Final = ("HTTP/1.1 ", "HTTP/1.0 ")
+
+
+def whole_response(data: bytes) -> Response | None:
+    """The common case in one go: ``data`` is exactly one complete response
+    framed by Content-Length, with plain headers, each named once.
+
+    Anything else (a partial read, chunks, an interim answer, a repeated or
+    odd header, bytes past the body, garbage) returns None, for
+    ``ResponseParser``'s states to frame or reject.  Every ARI answer is the
+    common case, and this is about a quarter of the states' CPU (a dozen
+    answers a call under ``make bench``: 13 us each through the states).
+    """
+    end = data.find(b"\r\n\r\n")
+    if end < 0 or end > MAX_HEAD_BYTES:
+        return None
+    status_line, *header_lines = data[:end].decode("latin-1").split("\r\n")
+    if not status_line.startswith(_STATUS_LINE_START):
+        return None
+    code = status_line[9:12]
+    if not (len(code) == 3 and code.isascii() and code.isdigit()) or status_line[12:13] not in (
+        "",
+        " ",
+    ):
+        return None
+    status = int(code)
+    if status < 200:
+        return None
+    headers: dict[str, str] = {}
+    for line in header_lines:
+        name, colon, value = line.partition(":")
+        key = name.lower()
+        if (
+            not colon
+            or not name.isascii()
+            or name != name.strip(_ASCII_WHITESPACE)
+            or " " in name
+            or key in headers
+            or not name
+        ):
+            return None
+        headers[key] = value.strip(_ASCII_WHITESPACE)
+    if "transfer-encoding" in headers:
+        return None
+    body_start = end + 4
+    if status in _NO_BODY_STATUSES:
+        if len(data) != body_start:
+            return None
+        body = b""
+    else:
+        length = headers.get("content-length")
+        if length is None or not length.isdigit() or not length.isascii():
+            return None
+        if len(data) - body_start != int(length):
+            return None
+        body = data[body_start:]
+    connection = headers.get("connection", "").lower()
+    if status_line.startswith("HTTP/1.0"):
+        keep_alive = "keep-alive" in connection
+    else:
+        keep_alive = "close" not in connection
+    return Response(status, headers, body, keep_alive)
 
 
 def _parse_status_line(line: bytes) -> tuple[str, int]:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
 
 import pytest
 import uvloop
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ari_apps.ari.http1 import (
@@ -19,6 +20,7 @@ from ari_apps.ari.http1 import (
     ProtocolError,
     Response,
     ResponseParser,
+    whole_response,
 )
 
 JSON_RESPONSE = (
@@ -166,6 +168,93 @@ def test_random_bytes_give_a_response_none_or_a_protocol_error(data: bytes) -> N
     except ProtocolError:
         return
     assert result is None or isinstance(result, Response)
+
+
+def parse_by_states(data: bytes) -> Response | None:
+    """The parser's states alone: a first read of one byte never takes the
+    whole-response path (``whole_response``)."""
+    parser = ResponseParser()
+    first = parser.feed(data[:1])
+    return first if first is not None else parser.feed(data[1:])
+
+
+def test_every_kind_of_ari_answer_takes_the_whole_response_path() -> None:
+    head = (
+        "Server: Asterisk/22.10.1+dfsg+~cs6.17.60671434-1\r\n"
+        "Date: Sun, 06 Dec 2026 12:04:57 GMT\r\nCache-Control: no-cache, no-store\r\n"
+    )
+    answers = [
+        JSON_RESPONSE,
+        f"HTTP/1.1 204 No Content\r\n{head}\r\n".encode(),
+        f"HTTP/1.1 404 Not found\r\n{head}Content-type: application/json\r\n"
+        'Content-Length: 30\r\n\r\n{"message":"Bridge not found"}'.encode(),
+        b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    ]
+    for answer in answers:
+        whole = whole_response(answer)
+        assert whole is not None, answer
+        assert whole == parse_by_states(answer) == parse_whole(answer)
+    assert whole_response(answers[-1]) == Response(
+        200, {"content-length": "0", "connection": "close"}, b"", keep_alive=False
+    )
+
+
+T = TypeVar("T")
+
+# Mostly what servers send, sometimes what must send a response to the
+# parser's states instead: odd whitespace, non-ASCII, colons, line breaks.
+_ODD_CHARS = [" ", "\t", ":", "\x85", "\xa0", "\xe9", "\u00b2", "\r", "\n", "\x0b"]
+_PLAIN_NAMES = st.sampled_from(["Server", "Date", "Content-type", "X-A", "Connection"])
+_HEADER_NAMES = st.one_of(
+    _PLAIN_NAMES,
+    _PLAIN_NAMES,
+    _PLAIN_NAMES,
+    st.sampled_from(["content-length", "CONNECTION"]),
+    st.text(alphabet=st.sampled_from([*"aZ-09", *_ODD_CHARS]), max_size=6),
+)
+_PLAIN_VALUES = st.sampled_from(["Asterisk/22", "no-cache, no-store", "", " x ", "close", "\xe9"])
+_HEADER_VALUES = st.one_of(
+    _PLAIN_VALUES,
+    _PLAIN_VALUES,
+    _PLAIN_VALUES,
+    st.text(alphabet=st.sampled_from([*"aZ-09,", *_ODD_CHARS]), max_size=6),
+)
+
+
+def _mostly(usual: list[T], odd: list[T]) -> st.SearchStrategy[T]:
+    return st.sampled_from(usual * 12 + odd)
+
+
+@st.composite
+def responses(draw: st.DrawFn) -> bytes:
+    version = draw(_mostly(["HTTP/1.1", "HTTP/1.0"], ["HTTP/2", "http/1.1", "HTTP/1.1 "]))
+    code = draw(_mostly(["200", "204", "404"], ["304", "100", "2000", "20x", "\u00b200"]))
+    reason = draw(_mostly([" OK", ""], ["  OK", " Not\tfound", "\tOK"]))
+    body = draw(st.binary(max_size=6))
+    headers = draw(st.lists(st.tuples(_HEADER_NAMES, _HEADER_VALUES), max_size=3))
+    lines = [f"{name}:{value}" for name, value in headers]
+    lengths: list[int | str | None] = [None, len(body) + 1, f" {len(body)} ", "1, 1", "-0"]
+    length = draw(_mostly([len(body)], lengths))
+    if length is not None:
+        lines.append(f"Content-Length: {length}")
+    head = "\r\n".join([f"{version} {code}{reason}", *lines]) + "\r\n\r\n"
+    tail = draw(_mostly([b""], [b"X", b"HTTP/1.1 200 OK\r\n"]))
+    return head.encode("latin-1", errors="replace") + body + tail
+
+
+# About one drawn response in eight takes the whole-response path.
+@settings(max_examples=600)
+@given(responses())
+def test_the_whole_response_path_agrees_with_the_parser_states_or_leaves_it_to_them(
+    data: bytes,
+) -> None:
+    whole = whole_response(data)
+    if whole is None:
+        return
+    assert parse_by_states(data) == whole
+    parser = ResponseParser()
+    assert parser.feed(data) == whole
+    assert parser.leftover == b""
 
 
 # -- the pool over real loopback sockets ----------------------------------------
