@@ -203,14 +203,16 @@ def format_step(half: str, step: StepResult) -> str:
     audio = [o.answer_to_audio_ms for o in step.outcomes if o.answer_to_audio_ms is not None]
     answer = [o.dial_to_answer_ms for o in step.outcomes if o.dial_to_answer_ms is not None]
     sound = [ms for ms in (o.dial_to_audio_ms for o in step.outcomes) if ms is not None]
-    hotline_cpu = "" if step.hotline_cpu_s is None else f" hotline_cpu={step.hotline_cpu_s:.1f}s"
+    # /proc counts CPU in 10 ms ticks: two decimals, so that an A/B of a few
+    # per cent on a 6 s step is not lost to rounding.
+    hotline_cpu = "" if step.hotline_cpu_s is None else f" hotline_cpu={step.hotline_cpu_s:.2f}s"
     return (
         f"  {half:<7} concurrency={step.concurrency:<3} calls={step.calls:<4} "
         f"failed={step.failures:<3} {'pass' if step.passed else 'FAIL'}  "
         f"dial->answer p99={_cell(percentile(answer, 0.99), 'ms')} "
         f"answer->audio p99={_cell(percentile(audio, 0.99), 'ms')} "
         f"dial->audio p99={_cell(percentile(sound, 0.99), 'ms')}  "
-        f"asterisk_cpu={step.asterisk_cpu_s:.1f}s{hotline_cpu}"
+        f"asterisk_cpu={step.asterisk_cpu_s:.2f}s{hotline_cpu}"
         + (f"  [{reasons}]" if reasons else "")
     )
 
