@@ -42,6 +42,7 @@ from fax.calls import FAX_CONTEXT
 from fax.paths import FaxPaths
 from hotline import dial_policy, outbound_guard
 from hotline.models_fax import FaxJob
+from hotline.row_checks import any_row
 from hotline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -242,6 +243,8 @@ class FaxBackScheduler:
             await services.fax_back_attempt_failed(job_id, outcome, f"{outcome} (cause {cause})")
 
     async def fail_stuck_attempts(self) -> None:
+        if not await any_row(FaxJob, kind="fax_back", status=(core.DIALLING, core.SENDING)):
+            return  # nothing in flight (hotline/row_checks.py)
         cutoff = services.now() - STUCK_AFTER
         stuck = await FaxJob.filter(
             kind="fax_back", status__in=[core.DIALLING, core.SENDING], updated_at__lt=cutoff

@@ -22,6 +22,7 @@ from typing import Any, Final
 from fax import core
 from hotline.errors import InvalidRequest
 from hotline.models_fax import FaxBackSettings, FaxDocument, FaxJob
+from hotline.row_checks import any_row
 
 PHONE_NUMBER: Final = re.compile(r"[0-9]{2,20}")
 
@@ -123,6 +124,8 @@ async def queue_fax_back(document: FaxDocument, number: str, call_id: str) -> Fa
 
 
 async def due_fax_back_jobs(at: datetime) -> list[FaxJob]:
+    if not await any_row(FaxJob, kind="fax_back", status=core.WAITING):
+        return []  # what the scheduler finds nearly every pass (hotline/row_checks.py)
     waiting = FaxJob.filter(kind="fax_back", status__in=sorted(core.WAITING))
     waiting = waiting.prefetch_related("document")
     return [job for job in await waiting if core.is_due(job_state(job), at)]

@@ -109,7 +109,8 @@ def sql_for_dialect(sql: str, dialect: str) -> str:
     return _PLACEHOLDER.sub(lambda _: f"${next(numbers)}", sql)
 
 
-def _quoted(name: str) -> str:
+def quoted_name(name: str) -> str:
+    """A table or column name for SQL text, refused unless a plain identifier."""
     if not name.isidentifier():
         # Names go into the SQL text; only plain identifiers may.
         raise ValueError(f"not a plain SQL name: {name!r}")
@@ -118,8 +119,8 @@ def _quoted(name: str) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _update_sql(table: str, key_column: str, columns: tuple[str, ...]) -> str:
-    assignments = ", ".join(f"{_quoted(column)} = ?" for column in columns)
-    return f"UPDATE {_quoted(table)} SET {assignments} WHERE {_quoted(key_column)} = ?"
+    assignments = ", ".join(f"{quoted_name(column)} = ?" for column in columns)
+    return f"UPDATE {quoted_name(table)} SET {assignments} WHERE {quoted_name(key_column)} = ?"
 
 
 def update_statement(
@@ -133,12 +134,14 @@ def update_statement(
 
 @functools.lru_cache(maxsize=64)
 def _upsert_sql(table: str, key_column: str, columns: tuple[str, ...]) -> str:
-    names = ", ".join(_quoted(column) for column in (key_column, *columns))
+    names = ", ".join(quoted_name(column) for column in (key_column, *columns))
     placeholders = ", ".join("?" for _ in range(len(columns) + 1))
-    assignments = ", ".join(f"{_quoted(column)} = excluded.{_quoted(column)}" for column in columns)
+    assignments = ", ".join(
+        f"{quoted_name(column)} = excluded.{quoted_name(column)}" for column in columns
+    )
     return (
-        f"INSERT INTO {_quoted(table)} ({names}) VALUES ({placeholders})"
-        f" ON CONFLICT ({_quoted(key_column)}) DO UPDATE SET {assignments}"
+        f"INSERT INTO {quoted_name(table)} ({names}) VALUES ({placeholders})"
+        f" ON CONFLICT ({quoted_name(key_column)}) DO UPDATE SET {assignments}"
     )
 
 
@@ -153,7 +156,7 @@ def upsert_statement(
 
 
 def delete_statement(table: str, key_column: str, key: object, *, about: str) -> Statement:
-    sql = f"DELETE FROM {_quoted(table)} WHERE {_quoted(key_column)} = ?"
+    sql = f"DELETE FROM {quoted_name(table)} WHERE {quoted_name(key_column)} = ?"
     return Statement(sql, (key,), about)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from hotline import audit_trail
 from hotline.center import Actor
 from hotline.models_callbacks import Callback
+from hotline.row_checks import any_row
 from hotline.tenancy import scoped
 
 
@@ -80,6 +81,8 @@ async def open_queue_request(
 
 async def queue_requests_due(now: datetime) -> list[Callback]:
     """Every tenant's queue callbacks waiting for their turn and due by ``now``."""
+    if not await any_row(Callback, kind="queue", state="scheduled"):
+        return []  # virtual hold asks every second (hotline/row_checks.py)
     return list(
         await Callback.filter(kind="queue", state="scheduled", due_at__lte=now).order_by(
             "place_since", "id"

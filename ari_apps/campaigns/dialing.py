@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 
 from ari_apps.campaigns import core, policy, store
 from hotline.models_campaigns import Campaign, CampaignAttempt, CampaignContact
+from hotline.row_checks import NOT_NULL, any_row
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,8 @@ def answers_of(final: Mapping[str, str], given: Mapping[str, str]) -> dict[str, 
 
 async def start_scheduled(now: datetime) -> None:
     """Draft campaigns whose start time has come are running."""
+    if not await any_row(Campaign, state=core.DRAFT, scheduled_start=NOT_NULL):
+        return  # the dialer asks every second (hotline/row_checks.py)
     for campaign in await Campaign.filter(state=core.DRAFT, scheduled_start__lte=now):
         campaign.state = core.next_state(campaign.state, core.START)
         await campaign.save(update_fields=["state", "updated_at"])

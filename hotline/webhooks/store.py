@@ -13,6 +13,7 @@ from typing import Any
 from tortoise.expressions import Q
 
 from hotline.models_webhook import WebhookDelivery, WebhookSubscription
+from hotline.row_checks import any_row
 from hotline.tenancy import scoped
 
 # A last_error longer than the column is cut, not refused.
@@ -81,6 +82,8 @@ async def add_delivery(
 
 async def due(now: datetime, limit: int) -> list[WebhookDelivery]:
     """Pending deliveries whose time has come, oldest first, with their subscription."""
+    if not await any_row(WebhookDelivery, status="pending"):
+        return []  # the dispatcher asks every pass (hotline/row_checks.py)
     ready = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     return list(
         await WebhookDelivery.filter(ready, status="pending")
@@ -91,6 +94,8 @@ async def due(now: datetime, limit: int) -> list[WebhookDelivery]:
 
 
 async def next_due_at() -> datetime | None:
+    if not await any_row(WebhookDelivery, status="pending"):
+        return None
     row = (
         await WebhookDelivery.filter(status="pending")
         .order_by("next_attempt_at")
