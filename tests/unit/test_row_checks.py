@@ -69,10 +69,12 @@ async def test_the_webhook_stores_guarded_queries_still_find_pending_deliveries(
 ) -> None:
     assert await webhook_store.due(NOW, 10) == []
     assert await webhook_store.next_due_at() is None
+    assert await webhook_store.active_kinds() == frozenset()
     tenant = await Tenant.get(name=DEMO_TENANT)
     subscription = await WebhookSubscription.create(
         tenant=tenant, name="crm", url="http://127.0.0.1:9/hook", secret="s", kinds=["call.ended"]
     )
+    assert await webhook_store.active_kinds() == {"call.ended"}
     later = NOW + timedelta(minutes=5)
     row = await webhook_store.add_delivery(
         subscription.id, str(uuid.uuid4()), "call.ended", {"call_id": "c-1"}, later
