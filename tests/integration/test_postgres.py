@@ -49,9 +49,14 @@ from hotline.models import (
     Tenant,
     WaitingCaller,
 )
+from hotline.models_campaigns import Campaign
 from hotline.models_cases import Department
+from hotline.models_webhook import WebhookSubscription
+from hotline.row_checks import NOT_NULL, any_row
+from hotline.seed import DEMO_TENANT
 from hotline.settings import Settings, load_settings
 from hotline.tenancy import home_tenant_id
+from hotline.webhooks import store as webhook_store
 from hotline.writer import WRITER, delete_statement, update_statement, upsert_statement
 
 POSTGRES_USER = "postgres"
@@ -517,6 +522,23 @@ async def test_given_postgres_when_acd_rows_are_written_as_sql_then_they_read_ba
     assert rows == [("pg-w", 2, "b2")]
     agent = await Agent.get(extension="1001")
     assert (agent.paused, agent.pause_reason) == (True, "lunch")
+
+
+async def test_given_postgres_when_pollers_look_first_then_plain_sql_finds_the_rows(
+    database: Settings,
+) -> None:
+    # hotline/row_checks.py: numbered placeholders, a boolean, IN and IS NOT NULL.
+    assert not await any_row(Campaign, state=("running", "draft"), scheduled_start=NOT_NULL)
+    assert not await any_row(WebhookSubscription, active=True)
+    await Campaign.create(tenant_id=1, name="pg", state="draft", scheduled_start=datetime.now(UTC))
+    assert await any_row(Campaign, state=("running", "draft"), scheduled_start=NOT_NULL)
+    assert not await any_row(Campaign, state="running")
+    tenant = await Tenant.get(name=DEMO_TENANT)
+    await WebhookSubscription.create(
+        tenant=tenant, name="crm", url="http://127.0.0.1:9/h", secret="s", kinds=["call.ended"]
+    )
+    assert await any_row(WebhookSubscription, active=True)
+    assert await webhook_store.active_kinds() == {"call.ended"}
 
 
 async def _audit_triggers() -> list[str]:
