@@ -15,7 +15,6 @@ its own tests of the rows it must find.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import Final
 
 from tortoise.connection import connections
@@ -48,11 +47,10 @@ async def any_row(model: type[Model], **where: object) -> bool:
         elif wanted is NOT_NULL:
             clauses.append(f"{name} IS NOT NULL")
         elif isinstance(wanted, list | tuple | set | frozenset):
-            values: Collection[object] = wanted
-            if not values:
+            if not wanted:
                 return False  # IN () matches nothing (and PostgreSQL refuses it)
-            clauses.append(f"{name} IN ({', '.join('?' for _ in values)})")
-            params.extend(sorted(values, key=str))
+            clauses.append(f"{name} IN ({', '.join('?' for _ in wanted)})")
+            params.extend(wanted)
         else:
             clauses.append(f"{name} = ?")
             params.append(wanted)

@@ -164,11 +164,7 @@ class ResponseParser:
             return True
         self._status = status
         self._headers = headers
-        connection = headers.get("connection", "").lower()
-        if version == "HTTP/1.0":
-            self._keep_alive = "keep-alive" in connection
-        else:
-            self._keep_alive = "close" not in connection
+        self._keep_alive = _keeps_alive(version, headers)
         self._choose_framing(status, headers)
         return True
 
@@ -251,10 +247,9 @@ def whole_response(data: bytes) -> Response | None:
     if not status_line.startswith(_STATUS_LINE_START):
         return None
     code = status_line[9:12]
-    if not (len(code) == 3 and code.isascii() and code.isdigit()) or status_line[12:13] not in (
-        "",
-        " ",
-    ):
+    if not (code.isascii() and code.isdigit() and len(code) == 3):
+        return None
+    if status_line[12:13] not in ("", " "):  # "HTTP/1.1 2000" is the states' error to report
         return None
     status = int(code)
     if status < 200:
@@ -265,11 +260,11 @@ def whole_response(data: bytes) -> Response | None:
         key = name.lower()
         if (
             not colon
+            or not name
             or not name.isascii()
             or name != name.strip(_ASCII_WHITESPACE)
             or " " in name
             or key in headers
-            or not name
         ):
             return None
         headers[key] = value.strip(_ASCII_WHITESPACE)
@@ -287,12 +282,15 @@ def whole_response(data: bytes) -> Response | None:
         if len(data) - body_start != int(length):
             return None
         body = data[body_start:]
+    return Response(status, headers, body, _keeps_alive(status_line[:8], headers))
+
+
+def _keeps_alive(version: str, headers: dict[str, str]) -> bool:
+    """HTTP/1.0 closes unless asked to keep alive, HTTP/1.1 keeps alive unless told to close."""
     connection = headers.get("connection", "").lower()
-    if status_line.startswith("HTTP/1.0"):
-        keep_alive = "keep-alive" in connection
-    else:
-        keep_alive = "close" not in connection
-    return Response(status, headers, body, keep_alive)
+    if version == "HTTP/1.0":
+        return "keep-alive" in connection
+    return "close" not in connection
 
 
 def _parse_status_line(line: bytes) -> tuple[str, int]:
