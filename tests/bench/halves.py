@@ -1,8 +1,9 @@
-"""The two halves of the benchmark: set up agents, ramp the load, tear down.
+"""The two halves of the benchmark, and the floor: set up agents, ramp the load, tear down.
 
 Native agents are 3001.. (PJSIP endpoints created here through ARI), Hotline
-agents are 2001.. (added to Hotline's database, provisioned by Hotline), so
-neither half touches the demo agents 1001/1002.
+agents are 2001.. (added to Hotline's database, provisioned by Hotline), the
+floor's 4001.. (created here like the native ones), so none of them touches
+the demo agents 1001/1002.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from tests.bench.agents import (
 )
 from tests.bench.ari import BenchAri
 from tests.bench.caller import CallPlan
+from tests.bench.floor_app import READY
 from tests.bench.procs import asterisk_pid, cpu_seconds
 from tests.bench.ramp import StepPlan, drain_calls, run_step
 from tests.bench.sipp_callers import SippStep, run_sipp_step
@@ -270,3 +273,92 @@ async def drop_new_empty_bridges(ari: BenchAri, before: set[str]) -> None:
         await ari.request("DELETE", f"/bridges/{bridge['id']}", accept_missing=True)
     if leaked:
         print(f"hotline: removed {len(leaked)} empty bridges left after the calls", flush=True)
+
+
+FLOOR_AGENT_BASE = 4001
+
+
+async def run_floor(
+    settings: Settings, ari: BenchAri, options: BenchOptions, deadline: float, password: str
+) -> list[StepResult]:
+    """The floor (tests/bench/floor_app.py) in Hotline's place, same DID and calls."""
+    extensions = agent_extensions(FLOOR_AGENT_BASE, options.steps)
+    was_running = hotline_side.hotline_pid(settings) is not None
+    pool = AgentPool(
+        extensions,
+        password,
+        settings.sip_host,
+        settings.sip_port,
+        settings.var_dir / "bench" / "floor-agents",
+    )
+    print(f"floor: {len(extensions)} agents {extensions[0]}..{extensions[-1]}", flush=True)
+    await check_endpoints_free(ari, extensions)
+    bridges_before = {b["id"] for b in await ari.request("GET", "/bridges")}
+    hotline_side.stop(settings)
+    app: asyncio.subprocess.Process | None = None
+    try:
+        await create_endpoints(ari, extensions, password)
+        pool.start()
+        await pool.wait_registered(ari)
+        app = await start_floor_app(extensions)
+        floor_pid = app.pid
+
+        def cpu() -> tuple[float, float | None]:
+            return cpu_seconds(asterisk_pid(settings)) or 0.0, cpu_seconds(floor_pid)
+
+        sip = SipTarget(
+            hotline_side.HOTLINE_DID,
+            DEMO_TRUNK_VALUE,
+            settings.sip_port,
+            pool.workdir / "baresip.log",
+            settings.var_dir / "bench" / "sipp-floor",
+        )
+        return await ramp(
+            ari, "floor", hotline_side.HOTLINE_ENDPOINT, options, cpu, deadline, extensions, sip
+        )
+    finally:
+        with contextlib.suppress(Exception):
+            await drain_calls(ari, "bench-floor-", extensions, timeout_s=10)
+        if app is not None:
+            await stop_floor_app(app)
+        pool.stop()
+        with contextlib.suppress(Exception):
+            await delete_bench_endpoints(ari, extensions)
+            await drop_new_empty_bridges(ari, bridges_before)
+        if was_running:
+            hotline_side.restart_hotline(settings)
+
+
+async def start_floor_app(extensions: list[str]) -> asyncio.subprocess.Process:
+    """Start tests/bench/floor_app.py; returns once its events flow."""
+    app = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.bench.floor_app",
+        "--agents",
+        f"{extensions[0]}-{extensions[-1]}",
+        "--wrap-up-s",
+        str(WRAP_UP_S),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert app.stdout is not None
+    try:
+        async with asyncio.timeout(30):
+            line = await app.stdout.readline()
+    except TimeoutError:
+        line = b""
+    if line.decode().strip() != READY:
+        await stop_floor_app(app)
+        raise RuntimeError(f"the floor app did not connect to ARI (exit status {app.returncode})")
+    return app
+
+
+async def stop_floor_app(app: asyncio.subprocess.Process) -> None:
+    if app.returncode is None:
+        app.terminate()
+    try:
+        async with asyncio.timeout(10):
+            await app.wait()
+    except TimeoutError:
+        app.kill()
+        await app.wait()

@@ -5,18 +5,26 @@ the caller presses 1, "one moment please", a queue, an auto-answering agent
 playing 440 Hz.  Callers are Local channels whose caller side sits in the
 bench's own ARI app; tests/bench/caller.py says what is timed and how.
 
-    .venv/bin/python -m tests.bench.run_bench                 # both halves
+    .venv/bin/python -m tests.bench.run_bench                 # both halves, then the floor
     .venv/bin/python -m tests.bench.run_bench --only native   # baseline only
 
-The last two lines are ``capacity_ratio=<hotline/native>`` and
-``p99_extra_ms=<hotline p99 - native p99>`` of dial-to-first-audio.
-Benchmarks print numbers; the exit status only says whether the run worked.
+After the two halves, the floor (tests/bench/floor_app.py: the same calls
+and ARI requests from an app with no features) runs the steps Hotline
+passed, so that Hotline's own CPU per call is printed beside what those
+calls cost any Python ARI app on this box.
+
+The report ends with ``capacity_ratio=<hotline/native>``,
+``p99_extra_ms=<hotline p99 - native p99>`` of dial-to-first-audio, what
+that measured, and ``hotline_cpu_ms_per_call`` with its target and the
+floor.  Benchmarks print numbers; the exit status only says whether the
+run worked.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import secrets
 import sys
 import time
@@ -32,9 +40,11 @@ from tests.bench import bench_config
 from tests.bench.agents import delete_bench_endpoints
 from tests.bench.ari import AriRequestError, BenchAri
 from tests.bench.halves import (
+    FLOOR_AGENT_BASE,
     NATIVE_AGENT_BASE,
     BenchOptions,
     agent_extensions,
+    run_floor,
     run_hotline,
     run_native,
 )
@@ -55,12 +65,16 @@ BENCH_APP = "hotline-bench"  # also named in asterisk/bench/hotline-bench.conf
 DEFAULT_STEPS = "25,50,75,100,130,160,180,200,215,230,250,275,300"
 # Hotline's own CPU per call (issue 13's target; 8.4 ms when it was set).
 HOTLINE_CPU_TARGET_MS = 4.0
-DEFAULT_BUDGET_S = 18 * 60
+DEFAULT_BUDGET_S = 26 * 60  # native and Hotline about 6 min each, the floor 5
 
 
 def parse_args(argv: Sequence[str] | None = None) -> BenchOptions:
     parser = argparse.ArgumentParser(prog="run_bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--only", choices=["native", "hotline"], help="run one half only")
+    parser.add_argument(
+        "--only",
+        choices=["native", "hotline", "floor"],
+        help="run one half only; floor: the fewest-moves ARI app (tests/bench/floor_app.py)",
+    )
     parser.add_argument(
         "--steps", default=DEFAULT_STEPS, help=f"concurrent callers per step ({DEFAULT_STEPS})"
     )
@@ -106,7 +120,8 @@ async def remove_leftovers(settings: Settings, ari: BenchAri, options: BenchOpti
             await ari.request(
                 "DELETE", f"/recordings/stored/{recording['name']}", accept_missing=True
             )
-    await delete_bench_endpoints(ari, agent_extensions(NATIVE_AGENT_BASE, options.steps))
+    for base in (NATIVE_AGENT_BASE, FLOOR_AGENT_BASE):
+        await delete_bench_endpoints(ari, agent_extensions(base, options.steps))
     bench_config.remove_queue(settings)
 
 
@@ -125,6 +140,18 @@ async def bench(settings: Settings, options: BenchOptions) -> dict[str, list[Ste
         if options.only in (None, "hotline"):
             results["hotline"] = await _half(
                 "hotline", run_hotline(settings, ari, options, deadline)
+            )
+        if options.only in (None, "floor"):
+            floor_options = options
+            if "hotline" in results:
+                # Only the loads Hotline's figure is made of: the floor is a
+                # CPU comparison, not a third capacity.
+                floor_options = dataclasses.replace(
+                    options, steps=floor_steps(options.steps, results["hotline"])
+                )
+            results["floor"] = await _half(
+                "floor",
+                run_floor(settings, ari, floor_options, deadline, secrets.token_hex(12)),
             )
         left = [
             c["id"] for c in await ari.request("GET", "/channels") if c["id"].startswith("bench-")
@@ -145,11 +172,24 @@ async def _half(name: str, run: Coroutine[Any, Any, list[StepResult]]) -> list[S
         return []
 
 
+def floor_steps(steps: tuple[int, ...], hotline: list[StepResult]) -> tuple[int, ...]:
+    """The steps up to Hotline's capacity (its first step when it passed none)."""
+    reached = capacity(hotline)
+    chosen = tuple(step for step in steps if step <= reached)
+    return chosen or steps[:1]
+
+
 def print_report(results: dict[str, list[StepResult]], options: BenchOptions) -> None:
-    reached = [capacity(steps) for steps in results.values()]
+    halves = {name: steps for name, steps in results.items() if name != "floor"}
+    reached = [capacity(steps) for steps in halves.values()]
     # Latency and CPU are compared over the load levels both halves passed.
     common = min(reached) if reached else 0
-    summaries = {name: summarise(name, steps, common) for name, steps in results.items()}
+    summaries = {name: summarise(name, steps, common) for name, steps in halves.items()}
+    if "floor" in results:
+        # The floor only says what the same calls cost a featureless app:
+        # over the steps Hotline's own figure covers (all it ran if alone).
+        floor_upto = common if halves else max(options.steps)
+        summaries["floor"] = summarise("floor", results["floor"], floor_upto)
     print()
     print(format_table(list(summaries.values())))
     for summary in summaries.values():
@@ -170,7 +210,10 @@ def print_report(results: dict[str, list[StepResult]], options: BenchOptions) ->
     print(f"p99_extra_measures={measured} callers={options.callers}")
     cpu = hotline.hotline_cpu_ms_per_call if hotline is not None else None
     shown = "n/a" if cpu is None else f"{cpu:.1f}"
-    print(f"hotline_cpu_ms_per_call={shown} (target <= {HOTLINE_CPU_TARGET_MS:.1f})")
+    floor = summaries.get("floor")
+    floor_cpu = floor.hotline_cpu_ms_per_call if floor is not None else None
+    floor_shown = "" if floor_cpu is None else f", floor {floor_cpu:.1f}"
+    print(f"hotline_cpu_ms_per_call={shown} (target <= {HOTLINE_CPU_TARGET_MS:.1f}{floor_shown})")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -228,6 +228,7 @@ def format_table(halves: Sequence[HalfSummary]) -> str:
         ("dial -> first audio p50", [_cell(h.first_sound_p50_ms, " ms") for h in halves]),
         ("dial -> first audio p99", [_cell(h.first_sound_p99_ms, " ms") for h in halves]),
         ("Asterisk CPU per call", [_cell(h.asterisk_cpu_ms_per_call, " ms") for h in halves]),
+        # The app's own process: Hotline's, or the floor app's in its column.
         ("Hotline CPU per call", [_cell(h.hotline_cpu_ms_per_call, " ms") for h in halves]),
     ]
     label_width = max(len(label) for label, _ in rows)
