@@ -5,8 +5,8 @@ same order (answer, greeting, the greeting stopped on "1", "one moment
 please", a queue bridge with music, an agent originated into the app,
 music off, the agent added, the agent's leg and the bridge gone at hang-up)
 and the same transport: uvloop, aiohttp's websocket for events with
-Hotline's event filter, orjson, and Hotline's keep-alive HTTP/1.1 pool
-(``AriHttp``) for REST.
+Hotline's event filter and its subscription to every PJSIP endpoint,
+orjson, and Hotline's keep-alive HTTP/1.1 pool (``AriHttp``) for REST.
 
 What it leaves out is everything Hotline does around those requests: no
 database, call timeline, logging, flow engine, ACD beyond a first-free list
@@ -238,6 +238,14 @@ async def serve(app_name: str, agents: list[str], wrap_up_s: float) -> None:
             allowed = [{"type": name} for name in sorted(HANDLED_EVENT_TYPES)]
             await http.request(
                 "PUT", f"/applications/{segment(app_name)}/eventFilter", body={"allowed": allowed}
+            )
+            # As Hotline does to follow its agents' registrations; this also
+            # brings an agent leg's ChannelDestroyed a second time, as it
+            # does to Hotline (9 events a call).
+            await http.request(
+                "POST",
+                f"/applications/{segment(app_name)}/subscription",
+                params={"eventSource": "endpoint:PJSIP"},
             )
             # Asterisk lists an application after its websocket has gone,
             # so the bench waits for this line, not for /applications.
