@@ -79,6 +79,27 @@ class SipTarget:
     workdir: Path
 
 
+def agent_pool(settings: Settings, extensions: list[str], password: str, half: str) -> AgentPool:
+    return AgentPool(
+        extensions,
+        password,
+        settings.sip_host,
+        settings.sip_port,
+        settings.var_dir / "bench" / f"{half}-agents",
+    )
+
+
+def sip_target(settings: Settings, did: str, trunk: str, pool: AgentPool, half: str) -> SipTarget:
+    """Where a half's SIPp callers go, and the agents' log that counts answers."""
+    return SipTarget(
+        did,
+        trunk,
+        settings.sip_port,
+        pool.workdir / "baresip.log",
+        settings.var_dir / "bench" / f"sipp-{half}",
+    )
+
+
 async def ramp(
     ari: BenchAri,
     half: str,
@@ -142,13 +163,7 @@ async def run_native(
 ) -> list[StepResult]:
     """The pure-dialplan baseline with its own agents and queue."""
     extensions = agent_extensions(NATIVE_AGENT_BASE, options.steps)
-    pool = AgentPool(
-        extensions,
-        password,
-        settings.sip_host,
-        settings.sip_port,
-        settings.var_dir / "bench" / "native-agents",
-    )
+    pool = agent_pool(settings, extensions, password, "native")
     print(f"native: {len(extensions)} agents {extensions[0]}..{extensions[-1]}", flush=True)
     await check_endpoints_free(ari, extensions)
     try:
@@ -162,12 +177,8 @@ async def run_native(
             # would only blur the baseline's column.
             return cpu_seconds(asterisk_pid(settings)) or 0.0, None
 
-        sip = SipTarget(
-            bench_config.NATIVE_DID,
-            BENCH_BASELINE_TRUNK_VALUE,
-            settings.sip_port,
-            pool.workdir / "baresip.log",
-            settings.var_dir / "bench" / "sipp-native",
+        sip = sip_target(
+            settings, bench_config.NATIVE_DID, BENCH_BASELINE_TRUNK_VALUE, pool, "native"
         )
         return await ramp(
             ari, "native", bench_config.NATIVE_ENDPOINT, options, cpu, deadline, extensions, sip
@@ -187,13 +198,7 @@ async def run_hotline(
     """Hotline with bench agents; Hotline is left running only if it was before."""
     extensions = agent_extensions(HOTLINE_AGENT_BASE, options.steps)
     was_running = hotline_side.hotline_pid(settings) is not None
-    pool = AgentPool(
-        extensions,
-        settings.demo_sip_password,
-        settings.sip_host,
-        settings.sip_port,
-        settings.var_dir / "bench" / "hotline-agents",
-    )
+    pool = agent_pool(settings, extensions, settings.demo_sip_password, "hotline")
     print(f"hotline: {len(extensions)} agents {extensions[0]}..{extensions[-1]}", flush=True)
     bridges_before = {b["id"] for b in await ari.request("GET", "/bridges")}
     hotline_side.stop(settings)
@@ -216,13 +221,7 @@ async def run_hotline(
         def cpu() -> tuple[float, float | None]:
             return cpu_seconds(asterisk_pid(settings)) or 0.0, cpu_seconds(pid)
 
-        sip = SipTarget(
-            hotline_side.HOTLINE_DID,
-            DEMO_TRUNK_VALUE,
-            settings.sip_port,
-            pool.workdir / "baresip.log",
-            settings.var_dir / "bench" / "sipp-hotline",
-        )
+        sip = sip_target(settings, hotline_side.HOTLINE_DID, DEMO_TRUNK_VALUE, pool, "hotline")
         return await ramp(
             ari,
             "hotline",
@@ -284,13 +283,7 @@ async def run_floor(
     """The floor (tests/bench/floor_app.py) in Hotline's place, same DID and calls."""
     extensions = agent_extensions(FLOOR_AGENT_BASE, options.steps)
     was_running = hotline_side.hotline_pid(settings) is not None
-    pool = AgentPool(
-        extensions,
-        password,
-        settings.sip_host,
-        settings.sip_port,
-        settings.var_dir / "bench" / "floor-agents",
-    )
+    pool = agent_pool(settings, extensions, password, "floor")
     print(f"floor: {len(extensions)} agents {extensions[0]}..{extensions[-1]}", flush=True)
     await check_endpoints_free(ari, extensions)
     bridges_before = {b["id"] for b in await ari.request("GET", "/bridges")}
@@ -306,13 +299,7 @@ async def run_floor(
         def cpu() -> tuple[float, float | None]:
             return cpu_seconds(asterisk_pid(settings)) or 0.0, cpu_seconds(floor_pid)
 
-        sip = SipTarget(
-            hotline_side.HOTLINE_DID,
-            DEMO_TRUNK_VALUE,
-            settings.sip_port,
-            pool.workdir / "baresip.log",
-            settings.var_dir / "bench" / "sipp-floor",
-        )
+        sip = sip_target(settings, hotline_side.HOTLINE_DID, DEMO_TRUNK_VALUE, pool, "floor")
         return await ramp(
             ari, "floor", hotline_side.HOTLINE_ENDPOINT, options, cpu, deadline, extensions, sip
         )
