@@ -1,7 +1,8 @@
 """The bench's floor: the fewest moves a Python ARI app makes for the bench's call.
 
-It serves DID 8000 in Hotline's place with the same REST requests in the
-same order (answer, greeting, the greeting stopped on "1", "one moment
+It serves DID 8000 in Hotline's place with the REST requests Hotline made
+for this call when traced (tests/bench/test_floor_app.py keeps that list),
+in the same order (answer, greeting, the greeting stopped on "1", "one moment
 please", a queue bridge with music, an agent originated into the app,
 music off, the agent added, the agent's leg and the bridge gone at hang-up)
 and the same transport: uvloop, aiohttp's websocket for events with
