@@ -1,7 +1,8 @@
 """The bench's floor: the fewest moves a Python ARI app makes for the bench's call.
 
-It serves DID 8000 in Hotline's place with the REST requests Hotline made
-for this call when traced (tests/bench/test_floor_app.py keeps that list),
+It serves DID 8000 in Hotline's place with the REST requests Hotline makes
+for this call (tests/bench/hotline_call.py; an integration test checks
+Hotline against that list, and test_floor_app.py checks this app),
 in the same order (answer, greeting, the greeting stopped on "1", "one moment
 please", a queue bridge with music, an agent originated into the app,
 music off, the agent added, the agent's leg and the bridge gone at hang-up)

@@ -1,8 +1,8 @@
 """The floor app's decisions, events in and requests out (no Asterisk).
 
 Its CPU figure under ``make bench`` is a floor for Hotline's only while it
-makes the requests Hotline makes for the bench's call; HOTLINE_CALL is that
-sequence as Hotline sent it in a bench run (method and path, ids elided).
+makes the requests Hotline makes for the bench's call (HOTLINE_CALL, which
+an integration test checks against Hotline's own requests in Asterisk).
 """
 
 from __future__ import annotations
@@ -14,25 +14,11 @@ import pytest
 
 from ari_apps.ari.rest_base import Query
 from tests.bench.floor_app import FloorApp, parse_agents
+from tests.bench.hotline_call import HOTLINE_CALL, request_shape
 from tests.bench.run_bench import floor_steps, parse_args, print_report
 from tests.bench.stats import CallOutcome, StepResult
 
 CALLER = "bench-floor-00001;2"
-
-HOTLINE_CALL = [
-    ("POST", "/channels/{caller}/answer"),
-    ("POST", "/channels/{caller}/play"),
-    ("DELETE", "/playbacks/{playback}"),
-    ("POST", "/channels/{caller}/play"),
-    ("POST", "/bridges"),
-    ("POST", "/bridges/{bridge}/addChannel"),
-    ("POST", "/bridges/{bridge}/moh"),
-    ("POST", "/channels"),
-    ("DELETE", "/bridges/{bridge}/moh"),
-    ("POST", "/bridges/{bridge}/addChannel"),
-    ("DELETE", "/channels/{agent}"),
-    ("DELETE", "/bridges/{bridge}"),
-]
 
 
 class Recorder:
@@ -44,17 +30,10 @@ class Recorder:
         return None
 
     def templates(self) -> list[tuple[str, str]]:
-        shapes = []
-        for method, path, _ in self.sent:
-            parts = path.split("/")
-            if parts[1] == "channels" and len(parts) > 2:
-                parts[2] = "{agent}" if parts[2].startswith("floor-agent-") else "{caller}"
-            elif parts[1] == "bridges" and len(parts) > 2:
-                parts[2] = "{bridge}"
-            elif parts[1] == "playbacks":
-                parts[2] = "{playback}"
-            shapes.append((method, "/".join(parts)))
-        return shapes
+        return [
+            request_shape(method, path, lambda channel: channel.startswith("floor-agent-"))
+            for method, path, _ in self.sent
+        ]
 
 
 def channel_event(kind: str, channel_id: str, **extra: Any) -> dict[str, Any]:
