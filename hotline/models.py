@@ -199,6 +199,14 @@ class CallRecord(Model):
 
     class Meta:
         table = "call_record"
+        # A hotline keeps millions of these; without them every report, the
+        # desk's caller history and the familiar-agent lookup made on a call
+        # read the whole table (tests/unit/test_call_indexes.py).
+        indexes = (
+            ("started_at",),
+            ("caller_id", "started_at"),
+            ("agent_extension", "answered_at"),
+        )
 
 
 class CallEvent(Model):
@@ -215,6 +223,10 @@ class CallEvent(Model):
     class Meta:
         table = "call_event"
         ordering = ("id",)
+        # A call's timeline by its call (the call page, the desk's screen
+        # pop, lookups on the call), and queue visits by kind and time (the
+        # METRICS.md figures); about a dozen rows a call.
+        indexes = (("call_id",), ("kind", "at"))
 
 
 class Role(Model):
