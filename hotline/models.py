@@ -65,6 +65,10 @@ class Did(Model):
     )
 
     class Meta:
+        indexes = (
+            ("tenant_id",),
+            ("flow_id",),
+        )
         table = "did"
 
 
@@ -112,6 +116,7 @@ class Queue(Model):
     disposition_codes: Any = fields.JSONField(null=True)  # None: none yet
 
     class Meta:
+        indexes = (("tenant_id",),)
         table = "queue"
 
 
@@ -134,6 +139,7 @@ class Agent(Model):
     pause_reason = fields.CharField(max_length=64, default="")
 
     class Meta:
+        indexes = (("tenant_id",),)
         table = "agent"
 
 
@@ -148,6 +154,7 @@ class QueueMember(Model):
     penalty = fields.IntField(default=0)
 
     class Meta:
+        indexes = (("agent_id",),)
         table = "queue_member"
         unique_together = (("queue", "agent"),)
 
@@ -201,7 +208,7 @@ class CallRecord(Model):
         table = "call_record"
         # A hotline keeps millions of these; without them every report, the
         # desk's caller history and the familiar-agent lookup made on a call
-        # read the whole table (tests/unit/test_call_indexes.py).
+        # read the whole table (tests/unit/test_indexes.py).
         indexes = (
             ("started_at",),
             ("caller_id", "started_at"),
@@ -244,6 +251,7 @@ class Role(Model):
     tenant_id: int | None  # the column behind ``tenant``, for type checkers
 
     class Meta:
+        indexes = (("tenant_id",),)
         table = "role"
 
 
@@ -269,6 +277,7 @@ class UserGroup(Model):
     tenant_id: int | None  # the column behind ``tenant``, for type checkers
 
     class Meta:
+        indexes = (("tenant_id",),)
         table = "user_group"
 
 
@@ -293,6 +302,7 @@ class User(Model):
     )
 
     class Meta:
+        indexes = (("tenant_id",),)
         table = "user"
 
 
@@ -357,4 +367,5 @@ class ApiToken(Model):
     tenant_id: int | None  # the column behind ``tenant``, for type checkers
 
     class Meta:
+        indexes = (("tenant_id",),)
         table = "api_token"

@@ -123,6 +123,10 @@ class CampaignAttempt(Model):
     ended_at = fields.DatetimeField(null=True)
 
     class Meta:
+        indexes = (
+            ("contact_id",),
+            ("campaign_id",),
+        )
         table = "campaign_attempt"
 
 
@@ -141,4 +145,5 @@ class DncNumber(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
+        indexes = (("campaign_id",),)
         table = "dnc_number"

@@ -171,6 +171,7 @@ class CaseAction(Model):
     data: Any = fields.JSONField(default=dict)
 
     class Meta:
+        indexes = (("case_id",),)
         table = "case_action"
 
 
@@ -192,6 +193,7 @@ class CaseAssignment(Model):
     extensions = fields.IntField(default=0)
 
     class Meta:
+        indexes = (("case_id",),)
         table = "case_assignment"
 
 
@@ -248,6 +250,10 @@ class CaseAttachment(Model):
     uploaded_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
+        indexes = (
+            ("case_id",),
+            ("action_id",),
+        )
         table = "case_attachment"
 
 
@@ -276,6 +282,7 @@ class CaseMessage(Model):
     sent_at = fields.DatetimeField(null=True)
 
     class Meta:
+        indexes = (("case_id",),)
         table = "case_message"
 
 
@@ -316,4 +323,5 @@ class FollowUp(Model):
     done_at = fields.DatetimeField(null=True, db_index=True)
 
     class Meta:
+        indexes = (("case_id",),)
         table = "follow_up"

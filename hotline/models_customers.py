@@ -46,6 +46,7 @@ class CustomerNumber(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
+        indexes = (("customer_id",),)
         table = "customer_number"
         unique_together = (("tenant_id", "number"),)
 
@@ -67,4 +68,5 @@ class CustomerMark(Model):
     revoked_by = fields.CharField(max_length=64, default="")
 
     class Meta:
+        indexes = (("customer_id",),)
         table = "customer_mark"

@@ -36,6 +36,7 @@ class FaxDocument(Model):
     tenant_id: int | None  # the column behind ``tenant``, for type checkers
 
     class Meta:
+        indexes = (("tenant_id",),)
         table = "fax_document"
         ordering = ("number",)
 
@@ -78,6 +79,10 @@ class FaxJob(Model):
     tenant_id: int | None  # the column behind ``tenant``, for type checkers
 
     class Meta:
+        indexes = (
+            ("tenant_id",),
+            ("document_id",),
+        )
         table = "fax_job"
         ordering = ("-id",)
 
@@ -97,6 +102,7 @@ class FaxDid(Model):
     tenant_id: int | None  # the column behind ``tenant``, for type checkers
 
     class Meta:
+        indexes = (("tenant_id",),)
         table = "fax_did"
         ordering = ("number",)
 

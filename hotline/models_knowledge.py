@@ -87,7 +87,10 @@ class KnowledgeTerm(Model):
 
     class Meta:
         table = "knowledge_term"
-        indexes = (("tenant_id", "term"),)
+        indexes = (
+            ("tenant_id", "term"),
+            ("article_id",),
+        )
 
 
 class KnowledgeSend(Model):
@@ -110,6 +113,7 @@ class KnowledgeSend(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
+        indexes = (("article_id",),)
         table = "knowledge_send"
 
 

@@ -39,6 +39,7 @@ class Prompt(Model):
     tenant_id: int | None  # the column behind ``tenant``, for type checkers
 
     class Meta:
+        indexes = (("tenant_id",),)
         table = "prompt"
         ordering = ("name",)
 

@@ -57,5 +57,6 @@ class QaReview(Model):
     final_at = fields.DatetimeField(null=True)
 
     class Meta:
+        indexes = (("form_id",),)
         table = "qa_review"
         unique_together = (("tenant_id", "call_id", "agent"),)

@@ -27,6 +27,7 @@ class ShiftPattern(Model):
     end_minute = fields.IntField()
 
     class Meta:
+        indexes = (("agent_id",),)
         table = "shift_pattern"
 
 
@@ -48,6 +49,7 @@ class ShiftException(Model):
     note = fields.CharField(max_length=200, default="")
 
     class Meta:
+        indexes = (("agent_id",),)
         table = "shift_exception"
 
 
@@ -73,4 +75,5 @@ class BusinessCalendar(Model):
     tenant_id: int | None  # the column behind ``tenant``, for type checkers
 
     class Meta:
+        indexes = (("tenant_id",),)
         table = "business_calendar"

@@ -46,6 +46,7 @@ class Mailbox(Model):
     tenant_id: int | None  # the column behind ``tenant``, for type checkers
 
     class Meta:
+        indexes = (("tenant_id",),)
         table = "vm_mailbox"
         ordering = ("number",)
 
@@ -81,5 +82,6 @@ class VoicemailMessage(Model):
     email_error = fields.CharField(max_length=300, default="")
 
     class Meta:
+        indexes = (("mailbox_id",),)
         table = "vm_message"
         ordering = ("received_at", "id")

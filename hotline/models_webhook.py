@@ -33,6 +33,7 @@ class WebhookSubscription(Model):
     deliveries: fields.ReverseRelation[WebhookDelivery]
 
     class Meta:
+        indexes = (("tenant_id",),)
         table = "webhook_subscription"
 
 
@@ -58,4 +59,5 @@ class WebhookDelivery(Model):
     subscription_id: int
 
     class Meta:
+        indexes = (("subscription_id",),)
         table = "webhook_delivery"

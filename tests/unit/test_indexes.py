@@ -1,11 +1,14 @@
-"""Reading calls never reads a whole call table.
+"""Reads find their rows through indexes, not by reading whole tables.
 
 A hotline writes a call record and about a dozen timeline rows per call, so
 ``call_record`` and ``call_event`` grow by millions of rows a year.  Every
 query the call pages, the desk, the reports, the figures and the ACD's
 familiar-agent routing make on them is captured here as SQLite runs it, and
 SQLite's own query plan must find its rows through an index: a plain
-``SCAN call_event`` or ``SCAN call_record`` is a full table read.
+``SCAN call_event`` or ``SCAN call_record`` is a full table read.  And
+every foreign key leads an index, so a case's history, a mailbox's messages
+or a campaign's attempts (and the cascades that delete them) are found
+without reading every row of the child table.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from hotline.settings import Settings
 from hotline.tenancy import home_tenant_id
 
 CALL_TABLES = ("call_event", "call_record")
+# Tortoise's own many-to-many tables: one row per membership, keyed by both.
+MANY_TO_MANY_TABLES = frozenset({"user_group_member", "user_group_role"})
 
 
 async def _run_traced(reads: list[Awaitable[Any]]) -> list[str]:
@@ -100,3 +105,30 @@ async def test_every_read_of_the_call_tables_goes_through_an_index(seeded: Setti
     assert len(reads) >= 12, reads
     scans = {sql: _full_scans(await _plan(sql)) for sql in reads}
     assert {sql: steps for sql, steps in scans.items() if steps} == {}
+
+
+async def test_every_foreign_key_leads_an_index(seeded: Settings) -> None:
+    client = get_connections().get("default")
+    assert isinstance(client, SqliteClient)
+
+    def unindexed(database: sqlite3.Connection) -> dict[str, list[str]]:
+        tables = database.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+        missing: dict[str, list[str]] = {}
+        for (table,) in tables:
+            if table in MANY_TO_MANY_TABLES:
+                continue
+            leading = {
+                database.execute(f'PRAGMA index_info("{index[1]}")').fetchone()[2]
+                for index in database.execute(f'PRAGMA index_list("{table}")').fetchall()
+            }
+            keys = [key[3] for key in database.execute(f'PRAGMA foreign_key_list("{table}")')]
+            if not_led := [key for key in keys if key not in leading]:
+                missing[table] = not_led
+        return missing
+
+    async with client.acquire_connection() as connection:
+        database: sqlite3.Connection = connection._conn
+        missing = await connection._execute(unindexed, database)
+    assert missing == {}
