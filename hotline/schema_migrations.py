@@ -42,6 +42,7 @@ from tortoise.apps import Apps
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.fields.base import Field
 from tortoise.fields.relational import ManyToManyFieldInstance
+from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
 from tortoise.migrations.autodetector import MigrationAutodetector
 from tortoise.migrations.executor import MigrationExecutor, MigrationTarget, PlanStep
@@ -59,7 +60,61 @@ APP_LABEL: Final = "models"
 MIGRATIONS_MODULE: Final = "hotline.migrations"
 INITIAL: Final = "0001_initial"
 
+
 # Operations whose every write goes through the schema editor's _run_sql.
+class AddIndexes(ops.TortoiseOperation):
+    """Many ``AddIndex`` as one operation, for a hand-written migration.
+
+    Tortoise clones the whole model state before every operation and reloads
+    the models it touched after (``TortoiseOperation.run``): about 0.14 s
+    each here, so the 40 ``AddIndex`` that ``0024_indexes`` was written
+    with added 5.7 s to every new database's start (7.1 s -> 12.8 s for all
+    migrations) and pushed a cold ``make up`` past its health timeout.  One
+    operation pays the clone once and reloads each model once.  The state it
+    leaves is the one those ``AddIndex`` leave, so the models-and-migrations
+    check still compares like with like.
+    """
+
+    def __init__(self, indexes: Iterable[tuple[str, Index]]) -> None:
+        self.indexes = list(indexes)
+
+    def describe(self) -> str:
+        return f"Add {len(self.indexes)} indexes"
+
+    def state_forward(self, app_label: str, state: State) -> None:
+        for model_name, index in self.indexes:
+            model_state = self.get_model_state(state, app_label, model_name)
+            known = model_state.options.get("indexes") or ()
+            model_state.options["indexes"] = (*known, index)
+        state.reload_models((app_label, name) for name in dict.fromkeys(m for m, _ in self.indexes))
+
+    async def database_forward(
+        self,
+        app_label: str,
+        old_state: State,
+        new_state: State,
+        state_editor: BaseSchemaEditor | None = None,
+    ) -> None:
+        if state_editor is None:
+            return
+        for model_name, index in self.indexes:
+            model = new_state.apps.get_model(f"{app_label}.{model_name}")
+            await state_editor.add_index(model, index)
+
+    async def database_backward(
+        self,
+        app_label: str,
+        old_state: State,
+        new_state: State,
+        state_editor: BaseSchemaEditor | None = None,
+    ) -> None:
+        if state_editor is None:
+            return
+        for model_name, index in reversed(self.indexes):
+            model = old_state.apps.get_model(f"{app_label}.{model_name}")
+            await state_editor.remove_index(model, index)
+
+
 _SCHEMA_OPERATIONS: Final[frozenset[type[ops.Operation]]] = frozenset(
     {
         ops.CreateModel,
@@ -71,6 +126,7 @@ _SCHEMA_OPERATIONS: Final[frozenset[type[ops.Operation]]] = frozenset(
         ops.AlterField,
         ops.RenameField,
         ops.AddIndex,
+        AddIndexes,
         ops.RemoveIndex,
         ops.RenameIndex,
         ops.AddConstraint,

@@ -1,6 +1,10 @@
+# Hand-written from what `make migration NAME=indexes` wrote (40 AddIndex):
+# as one AddIndexes operation, because Tortoise clones the whole model state
+# for every operation (hotline/schema_migrations.py, AddIndexes).
 from tortoise import migrations
 from tortoise.indexes import Index
-from tortoise.migrations import operations as ops
+
+from hotline.schema_migrations import AddIndexes
 
 
 class Migration(migrations.Migration):
@@ -9,164 +13,48 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
-        ops.AddIndex(
-            model_name="Agent",
-            index=Index(fields=["tenant_id"]),
-        ),
-        ops.AddIndex(
-            model_name="ApiToken",
-            index=Index(fields=["tenant_id"]),
-        ),
-        ops.AddIndex(
-            model_name="BusinessCalendar",
-            index=Index(fields=["tenant_id"]),
-        ),
-        ops.AddIndex(
-            model_name="CallEvent",
-            index=Index(fields=["call_id"]),
-        ),
-        ops.AddIndex(
-            model_name="CallEvent",
-            index=Index(fields=["kind", "at"]),
-        ),
-        ops.AddIndex(
-            model_name="CallRecord",
-            index=Index(fields=["started_at"]),
-        ),
-        ops.AddIndex(
-            model_name="CallRecord",
-            index=Index(fields=["caller_id", "started_at"]),
-        ),
-        ops.AddIndex(
-            model_name="CallRecord",
-            index=Index(fields=["agent_extension", "answered_at"]),
-        ),
-        ops.AddIndex(
-            model_name="CampaignAttempt",
-            index=Index(fields=["contact_id"]),
-        ),
-        ops.AddIndex(
-            model_name="CampaignAttempt",
-            index=Index(fields=["campaign_id"]),
-        ),
-        ops.AddIndex(
-            model_name="CaseAction",
-            index=Index(fields=["case_id"]),
-        ),
-        ops.AddIndex(
-            model_name="CaseAssignment",
-            index=Index(fields=["case_id"]),
-        ),
-        ops.AddIndex(
-            model_name="CaseAttachment",
-            index=Index(fields=["case_id"]),
-        ),
-        ops.AddIndex(
-            model_name="CaseAttachment",
-            index=Index(fields=["action_id"]),
-        ),
-        ops.AddIndex(
-            model_name="CaseMessage",
-            index=Index(fields=["case_id"]),
-        ),
-        ops.AddIndex(
-            model_name="CustomerMark",
-            index=Index(fields=["customer_id"]),
-        ),
-        ops.AddIndex(
-            model_name="CustomerNumber",
-            index=Index(fields=["customer_id"]),
-        ),
-        ops.AddIndex(
-            model_name="Did",
-            index=Index(fields=["tenant_id"]),
-        ),
-        ops.AddIndex(
-            model_name="Did",
-            index=Index(fields=["flow_id"]),
-        ),
-        ops.AddIndex(
-            model_name="DncNumber",
-            index=Index(fields=["campaign_id"]),
-        ),
-        ops.AddIndex(
-            model_name="FaxDid",
-            index=Index(fields=["tenant_id"]),
-        ),
-        ops.AddIndex(
-            model_name="FaxDocument",
-            index=Index(fields=["tenant_id"]),
-        ),
-        ops.AddIndex(
-            model_name="FaxJob",
-            index=Index(fields=["tenant_id"]),
-        ),
-        ops.AddIndex(
-            model_name="FaxJob",
-            index=Index(fields=["document_id"]),
-        ),
-        ops.AddIndex(
-            model_name="FollowUp",
-            index=Index(fields=["case_id"]),
-        ),
-        ops.AddIndex(
-            model_name="KnowledgeSend",
-            index=Index(fields=["article_id"]),
-        ),
-        ops.AddIndex(
-            model_name="KnowledgeTerm",
-            index=Index(fields=["article_id"]),
-        ),
-        ops.AddIndex(
-            model_name="Mailbox",
-            index=Index(fields=["tenant_id"]),
-        ),
-        ops.AddIndex(
-            model_name="Prompt",
-            index=Index(fields=["tenant_id"]),
-        ),
-        ops.AddIndex(
-            model_name="QaReview",
-            index=Index(fields=["form_id"]),
-        ),
-        ops.AddIndex(
-            model_name="Queue",
-            index=Index(fields=["tenant_id"]),
-        ),
-        ops.AddIndex(
-            model_name="QueueMember",
-            index=Index(fields=["agent_id"]),
-        ),
-        ops.AddIndex(
-            model_name="Role",
-            index=Index(fields=["tenant_id"]),
-        ),
-        ops.AddIndex(
-            model_name="ShiftException",
-            index=Index(fields=["agent_id"]),
-        ),
-        ops.AddIndex(
-            model_name="ShiftPattern",
-            index=Index(fields=["agent_id"]),
-        ),
-        ops.AddIndex(
-            model_name="User",
-            index=Index(fields=["tenant_id"]),
-        ),
-        ops.AddIndex(
-            model_name="UserGroup",
-            index=Index(fields=["tenant_id"]),
-        ),
-        ops.AddIndex(
-            model_name="VoicemailMessage",
-            index=Index(fields=["mailbox_id"]),
-        ),
-        ops.AddIndex(
-            model_name="WebhookDelivery",
-            index=Index(fields=["subscription_id"]),
-        ),
-        ops.AddIndex(
-            model_name="WebhookSubscription",
-            index=Index(fields=["tenant_id"]),
+        AddIndexes(
+            [
+                ("Agent", Index(fields=["tenant_id"])),
+                ("ApiToken", Index(fields=["tenant_id"])),
+                ("BusinessCalendar", Index(fields=["tenant_id"])),
+                ("CallEvent", Index(fields=["call_id"])),
+                ("CallEvent", Index(fields=["kind", "at"])),
+                ("CallRecord", Index(fields=["started_at"])),
+                ("CallRecord", Index(fields=["caller_id", "started_at"])),
+                ("CallRecord", Index(fields=["agent_extension", "answered_at"])),
+                ("CampaignAttempt", Index(fields=["contact_id"])),
+                ("CampaignAttempt", Index(fields=["campaign_id"])),
+                ("CaseAction", Index(fields=["case_id"])),
+                ("CaseAssignment", Index(fields=["case_id"])),
+                ("CaseAttachment", Index(fields=["case_id"])),
+                ("CaseAttachment", Index(fields=["action_id"])),
+                ("CaseMessage", Index(fields=["case_id"])),
+                ("CustomerMark", Index(fields=["customer_id"])),
+                ("CustomerNumber", Index(fields=["customer_id"])),
+                ("Did", Index(fields=["tenant_id"])),
+                ("Did", Index(fields=["flow_id"])),
+                ("DncNumber", Index(fields=["campaign_id"])),
+                ("FaxDid", Index(fields=["tenant_id"])),
+                ("FaxDocument", Index(fields=["tenant_id"])),
+                ("FaxJob", Index(fields=["tenant_id"])),
+                ("FaxJob", Index(fields=["document_id"])),
+                ("FollowUp", Index(fields=["case_id"])),
+                ("KnowledgeSend", Index(fields=["article_id"])),
+                ("KnowledgeTerm", Index(fields=["article_id"])),
+                ("Mailbox", Index(fields=["tenant_id"])),
+                ("Prompt", Index(fields=["tenant_id"])),
+                ("QaReview", Index(fields=["form_id"])),
+                ("Queue", Index(fields=["tenant_id"])),
+                ("QueueMember", Index(fields=["agent_id"])),
+                ("Role", Index(fields=["tenant_id"])),
+                ("ShiftException", Index(fields=["agent_id"])),
+                ("ShiftPattern", Index(fields=["agent_id"])),
+                ("User", Index(fields=["tenant_id"])),
+                ("UserGroup", Index(fields=["tenant_id"])),
+                ("VoicemailMessage", Index(fields=["mailbox_id"])),
+                ("WebhookDelivery", Index(fields=["subscription_id"])),
+                ("WebhookSubscription", Index(fields=["tenant_id"])),
+            ]
         ),
     ]
