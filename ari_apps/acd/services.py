@@ -101,6 +101,10 @@ QueueExitHandler = Callable[[str, str, str | None], Awaitable[None]]
 
 # The offer of a call back (virtual hold), told to the announcements' listeners.
 CALLBACK_OFFER_MEDIA: Final = ("sound:vm-press", "sound:digits/star", "sound:vm-tocallback")
+# A queue bridge of the same id still leaving Asterisk's registry
+# (``_queue_bridge``): how often and how long apart to try again.
+BRIDGE_CREATE_ATTEMPTS: Final = 5
+BRIDGE_GONE_WAIT_S: Final = 0.05
 
 
 class KeptPlacePort(Protocol):
@@ -280,6 +284,28 @@ class AcdService:
                 log.info("queue %s removed from the live ACD", name)
 
     # -- callers -------------------------------------------------------------
+    async def _queue_bridge(self, bridge_id: str, queue: str) -> None:
+        """The caller's queue bridge: made now, or already there.
+
+        Already there is a restarted Hotline adopting the caller.  A 409 for
+        a bridge that a GET then does not find is the caller's previous
+        bridge of that id on its way out: Asterisk answers DELETE before the
+        bridge leaves its registry, and a requeue (a transfer nobody took)
+        destroys and recreates it at once.  That one is made again.
+        """
+        for attempt in range(1, BRIDGE_CREATE_ATTEMPTS + 1):
+            try:
+                await self.ops.run(CreateBridge(bridge_id, name=f"queue {queue}"))
+                return
+            except AriError:
+                try:
+                    await self.ari.get_bridge(bridge_id)
+                    return
+                except AriNotFound:
+                    if attempt == BRIDGE_CREATE_ATTEMPTS:
+                        raise
+                    await asyncio.sleep(BRIDGE_GONE_WAIT_S)
+
     async def enqueue(
         self,
         call_id: str,
@@ -298,11 +324,7 @@ class AcdService:
         ``on_exit`` hears how they leave (else the global handler does).
         """
         bridge_id = queue_bridge_id(call_id)
-        try:
-            await self.ops.run(CreateBridge(bridge_id, name=f"queue {queue}"))
-        except AriError:
-            # Already there (a restarted Hotline adopting the caller).
-            await self.ari.get_bridge(bridge_id)
+        await self._queue_bridge(bridge_id, queue)
         try:
             await self.ops.run(AddToBridge(bridge_id, channel_id))
         except AriError:
