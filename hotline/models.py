@@ -328,6 +328,14 @@ class AuditEntry(Model):
     class Meta:
         table = "audit_entry"
         ordering = ("-id",)
+        # The audit page's filters; each with the tenant, so the filter's
+        # drop-down reads its values from the index alone.
+        indexes = (
+            ("username", "tenant_id"),
+            ("action", "tenant_id"),
+            ("object_type", "tenant_id"),
+            ("at",),
+        )
 
     async def save(self, *args: Any, **kwargs: Any) -> None:
         # The audit log cannot be edited: only new entries may be written.

@@ -94,6 +94,8 @@ class CampaignContact(Model):
     class Meta:
         table = "campaign_contact"
         unique_together = (("campaign", "phone"),)
+        # The dialer's pass, every second: a campaign's pending contacts now due.
+        indexes = (("campaign_id", "state", "next_attempt_at"),)
 
 
 class CampaignAttempt(Model):

@@ -147,6 +147,8 @@ class Case(Model):
 
     class Meta:
         table = "hotline_case"
+        # The case clock's daily pass: today's follow-ups (hotline/cases/escalation.py).
+        indexes = (("follow_up_on",),)
 
 
 class CaseAction(Model):

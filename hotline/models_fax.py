@@ -82,6 +82,8 @@ class FaxJob(Model):
         indexes = (
             ("tenant_id",),
             ("document_id",),
+            # The fax-back scheduler's passes: waiting and in-flight jobs.
+            ("kind", "status"),
         )
         table = "fax_job"
         ordering = ("-id",)

@@ -34,3 +34,5 @@ class CallRecording(Model):
 
     class Meta:
         table = "call_recording"
+        # The retention pass: a queue's recordings older than its cutoff.
+        indexes = (("queue", "started_at"),)

@@ -115,6 +115,63 @@ class AddIndexes(ops.TortoiseOperation):
             await state_editor.remove_index(model, index)
 
 
+class CreateFieldIndexes(ops.TortoiseOperation):
+    """The indexes of fields declared ``db_index=True`` that Tortoise's
+    migrations never built, made where they are missing.
+
+    Two holes in Tortoise 1.1's migrations leave such a field unindexed while
+    its model state says it is indexed (so the models-and-migrations check
+    sees nothing wrong):
+
+    * ``AddField`` adds the column and not the index its field declares;
+    * on SQLite, an ``AlterField`` rebuilds the table (new table, copy, drop,
+      rename) and builds none of the old table's indexes again.
+
+    ``tests/unit/test_indexes.py`` finds both on a migrated database.  The
+    state already has these indexes, so this operation changes only the
+    database: ``CREATE INDEX IF NOT EXISTS`` under the name Tortoise gives a
+    field's index, so a database that has one (made by ``generate_schemas``,
+    or on PostgreSQL, where ``AlterField`` keeps indexes) keeps it as it is.
+    """
+
+    def __init__(self, fields: Iterable[tuple[str, str]]) -> None:
+        self.fields = list(fields)
+
+    def describe(self) -> str:
+        return f"Create the missing indexes of {len(self.fields)} indexed fields"
+
+    def state_forward(self, app_label: str, state: State) -> None:
+        return  # the fields already declare their indexes
+
+    async def database_forward(
+        self,
+        app_label: str,
+        old_state: State,
+        new_state: State,
+        state_editor: BaseSchemaEditor | None = None,
+    ) -> None:
+        if state_editor is None:
+            return
+        for model_name, field_name in self.fields:
+            model = new_state.apps.get_model(f"{app_label}.{model_name}")
+            column = model._meta.fields_db_projection[field_name]
+            name = state_editor._generate_index_name("idx", model, [column])
+            table = state_editor._qualify_table_name(model._meta.db_table, model._meta.schema)
+            await state_editor._run_sql(
+                f"CREATE INDEX IF NOT EXISTS {state_editor.quote(name)}"
+                f" ON {table} ({state_editor.quote(column)});"
+            )
+
+    async def database_backward(
+        self,
+        app_label: str,
+        old_state: State,
+        new_state: State,
+        state_editor: BaseSchemaEditor | None = None,
+    ) -> None:
+        return  # the indexes belong to the fields, which stay
+
+
 _SCHEMA_OPERATIONS: Final[frozenset[type[ops.Operation]]] = frozenset(
     {
         ops.CreateModel,
@@ -127,6 +184,7 @@ _SCHEMA_OPERATIONS: Final[frozenset[type[ops.Operation]]] = frozenset(
         ops.RenameField,
         ops.AddIndex,
         AddIndexes,
+        CreateFieldIndexes,
         ops.RemoveIndex,
         ops.RenameIndex,
         ops.AddConstraint,
