@@ -28,6 +28,7 @@ from hotline.schema_migrations import (
     APP_LABEL,
     MIGRATIONS_MODULE,
     describe,
+    indexes_left_unbuilt,
     model_changes,
     not_null_without_db_default,
 )
@@ -87,6 +88,11 @@ def make(name: str, *, empty: bool = False) -> int:
             print(
                 f"  WARNING: {line}: NOT NULL without db_default fails on a table with rows;"
                 " give the field db_default= (or null=True) and make the migration again"
+            )
+        for line in indexes_left_unbuilt(writer.operations):
+            print(
+                f"  WARNING: {line}; end the migration with CreateFieldIndexes or AddIndexes"
+                " (hotline/schema_migrations.py) for them"
             )
     return 0
 

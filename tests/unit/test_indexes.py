@@ -11,11 +11,12 @@ or a campaign's attempts (and the cascades that delete them) are found
 without reading every row of the child table.
 
 The background passes (case messages and sweeps, webhooks, fax-back, virtual
-hold, the dialer, retention) ask the same growing tables every second to
-every few minutes, and the audit page filters a log that gains a row per
-change: their reads are held to the same rule.  And every index the models
-declare is in a migrated database: Tortoise's ``AddField`` never built the
-index of a ``db_index=True`` field, and a SQLite table rebuild dropped a
+hold, the dialer, retention, the wallboard's agent states) ask the same
+growing tables every second to every few minutes, and the audit page
+filters a log that gains a row per change: their reads are held to the
+same rule.  And every index the models declare is in a migrated database:
+Tortoise's ``AddField`` never built the index of a ``db_index=True`` field,
+and a SQLite table rebuild dropped a
 table's indexes (``CreateFieldIndexes`` in ``hotline/schema_migrations.py``).
 """
 
@@ -43,7 +44,7 @@ from hotline import audit_log, calls, desk
 from hotline.cases import escalation, messages
 from hotline.customers.reading import identity_on_call
 from hotline.metrics.call_reports import disposition_report, entry_report
-from hotline.metrics.store import queue_visits
+from hotline.metrics.store import agent_state_changes, queue_visits
 from hotline.models_campaigns import Campaign
 from hotline.recordings.services import purge_expired as purge_expired_recordings
 from hotline.settings import Settings
@@ -164,6 +165,7 @@ async def test_every_foreign_key_leads_an_index(seeded: Settings) -> None:
 # Tables that gain rows with every call, case, message, attempt or change.
 GROWING_TABLES = frozenset(
     {
+        "agent_state_log",
         "audit_entry",
         "call_event",
         "call_record",
@@ -202,6 +204,8 @@ async def test_every_background_pass_finds_its_rows_through_an_index(
             campaign_store.due_contacts(running, now, 10),
             purge_expired_voicemail(now),
             purge_expired_recordings(tmp_path, now),
+            # Every open wallboard, up to four times a second while calls move.
+            agent_state_changes(["1001", "1002"], now - timedelta(hours=8), now),
         ]
 
     # What runs on nearly every pass: the first look (hotline/row_checks.py)...

@@ -20,8 +20,9 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
-from tortoise import Tortoise, connections
+from tortoise import Tortoise, connections, fields
 from tortoise.exceptions import IntegrityError
+from tortoise.migrations import operations as ops
 
 import hotline.migrations
 from ari_apps import demo_data
@@ -36,6 +37,7 @@ from hotline.schema_migrations import (
     apps_config,
     describe,
     if_not_exists,
+    indexes_left_unbuilt,
     not_null_without_db_default,
     pending,
     split_sqlite,
@@ -360,6 +362,30 @@ def test_no_migration_adds_a_not_null_column_without_a_database_default() -> Non
     for name in migration_names():
         migration = import_module(f"{MIGRATIONS_MODULE}.{name}").Migration
         assert not_null_without_db_default(migration.operations) == [], name
+
+
+def test_make_migration_names_the_operations_that_leave_indexes_unbuilt() -> None:
+    operations = [
+        ops.AddField(model_name="Case", name="due", field=fields.DatetimeField(db_index=True)),
+        ops.AddField(model_name="Case", name="note", field=fields.CharField(max_length=9)),
+        ops.AlterField(model_name="Case", name="note", field=fields.CharField(max_length=20)),
+    ]
+    assert indexes_left_unbuilt(operations) == [
+        "Add field due to Case: the index it declares is not built",
+        "Alter field note on Case: on SQLite, the table loses its indexes",
+    ]
+    # 0025 built what 0014, 0016/0018, 0019 and 0023 left unbuilt.
+    holes = {
+        name
+        for name in migration_names()
+        if indexes_left_unbuilt(import_module(f"{MIGRATIONS_MODULE}.{name}").Migration.operations)
+    }
+    assert {
+        "0014_queue_callbacks",
+        "0018_knowledge",
+        "0019_customers",
+        "0023_case_progress",
+    } <= holes
 
 
 def test_the_config_names_the_migrations_package() -> None:
