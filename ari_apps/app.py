@@ -153,7 +153,13 @@ class CallCenter:
             ops=self.ops,
         )
         # Queue conversations recorded per their queue's policy.
-        self.recorder = CallRecorder(self.ari, self.ops, settings.ari_app, settings.var_dir)
+        self.recorder = CallRecorder(
+            self.ari,
+            self.ops,
+            settings.ari_app,
+            settings.var_dir,
+            observers=self.channels.observers,
+        )
         self.acd.conversation_observers.append(self.recorder)
         # Supervisors' listen, whisper and barge on those conversations.
         self.monitoring = MonitorService(self.ops, self.channels, settings.ari_app, bus)

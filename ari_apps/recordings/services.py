@@ -30,6 +30,14 @@ from typing import Any, Final
 from ari_apps.acd.conversations import Conversation
 from ari_apps.ari.client import AriClient
 from ari_apps.ari.errors import AriError, AriNotFound
+from ari_apps.ari.events import (
+    CHANNEL_DESTROYED,
+    RECORDING_FAILED,
+    RECORDING_FINISHED,
+    STASIS_END,
+    AriEvent,
+)
+from ari_apps.channels import ChannelObservers
 from ari_apps.executor import ChannelOpsExecutor, HangUp, Snoop, StartRecording
 from hotline.models import Queue
 from hotline.models_recording import CallRecording
@@ -49,6 +57,12 @@ FETCH_INTERVAL_S: Final = 0.2
 # retention ends.
 PURGE_INTERVAL_S: Final = 3600.0
 SNOOP_START_TIMEOUT_S: Final = 5.0
+RECORDING_END_TIMEOUT_S: Final = 5.0
+# A snoop's recording has ended, and Asterisk has closed its file, once one
+# of these came for the snoop channel (see _finish).
+_RECORDING_OVER: Final = frozenset(
+    {RECORDING_FINISHED, RECORDING_FAILED, STASIS_END, CHANNEL_DESTROYED}
+)
 
 
 def snoop_channel_id(recording_id: int, side: str) -> str:
@@ -83,9 +97,13 @@ class CallRecorder:
         app: str,
         var_dir: Path,
         *,
+        observers: ChannelObservers | None = None,
         draw: Callable[[], float] = random.random,
     ) -> None:
         self.ari = ari
+        self._observers: ChannelObservers = {} if observers is None else observers
+        # Snoop channel id -> set when its recording is over (_snoop_event).
+        self._recording_over: dict[str, asyncio.Event] = {}
         self.ops = ops
         self.app = app
         self.var_dir = var_dir
@@ -175,10 +193,13 @@ class CallRecorder:
             # is in our application, and recording it until then answers 409
             # "Channel not in Stasis application".  Its StasisStart says when.
             await asyncio.wait_for(in_stasis.wait(), SNOOP_START_TIMEOUT_S)
+            self._recording_over[snoop_id] = asyncio.Event()
+            self._observers[snoop_id] = self._snoop_event
             await self.ops.run(StartRecording(snoop_id, staging_name(recording_id, side)))
         except (AriError, TimeoutError) as exc:
             # E.g. that party hung up in the meantime: record what remains.
             log.warning("recording %s: the %s side could not start: %r", recording_id, side, exc)
+            self._stop_watching(snoop_id)
             await self._hang_up(snoop_id)
             return False
         finally:
@@ -190,6 +211,45 @@ class CallRecorder:
         in_stasis = self._snoops_in_stasis.get(channel_id)
         if in_stasis is not None:
             in_stasis.set()
+
+    def _snoop_event(self, event: AriEvent) -> None:
+        """An event of a recording snoop channel (the adapter's observers)."""
+        if event.type in _RECORDING_OVER:
+            over = self._recording_over.get(event.channel_id or "")
+            if over is not None:
+                over.set()
+
+    def _stop_watching(self, snoop_id: str) -> None:
+        self._recording_over.pop(snoop_id, None)
+        if self._observers.get(snoop_id) == self._snoop_event:
+            del self._observers[snoop_id]
+
+    async def _until_recordings_over(self, recording_id: int) -> None:
+        """Wait until Asterisk has closed each side's file.
+
+        Asterisk quirk: a stored recording's file can be fetched while the
+        recording still writes it (res/stasis_recording/stored.c only looks
+        for the file), and a snoop's recording ends on the channel's own
+        thread after the hang-up returns.  Fetched too early, a side was a
+        truncated WAV and the recording was kept in mono (seen in CI).  The
+        file is closed before RecordingFinished (or RecordingFailed) is
+        published, and both come before the snoop's StasisEnd.
+        """
+        for side in SIDES:
+            snoop_id = snoop_channel_id(recording_id, side)
+            over = self._recording_over.get(snoop_id)
+            try:
+                if over is not None:
+                    await asyncio.wait_for(over.wait(), RECORDING_END_TIMEOUT_S)
+            except TimeoutError:
+                log.warning(
+                    "recording %s: no end of the %s side in %s s; fetching it as it is",
+                    recording_id,
+                    side,
+                    RECORDING_END_TIMEOUT_S,
+                )
+            finally:
+                self._stop_watching(snoop_id)
 
     async def _end(self, call_id: str) -> None:
         starting = self._starting.get(call_id)
@@ -204,6 +264,7 @@ class CallRecorder:
         try:
             for side in SIDES:
                 await self._hang_up(snoop_channel_id(row.id, side))
+            await self._until_recordings_over(row.id)
             audio = {side: await self._fetch(staging_name(row.id, side)) for side in SIDES}
             await store_sides(self.var_dir, row, audio["caller"], audio["agent"])
             log.info(

@@ -39,6 +39,8 @@ class JoinedAudio:
     wav: bytes
     channels: int
     duration_s: float
+    # Why a side is missing from a mono file ("the agent side is not a WAV file: ...").
+    dropped: tuple[str, ...] = ()
 
 
 def _pcm16_mono(data: bytes, side: str) -> tuple[int, array[int]]:
@@ -98,7 +100,7 @@ def join_sides(caller: bytes | None, agent: bytes | None) -> JoinedAudio:
         raise RecordingAudioError("the audio has no sample rate")
     if len(decoded) == 1:
         samples = decoded[0][2]
-        return JoinedAudio(_wav(rate, 1, samples), 1, len(samples) / rate)
+        return JoinedAudio(_wav(rate, 1, samples), 1, len(samples) / rate, tuple(problems))
     left, right = decoded[0][2], decoded[1][2]
     frames = max(len(left), len(right))
     left.extend(array("h", bytes(2 * (frames - len(left)))))

@@ -66,6 +66,13 @@ async def store_sides(
         await row.save(update_fields=["status", "removed_reason", "ended_at"])
         log.warning("recording %s of call %s failed: %s", row.id, row.call_id, error)
         return row
+    if joined.dropped:
+        log.warning(
+            "recording %s of call %s kept one side: %s",
+            row.id,
+            row.call_id,
+            "; ".join(joined.dropped),
+        )
     relative = relative_path_for(row.id, row.started_at)
     await asyncio.to_thread(write_file, var_dir, relative, joined.wav)
     row.file_path = relative

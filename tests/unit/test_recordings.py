@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 
 from ari_apps.acd.conversations import Conversation
 from ari_apps.ari.errors import AriNotFound
+from ari_apps.ari.events import parse_event
+from ari_apps.channels import ChannelObservers
 from ari_apps.executor import HangUp, Snoop, StartRecording
 from ari_apps.recordings.services import CallRecorder, snoop_channel_id, staging_name
 from hotline.errors import InvalidRequest, NotFound
@@ -357,6 +359,16 @@ class FakeOps:
         self.ran: list[Any] = []
         self.refuse = refuse or set()
         self.recorder: CallRecorder | None = None
+        self.observers: ChannelObservers = {}
+        # What Asterisk does when a snoop is hung up: by default its
+        # recording's end and StasisEnd follow at once.
+        self.on_hang_up: Any = self._snoop_ended
+
+    def _snoop_ended(self, channel_id: str) -> None:
+        observer = self.observers.get(channel_id)
+        if observer is not None:
+            end = {"type": "StasisEnd", "channel": {"id": channel_id}}
+            asyncio.get_running_loop().call_soon(observer, parse_event(end))
 
     async def run(self, op: Any) -> None:
         if getattr(op, "channel_id", None) in self.refuse:
@@ -368,6 +380,8 @@ class FakeOps:
 
     async def run_unless_gone(self, op: Any) -> None:
         self.ran.append(op)
+        if isinstance(op, HangUp):
+            self.on_hang_up(op.channel_id)
 
 
 class FakeAri:
@@ -401,6 +415,7 @@ async def _recorder(
         ops,  # type: ignore[arg-type]
         "hotline",
         seeded.var_dir,
+        observers=ops.observers,
         draw=lambda: draw,
     )
     ops.recorder = recorder
@@ -442,6 +457,46 @@ async def test_given_the_demo_queue_then_each_party_is_snooped_recorded_and_join
         "1001",
     )
     assert files == {}, "the staging copies are deleted from Asterisk"
+
+
+async def test_given_a_side_still_being_written_then_it_is_fetched_once_its_recording_ended(
+    seeded: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Asterisk serves a stored recording's file while the recording still
+    writes it; the recorder waits for RecordingFinished (seen in CI: the
+    agent side fetched truncated, the recording kept in mono)."""
+    monkeypatch.setattr("ari_apps.recordings.services.FETCH_INTERVAL_S", 0.0)
+    ops = FakeOps()
+    files: dict[str, bytes] = {}
+    recorder = await _recorder(seeded, files, ops)
+    whole = {
+        staging_name(1, "caller"): tone_wav(440, 1.0),
+        staging_name(1, "agent"): tone_wav(880, 1.0),
+    }
+    for name, wav in whole.items():
+        files[name] = wav[:30]  # the header not yet all on disk
+
+    def finished_later(channel_id: str) -> None:
+        side = channel_id.rsplit("-", 1)[1]
+        name = staging_name(1, side)
+        finished = parse_event(
+            {
+                "type": "RecordingFinished",
+                "recording": {"name": name, "target_uri": f"channel:{channel_id}"},
+            }
+        )
+
+        def finish() -> None:
+            files[name] = whole[name]
+            ops.observers[channel_id](finished)
+
+        asyncio.get_running_loop().call_later(0.05, finish)
+
+    ops.on_hang_up = finished_later
+    await _run_call(recorder)
+    row = await CallRecording.get(call_id=CONVERSATION.call_id)
+    assert (row.status, row.channels) == ("stored", 2)
+    assert ops.observers == {}, "the snoops are no longer watched"
 
 
 async def test_given_a_queue_that_does_not_record_then_nothing_is_snooped(
