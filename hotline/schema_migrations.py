@@ -61,7 +61,6 @@ MIGRATIONS_MODULE: Final = "hotline.migrations"
 INITIAL: Final = "0001_initial"
 
 
-# Operations whose every write goes through the schema editor's _run_sql.
 class AddIndexes(ops.TortoiseOperation):
     """Many ``AddIndex`` as one operation, for a hand-written migration.
 
@@ -129,8 +128,8 @@ class CreateFieldIndexes(ops.TortoiseOperation):
 
     ``tests/unit/test_indexes.py`` finds both on a migrated database.  The
     state already has these indexes, so this operation changes only the
-    database: ``CREATE INDEX IF NOT EXISTS`` under the name Tortoise gives a
-    field's index, so a database that has one (made by ``generate_schemas``,
+    database: Tortoise's own ``CREATE INDEX`` for the field, made
+    :func:`if_not_exists`, so a database that has one (made by ``generate_schemas``,
     or on PostgreSQL, where ``AlterField`` keeps indexes) keeps it as it is.
     """
 
@@ -155,12 +154,7 @@ class CreateFieldIndexes(ops.TortoiseOperation):
         for model_name, field_name in self.fields:
             model = new_state.apps.get_model(f"{app_label}.{model_name}")
             column = model._meta.fields_db_projection[field_name]
-            name = state_editor._generate_index_name("idx", model, [column])
-            table = state_editor._qualify_table_name(model._meta.db_table, model._meta.schema)
-            await state_editor._run_sql(
-                f"CREATE INDEX IF NOT EXISTS {state_editor.quote(name)}"
-                f" ON {table} ({state_editor.quote(column)});"
-            )
+            await state_editor._run_sql(if_not_exists(state_editor._get_index_sql(model, [column])))
 
     async def database_backward(
         self,
@@ -172,6 +166,7 @@ class CreateFieldIndexes(ops.TortoiseOperation):
         return  # the indexes belong to the fields, which stay
 
 
+# Operations whose every write goes through the schema editor's _run_sql.
 _SCHEMA_OPERATIONS: Final[frozenset[type[ops.Operation]]] = frozenset(
     {
         ops.CreateModel,
