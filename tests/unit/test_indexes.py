@@ -140,17 +140,11 @@ async def test_every_foreign_key_leads_an_index(seeded: Settings) -> None:
     assert isinstance(client, SqliteClient)
 
     def unindexed(database: sqlite3.Connection) -> dict[str, list[str]]:
-        tables = database.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        ).fetchall()
         missing: dict[str, list[str]] = {}
-        for (table,) in tables:
+        for table, indexes in _indexed_columns(database).items():
             if table in MANY_TO_MANY_TABLES:
                 continue
-            leading = {
-                database.execute(f'PRAGMA index_info("{index[1]}")').fetchone()[2]
-                for index in database.execute(f'PRAGMA index_list("{table}")').fetchall()
-            }
+            leading = {columns[0] for columns in indexes}
             keys = [key[3] for key in database.execute(f'PRAGMA foreign_key_list("{table}")')]
             if not_led := [key for key in keys if key not in leading]:
                 missing[table] = not_led
@@ -270,24 +264,27 @@ async def test_every_index_the_models_declare_is_in_a_migrated_database(
 ) -> None:
     client = get_connections().get("default")
     assert isinstance(client, SqliteClient)
-
-    def indexed_columns(database: sqlite3.Connection) -> dict[str, set[tuple[str, ...]]]:
-        tables: dict[str, set[tuple[str, ...]]] = {}
-        for (table,) in database.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
-            tables[table] = {
-                tuple(column[2] for column in database.execute(f'PRAGMA index_info("{index[1]}")'))
-                for index in database.execute(f'PRAGMA index_list("{table}")').fetchall()
-            }
-        return tables
-
     async with client.acquire_connection() as connection:
-        existing = await connection._execute(indexed_columns, connection._conn)
+        existing = await connection._execute(_indexed_columns, connection._conn)
     missing = [
         f"{table}{columns}"
         for table, columns in _declared_indexes()
         if columns not in existing.get(table, set())
     ]
     assert missing == []
+
+
+def _indexed_columns(database: sqlite3.Connection) -> dict[str, set[tuple[str, ...]]]:
+    """Each table's indexes (unique ones too), as their columns in order."""
+    tables: dict[str, set[tuple[str, ...]]] = {}
+    for (table,) in database.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ).fetchall():
+        tables[table] = {
+            tuple(column[2] for column in database.execute(f'PRAGMA index_info("{index[1]}")'))
+            for index in database.execute(f'PRAGMA index_list("{table}")').fetchall()
+        }
+    return tables
 
 
 def _declared_indexes() -> list[tuple[str, tuple[str, ...]]]:

@@ -10,6 +10,7 @@ import itertools
 import math
 import struct
 import wave
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -362,7 +363,7 @@ class FakeOps:
         self.observers: ChannelObservers = {}
         # What Asterisk does when a snoop is hung up: by default its
         # recording's end and StasisEnd follow at once.
-        self.on_hang_up: Any = self._snoop_ended
+        self.on_hang_up: Callable[[str], None] = self._snoop_ended
 
     def _snoop_ended(self, channel_id: str) -> None:
         observer = self.observers.get(channel_id)
