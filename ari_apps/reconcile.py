@@ -182,7 +182,7 @@ async def reconcile(center: ReconcileHost) -> None:
 
     # Recordings of the conversations adopted above go on; the others are
     # finished (below) from what Asterisk kept.
-    recording_snoops = await center.recorder.adopt(set(acd.calls))
+    recording_snoops = await center.recorder.adopt(set(acd.calls), set(channels))
 
     # Channels in our app that no persisted state explains.
     for channel_id, channel in channels.items():

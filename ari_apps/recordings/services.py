@@ -43,7 +43,7 @@ from hotline.models import Queue
 from hotline.models_recording import CallRecording
 from hotline.recordings.core import should_record
 from hotline.recordings.services import purge_expired, store_sides
-from hotline.recordings.store import start_row, unfinished
+from hotline.recordings.store import STATUS_RECORDING, start_row, unfinished
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +113,11 @@ class CallRecorder:
         # Snoop channel id -> set on its StasisStart (see _record_side).
         self._snoops_in_stasis: dict[str, asyncio.Event] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # Unfinished rows no live conversation owns, from adopt() to
+        # finish_unfinished().
+        self._left_unfinished: list[CallRecording] = []
+        # Recording ids being finished now (a conversation's end or the sweep).
+        self._finishing: set[int] = set()
         # Queue name -> its recording policy, read when the ACD loads its
         # queues (start and every reload_config), not once per answered
         # call: that query was 5 % of Hotline's CPU under `make bench`.
@@ -193,8 +198,7 @@ class CallRecorder:
             # is in our application, and recording it until then answers 409
             # "Channel not in Stasis application".  Its StasisStart says when.
             await asyncio.wait_for(in_stasis.wait(), SNOOP_START_TIMEOUT_S)
-            self._recording_over[snoop_id] = asyncio.Event()
-            self._observers[snoop_id] = self._snoop_event
+            self._watch_until_over(snoop_id)
             await self.ops.run(StartRecording(snoop_id, staging_name(recording_id, side)))
         except (AriError, TimeoutError) as exc:
             # E.g. that party hung up in the meantime: record what remains.
@@ -218,6 +222,10 @@ class CallRecorder:
             over = self._recording_over.get(event.channel_id or "")
             if over is not None:
                 over.set()
+
+    def _watch_until_over(self, snoop_id: str) -> None:
+        self._recording_over[snoop_id] = asyncio.Event()
+        self._observers[snoop_id] = self._snoop_event
 
     def _stop_watching(self, snoop_id: str) -> None:
         self._recording_over.pop(snoop_id, None)
@@ -261,17 +269,29 @@ class CallRecorder:
         await self._finish(active.row)
 
     async def _finish(self, row: CallRecording) -> None:
+        if row.id in self._finishing:
+            return
+        self._finishing.add(row.id)
         try:
             for side in SIDES:
                 await self._hang_up(snoop_channel_id(row.id, side))
             await self._until_recordings_over(row.id)
             audio = {side: await self._fetch(staging_name(row.id, side)) for side in SIDES}
             await store_sides(self.var_dir, row, audio["caller"], audio["agent"])
-            log.info(
-                "call %s: recording %s %s (%s s)", row.call_id, row.id, row.status, row.duration_s
-            )
+            if row.status == STATUS_RECORDING:
+                log.info("call %s: recording %s was already finished", row.call_id, row.id)
+            else:
+                log.info(
+                    "call %s: recording %s %s (%s s)",
+                    row.call_id,
+                    row.id,
+                    row.status,
+                    row.duration_s,
+                )
         except Exception:
             log.exception("call %s: recording %s could not be finished", row.call_id, row.id)
+        finally:
+            self._finishing.discard(row.id)
 
     async def _fetch(self, name: str) -> bytes | None:
         """The stored recording's bytes, deleted from Asterisk; None if none."""
@@ -296,32 +316,50 @@ class CallRecorder:
             log.warning("snoop channel %s could not be hung up: %s", channel_id, exc)
 
     # -- restarts -----------------------------------------------------------------------
-    async def adopt(self, live_call_ids: Collection[str]) -> set[str]:
+    async def adopt(
+        self, live_call_ids: Collection[str], live_channel_ids: Collection[str]
+    ) -> set[str]:
         """After a restart: keep recording the conversations that were adopted.
 
         Returns the snoop channel ids that belong to them; any other snoop
-        channel is an orphan for the caller to hang up.
+        channel is an orphan for the caller to hang up.  The other unfinished
+        rows are set aside here for ``finish_unfinished``: sorted out by the
+        same read, a row is finished by its conversation's end or by the
+        sweep, never both (a second read could still see "recording" a row
+        whose adopted conversation was just ending).  Every set-aside or
+        adopted row's snoop that is still alive is watched, so that its side
+        is fetched only once Asterisk has closed the file (see
+        ``_until_recordings_over``); a snoop already gone has closed it.
         """
         kept: set[str] = set()
+        live_channels = set(live_channel_ids)
         for row in await unfinished():
-            if row.call_id in live_call_ids and row.call_id not in self.active:
+            if (
+                row.call_id in self.active
+                or row.call_id in self._starting
+                or row.id in self._finishing
+            ):
+                continue  # this process records or finishes it already
+            snoops = {snoop_channel_id(row.id, side) for side in SIDES}
+            for snoop_id in snoops & live_channels:
+                self._watch_until_over(snoop_id)
+            if row.call_id in live_call_ids:
                 self.active[row.call_id] = ActiveRecording(row, list(SIDES))
-                kept.update(snoop_channel_id(row.id, side) for side in SIDES)
+                kept.update(snoops)
+            elif all(left.id != row.id for left in self._left_unfinished):
+                self._left_unfinished.append(row)
         return kept
 
     def finish_unfinished(self) -> None:
-        """Finish, in the background, every row left "recording" that no live
-        conversation owns (Hotline stopped during the call, or the call
-        ended while it was away)."""
-        self._spawn(self._finish_unfinished(), "recording-sweep")
+        """Finish, in the background, the rows left "recording" that
+        ``adopt`` found no live conversation for (Hotline stopped during the
+        call, or the call ended while it was away)."""
+        rows, self._left_unfinished = self._left_unfinished, []
+        self._spawn(self._finish_all(rows), "recording-sweep")
 
-    async def _finish_unfinished(self) -> None:
-        rows = await unfinished()
-        # Read after the query: a conversation starting meanwhile owns its row.
-        owned = {active.row.id for active in self.active.values()}
+    async def _finish_all(self, rows: list[CallRecording]) -> None:
         for row in rows:
-            if row.id not in owned and row.call_id not in self._starting:
-                await self._finish(row)
+            await self._finish(row)
 
     # -- retention -------------------------------------------------------------------------
     def start(self) -> None:

@@ -27,6 +27,7 @@ from hotline.recordings.store import (
     STATUS_MISSING,
     STATUS_PURGED,
     STATUS_STORED,
+    close_row,
     file_of,
     relative_path_for,
     remove_file,
@@ -56,15 +57,19 @@ SYSTEM = Actor("system")
 async def store_sides(
     var_dir: Path, row: CallRecording, caller_wav: bytes | None, agent_wav: bytes | None
 ) -> CallRecording:
-    """Join the two captured sides into the recording's file and keep it."""
-    row.ended_at = datetime.now(UTC)
+    """Join the two captured sides into the recording's file and keep it.
+
+    A row that something else has ended meanwhile is left as it is (see
+    ``close_row``) and comes back still saying "recording".
+    """
+    ended_at = datetime.now(UTC)
     try:
         joined = await asyncio.to_thread(join_sides, caller_wav, agent_wav)
     except RecordingAudioError as error:
-        row.status = STATUS_FAILED
-        row.removed_reason = str(error)[:200]
-        await row.save(update_fields=["status", "removed_reason", "ended_at"])
-        log.warning("recording %s of call %s failed: %s", row.id, row.call_id, error)
+        if await close_row(
+            row, status=STATUS_FAILED, removed_reason=str(error)[:200], ended_at=ended_at
+        ):
+            log.warning("recording %s of call %s failed: %s", row.id, row.call_id, error)
         return row
     if joined.dropped:
         log.warning(
@@ -75,20 +80,14 @@ async def store_sides(
         )
     relative = relative_path_for(row.id, row.started_at)
     await asyncio.to_thread(write_file, var_dir, relative, joined.wav)
-    row.file_path = relative
-    row.status = STATUS_STORED
-    row.channels = joined.channels
-    row.duration_s = round(joined.duration_s, 2)
-    row.size_bytes = len(joined.wav)
-    await row.save(
-        update_fields=[
-            "file_path",
-            "status",
-            "channels",
-            "duration_s",
-            "size_bytes",
-            "ended_at",
-        ]
+    await close_row(
+        row,
+        file_path=relative,
+        status=STATUS_STORED,
+        channels=joined.channels,
+        duration_s=round(joined.duration_s, 2),
+        size_bytes=len(joined.wav),
+        ended_at=ended_at,
     )
     return row
 

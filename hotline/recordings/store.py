@@ -12,7 +12,7 @@ import os
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from hotline.errors import InvalidRequest
 from hotline.models_recording import CallRecording
@@ -83,6 +83,23 @@ async def start_row(
         started_at=datetime.now(UTC),
         status=STATUS_RECORDING,
     )
+
+
+async def close_row(row: CallRecording, **final: Any) -> bool:
+    """Write a recording's final fields, unless it is no longer "recording".
+
+    The one write that ends a recording is conditional, so that two
+    finishers of one row (an adopted conversation's end and a sweep after a
+    restart, say) cannot both end it: the later one, which found the staging
+    files already fetched and deleted, would turn a stored recording into a
+    failed one.  True when this call ended it (and ``row`` now says so).
+    """
+    ended = await CallRecording.filter(id=row.id, status=STATUS_RECORDING).update(**final)
+    if not ended:
+        return False
+    for name, value in final.items():
+        setattr(row, name, value)
+    return True
 
 
 async def unfinished() -> list[CallRecording]:

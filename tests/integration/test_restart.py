@@ -75,6 +75,19 @@ async def test_given_three_queued_callers_when_hotline_is_killed_and_restarted_t
     assert tone_ratio(heard, 440) > 0.5, "the restored call lost the agent's audio"
     await talking.hangup()
 
+    # Its recording (the demo queue records every call) went on across the
+    # restart and was kept whole: both sides, from before the kill to the end.
+    talking_id = f"{talking.channel_id};2"
+
+    async def talking_recorded() -> bool:
+        recording = (await api.get(f"/calls/{talking_id}")).get("recording") or {}
+        return bool(recording.get("status") == "stored")
+
+    await wait_until(talking_recorded, 20, f"the adopted recording of {talking_id} to be stored")
+    recording = (await api.get(f"/calls/{talking_id}"))["recording"]
+    assert recording["channels"] == 2, recording
+    assert recording["duration_s"] >= 3.0, recording
+
     async def after_call_work_done() -> bool:
         return bool((await api.get("/agents/1002"))["state"] == "not_ready")
 

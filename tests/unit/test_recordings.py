@@ -24,7 +24,7 @@ from ari_apps.ari.errors import AriNotFound
 from ari_apps.ari.events import parse_event
 from ari_apps.channels import ChannelObservers
 from ari_apps.executor import HangUp, Snoop, StartRecording
-from ari_apps.recordings.services import CallRecorder, snoop_channel_id, staging_name
+from ari_apps.recordings.services import SIDES, CallRecorder, snoop_channel_id, staging_name
 from hotline.errors import InvalidRequest, NotFound
 from hotline.models import AuditEntry, CallRecord, Queue, Tenant
 from hotline.models_recording import CallRecording
@@ -158,6 +158,23 @@ async def _recorded(
     return await recordings.store_sides(
         settings.var_dir, row, tone_wav(440, 1.0), tone_wav(880, 1.0)
     )
+
+
+async def test_given_a_recording_already_stored_when_a_second_finisher_finds_nothing_then_it_stays_stored(  # noqa: E501
+    seeded: Settings,
+) -> None:
+    """Two finishers of one row (an adopted conversation's end and a sweep):
+    the later one fetched nothing, since the first deleted the staging files."""
+    first = await _recorded(seeded, "call-twice")
+    late_copy = await CallRecording.get(id=first.id)
+    late_copy.status = "recording"  # what the second finisher read before the first ended it
+
+    await recordings.store_sides(seeded.var_dir, late_copy, None, None)
+
+    row = await CallRecording.get(id=first.id)
+    assert (row.status, row.file_path, row.channels) == ("stored", first.file_path, 2)
+    assert file_of(seeded.var_dir, first.file_path or "").is_file()
+    assert late_copy.status == "recording", "the late finisher is told it did not end the row"
 
 
 async def test_given_both_sides_when_stored_then_the_row_says_where_how_long_and_how_big(
@@ -460,6 +477,40 @@ async def test_given_the_demo_queue_then_each_party_is_snooped_recorded_and_join
     assert files == {}, "the staging copies are deleted from Asterisk"
 
 
+def _written_until_finished(
+    ops: FakeOps, files: dict[str, bytes], recording_ids: list[int]
+) -> Callable[[str], None]:
+    """Asterisk's side of a snoop's hang-up, as seen in CI: each side's file
+    is served truncated until its RecordingFinished comes, 50 ms later."""
+    whole = {
+        staging_name(recording_id, side): tone_wav(440 if side == "caller" else 880, 1.0)
+        for recording_id in recording_ids
+        for side in SIDES
+    }
+    for name, wav in whole.items():
+        files[name] = wav[:30]  # the header not yet all on disk
+
+    def finished_later(channel_id: str) -> None:
+        _, _, recording_id, side = channel_id.split("-")
+        name = staging_name(int(recording_id), side)
+        finished = parse_event(
+            {
+                "type": "RecordingFinished",
+                "recording": {"name": name, "target_uri": f"channel:{channel_id}"},
+            }
+        )
+
+        def finish() -> None:
+            files[name] = whole[name]
+            observer = ops.observers.get(channel_id)
+            if observer is not None:
+                observer(finished)
+
+        asyncio.get_running_loop().call_later(0.05, finish)
+
+    return finished_later
+
+
 async def test_given_a_side_still_being_written_then_it_is_fetched_once_its_recording_ended(
     seeded: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -470,30 +521,7 @@ async def test_given_a_side_still_being_written_then_it_is_fetched_once_its_reco
     ops = FakeOps()
     files: dict[str, bytes] = {}
     recorder = await _recorder(seeded, files, ops)
-    whole = {
-        staging_name(1, "caller"): tone_wav(440, 1.0),
-        staging_name(1, "agent"): tone_wav(880, 1.0),
-    }
-    for name, wav in whole.items():
-        files[name] = wav[:30]  # the header not yet all on disk
-
-    def finished_later(channel_id: str) -> None:
-        side = channel_id.rsplit("-", 1)[1]
-        name = staging_name(1, side)
-        finished = parse_event(
-            {
-                "type": "RecordingFinished",
-                "recording": {"name": name, "target_uri": f"channel:{channel_id}"},
-            }
-        )
-
-        def finish() -> None:
-            files[name] = whole[name]
-            ops.observers[channel_id](finished)
-
-        asyncio.get_running_loop().call_later(0.05, finish)
-
-    ops.on_hang_up = finished_later
+    ops.on_hang_up = _written_until_finished(ops, files, recording_ids=[1])
     await _run_call(recorder)
     row = await CallRecording.get(call_id=CONVERSATION.call_id)
     assert (row.status, row.channels) == ("stored", 2)
@@ -550,7 +578,7 @@ async def test_given_a_restart_then_live_conversations_are_adopted_and_the_rest_
     ops = FakeOps()
     recorder = CallRecorder(FakeAri(files), ops, "hotline", seeded.var_dir)  # type: ignore[arg-type]
 
-    kept = await recorder.adopt({"live;2"})
+    kept = await recorder.adopt({"live;2"}, live_channel_ids={"live;2"})
     assert kept == {snoop_channel_id(live.id, "caller"), snoop_channel_id(live.id, "agent")}
     recorder.finish_unfinished()
     await recorder.stop()
@@ -558,6 +586,46 @@ async def test_given_a_restart_then_live_conversations_are_adopted_and_the_rest_
     assert (await CallRecording.get(id=ended.id)).status == "stored"
     assert (await CallRecording.get(id=live.id)).status == "recording"
     assert "live;2" in recorder.active
+
+
+async def test_given_a_restart_then_live_snoops_are_fetched_only_once_their_recordings_ended(
+    seeded: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The restarted process did not see these snoops start; it watches the
+    ones Asterisk still has, adopted or orphaned, as if it had."""
+    monkeypatch.setattr("ari_apps.recordings.services.FETCH_INTERVAL_S", 0.0)
+    home = await home_tenant_id()
+    live = await start_row(
+        "live;2", tenant_id=home, queue="support", agent_extension="1001", caller_id="1"
+    )
+    ended = await start_row(
+        "ended;2", tenant_id=home, queue="support", agent_extension="1002", caller_id="2"
+    )
+    files: dict[str, bytes] = {}
+    ops = FakeOps()
+    ops.on_hang_up = _written_until_finished(ops, files, recording_ids=[live.id, ended.id])
+    recorder = CallRecorder(
+        FakeAri(files),  # type: ignore[arg-type]
+        ops,  # type: ignore[arg-type]
+        "hotline",
+        seeded.var_dir,
+        observers=ops.observers,
+    )
+    live_snoops = {snoop_channel_id(row.id, side) for row in (live, ended) for side in SIDES}
+
+    await recorder.adopt({"live;2"}, live_channel_ids={"live;2", *live_snoops})
+    # A second reconcile (the websocket dropped again) sets nothing aside twice.
+    await recorder.adopt({"live;2"}, live_channel_ids={"live;2", *live_snoops})
+    # The adopted conversation ends before the sweep gets going: each row is
+    # still finished once, by its own finisher.
+    await recorder.conversation_ended("live;2")
+    recorder.finish_unfinished()
+    await recorder.stop()
+
+    for row in (live, ended):
+        stored = await CallRecording.get(id=row.id)
+        assert (stored.status, stored.channels) == ("stored", 2), row.call_id
+    assert ops.observers == {}, "the snoops are no longer watched"
 
 
 def test_recordings_dir_is_under_var(seeded: Settings) -> None:
