@@ -23,6 +23,7 @@ QueryValue: TypeAlias = str | int | float | bool | Sequence[str] | None
 Query: TypeAlias = Mapping[str, QueryValue]
 
 MAX_ERROR_MESSAGE_CHARS = 500
+CHANNEL_NOT_FOUND_MESSAGE = "Channel not found"
 
 
 # What ``quote`` leaves as it is with each ``safe`` below.  Most ids and
@@ -222,4 +223,11 @@ def _error_for(status: int, method: str, path: str, payload: bytes) -> AriError:
         pass
     message = message[:MAX_ERROR_MESSAGE_CHARS] or "(no message)"
     error_type = {404: AriNotFound, 409: AriConflict}.get(status, AriError)
+    if status == 400 and message == CHANNEL_NOT_FOUND_MESSAGE:
+        # Asterisk quirk: adding a channel that has hung up to a bridge (or
+        # removing it) answers 400, not 404 (rest-api/bridges.json).  It is
+        # the same benign race as a 404: the caller hung up first, and their
+        # StasisEnd cleans up.  Seen under `make bench`, where it closed a
+        # caller who hung up while being queued as a failed call.
+        error_type = AriNotFound
     return error_type(status, method, path, message)

@@ -262,6 +262,21 @@ async def test_given_missing_channel_then_ari_not_found_with_ari_message(
     assert error.error_id == "ari_not_found"
 
 
+async def test_given_a_hung_up_channel_added_to_a_bridge_then_its_400_is_not_found_too(
+    ari: FakeAriServer, client: AriClient
+) -> None:
+    """Asterisk answers addChannel/removeChannel for a channel that is gone
+    with 400 "Channel not found" (rest-api/bridges.json), not 404."""
+    ari.respond("POST", "/bridges/b1/addChannel", 400, {"message": "Channel not found"})
+    with pytest.raises(AriNotFound) as caught:
+        await client.add_channel("b1", "gone")
+    assert (caught.value.status, caught.value.message) == (400, "Channel not found")
+    ari.respond("POST", "/bridges/b1/addChannel", 400, {"message": "Invalid format"})
+    with pytest.raises(AriError) as other:
+        await client.add_channel("b1", "x")
+    assert not isinstance(other.value, AriNotFound), "any other 400 stays an error"
+
+
 async def test_given_channel_not_in_stasis_then_conflict_error(
     ari: FakeAriServer, client: AriClient
 ) -> None:
