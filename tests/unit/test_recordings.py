@@ -563,10 +563,8 @@ async def test_given_asterisk_kept_nothing_then_the_recording_is_failed_not_stor
     assert "left no audio" in row.removed_reason
 
 
-async def test_given_a_restart_then_live_conversations_are_adopted_and_the_rest_finished(
-    seeded: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("ari_apps.recordings.services.FETCH_INTERVAL_S", 0.0)
+async def _rows_left_by_a_stopped_process() -> tuple[CallRecording, CallRecording]:
+    """Two rows still "recording": a conversation still live and one that ended."""
     home = await home_tenant_id()
     live = await start_row(
         "live;2", tenant_id=home, queue="support", agent_extension="1001", caller_id="1"
@@ -574,6 +572,14 @@ async def test_given_a_restart_then_live_conversations_are_adopted_and_the_rest_
     ended = await start_row(
         "ended;2", tenant_id=home, queue="support", agent_extension="1002", caller_id="2"
     )
+    return live, ended
+
+
+async def test_given_a_restart_then_live_conversations_are_adopted_and_the_rest_finished(
+    seeded: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ari_apps.recordings.services.FETCH_INTERVAL_S", 0.0)
+    live, ended = await _rows_left_by_a_stopped_process()
     files = {staging_name(ended.id, "caller"): tone_wav(440, 1.0)}
     ops = FakeOps()
     recorder = CallRecorder(FakeAri(files), ops, "hotline", seeded.var_dir)  # type: ignore[arg-type]
@@ -594,23 +600,11 @@ async def test_given_a_restart_then_live_snoops_are_fetched_only_once_their_reco
     """The restarted process did not see these snoops start; it watches the
     ones Asterisk still has, adopted or orphaned, as if it had."""
     monkeypatch.setattr("ari_apps.recordings.services.FETCH_INTERVAL_S", 0.0)
-    home = await home_tenant_id()
-    live = await start_row(
-        "live;2", tenant_id=home, queue="support", agent_extension="1001", caller_id="1"
-    )
-    ended = await start_row(
-        "ended;2", tenant_id=home, queue="support", agent_extension="1002", caller_id="2"
-    )
+    live, ended = await _rows_left_by_a_stopped_process()
     files: dict[str, bytes] = {}
     ops = FakeOps()
     ops.on_hang_up = _written_until_finished(ops, files, recording_ids=[live.id, ended.id])
-    recorder = CallRecorder(
-        FakeAri(files),  # type: ignore[arg-type]
-        ops,  # type: ignore[arg-type]
-        "hotline",
-        seeded.var_dir,
-        observers=ops.observers,
-    )
+    recorder = await _recorder(seeded, files, ops)
     live_snoops = {snoop_channel_id(row.id, side) for row in (live, ended) for side in SIDES}
 
     await recorder.adopt({"live;2"}, live_channel_ids={"live;2", *live_snoops})
