@@ -80,7 +80,7 @@ async def store_sides(
         )
     relative = relative_path_for(row.id, row.started_at)
     await asyncio.to_thread(write_file, var_dir, relative, joined.wav)
-    await close_row(
+    ended_here = await close_row(
         row,
         file_path=relative,
         status=STATUS_STORED,
@@ -89,6 +89,13 @@ async def store_sides(
         size_bytes=len(joined.wav),
         ended_at=ended_at,
     )
+    if not ended_here:
+        # The file's path is the row's own: keep it only if the row, ended
+        # by the other finisher, names it (a purged or erased recording's
+        # file must not come back).
+        current = await CallRecording.get_or_none(id=row.id)
+        if current is None or current.status not in _WITH_FILE or current.file_path != relative:
+            await asyncio.to_thread(remove_file, var_dir, relative)
     return row
 
 

@@ -177,6 +177,22 @@ async def test_given_a_recording_already_stored_when_a_second_finisher_finds_not
     assert late_copy.status == "recording", "the late finisher is told it did not end the row"
 
 
+async def test_given_a_recording_erased_when_a_late_finisher_stores_audio_then_no_file_comes_back(
+    seeded: Settings,
+) -> None:
+    first = await _recorded(seeded, "call-erased")
+    path = file_of(seeded.var_dir, first.file_path or "")
+    path.unlink()
+    await CallRecording.filter(id=first.id).update(status="erased", file_path=None)
+    late_copy = await CallRecording.get(id=first.id)
+    late_copy.status = "recording"
+
+    await recordings.store_sides(seeded.var_dir, late_copy, tone_wav(440, 1.0), tone_wav(880, 1.0))
+
+    assert (await CallRecording.get(id=first.id)).status == "erased"
+    assert not path.exists(), "an erased recording's file must not come back"
+
+
 async def test_given_both_sides_when_stored_then_the_row_says_where_how_long_and_how_big(
     seeded: Settings,
 ) -> None:
