@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from ari_apps.ari.client import AriClient
-from ari_apps.ari.errors import AriError, AriNotFound
+from ari_apps.ari.errors import AriError, AriNotFound, channel_left_application
 
 SAFE_CONTEXT: Final = "hotline-safe"
 
@@ -343,8 +343,11 @@ class ChannelOpsExecutor:
                 await self._safe_fallback(channel_id, extension)
 
     async def run_unless_gone(self, op: ChannelOp) -> None:
-        with contextlib.suppress(AriNotFound):
+        try:
             await self.run(op)
+        except AriError as error:
+            if not channel_left_application(error):
+                raise
 
     async def run_best_effort(self, op: ChannelOp) -> None:
         with contextlib.suppress(AriError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 
 class AriError(Exception):
@@ -49,3 +49,22 @@ class AriUnavailable(AriError):
 
     error_id = "ari_unavailable"
     http_status = 503
+
+
+CHANNEL_NOT_IN_STASIS_MESSAGE: Final = "Channel not in Stasis application"
+
+
+def channel_left_application(error: AriError) -> bool:
+    """Whether a failed request on a channel that was in our application
+    says it has left it.
+
+    Gone (404, or the 400 "Channel not found" of addChannel: ``AriNotFound``),
+    or on its way out: Asterisk answers 409 "Channel not in Stasis
+    application" to a request that arrives after the channel's application
+    has ended and before it is destroyed, as when the caller hangs up while
+    a prompt ends (seen in CI).  Either way its StasisEnd follows, and
+    whoever owns the channel cleans up then.
+    """
+    if isinstance(error, AriNotFound):
+        return True
+    return isinstance(error, AriConflict) and error.message == CHANNEL_NOT_IN_STASIS_MESSAGE

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import aiohttp
 
 from ari_apps.ari.client import AriClient
-from ari_apps.ari.errors import AriNotFound
+from ari_apps.ari.errors import AriError, channel_left_application
 from ari_apps.ari.events import CHANNEL_DTMF_RECEIVED, PLAYBACK_FINISHED, AriEvent
 from ari_apps.call_services import OUTCOME_FAILED, ServiceResult
 from ari_apps.executor import (
@@ -169,7 +169,9 @@ class FlowRunner:
                 return
             try:
                 await self._execute_one(command)
-            except AriNotFound:
+            except AriError as error:
+                if not channel_left_application(error):
+                    raise
                 # The channel hung up under us; StasisEnd will clean up.
                 log.info("call %s: channel gone while executing %s", self.call_id, command)
                 return

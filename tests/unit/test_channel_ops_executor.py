@@ -87,6 +87,18 @@ async def test_given_a_vanished_channel_then_run_raises_and_run_unless_gone_does
     await ops.run_best_effort(HangUp("gone"))
 
 
+async def test_given_a_channel_on_its_way_out_then_run_unless_gone_lets_it_go(
+    ari: FakeAriServer, client: AriClient
+) -> None:
+    """Between its application's end and its destruction Asterisk answers 409."""
+    left = {"message": "Channel not in Stasis application"}
+    ari.respond("POST", "/channels/leaving/play", status=409, body=left)
+    ops = ChannelOpsExecutor(client)
+    with pytest.raises(AriError):
+        await ops.run(PlayMedia("leaving", ("sound:beep",), "pb-1"))
+    await ops.run_unless_gone(PlayMedia("leaving", ("sound:beep",), "pb-1"))
+
+
 async def test_given_a_refusal_then_only_best_effort_ignores_it(
     ari: FakeAriServer, client: AriClient
 ) -> None:
