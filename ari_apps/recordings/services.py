@@ -115,7 +115,7 @@ class CallRecorder:
         self._tasks: set[asyncio.Task[None]] = set()
         # Unfinished rows no live conversation owns, from adopt() to
         # finish_unfinished().
-        self._left_unfinished: list[CallRecording] = []
+        self._left_unfinished: dict[int, CallRecording] = {}
         # Recording ids being finished now (a conversation's end or the sweep).
         self._finishing: set[int] = set()
         # Queue name -> its recording policy, read when the ACD loads its
@@ -346,15 +346,15 @@ class CallRecorder:
             if row.call_id in live_call_ids:
                 self.active[row.call_id] = ActiveRecording(row, list(SIDES))
                 kept.update(snoops)
-            elif all(left.id != row.id for left in self._left_unfinished):
-                self._left_unfinished.append(row)
+            else:
+                self._left_unfinished.setdefault(row.id, row)
         return kept
 
     def finish_unfinished(self) -> None:
         """Finish, in the background, the rows left "recording" that
         ``adopt`` found no live conversation for (Hotline stopped during the
         call, or the call ended while it was away)."""
-        rows, self._left_unfinished = self._left_unfinished, []
+        rows, self._left_unfinished = list(self._left_unfinished.values()), {}
         self._spawn(self._finish_all(rows), "recording-sweep")
 
     async def _finish_all(self, rows: list[CallRecording]) -> None:
