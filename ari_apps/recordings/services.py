@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Collection, Coroutine
+from collections.abc import Callable, Collection, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -266,9 +266,16 @@ class CallRecorder:
         active = self.active.pop(call_id, None)
         if active is None:
             return
-        await self._finish(active.row)
+        await self._finish(active.row, active.sides)
 
-    async def _finish(self, row: CallRecording) -> None:
+    async def _finish(self, row: CallRecording, started: Sequence[str] = SIDES) -> None:
+        """Store what Asterisk recorded of ``row``'s sides.
+
+        ``started`` names the sides whose recording began; only those are
+        fetched, since looking for a file that was never written costs the
+        whole fetch retry (FETCH_ATTEMPTS × FETCH_INTERVAL_S).  A row taken
+        over after a restart does not know which began, so it asks for both.
+        """
         if row.id in self._finishing:
             return
         self._finishing.add(row.id)
@@ -276,7 +283,10 @@ class CallRecorder:
             for side in SIDES:
                 await self._hang_up(snoop_channel_id(row.id, side))
             await self._until_recordings_over(row.id)
-            audio = {side: await self._fetch(staging_name(row.id, side)) for side in SIDES}
+            audio = {
+                side: await self._fetch(staging_name(row.id, side)) if side in started else None
+                for side in SIDES
+            }
             await store_sides(self.var_dir, row, audio["caller"], audio["agent"])
             if row.status == STATUS_RECORDING:
                 log.info("call %s: recording %s was already finished", row.call_id, row.id)

@@ -422,8 +422,10 @@ class FakeAri:
     def __init__(self, files: dict[str, bytes]) -> None:
         self.files = files
         self.deleted: list[str] = []
+        self.fetched: list[str] = []
 
     async def get_stored_recording_file(self, name: str) -> bytes:
+        self.fetched.append(name)
         if name not in self.files:
             raise AriNotFound(404, "GET", f"/recordings/stored/{name}/file", "not found")
         return self.files[name]
@@ -565,6 +567,10 @@ async def test_given_the_agent_gone_before_the_snoop_then_the_caller_side_is_kep
     await _run_call(recorder)
     row = await CallRecording.get(call_id=CONVERSATION.call_id)
     assert (row.status, row.channels) == ("stored", 1)
+    # The side that never started is not looked for: each miss would have
+    # cost the whole fetch retry (5 s in production).
+    fetched = recorder.ari.fetched  # type: ignore[attr-defined]
+    assert fetched == [staging_name(1, "caller")]
 
 
 async def test_given_asterisk_kept_nothing_then_the_recording_is_failed_not_stored(
