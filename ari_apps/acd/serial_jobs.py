@@ -8,7 +8,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 
-from ari_apps.ari.errors import AriNotFound
+from ari_apps.ari.errors import AriError, channel_left_application
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,12 @@ class SerialJobs:
             while queue:
                 try:
                     await queue[0]()
-                except AriNotFound as exc:
-                    log.info("ACD job: channel or bridge already gone (%s)", exc)
+                except AriError as exc:
+                    if channel_left_application(exc):
+                        # A hang-up raced the job; its StasisEnd cleans up.
+                        log.info("ACD job: channel or bridge gone or leaving (%s)", exc)
+                    else:
+                        log.exception("ACD job failed")
                 except asyncio.CancelledError:
                     task = asyncio.current_task()
                     if task is not None and task.cancelling():

@@ -4,11 +4,12 @@ failing job never stops the call's next step."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
 from ari_apps.acd.serial_jobs import Job, SerialJobs
-from ari_apps.ari.errors import AriNotFound
+from ari_apps.ari.errors import CHANNEL_NOT_IN_STASIS_MESSAGE, AriConflict, AriNotFound
 
 
 async def _settle(jobs: SerialJobs) -> None:
@@ -86,6 +87,40 @@ async def test_a_failing_or_cancelled_job_does_not_stop_the_next(
         jobs.run("call-1", job)
     await _settle(jobs)
     assert ran == ["hang-up"]
+    assert "ACD job failed" in caplog.text
+
+
+async def test_a_channel_gone_or_leaving_is_a_hang_up_race_not_a_failure(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Asterisk answers 404 to a channel already destroyed and 409 "Channel
+    not in Stasis application" to one whose application ended and that is
+    not destroyed yet; either way the caller hung up meanwhile."""
+    jobs = SerialJobs()
+    ran: list[str] = []
+
+    async def gone() -> None:
+        raise AriNotFound(404, "POST", "/channels/x/answer", "Channel not found")
+
+    async def leaving() -> None:
+        raise AriConflict(409, "POST", "/channels/x/play", CHANNEL_NOT_IN_STASIS_MESSAGE)
+
+    async def refused() -> None:
+        raise AriConflict(409, "POST", "/bridges/b/addChannel", "Channel not answered")
+
+    async def next_step() -> None:
+        ran.append("hang-up")
+
+    caplog.set_level(logging.INFO, logger="ari_apps.acd.serial_jobs")
+    for job in (gone, leaving, next_step):
+        jobs.run("call-1", job)
+    await _settle(jobs)
+    assert ran == ["hang-up"]
+    assert [r.levelno for r in caplog.records] == [logging.INFO, logging.INFO]
+    caplog.clear()
+    jobs.run("call-1", refused)
+    await _settle(jobs)
+    assert [r.levelno for r in caplog.records] == [logging.ERROR]
     assert "ACD job failed" in caplog.text
 
 
