@@ -177,7 +177,10 @@ reset() {
     exit 1
   fi
   if proc_mounted; then umount "$ROOT/proc" || umount -l "$ROOT/proc"; fi
-  [[ -d "$ROOT" ]] || return 0
+  # Only a built chroot has state to empty.  Before the first build the
+  # directory may still exist, holding only files Hotline wrote for Asterisk
+  # (sounds, fax documents): provision replaces it whole.
+  [[ -f "$ROOT/.hotline-provisioned" ]] || return 0
   rm -f "$ROOT"/var/lib/asterisk/astdb.sqlite3*
   # find -delete stays on this filesystem and never follows a symlink out.
   find "$ROOT/var/spool/asterisk" "$ROOT/var/log/asterisk" -xdev -mindepth 1 -delete
