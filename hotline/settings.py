@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from hotline import dial_policy
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The sandbox chroot asterisk/sandbox.sh builds (its HOTLINE_ASTERISK_CACHE).
+SANDBOX_ROOT_DEFAULT: Final = "/var/cache/hotline/asterisk-sid"
 
 GENERATED_SECRETS = (
     "HOTLINE_ARI_PASSWORD",
@@ -213,9 +215,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     mode = get("HOTLINE_ASTERISK", "sandbox")
     if mode not in ("sandbox", "system"):
         raise ValueError(f"HOTLINE_ASTERISK must be 'sandbox' or 'system', not {mode!r}")
-    root = (
-        get("HOTLINE_ASTERISK_ROOT", "/var/cache/hotline/asterisk-sid") if mode == "sandbox" else ""
-    )
+    root = get("HOTLINE_ASTERISK_ROOT", SANDBOX_ROOT_DEFAULT) if mode == "sandbox" else ""
     # A system Asterisk's /etc/asterisk belongs to its admins: we render into
     # our own directory and the README says which files to #include.
     etc_default = f"{root}/etc/asterisk" if root else str(var_dir / "asterisk-etc")

@@ -22,7 +22,7 @@ from playwright.async_api import Browser, async_playwright
 
 from ari_apps.ari.errors import AriError
 from ari_apps.demo_call.api import HotlineApi
-from hotline.settings import REPO_ROOT, read_env_file
+from hotline.settings import REPO_ROOT, SANDBOX_ROOT_DEFAULT, read_env_file
 from tests.integration.browser import launch
 from tests.integration.harness import AriHarness
 from tests.integration.phones import SipPhone, wait_until
@@ -63,7 +63,7 @@ TOLL_FRAUD_TEST_SETTINGS = {
     "HOTLINE_CALLBACK_PER_CALLER_DAY": "1000",
 }
 
-SANDBOX_ROOT = Path(os.environ.get("HOTLINE_ASTERISK_ROOT", "/var/cache/hotline/asterisk-sid"))
+SANDBOX_ROOT = Path(os.environ.get("HOTLINE_ASTERISK_ROOT", SANDBOX_ROOT_DEFAULT))
 
 
 @pytest.fixture(scope="session")
@@ -254,10 +254,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 # dropped the call.
 _LOGS_SHOWN_ON_FAILURE = {
     "hotline log": REPO_ROOT / "var" / "log" / "hotline.log",
-    "asterisk messages": Path(
-        os.environ.get("HOTLINE_ASTERISK_ROOT", "/var/cache/hotline/asterisk-sid")
-    )
-    / "var/log/asterisk/messages.log",
+    "asterisk messages": SANDBOX_ROOT / "var/log/asterisk/messages.log",
 }
 _LOG_LINES_SHOWN = 150
 

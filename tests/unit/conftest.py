@@ -5,7 +5,7 @@ CallCenter pointed at that fake server."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from fax.demo import SOURCE as DEMO_FAX_SOURCE
 from hotline import seed
 from hotline.bus import EventBus
 from hotline.db import close_db, init_db
-from hotline.settings import Settings, load_settings
+from hotline.settings import SANDBOX_ROOT_DEFAULT, Settings, load_settings
 from tests.unit.ui_support import ui  # noqa: F401  (fixture for the admin UI tests)
 
 # The stock sounds the demo menu plays.  The sound catalogue of whatever
@@ -57,6 +57,25 @@ def demo_pdf(tmp_path_factory: pytest.TempPathFactory) -> bytes:
         check=True,
     )  # fmt: skip
     return pdf.read_bytes()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def asterisk_files_stay_out_of_the_sandbox(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[None]:
+    """Files Hotline writes for Asterisk (prompts, fax documents) go under
+    ``settings.asterisk_root``; an app built from the environment would put a
+    unit test's into the real sandbox chroot.  On a box with no chroot yet,
+    those stray files once made the chroot look built to ``sandbox.sh reset``,
+    and every integration test failed at setup."""
+    real_root = Path(SANDBOX_ROOT_DEFAULT)
+    existed = real_root.exists()
+    patch = pytest.MonkeyPatch()
+    patch.setenv("HOTLINE_ASTERISK_ROOT", str(tmp_path_factory.mktemp("asterisk-root")))
+    yield
+    patch.undo()
+    if not existed:
+        assert not real_root.exists(), f"a unit test wrote into the real chroot {real_root}"
 
 
 def _cheap_password_hasher() -> PasswordHasher:
