@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 from urllib.parse import quote, urlencode
 
@@ -11,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ari_apps.ari import AriClient, AriConflict, AriError, AriNotFound, AriUnavailable
+from ari_apps.ari.errors import failure_log_level
 from ari_apps.ari.fake_server import FakeAriServer, RecordedRequest
 from ari_apps.ari.rest_base import Query, _encode_query, query_string, segment
 
@@ -283,6 +285,27 @@ async def test_given_channel_not_in_stasis_then_conflict_error(
     ari.respond("POST", "/channels/c1/play", 409, {"message": "Channel not in Stasis application"})
     with pytest.raises(AriConflict, match="not in Stasis"):
         await client.play("c1", "sound:beep")
+
+
+async def test_given_a_channel_gone_or_leaving_then_its_failure_is_logged_at_info_only(
+    ari: FakeAriServer, client: AriClient
+) -> None:
+    """A caller hanging up mid-prompt is routine; other refusals are not."""
+    answers = {
+        (404, "Channel not found"): logging.INFO,
+        (409, "Channel not in Stasis application"): logging.INFO,
+        (409, "Channel not answered"): logging.WARNING,
+        (500, "Internal Server Error"): logging.WARNING,
+    }
+    for (status, message), level in answers.items():
+        ari.respond("POST", "/channels/c1/play", status, {"message": message})
+        with pytest.raises(AriError) as caught:
+            await client.play("c1", "sound:beep")
+        assert failure_log_level(caught.value) == level, (status, message)
+    ari.respond("POST", "/bridges/b1/addChannel", 400, {"message": "Channel not found"})
+    with pytest.raises(AriError) as added:
+        await client.add_channel("b1", "gone")
+    assert failure_log_level(added.value) == logging.INFO
 
 
 async def test_given_server_error_with_text_body_then_generic_error_not_not_found(
