@@ -28,11 +28,12 @@ down:
 
 # The tests without Asterisk on every core (pytest-xdist), then the
 # real-call tests one at a time: they share one sandbox Asterisk.  Both run
-# even when the first fails, so one report says everything.
+# even when the first fails, so one report says everything.  Each part
+# names its slowest tests, to keep the suite's time in view.
 test: deps
 	@status=0; \
-	$(PY) -m pytest -q -n $(TEST_WORKERS) tests/unit tests/bench || status=1; \
-	$(PY) -m pytest -q tests/integration || status=1; \
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --durations=15 tests/unit tests/bench || status=1; \
+	$(PY) -m pytest -q --durations=25 tests/integration || status=1; \
 	exit $$status
 
 # The negative security tests (the same tests as in make test, by marker).
