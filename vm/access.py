@@ -223,8 +223,13 @@ class _AccessCall:
                 )
             except (AriError, LookupError) as error:
                 # The core waits for PlaybackDone: answer it ourselves.
-                level = failure_log_level(error) if isinstance(error, AriError) else logging.WARNING
-                log.log(level, "call %s: playback %s failed: %s", call.call_id, media, error)
+                log.log(
+                    failure_log_level(error),
+                    "call %s: playback %s failed: %s",
+                    call.call_id,
+                    media,
+                    error,
+                )
                 self.internal.append(PlaybackDone(command.playback_id))
         elif isinstance(command, StopPlayback):
             await call.ops.run_best_effort(ops.StopMedia(command.playback_id))

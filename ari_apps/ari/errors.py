@@ -71,9 +71,11 @@ def channel_left_application(error: AriError) -> bool:
     return isinstance(error, AriConflict) and error.message == CHANNEL_NOT_IN_STASIS_MESSAGE
 
 
-def failure_log_level(error: AriError) -> int:
+def failure_log_level(error: Exception) -> int:
     """How loudly to log a request on a caller's channel that failed: a
     hang-up racing the request (``channel_left_application``) happens on
     every call that ends mid-prompt and is logged at INFO; anything else is
     a WARNING an administrator should see."""
-    return logging.INFO if channel_left_application(error) else logging.WARNING
+    if isinstance(error, AriError) and channel_left_application(error):
+        return logging.INFO
+    return logging.WARNING

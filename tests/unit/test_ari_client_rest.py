@@ -306,6 +306,7 @@ async def test_given_a_channel_gone_or_leaving_then_its_failure_is_logged_at_inf
     with pytest.raises(AriError) as added:
         await client.add_channel("b1", "gone")
     assert failure_log_level(added.value) == logging.INFO
+    assert failure_log_level(LookupError("nothing playable")) == logging.WARNING
 
 
 async def test_given_server_error_with_text_body_then_generic_error_not_not_found(
