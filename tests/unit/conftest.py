@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from ari_apps import demo_data
 from ari_apps.app import CallCenter
 from ari_apps.ari import AriClient
 from ari_apps.ari.fake_server import FakeAriServer
@@ -19,8 +18,9 @@ from ari_apps.ivr import services as flows
 from fax.demo import SOURCE as DEMO_FAX_SOURCE
 from hotline import seed
 from hotline.bus import EventBus
-from hotline.db import close_db, init_db
+from hotline.db import close_db
 from hotline.settings import SANDBOX_ROOT_DEFAULT, Settings, load_settings
+from tests.unit.seeded_image import SeededImage
 from tests.unit.ui_support import ui  # noqa: F401  (fixture for the admin UI tests)
 
 # The stock sounds the demo menu plays.  The sound catalogue of whatever
@@ -82,21 +82,34 @@ def _cheap_password_hasher() -> PasswordHasher:
     return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
-@pytest.fixture
-async def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Settings]:
+@pytest.fixture(scope="session")
+async def seeded_image(tmp_path_factory: pytest.TempPathFactory) -> SeededImage:
+    """The demo tenant, seeded once per test process (see seeded_image.py)."""
+    patch = pytest.MonkeyPatch()
+    _cheap_seeding(patch)
+    try:
+        return await SeededImage.build(tmp_path_factory.mktemp("seeded-template"))
+    finally:
+        patch.undo()
+
+
+def _cheap_seeding(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(flows, "known_sounds", lambda: DEMO_SOUNDS)
     # The admin password hash costs ~0.2 s per seed at production strength;
     # its strength is not under test, so the seed uses the cheapest parameters.
     monkeypatch.setattr(seed, "PasswordHasher", _cheap_password_hasher)
-    # Files the seed writes for Asterisk (the demo fax TIFF) go to a stand-in
-    # root, never into the real sandbox chroot.
-    settings = load_settings(
-        {"HOTLINE_VAR_DIR": str(tmp_path), "HOTLINE_ASTERISK_ROOT": str(tmp_path / "asterisk")}
-    )
-    await init_db("sqlite://:memory:")
+
+
+@pytest.fixture
+async def seeded(
+    seeded_image: SeededImage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Settings]:
+    """A fresh in-memory database with the demo tenant seeded, and settings
+    whose files (the demo fax TIFF among them) are under ``tmp_path``, never
+    in the real sandbox chroot."""
+    _cheap_seeding(monkeypatch)
     try:
-        await demo_data.seed_demo(settings)
-        yield settings
+        yield await seeded_image.restore(tmp_path)
     finally:
         await close_db()
 
