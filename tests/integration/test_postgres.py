@@ -59,6 +59,10 @@ from hotline.tenancy import home_tenant_id
 from hotline.webhooks import store as webhook_store
 from hotline.writer import WRITER, delete_statement, update_statement, upsert_statement
 
+# No Asterisk: these run with the unit tests (make test's first part), all on
+# one worker, so one throwaway cluster serves them.
+pytestmark = pytest.mark.xdist_group("postgres")
+
 POSTGRES_USER = "postgres"
 POSTGRES_LIB = Path("/usr/lib/postgresql")
 COMMAND_TIMEOUT_S = 60
@@ -135,9 +139,10 @@ class Cluster:
                 pytrace=False,
             )
 
-    def create_database(self, name: str) -> None:
+    def create_database(self, name: str, template: str | None = None) -> None:
         # Over the unix socket in the temp dir, where initdb allowed local trust.
-        self.run("createdb", "-h", str(self.socket_dir), "-p", str(self.port), name)
+        copy_of = ["--template", template] if template else []
+        self.run("createdb", "-h", str(self.socket_dir), "-p", str(self.port), *copy_of, name)
 
 
 @pytest.fixture(scope="module")
@@ -210,26 +215,72 @@ def cluster() -> Iterator[Cluster]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def _settings(var_dir: Path, database_url: str) -> Settings:
+    # Asterisk's files (the demo fax TIFF) go under var_dir, never into the
+    # sandbox chroot: these tests run with the unit tests, no Asterisk needed.
+    return load_settings(
+        {
+            "HOTLINE_VAR_DIR": str(var_dir),
+            "HOTLINE_ASTERISK_ROOT": str(var_dir / "asterisk"),
+            # The spelling most users write; hotline.db turns it into Tortoise's "postgres://".
+            "HOTLINE_DATABASE_URL": database_url,
+        }
+    )
+
+
+@dataclass(frozen=True)
+class SeededTemplate:
+    """A database migrated and seeded once per module, and its var dir (the
+    secrets the seed used, the demo fax document)."""
+
+    database: str
+    var_dir: Path
+
+
+@pytest.fixture(scope="module")
+async def seeded_template(
+    cluster: Cluster, tmp_path_factory: pytest.TempPathFactory
+) -> SeededTemplate:
+    """Every migration on an empty PostgreSQL database, then the seed: about
+    12 s, so once per module; each test gets a copy (CREATE DATABASE ...
+    TEMPLATE), which PostgreSQL makes file by file."""
+    template = SeededTemplate("hotline_seeded", tmp_path_factory.mktemp("pg-seeded"))
+    cluster.create_database(template.database)
+    settings = _settings(template.var_dir, cluster.url(template.database, scheme="postgresql"))
+    with pytest.MonkeyPatch.context() as patch:
+        # The sound catalogue of this machine is not what this file is about.
+        patch.setattr(flows, "known_sounds", lambda: None)
+        await init_db(settings.database_url)
+        try:
+            await demo_data.seed_demo(settings)
+        finally:
+            await close_db()  # a template must have no connections when copied
+    return template
+
+
 @pytest.fixture
-def database_name(cluster: Cluster) -> str:
+def database_name(cluster: Cluster, seeded_template: SeededTemplate) -> str:
     name = f"hotline_{secrets.token_hex(4)}"
-    cluster.create_database(name)
+    cluster.create_database(name, template=seeded_template.database)
     return name
 
 
 @pytest.fixture
 async def database(
-    cluster: Cluster, database_name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cluster: Cluster,
+    seeded_template: SeededTemplate,
+    database_name: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[Settings]:
-    """A fresh database per test, schema created and the demo tenant seeded."""
-    # The sound catalogue of this machine is not what this file is about.
+    """A fresh database per test, a copy of the migrated and seeded template,
+    opened as every start opens it (pending migrations, guards)."""
     monkeypatch.setattr(flows, "known_sounds", lambda: None)
-    # The spelling most users write; hotline.db turns it into Tortoise's "postgres://".
-    url = cluster.url(database_name, scheme="postgresql")
-    settings = load_settings({"HOTLINE_VAR_DIR": str(tmp_path), "HOTLINE_DATABASE_URL": url})
+    # The template's secrets, so the settings match the seeded rows (the API token).
+    shutil.copytree(seeded_template.var_dir, tmp_path, dirs_exist_ok=True)
+    settings = _settings(tmp_path, cluster.url(database_name, scheme="postgresql"))
     await init_db(settings.database_url)
     try:
-        await demo_data.seed_demo(settings)
         yield settings
     finally:
         await close_db()
@@ -337,14 +388,15 @@ async def test_given_postgres_when_recording_calls_then_timeline_and_recent_read
 
 
 async def test_given_process_used_sqlite_before_when_switching_to_postgres_then_queries_work(
-    database: Settings, cluster: Cluster, database_name: str, tmp_path: Path
+    database: Settings, cluster: Cluster, database_name: str
 ) -> None:
     # Tests (and any tool copying SQLite to PostgreSQL) use both backends in
     # one process; Tortoise must not reuse SQL compiled for the other one.
     await close_db()
     # As in a fresh process whose first database was SQLite: nothing compiled yet.
     EXECUTOR_CACHE.clear()
-    await init_db(f"sqlite://{tmp_path / 'before.sqlite3'}")
+    # In memory: a file would only add a commit to disk per migration (~13 s).
+    await init_db("sqlite://:memory:")
     await demo_data.seed_demo(database)
     await calls.open_record("lite", did="8000", caller_id="", tenant_id=1, flow_version_id=1)
     await close_db()
