@@ -38,7 +38,7 @@ def hotline_cli(*args: str) -> None:
 @pytest.fixture(scope="session")
 def smtp_inbox() -> Iterator[Inbox]:
     """A real SMTP server Hotline's notifications go to for the whole session."""
-    controller, inbox = start_smtp_server()
+    controller, inbox = start_smtp_server(SMTP_PORT)
     yield inbox
     controller.stop()
 

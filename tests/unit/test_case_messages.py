@@ -185,9 +185,9 @@ async def test_given_a_caller_email_then_the_case_number_reaches_a_real_smtp_ser
 ) -> None:
     from tests.integration.smtp import SMTP_HOST, start_smtp_server
 
-    controller, inbox = start_smtp_server(8027)  # not test_mail.py's port (xdist)
+    controller, inbox = start_smtp_server()
     try:
-        settings = dataclasses.replace(seeded, smtp_host=SMTP_HOST, smtp_port=8027)
+        settings = dataclasses.replace(seeded, smtp_host=SMTP_HOST, smtp_port=controller.port)
         case = await services.create_case(
             await home_tenant_id(),
             await _actor(),

@@ -11,14 +11,11 @@ from hotline.mail import Attachment, MailError, send_mail
 from hotline.settings import Settings, load_settings
 from tests.integration.smtp import SMTP_HOST, Inbox, start_smtp_server
 
-UNIT_SMTP_PORT = 8026
-
 
 @pytest.fixture
-def inbox() -> Iterator[Inbox]:
-    # Not the integration session's port: both may run in one pytest process.
-    controller, inbox = start_smtp_server(UNIT_SMTP_PORT)
-    yield inbox
+def smtp_server() -> Iterator[tuple[int, Inbox]]:
+    controller, inbox = start_smtp_server()
+    yield controller.port, inbox
     controller.stop()
 
 
@@ -27,8 +24,11 @@ def _settings(tmp_path: object, **changes: object) -> Settings:
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
 
-async def test_message_with_attachment_reaches_the_server(inbox: Inbox, tmp_path: object) -> None:
-    settings = _settings(tmp_path, smtp_host=SMTP_HOST, smtp_port=UNIT_SMTP_PORT)
+async def test_message_with_attachment_reaches_the_server(
+    smtp_server: tuple[int, Inbox], tmp_path: object
+) -> None:
+    port, inbox = smtp_server
+    settings = _settings(tmp_path, smtp_host=SMTP_HOST, smtp_port=port)
     audio = b"RIFF" + bytes(100)
     sent = await send_mail(
         settings,

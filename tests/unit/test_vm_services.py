@@ -54,8 +54,6 @@ from vm.store import (
     wav_duration_s,
 )
 
-SMTP_PORT = 8027  # neither the integration inbox (8025) nor test_mail's (8026)
-
 
 class RecordingMwi:
     def __init__(self) -> None:
@@ -261,16 +259,17 @@ def test_paths_never_leave_the_store(vm: Vm) -> None:
 
 
 @pytest.fixture
-def inbox() -> Iterator[Inbox]:
-    controller, inbox = start_smtp_server(SMTP_PORT)
-    yield inbox
+def smtp_server() -> Iterator[tuple[int, Inbox]]:
+    controller, inbox = start_smtp_server()
+    yield controller.port, inbox
     controller.stop()
 
 
 async def test_email_carries_the_wav_and_its_status_is_kept(
-    vm: Vm, seeded: Settings, inbox: Inbox
+    vm: Vm, seeded: Settings, smtp_server: tuple[int, Inbox]
 ) -> None:
-    settings = dataclasses.replace(seeded, smtp_host=SMTP_HOST, smtp_port=SMTP_PORT)
+    port, inbox = smtp_server
+    settings = dataclasses.replace(seeded, smtp_host=SMTP_HOST, smtp_port=port)
     configure(dataclasses.replace(runtime(), settings=settings))
     box = await get_box("5000", tenant_id=await home_tenant_id())
     message = await store_message(box, "5550100", make_wav(1.0), None, "c1")
