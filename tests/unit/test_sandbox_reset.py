@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 from hotline.settings import REPO_ROOT
+from tests.unit.conftest import SANDBOX_BUILT_MARK
 
 SANDBOX_SH = REPO_ROOT / "asterisk" / "sandbox.sh"
 
@@ -56,7 +57,7 @@ def test_given_a_built_chroot_then_astdb_spool_logs_and_hotlines_includes_go(
     tmp_path: Path,
 ) -> None:
     root = tmp_path / "asterisk-sid"
-    _write(root / ".hotline-provisioned", "")
+    _write(root / SANDBOX_BUILT_MARK, "")
     astdb = _write(root / "var/lib/asterisk/astdb.sqlite3")
     astdb_wal = _write(root / "var/lib/asterisk/astdb.sqlite3-wal")
     message = _write(root / "var/spool/asterisk/voicemail/default/1001/INBOX/msg0000.wav")
