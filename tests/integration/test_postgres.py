@@ -215,6 +215,18 @@ def cluster() -> Iterator[Cluster]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def files_stay_in_a_temp_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Code that reads its settings from the environment (the voicemail
+    runtime the seed publishes lamps through) writes under a temp dir, not
+    the repo's var/ nor the chroot: the real-call tests use those meanwhile."""
+    scratch = tmp_path_factory.mktemp("pg-environment")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOTLINE_VAR_DIR", str(scratch))
+        patch.setenv("HOTLINE_ASTERISK_ROOT", str(scratch / "asterisk"))
+        yield
+
+
 def _settings(var_dir: Path, database_url: str) -> Settings:
     # Asterisk's files (the demo fax TIFF) go under var_dir, never into the
     # sandbox chroot: these tests run with the unit tests, no Asterisk needed.
@@ -522,7 +534,7 @@ class IdleCenter:
 async def test_given_postgres_when_using_the_api_then_health_auth_and_publish_work(
     database: Settings,
 ) -> None:
-    transport = httpx.ASGITransport(app=create_app(IdleCenter()))
+    transport = httpx.ASGITransport(app=create_app(IdleCenter(), settings=database))
     headers = {"authorization": f"Bearer {database.api_token}"}
     async with httpx.AsyncClient(transport=transport, base_url="http://hotline.test") as client:
         health = await client.get("/healthz")
