@@ -26,25 +26,24 @@ sandbox-reset: deps
 down:
 	@if [ -x $(PY) ]; then $(PY) -m hotline.cli down; else bash asterisk/sandbox.sh stop; fi
 
-# The tests without Asterisk on every core (pytest-xdist), then the
-# real-call tests one at a time: they share one sandbox Asterisk.  Both run
-# even when the first fails, so one report says everything.  Each part
-# names its slowest tests, to keep the suite's time in view.
+# The tests without Asterisk on every core (pytest-xdist; PostgreSQL's
+# share one worker and its throwaway cluster) at the lowest CPU priority,
+# alongside the real-call tests (marked asterisk), which run one at a time:
+# they share one sandbox Asterisk.  Both run to the end, so one report says
+# everything, and each names its slowest tests (scripts/run-tests.sh).
 test: deps
-	@status=0; \
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --durations=15 tests/unit tests/bench || status=1; \
-	$(PY) -m pytest -q --durations=25 tests/integration || status=1; \
-	exit $$status
+	@TEST_WORKERS=$(TEST_WORKERS) bash scripts/run-tests.sh
 
 # The negative security tests (the same tests as in make test, by marker).
 security: deps
 	$(PY) -m pytest -q -m security tests
 
+# Everything that needs no Asterisk (unit, bench, the PostgreSQL cluster).
 test-unit: deps
-	$(PY) -m pytest -q -n $(TEST_WORKERS) tests/unit tests/bench
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup -m "not asterisk" tests
 
 test-integration: deps
-	$(PY) -m pytest -q tests/integration
+	$(PY) -m pytest -q -m asterisk tests/integration
 
 lint: deps
 	.venv/bin/ruff check .
