@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from ari_apps import executor as ops
-from ari_apps.ari.errors import AriError, failure_log_level
+from ari_apps.ari.errors import AriError, log_call_failure
 from ari_apps.ari.events import (
     CHANNEL_DTMF_RECEIVED,
     PLAYBACK_FINISHED,
@@ -223,13 +223,7 @@ class _AccessCall:
                 )
             except (AriError, LookupError) as error:
                 # The core waits for PlaybackDone: answer it ourselves.
-                log.log(
-                    failure_log_level(error),
-                    "call %s: playback %s failed: %s",
-                    call.call_id,
-                    media,
-                    error,
-                )
+                log_call_failure(log, call.call_id, f"playback {media}", error)
                 self.internal.append(PlaybackDone(command.playback_id))
         elif isinstance(command, StopPlayback):
             await call.ops.run_best_effort(ops.StopMedia(command.playback_id))

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from ari_apps.ari.client import AriClient
-from ari_apps.ari.errors import AriError, AriNotFound, failure_log_level
+from ari_apps.ari.errors import AriError, AriNotFound, log_call_failure
 from ari_apps.ari.events import (
     CHANNEL_DTMF_RECEIVED,
     PLAYBACK_FINISHED,
@@ -213,13 +213,7 @@ class LeaveCall:
                     await ops.run(PlayMedia(call.channel_id, media, playback_id))
                 except AriError as error:
                     # The core waits for the playback's end: answer it ourselves.
-                    log.log(
-                        failure_log_level(error),
-                        "call %s: playback %s failed: %s",
-                        call.call_id,
-                        media,
-                        error,
-                    )
+                    log_call_failure(log, call.call_id, f"playback {media}", error)
                     self.pending.append(PlaybackDone(playback_id))
             case StopPlayback(playback_id=playback_id):
                 await ops.run_unless_gone(StopMedia(playback_id))

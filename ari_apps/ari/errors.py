@@ -79,3 +79,8 @@ def failure_log_level(error: Exception) -> int:
     if isinstance(error, AriError) and channel_left_application(error):
         return logging.INFO
     return logging.WARNING
+
+
+def log_call_failure(log: logging.Logger, call_id: str, what: str, error: Exception) -> None:
+    """``call <id>: <what> failed: <error>``, at ``failure_log_level(error)``."""
+    log.log(failure_log_level(error), "call %s: %s failed: %s", call_id, what, error)

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ari_apps.ari import AriClient, AriConflict, AriError, AriNotFound, AriUnavailable
-from ari_apps.ari.errors import failure_log_level
+from ari_apps.ari.errors import failure_log_level, log_call_failure
 from ari_apps.ari.fake_server import FakeAriServer, RecordedRequest
 from ari_apps.ari.rest_base import Query, _encode_query, query_string, segment
 
@@ -307,6 +307,20 @@ async def test_given_a_channel_gone_or_leaving_then_its_failure_is_logged_at_inf
         await client.add_channel("b1", "gone")
     assert failure_log_level(added.value) == logging.INFO
     assert failure_log_level(LookupError("nothing playable")) == logging.WARNING
+
+
+def test_given_a_call_failure_then_it_is_logged_at_its_level_naming_the_call(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    log = logging.getLogger("hotline.test.call_failure")
+    gone = AriNotFound(404, "POST", "/channels/c7/play", "Channel not found")
+    with caplog.at_level(logging.INFO, logger=log.name):
+        log_call_failure(log, "c7", "playback ['sound:beep']", gone)
+        log_call_failure(log, "c8", "playback []", LookupError("nothing playable"))
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.INFO, f"call c7: playback ['sound:beep'] failed: {gone}"),
+        (logging.WARNING, "call c8: playback [] failed: nothing playable"),
+    ]
 
 
 async def test_given_server_error_with_text_body_then_generic_error_not_not_found(
