@@ -2,8 +2,8 @@
 
 Seeding the demo tenant (flows, queue, agents, roles, users, departments,
 knowledge base, fax document, customers, token) costs about 0.4 s: some 800
-statements, each a round trip to aiosqlite's thread.  Most unit tests start
-from that database, so the seed ran some 1,800 times a suite.  Here it runs
+statements, each a round trip to aiosqlite's thread.  About 1,100 unit tests
+start from that database, and each used to seed it afresh.  Here it runs
 once per process into a template directory; each test gets a copy of the
 template's files (its generated secrets, the demo fax document) and the
 template database restored into its own in-memory database with SQLite's
