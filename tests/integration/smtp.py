@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import socket
 import threading
 from collections.abc import Callable
 from email.message import EmailMessage
@@ -13,6 +12,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope, Session
+
+from ari_apps.demo_call.phone import free_tcp_port
 
 SMTP_HOST = "127.0.0.1"
 SMTP_PORT = 8025
@@ -53,18 +54,11 @@ class Inbox:
             await asyncio.sleep(0.2)
 
 
-def unused_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((SMTP_HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def start_smtp_server(port: int | None = None) -> tuple[Controller, Inbox]:
     """A real SMTP server on ``port``; by default on a port nobody uses, so
     the unit tests' servers never meet each other or the integration
     session's (SMTP_PORT), which may run at the same time."""
     inbox = Inbox()
-    controller = Controller(inbox, hostname=SMTP_HOST, port=port or unused_port())
+    controller = Controller(inbox, hostname=SMTP_HOST, port=port or free_tcp_port())
     controller.start()
     return controller, inbox

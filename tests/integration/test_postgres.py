@@ -13,7 +13,6 @@ import os
 import pwd
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Iterator
@@ -30,6 +29,7 @@ from tortoise.exceptions import IntegrityError
 
 from admin_ui.app import create_app
 from ari_apps import demo_data
+from ari_apps.demo_call.phone import free_tcp_port
 from ari_apps.ivr import services as flows
 from ari_apps.ivr.demo import MAIN_MENU
 from hotline import calls
@@ -97,13 +97,6 @@ def as_postgres() -> list[str]:
     return ["runuser", "-u", POSTGRES_USER, "--"]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @dataclass(frozen=True)
 class Cluster:
     bin_dir: Path
@@ -150,7 +143,7 @@ def cluster() -> Iterator[Cluster]:
     bin_dir = postgres_bin_dir()
     prefix = as_postgres()
     root = Path(tempfile.mkdtemp(prefix="hotline-pg-"))  # mode 0700: private
-    running = Cluster(bin_dir, root, free_port(), secrets.token_hex(16))
+    running = Cluster(bin_dir, root, free_tcp_port(), secrets.token_hex(16))
     started = False
     try:
         shutil.chown(root, user=POSTGRES_USER)

@@ -64,7 +64,7 @@ SANDBOX_BUILT_MARK = ".hotline-provisioned"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def asterisk_files_stay_out_of_the_sandbox(
+def files_stay_out_of_the_sandbox_and_var(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[None]:
     """Files Hotline writes for Asterisk (prompts, fax documents) go under
