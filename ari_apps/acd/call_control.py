@@ -36,7 +36,7 @@ from ari_apps.acd import store
 from ari_apps.acd import transfer_core as core
 from ari_apps.acd.core import Acd
 from ari_apps.acd.events import CallEnded, Event
-from ari_apps.acd.live import AgentLeg, QueuedCall, QueueExitListener
+from ari_apps.acd.live import AgentLeg, QueuedCall, QueueExitListener, queue_bridge_id
 from ari_apps.ari.errors import AriError
 from ari_apps.ari.events import AriEvent
 from ari_apps.channels import ChannelRegistry
@@ -134,6 +134,7 @@ class CallHost(Protocol):
         joined_at: float | None = None,
         *,
         on_exit: QueueExitListener | None = None,
+        caller_in_bridge: bool = False,
     ) -> None: ...
 
 
@@ -240,7 +241,9 @@ class CallControl:
         await self.acd.ops.run_best_effort(DestroyBridge(queued.bridge_id))
         if not await self.flows.run(queued.call_id, queued.channel_id, queued.queue, flow):
             await calls.add_event(queued.call_id, "transfer_failed", flow=flow)
-            await self._requeue(queued, queued.queue, priority=FALLBACK_PRIORITY)
+            await self._requeue(
+                queued, queued.queue, priority=FALLBACK_PRIORITY, caller_in_bridge=False
+            )
 
     async def transfer_to_extension(self, agent_id: str, extension: str) -> None:
         if not _EXTENSION.match(extension):
@@ -452,11 +455,19 @@ class CallControl:
         log.info("call %s: transferred by %s to %s", queued.call_id, leg.agent_id, target)
         self._publish(queued, "transferred", leg.agent_id)
 
-    async def _requeue(self, queued: QueuedCall, queue: str, *, priority: int) -> None:
+    async def _requeue(
+        self, queued: QueuedCall, queue: str, *, priority: int, caller_in_bridge: bool = True
+    ) -> None:
+        """The caller back in a queue.  Still alone in their queue bridge,
+        they stay in it: destroying it and making one of the same id at once
+        races Asterisk's teardown of the old one (a failed transfer-back,
+        seen in CI)."""
         acd = self.acd
         await acd.ops.run_best_effort(StopMusicOnHold(queued.bridge_id))
-        await acd.ops.run_best_effort(RemoveFromBridge(queued.bridge_id, queued.channel_id))
-        await acd.ops.run_best_effort(DestroyBridge(queued.bridge_id))
+        keep_bridge = caller_in_bridge and queued.bridge_id == queue_bridge_id(queued.call_id)
+        if not keep_bridge:
+            await acd.ops.run_best_effort(RemoveFromBridge(queued.bridge_id, queued.channel_id))
+            await acd.ops.run_best_effort(DestroyBridge(queued.bridge_id))
         await acd.enqueue(
             queued.call_id,
             queued.channel_id,
@@ -464,6 +475,7 @@ class CallControl:
             priority,
             queued.caller_id,
             on_exit=queued.on_exit,
+            caller_in_bridge=keep_bridge,
         )
 
     def _forget(self, transfer: TransferredCall) -> None:

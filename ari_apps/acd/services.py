@@ -76,7 +76,7 @@ from ari_apps.acd.live import (
 )
 from ari_apps.acd.serial_jobs import SerialJobs
 from ari_apps.ari.client import AriClient
-from ari_apps.ari.errors import AriError, AriNotFound
+from ari_apps.ari.errors import AriConflict, AriError, AriNotFound
 from ari_apps.channels import ChannelRegistry
 from ari_apps.executor import (
     AddToBridge,
@@ -102,7 +102,8 @@ QueueExitHandler = Callable[[str, str, str | None], Awaitable[None]]
 # The offer of a call back (virtual hold), told to the announcements' listeners.
 CALLBACK_OFFER_MEDIA: Final = ("sound:vm-press", "sound:digits/star", "sound:vm-tocallback")
 # A queue bridge of the same id still leaving Asterisk's registry
-# (``_queue_bridge``): how often and how long apart to try again.
+# (``_queue_bridge``, ``_bridge_caller``): how often and how long apart to
+# try again.
 BRIDGE_CREATE_ATTEMPTS: Final = 5
 BRIDGE_GONE_WAIT_S: Final = 0.05
 
@@ -288,10 +289,9 @@ class AcdService:
         """The caller's queue bridge: made now, or already there.
 
         Already there is a restarted Hotline adopting the caller.  A 409 for
-        a bridge that a GET then does not find is the caller's previous
-        bridge of that id on its way out: Asterisk answers DELETE before the
-        bridge leaves its registry, and a requeue (a transfer nobody took)
-        destroys and recreates it at once.  That one is made again.
+        a bridge that a GET then does not find is a previous bridge of that
+        id on its way out: Asterisk answers DELETE before the bridge leaves
+        its registry.  That one is made again.
         """
         for attempt in range(1, BRIDGE_CREATE_ATTEMPTS + 1):
             try:
@@ -306,6 +306,30 @@ class AcdService:
                         raise
                     await asyncio.sleep(BRIDGE_GONE_WAIT_S)
 
+    async def _bridge_caller(self, bridge_id: str, queue: str, channel_id: str) -> None:
+        """The caller in their own queue bridge.
+
+        A bridge of that id still leaving Asterisk can fool ``_queue_bridge``
+        for a moment: its snapshot still answers the GET, and the
+        addChannel then gets 409 "Bridge not in Stasis application" (seen
+        in CI).  That is tried again; any other refusal is the caller gone.
+        """
+        for attempt in range(1, BRIDGE_CREATE_ATTEMPTS + 1):
+            await self._queue_bridge(bridge_id, queue)
+            try:
+                await self.ops.run(AddToBridge(bridge_id, channel_id))
+                return
+            except AriConflict:
+                if attempt == BRIDGE_CREATE_ATTEMPTS:
+                    await self.ops.run_best_effort(DestroyBridge(bridge_id))
+                    raise
+                await asyncio.sleep(BRIDGE_GONE_WAIT_S)
+            except AriError:
+                # The caller hung up while we set up: nobody else knows this
+                # bridge yet, so it would be left behind empty.
+                await self.ops.run_best_effort(DestroyBridge(bridge_id))
+                raise
+
     async def enqueue(
         self,
         call_id: str,
@@ -317,21 +341,18 @@ class AcdService:
         *,
         options: CallerOptions | None = None,
         on_exit: QueueExitListener | None = None,
+        caller_in_bridge: bool = False,
     ) -> None:
         """Put a caller in a queue: their own bridge with MOH, then the Acd.
 
         ``options`` are the caller's own (their flow's max wait, skills, ...);
         ``on_exit`` hears how they leave (else the global handler does).
+        ``caller_in_bridge``: they are still alone in their queue bridge (a
+        requeue after a transfer), which is kept rather than made again.
         """
         bridge_id = queue_bridge_id(call_id)
-        await self._queue_bridge(bridge_id, queue)
-        try:
-            await self.ops.run(AddToBridge(bridge_id, channel_id))
-        except AriError:
-            # The caller hung up while we set up: nobody else knows this
-            # bridge yet, so it would be left behind empty.
-            await self.ops.run_best_effort(DestroyBridge(bridge_id))
-            raise
+        if not caller_in_bridge:
+            await self._bridge_caller(bridge_id, queue, channel_id)
         self.calls[call_id] = QueuedCall(
             call_id, channel_id, queue, bridge_id, caller_id, on_exit=on_exit
         )
@@ -416,12 +437,7 @@ class AcdService:
             return False
         queue = place[0]
         bridge_id = queue_bridge_id(call_id)
-        await self.ops.run(CreateBridge(bridge_id, name=f"queue {queue}"))
-        try:
-            await self.ops.run(AddToBridge(bridge_id, channel_id))
-        except AriError:
-            await self.ops.run_best_effort(DestroyBridge(bridge_id))
-            raise
+        await self._bridge_caller(bridge_id, queue, channel_id)
         await self.ops.run_best_effort(StartMusicOnHold(bridge_id, None))
         self.calls[call_id] = QueuedCall(
             call_id, channel_id, queue, bridge_id, caller_id, on_exit=on_exit

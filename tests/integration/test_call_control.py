@@ -1,7 +1,8 @@
 """Hold and transfer on real calls: the caller stops hearing the agent on hold
 and hears them again on resume; a blind transfer reaches the extension that
 answers; one that cannot be reached sends the caller back to the queue,
-where an agent answers them again (OP-05: never dropped)."""
+where an agent answers them again (OP-05: never dropped), as does a
+transfer to a queue."""
 
 from __future__ import annotations
 
@@ -122,6 +123,35 @@ async def test_given_a_transfer_nobody_can_take_then_the_caller_is_back_in_the_q
     assert await caller.is_up()
     kinds = await _timeline(api, caller)
     assert kinds.count("queue_joined") == 2
+    await caller.hangup()
+
+
+async def test_given_a_transfer_to_a_queue_then_the_caller_waits_in_their_bridge_and_is_answered(
+    harness: AriHarness, api: Api, only_1001: None, clean_pbx: None
+) -> None:
+    caller = await _answered_by_1001(api, harness, "5550307")
+    call_id = f"{caller.channel_id};2"
+
+    async def callers_bridges() -> list[dict[str, str]]:
+        return [
+            {"id": b["id"], "made": b["creationtime"]}
+            for b in await harness.bridges()
+            if call_id in b["channels"]
+        ]
+
+    before = await callers_bridges()
+    assert [b["id"] for b in before] == [f"hl-q-{call_id}"]
+    await api.post("/agents/1001/call", {"action": "transfer", "target": "queue:support"})
+
+    async def answered_again() -> bool:
+        return (await _timeline(api, caller)).count("answered") == 2
+
+    await wait_until(answered_again, 30, "the caller to be answered again from the queue")
+    # Their one queue bridge stayed theirs all along: kept, not made anew.
+    assert await callers_bridges() == before
+    assert agent_heard(await caller.listen(1.5)) > 0.7
+    kinds = await _timeline(api, caller)
+    assert kinds.count("queue_joined") == 2 and "transfer_failed" not in kinds
     await caller.hangup()
 
 

@@ -110,3 +110,46 @@ async def test_given_the_callers_old_bridge_still_leaving_when_queued_again_then
     assert center.acd.acd.call_state("c2") == "waiting"
     added = [r for r in ari.requests if r.path == "/bridges/hl-q-c2/addChannel"]
     assert [r.query.get("channel") for r in added] == ["c2"]
+
+
+async def test_given_the_old_bridge_still_answering_get_when_queued_again_then_it_is_tried_anew(
+    ari: FakeAriServer, center: CallCenter
+) -> None:
+    # Seen in CI on a transfer nobody took: the POST of the caller's bridge
+    # was refused, a GET still found the old one's snapshot, and the
+    # addChannel got 409 "Bridge not in Stasis application".
+    adds = 0
+
+    def still_leaving(request: RecordedRequest) -> CannedResponse | None:
+        nonlocal adds
+        if request.method == "POST" and request.path == "/bridges/hl-q-c3/addChannel":
+            adds += 1
+            if adds == 1:
+                return CannedResponse(409, {"message": "Bridge not in Stasis application"})
+        return None
+
+    ari.responder = still_leaving
+    await calls.open_record(
+        "c3", did="8000", caller_id="5550103", tenant_id=None, flow_version_id=None
+    )
+    await center.acd.enqueue("c3", "c3", "billing", 0, "5550103")
+    assert adds == 2
+    assert center.acd.acd.call_state("c3") == "waiting"
+    assert not [r for r in ari.requests if r.method == "DELETE"]
+
+
+async def test_given_the_caller_still_in_their_queue_bridge_when_requeued_then_it_is_kept(
+    ari: FakeAriServer, center: CallCenter
+) -> None:
+    await calls.open_record(
+        "c4", did="8000", caller_id="5550104", tenant_id=None, flow_version_id=None
+    )
+    await center.acd.enqueue("c4", "c4", "billing", 0, "5550104", caller_in_bridge=True)
+    assert center.acd.acd.call_state("c4") == "waiting"
+    # Neither made again nor joined again.
+    made_or_joined = [
+        (r.method, r.path)
+        for r in ari.requests
+        if r.path in ("/bridges", "/bridges/hl-q-c4", "/bridges/hl-q-c4/addChannel")
+    ]
+    assert made_or_joined == []
