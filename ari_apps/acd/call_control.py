@@ -36,8 +36,9 @@ from ari_apps.acd import store
 from ari_apps.acd import transfer_core as core
 from ari_apps.acd.core import Acd
 from ari_apps.acd.events import CallEnded, Event
+from ari_apps.acd.exits import EXIT_OVERFLOW
 from ari_apps.acd.live import AgentLeg, QueuedCall, QueueExitListener, queue_bridge_id
-from ari_apps.ari.errors import AriError
+from ari_apps.ari.errors import AriError, log_call_failure
 from ari_apps.ari.events import AriEvent
 from ari_apps.channels import ChannelRegistry
 from ari_apps.executor import (
@@ -123,6 +124,8 @@ class CallHost(Protocol):
     def forget_leg(self, channel_id: str) -> AgentLeg | None: ...
 
     async def tell_observers_ended(self, call_id: str) -> None: ...
+
+    def give_back(self, queued: QueuedCall, outcome: str) -> None: ...
 
     async def enqueue(
         self,
@@ -468,15 +471,23 @@ class CallControl:
         if not keep_bridge:
             await acd.ops.run_best_effort(RemoveFromBridge(queued.bridge_id, queued.channel_id))
             await acd.ops.run_best_effort(DestroyBridge(queued.bridge_id))
-        await acd.enqueue(
-            queued.call_id,
-            queued.channel_id,
-            queue,
-            priority,
-            queued.caller_id,
-            on_exit=queued.on_exit,
-            caller_in_bridge=keep_bridge,
-        )
+        try:
+            await acd.enqueue(
+                queued.call_id,
+                queued.channel_id,
+                queue,
+                priority,
+                queued.caller_id,
+                on_exit=queued.on_exit,
+                caller_in_bridge=keep_bridge,
+            )
+        except AriError as refused:
+            # Hung up meanwhile, or Asterisk would not bridge them: either
+            # way not left in silence; their flow takes them on as it does
+            # a queue's overflow.  The agent's part is done all the same.
+            log_call_failure(log, queued.call_id, "requeue", refused)
+            await calls.add_event(queued.call_id, "requeue_failed", queue=queue)
+            acd.give_back(queued, EXIT_OVERFLOW)
 
     def _forget(self, transfer: TransferredCall) -> None:
         self.transfers.pop(transfer.queued.call_id, None)

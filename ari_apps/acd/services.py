@@ -481,6 +481,12 @@ class AcdService:
         """Take a caller the Acd does not hold out of our bridge, back to their flow."""
         self._leave(QueueExit(call_id, outcome))
 
+    def give_back(self, queued: QueuedCall, outcome: str) -> None:
+        """Like ``hand_back``, for a caller no longer among our calls (a
+        requeue that Asterisk refused): out of their bridge, to their flow."""
+        queue_exit = QueueExit(queued.call_id, outcome)
+        self._jobs.run(queued.call_id, lambda: self._release_then_resume(queued, queue_exit))
+
     async def caller_gone(self, call_id: str) -> None:
         """The caller's channel left Stasis: abandon or end their call."""
         queued = self.calls.get(call_id)
