@@ -37,7 +37,7 @@ from ari_apps.acd import transfer_core as core
 from ari_apps.acd.core import Acd
 from ari_apps.acd.events import CallEnded, Event
 from ari_apps.acd.exits import EXIT_OVERFLOW
-from ari_apps.acd.live import AgentLeg, QueuedCall, QueueExitListener, queue_bridge_id
+from ari_apps.acd.live import AgentLeg, QueuedCall, QueueExitListener
 from ari_apps.ari.errors import AriError, log_call_failure
 from ari_apps.ari.events import AriEvent
 from ari_apps.channels import ChannelRegistry
@@ -464,13 +464,11 @@ class CallControl:
         """The caller back in a queue.  Still alone in their queue bridge,
         they stay in it: destroying it and making one of the same id at once
         races Asterisk's teardown of the old one (a failed transfer-back,
-        seen in CI)."""
+        seen in CI).  ``caller_in_bridge`` False: they left it already (a
+        transfer to a flow that failed), and it is made again."""
         acd = self.acd
-        await acd.ops.run_best_effort(StopMusicOnHold(queued.bridge_id))
-        keep_bridge = caller_in_bridge and queued.bridge_id == queue_bridge_id(queued.call_id)
-        if not keep_bridge:
-            await acd.ops.run_best_effort(RemoveFromBridge(queued.bridge_id, queued.channel_id))
-            await acd.ops.run_best_effort(DestroyBridge(queued.bridge_id))
+        if caller_in_bridge:
+            await acd.ops.run_best_effort(StopMusicOnHold(queued.bridge_id))
         try:
             await acd.enqueue(
                 queued.call_id,
@@ -479,7 +477,7 @@ class CallControl:
                 priority,
                 queued.caller_id,
                 on_exit=queued.on_exit,
-                caller_in_bridge=keep_bridge,
+                caller_in_bridge=caller_in_bridge,
             )
         except AriError as refused:
             # Hung up meanwhile, or Asterisk would not bridge them: either

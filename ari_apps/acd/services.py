@@ -102,8 +102,7 @@ QueueExitHandler = Callable[[str, str, str | None], Awaitable[None]]
 # The offer of a call back (virtual hold), told to the announcements' listeners.
 CALLBACK_OFFER_MEDIA: Final = ("sound:vm-press", "sound:digits/star", "sound:vm-tocallback")
 # A queue bridge of the same id still leaving Asterisk's registry
-# (``_queue_bridge``, ``_bridge_caller``): how often and how long apart to
-# try again.
+# (``_bridge_caller``): how often and how long apart to try again.
 BRIDGE_CREATE_ATTEMPTS: Final = 5
 BRIDGE_GONE_WAIT_S: Final = 0.05
 
@@ -285,50 +284,40 @@ class AcdService:
                 log.info("queue %s removed from the live ACD", name)
 
     # -- callers -------------------------------------------------------------
-    async def _queue_bridge(self, bridge_id: str, queue: str) -> None:
-        """The caller's queue bridge: made now, or already there.
+    async def _bridge_caller(self, bridge_id: str, queue: str, channel_id: str) -> None:
+        """The caller in their own queue bridge, made now or already there
+        (a restarted Hotline adopting them).
 
-        Already there is a restarted Hotline adopting the caller.  A 409 for
-        a bridge that a GET then does not find is a previous bridge of that
-        id on its way out: Asterisk answers DELETE before the bridge leaves
-        its registry.  That one is made again.
+        A previous bridge of that id can still be leaving Asterisk, which
+        answers DELETE before the bridge leaves its registry (a transfer to
+        a flow that failed, then the requeue; seen in CI in two forms): the
+        POST is refused and a GET no longer finds it, or the GET still
+        finds its snapshot and the addChannel gets 409 "Bridge not in Stasis
+        application".  Both are tried again, a moment later.  Any other
+        refusal of the addChannel is the caller gone.
         """
         for attempt in range(1, BRIDGE_CREATE_ATTEMPTS + 1):
+            last = attempt == BRIDGE_CREATE_ATTEMPTS
             try:
                 await self.ops.run(CreateBridge(bridge_id, name=f"queue {queue}"))
-                return
             except AriError:
                 try:
                     await self.ari.get_bridge(bridge_id)
-                    return
                 except AriNotFound:
-                    if attempt == BRIDGE_CREATE_ATTEMPTS:
+                    if last:
                         raise
                     await asyncio.sleep(BRIDGE_GONE_WAIT_S)
-
-    async def _bridge_caller(self, bridge_id: str, queue: str, channel_id: str) -> None:
-        """The caller in their own queue bridge.
-
-        A bridge of that id still leaving Asterisk can fool ``_queue_bridge``
-        for a moment: its snapshot still answers the GET, and the
-        addChannel then gets 409 "Bridge not in Stasis application" (seen
-        in CI).  That is tried again; any other refusal is the caller gone.
-        """
-        for attempt in range(1, BRIDGE_CREATE_ATTEMPTS + 1):
-            await self._queue_bridge(bridge_id, queue)
+                    continue
             try:
                 await self.ops.run(AddToBridge(bridge_id, channel_id))
                 return
-            except AriConflict:
-                if attempt == BRIDGE_CREATE_ATTEMPTS:
+            except AriError as refused:
+                if not isinstance(refused, AriConflict) or last:
+                    # Nobody else knows this bridge yet: it would be left
+                    # behind empty.
                     await self.ops.run_best_effort(DestroyBridge(bridge_id))
                     raise
                 await asyncio.sleep(BRIDGE_GONE_WAIT_S)
-            except AriError:
-                # The caller hung up while we set up: nobody else knows this
-                # bridge yet, so it would be left behind empty.
-                await self.ops.run_best_effort(DestroyBridge(bridge_id))
-                raise
 
     async def enqueue(
         self,

@@ -10,7 +10,6 @@ stand-in: this pins which ARI requests are made, not Asterisk's behaviour
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 
@@ -25,6 +24,7 @@ from hotline import calls
 from hotline.models import CallEvent
 from hotline.settings import Settings
 from hotline.writer import WRITER
+from tests.unit.test_acd_helpers import ExitsHeard
 
 
 @pytest.fixture
@@ -39,6 +39,34 @@ async def _open(call_id: str, caller_id: str) -> None:
     await calls.open_record(
         call_id, did="8000", caller_id=caller_id, tenant_id=None, flow_version_id=None
     )
+
+
+async def test_given_the_callers_old_bridge_still_leaving_when_queued_again_then_it_is_made_anew(
+    ari: FakeAriServer, center: CallCenter
+) -> None:
+    # Seen in CI on a transfer nobody took: the requeue's DELETE of the
+    # caller's bridge was answered, its POST of the same id got 409, and a
+    # GET a moment later 404: Asterisk was still tearing the old one down.
+    posts = 0
+
+    def still_leaving(request: RecordedRequest) -> CannedResponse | None:
+        nonlocal posts
+        if request.method == "POST" and request.path == "/bridges":
+            posts += 1
+            if posts == 1:
+                return CannedResponse(409, {"message": "Bridge with id already exists"})
+            return CannedResponse(200, {"id": "hl-q-c2"})
+        if request.method == "GET" and request.path == "/bridges/hl-q-c2":
+            return CannedResponse(404, {"message": "Bridge not found"})
+        return None
+
+    ari.responder = still_leaving
+    await _open("c2", "5550102")
+    await center.acd.enqueue("c2", "c2", "support", 0, "5550102")
+    assert posts == 2
+    assert center.acd.acd.call_state("c2") == "waiting"
+    added = [r for r in ari.requests if r.path == "/bridges/hl-q-c2/addChannel"]
+    assert [r.query.get("channel") for r in added] == ["c2"]
 
 
 async def test_given_the_old_bridge_still_answering_get_when_queued_again_then_it_is_tried_anew(
@@ -80,25 +108,34 @@ async def test_given_the_caller_still_in_their_queue_bridge_when_requeued_then_i
     assert made_or_joined == []
 
 
+class FlowThatCannotStart:
+    """The flow port's answer for a caller gone by the time their flow would
+    start (``FlowHandOff.run`` returns False then)."""
+
+    async def check(self, queue: str, flow: str) -> None:
+        return None
+
+    async def run(self, call_id: str, channel_id: str, queue: str, flow: str) -> bool:
+        return False
+
+
 async def test_given_asterisk_refuses_the_requeue_then_the_caller_goes_back_to_their_flow(
     ari: FakeAriServer, center: CallCenter
 ) -> None:
-    told: list[QueueExit] = []
-    heard = asyncio.Event()
+    on_exit = ExitsHeard()
 
-    async def on_exit(queue_exit: QueueExit) -> None:
-        told.append(queue_exit)
-        heard.set()
-
-    # 1001 talks with c6 in a bridge not of the queue's making (so the
-    # requeue needs a new one), as a restart's reconcile adopts such a call.
+    # 1001 talks with c6 (set up as a restart's reconcile adopts a call).
     await _open("c6", "5550106")
-    queued = QueuedCall("c6", "c6", "support", "elsewhere-c6", "5550106", on_exit=on_exit)
+    queued = QueuedCall("c6", "c6", "support", "hl-q-c6", "5550106", on_exit=on_exit)
     leg = AgentLeg("leg-c6", "c6", "1001", "1001", "support", answered=True)
     queued.connected_leg = leg
     center.acd.adopt_caller(queued)
     center.acd.track_leg(leg)
     await center.acd.handle(CallRestored(time.time(), "c6", "1001", "support", time.time()))
+    # The caller hangs up as they are transferred to a flow: the flow cannot
+    # take them, and the requeue's bridge (made again: they left it for the
+    # flow) cannot either.
+    center.acd.control.flows = FlowThatCannotStart()
     ari.respond(
         "POST",
         "/bridges/hl-q-c6/addChannel",
@@ -106,15 +143,17 @@ async def test_given_asterisk_refuses_the_requeue_then_the_caller_goes_back_to_t
         body={"message": "Channel not in Stasis application"},
     )
 
-    result = await center.call_action("1001", "transfer", "queue:support")
+    result = await center.call_action("1001", "transfer", "flow:Post-call survey")
 
-    assert result["target"] == "queue:support"  # the agent's part is done: no error
-    await asyncio.wait_for(heard.wait(), 3.0)
-    assert told == [QueueExit("c6", "overflow")]
+    assert result["target"] == "flow:Post-call survey"  # the agent's part is done: no error
+    await on_exit.first()
+    assert on_exit.told == [QueueExit("c6", "overflow")]
     assert "c6" not in center.acd.calls and center.acd.acd.call_state("c6") is None
-    # Neither bridge is left behind.
-    deleted = {r.path for r in ari.requests if r.method == "DELETE"}
-    assert {"/bridges/hl-q-c6", "/bridges/elsewhere-c6"} <= deleted
+    # Neither the old bridge nor the one made for the requeue is left behind.
+    deleted = [
+        r.path for r in ari.requests if r.method == "DELETE" and r.path == "/bridges/hl-q-c6"
+    ]
+    assert len(deleted) >= 2
     await WRITER.flush()
     kinds = [e.kind for e in await CallEvent.filter(call_id="c6").order_by("id")]
-    assert kinds[-2:] == ["transferred", "requeue_failed"]
+    assert kinds[-3:] == ["transferred", "transfer_failed", "requeue_failed"]
