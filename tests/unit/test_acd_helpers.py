@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -13,6 +14,7 @@ from ari_apps.acd import (
     Command,
     QueueConfig,
 )
+from ari_apps.acd.exits import QueueExit
 
 T0 = 1_700_000_000.0
 
@@ -45,3 +47,19 @@ def bring_online(acd: Acd, agent_id: str, now: float = T0) -> list[Command]:
 
 def of_type(commands: Sequence[Command], kind: type[C]) -> list[C]:
     return [c for c in commands if isinstance(c, kind)]
+
+
+class ExitsHeard:
+    """A caller's ``on_exit`` listener (their flow's part) that keeps what
+    it is told; ``await heard.first()`` waits for the first exit."""
+
+    def __init__(self) -> None:
+        self.told: list[QueueExit] = []
+        self._heard = asyncio.Event()
+
+    async def __call__(self, queue_exit: QueueExit) -> None:
+        self.told.append(queue_exit)
+        self._heard.set()
+
+    async def first(self, timeout_s: float = 3.0) -> None:
+        await asyncio.wait_for(self._heard.wait(), timeout_s)

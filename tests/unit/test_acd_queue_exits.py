@@ -33,7 +33,7 @@ from hotline import calls
 from hotline.bus import EventBus
 from hotline.settings import Settings
 from hotline.writer import WRITER
-from tests.unit.test_acd_helpers import T0, agent, bring_online, queue
+from tests.unit.test_acd_helpers import T0, ExitsHeard, agent, bring_online, queue
 
 
 def waiting_acd(config: QueueConfig) -> Acd:
@@ -128,20 +128,15 @@ async def test_given_flow_node_overflow_then_the_flow_is_told_that_node(
 async def test_given_voicemail_overflow_then_the_callers_flow_is_told_the_box(
     ari: FakeAriServer, ari_client: AriClient
 ) -> None:
-    told: list[QueueExit] = []
-    heard = asyncio.Event()
-
-    async def on_exit(queue_exit: QueueExit) -> None:
-        told.append(queue_exit)
-        heard.set()
+    on_exit = ExitsHeard()
 
     async def not_this_one(call_id: str, outcome: str, goto_node: str | None) -> None:
         raise AssertionError("the caller's own listener must hear it")
 
     service = AcdService(ari_client, EventBus(), "hotline", not_this_one)
     await overflow_once(ari, service, OverflowTarget("voicemail", "5000"), on_exit=on_exit)
-    await asyncio.wait_for(heard.wait(), 3.0)
-    assert told == [QueueExit("c1", "overflow", voicemail_box="5000")]
+    await on_exit.first()
+    assert on_exit.told == [QueueExit("c1", "overflow", voicemail_box="5000")]
     # Out of its queue bridge before the flow talks to the caller again.
     paths = [(r.method, r.path) for r in ari.requests]
     assert ("POST", "/bridges/hl-q-c1/removeChannel") in paths
