@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 
 from agi_scripts.handlers import HANDLERS
 from agi_scripts.server import AgiCommandError, AgiHandler, AgiHangup, AgiSession, FastAgiServer
+from tests.unit.loop_watch import LoopWatch
 
 STEP_TIMEOUT_S = 2.0
 
@@ -221,28 +221,18 @@ async def test_given_usage_error_reply_then_handler_gets_command_error() -> None
 async def test_given_connect_and_close_without_headers_then_dropped_promptly_without_spinning(
     hello_server: FastAgiServer,
 ) -> None:
-    ticks: list[float] = []
-
-    async def ticker() -> None:
-        while True:
-            ticks.append(time.monotonic())
-            await asyncio.sleep(0.01)
-
-    ticking = asyncio.create_task(ticker())
-    cpu_before = time.process_time()
-    wall_before = time.monotonic()
-    for _ in range(20):
-        asterisk = await ScriptedAsterisk.connect(hello_server.bound_port)
-        await asterisk.close()
-    dropped_after_s = await wait_until_idle(hello_server, within_s=1.0)
-    await asyncio.sleep(0.3)  # a spinning server would burn CPU during this window
-    cpu_used = time.process_time() - cpu_before
-    wall = time.monotonic() - wall_before
-    ticking.cancel()
-    await asyncio.gather(ticking, return_exceptions=True)
-    gaps = [b - a for a, b in itertools.pairwise(ticks)]
+    async with LoopWatch() as watch:
+        cpu_before = time.process_time()
+        wall_before = time.monotonic()
+        for _ in range(20):
+            asterisk = await ScriptedAsterisk.connect(hello_server.bound_port)
+            await asterisk.close()
+        dropped_after_s = await wait_until_idle(hello_server, within_s=1.0)
+        await asyncio.sleep(0.3)  # a spinning server would burn CPU during this window
+        cpu_used = time.process_time() - cpu_before
+        wall = time.monotonic() - wall_before
     assert dropped_after_s < 1.0
-    assert max(gaps) < 0.2, "event loop was blocked"
+    assert watch.longest_hold_s < 0.2, "event loop was blocked"
     assert cpu_used < 0.8 * wall, f"{cpu_used:.2f}s CPU in {wall:.2f}s wall: spinning"
 
 
