@@ -7,13 +7,15 @@ restart we adopt what is still there and clean only what is truly orphaned:
 
 - a waiting caller whose channel is alive goes back into the ACD with their
   original join time, so nobody loses their place;
-- a caller bridged to an agent keeps the bridge; the pair is tracked again;
+- a caller bridged to an agent keeps the bridge; the pair is tracked again,
+  and an agent who had the caller on hold or was consulting is put back
+  with them (a hold and a consultation live in the process only);
 - a caller who was still in the IVR restarts the flow from its start (the
   flow position is not persisted);
 - agent legs that were ringing (an offer in flight) are hung up: the caller
   is re-offered from the front of the queue;
-- rows whose channel is gone, and our bridges with nobody in them, are
-  removed.
+- rows whose channel is gone, and our bridges no live call or session
+  owns (queue, monitoring, consultation), are removed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import logging
 import time
 from typing import Any, Protocol
 
+from ari_apps.acd.call_control import CONSULT_BRIDGE_PREFIX
 from ari_apps.acd.events import CallerArrived, CallRestored
 from ari_apps.acd.exceptions import AcdError
 from ari_apps.acd.exits import EXIT_OVERFLOW
@@ -85,6 +88,14 @@ async def reconcile(center: ReconcileHost) -> None:
     for call_id in [c for c in acd.calls if acd.calls[c].channel_id not in channels]:
         await acd.caller_gone(call_id)
 
+    # Which bridge each channel is in: an agent who had their caller on hold
+    # (or was consulting) is not in the call's bridge.
+    bridge_of = {
+        str(channel_id): str(bridge["id"])
+        for bridge in await ari.list_bridges()
+        for channel_id in bridge.get("channels", [])
+    }
+
     # Connected pairs.
     for row in await ConnectedCall.all():
         caller_alive = row.call_id in channels
@@ -132,6 +143,7 @@ async def reconcile(center: ReconcileHost) -> None:
                 await calls.close_record(row.call_id, "answered")
                 continue
             log.info("adopted connected call %s with agent %s", row.call_id, row.agent_extension)
+            await acd.control.rejoin_after_restart(queued, leg, bridge_of.get(row.agent_channel_id))
             continue
         for channel_id in (row.call_id, row.agent_channel_id):
             if channel_id in channels:
@@ -206,17 +218,26 @@ async def reconcile(center: ReconcileHost) -> None:
     center.recorder.finish_unfinished()
 
     # Our queue bridges that no call owns any more, and supervisors'
-    # monitoring bridges of sessions that did not survive (a restart ends
-    # them; their phones were hung up above as orphans).
+    # monitoring bridges and agents' consultation bridges that did not
+    # survive (a restart ends them; their phones were hung up above as
+    # orphans).
     live_monitor_bridges = {
         s.bridge_id for s in center.monitoring.sessions.values() if s.bridge_id is not None
     }
+    live_consult_bridges = acd.control.live_consult_bridges()
+
+    def outlived(bridge_id: str) -> bool:
+        if bridge_id.startswith("hl-q-"):
+            return bridge_id[len("hl-q-") :] not in acd.calls
+        if bridge_id.startswith(MONITOR_BRIDGE_PREFIX):
+            return bridge_id not in live_monitor_bridges
+        if bridge_id.startswith(CONSULT_BRIDGE_PREFIX):
+            return bridge_id not in live_consult_bridges
+        return False  # not one of ours
+
     for bridge in await ari.list_bridges():
         bridge_id = str(bridge.get("id", ""))
-        if bridge_id.startswith("hl-q-"):
-            if bridge_id[len("hl-q-") :] not in acd.calls:
-                await center.ops.run_best_effort(DestroyBridge(bridge_id))
-        elif bridge_id.startswith(MONITOR_BRIDGE_PREFIX) and bridge_id not in live_monitor_bridges:
+        if outlived(bridge_id):
             await center.ops.run_best_effort(DestroyBridge(bridge_id))
 
 

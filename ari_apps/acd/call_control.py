@@ -65,6 +65,9 @@ TRANSFER_RING_S: Final = 20
 # A caller whose transfer failed goes back ahead of everyone of normal (0)
 # and VIP (10, the default) priority.
 FALLBACK_PRIORITY: Final = 100
+# The bridge an agent and the consulted extension talk in; the time in the id
+# keeps a restarted Hotline's count (from 1 again) off any bridge left behind.
+CONSULT_BRIDGE_PREFIX: Final = "hl-cb-"
 _EXTENSION = re.compile(r"^[0-9]{2,15}$")
 
 
@@ -211,6 +214,38 @@ class CallControl:
         await calls.add_event(queued.call_id, "resumed", agent=agent_id)
         self._publish(queued, "resumed", agent_id)
 
+    async def rejoin_after_restart(
+        self, queued: QueuedCall, leg: AgentLeg, leg_bridge_id: str | None
+    ) -> None:
+        """An adopted call whose agent was not in the call's bridge when Hotline
+        went down: they had the caller on hold, perhaps consulting.  The hold
+        and the consultation lived in the old process only, so nothing could
+        resume them: the agent is brought back to the caller, as a resume
+        does (the consulted extension is hung up with the other orphans).  If
+        Asterisk refuses, the call stays on hold, where the desk's Resume can
+        try again."""
+        if leg_bridge_id == queued.bridge_id:
+            return
+        ops = self.acd.ops
+        if leg_bridge_id is not None and leg_bridge_id.startswith(CONSULT_BRIDGE_PREFIX):
+            await ops.run_best_effort(DestroyBridge(leg_bridge_id))
+        elif leg_bridge_id is not None:
+            await ops.run_best_effort(RemoveFromBridge(leg_bridge_id, leg.channel_id))
+        queued.extra["held_at"] = time.time()
+        try:
+            await self.resume(leg.agent_id)
+        except AriError as refused:
+            log_call_failure(
+                log, queued.call_id, "bringing the agent back after a restart", refused
+            )
+            return
+        log.info(
+            "call %s: agent %s back with the caller after a restart", queued.call_id, leg.agent_id
+        )
+
+    def live_consult_bridges(self) -> set[str]:
+        return {consult.bridge_id for consult in self.consults.values() if not consult.over}
+
     def consulting(self, agent_id: str) -> dict[str, Any] | None:
         """The agent's consultation now: ``{extension, answered}``, or None."""
         for consult in self.consults.values():
@@ -335,7 +370,11 @@ class CallControl:
         await self.hold(agent_id)
         n = next(self._counter)
         consult = Consult(
-            queued.call_id, agent_id, f"hl-cons-{n}-{int(time.time())}", extension, f"hl-cb-{n}"
+            queued.call_id,
+            agent_id,
+            f"hl-cons-{n}-{int(time.time())}",
+            extension,
+            f"{CONSULT_BRIDGE_PREFIX}{n}-{int(time.time())}",
         )
         self.consults[queued.call_id] = consult
         self.acd.channels.own(consult.target_channel_id, ConsultLegHold(self, consult))

@@ -7,12 +7,15 @@ transfer to a queue."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from collections.abc import AsyncIterator
 
 import pytest
 
+from hotline.settings import REPO_ROOT, read_env_file
 from tests.integration.audio import Audio, tone_ratio
-from tests.integration.conftest import Api
+from tests.integration.conftest import Api, hotline_cli
 from tests.integration.harness import AriHarness, SimCaller
 from tests.integration.phones import SipPhone, wait_until
 
@@ -205,6 +208,61 @@ async def test_given_a_consultation_when_cancelled_then_the_agent_is_back_with_t
     kinds = await _timeline(api, caller)
     assert kinds.index("consult_answered") < kinds.index("consult_cancelled")
     await caller.hangup()
+
+
+def _kill_and_restart_hotline() -> None:
+    """kill -9 Hotline; ``hotline up`` starts it again, and it adopts the calls."""
+    env = read_env_file(REPO_ROOT / "var" / "run" / "hotline.env")
+    os.kill(int(env["HOTLINE_PID"]), signal.SIGKILL)
+    hotline_cli("up")
+
+
+async def _back_with_1001(api: Api, caller: SimCaller) -> None:
+    call_id = f"{caller.channel_id};2"
+
+    async def with_1001() -> bool:
+        status = await api.get("/agents/1001")
+        return bool(status["connected_call_id"] == call_id and status["held"] is False)
+
+    await wait_until(with_1001, 20, f"1001 to be back with {call_id}, not holding")
+    assert agent_heard(await caller.listen(1.5)) > 0.7, "the caller does not hear the agent"
+
+
+async def test_given_a_call_on_hold_when_hotline_restarts_then_the_agent_is_back_with_the_caller(
+    harness: AriHarness, api: Api, only_1001: None, clean_pbx: None
+) -> None:
+    """The hold lived in the old process: after a restart nothing could
+    resume it, so the agent is brought back to the caller at once."""
+    caller = await _answered_by_1001(api, harness, "5550308")
+    await api.post("/agents/1001/call", {"action": "hold"})
+    assert agent_heard(await caller.listen(1.5)) < 0.3
+    _kill_and_restart_hotline()
+    await _back_with_1001(api, caller)
+    kinds = await _timeline(api, caller)
+    assert kinds.index("held") < kinds.index("resumed")
+    await caller.hangup()
+
+
+async def test_given_a_consultation_when_hotline_restarts_then_the_agent_is_back_and_the_extension_freed(  # noqa: E501
+    harness: AriHarness, api: Api, only_1001: None, clean_pbx: None
+) -> None:
+    caller = await _answered_by_1001(api, harness, "5550309")
+    await api.post("/agents/1001/call", {"action": "consult", "target": "extension:1002"})
+    await _consult_answered(api, caller)
+    assert any(b["id"].startswith("hl-cb-") for b in await harness.bridges())
+    _kill_and_restart_hotline()
+    await _back_with_1001(api, caller)
+
+    async def consultation_gone() -> bool:
+        channels = [c["id"] for c in await harness.channels()]
+        bridges = [b["id"] for b in await harness.bridges()]
+        return not any(c.startswith("hl-cons-") for c in channels) and not any(
+            b.startswith("hl-cb-") for b in bridges
+        )
+
+    await wait_until(consultation_gone, 10, "the consulted extension's leg and bridge to go")
+    await caller.hangup()
+    # clean_pbx: nothing of the call, the consultation included, is left.
 
 
 async def test_given_a_transfer_to_a_flow_then_the_flow_runs_on_the_caller_with_their_data(
