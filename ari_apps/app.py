@@ -307,7 +307,7 @@ class CallCenter:
             ("adopt live calls", lambda: reconcile.reconcile(self)),
             ("re-apply pauses", self._reapply_pauses_after_restored_calls),
         ]
-        async with self.acd.lock:
+        async with self.acd.locked():
             try:
                 for name, step in steps:
                     self._start_up_step = name
@@ -365,7 +365,7 @@ class CallCenter:
     async def reload_config(self) -> None:
         """Apply queue and agent changes made in the database (SIGHUP)."""
         try:
-            async with self.acd.lock:
+            async with self.acd.locked():
                 await self._load_acd()
                 if self.ari.connected:
                     await self._sync_endpoints()

@@ -24,7 +24,13 @@ import logging
 import time
 from typing import Any, Protocol
 
-from ari_apps.acd.call_control import CONSULT_BRIDGE_PREFIX
+from ari_apps.acd.call_control import (
+    CONSULT_BRIDGE_PREFIX,
+    CONSULT_LEG_PREFIX,
+    CONSULT_STASIS_KIND,
+    TRANSFER_LEG_PREFIX,
+    TRANSFER_STASIS_KIND,
+)
 from ari_apps.acd.events import CallerArrived, CallRestored
 from ari_apps.acd.exceptions import AcdError
 from ari_apps.acd.exits import EXIT_OVERFLOW
@@ -38,7 +44,7 @@ from ari_apps.monitoring.services import BRIDGE_PREFIX as MONITOR_BRIDGE_PREFIX
 from ari_apps.monitoring.services import MonitorService
 from ari_apps.recordings.services import CallRecorder
 from hotline import calls
-from hotline.models import ConnectedCall, WaitingCaller
+from hotline.models import CallRecord, ConnectedCall, WaitingCaller
 from hotline.settings import Settings
 from hotline.writer import WRITER
 
@@ -57,6 +63,8 @@ class ReconcileHost(ivr_stasis.FlowHost, Protocol):
 
 log = logging.getLogger(__name__)
 
+RINGING_LEG_PREFIXES = (TRANSFER_LEG_PREFIX, CONSULT_LEG_PREFIX)
+
 
 def stasis_args(channel: dict[str, Any], app: str) -> list[str] | None:
     """The Stasis() arguments of a channel in our app, or None if not ours."""
@@ -67,6 +75,24 @@ def stasis_args(channel: dict[str, Any], app: str) -> list[str] | None:
     if not parts or parts[0] != app:
         return None
     return parts[1:]
+
+
+def _transfer_target(
+    members: list[str], channels: dict[str, dict[str, Any]], app: str
+) -> str | None:
+    """The extension's leg talking with a transferred caller in their bridge:
+    a blind transfer's, or a completed consultation's."""
+    for channel_id in members:
+        args = stasis_args(channels.get(channel_id, {}), app) or [""]
+        if args[0] in (TRANSFER_STASIS_KIND, CONSULT_STASIS_KIND):
+            return channel_id
+    return None
+
+
+def _extension_of(channel: dict[str, Any]) -> str:
+    """ "PJSIP/1002-0000001a" -> "1002"."""
+    name = str(channel.get("name", ""))
+    return name.partition("/")[2].rpartition("-")[0] or name
 
 
 async def _hangup(center: ReconcileHost, channel_id: str) -> None:
@@ -90,11 +116,11 @@ async def reconcile(center: ReconcileHost) -> None:
 
     # Which bridge each channel is in: an agent who had their caller on hold
     # (or was consulting) is not in the call's bridge.
-    bridge_of = {
-        str(channel_id): str(bridge["id"])
+    members_of = {
+        str(bridge["id"]): [str(c) for c in bridge.get("channels", [])]
         for bridge in await ari.list_bridges()
-        for channel_id in bridge.get("channels", [])
     }
+    bridge_of = {channel: bridge for bridge, members in members_of.items() for channel in members}
 
     # Connected pairs.
     for row in await ConnectedCall.all():
@@ -192,6 +218,28 @@ async def reconcile(center: ReconcileHost) -> None:
             continue
         log.info("adopted waiting caller %s in %s", waiting.call_id, waiting.queue)
 
+    # Callers an agent had transferred to an extension: a transfer lives in
+    # the process only.  Still in their queue bridge with no row, they must
+    # not go through their flow again (a prompt played to a channel in a
+    # bridge is dropped when it leaves it, and the flow would wait forever).
+    for call_id, channel in channels.items():
+        if call_id in center.channels or stasis_args(channel, app) is None:
+            continue
+        bridge_id = queue_bridge_id(call_id)
+        if bridge_of.get(call_id) != bridge_id:
+            continue
+        record = await CallRecord.get_or_none(call_id=call_id)
+        if record is None or not record.queue:
+            continue
+        queued = QueuedCall(
+            call_id, call_id, record.queue, bridge_id, channel.get("caller", {}).get("number", "")
+        )
+        target = _transfer_target(members_of[bridge_id], channels, app)
+        if target is not None:
+            acd.adopt_transferred(queued, target, _extension_of(channels[target]))
+        else:
+            await acd.requeue_cut_transfer(queued)
+
     # Recordings of the conversations adopted above go on; the others are
     # finished (below) from what Asterisk kept.
     recording_snoops = await center.recorder.adopt(set(acd.calls), set(channels))
@@ -200,6 +248,9 @@ async def reconcile(center: ReconcileHost) -> None:
     for channel_id, channel in channels.items():
         args = stasis_args(channel, app)
         if args is None:
+            if channel_id.startswith(RINGING_LEG_PREFIXES) and channel_id not in center.channels:
+                log.info("hanging up orphaned ringing leg %s", channel_id)
+                await _hangup(center, channel_id)
             continue
         if channel_id in center.channels or channel_id in recording_snoops:
             continue
@@ -228,7 +279,8 @@ async def reconcile(center: ReconcileHost) -> None:
 
     def outlived(bridge_id: str) -> bool:
         if bridge_id.startswith("hl-q-"):
-            return bridge_id[len("hl-q-") :] not in acd.calls
+            call_id = bridge_id[len("hl-q-") :]
+            return call_id not in acd.calls and not acd.control.holds(call_id)
         if bridge_id.startswith(MONITOR_BRIDGE_PREFIX):
             return bridge_id not in live_monitor_bridges
         if bridge_id.startswith(CONSULT_BRIDGE_PREFIX):

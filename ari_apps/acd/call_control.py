@@ -68,6 +68,10 @@ FALLBACK_PRIORITY: Final = 100
 # The bridge an agent and the consulted extension talk in; the time in the id
 # keeps a restarted Hotline's count (from 1 again) off any bridge left behind.
 CONSULT_BRIDGE_PREFIX: Final = "hl-cb-"
+# The legs Hotline rings for a transfer or a consultation: while they ring
+# they are in no Stasis app yet, so after a restart only the id tells them.
+TRANSFER_LEG_PREFIX: Final = "hl-xfer-"
+CONSULT_LEG_PREFIX: Final = "hl-cons-"
 _EXTENSION = re.compile(r"^[0-9]{2,15}$")
 
 
@@ -243,6 +247,19 @@ class CallControl:
             "call %s: agent %s back with the caller after a restart", queued.call_id, leg.agent_id
         )
 
+    def adopt_transfer(self, queued: QueuedCall, target_channel_id: str, extension: str) -> None:
+        """A transfer found talking after a restart (the extension in the
+        caller's bridge): followed again from its connected state."""
+        transfer = TransferredCall(queued, target_channel_id, extension, state=core.CONNECTED)
+        self.transfers[queued.call_id] = transfer
+        self.acd.channels.own(target_channel_id, TransferLegHold(self, transfer))
+        log.info("call %s: adopted its transfer to %s", queued.call_id, extension)
+
+    async def requeue_cut_transfer(self, queued: QueuedCall) -> None:
+        await calls.add_event(queued.call_id, "transfer_failed", cut_by="restart")
+        log.info("call %s: transfer cut by a restart, back to %s", queued.call_id, queued.queue)
+        await self._requeue(queued, queued.queue, priority=FALLBACK_PRIORITY)
+
     def live_consult_bridges(self) -> set[str]:
         return {consult.bridge_id for consult in self.consults.values() if not consult.over}
 
@@ -294,7 +311,7 @@ class CallControl:
         await self._release_agent(queued, leg, {"extension": extension})
         await self.acd.ops.run_best_effort(StartMusicOnHold(queued.bridge_id, self._moh(queued)))
         transfer = TransferredCall(
-            queued, f"hl-xfer-{next(self._counter)}-{int(time.time())}", extension
+            queued, f"{TRANSFER_LEG_PREFIX}{next(self._counter)}-{int(time.time())}", extension
         )
         self.transfers[queued.call_id] = transfer
         self.acd.channels.own(transfer.target_channel_id, TransferLegHold(self, transfer))
@@ -372,7 +389,7 @@ class CallControl:
         consult = Consult(
             queued.call_id,
             agent_id,
-            f"hl-cons-{n}-{int(time.time())}",
+            f"{CONSULT_LEG_PREFIX}{n}-{int(time.time())}",
             extension,
             f"{CONSULT_BRIDGE_PREFIX}{n}-{int(time.time())}",
         )

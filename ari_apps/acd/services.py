@@ -18,10 +18,11 @@ the lock (EnterQueue), and awaiting it here would deadlock.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from datetime import UTC, datetime
 from typing import Any, Final, Protocol
 
@@ -245,16 +246,23 @@ class AcdService:
             self._plan_tick()
 
     # -- the one entry point for events --------------------------------------
-    async def handle(self, event: Event) -> list[Command]:
-        if self._lock_owner is not None and self._lock_owner is asyncio.current_task():
-            # Already ours (reconcile runs under the lock and may end calls).
-            return await self.handle_locked(event)
+    @contextlib.asynccontextmanager
+    async def locked(self) -> AsyncIterator[None]:
+        """The ACD's lock, held by this task: ``handle`` within it does not
+        wait for the lock its own task holds (reconcile runs under it, and
+        ends, queues and requeues calls)."""
         async with self.lock:
             self._lock_owner = asyncio.current_task()
             try:
-                return await self.handle_locked(event)
+                yield
             finally:
                 self._lock_owner = None
+
+    async def handle(self, event: Event) -> list[Command]:
+        if self._lock_owner is not None and self._lock_owner is asyncio.current_task():
+            return await self.handle_locked(event)
+        async with self.locked():
+            return await self.handle_locked(event)
 
     async def handle_locked(self, event: Event) -> list[Command]:
         commands = self.acd.handle(event)
@@ -384,16 +392,12 @@ class AcdService:
     # -- virtual hold ---------------------------------------------------------------
     async def caller_chose_callback(self, call_id: str) -> None:
         """A waiting caller leaves for a call back; their flow hears the place."""
-        async with self.lock:
-            self._lock_owner = asyncio.current_task()
-            try:
-                place = self.acd.place_of(call_id)
-                if place is None or call_id not in self.calls:
-                    return  # answered or gone meanwhile
-                self._places_left[call_id] = place
-                await self.handle_locked(CallerChoseCallback(time.time(), call_id))
-            finally:
-                self._lock_owner = None
+        async with self.locked():
+            place = self.acd.place_of(call_id)
+            if place is None or call_id not in self.calls:
+                return  # answered or gone meanwhile
+            self._places_left[call_id] = place
+            await self.handle_locked(CallerChoseCallback(time.time(), call_id))
 
     async def keep_place(self, call_id: str, queue: str, priority: int, joined_at: float) -> bool:
         """Put a kept place into the Acd at its original arrival; False when
@@ -513,6 +517,20 @@ class AcdService:
         """A caller found alive after a restart, without their flow."""
         self.channels.own(queued.channel_id, AdoptedCallerHold(self, queued.call_id))
         self.calls[queued.call_id] = queued
+
+    def adopt_transferred(self, queued: QueuedCall, target_channel_id: str, extension: str) -> None:
+        """A caller found after a restart talking with the extension they were
+        transferred to: either side's hang-up ends the call, as before."""
+        self.channels.own(queued.channel_id, AdoptedCallerHold(self, queued.call_id))
+        self.control.adopt_transfer(queued, target_channel_id, extension)
+
+    async def requeue_cut_transfer(self, queued: QueuedCall) -> None:
+        """A caller found after a restart alone in their queue bridge with no
+        row: their transfer was still ringing, and that ring is lost with
+        the old process.  They go back to their queue ahead of the others,
+        as for a transfer nobody took (OP-05)."""
+        self.channels.own(queued.channel_id, AdoptedCallerHold(self, queued.call_id))
+        await self.control.requeue_cut_transfer(queued)
 
     # -- agent legs -------------------------------------------------------------
     async def leg_answered(self, channel_id: str) -> None:

@@ -265,6 +265,36 @@ async def test_given_a_consultation_when_hotline_restarts_then_the_agent_is_back
     # clean_pbx: nothing of the call, the consultation included, is left.
 
 
+async def test_given_a_transferred_call_when_hotline_restarts_then_caller_and_extension_talk_on(
+    harness: AriHarness, api: Api, only_1001: None, clean_pbx: None
+) -> None:
+    """The transfer lived in the old process: the restart adopts the pair
+    (the caller with the extension in their bridge) instead of sending the
+    caller through their flow again, and either side's hang-up ends both."""
+    caller = await _answered_by_1001(api, harness, "5550310")
+    await api.post("/agents/1001/call", {"action": "transfer", "target": "extension:1002"})
+
+    async def transfer_answered() -> bool:
+        return "transfer_answered" in await _timeline(api, caller)
+
+    await wait_until(transfer_answered, 20, "extension 1002 to answer the transfer")
+    _kill_and_restart_hotline()
+
+    async def hears_1002() -> bool:
+        return agent_heard(await caller.listen(1.5)) > 0.7
+
+    await wait_until(hears_1002, 10, "the caller to go on hearing extension 1002")
+    assert await hears_1002(), "the caller stopped hearing extension 1002"
+    assert "node" not in (await _timeline(api, caller))[-3:], "the flow started again"
+    await caller.hangup()
+
+    async def closed() -> bool:
+        return "ended" in await _timeline(api, caller)
+
+    await wait_until(closed, 10, "the transferred call to be closed")
+    # clean_pbx: 1002's leg and the bridge went with the caller.
+
+
 async def test_given_a_transfer_to_a_flow_then_the_flow_runs_on_the_caller_with_their_data(
     harness: AriHarness, api: Api, only_1001: None, clean_pbx: None
 ) -> None:

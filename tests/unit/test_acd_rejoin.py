@@ -1,6 +1,8 @@
-"""After a restart, an adopted call whose agent had it on hold (or was
-consulting) brings the agent back to the caller; if Asterisk refuses, the
-call stays on hold where the desk's Resume can try again.
+"""After a restart: an adopted call whose agent had it on hold (or was
+consulting) brings the agent back to the caller, and if Asterisk refuses,
+the call stays on hold where the desk's Resume can try again; a transfer
+found talking is followed again, and one cut while it rang puts the caller
+back in their queue ahead of the others.
 
 Runs the real CallCenter on the seeded database against the in-process ARI
 stand-in: this pins which ARI requests are made, not Asterisk's behaviour
@@ -9,17 +11,19 @@ stand-in: this pins which ARI requests are made, not Asterisk's behaviour
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 
 import pytest
 
 from ari_apps.acd import CallRestored
+from ari_apps.acd.call_control import FALLBACK_PRIORITY
 from ari_apps.acd.live import AgentLeg, QueuedCall
 from ari_apps.app import CallCenter
 from ari_apps.ari.fake_server import FakeAriServer
 from hotline import calls
-from hotline.models import CallEvent
+from hotline.models import CallEvent, CallRecord, WaitingCaller
 from hotline.settings import Settings
 from hotline.writer import WRITER
 
@@ -99,3 +103,47 @@ async def test_given_asterisk_refuses_the_rejoin_then_the_call_stays_on_hold(
     # The desk shows the call held, so the agent's Resume tries again.
     assert center.acd.control.is_held("1001")
     assert center.acd.calls["r4"].connected_leg is leg
+
+
+async def test_given_the_startup_holding_the_acd_lock_then_a_cut_transfer_is_requeued_ahead(
+    ari: FakeAriServer, center: CallCenter
+) -> None:
+    """Reconcile runs with the ACD's lock held (``locked``); queueing a caller
+    from there once waited for that same lock forever."""
+    await calls.open_record(
+        "t1", did="8000", caller_id="5550120", tenant_id=None, flow_version_id=None
+    )
+    queued = QueuedCall("t1", "t1", "support", "hl-q-t1", "5550120")
+    before = len(ari.requests)
+
+    async def as_reconcile_does() -> None:
+        async with center.acd.locked():
+            await center.acd.requeue_cut_transfer(queued)
+
+    await asyncio.wait_for(as_reconcile_does(), 5)
+    # Still in their own bridge: it is kept, not made again.
+    assert ("POST", "/bridges") not in _requests(ari)[before:]
+    assert "t1" in center.acd.calls
+    await WRITER.flush()
+    waiting = await WaitingCaller.get(call_id="t1")
+    assert waiting.priority == FALLBACK_PRIORITY and waiting.queue == "support"
+    assert await CallEvent.filter(call_id="t1", kind="transfer_failed").exists()
+
+
+async def test_given_an_adopted_transfer_when_the_caller_hangs_up_then_the_extension_is_hung_up(
+    ari: FakeAriServer, center: CallCenter
+) -> None:
+    await calls.open_record(
+        "t2", did="8000", caller_id="5550121", tenant_id=None, flow_version_id=None
+    )
+    queued = QueuedCall("t2", "t2", "support", "hl-q-t2", "5550121")
+    center.acd.adopt_transferred(queued, "hl-xfer-9-1796650000", "1002")
+    assert center.acd.control.holds("t2")
+    before = len(ari.requests)
+    await center.acd.caller_gone("t2")
+    assert ("DELETE", "/channels/hl-xfer-9-1796650000") in _requests(ari)[before:]
+    assert ("DELETE", "/bridges/hl-q-t2") in _requests(ari)[before:]
+    assert not center.acd.control.holds("t2")
+    await WRITER.flush()
+    record = await CallRecord.get(call_id="t2")
+    assert record.disposition == "answered" and record.ended_at is not None
