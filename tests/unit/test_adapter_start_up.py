@@ -16,8 +16,11 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
+from ari_apps.acd import CallerArrived
+from ari_apps.acd.live import QueuedCall
 from ari_apps.app import CallCenter
 from ari_apps.ari.fake_server import CannedResponse, FakeAriServer, RecordedRequest
+from hotline import calls
 from hotline.models import Agent
 from hotline.settings import Settings
 
@@ -133,3 +136,24 @@ async def test_given_asterisk_unreachable_then_health_gives_the_connection_error
         assert health.reason.startswith("ARI websocket: ClientConnectorError")
     finally:
         await call_center.stop()
+
+
+async def test_given_a_call_that_vanished_during_an_outage_then_the_reconnect_completes(
+    ari: FakeAriServer, cold: ColdAsterisk, running: CallCenter
+) -> None:
+    """Reconcile ends, under the start-up's hold of the ACD's lock, the calls
+    whose channels Asterisk no longer has; that once waited for the same
+    lock for ever, and Hotline never became healthy again."""
+    await _eventually(lambda: running.ari_connected)
+    await calls.open_record(
+        "gone-1", did="8000", caller_id="5550130", tenant_id=None, flow_version_id=None
+    )
+    running.acd.adopt_caller(QueuedCall("gone-1", "gone-1", "support", "hl-q-gone-1", "5550130"))
+    await running.acd.handle(CallerArrived(time.time(), "gone-1", "support", 0, "5550130"))
+    assert running.acd.acd.call_state("gone-1") is not None
+
+    await ari.drop_websockets()
+    await ari.wait_for_ws_connects(2, timeout_s=10)
+    await _eventually(lambda: running.ari_connected, within_s=10)
+    assert "gone-1" not in running.acd.calls
+    assert running.acd.acd.call_state("gone-1") is None
