@@ -35,7 +35,7 @@ from ari_apps.acd.events import CallerArrived, CallRestored
 from ari_apps.acd.exceptions import AcdError
 from ari_apps.acd.exits import EXIT_OVERFLOW
 from ari_apps.acd.live import AgentLeg, QueuedCall, queue_bridge_id
-from ari_apps.acd.services import AcdService
+from ari_apps.acd.services import AGENT_LEG_PREFIX, AcdService
 from ari_apps.ari.errors import AriNotFound
 from ari_apps.ari.events import AriEvent, parse_event
 from ari_apps.executor import AddToBridge, CreateBridge, DestroyBridge, HangUp
@@ -63,7 +63,9 @@ class ReconcileHost(ivr_stasis.FlowHost, Protocol):
 
 log = logging.getLogger(__name__)
 
-RINGING_LEG_PREFIXES = (TRANSFER_LEG_PREFIX, CONSULT_LEG_PREFIX)
+# Legs Hotline rang that had not answered: in no Stasis app yet, so only
+# the ids Hotline gave them tell them.
+RINGING_LEG_PREFIXES = (AGENT_LEG_PREFIX, TRANSFER_LEG_PREFIX, CONSULT_LEG_PREFIX)
 
 
 def stasis_args(channel: dict[str, Any], app: str) -> list[str] | None:

@@ -96,6 +96,8 @@ from hotline.bus import EventBus
 from hotline.customers import vip as customer_vip
 from hotline.writer import WRITER
 
+# An agent leg rings in no Stasis app yet: after a restart only its id tells it.
+AGENT_LEG_PREFIX: Final = "hl-agent-"
 log = logging.getLogger(__name__)
 
 QueueExitHandler = Callable[[str, str, str | None], Awaitable[None]]
@@ -697,7 +699,7 @@ class AcdService:
         queued = self.calls.get(command.call_id)
         self._leg_counter += 1
         # Chosen here, client side, so every later event finds its leg.
-        channel_id = f"hl-agent-{command.agent_id}-{int(time.time())}-{self._leg_counter}"
+        channel_id = f"{AGENT_LEG_PREFIX}{command.agent_id}-{int(time.time())}-{self._leg_counter}"
         leg = AgentLeg(
             channel_id, command.call_id, command.agent_id, command.extension, command.queue
         )

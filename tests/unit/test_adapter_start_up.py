@@ -34,6 +34,7 @@ class ColdAsterisk:
     def __init__(self) -> None:
         self.objects: dict[str, list[dict[str, str]]] = {}
         self.refuse_subscription = False
+        self.channels: list[dict[str, object]] = []
 
     def respond(self, request: RecordedRequest) -> CannedResponse | None:
         if request.path.startswith(DYNAMIC):
@@ -50,6 +51,8 @@ class ColdAsterisk:
             return CannedResponse(200, {"name": "hotline"})
         if request.path.startswith("/endpoints/PJSIP/"):
             return CannedResponse(200, {"state": "offline", "channel_ids": []})
+        if request.path == "/channels" and request.method == "GET":
+            return CannedResponse(200, self.channels)
         if request.path in ("/channels", "/bridges"):
             return CannedResponse(200, [])
         return None
@@ -157,3 +160,25 @@ async def test_given_a_call_that_vanished_during_an_outage_then_the_reconnect_co
     await _eventually(lambda: running.ari_connected, within_s=10)
     assert "gone-1" not in running.acd.calls
     assert running.acd.acd.call_state("gone-1") is None
+
+
+async def test_given_legs_still_ringing_from_before_a_restart_then_they_are_hung_up(
+    ari: FakeAriServer, cold: ColdAsterisk, seeded: Settings, call_center: CallCenter
+) -> None:
+    """An agent's offer, a transfer and a consultation that had not been
+    answered are in no Stasis app yet (no dialplan to read), so reconcile
+    tells them by the ids Hotline gave them; a stranger's channel is left."""
+    ringing = ["hl-agent-1001-1796650000-1", "hl-xfer-2-1796650000", "hl-cons-3-1796650000"]
+    cold.channels = [
+        {"id": channel_id, "name": "PJSIP/1001-00000001", "state": "Ringing", "dialplan": {}}
+        for channel_id in [*ringing, "someone-elses"]
+    ]
+    await call_center.start()
+    try:
+        await _eventually(lambda: call_center.ari_connected)
+        hung_up = [r.path for r in ari.requests if r.method == "DELETE"]
+        assert [f"/channels/{c}" for c in ringing] == [
+            p for p in hung_up if p.startswith("/channels/")
+        ]
+    finally:
+        await call_center.stop()
