@@ -53,23 +53,29 @@ def _requests(ari: FakeAriServer) -> list[tuple[str, str]]:
     return [(r.method, r.path) for r in ari.requests]
 
 
+async def _rejoin_asks(
+    ari: FakeAriServer, center: CallCenter, call_id: str, leg_bridge_id: str | None
+) -> list[tuple[str, str]]:
+    """What the rejoin of an adopted call asks of Asterisk, in order."""
+    queued, leg = await _adopted(center, call_id)
+    before = len(ari.requests)
+    await center.acd.control.rejoin_after_restart(queued, leg, leg_bridge_id)
+    return _requests(ari)[before:]
+
+
 async def test_given_the_agent_in_the_calls_bridge_then_nothing_is_asked_of_asterisk(
     ari: FakeAriServer, center: CallCenter
 ) -> None:
-    queued, leg = await _adopted(center, "r1")
-    before = len(ari.requests)
-    await center.acd.control.rejoin_after_restart(queued, leg, "hl-q-r1")
-    assert len(ari.requests) == before
+    asked = await _rejoin_asks(ari, center, "r1", "hl-q-r1")
+    assert asked == []
     assert not center.acd.control.is_held("1001")
 
 
 async def test_given_the_agent_was_consulting_then_the_consult_bridge_goes_and_they_rejoin(
     ari: FakeAriServer, center: CallCenter
 ) -> None:
-    queued, leg = await _adopted(center, "r2")
-    before = len(ari.requests)
-    await center.acd.control.rejoin_after_restart(queued, leg, "hl-cb-1-1796650000")
-    assert _requests(ari)[before:] == [
+    asked = await _rejoin_asks(ari, center, "r2", "hl-cb-1-1796650000")
+    assert asked == [
         ("DELETE", "/bridges/hl-cb-1-1796650000"),
         ("DELETE", "/bridges/hl-q-r2/moh"),
         ("POST", "/bridges/hl-q-r2/addChannel"),
@@ -82,11 +88,9 @@ async def test_given_the_agent_was_consulting_then_the_consult_bridge_goes_and_t
 async def test_given_the_agent_in_a_bridge_not_ours_then_they_are_taken_out_of_it(
     ari: FakeAriServer, center: CallCenter
 ) -> None:
-    queued, leg = await _adopted(center, "r3")
-    before = len(ari.requests)
-    await center.acd.control.rejoin_after_restart(queued, leg, "someone-elses")
-    assert _requests(ari)[before] == ("POST", "/bridges/someone-elses/removeChannel")
-    assert ("POST", "/bridges/hl-q-r3/addChannel") in _requests(ari)[before:]
+    asked = await _rejoin_asks(ari, center, "r3", "someone-elses")
+    assert asked[0] == ("POST", "/bridges/someone-elses/removeChannel")
+    assert ("POST", "/bridges/hl-q-r3/addChannel") in asked
 
 
 async def test_given_asterisk_refuses_the_rejoin_then_the_call_stays_on_hold(
